@@ -1,0 +1,135 @@
+"""motcua: the operator's command line.
+
+  motcua migrate                      apply every service's migrations, declare event queues
+  motcua catalogue load FILE          validate and load the procedure catalogue
+  motcua catalogue check FILE         validate only
+  motcua token --role ROLE [...]      print a bearer token
+  motcua relay SERVICE                run a service's outbox relay
+  motcua run                          start everything (honcho, Procfile)
+"""
+import argparse
+import os
+import sys
+import warnings
+from pathlib import Path
+
+# nameko's CLI imports pkg_resources and eventlet announces its deprecation: noise for operators.
+warnings.filterwarnings("ignore", message=".*pkg_resources.*")
+warnings.filterwarnings("ignore", message="(?s).*Eventlet is deprecated")
+
+from services.common import logs  # noqa: E402 - after the warning filters
+from services.common.auth import DEFAULT_TTL_SECONDS, ROLE_SCOPES, issue_token  # noqa: E402
+from services.common.config import SERVICE_NAMES, load_config  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _settings():
+    return load_config("intake")
+
+
+def cmd_migrate(args):
+    from services.common.migrations import migrate
+    from services.common.topology import declare_event_queues, with_channel
+
+    settings = _settings()
+    for service in args.service or SERVICE_NAMES:
+        applied = migrate(settings["DB_URL"], service)
+        print(f"{service}: {len(applied)} migration(s) applied" + (f": {', '.join(applied)}"
+                                                                    if applied else ""))
+    with_channel(settings["AMQP_URI"], declare_event_queues)
+    print("event queues declared")
+
+
+def cmd_catalogue(args):
+    from psycopg2 import connect
+
+    from services.common.topology import declare_department_queues, with_channel
+    from services.intake.catalogue import CatalogueError, read_catalogue
+    from services.intake.store import save_catalogue
+
+    try:
+        catalogue = read_catalogue(args.file)
+    except CatalogueError as exc:
+        print(f"catalogue {args.file} rejected, nothing loaded:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    counts = f"{len(catalogue['departments'])} departments, {len(catalogue['procedures'])} procedures"
+    if args.action == "check":
+        print(f"catalogue valid: {counts}")
+        return 0
+    settings = _settings()
+    import psycopg2.extras
+
+    with connect(settings["DB_URL"], cursor_factory=psycopg2.extras.RealDictCursor) as conn:
+        with conn.cursor() as cur:
+            save_catalogue(cur, catalogue)
+    conn.close()
+    with_channel(settings["AMQP_URI"], declare_department_queues, sorted(catalogue["departments"]))
+    print(f"catalogue loaded: {counts}; department queues declared")
+    return 0
+
+
+def cmd_token(args):
+    secret = os.environ.get("TOKEN_SECRET") or _settings().get("TOKEN_SECRET")
+    try:
+        print(issue_token(secret, args.role, department=args.department,
+                          post_office=args.post_office, subject=args.subject, ttl=args.ttl))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_relay(args):
+    from services.common.relay import main
+
+    main(args.service, load_config(args.service))
+
+
+def cmd_run(args):
+    os.chdir(ROOT)
+    os.execvp("honcho", ["honcho", "start", "-f", str(ROOT / "Procfile")])
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="motcua", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    migrate = sub.add_parser("migrate", help="apply migrations and declare event queues")
+    migrate.add_argument("--service", action="append", choices=SERVICE_NAMES)
+    migrate.set_defaults(func=cmd_migrate)
+
+    catalogue = sub.add_parser("catalogue", help="procedure catalogue")
+    catalogue.add_argument("action", choices=("load", "check"))
+    catalogue.add_argument("file", type=Path)
+    catalogue.set_defaults(func=cmd_catalogue)
+
+    token = sub.add_parser("token", help="print a bearer token")
+    token.add_argument("--role", required=True, choices=sorted(ROLE_SCOPES))
+    token.add_argument("--department")
+    token.add_argument("--post-office")
+    token.add_argument("--subject", help="who the token is for (officer's account)")
+    token.add_argument("--ttl", type=int, default=DEFAULT_TTL_SECONDS, help="seconds")
+    token.set_defaults(func=cmd_token)
+
+    relay = sub.add_parser("relay", help="run a service's outbox relay")
+    relay.add_argument("service", choices=SERVICE_NAMES)
+    relay.set_defaults(func=cmd_relay)
+
+    run = sub.add_parser("run", help="start every service and relay (honcho, Procfile)")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.command not in ("relay",):
+        logs.setup("WARNING")
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

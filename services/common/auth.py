@@ -1,0 +1,87 @@
+"""Bearer tokens: JWT (HS256) signed with TOKEN_SECRET, carrying a role and its scope."""
+import time
+import uuid
+from dataclasses import dataclass
+
+import jwt
+
+ROLE_SCOPES = {
+    "counter_officer": "department",
+    "department_officer": "department",
+    "postal_clerk": "post_office",
+    "manager": None,
+    "portal": None,
+}
+MIN_SECRET_LENGTH = 32
+DEFAULT_TTL_SECONDS = 8 * 3600  # one working day
+
+
+class AuthError(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str
+    subject: str
+    department: str | None = None
+    post_office: str | None = None
+
+
+def check_secret(secret):
+    if not secret or len(secret) < MIN_SECRET_LENGTH:
+        raise ValueError(
+            f"TOKEN_SECRET must be set to at least {MIN_SECRET_LENGTH} characters "
+            "(it signs every bearer token)"
+        )
+    return secret
+
+
+def issue_token(secret, role, department=None, post_office=None, subject=None,
+                ttl=DEFAULT_TTL_SECONDS):
+    if role not in ROLE_SCOPES:
+        raise ValueError(f"unknown role {role!r}; roles: {', '.join(ROLE_SCOPES)}")
+    scope = ROLE_SCOPES[role]
+    claims = {"role": role, "sub": subject or f"{role}-{uuid.uuid4().hex[:8]}"}
+    if scope == "department":
+        if not department:
+            raise ValueError(f"role {role} needs --department")
+        claims["department"] = department
+    if scope == "post_office":
+        if not post_office:
+            raise ValueError(f"role {role} needs --post-office")
+        claims["post_office"] = post_office
+    now = int(time.time())
+    claims.update(iat=now, exp=now + int(ttl))
+    return jwt.encode(claims, check_secret(secret), algorithm="HS256")
+
+
+def authenticate(secret, authorization_header):
+    """The caller's Principal from an `Authorization: Bearer ...` header, or AuthError(401)."""
+    if not authorization_header or not authorization_header.startswith("Bearer "):
+        raise AuthError(401, "missing bearer token (header Authorization: Bearer <token>)")
+    token = authorization_header[len("Bearer "):].strip()
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=["HS256"], options={"require": ["exp", "role", "sub"]}
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise AuthError(401, "token expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise AuthError(401, "invalid token") from exc
+    if claims["role"] not in ROLE_SCOPES:
+        raise AuthError(401, "invalid token role")
+    return Principal(
+        role=claims["role"],
+        subject=claims["sub"],
+        department=claims.get("department"),
+        post_office=claims.get("post_office"),
+    )
+
+
+def require_role(principal, *roles):
+    if principal.role not in roles:
+        raise AuthError(403, f"role {principal.role} may not do this (allowed: {', '.join(roles)})")

@@ -1,0 +1,178 @@
+"""Reliable event consumption on nameko.
+
+nameko acks a message whose handler raised: that would lose it. `reliable_handler` instead
+republishes a failed message (with confirms) to the queue's retry queue, where it waits out
+an exponential backoff and then returns to the queue; after the last attempt, or at once
+when the message can never be processed (a malformed envelope), it goes to the dead-letter
+queue with the reason. Only then is the original acked. If even that republish fails the
+message is requeued, never dropped.
+
+`first_delivery` records the envelope id in the consumer's own table, in the same transaction
+as the handler's effect, so a redelivered message changes nothing.
+"""
+import logging
+
+from kombu import Exchange, Queue
+from marshmallow import ValidationError
+from nameko.amqp.publish import Publisher
+from nameko.events import EventHandler
+from prometheus_client import Counter
+
+from . import logs
+from .events import EnvelopeSchema
+
+log = logging.getLogger("motcua.consumer")
+
+DEAD_LETTER_QUEUE = "motcua.dead_letters"
+ATTEMPT_HEADER = "x-motcua-attempt"
+MAX_ATTEMPTS = 5
+FIRST_BACKOFF_MS = 1000
+
+CONSUMED = Counter(
+    "motcua_events_consumed_total", "Events consumed", ["service", "type", "outcome"]
+)
+RETRIED = Counter("motcua_handler_retries_total", "Handler failures sent for retry", ["service"])
+DEAD_LETTERED = Counter(
+    "motcua_dead_letters_total", "Messages sent to the dead-letter queue", ["service", "reason"]
+)
+
+_envelope_schema = EnvelopeSchema()
+
+
+class PoisonMessage(Exception):
+    """The message can never be processed: dead-letter it without retrying."""
+
+
+def retry_queue_name(queue_name):
+    return f"{queue_name}.retry"
+
+
+def retry_queue(queue_name):
+    """Messages wait here for their backoff, then dead-letter back to their own queue only."""
+    return Queue(
+        retry_queue_name(queue_name),
+        exchange=Exchange(""),
+        routing_key=retry_queue_name(queue_name),
+        durable=True,
+        queue_arguments={
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": queue_name,
+        },
+    )
+
+
+def dead_letter_queue():
+    return Queue(
+        DEAD_LETTER_QUEUE, exchange=Exchange(""), routing_key=DEAD_LETTER_QUEUE, durable=True
+    )
+
+
+def parse_envelope(body):
+    """The envelope as a dict, validated; a malformed one is a PoisonMessage."""
+    if not isinstance(body, dict):
+        raise PoisonMessage("body is not a JSON object")
+    try:
+        _envelope_schema.load(body)
+    except ValidationError as exc:
+        raise PoisonMessage(f"invalid envelope: {exc.messages}") from exc
+    logs.bind(correlation_id=body["correlation_id"], event_id=body["id"], event_type=body["type"])
+    return body
+
+
+def validate_data(schema, envelope):
+    """The event's `data` loaded with its contract schema; invalid data is poison."""
+    try:
+        return schema.load(envelope["data"])
+    except ValidationError as exc:
+        raise PoisonMessage(f"invalid {envelope['type']} data: {exc.messages}") from exc
+
+
+def first_delivery(cur, schema, envelope_id, consumer):
+    """True the first time this consumer sees this envelope id, inside the caller's transaction."""
+    cur.execute(
+        f"INSERT INTO {schema}.processed_messages (message_id, consumer) VALUES (%s, %s)"
+        " ON CONFLICT DO NOTHING",
+        (envelope_id, consumer),
+    )
+    return cur.rowcount == 1
+
+
+class ReliableEventHandler(EventHandler):
+    def __init__(self, source_service, event_type, **kwargs):
+        super().__init__(source_service, event_type, requeue_on_error=False, **kwargs)
+
+    def setup(self):
+        super().setup()
+        config = self.container.config
+        self.max_attempts = int(config.get("HANDLER_MAX_ATTEMPTS", MAX_ATTEMPTS))
+        self.first_backoff_ms = int(config.get("HANDLER_FIRST_BACKOFF_MS", FIRST_BACKOFF_MS))
+        self.publisher = Publisher(
+            config["AMQP_URI"],
+            declare=[retry_queue(self.queue.name), dead_letter_queue()],
+            use_confirms=True,
+            mandatory=True,
+        )
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        service = self.container.service_name
+        event_type = self.event_type
+        if exc_info is None:
+            CONSUMED.labels(service, event_type, "ok").inc()
+            self.queue_consumer.ack_message(message)
+            return
+        error = exc_info[1]
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0)) + 1
+        try:
+            if isinstance(error, PoisonMessage) or attempt >= self.max_attempts:
+                self._dead_letter(message, error, attempt)
+                CONSUMED.labels(service, event_type, "dead_lettered").inc()
+            else:
+                self._retry_later(message, attempt)
+                CONSUMED.labels(service, event_type, "retried").inc()
+        except Exception:
+            log.exception("could not park a failed message; requeueing it")
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+    def _republish(self, message, routing_key, headers, expiration=None):
+        self.publisher.publish(
+            message.body,
+            exchange="",
+            routing_key=routing_key,
+            headers={**(message.headers or {}), **headers},
+            content_type=message.content_type,
+            content_encoding=message.content_encoding,
+            serializer=None,
+            expiration=expiration,
+        )
+
+    def _retry_later(self, message, attempt):
+        delay_ms = self.first_backoff_ms * 2 ** (attempt - 1)
+        RETRIED.labels(self.container.service_name).inc()
+        log.warning("handler failed, retrying", extra={"attempt": attempt, "delay_ms": delay_ms})
+        self._republish(
+            message,
+            retry_queue_name(self.queue.name),
+            {ATTEMPT_HEADER: attempt},
+            expiration=delay_ms / 1000,
+        )
+
+    def _dead_letter(self, message, error, attempt):
+        reason = f"{type(error).__name__}: {error}"[:1000]
+        kind = "poison" if isinstance(error, PoisonMessage) else "exhausted"
+        DEAD_LETTERED.labels(self.container.service_name, kind).inc()
+        log.error("message dead-lettered", extra={"reason": reason, "attempt": attempt})
+        self._republish(
+            message,
+            DEAD_LETTER_QUEUE,
+            {
+                ATTEMPT_HEADER: attempt,
+                "x-motcua-reason": reason,
+                "x-motcua-original-queue": self.queue.name,
+                "x-motcua-consumer": f"{self.container.service_name}.{self.method_name}",
+            },
+        )
+
+
+reliable_handler = ReliableEventHandler.decorator

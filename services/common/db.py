@@ -1,0 +1,93 @@
+"""PostgreSQL access: a small connection pool, transactions as context managers, and a
+nameko dependency that makes psycopg2 cooperative under eventlet (psycogreen)."""
+import queue
+import threading
+from contextlib import contextmanager
+
+import psycopg2
+import psycopg2.extras
+from nameko.extensions import DependencyProvider
+
+psycopg2.extras.register_uuid()
+TIMEZONE_NAME = "Asia/Ho_Chi_Minh"  # deadlines and displayed times are local
+
+
+class Pool:
+    """At most `size` connections; a caller waits for a free one instead of failing."""
+
+    def __init__(self, dsn, size=10):
+        self._dsn = dsn
+        self._idle = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+
+    def _connect(self):
+        conn = psycopg2.connect(self._dsn, cursor_factory=psycopg2.extras.RealDictCursor,
+                                options=f"-c timezone={TIMEZONE_NAME}")
+        conn.set_session(autocommit=False)
+        return conn
+
+    @contextmanager
+    def connection(self):
+        self._slots.acquire()
+        conn = None
+        try:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                conn = self._connect()
+            yield conn
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            if conn is not None:
+                conn.close()
+                conn = None
+            raise
+        finally:
+            if conn is not None:
+                if conn.closed:
+                    pass
+                else:
+                    if conn.status != psycopg2.extensions.STATUS_READY:
+                        conn.rollback()
+                    self._idle.put(conn)
+            self._slots.release()
+
+    @contextmanager
+    def transaction(self):
+        """A cursor inside one transaction: committed on success, rolled back on error."""
+        with self.connection() as conn:
+            try:
+                with conn.cursor() as cur:
+                    yield cur
+                conn.commit()
+            except BaseException:
+                if not conn.closed:
+                    conn.rollback()
+                raise
+
+    def close(self):
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+class Database(DependencyProvider):
+    """Injects the service's pool. Config: DB_URL, DB_POOL_SIZE."""
+
+    def setup(self):
+        from psycogreen.eventlet import patch_psycopg
+
+        patch_psycopg()
+        config = self.container.config
+        self.pool = Pool(config["DB_URL"], int(config.get("DB_POOL_SIZE", 10)))
+
+    def stop(self):
+        self.pool.close()
+
+    def get_dependency(self, worker_ctx):
+        return self.pool
+
+
+def json_param(value):
+    return psycopg2.extras.Json(value)

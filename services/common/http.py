@@ -1,0 +1,176 @@
+"""HTTP for every service: nameko `@http` with JSON errors of one shape, body limits, auth,
+and request metrics; plus /health, /ready and /metrics.
+
+Error shape: {"error": {"code": ..., "message": ..., "fields": {"dotted.field": [...]}}}.
+400 malformed, 401/403 auth, 404 unknown, 409 conflict, 413 too large, 422 field errors.
+Anything unexpected is a 500 with no detail; the detail goes to the log.
+"""
+import json
+import logging
+import time
+import uuid
+
+from kombu import Connection
+from marshmallow import ValidationError
+from nameko.dependency_providers import Config
+from nameko.extensions import DependencyProvider
+from nameko.web.handlers import HttpRequestHandler
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from werkzeug.wrappers import Response
+
+from . import logs
+from .auth import AuthError, authenticate, check_secret, require_role
+from .migrations import pending
+
+log = logging.getLogger("motcua.http")
+
+MAX_BODY_BYTES = 64 * 1024
+
+REQUESTS = Counter(
+    "motcua_http_requests_total", "HTTP requests", ["service", "route", "method", "status"]
+)
+LATENCY = Histogram(
+    "motcua_http_request_duration_seconds", "HTTP request latency", ["service", "route", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+
+class ApiError(Exception):
+    def __init__(self, status, code, message, fields=None, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields
+        self.headers = headers
+
+
+def json_response(payload, status=200, headers=None):
+    return Response(
+        json.dumps(payload, ensure_ascii=False, default=str),
+        status=status,
+        headers=headers,
+        mimetype="application/json",
+    )
+
+
+def error_response(status, code, message, fields=None, headers=None):
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return json_response({"error": error}, status, headers)
+
+
+def flatten_messages(messages, prefix=""):
+    """marshmallow's nested messages as {"applicant.phone": ["..."]}."""
+    flat = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                flat.update(flatten_messages(value, path))
+            else:
+                flat[path] = value if isinstance(value, list) else [value]
+    else:
+        flat[prefix or "_body"] = messages if isinstance(messages, list) else [messages]
+    return flat
+
+
+def read_json(request, schema, max_bytes=MAX_BODY_BYTES):
+    """The request body loaded through a marshmallow schema (400/413/422 on bad input)."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise ApiError(413, "body_too_large", f"request body exceeds {max_bytes} bytes")
+    raw = request.stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise ApiError(413, "body_too_large", f"request body exceeds {max_bytes} bytes")
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ApiError(400, "malformed_json", f"request body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ApiError(400, "malformed_json", "request body must be a JSON object")
+    return schema.load(body)
+
+
+class ApiEndpoint(HttpRequestHandler):
+    """`@api('POST', '/path')`: errors become JSON, and every request is measured."""
+
+    def handle_request(self, request):
+        started = time.perf_counter()
+        correlation_id = request.headers.get("X-Correlation-Id") or str(uuid.uuid4())
+        logs.bind(correlation_id=correlation_id)
+        request.correlation_id = correlation_id
+        response = super().handle_request(request)
+        response.headers["X-Correlation-Id"] = correlation_id
+        service = self.container.service_name
+        REQUESTS.labels(service, self.url, request.method, response.status_code).inc()
+        LATENCY.labels(service, self.url, request.method).observe(time.perf_counter() - started)
+        return response
+
+    def response_from_exception(self, exc):
+        if isinstance(exc, ApiError):
+            return error_response(exc.status, exc.code, exc.message, exc.fields, exc.headers)
+        if isinstance(exc, AuthError):
+            code = "unauthenticated" if exc.status == 401 else "forbidden"
+            return error_response(exc.status, code, exc.message)
+        if isinstance(exc, ValidationError):
+            return error_response(
+                422, "validation_failed", "some fields are missing or invalid",
+                flatten_messages(exc.messages),
+            )
+        log.error("unhandled error in %s %s", self.method, self.url, exc_info=exc)
+        return error_response(500, "internal_error", "internal error; the incident was logged")
+
+
+api = ApiEndpoint.decorator
+
+
+class Auth(DependencyProvider):
+    """Injects `principal(request, *roles)`; TOKEN_SECRET from config."""
+
+    def setup(self):
+        self.secret = check_secret(self.container.config.get("TOKEN_SECRET"))
+
+    def get_dependency(self, worker_ctx):
+        secret = self.secret
+
+        def principal(request, *roles):
+            found = authenticate(secret, request.headers.get("Authorization"))
+            if roles:
+                require_role(found, *roles)
+            return found
+
+        return principal
+
+
+class OpsEndpoints:
+    """Mixed into every service: /health (alive, cheap), /ready (broker, database and
+    migrations), /metrics (Prometheus). The service defines `name` and `db`."""
+
+    config = Config()
+
+    @api("GET", "/health")
+    def health(self, request):
+        return json_response({"status": "alive", "service": self.name})
+
+    @api("GET", "/ready")
+    def ready(self, request):
+        checks = {"database": "ok", "broker": "ok", "migrations": "ok"}
+        try:
+            with self.db.transaction() as cur:
+                cur.execute("SELECT 1")
+            if pending(self.config["DB_URL"], self.name):
+                checks["migrations"] = "pending"
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        try:
+            with Connection(self.config["AMQP_URI"], connect_timeout=2) as conn:
+                conn.ensure_connection(max_retries=1)
+        except Exception as exc:  # noqa: BLE001
+            checks["broker"] = f"unreachable: {type(exc).__name__}"
+        ok = all(value == "ok" for value in checks.values())
+        return json_response({"ready": ok, "checks": checks}, 200 if ok else 503)
+
+    @api("GET", "/metrics")
+    def metrics(self, request):
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)

@@ -1,0 +1,84 @@
+"""JSON logs with the correlation id, and personal data masked before anything is written.
+
+Masking happens in a logging filter on the handler, so it also covers third-party loggers.
+"""
+import logging
+import re
+import threading
+
+from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
+
+_context = threading.local()  # green-thread local once eventlet has patched threading
+
+# A citizen ID is 12 digits; a Vietnamese phone number is 0/84/+84 then 9-10 digits.
+_CITIZEN_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
+_PHONE = re.compile(r"(?<![\w])(?:\+?84|0)(?:[\s.-]?\d){9,10}(?!\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PERSONAL_KEYS = frozenset(
+    {"citizen_id", "phone", "email", "address", "delivery_address", "full_name", "secret"}
+)
+
+
+def mask_text(text):
+    text = _EMAIL.sub("***@***", text)
+    text = _CITIZEN_ID.sub(lambda m: "*" * 9 + m.group()[-3:], text)
+    return _PHONE.sub(lambda m: "***" + m.group()[-3:], text)
+
+
+def mask_value(value):
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: ("***" if k in PERSONAL_KEYS else mask_value(v)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_value(v) for v in value]
+    return value
+
+
+def bind(**fields):
+    """Attach fields (correlation_id, dossier_code...) to every log line of this green thread."""
+    current = dict(getattr(_context, "fields", {}))
+    current.update(fields)
+    _context.fields = current
+
+
+def clear():
+    _context.fields = {}
+
+
+class ContextFilter(logging.Filter):
+    def filter(self, record):
+        for key, value in getattr(_context, "fields", {}).items():
+            setattr(record, key, value)
+        record.msg = mask_text(record.getMessage())
+        record.args = None
+        for key, value in list(record.__dict__.items()):
+            if key in PERSONAL_KEYS:
+                setattr(record, key, "***")
+            elif key not in _STANDARD_ATTRS:
+                setattr(record, key, mask_value(value))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask_text(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+_STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class JsonFormatter(_JsonFormatter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("fmt", "%(asctime)s %(levelname)s %(name)s %(message)s")
+        kwargs.setdefault("rename_fields", {"levelname": "level", "asctime": "time"})
+        super().__init__(*args, **kwargs)
+
+
+def setup(level="INFO"):
+    """Logging for processes not started by nameko (relays, CLI)."""
+    handler = logging.StreamHandler()
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("pika").setLevel(logging.WARNING)

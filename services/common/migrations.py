@@ -1,0 +1,41 @@
+"""Versioned SQL migrations per service through yoyo-migrations.
+
+Each service keeps its SQL files in services/<name>/migrations and its own schema; yoyo's
+bookkeeping tables live in that schema too, so services migrate independently.
+"""
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import psycopg2
+from yoyo import get_backend, read_migrations
+
+from .config import SERVICES_DIR
+
+
+def _backend_url(db_url, schema):
+    parts = urlsplit(db_url)
+    query = "&".join(filter(None, [parts.query, urlencode({"schema": schema})]))
+    return urlunsplit(("postgresql", parts.netloc, parts.path, query, parts.fragment))
+
+
+def _ensure_schema(db_url, schema):
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+        cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    conn.close()
+
+
+def migrate(db_url, service):
+    """Apply the service's pending migrations; returns the ids applied."""
+    _ensure_schema(db_url, service)
+    backend = get_backend(_backend_url(db_url, service))
+    migrations = read_migrations(str(SERVICES_DIR / service / "migrations"))
+    with backend.lock():
+        pending = backend.to_apply(migrations)
+        backend.apply_migrations(pending)
+    return [m.id for m in pending]
+
+
+def pending(db_url, service):
+    """Ids of migrations not yet applied (for /ready)."""
+    backend = get_backend(_backend_url(db_url, service))
+    migrations = read_migrations(str(SERVICES_DIR / service / "migrations"))
+    return [m.id for m in backend.to_apply(migrations)]

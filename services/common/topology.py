@@ -1,0 +1,70 @@
+"""The broker topology declared at deployment, so no event is ever published to nowhere:
+the event queues of every subscriber (named as nameko names them), the retry and dead-letter
+queues, and the quorum queue of every department (`department.<code>` bound to `<code>.#` on
+the `motcua.departments` topic exchange)."""
+import pika
+
+from .consumer import DEAD_LETTER_QUEUE, retry_queue_name
+from .events import DEPARTMENTS_EXCHANGE, events_exchange
+
+# (publisher, event type, consumer service, handler method)
+SUBSCRIPTIONS = (
+    ("intake", "dossier.received", "routing", "handle_dossier_received"),
+)
+
+DEPARTMENT_DELIVERY_LIMIT = 20
+
+
+def event_queue_name(source, event_type, service, method):
+    return f"evt-{source}-{event_type}--{service}.{method}"
+
+
+def department_queue_name(department):
+    return f"department.{department}"
+
+
+def department_queue_arguments():
+    return {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": DEPARTMENT_DELIVERY_LIMIT,
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": DEAD_LETTER_QUEUE,
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+    }
+
+
+def _declare_exchange(channel, exchange):
+    channel.exchange_declare(exchange, exchange_type="topic", durable=True)
+
+
+def declare_event_queues(channel):
+    channel.queue_declare(DEAD_LETTER_QUEUE, durable=True)
+    for source, event_type, service, method in SUBSCRIPTIONS:
+        exchange = events_exchange(source)
+        queue = event_queue_name(source, event_type, service, method)
+        _declare_exchange(channel, exchange)
+        channel.queue_declare(queue, durable=True)
+        channel.queue_bind(queue, exchange, routing_key=event_type)
+        channel.queue_declare(
+            retry_queue_name(queue),
+            durable=True,
+            arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue},
+        )
+
+
+def declare_department_queues(channel, departments):
+    channel.queue_declare(DEAD_LETTER_QUEUE, durable=True)
+    _declare_exchange(channel, DEPARTMENTS_EXCHANGE)
+    for department in departments:
+        queue = department_queue_name(department)
+        channel.queue_declare(queue, durable=True, arguments=department_queue_arguments())
+        channel.queue_bind(queue, DEPARTMENTS_EXCHANGE, routing_key=f"{department}.#")
+
+
+def with_channel(amqp_uri, action, *args):
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        return action(connection.channel(), *args)
+    finally:
+        connection.close()

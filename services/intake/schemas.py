@@ -1,0 +1,99 @@
+"""intake's HTTP and RPC bodies. Messages are meant for a counter officer to read."""
+import re
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from services.common.contracts import RESULT_DELIVERIES
+from services.common.phones import normalise_phone
+
+# Provinces' codes in the first 3 digits of a citizen ID number (Circular 59/2021/TT-BCA).
+_PROVINCE_CODES = {f"{n:03d}" for n in range(1, 97)}
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class ApplicantSchema(_Strict):
+    full_name = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    citizen_id = fields.String(required=True)
+    phone = fields.String(required=True)
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    address = fields.String(required=True, validate=validate.Length(min=5, max=300))
+
+    @validates("full_name")
+    def check_name(self, value, **kwargs):
+        if any(ch.isdigit() for ch in value) or not value.strip():
+            raise ValidationError("họ tên must be letters and spaces, without digits")
+
+    @validates("citizen_id")
+    def check_citizen_id(self, value, **kwargs):
+        if not re.fullmatch(r"\d{12}", value):
+            raise ValidationError("số định danh cá nhân must be exactly 12 digits")
+        if value[:3] not in _PROVINCE_CODES:
+            raise ValidationError("số định danh cá nhân starts with an unknown province code")
+
+    @validates("phone")
+    def check_phone(self, value, **kwargs):
+        if normalise_phone(value) is None:
+            raise ValidationError(
+                "not a Vietnamese phone number (e.g. 0912345678 or +84912345678)"
+            )
+
+    @post_load
+    def normalise(self, data, **kwargs):
+        data["phone"] = normalise_phone(data["phone"])
+        data["full_name"] = " ".join(data["full_name"].split())
+        return data
+
+
+class SubmittedDocumentSchema(_Strict):
+    key = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    copies = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=20))
+
+
+class DossierRequestSchema(_Strict):
+    procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    applicant = fields.Nested(ApplicantSchema, required=True)
+    documents = fields.List(
+        fields.Nested(SubmittedDocumentSchema), required=True, validate=validate.Length(max=50)
+    )
+    result_delivery = fields.String(
+        load_default="counter", validate=validate.OneOf(RESULT_DELIVERIES)
+    )
+    delivery_address = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=5, max=300)
+    )
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+    @validates_schema
+    def check_delivery(self, data, **kwargs):
+        if data.get("result_delivery") == "post" and not data.get("delivery_address"):
+            raise ValidationError(
+                "required when the result is to be delivered by post", "delivery_address"
+            )
+
+
+class ReceiverSchema(_Strict):
+    """Who received a dossier handed in through RPC (delegated reception at a post office)."""
+    kind = fields.String(required=True, validate=validate.OneOf(("postal_clerk",)))
+    id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    post_office = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    receiving_unit = fields.String(
+        required=True, validate=validate.Regexp(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
+    )
+
+
+class ProcedureQuerySchema(_Strict):
+    department = fields.String(load_default=None, validate=validate.Length(max=20))
+    channel = fields.String(load_default=None, validate=validate.OneOf(("counter", "online", "postal")))

@@ -1,0 +1,137 @@
+"""intake: the procedure catalogue and the reception of dossiers (counter, online, postal)."""
+import logging
+
+from marshmallow import ValidationError
+from nameko.rpc import rpc
+from werkzeug.wrappers import Response
+
+from services.common.calendar import Calendar
+from services.common.db import Database
+from services.common.http import (
+    ApiError,
+    Auth,
+    OpsEndpoints,
+    api,
+    flatten_messages,
+    json_response,
+    read_json,
+)
+
+from . import store
+from .receipt import render_html
+from .reception import Replay, created_response, register, request_hash
+from .schemas import DossierRequestSchema, ProcedureQuerySchema, ReceiverSchema
+
+log = logging.getLogger("motcua.intake")
+
+CHANNEL_BY_ROLE = {"counter_officer": "counter", "portal": "online"}
+MAX_IDEMPOTENCY_KEY = 200
+
+
+class IntakeService(OpsEndpoints):
+    name = "intake"
+
+    db = Database()
+    calendar = Calendar()
+    principal = Auth()
+
+    # catalogue -----------------------------------------------------------------------------
+    @api("GET", "/api/v1/procedures")
+    def list_procedures(self, request):
+        query = ProcedureQuerySchema().load(request.args.to_dict())
+        with self.db.transaction() as cur:
+            procedures = store.list_procedures(cur, query["department"], query["channel"])
+        return json_response({"procedures": procedures, "count": len(procedures)})
+
+    @api("GET", "/api/v1/procedures/<code>")
+    def get_procedure(self, request, code):
+        with self.db.transaction() as cur:
+            procedure = store.get_procedure(cur, code)
+        if procedure is None:
+            raise ApiError(404, "not_found", f"no procedure with code {code}")
+        return json_response(procedure)
+
+    # reception -----------------------------------------------------------------------------
+    @api("POST", "/api/v1/dossiers")
+    def submit_dossier(self, request):
+        caller = self.principal(request, "counter_officer", "portal")
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
+            raise ApiError(400, "bad_idempotency_key",
+                           f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+        body = read_json(request, DossierRequestSchema())
+        channel = CHANNEL_BY_ROLE[caller.role]
+        idempotency = (caller.subject, key, request_hash(body)) if key else None
+        try:
+            with self.db.transaction() as cur:
+                procedure = store.get_procedure(cur, body["procedure_code"])
+                if caller.role == "counter_officer" and procedure and \
+                        procedure["department"] != caller.department:
+                    raise ApiError(
+                        403, "forbidden",
+                        f"a counter officer of {caller.department} cannot receive dossiers of "
+                        f"department {procedure['department']}",
+                    )
+                unit = self._receiving_unit(cur, channel, procedure)
+                receiver = {"kind": caller.role, "id": caller.subject,
+                            "department": caller.department}
+                dossier = register(cur, self.calendar, body, channel, unit, receiver,
+                                   request.correlation_id, idempotency)
+        except Replay as replay:
+            return self._replay(replay.earlier, idempotency)
+        log.info("dossier received", extra={"dossier_code": dossier["code"], "channel": channel,
+                                            "department": dossier["department"]})
+        return json_response(created_response(dossier), 201,
+                             {"Location": f"/api/v1/dossiers/{dossier['code']}/receipt"})
+
+    def _receiving_unit(self, cur, channel, procedure):
+        if channel == "counter" and procedure:
+            dept = store.get_department(cur, procedure["department"])
+            return {"code": dept["receiving_unit"], "name": dept["name"]}
+        unit = store.center_unit(cur)
+        if unit is None:
+            raise ApiError(503, "catalogue_not_loaded", "the catalogue has not been loaded")
+        return unit
+
+    def _replay(self, earlier, idempotency):
+        if earlier["request_hash"] != idempotency[2]:
+            raise ApiError(409, "idempotency_key_reused",
+                           "this Idempotency-Key was used for a different dossier body")
+        with self.db.transaction() as cur:
+            dossier = store.get_dossier(cur, earlier["dossier_code"])
+        return json_response(created_response(dossier), 200, {"Idempotent-Replayed": "true"})
+
+    @api("GET", "/api/v1/dossiers/<code>/receipt")
+    def get_receipt(self, request, code):
+        caller = self.principal(request, "counter_officer", "portal", "manager")
+        with self.db.transaction() as cur:
+            row = store.get_receipt(cur, code)
+        if row is None or (caller.role == "counter_officer" and
+                           row["department"] != caller.department):
+            raise ApiError(404, "not_found", f"no receipt {code} for this caller")
+        if request.args.get("format") == "html":
+            return Response(render_html(row["receipt"]), mimetype="text/html")
+        return json_response(row["receipt"])
+
+    # RPC for postal's delegated reception -----------------------------------------------------
+    @rpc
+    def register_dossier(self, body, receiver, correlation_id):
+        """Register a dossier received by a post office; errors come back as dicts."""
+        try:
+            request = DossierRequestSchema().load(body)
+            receiver = ReceiverSchema().load(receiver)
+            with self.db.transaction() as cur:
+                unit = {"code": receiver["receiving_unit"], "name": receiver["post_office"]}
+                dossier = register(cur, self.calendar, request, "postal", unit, receiver,
+                                   correlation_id)
+        except ValidationError as exc:
+            return {"error": {"status": 422, "message": "some fields are missing or invalid",
+                              "fields": flatten_messages(exc.messages)}}
+        except ApiError as exc:
+            return {"error": {"status": exc.status, "message": exc.message, "fields": exc.fields}}
+        return {"dossier": created_response(dossier)}
+
+    @rpc
+    def departments(self):
+        with self.db.transaction() as cur:
+            return [dict(row) for row in store.list_departments(cur)]

@@ -1,0 +1,83 @@
+"""Assignment of a received dossier to its lead department: the lifecycle record, its
+history, the message on the department's queue and `dossier.assigned`, in one transaction."""
+import hashlib
+import hmac
+
+from services.common.events import (
+    DEPARTMENTS_EXCHANGE,
+    add_to_outbox,
+    events_exchange,
+    new_envelope,
+)
+from services.common.phones import normalise_phone
+
+from . import store
+
+STATUS_LABELS = {
+    "received": "Đã tiếp nhận hồ sơ",
+    "assigned": "Đã chuyển đến cơ quan chủ trì giải quyết",
+}
+
+
+def proof_hash(code, value):
+    return hashlib.sha256(f"{code}:{value}".encode()).hexdigest()
+
+
+def matches(code, expected_hash, value):
+    return hmac.compare_digest(expected_hash, proof_hash(code, value))
+
+
+def phone_matches(dossier, phone):
+    normal = normalise_phone(phone)
+    return normal is not None and matches(dossier["code"], dossier["phone_hash"], normal)
+
+
+def assign(cur, envelope, data):
+    """Record the dossier as received and assigned to its lead department."""
+    code, procedure = data["code"], data["procedure"]
+    department = procedure["department"]
+    store.insert_dossier(cur, {
+        "code": code,
+        "procedure_code": procedure["code"],
+        "procedure_name": procedure["name"],
+        "department": department,
+        "cooperating": procedure["cooperating"],
+        "channel": data["channel"],
+        "status": "assigned",
+        "received_at": data["received_at"],
+        "due_date": data["due_date"],
+        "result_delivery": data["result_delivery"],
+        "lookup_secret_hash": proof_hash(code, data["lookup_secret"]),
+        "phone_hash": proof_hash(code, data["applicant"]["phone"]),
+    })
+    receiver = data["receiver"]
+    store.add_history(cur, code, "received", f"{receiver.get('kind')}:{receiver.get('id')}",
+                      f"kênh {data['channel']}", at=data["received_at"])
+    cooperating = ", ".join(procedure["cooperating"]) or None
+    store.add_history(cur, code, "assigned", "routing",
+                      f"cơ quan chủ trì {department}"
+                      + (f"; phối hợp {cooperating}" if cooperating else ""))
+    correlation = envelope["correlation_id"]
+    to_department = new_envelope(
+        "dossier.assigned", "routing", department_message(envelope["data"], department),
+        correlation, dossier_code=code,
+    )
+    add_to_outbox(cur, store.SCHEMA, to_department, DEPARTMENTS_EXCHANGE,
+                  f"{department}.dossier.assigned")
+    assigned = new_envelope(
+        "dossier.assigned", "routing",
+        {"code": code, "department": department, "cooperating": procedure["cooperating"],
+         "due_date": data["due_date"].isoformat(), "channel": data["channel"],
+         "received_at": data["received_at"].isoformat()},
+        correlation, dossier_code=code,
+    )
+    add_to_outbox(cur, store.SCHEMA, assigned, events_exchange("routing"), "dossier.assigned")
+
+
+def department_message(received, department):
+    """What the department needs to process the dossier: the dossier itself, without the
+    citizen's lookup secret."""
+    message = {k: v for k, v in received.items() if k != "lookup_secret"}
+    message["department"] = department
+    message["role"] = "lead"
+    return message
