@@ -76,7 +76,7 @@ class DossierRequestSchema(_Strict):
     )
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_delivery(self, data, **kwargs):
         if data.get("result_delivery") == "post" and not data.get("delivery_address"):
             raise ValidationError(

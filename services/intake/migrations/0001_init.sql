@@ -50,7 +50,7 @@ CREATE TABLE intake.idempotency_keys (
     principal     text NOT NULL,
     key           text NOT NULL,
     request_hash  text NOT NULL,
-    dossier_code  text NOT NULL REFERENCES intake.dossiers (code),
+    dossier_code  text NOT NULL REFERENCES intake.dossiers (code) DEFERRABLE INITIALLY DEFERRED,
     created_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (principal, key)
 );

@@ -1,0 +1,119 @@
+"""Start and stop the whole motcua stack (the Procfile's processes) against a given database
+and RabbitMQ virtual host: used by `make demo`, the benchmark and the end-to-end tests."""
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import psycopg2
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCFILE = ROOT / "Procfile"
+HTTP_PORTS = {"intake": 8001, "routing": 8002}
+CATALOGUE = ROOT / "services" / "intake" / "catalogue" / "procedures.yml"
+
+
+def procfile_commands():
+    commands = {}
+    for line in PROCFILE.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, command = line.split(":", 1)
+            commands[name.strip()] = command.strip()
+    return commands
+
+
+def ensure_database(db_url, fresh=False):
+    parts = urllib.parse.urlsplit(db_url)
+    name = parts.path.lstrip("/")
+    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    conn = psycopg2.connect(admin)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        if fresh:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if not cur.fetchone():
+            cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+class Stack:
+    def __init__(self, db_url, amqp_uri, token_secret, log_dir, port_offset=0, extra_env=None):
+        self.log_dir = Path(log_dir)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.ports = {name: port + port_offset for name, port in HTTP_PORTS.items()}
+        self.env = {
+            **os.environ,
+            "DB_URL": db_url,
+            "AMQP_URI": amqp_uri,
+            "TOKEN_SECRET": token_secret,
+            "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+            **{f"{name.upper()}_HTTP": f"127.0.0.1:{port}" for name, port in self.ports.items()},
+            "INTAKE_RELAY_METRICS_PORT": str(9101 + port_offset),
+            "ROUTING_RELAY_METRICS_PORT": str(9102 + port_offset),
+            **(extra_env or {}),
+        }
+        self.commands = procfile_commands()
+        self.processes = {}
+
+    def url(self, service, path=""):
+        return f"http://127.0.0.1:{self.ports[service]}{path}"
+
+    def cli(self, *args):
+        subprocess.run([sys.executable, "-m", "services.cli", *args], env=self.env, cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def prepare(self, catalogue=CATALOGUE):
+        self.cli("migrate")
+        self.cli("catalogue", "load", str(catalogue))
+
+    def start(self, names=None, wait=True):
+        for name in names or self.commands:
+            log = open(self.log_dir / f"{name}.log", "ab")
+            self.processes[name] = subprocess.Popen(
+                self.commands[name], shell=True, env=self.env, cwd=ROOT, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        if wait:
+            self.wait_ready([n for n in names or self.commands if n in self.ports])
+
+    def wait_ready(self, services, timeout=60):
+        deadline = time.monotonic() + timeout
+        for service in services:
+            while True:
+                try:
+                    if requests.get(self.url(service, "/ready"), timeout=2).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{service} not ready after {timeout}s; see {self.log_dir}")
+                time.sleep(0.2)
+
+    def kill(self, name, sig=signal.SIGKILL, timeout=30):
+        process = self.processes.pop(name)
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=timeout)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def restart(self, name):
+        self.start([name])
+
+    def stop(self):
+        for name in list(self.processes):
+            self.kill(name, signal.SIGTERM, timeout=15)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

@@ -1,0 +1,209 @@
+# eventlet must patch the standard library before anything else imports it (nameko's tests).
+import eventlet
+
+eventlet.monkey_patch()
+
+import json  # noqa: E402
+import secrets  # noqa: E402
+import socket  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pika  # noqa: E402
+import psycopg2  # noqa: E402
+import psycopg2.extras  # noqa: E402
+import pytest  # noqa: E402
+import requests  # noqa: E402
+from psycogreen.eventlet import patch_psycopg  # noqa: E402
+
+from scripts.stack import ensure_database  # noqa: E402
+from services.common.auth import issue_token  # noqa: E402
+from services.common.config import SERVICE_NAMES, load_config  # noqa: E402
+from services.common.migrations import migrate  # noqa: E402
+from services.common.relay import Relay  # noqa: E402
+from services.common.topology import declare_event_queues, with_channel  # noqa: E402
+from services.intake.catalogue import read_catalogue  # noqa: E402
+from services.intake.store import save_catalogue  # noqa: E402
+
+patch_psycopg()
+
+TEST_DB_URL = "postgresql://postgres@127.0.0.1:5432/motcua_test"
+TOKEN_SECRET = secrets.token_urlsafe(32)
+CATALOGUE = read_catalogue()
+TABLES_TO_CLEAN = (
+    "intake.idempotency_keys", "intake.dossiers", "intake.daily_sequences", "intake.outbox",
+    "routing.history", "routing.dossiers", "routing.processed_messages", "routing.outbox",
+)
+
+
+@pytest.fixture(scope="session")
+def db_url():
+    ensure_database(TEST_DB_URL, fresh=True)
+    for service in SERVICE_NAMES:
+        migrate(TEST_DB_URL, service)
+    with connect(TEST_DB_URL) as conn, conn.cursor() as cur:
+        save_catalogue(cur, CATALOGUE)
+    return TEST_DB_URL
+
+
+def connect(db_url):
+    return psycopg2.connect(db_url, cursor_factory=psycopg2.extras.RealDictCursor)
+
+
+@pytest.fixture
+def db(db_url):
+    """A connection to the test database, emptied of dossiers before the test."""
+    conn = connect(db_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f"TRUNCATE {', '.join(TABLES_TO_CLEAN)}")
+    yield conn
+    conn.close()
+
+
+def query(conn, sql, params=()):
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def config_for(db, db_url, rabbit_config):
+    """The service's own config.yml, pointed at the test database and vhost."""
+
+    def build(service, **overrides):
+        config = load_config(service)
+        config.update(
+            AMQP_URI=rabbit_config["AMQP_URI"],
+            DB_URL=db_url,
+            TOKEN_SECRET=TOKEN_SECRET,
+            WEB_SERVER_ADDRESS=f"127.0.0.1:{free_port()}",
+            HANDLER_FIRST_BACKOFF_MS=50,
+        )
+        config.update(overrides)
+        return config
+
+    return build
+
+
+@pytest.fixture
+def topology(rabbit_config):
+    """Queues and bindings as a deployment declares them."""
+    uri = rabbit_config["AMQP_URI"]
+    with_channel(uri, declare_event_queues)
+    return uri
+
+
+@pytest.fixture
+def relays(db_url, rabbit_config):
+    """Outbox relays running in green threads: relays('intake', 'routing')."""
+    running = []
+
+    def start(*services):
+        for service in services:
+            relay = Relay(service, db_url, rabbit_config["AMQP_URI"])
+            running.append((relay, eventlet.spawn(relay.run)))
+
+    yield start
+    for relay, thread in running:
+        relay.stopping = True
+    for relay, thread in running:
+        thread.wait()
+
+
+class Client:
+    """A small HTTP client for a service under test (nameko's web_session breaks on Werkzeug 3)."""
+
+    def __init__(self, address):
+        self.base = f"http://{address}"
+        self.session = requests.Session()
+
+    def request(self, method, path, token=None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.session.request(method, self.base + path, headers=headers, timeout=10,
+                                    **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.request("POST", path, **kwargs)
+
+
+@pytest.fixture
+def client_for():
+    return lambda config: Client(config["WEB_SERVER_ADDRESS"])
+
+
+def token(role, **scope):
+    return issue_token(TOKEN_SECRET, role, **scope)
+
+
+def procedure(department=None, channel="counter", cooperating=None):
+    """A catalogue procedure matching the criteria."""
+    for proc in CATALOGUE["procedures"].values():
+        if department and proc["department"] != department:
+            continue
+        if channel not in proc["channels"]:
+            continue
+        if cooperating is not None and bool(proc["cooperating"]) != cooperating:
+            continue
+        return proc
+    raise LookupError(f"no procedure for {department} {channel}")
+
+
+def dossier_body(proc, **overrides):
+    body = {
+        "procedure_code": proc["code"],
+        "applicant": {
+            "full_name": "Trần Thị Bích Ngọc",
+            "citizen_id": "079190001234",
+            "phone": "0912345678",
+            "email": "ngoc.tran@example.vn",
+            "address": "25 Nguyễn Huệ, phường Sài Gòn, TP. Hồ Chí Minh",
+        },
+        "documents": [{"key": d["key"]} for d in proc["documents"] if d["mandatory"]],
+    }
+    body.update(overrides)
+    return body
+
+
+def drain(amqp_uri, queue, wait=0.5):
+    """Every message now on a queue, acked (as a department would take them)."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    messages, idle_since = [], None
+    try:
+        while True:
+            method, properties, body = channel.basic_get(queue, auto_ack=False)
+            if method is None:
+                idle_since = idle_since or eventlet.hubs.get_hub().clock()
+                if eventlet.hubs.get_hub().clock() - idle_since > wait:
+                    return messages
+                eventlet.sleep(0.05)
+                continue
+            idle_since = None
+            messages.append((properties, json.loads(body)))
+            channel.basic_ack(method.delivery_tag)
+    finally:
+        connection.close()
+
+
+def wait_for(predicate, timeout=15, interval=0.1):
+    deadline = eventlet.hubs.get_hub().clock() + timeout
+    while eventlet.hubs.get_hub().clock() < deadline:
+        result = predicate()
+        if result:
+            return result
+        eventlet.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,118 @@
+"""intake in a nameko container on the real PostgreSQL and RabbitMQ."""
+import re
+
+import pytest
+
+from services.intake.service import IntakeService
+from tests.conftest import dossier_body, procedure, query, token
+
+CODE = re.compile(r"^000\.00\.\d{2}\.H33-\d{6}-\d{4}$")
+
+
+@pytest.fixture
+def intake(container_factory, config_for, client_for):
+    config = config_for("intake")
+    container_factory(IntakeService, config).start()
+    return client_for(config)
+
+
+def counter(department):
+    return token("counter_officer", department=department, subject=f"canbo.{department}")
+
+
+def count(db, table):
+    return query(db, f"SELECT count(*) AS n FROM {table}")[0]["n"]
+
+
+def test_counter_submission_is_numbered_stored_with_receipt_and_event(intake, db):
+    proc = procedure(department="stp")
+    response = intake.post("/api/v1/dossiers", token=counter("stp"), json=dossier_body(proc))
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert CODE.match(created["code"]) and created["code"].endswith("-0001")
+    assert len(created["lookup_secret"]) == 8 and created["due_at"] > created["received_at"][:10]
+    [event] = query(db, "SELECT routing_key, body FROM intake.outbox")
+    assert event["routing_key"] == "dossier.received"
+    assert event["body"]["data"]["code"] == created["code"]
+    assert event["body"]["data"]["procedure"]["department"] == "stp"
+    receipt = intake.get(f"/api/v1/dossiers/{created['code']}/receipt?format=html",
+                         token=counter("stp"))
+    assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in receipt.text
+    assert created["code"] in receipt.text
+    second = intake.post("/api/v1/dossiers", token=counter("stp"), json=dossier_body(proc))
+    assert second.json()["code"].endswith("-0002")
+
+
+def test_online_submission_uses_the_center_unit(intake):
+    proc = procedure(channel="online")
+    response = intake.post("/api/v1/dossiers", token=token("portal"), json=dossier_body(proc))
+    assert response.status_code == 201, response.text
+    assert response.json()["code"].startswith("000.00.31.H33-")
+    assert response.json()["channel"] == "online"
+
+
+def test_idempotency_key_returns_same_dossier_and_refuses_other_body(intake, db):
+    proc = procedure(department="syt")
+    body = dossier_body(proc)
+    headers = {"Idempotency-Key": "quay-3-0001"}
+    first = intake.post("/api/v1/dossiers", token=counter("syt"), json=body, headers=headers)
+    again = intake.post("/api/v1/dossiers", token=counter("syt"), json=body, headers=headers)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["code"] == first.json()["code"]
+    other = dict(body, note="khác")
+    conflict = intake.post("/api/v1/dossiers", token=counter("syt"), json=other, headers=headers)
+    assert conflict.status_code == 409
+    assert conflict.json()["error"]["code"] == "idempotency_key_reused"
+    assert count(db, "intake.dossiers") == 1 and count(db, "intake.outbox") == 1
+
+
+def bad_requests():
+    proc = procedure(department="stp")
+    no_online = next(p for p in __import__("tests.conftest", fromlist=["CATALOGUE"])
+                     .CATALOGUE["procedures"].values() if "online" not in p["channels"])
+    valid = dossier_body(proc)
+    return [
+        ("malformed json", counter("stp"), b"{not json", 400, "malformed_json"),
+        ("json array", counter("stp"), b"[]", 400, "malformed_json"),
+        ("oversized", counter("stp"), b'{"x": "' + b"a" * 70000 + b'"}', 413, "body_too_large"),
+        ("wrong types", counter("stp"), {**valid, "documents": "all"}, 422, "documents"),
+        ("unknown field", counter("stp"), {**valid, "is_admin": True}, 422, "is_admin"),
+        ("unknown procedure", counter("stp"), {**valid, "procedure_code": "9.999999"}, 422,
+         "procedure_code"),
+        ("missing documents", counter("stp"), {**valid, "documents": []}, 422, "documents"),
+        ("channel refused", token("portal"), dossier_body(no_online), 422, "procedure_code"),
+        ("other department", counter("syt"), valid, 403, "forbidden"),
+        ("no token", None, valid, 401, "unauthenticated"),
+        ("wrong role", token("manager"), valid, 403, "forbidden"),
+    ]
+
+
+@pytest.mark.parametrize("label,auth,body,status,named", bad_requests(),
+                         ids=[case[0] for case in bad_requests()])
+def test_bad_input_is_a_clear_4xx_and_nothing_is_stored(intake, db, label, auth, body, status,
+                                                        named):
+    kwargs = {"data": body} if isinstance(body, bytes) else {"json": body}
+    response = intake.post("/api/v1/dossiers", token=auth, **kwargs)
+    assert response.status_code == status, response.text
+    assert named in response.text
+    assert count(db, "intake.dossiers") == 0 and count(db, "intake.outbox") == 0
+
+
+def test_missing_documents_are_each_named(intake):
+    proc = procedure(department="stp")
+    mandatory = [d for d in proc["documents"] if d["mandatory"]]
+    body = dossier_body(proc, documents=[{"key": mandatory[0]["key"]}])
+    response = intake.post("/api/v1/dossiers", token=counter("stp"), json=body)
+    problems = response.json()["error"]["fields"]["documents"]
+    assert len(problems) == len(mandatory) - 1
+    for doc in mandatory[1:]:
+        assert any(doc["name"] in p for p in problems)
+
+
+def test_procedures_are_listed_and_found(intake):
+    listed = intake.get("/api/v1/procedures?department=sxd").json()
+    assert listed["count"] >= 2 and all(p["department"] == "sxd" for p in listed["procedures"])
+    code = listed["procedures"][0]["code"]
+    assert intake.get(f"/api/v1/procedures/{code}").json()["code"] == code
+    assert intake.get("/api/v1/procedures/9.999999").status_code == 404
+    assert intake.get("/api/v1/procedures?channel=fax").status_code == 422

@@ -1,0 +1,118 @@
+"""intake → outbox relay → routing → department queue, in nameko containers on the real
+broker and database."""
+import json
+
+import pika
+import pytest
+
+from services.common.consumer import DEAD_LETTER_QUEUE, reliable_handler
+from services.common.events import events_exchange, new_envelope
+from services.intake.service import IntakeService
+from services.routing.service import RoutingService
+from tests.conftest import dossier_body, drain, procedure, query, token, wait_for
+
+
+@pytest.fixture
+def services(container_factory, config_for, client_for, topology, relays):
+    intake_config, routing_config = config_for("intake"), config_for("routing")
+    container_factory(IntakeService, intake_config).start()
+    container_factory(RoutingService, routing_config).start()
+    relays("intake", "routing")
+    return client_for(intake_config), client_for(routing_config), topology
+
+
+def submit(intake, department="sxd", **overrides):
+    proc = procedure(department=department)
+    response = intake.post("/api/v1/dossiers", json=dossier_body(proc, **overrides),
+                           token=token("counter_officer", department=department))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_dossier_arrives_once_on_its_department_queue_and_in_lookup(services, db):
+    intake, routing, amqp_uri = services
+    created = submit(intake, "sxd")
+    wait_for(lambda: query(db, "SELECT 1 FROM routing.outbox WHERE published_at IS NOT NULL"
+                               " AND routing_key = 'sxd.dossier.assigned'"))
+    messages = drain(amqp_uri, "department.sxd")
+    assert [m["dossier_code"] for _, m in messages] == [created["code"]]
+    data = messages[0][1]["data"]
+    assert data["department"] == "sxd" and "lookup_secret" not in data
+    assert data["applicant"]["citizen_id"] == "079190001234"
+    lookup = routing.get(f"/api/v1/dossiers/{created['code']}?secret={created['lookup_secret']}")
+    assert lookup.status_code == 200
+    view = lookup.json()
+    assert view["status"] == "assigned" and view["due_date"] == created["due_at"]
+    assert [h["status"] for h in view["history"]] == ["received", "assigned"]
+    by_phone = routing.get(f"/api/v1/dossiers/{created['code']}?phone=%2B84912345678")
+    assert by_phone.status_code == 200
+
+
+def test_wrong_secret_and_unknown_code_look_the_same(services, db):
+    intake, routing, _ = services
+    created = submit(intake, "syt")
+    wait_for(lambda: query(db, "SELECT 1 FROM routing.dossiers"))
+    wrong = routing.get(f"/api/v1/dossiers/{created['code']}?secret=AAAAAAAA")
+    unknown = routing.get("/api/v1/dossiers/000.00.31.H33-261123-9999?secret=AAAAAAAA")
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()
+    assert routing.get(f"/api/v1/dossiers/{created['code']}").status_code == 422
+
+
+def test_redelivered_event_is_applied_once(services, db):
+    """The same dossier.received envelope published twice (a redelivery) routes once."""
+    intake, _, amqp_uri = services
+    submit(intake, "stp")
+    wait_for(lambda: query(db, "SELECT 1 FROM routing.outbox WHERE published_at IS NOT NULL"
+                               " AND routing_key = 'stp.dossier.assigned'"))
+    [event] = query(db, "SELECT body FROM intake.outbox")
+    publish(amqp_uri, events_exchange("intake"), "dossier.received", event["body"])
+    wait_for(lambda: query(db, "SELECT 1 FROM routing.processed_messages"))
+    assert len(drain(amqp_uri, "department.stp", wait=1.5)) == 1
+    assert len(query(db, "SELECT 1 FROM routing.dossiers")) == 1
+
+
+def test_malformed_event_is_dead_lettered_with_reason(services, db):
+    _, _, amqp_uri = services
+    bogus = new_envelope("dossier.received", "intake", {"code": "x"}, "corr-1")
+    publish(amqp_uri, events_exchange("intake"), "dossier.received", bogus)
+    [(properties, body)] = wait_for(lambda: drain(amqp_uri, DEAD_LETTER_QUEUE))
+    assert body["id"] == bogus["id"]
+    assert "invalid dossier.received data" in properties.headers["x-motcua-reason"]
+    assert not query(db, "SELECT 1 FROM routing.dossiers")
+
+
+def publish(amqp_uri, exchange, routing_key, envelope):
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    channel.confirm_delivery()
+    channel.basic_publish(exchange, routing_key, json.dumps(envelope).encode(),
+                          pika.BasicProperties(content_type="application/json", delivery_mode=2),
+                          mandatory=True)
+    connection.close()
+
+
+class FlakyService:
+    """A consumer whose handler always fails, to watch retries and the dead-letter queue."""
+    name = "flaky"
+    calls = []
+
+    @reliable_handler("intake", "dossier.received")
+    def handle(self, body):
+        self.calls.append(body["id"])
+        raise RuntimeError("department system unavailable")
+
+
+def test_failing_handler_is_retried_then_dead_lettered_not_lost(container_factory, config_for,
+                                                                rabbit_config):
+    config = config_for("routing", HANDLER_MAX_ATTEMPTS=3, HANDLER_FIRST_BACKOFF_MS=100)
+    FlakyService.calls.clear()
+    container_factory(FlakyService, config).start()
+    envelope = new_envelope("dossier.received", "intake", {}, "corr-2")
+    publish(rabbit_config["AMQP_URI"], events_exchange("intake"), "dossier.received", envelope)
+    [(properties, body)] = wait_for(lambda: drain(rabbit_config["AMQP_URI"], DEAD_LETTER_QUEUE))
+    assert FlakyService.calls == [envelope["id"]] * 3
+    assert body["id"] == envelope["id"]
+    assert properties.headers["x-motcua-attempt"] == 3
+    assert "department system unavailable" in properties.headers["x-motcua-reason"]
+    assert properties.headers["x-motcua-original-queue"] == "evt-intake-dossier.received--flaky.handle"

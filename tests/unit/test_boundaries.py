@@ -1,0 +1,61 @@
+
+import pytest
+from marshmallow import ValidationError
+
+from services.common.auth import AuthError, authenticate, issue_token
+from services.common.logs import mask_text, mask_value
+from services.common.phones import normalise_phone
+from services.intake.schemas import DossierRequestSchema
+
+SECRET = "s" * 40
+
+
+@pytest.mark.parametrize("given,expected", [
+    ("0912345678", "0912345678"),
+    ("+84912345678", "0912345678"),
+    ("84 912 345 678", "0912345678"),
+    ("0912.345.678", "0912345678"),
+    ("02838123456", "02838123456"),
+    ("0112345678", None),
+    ("091234567", None),
+    ("abc", None),
+])
+def test_phone_normalisation(given, expected):
+    assert normalise_phone(given) == expected
+
+
+def test_applicant_errors_name_each_field():
+    with pytest.raises(ValidationError) as caught:
+        DossierRequestSchema().load({
+            "procedure_code": "1.000001",
+            "applicant": {"full_name": "A1", "citizen_id": "12345", "phone": "123",
+                          "address": "x"},
+            "documents": [],
+            "result_delivery": "post",
+        })
+    messages = caught.value.messages
+    assert set(messages["applicant"]) == {"full_name", "citizen_id", "phone", "address"}
+    assert "delivery_address" in messages
+
+
+def test_masking_hides_ids_phones_emails():
+    line = "CCCD 079190001234 gọi 0912345678 hoặc +84912345678, thư a.b@example.vn"
+    masked = mask_text(line)
+    for secret in ("079190001234", "0912345678", "+84912345678", "a.b@example.vn"):
+        assert secret not in masked
+    assert mask_value({"address": "25 Nguyễn Huệ", "code": "000.00.31.H33-261123-0001"}) == {
+        "address": "***", "code": "000.00.31.H33-261123-0001"}
+
+
+def test_token_round_trip_and_rejections():
+    principal = authenticate(SECRET, "Bearer " + issue_token(SECRET, "counter_officer",
+                                                             department="stp"))
+    assert (principal.role, principal.department) == ("counter_officer", "stp")
+    with pytest.raises(AuthError, match="expired"):
+        authenticate(SECRET, "Bearer " + issue_token(SECRET, "manager", ttl=-10))
+    with pytest.raises(AuthError, match="invalid"):
+        authenticate(SECRET, "Bearer " + issue_token("x" * 40, "manager"))
+    with pytest.raises(AuthError, match="missing"):
+        authenticate(SECRET, None)
+    with pytest.raises(ValueError, match="--department"):
+        issue_token(SECRET, "department_officer")
