@@ -110,9 +110,9 @@ def relays(db_url, rabbit_config):
             running.append((relay, eventlet.spawn(relay.run)))
 
     yield start
-    for relay, thread in running:
+    for relay, _ in running:
         relay.stopping = True
-    for relay, thread in running:
+    for _, thread in running:
         thread.wait()
 
 

@@ -1,0 +1,105 @@
+"""The whole stack as processes (the Procfile's services and relays), over HTTP and queues."""
+import collections
+import random
+import threading
+
+import pytest
+import requests
+
+from scripts.stack import Stack, ensure_database
+from tests.conftest import CATALOGUE, TOKEN_SECRET, dossier_body, drain, token, wait_for
+
+pytestmark = pytest.mark.e2e
+E2E_DB_URL = "postgresql://postgres@127.0.0.1:5432/motcua_e2e"
+
+
+@pytest.fixture
+def stack(rabbit_config, tmp_path):
+    ensure_database(E2E_DB_URL, fresh=True)
+    with Stack(E2E_DB_URL, rabbit_config["AMQP_URI"], TOKEN_SECRET, tmp_path / "logs",
+               port_offset=200) as running:
+        running.prepare()
+        running.start()
+        yield running
+
+
+def counter_dossiers(count, seed=7):
+    """(department, body) pairs across the catalogue, with distinct applicants."""
+    rng = random.Random(seed)
+    procedures = [p for p in CATALOGUE["procedures"].values() if "counter" in p["channels"]]
+    for n in range(count):
+        proc = rng.choice(procedures)
+        body = dossier_body(proc)
+        body["applicant"] = dict(body["applicant"], citizen_id=f"0011{n:08d}",
+                                 phone=f"09{n:08d}")
+        yield proc["department"], body
+
+
+def submit(stack, department, body):
+    response = requests.post(
+        stack.url("intake", "/api/v1/dossiers"), json=body, timeout=10,
+        headers={"Authorization": "Bearer " + token("counter_officer", department=department)},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def collect(amqp_uri, departments, expected):
+    """Drain department queues until `expected` dossiers arrived; returns codes by envelope id."""
+    seen = collections.defaultdict(list)
+
+    def arrived():
+        for department in departments:
+            for _, message in drain(amqp_uri, f"department.{department}", wait=0.1):
+                seen[message["dossier_code"]].append(message["id"])
+        return len(seen) >= expected
+
+    wait_for(arrived, timeout=90, interval=0.2)
+    return seen
+
+
+def test_dossiers_submitted_over_http_reach_their_queues_once_and_show_in_lookup(stack,
+                                                                                 rabbit_config):
+    submitted = [submit(stack, dept, body) for dept, body in counter_dossiers(30)]
+    seen = collect(rabbit_config["AMQP_URI"], CATALOGUE["departments"], len(submitted))
+    assert sorted(seen) == sorted(d["code"] for d in submitted)
+    assert all(len(ids) == 1 for ids in seen.values())
+    first = submitted[0]
+    lookup = requests.get(stack.url("routing", f"/api/v1/dossiers/{first['code']}"),
+                          params={"secret": first["lookup_secret"]}, timeout=5).json()
+    assert lookup["status"] == "assigned" and lookup["due_date"] == first["due_at"]
+    logs = "".join(p.read_text(errors="replace") for p in stack.log_dir.glob("*.log"))
+    assert "dossier received" in logs
+    for _, body in counter_dossiers(30):
+        assert body["applicant"]["citizen_id"] not in logs
+        assert body["applicant"]["phone"] not in logs
+
+
+def test_routing_killed_mid_stream_loses_and_duplicates_nothing(stack, rabbit_config):
+    """kill -9 of routing while dossiers flow; restarted, every dossier arrives exactly once."""
+    submitted, errors = [], []
+    dossiers = list(counter_dossiers(300, seed=11))
+
+    def stream(part):
+        for department, body in part:
+            try:
+                submitted.append(submit(stack, department, body))
+            except AssertionError as exc:
+                errors.append(exc)
+
+    writers = [threading.Thread(target=stream, args=(dossiers[i::4],)) for i in range(4)]
+    for writer in writers:
+        writer.start()
+    wait_for(lambda: len(submitted) > 60, timeout=60)
+    stack.kill("routing")
+    wait_for(lambda: len(submitted) > 150, timeout=60)
+    stack.restart("routing")
+    for writer in writers:
+        writer.join()
+    assert not errors
+    seen = collect(rabbit_config["AMQP_URI"], CATALOGUE["departments"], len(submitted))
+    lost = {d["code"] for d in submitted} - set(seen)
+    duplicated = {code: ids for code, ids in seen.items() if len(ids) > 1}
+    print(f"accepted={len(submitted)} lost={len(lost)} duplicated={len(duplicated)} faults=1")
+    assert not lost and not duplicated
+    assert len(seen) == len(submitted) == 300
