@@ -1,0 +1,45 @@
+# motcua: `make demo` shows the system working; `make test` runs the tests.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo run test test-unit test-integration test-e2e bench lint servers install clean
+
+$(STAMP): pyproject.toml
+	python3.11 -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip 'setuptools<82' wheel
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+servers:
+	@bash scripts/servers.sh
+
+demo: install servers
+	$(PY) -m scripts.demo
+
+run: install servers
+	@test -f .env || { echo "TOKEN_SECRET=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" > .env; echo "created .env with a new TOKEN_SECRET"; }
+	set -a; source .env; set +a; PATH=$(VENV)/bin:$$PATH motcua migrate && \
+	  PATH=$(VENV)/bin:$$PATH motcua catalogue load services/intake/catalogue/procedures.yml && \
+	  PATH=$(VENV)/bin:$$PATH motcua run
+
+test: install servers lint
+	$(PY) -m pytest -W ignore::DeprecationWarning -W ignore::UserWarning tests
+
+test-unit: install
+	$(PY) -m pytest -q tests/unit
+
+test-e2e: install servers
+	$(PY) -m pytest -q -s tests/e2e
+
+bench: install servers
+	$(PY) -m bench.e2e
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) .run bench/results

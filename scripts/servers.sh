@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Make sure RabbitMQ (with its management plugin) and PostgreSQL are up on localhost.
+# Starts them if they are installed and stopped; otherwise says how to get them. Idempotent.
+set -euo pipefail
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() {
+  for _ in $(seq 1 60); do port_open "$1" && return 0; sleep 1; done
+  return 1
+}
+
+ensure_postgres() {
+  port_open 5432 && return 0
+  if command -v pg_ctlcluster >/dev/null; then
+    echo "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+    wait_port 5432 && return 0
+  fi
+  echo "PostgreSQL is not reachable on 127.0.0.1:5432." >&2
+  echo "Install it (apt-get install postgresql) with trust auth for user postgres, or set DB_URL." >&2
+  exit 1
+}
+
+ensure_rabbitmq() {
+  if ! port_open 5672; then
+    if command -v rabbitmq-server >/dev/null; then
+      echo "starting RabbitMQ"
+      rabbitmq-server -detached
+      wait_port 5672 || { echo "RabbitMQ did not start" >&2; exit 1; }
+    else
+      echo "RabbitMQ is not reachable on 127.0.0.1:5672." >&2
+      echo "Install it (apt-get install rabbitmq-server) or set AMQP_URI." >&2
+      exit 1
+    fi
+  fi
+  if ! port_open 15672; then
+    # nameko's test fixtures create a virtual host per test through the management API.
+    rabbitmq-plugins enable rabbitmq_management >/dev/null
+    wait_port 15672 || { echo "RabbitMQ management plugin did not start" >&2; exit 1; }
+  fi
+}
+
+ensure_postgres
+ensure_rabbitmq
