@@ -75,7 +75,7 @@ class Stack:
         for name in names or self.commands:
             log = open(self.log_dir / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
-                self.commands[name], shell=True, env=self.env, cwd=ROOT, stdout=log,
+                "exec " + self.commands[name], shell=True, env=self.env, cwd=ROOT, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True,
             )
         if wait:
