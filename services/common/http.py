@@ -143,11 +143,24 @@ class Auth(DependencyProvider):
         return principal
 
 
+class LogContext(DependencyProvider):
+    """Binds the HTTP request's correlation id to the logs of the worker that handles it
+    (the worker runs in its own green thread, not the one that parsed the request)."""
+
+    def worker_setup(self, worker_ctx):
+        logs.clear()
+        request = worker_ctx.args[0] if worker_ctx.args else None
+        correlation_id = getattr(request, "correlation_id", None)
+        if correlation_id:
+            logs.bind(correlation_id=correlation_id)
+
+
 class OpsEndpoints:
     """Mixed into every service: /health (alive, cheap), /ready (broker, database and
     migrations), /metrics (Prometheus). The service defines `name` and `db`."""
 
     config = Config()
+    log_context = LogContext()
 
     @api("GET", "/health")
     def health(self, request):

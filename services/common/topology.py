@@ -4,6 +4,7 @@ queues, and the quorum queue of every department (`department.<code>` bound to `
 the `motcua.departments` topic exchange)."""
 import pika
 
+from .config import SERVICE_NAMES
 from .consumer import DEAD_LETTER_QUEUE, retry_queue_name
 from .events import DEPARTMENTS_EXCHANGE, events_exchange
 
@@ -13,6 +14,10 @@ SUBSCRIPTIONS = (
 )
 
 DEPARTMENT_DELIVERY_LIMIT = 20
+# Every event of every service is also kept in this stream for 30 days: an event no service
+# subscribes to yet (dossier.assigned today) is kept, not dropped, and can be replayed.
+EVENT_LOG = "motcua.event_log"
+EVENT_LOG_ARGUMENTS = {"x-queue-type": "stream", "x-max-age": "30D"}
 
 
 def event_queue_name(source, event_type, service, method):
@@ -40,6 +45,10 @@ def _declare_exchange(channel, exchange):
 
 def declare_event_queues(channel):
     channel.queue_declare(DEAD_LETTER_QUEUE, durable=True)
+    channel.queue_declare(EVENT_LOG, durable=True, arguments=EVENT_LOG_ARGUMENTS)
+    for service in SERVICE_NAMES:
+        _declare_exchange(channel, events_exchange(service))
+        channel.queue_bind(EVENT_LOG, events_exchange(service), routing_key="#")
     for source, event_type, service, method in SUBSCRIPTIONS:
         exchange = events_exchange(source)
         queue = event_queue_name(source, event_type, service, method)

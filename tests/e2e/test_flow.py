@@ -1,5 +1,6 @@
 """The whole stack as processes (the Procfile's services and relays), over HTTP and queues."""
 import collections
+import json
 import random
 import threading
 
@@ -69,7 +70,9 @@ def test_dossiers_submitted_over_http_reach_their_queues_once_and_show_in_lookup
                           params={"secret": first["lookup_secret"]}, timeout=5).json()
     assert lookup["status"] == "assigned" and lookup["due_date"] == first["due_at"]
     logs = "".join(p.read_text(errors="replace") for p in stack.log_dir.glob("*.log"))
-    assert "dossier received" in logs
+    received = [json.loads(line.split("| ", 1)[-1]) for line in logs.splitlines()
+                if '"dossier received"' in line]
+    assert len(received) == 30 and all(r.get("correlation_id") for r in received)
     for _, body in counter_dossiers(30):
         assert body["applicant"]["citizen_id"] not in logs
         assert body["applicant"]["phone"] not in logs

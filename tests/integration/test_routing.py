@@ -104,7 +104,7 @@ class FlakyService:
 
 
 def test_failing_handler_is_retried_then_dead_lettered_not_lost(container_factory, config_for,
-                                                                rabbit_config):
+                                                                rabbit_config, topology):
     config = config_for("routing", HANDLER_MAX_ATTEMPTS=3, HANDLER_FIRST_BACKOFF_MS=100)
     FlakyService.calls.clear()
     container_factory(FlakyService, config).start()
