@@ -19,6 +19,9 @@ STATUS_LABELS = {
 }
 
 
+CHANNEL_LABELS = {"counter": "trực tiếp", "online": "trực tuyến", "postal": "qua bưu chính"}
+
+
 def proof_hash(code, value):
     return hashlib.sha256(f"{code}:{value}".encode()).hexdigest()
 
@@ -52,7 +55,7 @@ def assign(cur, envelope, data):
     })
     receiver = data["receiver"]
     store.add_history(cur, code, "received", f"{receiver.get('kind')}:{receiver.get('id')}",
-                      f"kênh {data['channel']}", at=data["received_at"])
+                      f"kênh {CHANNEL_LABELS[data['channel']]}", at=data["received_at"])
     cooperating = ", ".join(procedure["cooperating"]) or None
     store.add_history(cur, code, "assigned", "routing",
                       f"cơ quan chủ trì {department}"

@@ -1,0 +1,500 @@
+"""`make demo`: a day at the Trung tâm Phục vụ hành chính công, end to end.
+
+Starts the whole stack on its own database and RabbitMQ virtual host (both `motcua_demo`,
+recreated on every run), submits about 120 dossiers the way a day at the center brings them
+(counter officers of the departments, citizens on the online portal), shows two refused
+submissions and an idempotent replay, then takes every dossier off its department's queue
+and prints what arrived where. Exit code 0 only if every accepted dossier reached its queue.
+
+    python -m scripts.demo        (from the repository root; RabbitMQ and PostgreSQL running)
+"""
+import json
+import random
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import unicodedata
+import uuid
+import warnings
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import pika
+import psycopg2
+import requests
+
+# nameko (imported through services.*) announces deprecations that are noise here.
+warnings.filterwarnings("ignore", message=".*pkg_resources.*")
+warnings.filterwarnings("ignore", message="(?s).*Eventlet is deprecated")
+
+from scripts.stack import CATALOGUE, HTTP_PORTS, ROOT, Stack, ensure_database  # noqa: E402
+from services.common.auth import issue_token  # noqa: E402
+from services.common.topology import department_queue_name  # noqa: E402
+from services.intake.catalogue import read_catalogue  # noqa: E402
+
+NAME = "motcua_demo"  # database and RabbitMQ virtual host
+DB_URL = f"postgresql://postgres@127.0.0.1:5432/{NAME}"
+AMQP_URI = f"amqp://guest:guest@127.0.0.1:5672/{NAME}"
+RABBIT_API = "http://127.0.0.1:15672/api"  # fallback when rabbitmqctl is not usable
+LOG_DIR = ROOT / ".run" / "demo-logs"
+
+DOSSIERS = 120           # submitted in the day, the idempotent one included
+ONLINE_SHARE = 0.4       # of dossiers whose procedure accepts online submission
+POST_SHARE = 0.2         # of dossiers whose result may be sent by post
+OPTIONAL_SHARE = 0.4     # chance of handing in each optional document
+WINDOWS = 6              # counters and portal sessions submitting at the same time
+DELIVERY_TIMEOUT = 60    # seconds to wait for every dossier on its department's queue
+SEED = 20251124          # same day every run; change it for other citizens
+
+CHANNEL_LABELS = {"counter": "trực tiếp", "online": "trực tuyến"}
+# How busy each department's counters are on an ordinary day (relative weights).
+WORKLOAD = {"ca": 18, "stc": 16, "stp": 12, "sxd": 12, "snnmt": 12, "syt": 8, "sct": 8,
+            "sgddt": 8, "snv": 7, "svhttdl": 5, "skhcn": 5, "bqlkkt": 5, "sdttg": 3}
+
+
+# ----------------------------------------------------------------------------- citizens
+SURNAMES = ["Nguyễn"] * 8 + ["Trần"] * 3 + ["Lê"] * 3 + ["Phạm"] * 2 + [
+    "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý",
+    "Trương", "Đinh", "Lâm", "Mai", "Tạ", "Châu"]
+MIDDLE = {"male": ["Văn", "Văn", "Hữu", "Đức", "Minh", "Quốc", "Thanh", "Công", "Gia", "Xuân",
+                   "Đình", "Anh", "Trọng", "Bảo"],
+          "female": ["Thị", "Thị", "Thị", "Ngọc", "Thu", "Thanh", "Mỹ", "Bảo", "Hồng", "Kim",
+                     "Phương", "Diệu", "Khánh", "Thùy"]}
+GIVEN = {"male": ["An", "Bình", "Cường", "Dũng", "Đạt", "Hải", "Hiếu", "Hùng", "Huy", "Khoa",
+                  "Khánh", "Long", "Lộc", "Minh", "Nam", "Nghĩa", "Phúc", "Quang", "Sơn", "Tài",
+                  "Thắng", "Thịnh", "Toàn", "Trung", "Tuấn", "Việt", "Vinh", "Hoàng", "Kiên"],
+         "female": ["Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hằng", "Hoa", "Hương", "Lan",
+                    "Linh", "Loan", "Mai", "Ngân", "Nhung", "Oanh", "Phương", "Quyên", "Thảo",
+                    "Trang", "Tuyết", "Uyên", "Vân", "Vy", "Yến", "Nhi", "Trâm"]}
+# First three digits of a citizen ID: province of birth registration (Circular 59/2021/TT-BCA).
+PROVINCES = ["001", "022", "027", "031", "034", "036", "038", "040", "042", "044", "046", "048",
+             "049", "051", "052", "054", "056", "062", "064", "066", "066", "066", "066", "067",
+             "068", "074", "075", "079", "079", "087", "089", "092"]
+STREETS = ["Lê Lợi", "Trần Hưng Đạo", "Nguyễn Huệ", "Hai Bà Trưng", "Quang Trung", "Phan Chu Trinh",
+           "Lý Thường Kiệt", "Điện Biên Phủ", "Nguyễn Tất Thành", "Hùng Vương", "Trần Phú",
+           "Lê Duẩn", "Ngô Quyền", "Phan Bội Châu", "Y Jút", "Mai Hắc Đế", "Nguyễn Văn Cừ"]
+WARDS = ["phường Tân Lập", "phường Tân An", "phường Thành Công", "phường Ea Tam",
+         "phường Tự An", "phường Thống Nhất", "phường Tân Thành", "phường Khánh Xuân"]
+COMMUNES = ["xã Hòa Phú", "xã Ea Kao", "xã Cư Êbur", "xã Hòa Thắng", "xã Krông Ana",
+            "xã Ea Tu", "xã Hòa Xuân", "xã Dray Bhăng"]
+HAMLETS = ["thôn 1", "thôn 3", "thôn 5", "thôn Tân Hòa", "buôn Kô Tam", "thôn Đoàn Kết"]
+OFFICES = ["Bưu điện văn hóa {w}", "Văn phòng công ty, số {n} {s}, {w}", "số {n} {s}, {w}"]
+
+
+def ascii_fold(text):
+    """'Nguyễn Thị Hồng Đào' -> 'nguyen thi hong dao' (for e-mail addresses)."""
+    text = text.replace("Đ", "D").replace("đ", "d")
+    return "".join(c for c in unicodedata.normalize("NFD", text)
+                   if not unicodedata.combining(c)).lower()
+
+
+def address(rng):
+    if rng.random() < 0.7:
+        return f"Số {rng.randint(1, 350)} {rng.choice(STREETS)}, {rng.choice(WARDS)}"
+    return f"{rng.choice(HAMLETS)}, {rng.choice(COMMUNES)}"
+
+
+def citizen(rng):
+    """A plausible applicant: full name with diacritics, citizen ID, phone, address."""
+    sex = rng.choice(("male", "female"))
+    surname, middle, given = rng.choice(SURNAMES), rng.choice(MIDDLE[sex]), rng.choice(GIVEN[sex])
+    if rng.random() < 0.15:  # four-part names: Nguyễn Thị Thu Hà
+        middle += " " + rng.choice([m for m in MIDDLE[sex] if m not in middle])
+    born = rng.randint(1950, 2006)
+    century_sex = (0 if born < 2000 else 2) + (sex == "female")
+    applicant = {
+        "full_name": f"{surname} {middle} {given}",
+        "citizen_id": f"{rng.choice(PROVINCES)}{century_sex}{born % 100:02d}"
+                      f"{rng.randint(0, 999999):06d}",
+        "phone": f"{rng.choice(('09', '03'))}{rng.randint(0, 99999999):08d}",
+        "address": address(rng),
+    }
+    if rng.random() < 0.35:
+        handle = ascii_fold(f"{given}{surname}").replace(" ", "")
+        applicant["email"] = f"{handle}{born % 100:02d}@gmail.com"
+    return applicant
+
+
+# ----------------------------------------------------------------------------- the day's plan
+def dossier_body(rng, procedure):
+    """All mandatory documents, sometimes the optional ones, sometimes the result by post."""
+    documents = [{"key": d["key"], "copies": d["copies"]} for d in procedure["documents"]
+                 if d["mandatory"] or rng.random() < OPTIONAL_SHARE]
+    body = {"procedure_code": procedure["code"], "applicant": citizen(rng), "documents": documents}
+    if procedure["postal_return"] and rng.random() < POST_SHARE:
+        body["result_delivery"] = "post"
+        body["delivery_address"] = rng.choice([body["applicant"]["address"], address(rng)])
+    return body
+
+
+def plan_day(catalogue, rng):
+    """(channel, department, body) for every dossier: each department at least once, then
+    as busy as its WORKLOAD says; online when the procedure allows it and the citizen likes."""
+    by_department = defaultdict(list)
+    for procedure in catalogue["procedures"].values():
+        by_department[procedure["department"]].append(procedure)
+    departments = sorted(by_department)
+    weights = [WORKLOAD.get(d, 5) for d in departments]
+    picks = departments + rng.choices(departments, weights, k=DOSSIERS - 1 - len(departments))
+    plan = []
+    for department in picks:
+        procedure = rng.choice(by_department[department])
+        online = "online" in procedure["channels"] and (
+            rng.random() < ONLINE_SHARE or "counter" not in procedure["channels"])
+        channel = "online" if online else "counter"
+        plan.append((channel, department, dossier_body(rng, procedure)))
+    rng.shuffle(plan)  # citizens do not queue by department
+    return plan
+
+
+# ----------------------------------------------------------------------------- infrastructure
+def fresh_vhost():
+    """Delete and recreate the demo's virtual host: rabbitmqctl, else the management API."""
+    commands = [["rabbitmqctl", "delete_vhost", NAME], ["rabbitmqctl", "add_vhost", NAME],
+                ["rabbitmqctl", "set_permissions", "-p", NAME, "guest", ".*", ".*", ".*"]]
+    if shutil.which("rabbitmqctl"):
+        results = [subprocess.run(c, capture_output=True, text=True) for c in commands]
+        if all(r.returncode == 0 for r in results[1:]):
+            return
+        print(f"rabbitmqctl failed: {results[-1].stderr.strip() or results[1].stderr.strip()}")
+    else:
+        print("rabbitmqctl is not on PATH (it comes with RabbitMQ and usually needs root)")
+    print(f"trying the RabbitMQ management API at {RABBIT_API} instead")
+    try:
+        auth, vhost = ("guest", "guest"), f"{RABBIT_API}/vhosts/{NAME}"
+        requests.delete(vhost, auth=auth, timeout=10)
+        requests.put(vhost, auth=auth, timeout=10).raise_for_status()
+        requests.put(f"{RABBIT_API}/permissions/{NAME}/guest", auth=auth, timeout=10,
+                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    except requests.RequestException as exc:
+        sys.exit(f"cannot create the RabbitMQ virtual host {NAME} ({exc}). Create it by hand:\n"
+                 + "\n".join("  sudo " + " ".join(c) for c in commands))
+
+
+def port_in_use(port):
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def check_ports_free(wait=10):
+    """The services' ports must be free (a previous run may still be shutting down)."""
+    deadline = time.monotonic() + wait
+    for service, port in HTTP_PORTS.items():
+        while port_in_use(port):
+            if time.monotonic() > deadline:
+                sys.exit(f"port {port} ({service}) is already in use: is the stack already "
+                         "running (`motcua run`)? Stop it and run the demo again.")
+            time.sleep(0.5)
+
+
+def fresh_logs():
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    for log in LOG_DIR.glob("*.log"):
+        log.unlink()
+
+
+# ----------------------------------------------------------------------------- HTTP calls
+def submit(stack, token, body, key=None):
+    headers = {"Authorization": f"Bearer {token}"}
+    if key:
+        headers["Idempotency-Key"] = key
+    response = requests.post(stack.url("intake", "/api/v1/dossiers"), json=body,
+                             headers=headers, timeout=30)
+    return response.status_code, response.json()
+
+
+def submit_day(stack, tokens, plan):
+    """Submit the plan from several windows at once; returns (accepted, refused)."""
+    def one(item):
+        channel, department, body = item
+        token = tokens[department] if channel == "counter" else tokens["portal"]
+        return item, *submit(stack, token, body)
+
+    accepted, refused = [], []
+    with ThreadPoolExecutor(WINDOWS) as pool:
+        for (channel, _, body), status, answer in pool.map(one, plan):
+            if status == 201:
+                accepted.append({**answer, "body": body})
+            else:
+                refused.append((channel, body["procedure_code"], status, answer))
+    return accepted, refused
+
+
+def error_text(answer):
+    error = answer.get("error", answer)
+    lines = [f"{error.get('code')}: {error.get('message')}"]
+    for field, problems in (error.get("fields") or {}).items():
+        lines += [f"    {field}: {p}" for p in problems]
+    return "\n    ".join(lines)
+
+
+def show_refusals(stack, catalogue, tokens, rng):
+    """Two submissions the center must refuse; True if both were refused as expected."""
+    procedures = catalogue["procedures"]
+    notary = procedures["1.001756"]  # Thành lập Văn phòng công chứng (Sở Tư pháp)
+    body = dossier_body(rng, notary)
+    left_out = next(d["key"] for d in notary["documents"] if d["mandatory"])
+    body["documents"] = [d for d in body["documents"] if d["key"] != left_out]
+    status, answer = submit(stack, tokens["stp"], body)
+    print(f"\n1) canbo.stp.01 submits {notary['code']} without '{left_out}' -> HTTP {status}")
+    print(f"    {error_text(answer)}")
+    ok = status == 422 and left_out in json.dumps(answer)
+
+    record = procedures["2.000488"]  # Cấp Phiếu lý lịch tư pháp (Công an tỉnh)
+    status, answer = submit(stack, tokens["stp"], dossier_body(rng, record))
+    print(f"2) canbo.stp.01 submits {record['code']} of department ca -> HTTP {status}")
+    print(f"    {error_text(answer)}")
+    return ok and status == 403
+
+
+def show_replay(stack, catalogue, tokens, rng):
+    """The portal resends a dossier after a timeout: the second answer is the first one."""
+    body = dossier_body(rng, catalogue["procedures"]["1.002809"])
+    key = f"portal-{uuid.uuid4()}"
+    first_status, first = submit(stack, tokens["portal"], body, key)
+    again_status, again = submit(stack, tokens["portal"], body, key)
+    print(f"\n3) portal sends {body['procedure_code']} twice with Idempotency-Key {key[:15]}…")
+    print(f"    first  -> HTTP {first_status}, code {first.get('code')}")
+    print(f"    replay -> HTTP {again_status}, code {again.get('code')}")
+    ok = first_status == 201 and again_status == 200 and first.get("code") == again.get("code")
+    return ({**first, "body": body} if first_status == 201 else None), ok
+
+
+# ----------------------------------------------------------------------------- department queues
+def collect_deliveries(expected, timeout=DELIVERY_TIMEOUT):
+    """Take messages off the department queues until every expected dossier code has
+    arrived or the time is up; returns {code: queue's department}."""
+    departments = sorted({d["department"] for d in expected.values()})
+    arrived = {}
+    deadline = time.monotonic() + timeout
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URI))
+    channel = connection.channel()
+    try:
+        while set(expected) - set(arrived) and time.monotonic() < deadline:
+            taken = 0
+            for department in departments:
+                while True:
+                    method, _, body = channel.basic_get(department_queue_name(department))
+                    if method is None:
+                        break
+                    arrived[json.loads(body)["dossier_code"]] = department
+                    channel.basic_ack(method.delivery_tag)
+                    taken += 1
+            if not taken:
+                time.sleep(0.25)
+    finally:
+        connection.close()
+    return arrived
+
+
+# ----------------------------------------------------------------------------- printing
+def table(headers, rows, align=None):
+    """A plain-text table; `align` is one of '<' '>' per column."""
+    rows = [[str(c) for c in row] for row in rows]
+    align = align or ["<"] * len(headers)
+    widths = [max(len(str(h)), *(len(r[i]) for r in rows)) if rows else len(str(h))
+              for i, h in enumerate(headers)]
+    line = "  ".join("-" * w for w in widths)
+    fmt = "  ".join(f"{{:{a}{w}}}" for a, w in zip(align, widths, strict=True))
+    for text in (fmt.format(*headers), line, *(fmt.format(*r) for r in rows)):
+        print(text.rstrip())
+
+
+def vn_date(iso):
+    return date.fromisoformat(iso[:10]).strftime("%d/%m/%Y")
+
+
+def short(text, width=58):
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def heading(title):
+    print(f"\n== {title} " + "=" * max(0, 86 - len(title)))
+
+
+def print_channels(accepted):
+    heading("Received by channel")
+    counts = Counter(d["channel"] for d in accepted)
+    by_post = Counter(d["channel"] for d in accepted if d["body"].get("result_delivery") == "post")
+    rows = [[CHANNEL_LABELS[c], counts[c], by_post[c]] for c in ("counter", "online")]
+    rows.append(["total", len(accepted), sum(by_post.values())])
+    table(["channel", "dossiers", "result by post"], rows, ["<", ">", ">"])
+
+
+def print_departments(accepted, arrived, catalogue):
+    heading("Received by department (lead department's queue department.<code>)")
+    groups = defaultdict(list)
+    for dossier in accepted:
+        groups[dossier["department"]].append(dossier)
+    rows = []
+    for code in sorted(groups, key=lambda c: -len(groups[c])):
+        dossiers = groups[code]
+        dues = sorted(d["due_at"] for d in dossiers)
+        rows.append([code, catalogue["departments"][code]["name"], len(dossiers),
+                     sum(d["channel"] == "counter" for d in dossiers),
+                     sum(d["channel"] == "online" for d in dossiers),
+                     vn_date(dues[0]), vn_date(dues[-1]),
+                     sum(arrived.get(d["code"]) == code for d in dossiers)])
+    table(["code", "department", "total", "counter", "online", "earliest due", "latest due",
+           "on queue"], rows, ["<", "<", ">", ">", ">", "<", "<", ">"])
+
+
+def pick_samples(accepted):
+    """Five different dossiers: two at the counter, two online, one with the result by post."""
+    wanted = [lambda d: d["channel"] == "counter", lambda d: d["channel"] == "online"] * 2
+    wanted.append(lambda d: d["body"].get("result_delivery") == "post")
+    samples = []
+    for want in wanted:
+        found = next((d for d in accepted if want(d) and d not in samples), None)
+        if found:
+            samples.append(found)
+    return samples
+
+
+def print_receipts(stack, samples, catalogue, token):
+    heading("Sample receipts (GET /api/v1/dossiers/<code>/receipt)")
+    rows = []
+    for dossier in samples:
+        receipt = requests.get(stack.url("intake", dossier["receipt_url"]), timeout=10,
+                               headers={"Authorization": f"Bearer {token}"}).json()
+        procedure = catalogue["procedures"][receipt["procedure"]["code"]]
+        delivery = "by post" if receipt["result_delivery"] == "post" else "at the center"
+        rows.append([receipt["code"], short(f"{procedure['code']} {procedure['name']}", 50),
+                     receipt["applicant"]["full_name"], vn_date(receipt["due_date"]), delivery,
+                     receipt["lookup_secret"]])
+    table(["code", "procedure", "applicant", "due", "result", "lookup secret"], rows)
+
+
+def print_lookup(stack, dossier):
+    heading("Citizen's lookup through routing")
+    url = stack.url("routing", f"/api/v1/dossiers/{dossier['code']}")
+    response = requests.get(url, params={"secret": dossier["lookup_secret"]}, timeout=10)
+    print(f"GET {url}?secret={dossier['lookup_secret']} -> HTTP {response.status_code}")
+    if response.status_code != 200:
+        print(f"    {error_text(response.json())}")
+        return False
+    view = response.json()
+    print(f"  {view['code']}  {short(view['procedure']['name'], 70)}")
+    cooperating = f", cooperating {', '.join(view['cooperating'])}" if view["cooperating"] else ""
+    print(f"  status: {view['status']} ({view['status_label']})")
+    print(f"  lead department {view['department']}{cooperating}; channel {view['channel']}; "
+          f"due {vn_date(view['due_date'])}")
+    for entry in view["history"]:
+        print(f"    {entry['at'][11:19]}  {entry['status']:<9} {entry['label']}"
+              + (f" — {entry['note']}" if entry["note"] else ""))
+    return view["status"] == "assigned"
+
+
+def print_missing(accepted, arrived):
+    heading("Not delivered to the department's queue")
+    missing = [d for d in accepted if arrived.get(d["code"]) != d["department"]]
+    if not missing:
+        print(f"none: all {len(accepted)} accepted dossiers are on their department's queue")
+    for dossier in missing:
+        where = arrived.get(dossier["code"])
+        print(f"  {dossier['code']} ({dossier['department']}): "
+              + (f"arrived on department.{where} instead" if where else "never arrived"))
+    return not missing
+
+
+def print_next_steps(stack):
+    heading("Where to look next")
+    hints = [
+        ("README.md", "how the system works, configuration, operations"),
+        (".venv/bin/motcua --help", "migrate, load the catalogue, issue tokens, run the stack"),
+        (".venv/bin/motcua run", "start the stack yourself (the demo's stack stops now)"),
+        (stack.url("intake", "/api/v1/procedures"), "the procedure catalogue (intake)"),
+        (stack.url("intake", "/api/v1/dossiers"), "submit a dossier (POST, bearer token)"),
+        (stack.url("routing", "/api/v1/dossiers/<code>"), "citizen's lookup (?secret= or ?phone=)"),
+        ("/health /ready /metrics", "on both services; relays' metrics on :9101 and :9102"),
+        (f"{LOG_DIR.relative_to(ROOT)}/", "this run's logs, one JSON line per event"),
+    ]
+    width = max(len(where) for where, _ in hints)
+    for where, what in hints:
+        print(f"  {where:<{width}}  {what}")
+
+
+# ----------------------------------------------------------------------------- main
+def run(stack, catalogue, secret, rng):
+    tokens = {code: issue_token(secret, "counter_officer", department=code,
+                                subject=f"canbo.{code}.01") for code in catalogue["departments"]}
+    tokens["portal"] = issue_token(secret, "portal", subject="cong.dichvucong")
+
+    plan = plan_day(catalogue, rng)
+    started = time.monotonic()
+    accepted, refused = submit_day(stack, tokens, plan)
+    print(f"submitted {len(plan)} dossiers from {WINDOWS} windows in "
+          f"{time.monotonic() - started:.1f} s: {len(accepted)} accepted, {len(refused)} refused")
+    for channel, procedure, status, answer in refused:
+        print(f"  unexpected refusal ({channel}, {procedure}) HTTP {status}: {error_text(answer)}")
+
+    heading("Submissions the center refuses, and a replay")
+    refusals_ok = show_refusals(stack, catalogue, tokens, rng)
+    replayed, replay_ok = show_replay(stack, catalogue, tokens, rng)
+    if replayed:
+        accepted.append(replayed)
+
+    started = time.monotonic()
+    expected = {d["code"]: d for d in accepted}
+    arrived = collect_deliveries(expected)
+    print(f"\n{len(set(arrived) & set(expected))} of {len(expected)} dossiers taken off the "
+          f"department queues in {time.monotonic() - started:.1f} s")
+
+    print_channels(accepted)
+    print_departments(accepted, arrived, catalogue)
+    samples = pick_samples(accepted)
+    print_receipts(stack, samples, catalogue, tokens["portal"])
+    # a dossier with cooperating departments shows the most in its history
+    lookup_ok = print_lookup(stack, next(
+        (d for d in accepted if catalogue["procedures"][d["body"]["procedure_code"]]["cooperating"]),
+        samples[0]))
+    delivered = print_missing(accepted, arrived)
+    print_next_steps(stack)
+    checks = {"every accepted dossier on its queue": delivered,
+              "no unexpected refusal": not refused,
+              "422 and 403 as expected": refusals_ok,
+              "idempotent replay": replay_ok,
+              "lookup": lookup_ok}
+    failed = [name for name, ok in checks.items() if not ok]
+    print("\ndemo " + ("succeeded" if not failed else "FAILED: " + "; ".join(failed)))
+    return 0 if not failed else 1
+
+
+def main():
+    began = time.monotonic()
+    catalogue = read_catalogue(CATALOGUE)
+    check_ports_free()
+    print(f"demo: database {NAME}, RabbitMQ virtual host {NAME} (both recreated)")
+    try:
+        ensure_database(DB_URL, fresh=True)
+    except psycopg2.OperationalError as exc:
+        sys.exit(f"cannot reach PostgreSQL at {DB_URL}: {exc}")
+    fresh_vhost()
+    fresh_logs()
+    secret = secrets.token_urlsafe(32)  # 43 characters; signs this run's bearer tokens
+    stack = Stack(DB_URL, AMQP_URI, secret, log_dir=LOG_DIR)
+    try:
+        stack.prepare()
+        print("migrated, catalogue loaded "
+              f"({len(catalogue['departments'])} departments, "
+              f"{len(catalogue['procedures'])} procedures); starting the stack…")
+        stack.start()
+        print(f"stack ready in {time.monotonic() - began:.1f} s: intake {stack.url('intake')}, "
+              f"routing {stack.url('routing')}, outbox relays; logs in {LOG_DIR}")
+        status = run(stack, catalogue, secret, random.Random(SEED))
+    except (RuntimeError, subprocess.CalledProcessError, requests.RequestException,
+            pika.exceptions.AMQPError) as exc:
+        print(f"\ndemo FAILED: {type(exc).__name__}: {exc}\nsee the logs in {LOG_DIR}")
+        status = 1
+    finally:
+        stack.stop()
+    print(f"stack stopped; the demo took {time.monotonic() - began:.0f} s")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
