@@ -33,8 +33,8 @@ OLDEST = Gauge(
     "motcua_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", ["service"]
 )
 
-UNROUTABLE_FIRST_RETRY_SECONDS = 5
-UNROUTABLE_MAX_RETRY_SECONDS = 600
+REFUSED_FIRST_RETRY_SECONDS = 5
+REFUSED_MAX_RETRY_SECONDS = 600
 IDLE_WAIT_SECONDS = 1.0
 STATS_EVERY_SECONDS = 5.0
 
@@ -76,7 +76,7 @@ class Relay:
             channel.exchange_declare(exchange, exchange_type="topic", durable=True)
         self._channel = channel
 
-    def _drop_connections(self):
+    def close(self):
         for conn in (self._db, self._listener):
             if conn is not None and not conn.closed:
                 conn.close()
@@ -90,7 +90,7 @@ class Relay:
     # work --------------------------------------------------------------------------------
     def publish_batch(self):
         """Publish one batch of due rows; returns how many rows were published."""
-        published, unroutable = [], []
+        published, refused = [], []
         with self._db, self._db.cursor() as cur:
             cur.execute(
                 f"""SELECT seq, id, exchange, routing_key, body FROM {self.schema}.outbox
@@ -99,28 +99,29 @@ class Relay:
                 (self.batch_size,),
             )
             for row in cur.fetchall():
-                if self._publish(row):
+                problem = self._publish(row)
+                if problem is None:
                     published.append(row["seq"])
                 else:
-                    unroutable.append(row["seq"])
+                    refused.append((row["seq"], problem))
             if published:
                 cur.execute(
                     f"UPDATE {self.schema}.outbox SET published_at = now(), attempts = attempts + 1"
                     " WHERE seq = ANY(%s)",
                     (published,),
                 )
-            if unroutable:
+            for seq, problem in refused:
                 cur.execute(
-                    f"""UPDATE {self.schema}.outbox SET attempts = attempts + 1,
-                        last_error = 'unroutable: no queue bound',
+                    f"""UPDATE {self.schema}.outbox SET attempts = attempts + 1, last_error = %s,
                         next_attempt_at = now() + make_interval(
                             secs => least(%s * power(2, attempts), %s))
-                        WHERE seq = ANY(%s)""",
-                    (UNROUTABLE_FIRST_RETRY_SECONDS, UNROUTABLE_MAX_RETRY_SECONDS, unroutable),
+                        WHERE seq = %s""",
+                    (problem, REFUSED_FIRST_RETRY_SECONDS, REFUSED_MAX_RETRY_SECONDS, seq),
                 )
         return len(published)
 
     def _publish(self, row):
+        """None once the broker confirmed the message, else why it was not taken."""
         envelope = row["body"]
         properties = pika.BasicProperties(
             content_type="application/json",
@@ -142,11 +143,11 @@ class Relay:
                 "event unroutable, kept for retry",
                 extra={"event_id": str(row["id"]), "routing_key": row["routing_key"]},
             )
-            return False
+            return "unroutable: no queue bound"
         except NackError:
-            return False
+            return "nacked by the broker"
         PUBLISHED.labels(self.service, envelope.get("type")).inc()
-        return True
+        return None
 
     def _update_stats(self):
         if time.monotonic() - self._stats_at < STATS_EVERY_SECONDS:
@@ -191,10 +192,10 @@ class Relay:
                     "relay lost a connection, reconnecting",
                     extra={"error": type(exc).__name__, "retry_in_seconds": backoff},
                 )
-                self._drop_connections()
+                self.close()
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 10)
-        self._drop_connections()
+        self.close()
 
 
 def main(service, config):

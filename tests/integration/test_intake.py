@@ -116,3 +116,21 @@ def test_procedures_are_listed_and_found(intake):
     assert intake.get(f"/api/v1/procedures/{code}").json()["code"] == code
     assert intake.get("/api/v1/procedures/9.999999").status_code == 404
     assert intake.get("/api/v1/procedures?channel=fax").status_code == 422
+
+
+def test_post_office_registers_through_rpc_with_its_own_unit(container_factory, config_for, db):
+    from nameko.standalone.rpc import ServiceRpcProxy
+
+    config = config_for("intake")
+    container_factory(IntakeService, config).start()
+    proc = procedure(channel="postal")
+    receiver = {"kind": "postal_clerk", "id": "buudien.01", "post_office": "BDT-TT",
+                "receiving_unit": "000.21.31.H33"}
+    with ServiceRpcProxy("intake", config) as intake_rpc:
+        answer = intake_rpc.register_dossier(dossier_body(proc), receiver, "corr-rpc")
+        refused = intake_rpc.register_dossier(dossier_body(proc, documents=[]), receiver, "c")
+    assert answer["dossier"]["code"].startswith("000.21.31.H33-")
+    assert answer["dossier"]["channel"] == "postal"
+    assert refused["error"]["status"] == 422 and "documents" in refused["error"]["fields"]
+    [row] = query(db, "SELECT channel, receiver FROM intake.dossiers")
+    assert row["channel"] == "postal" and row["receiver"]["post_office"] == "BDT-TT"
