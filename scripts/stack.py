@@ -2,6 +2,7 @@
 and RabbitMQ virtual host: used by `make demo`, the benchmark and the end-to-end tests."""
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -71,7 +72,18 @@ class Stack:
         self.cli("migrate")
         self.cli("catalogue", "load", str(catalogue))
 
+    def check_ports_free(self, names):
+        """nameko listens with SO_REUSEPORT: a leftover process on our port would silently
+        take part of the requests, so refuse to start beside one."""
+        for name in names:
+            if name not in self.ports:
+                continue
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.ports[name])) == 0:
+                    raise RuntimeError(f"port {self.ports[name]} for {name} is already in use")
+
     def start(self, names=None, wait=True):
+        self.check_ports_free(names or self.commands)
         for name in names or self.commands:
             log = open(self.log_dir / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
