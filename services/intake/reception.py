@@ -71,10 +71,9 @@ class Replay(Exception):
         self.earlier = earlier
 
 
-def register(cur, calendar, request, channel, receiving_unit, receiver, correlation_id,
+def register(cur, calendar, request, procedure, channel, receiving_unit, receiver, correlation_id,
              idempotency=None):
     """Store one dossier and return it. `idempotency` is (principal, key, request hash)."""
-    procedure = store.get_procedure(cur, request["procedure_code"])
     check_against_procedure(procedure, request, channel)
     received_at = now()
     try:

@@ -75,7 +75,7 @@ class IntakeService(OpsEndpoints):
                 unit = self._receiving_unit(cur, channel, procedure)
                 receiver = {"kind": caller.role, "id": caller.subject,
                             "department": caller.department}
-                dossier = register(cur, self.calendar, body, channel, unit, receiver,
+                dossier = register(cur, self.calendar, body, procedure, channel, unit, receiver,
                                    request.correlation_id, idempotency)
         except Replay as replay:
             return self._replay(replay.earlier, idempotency)
@@ -122,8 +122,9 @@ class IntakeService(OpsEndpoints):
             receiver = ReceiverSchema().load(receiver)
             with self.db.transaction() as cur:
                 unit = {"code": receiver["receiving_unit"], "name": receiver["post_office"]}
-                dossier = register(cur, self.calendar, request, "postal", unit, receiver,
-                                   correlation_id)
+                procedure = store.get_procedure(cur, request["procedure_code"])
+                dossier = register(cur, self.calendar, request, procedure, "postal", unit,
+                                   receiver, correlation_id)
         except ValidationError as exc:
             return {"error": {"status": 422, "message": "some fields are missing or invalid",
                               "fields": flatten_messages(exc.messages)}}
