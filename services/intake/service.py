@@ -64,7 +64,7 @@ class IntakeService(OpsEndpoints):
         idempotency = (caller.subject, key, request_hash(body)) if key else None
         try:
             with self.db.transaction() as cur:
-                procedure = store.get_procedure(cur, body["procedure_code"])
+                procedure, counter_unit = store.get_procedure_and_counter(cur, body["procedure_code"])
                 if caller.role == "counter_officer" and procedure and \
                         procedure["department"] != caller.department:
                     raise ApiError(
@@ -72,7 +72,7 @@ class IntakeService(OpsEndpoints):
                         f"a counter officer of {caller.department} cannot receive dossiers of "
                         f"department {procedure['department']}",
                     )
-                unit = self._receiving_unit(cur, channel, procedure)
+                unit = counter_unit if channel == "counter" else self._center_unit(cur)
                 receiver = {"kind": caller.role, "id": caller.subject,
                             "department": caller.department}
                 dossier = register(cur, self.calendar, body, procedure, channel, unit, receiver,
@@ -84,10 +84,7 @@ class IntakeService(OpsEndpoints):
         return json_response(created_response(dossier), 201,
                              {"Location": f"/api/v1/dossiers/{dossier['code']}/receipt"})
 
-    def _receiving_unit(self, cur, channel, procedure):
-        if channel == "counter" and procedure:
-            dept = store.get_department(cur, procedure["department"])
-            return {"code": dept["receiving_unit"], "name": dept["name"]}
+    def _center_unit(self, cur):
         unit = store.center_unit(cur)
         if unit is None:
             raise ApiError(503, "catalogue_not_loaded", "the catalogue has not been loaded")

@@ -53,9 +53,16 @@ def get_procedure(cur, code):
     return row["data"] if row else None
 
 
-def get_department(cur, code):
-    cur.execute("SELECT code, name, receiving_unit FROM intake.departments WHERE code = %s", (code,))
-    return cur.fetchone()
+def get_procedure_and_counter(cur, code):
+    """The active procedure and its department's counter unit, in one round trip."""
+    cur.execute(
+        """SELECT p.data, d.receiving_unit AS code, d.name FROM intake.procedures p
+           JOIN intake.departments d ON d.code = p.department
+           WHERE p.code = %s AND p.active""",
+        (code,),
+    )
+    row = cur.fetchone()
+    return (row["data"], {"code": row["code"], "name": row["name"]}) if row else (None, None)
 
 
 def center_unit(cur):
