@@ -85,7 +85,7 @@ def read_json(request, schema, max_bytes=MAX_BODY_BYTES):
         raise ApiError(413, "body_too_large", f"request body exceeds {max_bytes} bytes")
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # deep nesting too
         raise ApiError(400, "malformed_json", f"request body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise ApiError(400, "malformed_json", "request body must be a JSON object")

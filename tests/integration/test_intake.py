@@ -74,6 +74,9 @@ def bad_requests():
     return [
         ("malformed json", counter("stp"), b"{not json", 400, "malformed_json"),
         ("json array", counter("stp"), b"[]", 400, "malformed_json"),
+        ("deeply nested", counter("stp"), b"[" * 60000 + b"]" * 60000, 413, "body_too_large"),
+        ("nested within limit", counter("stp"), b'{"a":' * 10000 + b"1" + b"}" * 2000, 400,
+         "malformed_json"),
         ("oversized", counter("stp"), b'{"x": "' + b"a" * 70000 + b'"}', 413, "body_too_large"),
         ("wrong types", counter("stp"), {**valid, "documents": "all"}, 422, "documents"),
         ("unknown field", counter("stp"), {**valid, "is_admin": True}, 422, "is_admin"),
