@@ -12,9 +12,14 @@ from pathlib import Path
 import psycopg2
 import requests
 
+from services.common.config import SERVICE_NAMES
+
 ROOT = Path(__file__).resolve().parent.parent
 PROCFILE = ROOT / "Procfile"
-HTTP_PORTS = {"intake": 8001, "routing": 8002}
+
+# DESIGN.md's ports; relay metrics listen on 9100 + the same last digit.
+DESIGNED_PORTS = {"intake": 8001, "routing": 8002, "notify": 8003, "payment": 8004, "postal": 8005}
+HTTP_PORTS = {name: DESIGNED_PORTS[name] for name in SERVICE_NAMES}
 CATALOGUE = ROOT / "services" / "intake" / "catalogue" / "procedures.yml"
 
 
@@ -54,8 +59,8 @@ class Stack:
             "TOKEN_SECRET": token_secret,
             "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
             **{f"{name.upper()}_HTTP": f"127.0.0.1:{port}" for name, port in self.ports.items()},
-            "INTAKE_RELAY_METRICS_PORT": str(9101 + port_offset),
-            "ROUTING_RELAY_METRICS_PORT": str(9102 + port_offset),
+            **{f"{name.upper()}_RELAY_METRICS_PORT": str(port + 1100)
+               for name, port in self.ports.items()},
             **(extra_env or {}),
         }
         self.commands = procfile_commands()

@@ -4,6 +4,7 @@ import eventlet
 eventlet.monkey_patch()
 
 import json  # noqa: E402
+import os  # noqa: E402
 import secrets  # noqa: E402
 import socket  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -26,13 +27,12 @@ from services.intake.store import save_catalogue  # noqa: E402
 
 patch_psycopg()
 
-TEST_DB_URL = "postgresql://postgres@127.0.0.1:5432/motcua_test"
+# Two checkouts on one machine test side by side when each sets its own database.
+TEST_DB_URL = os.environ.get("MOTCUA_TEST_DB", "postgresql://postgres@127.0.0.1:5432/motcua_test")
 TOKEN_SECRET = secrets.token_urlsafe(32)
 CATALOGUE = read_catalogue()
-TABLES_TO_CLEAN = (
-    "intake.idempotency_keys", "intake.dossiers", "intake.daily_sequences", "intake.outbox",
-    "routing.history", "routing.dossiers", "routing.processed_messages", "routing.outbox",
-)
+# Reference data loaded once per session; every other table of every service is emptied.
+KEPT_TABLES = {"intake.procedures", "intake.departments", "intake.receiving_units"}
 
 
 @pytest.fixture(scope="session")
@@ -55,9 +55,18 @@ def db(db_url):
     conn = connect(db_url)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f"TRUNCATE {', '.join(TABLES_TO_CLEAN)}")
+        cur.execute(f"TRUNCATE {', '.join(tables_to_clean(cur))}")
     yield conn
     conn.close()
+
+
+def tables_to_clean(cur):
+    cur.execute(
+        "SELECT schemaname || '.' || tablename AS name FROM pg_tables"
+        " WHERE schemaname = ANY(%s) AND tablename NOT LIKE '%%yoyo%%'",
+        (list(SERVICE_NAMES),),
+    )
+    return [row["name"] for row in cur.fetchall() if row["name"] not in KEPT_TABLES]
 
 
 def query(conn, sql, params=()):

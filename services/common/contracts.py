@@ -49,3 +49,156 @@ class DossierReceived(_Tolerant):
     delivery_address = fields.String(load_default=None, allow_none=True)
     lookup_secret = fields.String(required=True)
     receiver = fields.Dict(required=True)
+
+
+# --- routing: the lifecycle after reception -------------------------------------------------
+STATUSES = (
+    "received", "assigned", "processing", "supplement_requested", "resubmitted", "consulting",
+    "result_ready", "returned", "refused", "withdrawn",
+)
+
+
+class DossierStatusChanged(_Tolerant):
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    from_status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    to_status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    actor = fields.String(required=True)
+    reason = fields.String(load_default=None, allow_none=True)
+    at = fields.AwareDateTime(required=True)
+    due_date = fields.Date(required=True)
+
+
+class RequestedDocument(_Tolerant):
+    name = fields.String(required=True)
+    note = fields.String(load_default=None, allow_none=True)
+
+
+class SupplementRequested(_Tolerant):
+    """Mẫu 02: everything missing, asked once; the clock stops until the citizen resubmits."""
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    procedure_name = fields.String(required=True)
+    documents = fields.List(fields.Nested(RequestedDocument), required=True,
+                            validate=validate.Length(min=1))
+    reason = fields.String(required=True)
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class Delivery(_Tolerant):
+    """Where the result goes: the counter of the center, or by post to the applicant."""
+    method = fields.String(required=True, validate=validate.OneOf(RESULT_DELIVERIES))
+    recipient_name = fields.String(load_default=None, allow_none=True)
+    phone = fields.String(load_default=None, allow_none=True)
+    address = fields.String(load_default=None, allow_none=True)
+
+
+class ResultReady(_Tolerant):
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    procedure_name = fields.String(required=True)
+    result_reference = fields.String(required=True)
+    ready_at = fields.AwareDateTime(required=True)
+    delivery = fields.Nested(Delivery, required=True)
+    # False while fees are unpaid and the procedure holds the result until they are.
+    releasable = fields.Boolean(required=True)
+
+
+class DossierRefused(_Tolerant):
+    """Mẫu 03 when refused at reception, or the department's refusal during processing."""
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    reason = fields.String(required=True)
+    refused_at = fields.AwareDateTime(required=True)
+
+
+class DossierOverdue(_Tolerant):
+    """Sent once, when a dossier passes its due date unresolved."""
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    due_date = fields.Date(required=True)
+    detected_at = fields.AwareDateTime(required=True)
+
+
+class ApologyIssued(_Tolerant):
+    """Mẫu 04: the department apologises and sets a new appointment date."""
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    procedure_name = fields.String(required=True)
+    letter_number = fields.String(required=True)
+    reason = fields.String(required=True)
+    previous_due_date = fields.Date(required=True)
+    new_due_date = fields.Date(required=True)
+    issued_at = fields.AwareDateTime(required=True)
+
+
+class DossierReturned(_Tolerant):
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(RESULT_DELIVERIES))
+    returned_at = fields.AwareDateTime(required=True)
+
+
+# --- payment ---------------------------------------------------------------------------------
+BILL_KINDS = ("fee", "postal")
+
+
+class PaymentRequested(_Tolerant):
+    bill_id = fields.String(required=True)
+    code = fields.String(required=True)  # the dossier's code
+    kind = fields.String(required=True, validate=validate.OneOf(BILL_KINDS))
+    amount = fields.Integer(required=True, validate=validate.Range(min=1))  # VND
+    description = fields.String(required=True)
+    pay_url = fields.String(load_default=None, allow_none=True)
+
+
+class PaymentSettled(_Tolerant):
+    bill_id = fields.String(required=True)
+    code = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(BILL_KINDS))
+    amount = fields.Integer(required=True, validate=validate.Range(min=0))
+    paid = fields.Integer(required=True, validate=validate.Range(min=0))
+    settled_at = fields.AwareDateTime(required=True)
+
+
+class PaymentRefunded(_Tolerant):
+    bill_id = fields.String(required=True)
+    code = fields.String(required=True)
+    amount = fields.Integer(required=True, validate=validate.Range(min=1))
+    refunded_at = fields.AwareDateTime(required=True)
+
+
+# --- postal ----------------------------------------------------------------------------------
+class ShipmentCreated(_Tolerant):
+    shipment_id = fields.String(required=True)
+    tracking_number = fields.String(required=True)
+    code = fields.String(required=True)
+    post_office = fields.String(required=True)
+    fee = fields.Integer(required=True, validate=validate.Range(min=0))  # postal charge, VND
+    created_at = fields.AwareDateTime(required=True)
+
+
+class ShipmentDelivered(_Tolerant):
+    shipment_id = fields.String(required=True)
+    tracking_number = fields.String(required=True)
+    code = fields.String(required=True)
+    delivered_at = fields.AwareDateTime(required=True)
+
+
+class DeliveryFailed(_Tolerant):
+    shipment_id = fields.String(required=True)
+    tracking_number = fields.String(required=True)
+    code = fields.String(required=True)
+    attempt = fields.Integer(required=True, validate=validate.Range(min=1))
+    reason = fields.String(required=True)
+    returned_to_center = fields.Boolean(required=True)
+
+
+# --- notify ----------------------------------------------------------------------------------
+class NotificationOutcome(_Tolerant):
+    """notification.delivered / notification.failed."""
+    notification_id = fields.String(required=True)
+    code = fields.String(load_default=None, allow_none=True)
+    channel = fields.String(required=True, validate=validate.OneOf(("sms", "email")))
+    template = fields.String(required=True)
+    status = fields.String(required=True)

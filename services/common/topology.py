@@ -2,22 +2,43 @@
 the event queues of every subscriber (named as nameko names them), the retry and dead-letter
 queues, and the quorum queue of every department (`department.<code>` bound to `<code>.#` on
 the `motcua.departments` topic exchange)."""
+import importlib
+import inspect
+
 import pika
 
 from .config import SERVICE_NAMES
-from .consumer import DEAD_LETTER_QUEUE, retry_queue_name
+from .consumer import DEAD_LETTER_QUEUE, ReliableEventHandler, retry_queue_name
 from .events import DEPARTMENTS_EXCHANGE, events_exchange
-
-# (publisher, event type, consumer service, handler method)
-SUBSCRIPTIONS = (
-    ("intake", "dossier.received", "routing", "handle_dossier_received"),
-)
 
 DEPARTMENT_DELIVERY_LIMIT = 20
 # Every event of every service is also kept in this stream for 30 days: an event no service
 # subscribes to yet (dossier.assigned today) is kept, not dropped, and can be replayed.
 EVENT_LOG = "motcua.event_log"
 EVENT_LOG_ARGUMENTS = {"x-queue-type": "stream", "x-max-age": "30D"}
+
+
+def service_class(service):
+    """The nameko service class of a service: the class in services/<service>/service.py whose
+    `name` is the service's name."""
+    module = importlib.import_module(f"services.{service}.service")
+    for _, cls in inspect.getmembers(module, inspect.isclass):
+        if getattr(cls, "name", None) == service and cls.__module__ == module.__name__:
+            return cls
+    raise LookupError(f"no nameko service named {service!r} in {module.__name__}")
+
+
+def subscriptions():
+    """(publisher, event type, consumer service, handler method) of every reliable handler,
+    read from the services' own decorators so the topology cannot drift from the code."""
+    found = []
+    for service in SERVICE_NAMES:
+        for method_name, method in inspect.getmembers(service_class(service), inspect.isfunction):
+            for entrypoint in getattr(method, "nameko_entrypoints", ()):
+                if isinstance(entrypoint, ReliableEventHandler):
+                    found.append((entrypoint.source_service, entrypoint.event_type, service,
+                                  method_name))
+    return sorted(found)
 
 
 def event_queue_name(source, event_type, service, method):
@@ -49,7 +70,7 @@ def declare_event_queues(channel):
     for service in SERVICE_NAMES:
         _declare_exchange(channel, events_exchange(service))
         channel.queue_bind(EVENT_LOG, events_exchange(service), routing_key="#")
-    for source, event_type, service, method in SUBSCRIPTIONS:
+    for source, event_type, service, method in subscriptions():
         exchange = events_exchange(source)
         queue = event_queue_name(source, event_type, service, method)
         _declare_exchange(channel, exchange)
