@@ -6,6 +6,7 @@
   motcua token --role ROLE [...]      print a bearer token
   motcua relay SERVICE                run a service's outbox relay
   motcua run                          start everything (honcho, Procfile)
+  motcua dlq list|show|replay|purge   the dead-letter queue: see, replay after a fix, purge
 """
 import argparse
 import os
@@ -93,6 +94,35 @@ def cmd_run(args):
     os.execvp("honcho", ["honcho", "start", "-f", str(ROOT / "Procfile")])
 
 
+def cmd_dlq(args):
+    import json
+
+    from services.dlq import DeadLetterError, DeadLetters
+
+    if args.action in ("replay", "purge") and not args.keys and not args.all:
+        print(f"error: name the messages to {args.action} (keys from `motcua dlq list`) or give --all",
+              file=sys.stderr)
+        return 2
+    if args.action == "show" and len(args.keys) != 1:
+        print("error: show takes exactly one key", file=sys.stderr)
+        return 2
+    keys = None if args.all else args.keys
+    try:
+        with DeadLetters(_settings()["AMQP_URI"]) as queue:
+            if args.action == "list":
+                result = queue.list()
+            elif args.action == "show":
+                result = queue.show(args.keys[0])
+            else:
+                done = queue.replay(keys) if args.action == "replay" else queue.purge(keys)
+                result = {"action": args.action, "messages": done}
+    except DeadLetterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="motcua", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -118,6 +148,12 @@ def build_parser():
     relay = sub.add_parser("relay", help="run a service's outbox relay")
     relay.add_argument("service", choices=SERVICE_NAMES)
     relay.set_defaults(func=cmd_relay)
+
+    dlq = sub.add_parser("dlq", help="the dead-letter queue")
+    dlq.add_argument("action", choices=("list", "show", "replay", "purge"))
+    dlq.add_argument("keys", nargs="*", help="message keys (envelope ids) from `dlq list`")
+    dlq.add_argument("--all", action="store_true", help="replay or purge every message")
+    dlq.set_defaults(func=cmd_dlq)
 
     run = sub.add_parser("run", help="start every service and relay (honcho, Procfile)")
     run.set_defaults(func=cmd_run)

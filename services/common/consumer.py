@@ -7,15 +7,21 @@ when the message can never be processed (a malformed envelope), it goes to the d
 queue with the reason. Only then is the original acked. If even that republish fails the
 message is requeued, never dropped.
 
+A body that cannot even be decoded (not JSON, a content type nameko does not accept) or that
+is larger than any event we publish is dead-lettered too: kombu's default would log and ack
+it, which loses it.
+
 `first_delivery` records the envelope id in the consumer's own table, in the same transaction
 as the handler's effect, so a redelivered message changes nothing.
 """
 import logging
+from functools import partial
 
 from kombu import Exchange, Queue
 from marshmallow import ValidationError
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
+from nameko.messaging import QueueConsumer
 from prometheus_client import Counter
 
 from . import logs
@@ -27,6 +33,8 @@ DEAD_LETTER_QUEUE = "motcua.dead_letters"
 ATTEMPT_HEADER = "x-motcua-attempt"
 MAX_ATTEMPTS = 5
 FIRST_BACKOFF_MS = 1000
+# Our largest event (a dossier with its documents) is a few KiB; anything near this is not ours.
+MAX_MESSAGE_BYTES = 256 * 1024
 
 CONSUMED = Counter(
     "motcua_events_consumed_total", "Events consumed", ["service", "type", "outcome"]
@@ -97,7 +105,24 @@ def first_delivery(cur, schema, envelope_id, consumer):
     return cur.rowcount == 1
 
 
+class UndecodableMessage(PoisonMessage):
+    """The body could not be decoded into an object at all."""
+
+
+class ReliableQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, but a message kombu cannot decode goes to the handler's
+    dead-letter path instead of kombu's log-and-ack."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = partial(provider.reject_undecodable, consumer)
+        return consumers
+
+
 class ReliableEventHandler(EventHandler):
+    queue_consumer = ReliableQueueConsumer()
+
     def __init__(self, source_service, event_type, **kwargs):
         super().__init__(source_service, event_type, requeue_on_error=False, **kwargs)
 
@@ -112,6 +137,28 @@ class ReliableEventHandler(EventHandler):
             use_confirms=True,
             mandatory=True,
         )
+
+    def handle_message(self, body, message):
+        if len(message.body or b"") > MAX_MESSAGE_BYTES:
+            self._park_at_once(message, PoisonMessage(
+                f"message of {len(message.body)} bytes is over the {MAX_MESSAGE_BYTES}-byte limit"))
+            return
+        super().handle_message(body, message)
+
+    def reject_undecodable(self, consumer, message, exc):
+        """kombu's decode-error callback, run on the consumer's own thread."""
+        self._park_at_once(message, UndecodableMessage(
+            f"cannot decode body ({message.content_type or 'no content type'}): {exc}"))
+
+    def _park_at_once(self, message, error):
+        try:
+            self._dead_letter(message, error, 1)
+            CONSUMED.labels(self.container.service_name, self.event_type, "dead_lettered").inc()
+        except Exception:
+            log.exception("could not park an unprocessable message; requeueing it")
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         service = self.container.service_name
