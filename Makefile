@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo run test test-unit test-integration test-e2e bench lint servers install clean
+.PHONY: demo run test test-unit test-integration test-e2e test-faults bench lint servers install clean
 
 $(STAMP): pyproject.toml
 	python3.11 -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
@@ -34,6 +34,10 @@ test-unit: install
 
 test-e2e: install servers
 	$(PY) -m pytest -q -s tests/e2e
+
+# Every fault kind while 5,000 dossiers flow, then the exactly-once audit line.
+test-faults: install servers
+	MOTCUA_FAULT_DOSSIERS=$${MOTCUA_FAULT_DOSSIERS:-5000} $(PY) -m pytest -q -s -W ignore::DeprecationWarning tests/faults
 
 bench: install servers
 	$(PY) -m bench.e2e

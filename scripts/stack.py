@@ -48,7 +48,8 @@ def ensure_database(db_url, fresh=False):
 
 
 class Stack:
-    def __init__(self, db_url, amqp_uri, token_secret, log_dir, port_offset=0, extra_env=None):
+    def __init__(self, db_url, amqp_uri, token_secret, log_dir, port_offset=0, extra_env=None,
+                 process_env=None):
         self.log_dir = Path(log_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.ports = {name: port + port_offset for name, port in HTTP_PORTS.items()}
@@ -64,6 +65,8 @@ class Stack:
             **(extra_env or {}),
         }
         self.commands = procfile_commands()
+        # Settings for one process only, e.g. {"routing": {"AMQP_URI": <through a proxy>}}.
+        self.process_env = process_env or {}
         self.processes = {}
 
     def url(self, service, path=""):
@@ -92,7 +95,8 @@ class Stack:
         for name in names or self.commands:
             log = open(self.log_dir / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
-                "exec " + self.commands[name], shell=True, env=self.env, cwd=ROOT, stdout=log,
+                "exec " + self.commands[name], shell=True, cwd=ROOT, stdout=log,
+                env={**self.env, **self.process_env.get(name, {})},
                 stderr=subprocess.STDOUT, start_new_session=True,
             )
         if wait:
@@ -126,8 +130,15 @@ class Stack:
         self.start([name])
 
     def stop(self):
+        """Stop every process, even when stopping one of them fails."""
+        failures = []
         for name in list(self.processes):
-            self.kill(name, signal.SIGTERM, timeout=15)
+            try:
+                self.kill(name, signal.SIGTERM, timeout=15)
+            except Exception as exc:  # keep going: a process left behind would hold its port
+                failures.append(f"{name}: {exc}")
+        if failures:
+            raise RuntimeError("could not stop " + "; ".join(failures))
 
     def __enter__(self):
         return self

@@ -1,0 +1,187 @@
+"""Fault injection with an exactly-once audit.
+
+A stream of dossiers goes through the whole stack (the Procfile's processes) while faults
+are injected one after another. Afterwards the audit compares every accepted dossier (each
+201) with what exists downstream and prints
+`accepted=N lost=0 duplicated=0 faults=K`.
+
+`make test` runs a reduced stream; `make test-faults` runs 5,000 dossiers. Settings:
+MOTCUA_FAULT_DOSSIERS (how many), MOTCUA_FAULTS (comma-separated kinds, default all).
+"""
+import os
+import subprocess
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+import eventlet
+import pytest
+import requests
+
+from scripts.stack import Stack, ensure_database
+from tests.conftest import TOKEN_SECRET, connect, token, wait_for
+from tests.e2e.test_flow import counter_dossiers
+from tests.faults import audit
+from tests.faults.proxy import FaultyProxy
+
+pytestmark = pytest.mark.faults
+
+DOSSIERS = int(os.environ.get("MOTCUA_FAULT_DOSSIERS", "300"))
+KINDS = os.environ.get("MOTCUA_FAULTS", "all")
+FAULTS_DB_URL = os.environ.get("MOTCUA_FAULTS_DB", "postgresql://postgres@127.0.0.1:5432/motcua_faults")
+PORT_OFFSET = int(os.environ.get("MOTCUA_FAULTS_PORT_OFFSET", "800"))
+SUBMITTERS = 6
+GIVE_UP_AFTER = 180  # seconds a single submission may keep being retried through faults
+
+
+def through(proxy, amqp_uri):
+    parts = urllib.parse.urlsplit(amqp_uri)
+    netloc = f"{parts.username}:{parts.password}@127.0.0.1:{proxy.port}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+@pytest.fixture
+def proxy():
+    running = FaultyProxy("127.0.0.1", 5672)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def stack(rabbit_config, proxy, tmp_path):
+    ensure_database(FAULTS_DB_URL, fresh=True)
+    amqp_uri = rabbit_config["AMQP_URI"]
+    # routing talks to the broker through the proxy, so the broker link can be slowed or cut.
+    with Stack(FAULTS_DB_URL, amqp_uri, TOKEN_SECRET, tmp_path / "logs", port_offset=PORT_OFFSET,
+               process_env={"routing": {"AMQP_URI": through(proxy, amqp_uri)}}) as running:
+        running.prepare()
+        running.start()
+        yield running
+
+
+def rabbitmqctl(*args):
+    subprocess.run(["rabbitmqctl", *args], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=120)
+
+
+def postgres_cluster():
+    version = sorted(Path("/etc/postgresql").iterdir())[0].name
+    return ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
+
+
+def fault_catalogue(stack, proxy):
+    """name → action; each action returns once the fault has been injected and lifted."""
+
+    def kill(name):
+        def action():
+            stack.kill(name)
+            eventlet.sleep(1)
+            stack.restart(name)
+        return action
+
+    def proxy_fault(mode):
+        def action():
+            proxy.set(mode, delay=0.3)
+            eventlet.sleep(4)
+            proxy.set("pass")
+        return action
+
+    def restart_rabbitmq():
+        rabbitmqctl("stop_app")
+        eventlet.sleep(1)
+        rabbitmqctl("start_app")
+        rabbitmqctl("await_startup")
+
+    def restart_postgres():
+        subprocess.run([*postgres_cluster(), "restart", "-m", "fast"], check=True, timeout=120,
+                       stdout=subprocess.DEVNULL)
+
+    faults = {f"kill -9 {name}": kill(name) for name in stack.commands}
+    faults.update({
+        "amqp connections closed": lambda: rabbitmqctl("close_all_connections", "fault test"),
+        "broker link slow (proxy)": proxy_fault("slow"),
+        "broker link dead (proxy)": proxy_fault("dead"),
+        "rabbitmq restarted": restart_rabbitmq,
+        "postgresql restarted": restart_postgres,
+    })
+    return faults
+
+
+def chosen(faults):
+    if KINDS == "all":
+        return faults
+    wanted = [kind.strip() for kind in KINDS.split(",")]
+    return {name: action for name, action in faults.items()
+            if any(kind in name.replace(" ", "_").lower() or kind in name for kind in wanted)}
+
+
+class Stream:
+    """Submitting threads: each dossier is retried with its Idempotency-Key until accepted."""
+
+    def __init__(self, stack, dossiers):
+        self.stack, self.pending = stack, list(dossiers)
+        self.accepted, self.rejected, self.retries = [], [], 0
+
+    def run(self):
+        threads = [eventlet.spawn(self._submit_all, self.pending[i::SUBMITTERS])
+                   for i in range(SUBMITTERS)]
+        for thread in threads:
+            thread.wait()
+
+    def _submit_all(self, part):
+        session = requests.Session()
+        for department, body in part:
+            self._submit(session, department, body)
+
+    def _submit(self, session, department, body):
+        headers = {"Authorization": "Bearer " + token("counter_officer", department=department),
+                   "Idempotency-Key": str(uuid.uuid4())}
+        give_up = time.monotonic() + GIVE_UP_AFTER
+        while time.monotonic() < give_up:
+            try:
+                response = session.post(self.stack.url("intake", "/api/v1/dossiers"), json=body,
+                                        headers=headers, timeout=10)
+            except requests.RequestException:
+                response = None
+            if response is not None and response.status_code == 201:
+                self.accepted.append({**response.json(), "department": department})
+                return
+            if response is not None and response.status_code < 500:
+                self.rejected.append((response.status_code, response.text[:300]))
+                return
+            self.retries += 1
+            eventlet.sleep(0.3)
+        self.rejected.append(("gave up", body["procedure_code"]))
+
+
+def test_no_dossier_lost_or_duplicated_through_faults(stack, proxy, rabbit_config):
+    faults = chosen(fault_catalogue(stack, proxy))
+    stream = Stream(stack, counter_dossiers(DOSSIERS, seed=29))
+    submitting = eventlet.spawn(stream.run)
+    injected = []
+    for n, (name, action) in enumerate(faults.items(), start=1):
+        threshold = DOSSIERS * n // (len(faults) + 1)
+        wait_for(lambda: len(stream.accepted) >= threshold or submitting.dead,  # noqa: B023
+                 timeout=GIVE_UP_AFTER)
+        action()
+        injected.append(name)
+    submitting.wait()
+    assert not stream.rejected, stream.rejected[:5]
+
+    with connect(FAULTS_DB_URL) as conn:
+        result = audit.run(stream.accepted, rabbit_config["AMQP_URI"], conn)
+    print(f"\nfaults injected: {', '.join(injected)}; submissions retried: {stream.retries}")
+    print(audit.line(result, faults=len(injected)))
+    assert len(stream.accepted) == DOSSIERS
+    assert result.lost == [] and result.duplicated == {} and result.dead_letters == 0
+
+
+def test_audit_reports_a_lost_and_a_duplicated_dossier():
+    """The audit itself can fail: fed one missing and one doubled dossier, it says so."""
+    accepted = [{"code": "A", "department": "stp"}, {"code": "B", "department": "stp"}]
+    arrived = {"B": ["id-1", "id-2"]}
+    routed = {"B": 1}
+    result = audit.compare(accepted, arrived, routed, dead_letters=0)
+    assert result.lost == ["A"] and result.duplicated == {"B": ["id-1", "id-2"]}
+    assert audit.line(result, faults=0) == "accepted=2 lost=1 duplicated=1 faults=0"
