@@ -216,3 +216,17 @@ def wait_for(predicate, timeout=15, interval=0.1):
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+FUZZ_CASES = {}
+
+
+def count_fuzz_case(kind):
+    """Fuzzing tests count their generated cases; the summary prints them."""
+    FUZZ_CASES[kind] = FUZZ_CASES.get(kind, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FUZZ_CASES:
+        counts = ", ".join(f"{kind} {n}" for kind, n in sorted(FUZZ_CASES.items()))
+        terminalreporter.write_line(f"fuzz cases run: {sum(FUZZ_CASES.values())} ({counts})")
