@@ -16,6 +16,7 @@ from services.common.http import (
     json_response,
     read_json,
 )
+from services.common.ratelimit import RateLimits
 
 from . import store
 from .receipt import render_html
@@ -34,6 +35,9 @@ class IntakeService(OpsEndpoints):
     db = Database()
     calendar = Calendar()
     principal = Auth()
+    # An officer can enter dossiers fast (bulk entry) but not flood; a citizen online rarely
+    # files more than a few a minute.
+    rate_limit = RateLimits(officer_submissions="1200/60", citizen_submissions="20/60")
 
     # catalogue -----------------------------------------------------------------------------
     @api("GET", "/api/v1/procedures")
@@ -55,11 +59,15 @@ class IntakeService(OpsEndpoints):
     @api("POST", "/api/v1/dossiers")
     def submit_dossier(self, request):
         caller = self.principal(request, "counter_officer", "portal")
+        if caller.role == "counter_officer":
+            self.rate_limit("officer_submissions", caller.subject)
         key = request.headers.get("Idempotency-Key")
         if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
             raise ApiError(400, "bad_idempotency_key",
                            f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
         body = read_json(request, DossierRequestSchema())
+        if caller.role == "portal":
+            self.rate_limit("citizen_submissions", body["applicant"]["citizen_id"])
         channel = CHANNEL_BY_ROLE[caller.role]
         idempotency = (caller.subject, key, request_hash(body)) if key else None
         try:

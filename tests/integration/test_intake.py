@@ -137,3 +137,26 @@ def test_post_office_registers_through_rpc_with_its_own_unit(container_factory, 
     assert refused["error"]["status"] == 422 and "documents" in refused["error"]["fields"]
     [row] = query(db, "SELECT channel, receiver FROM intake.dossiers")
     assert row["channel"] == "postal" and row["receiver"]["post_office"] == "BDT-TT"
+
+
+def test_a_citizen_flooding_the_portal_is_slowed_with_429_and_nothing_stored(
+        container_factory, config_for, client_for, db):
+    config = config_for("intake", RATE_LIMIT_CITIZEN_SUBMISSIONS="3/60",
+                        RATE_LIMIT_OFFICER_SUBMISSIONS="2/60")
+    container_factory(IntakeService, config).start()
+    intake = client_for(config)
+    proc = procedure(channel="online")
+    statuses = [intake.post("/api/v1/dossiers", token=token("portal"),
+                            json=dossier_body(proc)).status_code for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    other_citizen = dossier_body(proc)
+    other_citizen["applicant"] = dict(other_citizen["applicant"], citizen_id="001099000777")
+    assert intake.post("/api/v1/dossiers", token=token("portal"),
+                       json=other_citizen).status_code == 201
+    officer = counter(proc["department"])
+    answers = [intake.post("/api/v1/dossiers", token=officer, json=dossier_body(proc))
+               for _ in range(3)]
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert answers[-1].json()["error"]["code"] == "rate_limited"
+    assert int(answers[-1].headers["Retry-After"]) >= 1
+    assert count(db, "intake.dossiers") == 6

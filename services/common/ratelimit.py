@@ -1,0 +1,89 @@
+"""Rate limits per client: a token bucket per key, in the process.
+
+Each instance keeps its own buckets, so N instances behind a load balancer allow up to N
+times the rate; the limits are there to stop one client from flooding the center (a script
+guessing lookup secrets, a runaway integration), not to meter exact quotas. A limit is a
+setting `RATE_LIMIT_<NAME>: "<requests>/<seconds>"`; "0/1" turns it off.
+"""
+import hashlib
+import math
+import re
+import time
+
+from nameko.extensions import DependencyProvider
+
+from .http import ApiError
+
+MAX_KEYS = 100_000  # beyond this, buckets that have refilled are forgotten
+
+
+def parse_limit(text):
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(text))
+    if not match or int(match.group(2)) == 0:
+        raise ValueError(f"rate limit {text!r} must look like '<requests>/<seconds>', e.g. 60/60")
+    return int(match.group(1)), int(match.group(2))
+
+
+class TokenBucket:
+    def __init__(self, requests, seconds, clock=time.monotonic):
+        self.capacity, self.per_second = requests, requests / seconds
+        self.clock = clock
+        self.buckets = {}
+
+    def take(self, key):
+        """0 when allowed, else the seconds to wait before the next request is allowed."""
+        if self.capacity == 0:
+            return 0
+        now = self.clock()
+        tokens, last = self.buckets.get(key, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.per_second)
+        if tokens < 1:
+            self.buckets[key] = (tokens, now)
+            return math.ceil((1 - tokens) / self.per_second)
+        self.buckets[key] = (tokens - 1, now)
+        if len(self.buckets) > MAX_KEYS:
+            self._forget_full(now)
+        return 0
+
+    def _forget_full(self, now):
+        for key, (tokens, last) in list(self.buckets.items()):
+            if tokens + (now - last) * self.per_second >= self.capacity:
+                del self.buckets[key]
+
+
+def client_key(*parts):
+    """A bucket key that does not keep personal data (a citizen ID) in memory in clear."""
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
+def client_address(request, trust_forwarded):
+    if trust_forwarded and request.access_route:
+        return request.access_route[0]
+    return request.remote_addr or "unknown"
+
+
+class RateLimits(DependencyProvider):
+    """`self.rate_limit(name, *key_parts)` raises a 429 with Retry-After when over the limit
+    named `RATE_LIMIT_<NAME>` in the service's config."""
+
+    def __init__(self, **defaults):
+        self.defaults = defaults
+
+    def setup(self):
+        config = self.container.config
+        self.trust_forwarded = bool(config.get("TRUST_FORWARDED_FOR", False))
+        self.buckets = {
+            name: TokenBucket(*parse_limit(config.get(f"RATE_LIMIT_{name.upper()}", default)))
+            for name, default in self.defaults.items()
+        }
+
+    def get_dependency(self, worker_ctx):
+        def rate_limit(name, *key_parts):
+            wait = self.buckets[name].take(client_key(*key_parts))
+            if wait:
+                raise ApiError(429, "rate_limited",
+                               f"too many requests from this client; try again in {wait} s",
+                               headers={"Retry-After": str(wait)})
+
+        rate_limit.client_address = lambda request: client_address(request, self.trust_forwarded)
+        return rate_limit
