@@ -59,11 +59,31 @@ def issue_token(secret, role, department=None, post_office=None, subject=None,
     return jwt.encode(claims, check_secret(secret), algorithm="HS256")
 
 
+# An officer's token comes with every request of the day: its signature is checked once and
+# the result kept (expiry is still checked on every request). Bounded: emptied when full.
+_verified = {}
+MAX_VERIFIED_TOKENS = 10_000
+
+
 def authenticate(secret, authorization_header):
     """The caller's Principal from an `Authorization: Bearer ...` header, or AuthError(401)."""
     if not authorization_header or not authorization_header.startswith("Bearer "):
         raise AuthError(401, "missing bearer token (header Authorization: Bearer <token>)")
     token = authorization_header[len("Bearer "):].strip()
+    known = _verified.get((secret, token))
+    if known is not None:
+        principal, expires = known
+        if time.time() < expires:
+            return principal
+        raise AuthError(401, "token expired")
+    principal, expires = _verify(secret, token)
+    if len(_verified) >= MAX_VERIFIED_TOKENS:
+        _verified.clear()
+    _verified[(secret, token)] = (principal, expires)
+    return principal
+
+
+def _verify(secret, token):
     try:
         claims = jwt.decode(
             token, secret, algorithms=["HS256"], options={"require": ["exp", "role", "sub"]}
@@ -74,12 +94,13 @@ def authenticate(secret, authorization_header):
         raise AuthError(401, "invalid token") from exc
     if claims["role"] not in ROLE_SCOPES:
         raise AuthError(401, "invalid token role")
-    return Principal(
+    principal = Principal(
         role=claims["role"],
         subject=claims["sub"],
         department=claims.get("department"),
         post_office=claims.get("post_office"),
     )
+    return principal, claims["exp"]
 
 
 def require_role(principal, *roles):

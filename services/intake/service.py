@@ -24,6 +24,9 @@ from .reception import Replay, created_response, register, request_hash
 from .schemas import DossierRequestSchema, ProcedureQuerySchema, ReceiverSchema
 
 log = logging.getLogger("motcua.intake")
+# Schemas hold no state between loads: built once, not per request.
+DOSSIER_REQUEST = DossierRequestSchema()
+RECEIVER = ReceiverSchema()
 
 CHANNEL_BY_ROLE = {"counter_officer": "counter", "portal": "online"}
 MAX_IDEMPOTENCY_KEY = 200
@@ -65,14 +68,15 @@ class IntakeService(OpsEndpoints):
         if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
             raise ApiError(400, "bad_idempotency_key",
                            f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
-        body = read_json(request, DossierRequestSchema())
+        body = read_json(request, DOSSIER_REQUEST)
         if caller.role == "portal":
             self.rate_limit("citizen_submissions", body["applicant"]["citizen_id"])
         channel = CHANNEL_BY_ROLE[caller.role]
         idempotency = (caller.subject, key, request_hash(body)) if key else None
         try:
             with self.db.transaction() as cur:
-                procedure, counter_unit = store.get_procedure_and_counter(cur, body["procedure_code"])
+                procedure, counter_unit, center = store.get_procedure_and_units(
+                    cur, body["procedure_code"])
                 if caller.role == "counter_officer" and procedure and \
                         procedure["department"] != caller.department:
                     raise ApiError(
@@ -80,7 +84,10 @@ class IntakeService(OpsEndpoints):
                         f"a counter officer of {caller.department} cannot receive dossiers of "
                         f"department {procedure['department']}",
                     )
-                unit = counter_unit if channel == "counter" else self._center_unit(cur)
+                unit = counter_unit if channel == "counter" else center
+                if procedure is not None and unit is None:
+                    raise ApiError(503, "catalogue_not_loaded",
+                                   "the center's receiving unit has not been loaded")
                 receiver = {"kind": caller.role, "id": caller.subject,
                             "department": caller.department}
                 dossier = register(cur, self.calendar, body, procedure, channel, unit, receiver,
@@ -91,12 +98,6 @@ class IntakeService(OpsEndpoints):
                                             "department": dossier["department"]})
         return json_response(created_response(dossier), 201,
                              {"Location": f"/api/v1/dossiers/{dossier['code']}/receipt"})
-
-    def _center_unit(self, cur):
-        unit = store.center_unit(cur)
-        if unit is None:
-            raise ApiError(503, "catalogue_not_loaded", "the catalogue has not been loaded")
-        return unit
 
     def _replay(self, earlier, idempotency):
         if earlier["request_hash"] != idempotency[2]:
@@ -123,8 +124,8 @@ class IntakeService(OpsEndpoints):
     def register_dossier(self, body, receiver, correlation_id):
         """Register a dossier received by a post office; errors come back as dicts."""
         try:
-            request = DossierRequestSchema().load(body)
-            receiver = ReceiverSchema().load(receiver)
+            request = DOSSIER_REQUEST.load(body)
+            receiver = RECEIVER.load(receiver)
             with self.db.transaction() as cur:
                 unit = {"code": receiver["receiving_unit"], "name": receiver["post_office"]}
                 procedure = store.get_procedure(cur, request["procedure_code"])

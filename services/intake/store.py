@@ -53,23 +53,24 @@ def get_procedure(cur, code):
     return row["data"] if row else None
 
 
-def get_procedure_and_counter(cur, code):
-    """The active procedure and its department's counter unit, in one round trip."""
+def get_procedure_and_units(cur, code):
+    """The active procedure, its department's counter unit and the center's unit, in one
+    round trip: (procedure, counter unit, center unit), each None when missing."""
     cur.execute(
-        """SELECT p.data, d.receiving_unit AS code, d.name FROM intake.procedures p
+        """SELECT p.data, d.receiving_unit AS code, d.name, c.code AS center_code,
+                  c.name AS center_name
+           FROM intake.procedures p
            JOIN intake.departments d ON d.code = p.department
+           LEFT JOIN LATERAL (SELECT code, name FROM intake.receiving_units WHERE kind = 'center'
+                              ORDER BY code LIMIT 1) c ON true
            WHERE p.code = %s AND p.active""",
         (code,),
     )
     row = cur.fetchone()
-    return (row["data"], {"code": row["code"], "name": row["name"]}) if row else (None, None)
-
-
-def center_unit(cur):
-    cur.execute(
-        "SELECT code, name FROM intake.receiving_units WHERE kind = 'center' ORDER BY code LIMIT 1"
-    )
-    return cur.fetchone()
+    if row is None:
+        return None, None, None
+    center = {"code": row["center_code"], "name": row["center_name"]} if row["center_code"] else None
+    return row["data"], {"code": row["code"], "name": row["name"]}, center
 
 
 def list_departments(cur):

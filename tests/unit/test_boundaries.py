@@ -59,3 +59,19 @@ def test_token_round_trip_and_rejections():
         authenticate(SECRET, None)
     with pytest.raises(ValueError, match="--department"):
         issue_token(SECRET, "department_officer")
+
+
+def test_a_token_seen_before_still_expires_and_a_tampered_copy_is_refused(monkeypatch):
+    import services.common.auth as auth
+
+    token = issue_token(SECRET, "portal", ttl=60)
+    assert authenticate(SECRET, "Bearer " + token).role == "portal"
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    with pytest.raises(AuthError, match="invalid"):
+        authenticate(SECRET, "Bearer " + tampered)
+    with pytest.raises(AuthError, match="invalid"):
+        authenticate("y" * 40, "Bearer " + token)  # verified under one secret only
+    later = auth.time.time() + 61
+    monkeypatch.setattr(auth.time, "time", lambda: later)
+    with pytest.raises(AuthError, match="expired"):
+        authenticate(SECRET, "Bearer " + token)
