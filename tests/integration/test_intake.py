@@ -82,6 +82,8 @@ def bad_requests():
         ("unknown field", counter("stp"), {**valid, "is_admin": True}, 422, "is_admin"),
         ("unknown procedure", counter("stp"), {**valid, "procedure_code": "9.999999"}, 422,
          "procedure_code"),
+        ("unknown procedure online", token("portal"), {**valid, "procedure_code": "9.999999"},
+         422, "procedure_code"),
         ("missing documents", counter("stp"), {**valid, "documents": []}, 422, "documents"),
         ("channel refused", token("portal"), dossier_body(no_online), 422, "procedure_code"),
         ("other department", counter("syt"), valid, 403, "forbidden"),
