@@ -182,9 +182,22 @@ def department_message_example():
         "dossier_code": "000.00.01.H33-260302-0001",
         "data": {
             "code": "000.00.01.H33-260302-0001",
+            "procedure": {
+                "code": "1.001234", "name": "Cấp Phiếu lý lịch tư pháp", "department": "stp",
+                "cooperating": [], "processing_days": 10, "day_kind": "working", "fee": 0,
+                "charge": 200000, "postal_return": True, "refund_on_refusal": False,
+                "hold_result_until_paid": False,
+            },
             "channel": "counter",
+            "receiving_unit": "000.00.01.H33",
             "received_at": "2026-03-02T09:15:03+07:00",
-            "due_date": "2026-03-09",
+            "due_date": "2026-03-16",
+            # fictitious person: department messages carry the applicant, as the contract says
+            "applicant": {"full_name": "Nguyễn Văn A", "citizen_id": "001090000000",
+                          "phone": "0900000000", "address": "1 Đường Ví Dụ, Phường Mẫu"},
+            "documents": [{"key": "to_khai", "copies": 1}],
+            "result_delivery": "counter",
+            "receiver": {"kind": "counter_officer", "id": "officer-1", "department": "stp"},
             "department": "stp",
             "role": "lead",
         },
@@ -244,7 +257,7 @@ def asyncapi_document(departments):
             "contentType": "application/json",
             "payload": envelope,
             "examples": [{"name": "counter_dossier", "payload": department_message_example()}],
-            "bindings": {"amqp": {"messageType": "dossier.assigned", "deliveryMode": 2,
+            "bindings": {"amqp": {"messageType": "dossier.assigned", "contentEncoding": "utf-8",
                                   "bindingVersion": "0.3.0"}},
         }}},
     }
