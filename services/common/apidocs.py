@@ -142,7 +142,8 @@ def openapi_document(cls):
 
 
 def _json_schema(schema_cls):
-    """A marshmallow schema as plain JSON Schema (apispec's converter, refs inlined)."""
+    """A marshmallow schema as plain JSON Schema (apispec's converter, refs inlined, nulls
+    as JSON Schema types)."""
     spec = APISpec(title="x", version="1", openapi_version=OPENAPI_VERSION,
                    plugins=[MarshmallowPlugin()])
     plugin = spec.plugins[0]
@@ -154,7 +155,10 @@ def _inline(node, spec):
     if isinstance(node, dict):
         if "$ref" in node:
             return _inline(components[node["$ref"].rsplit("/", 1)[-1]], spec)
-        return {key: _inline(value, spec) for key, value in node.items()}
+        node = {key: _inline(value, spec) for key, value in node.items()}
+        if node.pop("nullable", False):  # OpenAPI 3.0's spelling; JSON Schema's is a type list
+            node["type"] = [node["type"], "null"]
+        return node
     if isinstance(node, list):
         return [_inline(value, spec) for value in node]
     return node
