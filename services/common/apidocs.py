@@ -17,7 +17,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
 from . import contracts
-from .config import SERVICE_NAMES, load_config
+from .config import SERVICE_NAMES
 from .events import DEPARTMENTS_EXCHANGE, EnvelopeSchema
 from .topology import DEPARTMENT_DELIVERY_LIMIT, department_queue_name, service_class
 
@@ -109,11 +109,6 @@ def _operation(method_name, method, endpoint):
     return path, endpoint.method.lower(), operation
 
 
-def _http_port(service):
-    address = str(load_config(service).get("WEB_SERVER_ADDRESS", ""))
-    return address.rsplit(":", 1)[-1]
-
-
 def openapi_document(cls):
     service = cls.name
     spec = APISpec(
@@ -122,7 +117,6 @@ def openapi_document(cls):
         openapi_version=OPENAPI_VERSION,
         plugins=[MarshmallowPlugin()],
         info={"description": (inspect.getmodule(cls).__doc__ or "").strip()},
-        servers=[{"url": f"http://localhost:{_http_port(service)}"}],
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "bearerFormat": "JWT"})
