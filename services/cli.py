@@ -10,6 +10,7 @@
   motcua docs                         write docs/openapi-<service>.json and docs/asyncapi.yaml
 """
 import argparse
+import json
 import os
 import sys
 import warnings
@@ -117,6 +118,8 @@ def cmd_departments(args):
         document = provision.definitions(departments, vhost=args.vhost, passwords=passwords)
         if args.output:
             print(f"definitions written to {provision.write_definitions(document, args.output)}")
+        elif not args.apply:
+            print(json.dumps(document, indent=2, ensure_ascii=False))
         if args.apply:
             provision.apply_definitions(document, args.apply)
             print(f"definitions applied: {len(departments)} department queues and users")

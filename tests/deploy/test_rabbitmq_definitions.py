@@ -1,5 +1,6 @@
 """deploy/rabbitmq/definitions.json: generated from the catalogue, imported into the real local
 RabbitMQ (its own vhost and users), then used over real AMQP connections as a department."""
+import base64
 import json
 import secrets
 from urllib.parse import quote
@@ -118,3 +119,33 @@ def test_a_department_reads_its_own_queue_and_nothing_else(imported):
     with connect(vhost, "guest", "guest") as guest:  # ca's message is untouched
         method, _, body = guest.channel().basic_get("department.ca", auto_ack=True)
         assert json.loads(body) == {"for": "ca"}
+
+
+def test_cli_writes_the_definitions_with_hashed_passwords(tmp_path, capsys):
+    from services.cli import main
+
+    passwords = tmp_path / "passwords.yml"
+    passwords.write_text("stp: a-long-enough-password\n")
+    output = tmp_path / "definitions.json"
+    assert main(["departments", "provision", "--passwords", str(passwords), "-o", str(output)]) == 0
+    users = {u["name"]: u["password_hash"] for u in json.loads(output.read_text())["users"]}
+    assert len(users) == len(CATALOGUE_DEPARTMENTS)
+    salt_and_digest = base64.b64decode(users["department-stp"])
+    salt = salt_and_digest[:4]
+    assert provision.password_hash("a-long-enough-password", salt) == users["department-stp"]
+    assert "a-long-enough-password" not in output.read_text()
+    assert users["department-ca"] == ""
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("stp: short\n", "12+ characters"),
+    ("nowhere: a-long-enough-password\n", "not in the catalogue"),
+    ("- just a list\n", "expected a mapping"),
+])
+def test_cli_refuses_a_bad_passwords_file(tmp_path, capsys, content, problem):
+    from services.cli import main
+
+    passwords = tmp_path / "passwords.yml"
+    passwords.write_text(content)
+    assert main(["departments", "provision", "--passwords", str(passwords)]) == 2
+    assert problem in capsys.readouterr().err
