@@ -10,7 +10,6 @@
   motcua docs                         write docs/openapi-<service>.json and docs/asyncapi.yaml
 """
 import argparse
-import json
 import os
 import sys
 import warnings
@@ -96,48 +95,16 @@ def cmd_run(args):
     os.execvp("honcho", ["honcho", "start", "-f", str(ROOT / "Procfile")])
 
 
-def _catalogue_departments(path):
-    from services.intake.catalogue import CatalogueError, read_catalogue
-
-    try:
-        return sorted(read_catalogue(path)["departments"])
-    except CatalogueError as exc:
-        print(f"catalogue {path} rejected:", *(f"  - {p}" for p in exc.problems),
-              sep="\n", file=sys.stderr)
-        return None
-
-
 def cmd_departments(args):
-    from services import provision
+    from services.provision import provision_command
 
-    departments = _catalogue_departments(args.catalogue)
-    if departments is None:
-        return 2
-    try:
-        passwords = provision.read_passwords(args.passwords) if args.passwords else None
-        document = provision.definitions(departments, vhost=args.vhost, passwords=passwords)
-        if args.output:
-            print(f"definitions written to {provision.write_definitions(document, args.output)}")
-        elif not args.apply:
-            print(json.dumps(document, indent=2, ensure_ascii=False))
-        if args.apply:
-            provision.apply_definitions(document, args.apply)
-            print(f"definitions applied: {len(departments)} department queues and users")
-    except provision.ProvisionError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return provision_command(args)
 
 
 def cmd_docs(args):
-    from services.common.apidocs import write_docs
+    from services.provision import docs_command
 
-    departments = _catalogue_departments(args.catalogue)
-    if departments is None:
-        return 2
-    for path in write_docs(departments):
-        print(f"wrote {path.relative_to(ROOT)}")
-    return 0
+    return docs_command(args)
 
 
 def build_parser():
@@ -166,23 +133,20 @@ def build_parser():
     relay.add_argument("service", choices=SERVICE_NAMES)
     relay.set_defaults(func=cmd_relay)
 
-    from services.intake.catalogue import DEFAULT_FILE as CATALOGUE
-    from services.provision import DEFINITIONS_FILE
-
     departments = sub.add_parser("departments", help="department queues and users on RabbitMQ")
     departments.add_argument("action", choices=("provision",))
-    departments.add_argument("--catalogue", type=Path, default=CATALOGUE)
+    departments.add_argument("--catalogue", type=Path, help="default: the bundled catalogue")
     departments.add_argument("--vhost", default="/")
     departments.add_argument("--passwords", type=Path,
                              help="YAML/JSON {department: password}; never commit it")
-    departments.add_argument("--output", "-o", type=Path, default=None,
-                             help=f"definitions file (e.g. {DEFINITIONS_FILE.relative_to(ROOT)})")
+    departments.add_argument("--output", "-o", type=Path,
+                             help="definitions file, e.g. deploy/rabbitmq/definitions.json")
     departments.add_argument("--apply", metavar="MANAGEMENT_URL",
                              help="import through the management API, http://user:pass@host:15672")
     departments.set_defaults(func=cmd_departments)
 
     docs = sub.add_parser("docs", help="write the OpenAPI and AsyncAPI documents into docs/")
-    docs.add_argument("--catalogue", type=Path, default=CATALOGUE)
+    docs.add_argument("--catalogue", type=Path, help="default: the bundled catalogue")
     docs.set_defaults(func=cmd_docs)
 
     run = sub.add_parser("run", help="start every service and relay (honcho, Procfile)")

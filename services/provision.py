@@ -1,4 +1,12 @@
-"""RabbitMQ definitions for the departments, generated from the procedure catalogue.
+"""Provisioning: what a deployment is made of, generated from the code and the catalogue.
+
+- RabbitMQ definitions for the departments (below), `motcua departments provision`;
+- the Kubernetes workloads of every service and relay and the PrometheusRule
+  (`python -m services.provision` rewrites deploy/k8s/base/workloads.yaml and
+  prometheusrule.yaml; a test fails when they are stale);
+- `motcua docs` (the API documents, services/common/apidocs.py).
+
+RabbitMQ definitions for the departments, generated from the procedure catalogue.
 
 `motcua departments provision` writes deploy/rabbitmq/definitions.json (and with `--apply`
 imports it through the management API): the vhost, the `motcua.departments` exchange, each
@@ -20,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -170,6 +179,52 @@ def apply_definitions(document, management_url, timeout=30):
         raise ProvisionError(f"management API refused the definitions: {exc.code} {detail}") from exc
     except OSError as exc:
         raise ProvisionError(f"management API at {url} unreachable: {exc}") from exc
+
+
+# --- commands (services/cli.py) ---------------------------------------------------------------
+def _catalogue_departments(path):
+    from services.intake.catalogue import DEFAULT_FILE, CatalogueError, read_catalogue
+
+    path = path or DEFAULT_FILE
+    try:
+        return sorted(read_catalogue(path)["departments"])
+    except CatalogueError as exc:
+        print(f"catalogue {path} rejected:", *(f"  - {p}" for p in exc.problems),
+              sep="\n", file=sys.stderr)
+        return None
+
+
+def provision_command(args):
+    """`motcua departments provision`: print, write (-o) and/or apply the definitions."""
+    departments = _catalogue_departments(args.catalogue)
+    if departments is None:
+        return 2
+    try:
+        passwords = read_passwords(args.passwords) if args.passwords else None
+        document = definitions(departments, vhost=args.vhost, passwords=passwords)
+        if args.output:
+            print(f"definitions written to {write_definitions(document, args.output)}")
+        elif not args.apply:
+            print(json.dumps(document, indent=2, ensure_ascii=False))
+        if args.apply:
+            apply_definitions(document, args.apply)
+            print(f"definitions applied: {len(departments)} department queues and users")
+    except ProvisionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def docs_command(args):
+    """`motcua docs`: the OpenAPI and AsyncAPI documents into docs/."""
+    from services.common.apidocs import write_docs
+
+    departments = _catalogue_departments(args.catalogue)
+    if departments is None:
+        return 2
+    for path in write_docs(departments):
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
 
 
 # --- Kubernetes workloads -----------------------------------------------------------------

@@ -149,3 +149,12 @@ def test_cli_refuses_a_bad_passwords_file(tmp_path, capsys, content, problem):
     passwords.write_text(content)
     assert main(["departments", "provision", "--passwords", str(passwords)]) == 2
     assert problem in capsys.readouterr().err
+
+
+def test_cli_refuses_an_invalid_catalogue(tmp_path, capsys):
+    from services.cli import main
+
+    catalogue = tmp_path / "procedures.yml"
+    catalogue.write_text("version: 1\ndepartments: nothing\n")
+    assert main(["departments", "provision", "--catalogue", str(catalogue)]) == 2
+    assert "rejected" in capsys.readouterr().err
