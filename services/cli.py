@@ -7,6 +7,8 @@
   motcua relay SERVICE                run a service's outbox relay
   motcua run                          start everything (honcho, Procfile)
   motcua dlq list|show|replay|purge   the dead-letter queue: see, replay after a fix, purge
+  motcua departments provision [...]  RabbitMQ definitions (queues, users) from the catalogue
+  motcua docs                         write docs/openapi-<service>.json and docs/asyncapi.yaml
 """
 import argparse
 import os
@@ -123,6 +125,18 @@ def cmd_dlq(args):
     return 0
 
 
+def cmd_departments(args):
+    from services.provision import provision_command
+
+    return provision_command(args)
+
+
+def cmd_docs(args):
+    from services.provision import docs_command
+
+    return docs_command(args)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="motcua", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -154,6 +168,22 @@ def build_parser():
     dlq.add_argument("keys", nargs="*", help="message keys (envelope ids) from `dlq list`")
     dlq.add_argument("--all", action="store_true", help="replay or purge every message")
     dlq.set_defaults(func=cmd_dlq)
+
+    departments = sub.add_parser("departments", help="department queues and users on RabbitMQ")
+    departments.add_argument("action", choices=("provision",))
+    departments.add_argument("--catalogue", type=Path, help="default: the bundled catalogue")
+    departments.add_argument("--vhost", default="/")
+    departments.add_argument("--passwords", type=Path,
+                             help="YAML/JSON {department: password}; never commit it")
+    departments.add_argument("--output", "-o", type=Path,
+                             help="definitions file, e.g. deploy/rabbitmq/definitions.json")
+    departments.add_argument("--apply", metavar="MANAGEMENT_URL",
+                             help="import through the management API, http://user:pass@host:15672")
+    departments.set_defaults(func=cmd_departments)
+
+    docs = sub.add_parser("docs", help="write the OpenAPI and AsyncAPI documents into docs/")
+    docs.add_argument("--catalogue", type=Path, help="default: the bundled catalogue")
+    docs.set_defaults(func=cmd_docs)
 
     run = sub.add_parser("run", help="start every service and relay (honcho, Procfile)")
     run.set_defaults(func=cmd_run)

@@ -93,7 +93,22 @@ def read_json(request, schema, max_bytes=MAX_BODY_BYTES):
 
 
 class ApiEndpoint(HttpRequestHandler):
-    """`@api('POST', '/path')`: errors become JSON, and every request is measured."""
+    """`@api('POST', '/path')`: errors become JSON, and every request is measured.
+
+    Optional keywords only describe the endpoint for its OpenAPI document (services.common.
+    apidocs) and change nothing at run time: `summary`, `body` (marshmallow schema class of
+    the JSON body), `query` (schema class of the query string), `responses` ({status:
+    description or (description, schema class)}), `auth` (roles allowed; None = public).
+    """
+
+    def __init__(self, method, url, *, summary=None, body=None, query=None, responses=None,
+                 auth=None, **kwargs):
+        self.summary = summary
+        self.body = body
+        self.query = query
+        self.responses = responses or {}
+        self.auth = auth
+        super().__init__(method, url, **kwargs)
 
     def handle_request(self, request):
         started = time.perf_counter()
@@ -162,11 +177,12 @@ class OpsEndpoints:
     config = Config()
     log_context = LogContext()
 
-    @api("GET", "/health")
+    @api("GET", "/health", summary="The process is alive (touches neither broker nor database)")
     def health(self, request):
         return json_response({"status": "alive", "service": self.name})
 
-    @api("GET", "/ready")
+    @api("GET", "/ready", summary="Broker and database reachable, migrations applied",
+         responses={503: "not ready; `checks` says what failed"})
     def ready(self, request):
         checks = {"database": "ok", "broker": "ok", "migrations": "ok"}
         try:
@@ -184,6 +200,12 @@ class OpsEndpoints:
         ok = all(value == "ok" for value in checks.values())
         return json_response({"ready": ok, "checks": checks}, 200 if ok else 503)
 
-    @api("GET", "/metrics")
+    @api("GET", "/metrics", summary="Prometheus metrics (text exposition format)")
     def metrics(self, request):
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+    @api("GET", "/openapi.json", summary="This service's OpenAPI document")
+    def openapi(self, request):
+        from .apidocs import openapi_document  # apispec is only needed when asked
+
+        return json_response(openapi_document(type(self)))

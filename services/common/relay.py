@@ -9,12 +9,13 @@ import json
 import logging
 import select
 import time
+from datetime import datetime
 
 import pika
 import psycopg2
 import psycopg2.extras
 from pika.exceptions import AMQPError, NackError, UnroutableError
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 from . import logs
 from .events import DEPARTMENTS_EXCHANGE, events_exchange
@@ -22,15 +23,21 @@ from .events import DEPARTMENTS_EXCHANGE, events_exchange
 log = logging.getLogger("motcua.relay")
 
 PUBLISHED = Counter(
-    "motcua_events_published_total", "Events published from the outbox", ["service", "type"]
-)
-UNROUTABLE = Counter(
-    "motcua_events_unroutable_total", "Publishes returned unroutable (kept for retry)",
-    ["service", "type"],
+    "motcua_events_published_total",
+    "Outbox publishes by outcome: confirmed, unroutable or nacked (the last two are retried)",
+    ["service", "type", "outcome"],
 )
 BACKLOG = Gauge("motcua_outbox_backlog", "Unpublished outbox rows", ["service"])
 OLDEST = Gauge(
     "motcua_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", ["service"]
+)
+# From the dossier's reception (`received_at`, committed by intake) to the broker's confirm of
+# the message on the department's queue: the whole pipeline a citizen's dossier goes through
+# before a department can see it. Observed by the relay that publishes department messages.
+RECEPTION_TO_DEPARTMENT = Histogram(
+    "motcua_dossier_reception_to_department_seconds",
+    "Time from a dossier's reception to its confirmed delivery to the department queue",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
 )
 
 REFUSED_FIRST_RETRY_SECONDS = 5
@@ -138,15 +145,18 @@ class Relay:
                 row["exchange"], row["routing_key"], body, properties, mandatory=True
             )
         except UnroutableError:
-            UNROUTABLE.labels(self.service, envelope.get("type")).inc()
+            PUBLISHED.labels(self.service, envelope.get("type"), "unroutable").inc()
             log.warning(
                 "event unroutable, kept for retry",
                 extra={"event_id": str(row["id"]), "routing_key": row["routing_key"]},
             )
             return "unroutable: no queue bound"
         except NackError:
+            PUBLISHED.labels(self.service, envelope.get("type"), "nacked").inc()
             return "nacked by the broker"
-        PUBLISHED.labels(self.service, envelope.get("type")).inc()
+        PUBLISHED.labels(self.service, envelope.get("type"), "confirmed").inc()
+        if row["exchange"] == DEPARTMENTS_EXCHANGE:
+            observe_reception_to_department(envelope)
         return None
 
     def _update_stats(self):
@@ -196,6 +206,16 @@ class Relay:
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 10)
         self.close()
+
+
+def observe_reception_to_department(envelope):
+    received_at = (envelope.get("data") or {}).get("received_at")
+    try:
+        received = datetime.fromisoformat(received_at)
+    except (TypeError, ValueError):
+        return  # not a dossier message: nothing to measure
+    if received.tzinfo is not None:
+        RECEPTION_TO_DEPARTMENT.observe(max(0.0, time.time() - received.timestamp()))
 
 
 def main(service, config):

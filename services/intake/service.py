@@ -3,6 +3,7 @@ import logging
 
 from marshmallow import ValidationError
 from nameko.rpc import rpc
+from prometheus_client import Counter
 from werkzeug.wrappers import Response
 
 from services.common.calendar import Calendar
@@ -31,6 +32,11 @@ RECEIVER = ReceiverSchema()
 CHANNEL_BY_ROLE = {"counter_officer": "counter", "portal": "online"}
 MAX_IDEMPOTENCY_KEY = 200
 
+DOSSIERS_RECEIVED = Counter(
+    "motcua_dossiers_received_total", "Dossiers registered (counted after the commit)",
+    ["channel", "department"],
+)
+
 
 class IntakeService(OpsEndpoints):
     name = "intake"
@@ -43,14 +49,16 @@ class IntakeService(OpsEndpoints):
     rate_limit = RateLimits(officer_submissions="1200/60", citizen_submissions="20/60")
 
     # catalogue -----------------------------------------------------------------------------
-    @api("GET", "/api/v1/procedures")
+    @api("GET", "/api/v1/procedures", summary="The procedures of the catalogue",
+         query=ProcedureQuerySchema)
     def list_procedures(self, request):
         query = ProcedureQuerySchema().load(request.args.to_dict())
         with self.db.transaction() as cur:
             procedures = store.list_procedures(cur, query["department"], query["channel"])
         return json_response({"procedures": procedures, "count": len(procedures)})
 
-    @api("GET", "/api/v1/procedures/<code>")
+    @api("GET", "/api/v1/procedures/<code>", summary="One procedure of the catalogue",
+         responses={404: "no such procedure"})
     def get_procedure(self, request, code):
         with self.db.transaction() as cur:
             procedure = store.get_procedure(cur, code)
@@ -59,7 +67,11 @@ class IntakeService(OpsEndpoints):
         return json_response(procedure)
 
     # reception -----------------------------------------------------------------------------
-    @api("POST", "/api/v1/dossiers")
+    @api("POST", "/api/v1/dossiers", summary="Receive a dossier (counter or online)",
+         body=DossierRequestSchema, auth=("counter_officer", "portal"),
+         responses={201: "registered; Location is its receipt",
+                    200: "replay of an earlier request with the same Idempotency-Key",
+                    409: "Idempotency-Key reused for a different body"})
     def submit_dossier(self, request):
         caller = self.principal(request, "counter_officer", "portal")
         if caller.role == "counter_officer":
@@ -94,6 +106,7 @@ class IntakeService(OpsEndpoints):
                                    request.correlation_id, idempotency)
         except Replay as replay:
             return self._replay(replay.earlier, idempotency)
+        DOSSIERS_RECEIVED.labels(channel, dossier["department"]).inc()
         log.info("dossier received", extra={"dossier_code": dossier["code"], "channel": channel,
                                             "department": dossier["department"]})
         return json_response(created_response(dossier), 201,
@@ -107,7 +120,9 @@ class IntakeService(OpsEndpoints):
             dossier = store.get_dossier(cur, earlier["dossier_code"])
         return json_response(created_response(dossier), 200, {"Idempotent-Replayed": "true"})
 
-    @api("GET", "/api/v1/dossiers/<code>/receipt")
+    @api("GET", "/api/v1/dossiers/<code>/receipt", summary="The receipt of a dossier",
+         auth=("counter_officer", "portal", "manager"),
+         responses={404: "no receipt with this code for this caller"})
     def get_receipt(self, request, code):
         caller = self.principal(request, "counter_officer", "portal", "manager")
         with self.db.transaction() as cur:
@@ -136,6 +151,7 @@ class IntakeService(OpsEndpoints):
                               "fields": flatten_messages(exc.messages)}}
         except ApiError as exc:
             return {"error": {"status": exc.status, "message": exc.message, "fields": exc.fields}}
+        DOSSIERS_RECEIVED.labels("postal", dossier["department"]).inc()
         return {"dossier": created_response(dossier)}
 
     @rpc

@@ -1,0 +1,284 @@
+"""API documents generated from the code, so they cannot drift from it.
+
+- OpenAPI 3.0 of each HTTP service: its `@api` routes (read from the service class, as the
+  topology reads the event handlers) with the marshmallow schemas they declare.
+- AsyncAPI 3.0 of the department queues: the message a department receives, built from the
+  DossierReceived contract.
+
+`motcua docs` writes both into docs/; a test fails when the committed ones are stale.
+"""
+import inspect
+import json
+import re
+from pathlib import Path
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields
+
+from . import contracts
+from .config import SERVICE_NAMES
+from .events import DEPARTMENTS_EXCHANGE, EnvelopeSchema
+from .topology import DEPARTMENT_DELIVERY_LIMIT, department_queue_name, service_class
+
+DOCS_DIR = Path(__file__).resolve().parent.parent.parent / "docs"
+OPENAPI_VERSION = "3.0.3"
+ERROR_STATUSES = {
+    400: "malformed request (JSON, header or query)",
+    401: "missing or invalid bearer token",
+    403: "the token's role or scope does not allow this",
+    404: "not found",
+    409: "conflict with the current state",
+    413: "request body too large",
+    422: "some fields are missing or invalid (`fields` names each)",
+}
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True, metadata={"example": "validation_failed"})
+    message = fields.String(required=True)
+    fields = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()),
+        metadata={"description": "dotted field path -> problems"},
+    )
+
+
+class Error(Schema):
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+def _route_path(url):
+    """werkzeug's `/a/<code>` or `/a/<int:id>` as OpenAPI's `/a/{code}`, with the names."""
+    names = re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", url)
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", url), names
+
+
+def endpoints(cls):
+    """(method name, ApiEndpoint) of every `@api` route of a service class, sorted by path."""
+    from .http import ApiEndpoint
+
+    found = []
+    for method_name, method in inspect.getmembers(cls, inspect.isfunction):
+        for entrypoint in getattr(method, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, ApiEndpoint):
+                found.append((method_name, method, entrypoint))
+    return sorted(found, key=lambda item: (item[2].url, item[2].method))
+
+
+def _operation(method_name, method, endpoint):
+    doc = inspect.getdoc(method) or ""
+    path, names = _route_path(endpoint.url)
+    operation = {
+        "operationId": method_name,
+        "summary": endpoint.summary or (doc.splitlines()[0] if doc else method_name),
+        "parameters": [
+            {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+            for name in names
+        ],
+        "responses": {},
+    }
+    if endpoint.query is not None:
+        operation["parameters"].append({"in": "query", "schema": endpoint.query})
+    if endpoint.body is not None:
+        operation["requestBody"] = {
+            "required": True, "content": {"application/json": {"schema": endpoint.body}},
+        }
+    declared = dict(endpoint.responses)
+    if not any(200 <= int(status) < 300 for status in declared):
+        declared[200] = "OK"
+    for status, spec in sorted(declared.items()):
+        description, schema = spec if isinstance(spec, tuple) else (spec, None)
+        response = {"description": description}
+        if schema is not None:
+            response["content"] = {"application/json": {"schema": schema}}
+        elif int(status) >= 400:
+            response["content"] = {"application/json": {"schema": "Error"}}
+        operation["responses"][str(status)] = response
+    if endpoint.auth is not None:
+        operation["security"] = [{"bearer": []}]
+        operation["description"] = "Roles allowed: " + ", ".join(endpoint.auth) + "."
+        for status in (401, 403):
+            operation["responses"].setdefault(str(status), {"$ref": f"#/components/responses/E{status}"})
+    if endpoint.body is not None or endpoint.query is not None:
+        for status in (400, 422):
+            operation["responses"].setdefault(str(status), {"$ref": f"#/components/responses/E{status}"})
+    if endpoint.body is not None:
+        operation["responses"].setdefault("413", {"$ref": "#/components/responses/E413"})
+    if not operation["parameters"]:
+        del operation["parameters"]
+    return path, endpoint.method.lower(), operation
+
+
+def openapi_document(cls):
+    service = cls.name
+    spec = APISpec(
+        title=f"motcua {service}",
+        version="1",
+        openapi_version=OPENAPI_VERSION,
+        plugins=[MarshmallowPlugin()],
+        info={"description": (inspect.getmodule(cls).__doc__ or "").strip()},
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
+                                               "bearerFormat": "JWT"})
+    spec.components.schema("Error", schema=Error)
+    for status, description in ERROR_STATUSES.items():
+        spec.components.response(f"E{status}", {
+            "description": description,
+            "content": {"application/json": {"schema": "Error"}},
+        })
+    operations = {}
+    for method_name, method, endpoint in endpoints(cls):
+        path, verb, operation = _operation(method_name, method, endpoint)
+        operations.setdefault(path, {})[verb] = operation
+    for path, verbs in operations.items():
+        spec.path(path=path, operations=verbs)
+    return spec.to_dict()
+
+
+def _json_schema(schema_cls):
+    """A marshmallow schema as plain JSON Schema (apispec's converter, refs inlined, nulls
+    as JSON Schema types)."""
+    spec = APISpec(title="x", version="1", openapi_version=OPENAPI_VERSION,
+                   plugins=[MarshmallowPlugin()])
+    plugin = spec.plugins[0]
+    return _inline(plugin.converter.schema2jsonschema(schema_cls), spec)
+
+
+def _inline(node, spec):
+    components = spec.to_dict().get("components", {}).get("schemas", {})
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline(components[node["$ref"].rsplit("/", 1)[-1]], spec)
+        node = {key: _inline(value, spec) for key, value in node.items()}
+        if node.pop("nullable", False):  # OpenAPI 3.0's spelling; JSON Schema's is a type list
+            node["type"] = [node["type"], "null"]
+        return node
+    if isinstance(node, list):
+        return [_inline(value, spec) for value in node]
+    return node
+
+
+class DepartmentMessageData(contracts.DossierReceived):
+    """What a department receives: the DossierReceived data without the citizen's lookup
+    secret, plus the department it is for and its role (lead or cooperating)."""
+
+    department = fields.String(required=True, metadata={"example": "stp"})
+    role = fields.String(required=True, metadata={"enum": ["lead", "cooperating"]})
+
+    class Meta:
+        exclude = ("lookup_secret",)
+
+
+def department_message_example():
+    return {
+        "id": "0b8f4c1e-7d2a-4b5e-9c1f-2a3b4c5d6e7f",
+        "type": "dossier.assigned",
+        "version": 1,
+        "occurred_at": "2026-03-02T09:15:04+07:00",
+        "source": "routing",
+        "correlation_id": "4c9e2f7a-1b3d-4e5f-8a9b-0c1d2e3f4a5b",
+        "dossier_code": "000.00.01.H33-260302-0001",
+        "data": {
+            "code": "000.00.01.H33-260302-0001",
+            "procedure": {
+                "code": "1.001234", "name": "Cấp Phiếu lý lịch tư pháp", "department": "stp",
+                "cooperating": [], "processing_days": 10, "day_kind": "working", "fee": 0,
+                "charge": 200000, "postal_return": True, "refund_on_refusal": False,
+                "hold_result_until_paid": False,
+            },
+            "channel": "counter",
+            "receiving_unit": "000.00.01.H33",
+            "received_at": "2026-03-02T09:15:03+07:00",
+            "due_date": "2026-03-16",
+            # fictitious person: department messages carry the applicant, as the contract says
+            "applicant": {"full_name": "Nguyễn Văn A", "citizen_id": "001090000000",
+                          "phone": "0900000000", "address": "1 Đường Ví Dụ, Phường Mẫu"},
+            "documents": [{"key": "to_khai", "copies": 1}],
+            "result_delivery": "counter",
+            "receiver": {"kind": "counter_officer", "id": "officer-1", "department": "stp"},
+            "department": "stp",
+            "role": "lead",
+        },
+    }
+
+
+def asyncapi_document(departments):
+    envelope = _json_schema(EnvelopeSchema)
+    envelope["properties"]["data"] = _json_schema(DepartmentMessageData)
+    envelope["properties"]["type"]["const"] = "dossier.assigned"
+    channels, operations = {}, {}
+    for code in departments:
+        queue = department_queue_name(code)
+        channel_id = f"department_{code}"
+        channels[channel_id] = {
+            "address": queue,
+            "title": f"Queue of department {code}",
+            "description": (
+                f"Durable quorum queue `{queue}` bound with `{code}.#` on the topic exchange "
+                f"`{DEPARTMENTS_EXCHANGE}`. Read it as the department's own RabbitMQ user "
+                f"`department-{code}`; ack after your own commit. A message delivered more than "
+                f"{DEPARTMENT_DELIVERY_LIMIT} times goes to `motcua.dead_letters`."
+            ),
+            "messages": {"dossierAssigned": {"$ref": "#/components/messages/dossierAssigned"}},
+            "bindings": {"amqp": {
+                "is": "queue",
+                "queue": {"name": queue, "durable": True, "exclusive": False,
+                          "autoDelete": False, "vhost": "/"},
+                "bindingVersion": "0.3.0",
+            }},
+        }
+        operations[f"receive_{code}"] = {
+            "action": "receive",
+            "channel": {"$ref": f"#/channels/{channel_id}"},
+            "summary": f"Department {code} receives the dossiers it leads or cooperates on",
+            "messages": [{"$ref": f"#/channels/{channel_id}/messages/dossierAssigned"}],
+        }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "motcua department queues",
+            "version": "1",
+            "description": (
+                "Each department of the catalogue has its own queue of dossiers assigned to "
+                "it. Messages are JSON event envelopes, delivered at least once: the envelope "
+                "`id` is stable, so deduplicate on it."
+            ),
+        },
+        "defaultContentType": "application/json",
+        "servers": {"broker": {"host": "rabbitmq:5672", "protocol": "amqp",
+                               "protocolVersion": "0.9.1"}},
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": {"dossierAssigned": {
+            "name": "dossier.assigned",
+            "title": "A dossier assigned to the department",
+            "contentType": "application/json",
+            "payload": envelope,
+            "examples": [{"name": "counter_dossier", "payload": department_message_example()}],
+            "bindings": {"amqp": {"messageType": "dossier.assigned", "contentEncoding": "utf-8",
+                                  "bindingVersion": "0.3.0"}},
+        }}},
+    }
+
+
+def http_services():
+    """Services whose class serves HTTP (all of them today: OpsEndpoints)."""
+    return [service for service in SERVICE_NAMES if endpoints(service_class(service))]
+
+
+def write_docs(departments, directory=DOCS_DIR):
+    import yaml
+
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for service in http_services():
+        path = directory / f"openapi-{service}.json"
+        document = openapi_document(service_class(service))
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+                        encoding="utf-8")
+        written.append(path)
+    path = directory / "asyncapi.yaml"
+    path.write_text(yaml.safe_dump(asyncapi_document(departments), allow_unicode=True,
+                                   sort_keys=False), encoding="utf-8")
+    written.append(path)
+    return written

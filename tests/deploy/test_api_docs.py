@@ -1,0 +1,92 @@
+"""docs/: the OpenAPI document of every HTTP service and the AsyncAPI document of the
+department queues are generated from the code, valid against their specifications, and the
+committed copies are up to date (`motcua docs` rewrites them)."""
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from openapi_spec_validator import validate as validate_openapi
+
+from services.common.apidocs import (
+    DOCS_DIR,
+    asyncapi_document,
+    department_message_example,
+    http_services,
+    openapi_document,
+)
+from services.common.config import SERVICE_NAMES
+from services.common.topology import service_class
+from services.intake.catalogue import read_catalogue
+
+# From the npm package @asyncapi/specs 6.11.1 (Apache-2.0), schemas/3.0.0-without-$id.json.
+ASYNCAPI_SCHEMA = Path(__file__).parent / "schemas" / "asyncapi-3.0.0.json"
+DEPARTMENTS = sorted(read_catalogue()["departments"])
+STALE = "docs/ is stale: run `motcua docs` and commit the result"
+
+
+def test_every_service_serves_http_and_has_a_document():
+    assert http_services() == list(SERVICE_NAMES)
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_openapi_document_is_valid_and_committed(service):
+    document = openapi_document(service_class(service))
+    validate_openapi(document)
+    committed = DOCS_DIR / f"openapi-{service}.json"
+    assert committed.exists(), STALE
+    assert json.loads(committed.read_text(encoding="utf-8")) == document, STALE
+    for path in ("/health", "/ready", "/metrics", "/openapi.json"):
+        assert path in document["paths"]
+
+
+def test_openapi_describes_bodies_queries_and_errors_from_the_schemas():
+    document = openapi_document(service_class("intake"))
+    submit = document["paths"]["/api/v1/dossiers"]["post"]
+    body = submit["requestBody"]["content"]["application/json"]["schema"]
+    applicant = document["components"]["schemas"]["Applicant"]
+    assert body == {"$ref": "#/components/schemas/DossierRequest"}
+    assert set(applicant["required"]) >= {"full_name", "citizen_id", "phone", "address"}
+    assert {"201", "200", "400", "401", "403", "409", "413", "422"} <= set(submit["responses"])
+    assert submit["security"] == [{"bearer": []}]
+    listing = document["paths"]["/api/v1/procedures"]["get"]
+    assert {p["name"] for p in listing["parameters"]} == {"department", "channel"}
+
+
+def test_an_invalid_openapi_document_is_refused():
+    document = openapi_document(service_class("intake"))
+    document["paths"]["/health"]["get"]["responses"] = "everything is fine"
+    with pytest.raises(Exception, match="is not of type 'object'"):
+        validate_openapi(document)
+
+
+@pytest.fixture(scope="module")
+def asyncapi_validator():
+    schema = json.loads(ASYNCAPI_SCHEMA.read_text(encoding="utf-8"))
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def test_asyncapi_document_is_valid_and_committed(asyncapi_validator):
+    document = asyncapi_document(DEPARTMENTS)
+    assert list(asyncapi_validator.iter_errors(document)) == []
+    committed = yaml.safe_load((DOCS_DIR / "asyncapi.yaml").read_text(encoding="utf-8"))
+    assert committed == json.loads(json.dumps(document)), STALE
+    assert {c["address"] for c in document["channels"].values()} == {
+        f"department.{code}" for code in DEPARTMENTS}
+
+
+def test_an_invalid_asyncapi_document_is_refused(asyncapi_validator):
+    document = asyncapi_document(DEPARTMENTS)
+    document["operations"]["receive_stp"]["action"] = "consume"
+    assert list(asyncapi_validator.iter_errors(document))
+
+
+def test_the_example_message_matches_its_payload_schema():
+    message = asyncapi_document(DEPARTMENTS)["components"]["messages"]["dossierAssigned"]
+    payload = message["payload"]
+    jsonschema.validate(department_message_example(), payload)
+    broken = department_message_example()
+    del broken["data"]["department"]
+    with pytest.raises(jsonschema.ValidationError, match="'department' is a required property"):
+        jsonschema.validate(broken, payload)

@@ -1,0 +1,159 @@
+"""deploy/k8s: rendered by the real kustomize (kubectl's built-in one, or the kustomize binary)
+and validated with kubernetes-validate's offline schemas of Kubernetes 1.31 (strict: an
+unknown field is an error)."""
+import shutil
+import subprocess
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from services import provision
+from services.common.config import SERVICE_NAMES, load_config
+from services.common.topology import service_class
+
+K8S = provision.ROOT / "deploy" / "k8s"
+KUBERNETES_VERSION = "1.31.0"
+# Custom resources: their schemas are not Kubernetes' own, and no offline package of them is
+# installed, so kubernetes-validate is skipped for these kinds on purpose. What matters in
+# them is checked below instead: the PrometheusRule's groups are the promtool-checked
+# alerts.yml, the ScaledObjects target existing Deployments, the ServiceMonitor's ports exist.
+CUSTOM_KINDS = {"ServiceMonitor", "PrometheusRule", "ScaledObject", "TriggerAuthentication"}
+
+
+def kustomize(path):
+    if shutil.which("kubectl"):
+        command = ["kubectl", "kustomize", str(path)]
+    elif shutil.which("kustomize"):
+        command = ["kustomize", "build", str(path)]
+    else:
+        pytest.fail("neither kubectl (with its built-in kustomize) nor kustomize is installed")
+    rendered = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert rendered.returncode == 0, rendered.stderr
+    return [doc for doc in yaml.safe_load_all(rendered.stdout) if doc]
+
+
+@pytest.fixture(scope="module", params=["base", "overlays/production"])
+def rendered(request):
+    return kustomize(K8S / request.param)
+
+
+def by_kind(documents, kind):
+    return {doc["metadata"]["name"]: doc for doc in documents if doc["kind"] == kind}
+
+
+def test_generated_manifests_are_up_to_date():
+    for path, text in provision.k8s_files().items():
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path.name} is stale: run `python -m services.provision`")
+
+
+def test_every_manifest_is_valid_kubernetes(rendered):
+    checked = 0
+    for doc in rendered:
+        if doc["kind"] in CUSTOM_KINDS:
+            continue
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+        checked += 1
+    assert checked >= 31  # 10 Deployments, 10 Services, 10 PDBs, the Job, the ConfigMap
+
+
+def test_an_invalid_manifest_is_refused():
+    deployment = next(d for d in kustomize(K8S / "base") if d["kind"] == "Deployment")
+    deployment["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["periodSecond"] = 3
+    with pytest.raises(kubernetes_validate.ValidationError, match="periodSecond"):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+
+
+def test_every_service_and_its_relay_is_deployed(rendered):
+    deployments = by_kind(rendered, "Deployment")
+    services = by_kind(rendered, "Service")
+    budgets = by_kind(rendered, "PodDisruptionBudget")
+    for deployed in provision.DEPLOYED:
+        for name in (f"motcua-{deployed.name}", f"motcua-{deployed.name}-relay"):
+            assert name in deployments and name in services and name in budgets
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_deployment_table_matches_the_code(service):
+    """A service in the code is deployed with its own class and the ports of its config.yml."""
+    deployed = {d.name: d for d in provision.DEPLOYED}
+    assert service in deployed, f"add {service} to services/provision.py DEPLOYED"
+    config = load_config(service)
+    assert service_class(service).__name__ == deployed[service].service_class
+    assert config["WEB_SERVER_ADDRESS"].endswith(f":{deployed[service].http_port}")
+    assert int(config["RELAY_METRICS_PORT"]) == deployed[service].relay_port
+
+
+def containers(documents):
+    for doc in documents:
+        if doc["kind"] in ("Deployment", "Job"):
+            pod = doc["spec"]["template"]["spec"]
+            for container in pod["containers"]:
+                yield doc, pod, container
+
+
+def test_pods_run_hardened_with_resources_and_probes(rendered):
+    for doc, pod, container in containers(rendered):
+        security = container["securityContext"]
+        assert security["runAsNonRoot"] and security["readOnlyRootFilesystem"]
+        assert not security["allowPrivilegeEscalation"]
+        assert set(container["resources"]) == {"requests", "limits"}
+        assert {"name": "motcua-secrets"} in [ref.get("secretRef") for ref in container["envFrom"]]
+        if doc["kind"] == "Deployment":
+            assert "livenessProbe" in container and "readinessProbe" in container
+            prestop = int(container["lifecycle"]["preStop"]["exec"]["command"][-1])
+            assert pod["terminationGracePeriodSeconds"] > prestop + 30
+
+
+def test_services_are_ready_only_when_broker_database_and_migrations_are(rendered):
+    for name, deployment in by_kind(rendered, "Deployment").items():
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        if not name.endswith("-relay"):
+            assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
+            assert container["livenessProbe"]["httpGet"]["path"] == "/health"
+
+
+def test_no_secret_value_is_committed(rendered):
+    assert not by_kind(rendered, "Secret")
+    for _, _, container in containers(rendered):
+        for variable in container.get("env", []):
+            assert variable["name"] not in ("TOKEN_SECRET", "DB_URL", "AMQP_URI")
+
+
+def test_custom_resources_point_at_what_exists(rendered):
+    deployments = by_kind(rendered, "Deployment")
+    scaled = by_kind(rendered, "ScaledObject")
+    assert set(scaled) == {"motcua-routing", "motcua-notify"}
+    for scaled_object in scaled.values():
+        assert scaled_object["spec"]["scaleTargetRef"]["name"] in deployments
+        trigger = scaled_object["spec"]["triggers"][0]
+        assert trigger["type"] == "rabbitmq" and trigger["metadata"]["useRegex"] == "true"
+    port_names = {port["name"] for service in by_kind(rendered, "Service").values()
+                  for port in service["spec"]["ports"]}
+    monitor = by_kind(rendered, "ServiceMonitor")["motcua"]
+    assert {endpoint["port"] for endpoint in monitor["spec"]["endpoints"]} == port_names
+    rule = by_kind(rendered, "PrometheusRule")["motcua"]
+    alerts = yaml.safe_load(provision.PROMETHEUS_RULES.read_text(encoding="utf-8"))
+    assert rule["spec"]["groups"] == alerts["groups"]
+
+
+def test_scaled_queue_pattern_matches_the_event_queues_of_its_service():
+    import re
+
+    from services.common.topology import event_queue_name, subscriptions
+
+    routing = next(s for s in provision.k8s_workloads()
+                   if s["kind"] == "ScaledObject" and s["metadata"]["name"] == "motcua-routing")
+    pattern = re.compile(routing["spec"]["triggers"][0]["metadata"]["queueName"])
+    queues = [event_queue_name(*sub) for sub in subscriptions()]
+    assert [q for q in queues if pattern.match(q)] == [q for q in queues if "--routing." in q] != []
+
+
+def test_production_overlay_pins_the_image_and_namespace():
+    documents = kustomize(K8S / "overlays" / "production")
+    assert all(doc["metadata"].get("namespace") == "motcua" for doc in documents
+               if doc["kind"] != "Namespace")
+    images = {container["image"] for _, _, container in containers(documents)}
+    assert images == {"registry.example.gov.vn/motcua/motcua:0.1.0"}
+    assert by_kind(documents, "Deployment")["motcua-intake"]["spec"]["replicas"] == 3

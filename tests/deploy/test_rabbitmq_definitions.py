@@ -1,0 +1,160 @@
+"""deploy/rabbitmq/definitions.json: generated from the catalogue, imported into the real local
+RabbitMQ (its own vhost and users), then used over real AMQP connections as a department."""
+import base64
+import json
+import secrets
+from urllib.parse import quote
+
+import pika
+import pytest
+import requests
+from pika.exceptions import ChannelClosedByBroker
+
+from services import provision
+from services.common.consumer import DEAD_LETTER_QUEUE
+from services.common.events import DEPARTMENTS_EXCHANGE
+from services.common.topology import department_queue_arguments
+from services.intake.catalogue import read_catalogue
+
+MANAGEMENT = "http://127.0.0.1:15672"
+GUEST = ("guest", "guest")
+CATALOGUE_DEPARTMENTS = sorted(read_catalogue()["departments"])
+
+
+def test_committed_definitions_are_those_of_the_catalogue():
+    committed = json.loads(provision.DEFINITIONS_FILE.read_text(encoding="utf-8"))
+    assert committed == provision.definitions(CATALOGUE_DEPARTMENTS), (
+        "deploy/rabbitmq/definitions.json is stale: run "
+        "`motcua departments provision -o deploy/rabbitmq/definitions.json`"
+    )
+    assert {q["name"] for q in committed["queues"]} == (
+        {f"department.{code}" for code in CATALOGUE_DEPARTMENTS} | {DEAD_LETTER_QUEUE}
+    )
+    # no secret is ever committed: the users there cannot log in until given a password
+    assert all(user["password_hash"] == "" for user in committed["users"])
+
+
+def test_password_hash_is_what_rabbitmq_computes():
+    salt = bytes.fromhex("908dc60a")
+    # the example of RabbitMQ's "Credentials and Passwords" guide for password "test12"
+    assert provision.password_hash("test12", salt) == "kI3GCqW5JLMJa4iX1lo7X4D6XbYqlLgxIs30+P6tENUV2POR"
+
+
+def test_apply_refuses_users_without_password():
+    document = provision.definitions(["stp"])
+    with pytest.raises(provision.ProvisionError, match="--passwords"):
+        provision.apply_definitions(document, MANAGEMENT)
+
+
+@pytest.fixture
+def imported():
+    """Two departments imported into a fresh vhost, with their own users and passwords."""
+    tag = secrets.token_hex(4)
+    vhost = f"motcua-provision-{tag}"
+    prefix = f"test-{tag}-department-"
+    passwords = {"stp": secrets.token_urlsafe(16), "ca": secrets.token_urlsafe(16)}
+    document = provision.definitions(sorted(passwords), vhost=vhost, passwords=passwords,
+                                     user_prefix=prefix)
+    provision.apply_definitions(document, "http://guest:guest@127.0.0.1:15672")
+    path = quote(vhost, safe="")
+    requests.put(f"{MANAGEMENT}/api/permissions/{path}/guest", auth=GUEST,
+                 json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    yield {"vhost": vhost, "prefix": prefix, "passwords": passwords}
+    requests.delete(f"{MANAGEMENT}/api/vhosts/{path}", auth=GUEST)
+    for code in passwords:
+        requests.delete(f"{MANAGEMENT}/api/users/{prefix}{code}", auth=GUEST)
+
+
+def connect(vhost, user, password):
+    return pika.BlockingConnection(pika.ConnectionParameters(
+        "127.0.0.1", 5672, vhost, pika.PlainCredentials(user, password)))
+
+
+def test_imported_queues_and_policies_are_as_declared(imported):
+    path = quote(imported["vhost"], safe="")
+    queue = requests.get(f"{MANAGEMENT}/api/queues/{path}/department.stp", auth=GUEST).json()
+    assert queue["type"] == "quorum" and queue["durable"]
+    assert queue["arguments"] == department_queue_arguments()
+    policies = requests.get(f"{MANAGEMENT}/api/policies/{path}", auth=GUEST).json()
+    assert {p["name"]: p["definition"].get("delivery-limit") for p in policies} == {
+        "department-queues": 20, "dead-letters-bound": None}
+    bindings = requests.get(f"{MANAGEMENT}/api/queues/{path}/department.stp/bindings",
+                            auth=GUEST).json()
+    assert {(b["source"], b["routing_key"]) for b in bindings} >= {(DEPARTMENTS_EXCHANGE, "stp.#")}
+
+
+def test_a_department_reads_its_own_queue_and_nothing_else(imported):
+    vhost, prefix, passwords = imported["vhost"], imported["prefix"], imported["passwords"]
+    with connect(vhost, "guest", "guest") as guest:
+        channel = guest.channel()
+        channel.confirm_delivery()
+        for code in ("stp", "ca"):
+            channel.basic_publish(DEPARTMENTS_EXCHANGE, f"{code}.dossier.assigned",
+                                  json.dumps({"for": code}).encode(), mandatory=True)
+
+    with connect(vhost, f"{prefix}stp", passwords["stp"]) as stp:
+        channel = stp.channel()
+        method, _, body = channel.basic_get("department.stp")
+        assert json.loads(body) == {"for": "stp"}
+        channel.basic_ack(method.delivery_tag)
+        channel.basic_consume("department.stp", lambda *args: None)  # consuming is allowed
+
+        refusals = {
+            "another department's queue": lambda ch: ch.basic_get("department.ca"),
+            "consuming another department's queue":
+                lambda ch: ch.basic_consume("department.ca", lambda *args: None),
+            "declaring a queue": lambda ch: ch.queue_declare("department.stp.copy"),
+            "publishing to the departments exchange": lambda ch: (
+                ch.confirm_delivery(),
+                ch.basic_publish(DEPARTMENTS_EXCHANGE, "stp.x", b"{}")),
+            "publishing to the default exchange": lambda ch: (
+                ch.confirm_delivery(), ch.basic_publish("", "department.ca", b"{}")),
+        }
+        for what, action in refusals.items():
+            channel = stp.channel()
+            with pytest.raises(ChannelClosedByBroker) as refused:
+                action(channel)
+            assert refused.value.reply_code == 403, what
+
+    with connect(vhost, "guest", "guest") as guest:  # ca's message is untouched
+        method, _, body = guest.channel().basic_get("department.ca", auto_ack=True)
+        assert json.loads(body) == {"for": "ca"}
+
+
+def test_cli_writes_the_definitions_with_hashed_passwords(tmp_path, capsys):
+    from services.cli import main
+
+    passwords = tmp_path / "passwords.yml"
+    passwords.write_text("stp: a-long-enough-password\n")
+    output = tmp_path / "definitions.json"
+    assert main(["departments", "provision", "--passwords", str(passwords), "-o", str(output)]) == 0
+    users = {u["name"]: u["password_hash"] for u in json.loads(output.read_text())["users"]}
+    assert len(users) == len(CATALOGUE_DEPARTMENTS)
+    salt_and_digest = base64.b64decode(users["department-stp"])
+    salt = salt_and_digest[:4]
+    assert provision.password_hash("a-long-enough-password", salt) == users["department-stp"]
+    assert "a-long-enough-password" not in output.read_text()
+    assert users["department-ca"] == ""
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("stp: short\n", "12+ characters"),
+    ("nowhere: a-long-enough-password\n", "not in the catalogue"),
+    ("- just a list\n", "expected a mapping"),
+])
+def test_cli_refuses_a_bad_passwords_file(tmp_path, capsys, content, problem):
+    from services.cli import main
+
+    passwords = tmp_path / "passwords.yml"
+    passwords.write_text(content)
+    assert main(["departments", "provision", "--passwords", str(passwords)]) == 2
+    assert problem in capsys.readouterr().err
+
+
+def test_cli_refuses_an_invalid_catalogue(tmp_path, capsys):
+    from services.cli import main
+
+    catalogue = tmp_path / "procedures.yml"
+    catalogue.write_text("version: 1\ndepartments: nothing\n")
+    assert main(["departments", "provision", "--catalogue", str(catalogue)]) == 2
+    assert "rejected" in capsys.readouterr().err
