@@ -1,75 +1,107 @@
 """A loopback TCP proxy that can be made slow or dead, put between a service and the broker
 (no Toxiproxy server can be installed here).
 
-Modes: `pass` forwards bytes as they come; `slow` holds every chunk for `delay` seconds;
-`dead` cuts every open connection and refuses new ones until set back to `pass`.
-It runs in green threads of the test process (conftest monkey-patches sockets).
+It runs as its own process with plain threads (the test process is monkey-patched by
+eventlet, whose hub must not see sockets closed under a reader), and is steered by signals:
+SIGUSR1 slow (every chunk held `--delay` seconds), SIGUSR2 dead (every connection cut, new
+ones refused), SIGHUP back to passing bytes through.
+
+    python -m tests.faults.proxy TARGET_PORT   # prints the port it listens on
 """
+import argparse
+import signal
 import socket
+import subprocess
+import sys
+import threading
+import time
 
-import eventlet
 
-
-class FaultyProxy:
-    def __init__(self, target_host, target_port):
-        self.target = (target_host, target_port)
-        self.listener = eventlet.listen(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.mode, self.delay = "pass", 0.0
+class Proxy:
+    def __init__(self, target_port, delay):
+        self.target = ("127.0.0.1", target_port)
+        self.delay = delay
+        self.mode = "pass"
+        self.lock = threading.Lock()
         self.connections = set()
-        self.accepted = 0
-        self.server = eventlet.spawn(self._serve)
+        self.listener = socket.create_server(("127.0.0.1", 0))
 
-    def set(self, mode, delay=0.0):
-        if mode not in ("pass", "slow", "dead"):
-            raise ValueError(f"unknown proxy mode {mode!r}")
-        self.mode, self.delay = mode, delay
+    def set_mode(self, mode):
+        self.mode = mode
         if mode == "dead":
-            for conn in list(self.connections):
-                _close(conn)
-            self.connections.clear()
+            with self.lock:
+                doomed, self.connections = list(self.connections), set()
+            for sock in doomed:
+                close(sock)
 
-    def _serve(self):
+    def serve(self):
         while True:
             client, _ = self.listener.accept()
             if self.mode == "dead":
-                _close(client)
+                close(client)
                 continue
             try:
-                upstream = eventlet.connect(self.target)
+                upstream = socket.create_connection(self.target)
             except OSError:
-                _close(client)
+                close(client)
                 continue
-            self.accepted += 1
-            self.connections.update((client, upstream))
-            eventlet.spawn(self._pipe, client, upstream)
-            eventlet.spawn(self._pipe, upstream, client)
+            with self.lock:
+                self.connections.update((client, upstream))
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self.pipe, args=(source, sink), daemon=True).start()
 
-    def _pipe(self, source, sink):
+    def pipe(self, source, sink):
         try:
-            while True:
-                chunk = source.recv(65536)
-                if not chunk or self.mode == "dead":
-                    break
+            while chunk := source.recv(65536):
                 if self.mode == "slow":
-                    eventlet.sleep(self.delay)
+                    time.sleep(self.delay)
                 sink.sendall(chunk)
-        except (OSError, EOFError):  # eventlet raises EOFError on a socket closed under it
+        except OSError:
             pass
         finally:
             for sock in (source, sink):
-                self.connections.discard(sock)
-                _close(sock)
-
-    def close(self):
-        self.server.kill()
-        self.set("dead")
-        _close(self.listener)
+                close(sock)
 
 
-def _close(sock):
+def close(sock):
     try:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
     sock.close()
+
+
+class FaultyProxy:
+    """The proxy process, from a test: `.port`, `.set("slow" | "dead" | "pass")`, `.close()`."""
+
+    SIGNALS = {"slow": signal.SIGUSR1, "dead": signal.SIGUSR2, "pass": signal.SIGHUP}
+
+    def __init__(self, target_port, delay=0.3):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.faults.proxy", str(target_port), "--delay", str(delay)],
+            stdout=subprocess.PIPE, text=True,
+        )
+        self.port = int(self.process.stdout.readline())
+
+    def set(self, mode):
+        self.process.send_signal(self.SIGNALS[mode])
+
+    def close(self):
+        self.process.kill()
+        self.process.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("target_port", type=int)
+    parser.add_argument("--delay", type=float, default=0.3)
+    args = parser.parse_args()
+    proxy = Proxy(args.target_port, args.delay)
+    for mode, signum in FaultyProxy.SIGNALS.items():
+        signal.signal(signum, lambda *_, mode=mode: proxy.set_mode(mode))
+    print(proxy.listener.getsockname()[1], flush=True)
+    proxy.serve()
+
+
+if __name__ == "__main__":
+    main()
