@@ -36,7 +36,7 @@ from .gateways import DLR_DELIVERED, DLR_SMSC_REJECT, DLR_UNDELIVERED, GatewayEr
 from .quiet import earliest_send, parse_quiet_hours
 from .schemas import DlrQuerySchema, OptOutSchema
 from .sms import RenderError, SmsPolicy
-from .templates import load_templates
+from .templates import TEMPLATES_DIR, load_templates
 
 log = logging.getLogger("motcua.notify")
 
@@ -77,7 +77,9 @@ class Settings(DependencyProvider):
             unaccented=gateways.enabled(config.get("SMS_UNACCENTED", False)),
             max_segments=setting(config, "SMS_MAX_SEGMENTS", 3),
         )
-        self.templates = load_templates(messages.FIELDS, messages.SAMPLES, self.policy)
+        # A province may keep its own wording in its own folder (TEMPLATES_DIR).
+        self.templates = load_templates(messages.FIELDS, messages.SAMPLES, self.policy,
+                                        config.get("TEMPLATES_DIR") or TEMPLATES_DIR)
         self.quiet_hours = parse_quiet_hours(config.get("QUIET_HOURS"))
         self.retry_first = setting(config, "RETRY_FIRST_SECONDS", 30, float)
         self.retry_max = setting(config, "RETRY_MAX_SECONDS", 3600, float)
