@@ -143,8 +143,11 @@ class NotifyService(OpsEndpoints):
                 return
             if envelope["type"] == "dossier.received":
                 applicant = data["applicant"]
-                store.save_contact(cur, data["code"], applicant["full_name"],
-                                   normalise_phone(applicant["phone"]),
+                phone = normalise_phone(applicant["phone"])
+                if phone is None:
+                    log.warning("applicant's phone is not a Vietnamese number: no SMS",
+                                extra={"dossier_code": data["code"]})
+                store.save_contact(cur, data["code"], applicant["full_name"], phone,
                                    (applicant["email"] or "").strip().lower() or None,
                                    data["procedure"]["department"])
             contact = store.get_contact(cur, data["code"])

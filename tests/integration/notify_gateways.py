@@ -60,7 +60,9 @@ class Kannel:
             [FAKESMSC, "-H", "127.0.0.1", "-r", str(self.ports["fake_smsc_port"]), "-m", "0",
              "0 0 text unused"], stdout=out("fakesmsc"), stderr=subprocess.STDOUT))
         wait_for(lambda: _port_open(self.ports["sendsms_port"]), timeout=10)
-        wait_for(lambda: "Fakesmsc client connected" in self._bearerbox_log(), timeout=10)
+        # the log is appended to across restarts: wait for this run's connection
+        wait_for(lambda: self._bearerbox_log().count("Fakesmsc client connected") == self.runs,
+                 timeout=10)
 
     def _bearerbox_log(self):
         path = self.dir / "bearerbox.log"
