@@ -33,6 +33,10 @@ class GatewayError(Exception):
     """The gateway is unreachable or refused the message for now: try again later."""
 
 
+class RecipientRejected(GatewayError):
+    """The gateway refuses this recipient for good (e.g. SMTP 5xx on RCPT): do not retry."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: str  # "sent" (a delivery report will follow) or "delivered"
@@ -157,6 +161,11 @@ class SmtpMail:
                 if self.username:
                     smtp.login(self.username, self.password)
                 smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = sorted({code for code, _ in exc.recipients.values()})
+            if all(code >= 500 for code in codes):
+                raise RecipientRejected(f"smtp refused the recipient: {codes}") from exc
+            raise GatewayError(f"smtp deferred the recipient: {codes}") from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise GatewayError(f"smtp: {type(exc).__name__}: {mask_text(str(exc))[:200]}") from exc
         return Outcome("delivered", self.name, message["Message-ID"])

@@ -32,7 +32,13 @@ from services.common.logs import mask_text
 from services.common.phones import normalise_phone
 
 from . import gateways, messages, store
-from .gateways import DLR_DELIVERED, DLR_SMSC_REJECT, DLR_UNDELIVERED, GatewayError
+from .gateways import (
+    DLR_DELIVERED,
+    DLR_SMSC_REJECT,
+    DLR_UNDELIVERED,
+    GatewayError,
+    RecipientRejected,
+)
 from .quiet import earliest_send, parse_quiet_hours
 from .schemas import DlrQuerySchema, OptOutSchema
 from .sms import RenderError, SmsPolicy
@@ -147,8 +153,9 @@ class NotifyService(OpsEndpoints):
                 if phone is None:
                     log.warning("applicant's phone is not a Vietnamese number: no SMS",
                                 extra={"dossier_code": data["code"]})
+                email = (applicant["email"] or "").strip().lower()
                 store.save_contact(cur, data["code"], applicant["full_name"], phone,
-                                   (applicant["email"] or "").strip().lower() or None,
+                                   email if "@" in email else None,
                                    data["procedure"]["department"])
             contact = store.get_contact(cur, data["code"])
             if contact is None:
@@ -221,7 +228,7 @@ class NotifyService(OpsEndpoints):
         except GatewayError as exc:
             GATEWAY_LATENCY.labels(row["channel"], gateway.name, "error").observe(
                 time.perf_counter() - started)
-            self._failed_attempt(row, str(exc))
+            self._failed_attempt(row, str(exc), final=isinstance(exc, RecipientRejected))
             return
         except Exception as exc:  # noqa: BLE001 - a bug must not stop the other sends
             log.exception("sending failed unexpectedly", extra={"notification_id": str(row["id"])})
@@ -243,13 +250,13 @@ class NotifyService(OpsEndpoints):
             "notification_id": str(row["id"]), "dossier_code": row["dossier_code"],
             "channel": row["channel"], "provider": outcome.provider, "status": outcome.status})
 
-    def _failed_attempt(self, row, error):
+    def _failed_attempt(self, row, error, final=False):
         age = (now() - row["created_at"]).total_seconds()
         with self.db.transaction() as cur:
             current = store.lock(cur, row["id"])
             if current["status"] != "pending":
                 return
-            if age >= self.settings.retry_for:
+            if final or age >= self.settings.retry_for:
                 store.finish(cur, row["id"], "failed", error)
                 self._finished(cur, current, "failed")
                 log.warning("notification failed for good", extra={

