@@ -14,9 +14,10 @@ from werkzeug.wrappers import Request, Response
 
 from services.common.consumer import DEAD_LETTER_QUEUE
 from services.common.events import TIMEZONE, events_exchange, new_envelope
+from services.notify import store
 from services.notify.service import NotifyService
 from services.notify.templates import TEMPLATES_DIR
-from tests.conftest import drain, free_port, query, token, wait_for
+from tests.conftest import connect, drain, free_port, query, token, wait_for
 from tests.integration import notify_gateways
 from tests.integration.notify_gateways import settle
 
@@ -296,3 +297,29 @@ def test_email_through_smtp_and_a_refused_mailbox_fails_without_retrying(notify,
     assert "<b>ABCD2345</b>" in mail.get_body(("html",)).get_content()
     [failed] = notifications(db, refused)
     assert failed["attempts"] == 1 and "refused the recipient" in failed["last_error"]
+
+
+def test_two_senders_never_claim_the_same_notification(db, db_url):
+    """The claim itself: a notification one sender holds (locked, then leased) is invisible
+    to the other, so it cannot be sent twice."""
+    with db.cursor() as cur:
+        for n in range(6):
+            store.add_notification(cur, {
+                "event_id": f"00000000-0000-0000-0000-00000000000{n}", "event_type": "x",
+                "dossier_code": f"D{n}", "correlation_id": "c", "channel": "sms",
+                "template": "receipt", "recipient": "0912345678",
+                "content": {"text": "t", "coding": "gsm", "segments": 1}, "urgent": True,
+                "status": "pending", "next_attempt_at": datetime.now(TIMEZONE),
+            })
+    first, second = connect(db_url), connect(db_url)
+    try:
+        with first.cursor() as a, second.cursor() as b:
+            mine = {r["id"] for r in store.claim_due(a, 4, 60)}  # held, not yet committed
+            theirs = {r["id"] for r in store.claim_due(b, 10, 60)}
+            assert len(mine) == 4 and len(theirs) == 2 and not mine & theirs
+            first.commit()
+            second.commit()
+            assert store.claim_due(b, 10, 60) == []  # leased now, not just locked
+    finally:
+        first.close()
+        second.close()

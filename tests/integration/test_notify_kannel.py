@@ -80,6 +80,10 @@ def test_submitted_dossier_gets_one_receipt_sms_delivered_and_one_email(stack, k
     assert {(n["channel"], n["status"]) for n in listing} == {("sms", "delivered"),
                                                               ("email", "delivered")}
     assert all("0912345678" not in n["recipient"] for n in listing)
+    metrics = notify.get("/metrics").text
+    assert 'motcua_notifications_total{channel="sms",status="delivered",template="receipt"}' in metrics
+    assert ('motcua_notify_gateway_seconds_count{channel="sms",outcome="accepted",'
+            'provider="kannel"}') in metrics
 
 
 def test_gateway_stopped_mid_run_every_sms_delivered_once(stack, kannel, db):

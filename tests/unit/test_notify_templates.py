@@ -6,6 +6,7 @@ import pytest
 
 from services.common.events import TIMEZONE
 from services.notify import messages
+from services.notify.gateways import mail_gateway, sms_gateway
 from services.notify.quiet import earliest_send, parse_quiet_hours
 from services.notify.service import mask_recipient, report_status
 from services.notify.sms import RenderError, SmsPolicy, encode, fit, strip_diacritics
@@ -126,3 +127,15 @@ def test_kannel_report_types():
 def test_recipients_are_masked():
     assert mask_recipient("0912345678") == "*******678"
     assert mask_recipient("ngoc.tran@example.vn") == "n***@example.vn"
+
+
+def test_sms_gateway_is_the_log_unless_one_is_configured():
+    assert sms_gateway({}).name == "log"
+    with pytest.raises(ValueError, match="NOTIFY_DLR_SECRET"):
+        sms_gateway({"KANNEL_SENDSMS_URL": "http://127.0.0.1:13013/cgi-bin/sendsms"})
+    kannel = sms_gateway({"KANNEL_SENDSMS_URL": "http://127.0.0.1:13013/cgi-bin/sendsms",
+                          "DLR_SECRET": "s" * 24})
+    assert kannel.name == "kannel"
+    with pytest.raises(ValueError, match="kannel, http or log"):
+        sms_gateway({"SMS_PROVIDER": "carrier-pigeon"})
+    assert mail_gateway({}).name == "log" and mail_gateway({"SMTP_HOST": "mail"}).name == "smtp"
