@@ -323,3 +323,35 @@ def test_two_senders_never_claim_the_same_notification(db, db_url):
     finally:
         first.close()
         second.close()
+
+
+def test_every_later_event_gets_its_message(notify, db):
+    notify()
+    code = "000.00.31.H33-261123-0080"
+    publish(notify.amqp_uri, "intake", received_event(code, email=None))
+    wait_for(lambda: len(notifications(db)) == 1)
+    now = datetime.now(TIMEZONE).isoformat()
+    publish(notify.amqp_uri, "routing", new_envelope("dossier.apology_issued", "routing", {
+        "code": code, "department": "sxd", "procedure_name": "Cấp giấy phép xây dựng",
+        "letter_number": "45/SXD-VP", "reason": "Chờ ý kiến cơ quan phối hợp",
+        "previous_due_date": "2026-12-01", "new_due_date": "2026-12-08", "issued_at": now,
+    }, "c", dossier_code=code))
+    publish(notify.amqp_uri, "payment", new_envelope("payment.requested", "payment", {
+        "bill_id": "B1", "code": code, "kind": "fee", "amount": 1500000,
+        "description": "Lệ phí cấp giấy phép", "pay_url": None,
+    }, "c", dossier_code=code))
+    publish(notify.amqp_uri, "postal", new_envelope("postal.shipment_created", "postal", {
+        "shipment_id": "S1", "tracking_number": "EB123456789VN", "code": code,
+        "post_office": "Bưu điện Sài Gòn", "fee": 30000, "created_at": now,
+    }, "c", dossier_code=code))
+    publish(notify.amqp_uri, "postal", new_envelope("postal.delivered", "postal", {
+        "shipment_id": "S1", "tracking_number": "EB123456789VN", "code": code,
+        "delivered_at": "2026-12-09T10:15:00+07:00",
+    }, "c", dossier_code=code))
+    wait_for(lambda: len(notifications(db)) == 5)
+    texts = {r["template"]: r["content"]["text"] for r in notifications(db)}
+    assert "Hẹn mới: 08/12/2026" in texts["apology"] and "01/12/2026" in texts["apology"]
+    assert "1.500.000 đồng" in texts["payment_requested"]
+    assert "tại quầy thu" in texts["payment_requested"]
+    assert "EB123456789VN" in texts["shipment_created"]
+    assert "10:15 09/12/2026" in texts["shipment_delivered"]

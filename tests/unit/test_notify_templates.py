@@ -1,12 +1,15 @@
 """notify's templates and SMS arithmetic, without broker or database."""
+import io
+import logging
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from services.common.events import TIMEZONE
+from services.common.logs import ContextFilter, JsonFormatter
 from services.notify import messages
-from services.notify.gateways import mail_gateway, sms_gateway
+from services.notify.gateways import LogMail, LogSms, mail_gateway, sms_gateway
 from services.notify.quiet import earliest_send, parse_quiet_hours
 from services.notify.service import mask_recipient, report_status
 from services.notify.sms import RenderError, SmsPolicy, encode, fit, strip_diacritics
@@ -139,3 +142,22 @@ def test_sms_gateway_is_the_log_unless_one_is_configured():
     with pytest.raises(ValueError, match="kannel, http or log"):
         sms_gateway({"SMS_PROVIDER": "carrier-pigeon"})
     assert mail_gateway({}).name == "log" and mail_gateway({"SMTP_HOST": "mail"}).name == "smtp"
+
+
+def test_log_provider_never_writes_the_phone_in_clear():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("motcua.notify.gateways")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        LogSms().send("n-1", "0912345678", {"text": "Hồ sơ X", "coding": "ucs2", "segments": 1})
+        LogMail().send("n-2", "ngoc.tran@example.vn", {"subject": "Hồ sơ X"})
+    finally:
+        logger.removeHandler(handler)
+    written = stream.getvalue()
+    assert "Hồ sơ X" in written or "H\\u1ed3 s\\u01a1 X" in written
+    assert "0912345678" not in written and "912345678" not in written
+    assert "ngoc.tran" not in written
