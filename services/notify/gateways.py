@@ -141,10 +141,12 @@ class SmtpMail:
 
     name = "smtp"
 
-    def __init__(self, host, port, sender, starttls, username, password, timeout):
+    def __init__(self, host, port, sender, starttls, username, password, timeout, ca_file=None):
         self.host, self.port, self.sender = host, int(port), sender
         self.starttls, self.username, self.password = starttls, username, password
         self.timeout = timeout
+        # a relay inside the province's network may use its own CA
+        self.tls = ssl.create_default_context(cafile=ca_file or None)
 
     def send(self, notification_id, address, content):
         message = EmailMessage()
@@ -157,7 +159,7 @@ class SmtpMail:
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=self.tls)
                 if self.username:
                     smtp.login(self.username, self.password)
                 smtp.send_message(message)
@@ -222,7 +224,7 @@ def mail_gateway(config):
                     config.get("MAIL_FROM", "motcua@localhost"),
                     enabled(config.get("SMTP_STARTTLS", True)), config.get("SMTP_USERNAME") or None,
                     config.get("SMTP_PASSWORD") or "",
-                    float(config.get("GATEWAY_TIMEOUT_SECONDS", 10)))
+                    float(config.get("GATEWAY_TIMEOUT_SECONDS", 10)), config.get("SMTP_CA_FILE"))
 
 
 def kannel_config(**values):

@@ -121,15 +121,25 @@ def kannel(tmp_path):
 
 
 class SmtpServer:
-    """aiosmtpd in its own process, storing what it receives in a Maildir."""
+    """aiosmtpd in its own process, storing what it receives in a Maildir; `secure` requires
+    STARTTLS (a self-signed certificate for 127.0.0.1, `ca_file`) and AUTH LOGIN/PLAIN."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, secure=False):
         self.port = free_port()
         self.maildir = Path(directory) / "maildir"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}",
-             "-c", "tests.integration.notify_smtp_handler.RefusingMailbox", str(self.maildir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        command = [sys.executable, "-m", "tests.integration.notify_smtp_handler", str(self.port),
+                   str(self.maildir)]
+        if secure:
+            self.ca_file, key = Path(directory) / "smtp.crt", Path(directory) / "smtp.key"
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                            "-keyout", str(key), "-out", str(self.ca_file), "-subj", "/CN=127.0.0.1",
+                            "-addext", "subjectAltName=IP:127.0.0.1"],
+                           check=True, capture_output=True)
+            self.username, self.password = "motcua", secrets.token_urlsafe(12)
+            command += ["--tls", str(self.ca_file), str(key),
+                        "--login", self.username, self.password]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, cwd=ROOT)
         wait_for(lambda: _port_open(self.port), timeout=10)
 
     def messages(self):
@@ -146,6 +156,13 @@ class SmtpServer:
 @pytest.fixture
 def smtp_server(tmp_path):
     server = SmtpServer(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def secure_smtp_server(tmp_path):
+    server = SmtpServer(tmp_path, secure=True)
     yield server
     server.stop()
 

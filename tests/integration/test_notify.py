@@ -22,6 +22,7 @@ from tests.integration import notify_gateways
 from tests.integration.notify_gateways import settle
 
 smtp_server = notify_gateways.smtp_server
+secure_smtp_server = notify_gateways.secure_smtp_server
 
 DLR_SECRET = secrets.token_urlsafe(24)
 
@@ -355,3 +356,25 @@ def test_every_later_event_gets_its_message(notify, db):
     assert "tại quầy thu" in texts["payment_requested"]
     assert "EB123456789VN" in texts["shipment_created"]
     assert "10:15 09/12/2026" in texts["shipment_delivered"]
+
+
+def test_email_over_starttls_with_login(notify, db, secure_smtp_server):
+    server = secure_smtp_server
+    notify(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_STARTTLS=True,
+           SMTP_CA_FILE=str(server.ca_file), SMTP_USERNAME=server.username,
+           SMTP_PASSWORD=server.password)
+    publish(notify.amqp_uri, "intake", received_event("000.00.31.H33-261123-0090", phone=""))
+    wait_for(lambda: summary(db) == [("receipt", "email", "delivered")])
+    [mail] = server.messages()
+    assert mail["Subject"] == "Đã tiếp nhận hồ sơ 000.00.31.H33-261123-0090"
+
+
+def test_wrong_smtp_password_is_retried_not_delivered(notify, db, secure_smtp_server):
+    server = secure_smtp_server
+    notify(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_STARTTLS=True,
+           SMTP_CA_FILE=str(server.ca_file), SMTP_USERNAME=server.username,
+           SMTP_PASSWORD="wrong", RETRY_FIRST_SECONDS=0.1, GATEWAY_TIMEOUT_SECONDS=2)
+    publish(notify.amqp_uri, "intake", received_event("000.00.31.H33-261123-0091", phone=""))
+    [row] = wait_for(lambda: [r for r in notifications(db) if r["last_error"]])
+    assert row["status"] == "pending" and row["last_error"].startswith("smtp: ")
+    assert server.messages() == []
