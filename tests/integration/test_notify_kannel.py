@@ -21,20 +21,28 @@ smtp_server = notify_gateways.smtp_server
 
 
 @pytest.fixture
-def stack(container_factory, config_for, client_for, topology, relays, kannel, smtp_server):
-    intake_config = config_for("intake")
-    notify_config = config_for(
-        "notify", KANNEL_SENDSMS_URL=kannel.sendsms_url, KANNEL_USERNAME=kannel.username,
-        KANNEL_PASSWORD=kannel.password, DLR_SECRET=secrets.token_urlsafe(24),
-        SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_STARTTLS=False,
-        MAIL_FROM="tiepnhan@motcua.example.vn", QUIET_HOURS="", RETRY_FIRST_SECONDS=0.5,
-        RETRY_MAX_SECONDS=1,
-    )
-    notify_config["NOTIFY_PUBLIC_URL"] = f"http://{notify_config['WEB_SERVER_ADDRESS']}"
-    container_factory(IntakeService, intake_config).start()
-    container_factory(NotifyService, notify_config).start()
-    relays("intake", "notify")
-    return client_for(intake_config), client_for(notify_config)
+def start_stack(container_factory, config_for, client_for, topology, relays, kannel, smtp_server):
+    """intake and notify in containers, their relays, Kannel and the SMTP server."""
+    def start(**overrides):
+        intake_config = config_for("intake")
+        notify_config = config_for("notify", **{
+            "KANNEL_SENDSMS_URL": kannel.sendsms_url, "KANNEL_USERNAME": kannel.username,
+            "KANNEL_PASSWORD": kannel.password, "DLR_SECRET": secrets.token_urlsafe(24),
+            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_server.port, "SMTP_STARTTLS": False,
+            "MAIL_FROM": "tiepnhan@motcua.example.vn", "QUIET_HOURS": "",
+            "RETRY_FIRST_SECONDS": 0.5, "RETRY_MAX_SECONDS": 1, **overrides,
+        })
+        notify_config["NOTIFY_PUBLIC_URL"] = f"http://{notify_config['WEB_SERVER_ADDRESS']}"
+        container_factory(IntakeService, intake_config).start()
+        container_factory(NotifyService, notify_config).start()
+        relays("intake", "notify")
+        return client_for(intake_config), client_for(notify_config)
+    return start
+
+
+@pytest.fixture
+def stack(start_stack):
+    return start_stack()
 
 
 def submit(intake, phone, department="sxd"):
@@ -106,3 +114,12 @@ def test_gateway_stopped_mid_run_every_sms_delivered_once(stack, kannel, db):
         assert sum(dossier["code"] in text for _, text in received) == 1
     assert query(db, "SELECT sum(attempts) AS n FROM notify.notifications WHERE channel = 'sms'"
                  )[0]["n"] > 6  # retries happened
+
+
+def test_unaccented_setting_reaches_the_smsc_as_gsm_text(start_stack, kannel, db):
+    intake, _ = start_stack(SMS_UNACCENTED=True)
+    created = submit(intake, "0987654321")
+    wait_for(lambda: statuses(db) == ["delivered"], timeout=20)
+    [(to, text)] = kannel.received()
+    assert to == "+84987654321"
+    assert text.startswith(f"TT PVHCC: Ho so {created['code']} da duoc tiep nhan. Hen tra ket qua")
