@@ -1,0 +1,3 @@
+from pathlib import Path
+
+KANNEL_CONFIG = Path(__file__).resolve().parent / "kannel" / "kannel.conf"

@@ -1,0 +1,233 @@
+"""Where messages go: SMS through Kannel's HTTP sendsms, an HTTP aggregator, or the log; email
+through SMTP or the log.
+
+A gateway returns the status the notification reaches (`sent` when a delivery report will
+follow, `delivered` when acceptance is final) or raises GatewayError, which the sender
+retries with backoff. Recipients are never logged in clear.
+"""
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+from string import Template
+from urllib.parse import quote
+
+import requests
+
+from services.common.logs import mask_text
+from services.common.phones import international
+
+from . import KANNEL_CONFIG
+
+log = logging.getLogger("motcua.notify.gateways")
+
+# Kannel delivery-report types (dlr-mask bits): 1 delivered to phone, 2 not delivered to
+# phone, 8 accepted by the SMSC, 16 rejected by the SMSC.
+DLR_DELIVERED, DLR_UNDELIVERED, DLR_SMSC_ACK, DLR_SMSC_REJECT = 1, 2, 8, 16
+DLR_MASK = DLR_DELIVERED | DLR_UNDELIVERED | DLR_SMSC_ACK | DLR_SMSC_REJECT
+
+
+class GatewayError(Exception):
+    """The gateway is unreachable or refused the message for now: try again later."""
+
+
+class RecipientRejected(GatewayError):
+    """The gateway refuses this recipient for good (e.g. SMTP 5xx on RCPT): do not retry."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "sent" (a delivery report will follow) or "delivered"
+    provider: str
+    message_id: str | None = None
+
+
+def dlr_url(public_url, secret, notification_id):
+    return f"{public_url.rstrip('/')}/api/v1/notify/dlr/{quote(secret, safe='')}?id={notification_id}"
+
+
+class KannelSms:
+    """Kannel smsbox `sendsms`: UCS-2 as coding=2 with UTF-8 text, delivery reports to notify."""
+
+    name = "kannel"
+
+    def __init__(self, sendsms_url, username, password, sender, public_url, dlr_secret, timeout):
+        self.sendsms_url = sendsms_url
+        self.auth = {"username": username, "password": password}
+        self.sender = sender
+        self.public_url = public_url
+        self.dlr_secret = dlr_secret
+        self.timeout = timeout
+
+    def send(self, notification_id, phone, message):
+        params = {
+            **self.auth,
+            "from": self.sender,
+            "to": international(phone),
+            "text": message["text"],
+            "charset": "UTF-8",
+            "coding": 2 if message["coding"] == "ucs2" else 0,
+            "dlr-mask": DLR_MASK,
+            # Kannel replaces %d with the report type when it calls back.
+            "dlr-url": dlr_url(self.public_url, self.dlr_secret, notification_id) + "&type=%d",
+        }
+        try:
+            response = requests.get(self.sendsms_url, params=params, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise GatewayError(f"kannel unreachable: {type(exc).__name__}") from exc
+        # 202 "0: Accepted for delivery" or "3: Queued for later delivery"
+        if response.status_code != 202:
+            raise GatewayError(f"kannel answered {response.status_code}: {response.text[:200]}")
+        return Outcome("sent", self.name)
+
+
+class HttpAggregatorSms:
+    """A JSON HTTP API of an SMS aggregator: POST {to, text, unicode, sender, reference,
+    callback_url} with a bearer token; 2xx with {"message_id"} means accepted. Its delivery
+    reports come back to the same callback as Kannel's, with `status=delivered|failed`."""
+
+    name = "http"
+
+    def __init__(self, url, token, sender, public_url, dlr_secret, timeout):
+        self.url = url
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.sender = sender
+        self.public_url = public_url
+        self.dlr_secret = dlr_secret
+        self.timeout = timeout
+
+    def send(self, notification_id, phone, message):
+        body = {
+            "to": international(phone),
+            "text": message["text"],
+            "unicode": message["coding"] == "ucs2",
+            "sender": self.sender,
+            "reference": str(notification_id),
+            "callback_url": dlr_url(self.public_url, self.dlr_secret, notification_id),
+        }
+        try:
+            response = requests.post(self.url, json=body, headers=self.headers,
+                                     timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise GatewayError(f"aggregator unreachable: {type(exc).__name__}") from exc
+        if not 200 <= response.status_code < 300:
+            raise GatewayError(f"aggregator answered {response.status_code}")
+        try:
+            message_id = str(response.json()["message_id"])
+        except (ValueError, KeyError, TypeError):
+            message_id = None
+        return Outcome("sent", self.name, message_id)
+
+
+class LogSms:
+    """No gateway configured (a demo, a developer's machine): the SMS is written to the log."""
+
+    name = "log"
+
+    def send(self, notification_id, phone, message):
+        log.info("SMS (log provider)", extra={
+            "notification_id": str(notification_id), "to": mask_text(phone),
+            "coding": message["coding"], "segments": message["segments"],
+            "text": message["text"],
+        })
+        return Outcome("delivered", self.name)
+
+
+class SmtpMail:
+    """Email through SMTP (smtplib): STARTTLS and login when configured. Acceptance by the
+    mail server is the last thing SMTP tells us, so it counts as delivered."""
+
+    name = "smtp"
+
+    def __init__(self, host, port, sender, starttls, username, password, timeout, ca_file=None):
+        self.host, self.port, self.sender = host, int(port), sender
+        self.starttls, self.username, self.password = starttls, username, password
+        self.timeout = timeout
+        # a relay inside the province's network may use its own CA
+        self.tls = ssl.create_default_context(cafile=ca_file or None)
+
+    def send(self, notification_id, address, content):
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = address
+        message["Subject"] = content["subject"]
+        message["Message-ID"] = make_msgid(idstring=str(notification_id))
+        message.set_content(content["text"])
+        message.add_alternative(content["html"], subtype="html")
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls(context=self.tls)
+                if self.username:
+                    smtp.login(self.username, self.password)
+                smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = sorted({code for code, _ in exc.recipients.values()})
+            if all(code >= 500 for code in codes):
+                raise RecipientRejected(f"smtp refused the recipient: {codes}") from exc
+            raise GatewayError(f"smtp deferred the recipient: {codes}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise GatewayError(f"smtp: {type(exc).__name__}: {mask_text(str(exc))[:200]}") from exc
+        return Outcome("delivered", self.name, message["Message-ID"])
+
+
+class LogMail:
+    name = "log"
+
+    def send(self, notification_id, address, content):
+        log.info("email (log provider)", extra={
+            "notification_id": str(notification_id), "to": mask_text(address),
+            "subject": content["subject"],
+        })
+        return Outcome("delivered", self.name)
+
+
+def enabled(value):
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def sms_gateway(config):
+    """SMS_PROVIDER kannel | http | log; empty means kannel when KANNEL_SENDSMS_URL is set,
+    else log."""
+    provider = (config.get("SMS_PROVIDER") or "").strip()
+    if not provider:
+        provider = "kannel" if config.get("KANNEL_SENDSMS_URL") else "log"
+    timeout = float(config.get("GATEWAY_TIMEOUT_SECONDS", 10))
+    common = dict(sender=config.get("SMS_SENDER", "MOTCUA"),
+                  public_url=config.get("NOTIFY_PUBLIC_URL", "http://127.0.0.1:8003"),
+                  dlr_secret=config.get("DLR_SECRET") or "", timeout=timeout)
+    if provider in ("kannel", "http") and len(common["dlr_secret"]) < 16:
+        raise ValueError(f"SMS_PROVIDER={provider} needs NOTIFY_DLR_SECRET (16+ characters): "
+                         "delivery reports are authenticated by it")
+    if provider == "kannel":
+        if not config.get("KANNEL_SENDSMS_URL"):
+            raise ValueError("SMS_PROVIDER=kannel needs KANNEL_SENDSMS_URL")
+        return KannelSms(config["KANNEL_SENDSMS_URL"], config.get("KANNEL_USERNAME", ""),
+                         config.get("KANNEL_PASSWORD", ""), **common)
+    if provider == "http":
+        if not config.get("SMS_HTTP_URL"):
+            raise ValueError("SMS_PROVIDER=http needs SMS_HTTP_URL")
+        return HttpAggregatorSms(config["SMS_HTTP_URL"], config.get("SMS_HTTP_TOKEN", ""),
+                                 **common)
+    if provider == "log":
+        return LogSms()
+    raise ValueError(f"SMS_PROVIDER must be kannel, http or log, not {provider!r}")
+
+
+def mail_gateway(config):
+    """SMTP when SMTP_HOST is set, else the log."""
+    if not config.get("SMTP_HOST"):
+        return LogMail()
+    return SmtpMail(config["SMTP_HOST"], config.get("SMTP_PORT", 587),
+                    config.get("MAIL_FROM", "motcua@localhost"),
+                    enabled(config.get("SMTP_STARTTLS", True)), config.get("SMTP_USERNAME") or None,
+                    config.get("SMTP_PASSWORD") or "",
+                    float(config.get("GATEWAY_TIMEOUT_SECONDS", 10)), config.get("SMTP_CA_FILE"))
+
+
+def kannel_config(**values):
+    """Kannel's configuration for notify (kannel/kannel.conf) with the given ports, account
+    and log directory filled in."""
+    return Template(KANNEL_CONFIG.read_text(encoding="utf-8")).substitute(values)

@@ -1,0 +1,126 @@
+"""What the citizen is told about each event: the event's contract, its template, and the
+fields the template may use.
+
+`dossier.overdue` is deliberately not sent to the citizen: when a dossier will be late the
+department issues the apology (Mẫu 04) with the new appointment date, and that is the
+message the citizen gets (`dossier.apology_issued`); an overdue flag without a new date
+would only worry them.
+"""
+from dataclasses import dataclass
+
+from services.common import contracts
+from services.common.events import TIMEZONE
+
+
+def day(value):
+    return value.strftime("%d/%m/%Y")
+
+
+def moment(value):
+    return value.astimezone(TIMEZONE).strftime("%H:%M %d/%m/%Y")
+
+
+def vnd(amount):
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+COMMON_FIELDS = ("center", "full_name", "code")
+
+FIELDS = {
+    "receipt": COMMON_FIELDS + ("procedure_name", "due_date", "lookup_secret", "received_at"),
+    "supplement_requested": COMMON_FIELDS + ("procedure_name", "documents", "reason"),
+    "result_ready_counter": COMMON_FIELDS + ("procedure_name", "result_reference", "payment_note"),
+    "result_ready_post": COMMON_FIELDS + ("procedure_name", "result_reference", "payment_note"),
+    "apology": COMMON_FIELDS + ("procedure_name", "letter_number", "reason",
+                                "previous_due_date", "new_due_date"),
+    "payment_requested": COMMON_FIELDS + ("amount", "description", "how_to_pay"),
+    "shipment_created": COMMON_FIELDS + ("tracking_number", "post_office"),
+    "shipment_delivered": COMMON_FIELDS + ("tracking_number", "delivered_at"),
+}
+
+# The longest values a field plausibly takes: every template's SMS must fit with these.
+_SAMPLE = {
+    "center": "TT PVHCC", "full_name": "Nguyễn Thị Phương Thảo",
+    "code": "000.00.31.H33-261123-0001", "procedure_name": "Cấp giấy phép xây dựng",
+    "due_date": "25/11/2026", "lookup_secret": "ABCD2345", "received_at": "08:30 23/11/2026",
+    "documents": "Bản vẽ thiết kế; Giấy tờ về quyền sử dụng đất", "reason": "Thiếu bản vẽ",
+    "result_reference": "123/GP-SXD", "payment_note": "", "letter_number": "45/SXD-VP",
+    "previous_due_date": "25/11/2026", "new_due_date": "02/12/2026", "amount": "1.500.000 đồng",
+    "description": "Lệ phí cấp giấy phép", "how_to_pay": "tại quầy hoặc trực tuyến",
+    "tracking_number": "EB123456789VN", "post_office": "Bưu điện Sài Gòn",
+    "delivered_at": "10:15 27/11/2026",
+}
+SAMPLES = {name: {field: _SAMPLE[field] for field in fields} for name, fields in FIELDS.items()}
+
+
+@dataclass(frozen=True)
+class Message:
+    template: str
+    context: dict
+
+
+def receipt(data):
+    return Message("receipt", {
+        "code": data["code"], "procedure_name": data["procedure"]["name"],
+        "due_date": day(data["due_date"]), "lookup_secret": data["lookup_secret"],
+        "received_at": moment(data["received_at"]),
+    })
+
+
+def supplement_requested(data):
+    return Message("supplement_requested", {
+        "code": data["code"], "procedure_name": data["procedure_name"], "reason": data["reason"],
+        "documents": "; ".join(d["name"] for d in data["documents"]),
+    })
+
+
+def result_ready(data):
+    template = "result_ready_post" if data["delivery"]["method"] == "post" else "result_ready_counter"
+    note = "" if data["releasable"] else " Vui lòng nộp đủ phí, lệ phí trước khi nhận kết quả."
+    return Message(template, {
+        "code": data["code"], "procedure_name": data["procedure_name"],
+        "result_reference": data["result_reference"], "payment_note": note,
+    })
+
+
+def apology(data):
+    return Message("apology", {
+        "code": data["code"], "procedure_name": data["procedure_name"],
+        "letter_number": data["letter_number"], "reason": data["reason"],
+        "previous_due_date": day(data["previous_due_date"]),
+        "new_due_date": day(data["new_due_date"]),
+    })
+
+
+def payment_requested(data):
+    how = f"trực tuyến tại {data['pay_url']} hoặc tại quầy" if data["pay_url"] else "tại quầy thu"
+    return Message("payment_requested", {
+        "code": data["code"], "amount": vnd(data["amount"]),
+        "description": data["description"], "how_to_pay": how,
+    })
+
+
+def shipment_created(data):
+    return Message("shipment_created", {
+        "code": data["code"], "tracking_number": data["tracking_number"],
+        "post_office": data["post_office"],
+    })
+
+
+def shipment_delivered(data):
+    return Message("shipment_delivered", {
+        "code": data["code"], "tracking_number": data["tracking_number"],
+        "delivered_at": moment(data["delivered_at"]),
+    })
+
+
+# event type -> (contract, message builder)
+EVENTS = {
+    "dossier.received": (contracts.DossierReceived, receipt),
+    "dossier.supplement_requested": (contracts.SupplementRequested, supplement_requested),
+    "dossier.result_ready": (contracts.ResultReady, result_ready),
+    "dossier.apology_issued": (contracts.ApologyIssued, apology),
+    "payment.requested": (contracts.PaymentRequested, payment_requested),
+    "postal.shipment_created": (contracts.ShipmentCreated, shipment_created),
+    "postal.delivered": (contracts.ShipmentDelivered, shipment_delivered),
+}

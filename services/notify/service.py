@@ -1,0 +1,361 @@
+"""notify: tells the citizen by SMS and email what happens to their dossier.
+
+Handlers only record: in the transaction that consumes an event they store the rendered
+notifications as `pending` (one per event and channel). A timer-driven sender claims due
+notifications (FOR UPDATE SKIP LOCKED plus a lease, so two notify instances never send one
+twice), sends them outside any transaction, and records the outcome: `sent` (a delivery
+report will follow), `delivered`, a retry with backoff, or after RETRY_FOR_SECONDS `failed`.
+`sent` without a delivery report past DLR_TIMEOUT_SECONDS becomes `expired`.
+"""
+import hmac
+import logging
+import time
+from datetime import timedelta
+
+import eventlet
+from marshmallow import ValidationError
+from nameko.extensions import DependencyProvider
+from nameko.timer import timer
+from prometheus_client import Counter, Histogram
+
+from services.common.consumer import (
+    PoisonMessage,
+    first_delivery,
+    parse_envelope,
+    reliable_handler,
+    validate_data,
+)
+from services.common.db import Database
+from services.common.events import add_to_outbox, events_exchange, new_envelope, now
+from services.common.http import ApiError, Auth, OpsEndpoints, api, json_response, read_json
+from services.common.logs import mask_text
+from services.common.phones import normalise_phone
+
+from . import gateways, messages, store
+from .gateways import (
+    DLR_DELIVERED,
+    DLR_SMSC_REJECT,
+    DLR_UNDELIVERED,
+    GatewayError,
+    RecipientRejected,
+)
+from .quiet import earliest_send, parse_quiet_hours
+from .schemas import DlrQuerySchema, OptOutSchema
+from .sms import RenderError, SmsPolicy
+from .templates import TEMPLATES_DIR, load_templates
+
+log = logging.getLogger("motcua.notify")
+
+SENDER_TICK_SECONDS = 1
+CHANNELS = ("sms", "email")
+
+NOTIFICATIONS = Counter(
+    "motcua_notifications_total", "Notifications by final status",
+    ["channel", "template", "status"],
+)
+GATEWAY_LATENCY = Histogram(
+    "motcua_notify_gateway_seconds", "Time a gateway took to accept or refuse a message",
+    ["channel", "provider", "outcome"], buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+SEND_RETRIES = Counter("motcua_notify_send_retries_total", "Sends to retry later", ["channel"])
+UNRENDERABLE = Counter(
+    "motcua_notify_unrenderable_total", "Events dead-lettered because their message cannot be "
+    "rendered", ["template"],
+)
+
+
+class ContactNotYetKnown(Exception):
+    """An event for a dossier whose dossier.received has not arrived yet: retried later."""
+
+
+def setting(config, key, default, kind=int):
+    value = config.get(key)
+    return kind(default if value in (None, "") else value)
+
+
+class Settings(DependencyProvider):
+    """notify's settings, read and checked once at start; templates validated against them."""
+
+    def setup(self):
+        config = self.container.config
+        self.center = config.get("CENTER_NAME") or "TT PVHCC"
+        self.policy = SmsPolicy(
+            unaccented=gateways.enabled(config.get("SMS_UNACCENTED", False)),
+            max_segments=setting(config, "SMS_MAX_SEGMENTS", 3),
+        )
+        # A province may keep its own wording in its own folder (TEMPLATES_DIR).
+        self.templates = load_templates(messages.FIELDS, messages.SAMPLES, self.policy,
+                                        config.get("TEMPLATES_DIR") or TEMPLATES_DIR)
+        self.quiet_hours = parse_quiet_hours(config.get("QUIET_HOURS"))
+        self.retry_first = setting(config, "RETRY_FIRST_SECONDS", 30, float)
+        self.retry_max = setting(config, "RETRY_MAX_SECONDS", 3600, float)
+        self.retry_for = setting(config, "RETRY_FOR_SECONDS", 86400, float)
+        self.dlr_timeout = setting(config, "DLR_TIMEOUT_SECONDS", 172800, float)
+        self.batch = setting(config, "SEND_BATCH", 50)
+        self.concurrency = setting(config, "SEND_CONCURRENCY", 10)
+        self.lease = setting(config, "SEND_LEASE_SECONDS", 120, float)
+        self.dlr_secret = config.get("DLR_SECRET") or ""
+        self.sms = gateways.sms_gateway(config)
+        self.mail = gateways.mail_gateway(config)
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+
+class NotifyService(OpsEndpoints):
+    name = "notify"
+
+    db = Database()
+    auth = Auth()
+    settings = Settings()
+
+    # --- events: record what to send ---------------------------------------------------------
+    @reliable_handler("intake", "dossier.received")
+    def handle_dossier_received(self, body):
+        self._consume(body, "handle_dossier_received")
+
+    @reliable_handler("routing", "dossier.supplement_requested")
+    def handle_supplement_requested(self, body):
+        self._consume(body, "handle_supplement_requested")
+
+    @reliable_handler("routing", "dossier.result_ready")
+    def handle_result_ready(self, body):
+        self._consume(body, "handle_result_ready")
+
+    @reliable_handler("routing", "dossier.apology_issued")
+    def handle_apology_issued(self, body):
+        self._consume(body, "handle_apology_issued")
+
+    @reliable_handler("payment", "payment.requested")
+    def handle_payment_requested(self, body):
+        self._consume(body, "handle_payment_requested")
+
+    @reliable_handler("postal", "postal.shipment_created")
+    def handle_shipment_created(self, body):
+        self._consume(body, "handle_shipment_created")
+
+    @reliable_handler("postal", "postal.delivered")
+    def handle_shipment_delivered(self, body):
+        self._consume(body, "handle_shipment_delivered")
+
+    def _consume(self, body, consumer):
+        envelope = parse_envelope(body)
+        contract, build = messages.EVENTS[envelope["type"]]
+        data = validate_data(contract(), envelope)
+        message = build(data)
+        with self.db.transaction() as cur:
+            if not first_delivery(cur, store.SCHEMA, envelope["id"], consumer):
+                log.info("duplicate delivery ignored", extra={"dossier_code": data["code"]})
+                return
+            if envelope["type"] == "dossier.received":
+                applicant = data["applicant"]
+                phone = normalise_phone(applicant["phone"])
+                if phone is None:
+                    log.warning("applicant's phone is not a Vietnamese number: no SMS",
+                                extra={"dossier_code": data["code"]})
+                email = (applicant["email"] or "").strip().lower()
+                store.save_contact(cur, data["code"], applicant["full_name"], phone,
+                                   email if "@" in email else None,
+                                   data["procedure"]["department"])
+            contact = store.get_contact(cur, data["code"])
+            if contact is None:
+                raise ContactNotYetKnown(f"no dossier.received yet for {data['code']}")
+            recorded = self._record(cur, envelope, data["code"], message, contact)
+        log.info("notifications recorded", extra={"dossier_code": data["code"],
+                                                  "template": message.template,
+                                                  "channels": recorded})
+
+    def _record(self, cur, envelope, code, message, contact):
+        template = self.settings.templates[message.template]
+        context = {"center": self.settings.center, "full_name": contact["full_name"],
+                   **message.context}
+        recorded = []
+        for channel, recipient in (("sms", contact["phone"]), ("email", contact["email"])):
+            if not recipient:
+                continue
+            try:
+                content = (template.render_sms(context, self.settings.policy) if channel == "sms"
+                           else template.render_email(context))
+            except RenderError as exc:
+                UNRENDERABLE.labels(message.template).inc()
+                raise PoisonMessage(f"template {message.template}: {exc}") from exc
+            status = "opted_out" if store.is_opted_out(cur, channel, recipient) else "pending"
+            added = store.add_notification(cur, {
+                "event_id": envelope["id"], "event_type": envelope["type"], "dossier_code": code,
+                "correlation_id": envelope["correlation_id"], "channel": channel,
+                "template": message.template, "recipient": recipient, "content": content,
+                "urgent": template.urgent, "status": status,
+                "next_attempt_at": earliest_send(now(), self.settings.quiet_hours,
+                                                 template.urgent),
+            })
+            if added:
+                recorded.append(channel)
+                if status == "opted_out":
+                    NOTIFICATIONS.labels(channel, message.template, status).inc()
+        return recorded
+
+    # --- the sender -------------------------------------------------------------------------
+    @timer(interval=SENDER_TICK_SECONDS)
+    def send_due(self):
+        """Sends what is due, batch after batch, then expires reports that never came."""
+        while self._send_batch() == self.settings.batch:
+            pass
+        with self.db.transaction() as cur:
+            for row in store.expire_unreported(cur, self.settings.dlr_timeout):
+                self._finished(cur, row, "expired")
+
+    def _send_batch(self):
+        with self.db.transaction() as cur:
+            claimed = store.claim_due(cur, self.settings.batch, self.settings.lease)
+            to_send = []
+            for row in claimed:
+                if row["opted_out"]:  # opted out after the notification was recorded
+                    store.finish(cur, row["id"], "opted_out")
+                    NOTIFICATIONS.labels(row["channel"], row["template"], "opted_out").inc()
+                else:
+                    to_send.append(row)
+        pool = eventlet.GreenPool(self.settings.concurrency)
+        for row in to_send:
+            pool.spawn_n(self._send_one, row)
+        pool.waitall()
+        return len(claimed)
+
+    def _send_one(self, row):
+        gateway = self.settings.sms if row["channel"] == "sms" else self.settings.mail
+        started = time.perf_counter()
+        try:
+            outcome = gateway.send(row["id"], row["recipient"], row["content"])
+        except GatewayError as exc:
+            GATEWAY_LATENCY.labels(row["channel"], gateway.name, "error").observe(
+                time.perf_counter() - started)
+            self._failed_attempt(row, str(exc), final=isinstance(exc, RecipientRejected))
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the other sends
+            log.exception("sending failed unexpectedly", extra={"notification_id": str(row["id"])})
+            self._failed_attempt(row, f"{type(exc).__name__}: {mask_text(str(exc))[:200]}")
+            return
+        GATEWAY_LATENCY.labels(row["channel"], gateway.name, "accepted").observe(
+            time.perf_counter() - started)
+        with self.db.transaction() as cur:
+            current = store.lock(cur, row["id"])
+            if current["status"] != "pending":  # its delivery report came first
+                store.record_sending(cur, row["id"], outcome.provider, outcome.message_id)
+            elif outcome.status == "delivered":
+                store.record_sending(cur, row["id"], outcome.provider, outcome.message_id)
+                store.finish(cur, row["id"], "delivered")
+                self._finished(cur, current, "delivered")
+            else:
+                store.mark_sent(cur, row["id"], outcome.provider, outcome.message_id)
+        log.info("notification handed to the gateway", extra={
+            "notification_id": str(row["id"]), "dossier_code": row["dossier_code"],
+            "channel": row["channel"], "provider": outcome.provider, "status": outcome.status})
+
+    def _failed_attempt(self, row, error, final=False):
+        age = (now() - row["created_at"]).total_seconds()
+        with self.db.transaction() as cur:
+            current = store.lock(cur, row["id"])
+            if current["status"] != "pending":
+                return
+            if final or age >= self.settings.retry_for:
+                store.finish(cur, row["id"], "failed", error)
+                self._finished(cur, current, "failed")
+                log.warning("notification failed for good", extra={
+                    "notification_id": str(row["id"]), "error": error})
+                return
+            delay = min(self.settings.retry_first * 2 ** (row["attempts"] - 1),
+                        self.settings.retry_max)
+            when = earliest_send(now() + timedelta(seconds=delay), self.settings.quiet_hours,
+                                 row["urgent"])
+            store.retry_at(cur, row["id"], when, error)
+        SEND_RETRIES.labels(row["channel"]).inc()
+        log.warning("gateway refused or unreachable; will retry", extra={
+            "notification_id": str(row["id"]), "attempt": row["attempts"], "error": error,
+            "retry_in_seconds": delay})
+
+    def _finished(self, cur, row, status):
+        """Final status: counted, and announced (notification.delivered / .failed)."""
+        NOTIFICATIONS.labels(row["channel"], row["template"], status).inc()
+        event_type = "notification.delivered" if status == "delivered" else "notification.failed"
+        envelope = new_envelope(event_type, self.name, {
+            "notification_id": str(row["id"]), "code": row["dossier_code"],
+            "channel": row["channel"], "template": row["template"], "status": status,
+        }, row["correlation_id"], dossier_code=row["dossier_code"])
+        add_to_outbox(cur, store.SCHEMA, envelope, events_exchange(self.name), event_type)
+
+    # --- HTTP -------------------------------------------------------------------------------
+    @api("GET", "/api/v1/notify/dlr/<secret>")
+    def delivery_report(self, request, secret):
+        """Kannel's (or the aggregator's) delivery report; the secret in the URL proves it."""
+        expected = self.settings.dlr_secret
+        if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
+            raise ApiError(403, "forbidden", "unknown delivery-report secret")
+        query = DlrQuerySchema().load(request.args.to_dict())
+        status = report_status(query)
+        with self.db.transaction() as cur:
+            row = store.lock(cur, query["id"])
+            if row is None:
+                raise ApiError(404, "not_found", "no notification with this id")
+            if status in ("delivered", "failed") and row["status"] in ("pending", "sent"):
+                store.finish(cur, row["id"], status, None if status == "delivered"
+                             else f"delivery report {query.get('type') or query.get('status')}")
+                self._finished(cur, row, status)
+                log.info("delivery report", extra={"notification_id": str(row["id"]),
+                                                   "dossier_code": row["dossier_code"],
+                                                   "status": status})
+        return json_response({"id": str(query["id"]), "status": status or "noted"})
+
+    @api("GET", "/api/v1/dossiers/<code>/notifications")
+    def notifications_of_dossier(self, request, code):
+        principal = self.auth(request, "manager", "department_officer", "counter_officer")
+        with self.db.transaction() as cur:
+            contact = store.get_contact(cur, code)
+            if contact is None:
+                raise ApiError(404, "not_found", "no notifications for this dossier")
+            if principal.role != "manager" and principal.department != contact["department"]:
+                raise ApiError(403, "forbidden", "this dossier belongs to another department")
+            rows = store.of_dossier(cur, code)
+        return json_response({"code": code, "notifications": [
+            {**row, "id": str(row["id"]), "recipient": mask_recipient(row["recipient"])}
+            for row in rows
+        ]})
+
+    @api("POST", "/api/v1/opt-outs")
+    def add_opt_out(self, request):
+        """The citizen asks (through the portal or an officer) to receive nothing more on a
+        channel; notifications still waiting to that address are not sent either."""
+        self.auth(request, "portal", "counter_officer", "manager")
+        body = read_json(request, OptOutSchema())
+        if body["channel"] == "sms":
+            address = normalise_phone(body["address"])
+            if address is None:
+                raise ValidationError({"address": ["not a Vietnamese phone number"]})
+        else:
+            address = body["address"].strip().lower()
+            if "@" not in address:
+                raise ValidationError({"address": ["not an email address"]})
+        with self.db.transaction() as cur:
+            store.opt_out(cur, body["channel"], address)
+        log.info("opt-out recorded", extra={"channel": body["channel"]})
+        return json_response({"channel": body["channel"], "address": mask_recipient(address),
+                              "opted_out": True}, 201)
+
+
+def report_status(query):
+    """delivered / failed / None (an intermediate report such as 'accepted by the SMSC')."""
+    if query.get("status"):
+        return query["status"]
+    kind = query.get("type")
+    if kind is None:
+        raise ValidationError({"type": ["type or status is required"]})
+    if kind & DLR_DELIVERED:
+        return "delivered"
+    if kind & (DLR_UNDELIVERED | DLR_SMSC_REJECT):
+        return "failed"
+    return None
+
+
+def mask_recipient(recipient):
+    if "@" in recipient:
+        name, _, domain = recipient.partition("@")
+        return f"{name[:1]}***@{domain}"
+    return "*" * (len(recipient) - 3) + recipient[-3:]

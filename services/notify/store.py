@@ -1,0 +1,127 @@
+"""notify's SQL: contacts, notifications (the sender's queue), opt-outs."""
+import uuid
+
+from services.common.db import json_param
+
+SCHEMA = "notify"
+FINAL_STATUSES = ("delivered", "failed", "expired", "opted_out")
+
+
+def save_contact(cur, code, full_name, phone, email, department):
+    cur.execute(
+        """INSERT INTO notify.contacts (dossier_code, full_name, phone, email, department)
+           VALUES (%s, %s, %s, %s, %s) ON CONFLICT (dossier_code) DO NOTHING""",
+        (code, full_name, phone, email, department),
+    )
+
+
+def get_contact(cur, code):
+    cur.execute("SELECT * FROM notify.contacts WHERE dossier_code = %s", (code,))
+    return cur.fetchone()
+
+
+def is_opted_out(cur, channel, address):
+    cur.execute("SELECT 1 FROM notify.opt_outs WHERE channel = %s AND address = %s",
+                (channel, address))
+    return cur.fetchone() is not None
+
+
+def opt_out(cur, channel, address):
+    cur.execute("INSERT INTO notify.opt_outs (channel, address) VALUES (%s, %s)"
+                " ON CONFLICT DO NOTHING", (channel, address))
+
+
+def add_notification(cur, row):
+    """Records a notification unless this event already has one on this channel."""
+    cur.execute(
+        """INSERT INTO notify.notifications (id, event_id, event_type, dossier_code, correlation_id,
+               channel, template, recipient, content, urgent, status, next_attempt_at, finished_at)
+           VALUES (%(id)s, %(event_id)s, %(event_type)s, %(dossier_code)s, %(correlation_id)s,
+               %(channel)s, %(template)s, %(recipient)s, %(content)s, %(urgent)s, %(status)s,
+               %(next_attempt_at)s,
+               CASE WHEN %(status)s = 'pending' THEN NULL ELSE now() END)
+           ON CONFLICT (event_id, channel) DO NOTHING""",
+        {**row, "id": uuid.uuid4(), "content": json_param(row["content"])},
+    )
+    return cur.rowcount == 1
+
+
+def claim_due(cur, limit, lease_seconds):
+    """Pending notifications whose time has come, leased to this sender: another sender skips
+    them (SKIP LOCKED now, the lease afterwards); if this one dies they come back after it."""
+    cur.execute(
+        """UPDATE notify.notifications n
+              SET attempts = n.attempts + 1,
+                  next_attempt_at = now() + make_interval(secs => %s)
+            WHERE n.id IN (SELECT id FROM notify.notifications
+                            WHERE status = 'pending' AND next_attempt_at <= now()
+                            ORDER BY next_attempt_at LIMIT %s FOR UPDATE SKIP LOCKED)
+        RETURNING n.*,
+                  EXISTS (SELECT 1 FROM notify.opt_outs o
+                           WHERE o.channel = n.channel AND o.address = n.recipient) AS opted_out""",
+        (lease_seconds, limit),
+    )
+    return cur.fetchall()
+
+
+def lock(cur, notification_id):
+    cur.execute("SELECT * FROM notify.notifications WHERE id = %s FOR UPDATE", (notification_id,))
+    return cur.fetchone()
+
+
+def mark_sent(cur, notification_id, provider, message_id):
+    cur.execute(
+        """UPDATE notify.notifications SET status = 'sent', sent_at = now(), provider = %s,
+               provider_message_id = %s, last_error = NULL WHERE id = %s""",
+        (provider, message_id, notification_id),
+    )
+
+
+def record_sending(cur, notification_id, provider, message_id):
+    """The gateway accepted a message whose delivery report already arrived."""
+    cur.execute(
+        """UPDATE notify.notifications SET sent_at = coalesce(sent_at, now()), provider = %s,
+               provider_message_id = coalesce(provider_message_id, %s) WHERE id = %s""",
+        (provider, message_id, notification_id),
+    )
+
+
+def finish(cur, notification_id, status, error=None):
+    cur.execute(
+        """UPDATE notify.notifications SET status = %s, finished_at = now(),
+               sent_at = CASE WHEN %s = 'delivered' THEN coalesce(sent_at, now()) ELSE sent_at END,
+               last_error = coalesce(%s, last_error)
+            WHERE id = %s""",
+        (status, status, error, notification_id),
+    )
+
+
+def retry_at(cur, notification_id, when, error):
+    cur.execute(
+        "UPDATE notify.notifications SET next_attempt_at = %s, last_error = %s WHERE id = %s",
+        (when, error, notification_id),
+    )
+
+
+def expire_unreported(cur, timeout_seconds, limit=500):
+    """`sent` for longer than the delivery-report timeout: expired."""
+    cur.execute(
+        """UPDATE notify.notifications SET status = 'expired', finished_at = now(),
+               last_error = 'no delivery report'
+            WHERE id IN (SELECT id FROM notify.notifications
+                          WHERE status = 'sent' AND sent_at < now() - make_interval(secs => %s)
+                          LIMIT %s FOR UPDATE SKIP LOCKED)
+        RETURNING *""",
+        (timeout_seconds, limit),
+    )
+    return cur.fetchall()
+
+
+def of_dossier(cur, code):
+    cur.execute(
+        """SELECT id, event_type, channel, template, recipient, status, urgent, attempts,
+                  created_at, sent_at, finished_at, provider, last_error
+             FROM notify.notifications WHERE dossier_code = %s ORDER BY created_at, channel""",
+        (code,),
+    )
+    return cur.fetchall()

@@ -1,0 +1,174 @@
+"""Real gateways for notify's tests: Kannel (bearerbox + smsbox + Kannel's fakesmsc) and an
+aiosmtpd SMTP server, each a process on loopback with free ports."""
+import mailbox
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from email import message_from_bytes, policy
+from pathlib import Path
+from urllib.parse import unquote_to_bytes
+
+import eventlet
+import pytest
+
+from services.notify.gateways import kannel_config
+from tests.conftest import ROOT, free_port, wait_for
+
+FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
+_GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (.*)>$")
+
+
+def _port_open(port):
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Kannel:
+    """bearerbox, smsbox and fakesmsc (the fake SMSC the operator's network stands for)."""
+
+    def __init__(self, directory):
+        self.dir = Path(directory)
+        self.username, self.password = "motcua", secrets.token_urlsafe(12)
+        ports = {name: free_port() for name in
+                 ("admin_port", "smsbox_port", "fake_smsc_port", "sendsms_port")}
+        self.ports = ports
+        self.conf = self.dir / "kannel.conf"
+        self.conf.write_text(kannel_config(**ports, admin_password=secrets.token_urlsafe(8),
+                                           username=self.username, password=self.password,
+                                           log_dir=str(self.dir)))
+        self.processes = []
+        self.runs = 0
+
+    @property
+    def sendsms_url(self):
+        return f"http://127.0.0.1:{self.ports['sendsms_port']}/cgi-bin/sendsms"
+
+    def start(self):
+        self.runs += 1
+        out = lambda name: open(self.dir / f"{name}.{self.runs}.out", "w")  # noqa: E731
+        self.processes = [subprocess.Popen(["bearerbox", str(self.conf)], stdout=out("bb"),
+                                           stderr=subprocess.STDOUT)]
+        wait_for(lambda: _port_open(self.ports["smsbox_port"]), timeout=10)
+        self.processes.append(subprocess.Popen(["smsbox", str(self.conf)], stdout=out("sb"),
+                                               stderr=subprocess.STDOUT))
+        self.processes.append(subprocess.Popen(
+            [FAKESMSC, "-H", "127.0.0.1", "-r", str(self.ports["fake_smsc_port"]), "-m", "0",
+             "0 0 text unused"], stdout=out("fakesmsc"), stderr=subprocess.STDOUT))
+        wait_for(lambda: _port_open(self.ports["sendsms_port"]), timeout=10)
+        # the log is appended to across restarts: wait for this run's connection
+        wait_for(lambda: self._bearerbox_log().count("Fakesmsc client connected") == self.runs,
+                 timeout=10)
+
+    def _bearerbox_log(self):
+        path = self.dir / "bearerbox.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self):
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes = []
+
+    def received(self):
+        """Every SMS the fake SMSC received, concatenated parts joined: [(to, text)]."""
+        singles, parts = [], defaultdict(dict)
+        for path in sorted(self.dir.glob("fakesmsc.*.out")):
+            for line in path.read_text(errors="replace").splitlines():
+                found = _GOT.search(line)
+                if found:
+                    _sender, receiver, rest = found.groups()
+                    _decode(receiver, rest, singles, parts)
+        for (receiver, _ref), pieces in parts.items():
+            data = b"".join(pieces[i] for i in sorted(pieces))
+            singles.append((receiver, data.decode("utf-16-be")))
+        return singles
+
+
+def _bytes(encoded):
+    return unquote_to_bytes(encoded.replace("+", " "))
+
+
+def _decode(receiver, rest, singles, parts):
+    kind, _, payload = rest.partition(" ")
+    if kind == "udh":  # "udh <udh> data <ucs-2 bytes>": one part of a concatenated SMS
+        udh, _, data = payload.partition(" data ")
+        header = _bytes(udh)  # 05 00 03 ref total seq
+        parts[(receiver, header[3])][header[5]] = _bytes(data)
+    elif kind == "ucs-2":
+        singles.append((receiver, _bytes(payload).decode("utf-16-be")))
+    else:  # "text": GSM text as Kannel holds it
+        singles.append((receiver, payload))
+
+
+@pytest.fixture
+def kannel(tmp_path):
+    if not shutil.which("bearerbox"):
+        pytest.skip("Kannel is not installed (apt-get install kannel kannel-extras)")
+    gateway = Kannel(tmp_path)
+    gateway.start()
+    yield gateway
+    gateway.stop()
+
+
+class SmtpServer:
+    """aiosmtpd in its own process, storing what it receives in a Maildir; `secure` requires
+    STARTTLS (a self-signed certificate for 127.0.0.1, `ca_file`) and AUTH LOGIN/PLAIN."""
+
+    def __init__(self, directory, secure=False):
+        self.port = free_port()
+        self.maildir = Path(directory) / "maildir"
+        command = [sys.executable, "-m", "tests.integration.notify_smtp_handler", str(self.port),
+                   str(self.maildir)]
+        if secure:
+            self.ca_file, key = Path(directory) / "smtp.crt", Path(directory) / "smtp.key"
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                            "-keyout", str(key), "-out", str(self.ca_file), "-subj", "/CN=127.0.0.1",
+                            "-addext", "subjectAltName=IP:127.0.0.1"],
+                           check=True, capture_output=True)
+            self.username, self.password = "motcua", secrets.token_urlsafe(12)
+            command += ["--tls", str(self.ca_file), str(key),
+                        "--login", self.username, self.password]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, cwd=ROOT)
+        wait_for(lambda: _port_open(self.port), timeout=10)
+
+    def messages(self):
+        if not self.maildir.exists():
+            return []
+        box = mailbox.Maildir(self.maildir, factory=None, create=False)
+        return [message_from_bytes(box.get_bytes(key), policy=policy.default) for key in box.keys()]
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    server = SmtpServer(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def secure_smtp_server(tmp_path):
+    server = SmtpServer(tmp_path, secure=True)
+    yield server
+    server.stop()
+
+
+def settle(seconds):
+    """Let the services' green threads run (sender ticks, relays)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        eventlet.sleep(0.05)

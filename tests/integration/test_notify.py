@@ -1,0 +1,380 @@
+"""notify in nameko containers on the real broker and database: idempotency, ordering,
+opt-out, dead letters, retries, expiry, two competing senders, HTTP."""
+import json
+import secrets
+import shutil
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+import eventlet
+import pika
+import pytest
+from eventlet import wsgi
+from werkzeug.wrappers import Request, Response
+
+from services.common.consumer import DEAD_LETTER_QUEUE
+from services.common.events import TIMEZONE, events_exchange, new_envelope
+from services.notify import store
+from services.notify.service import NotifyService
+from services.notify.templates import TEMPLATES_DIR
+from tests.conftest import connect, drain, free_port, query, token, wait_for
+from tests.integration import notify_gateways
+from tests.integration.notify_gateways import settle
+
+smtp_server = notify_gateways.smtp_server
+secure_smtp_server = notify_gateways.secure_smtp_server
+
+DLR_SECRET = secrets.token_urlsafe(24)
+
+
+def publish(amqp_uri, source, envelope):
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    channel.confirm_delivery()
+    channel.basic_publish(events_exchange(source), envelope["type"], json.dumps(envelope).encode(),
+                          pika.BasicProperties(content_type="application/json", delivery_mode=2),
+                          mandatory=True)
+    connection.close()
+
+
+def received_event(code, phone="0912345678", email="ngoc.tran@example.vn", department="sxd"):
+    now = datetime.now(TIMEZONE)
+    return new_envelope("dossier.received", "intake", {
+        "code": code,
+        "procedure": {"code": "1.009972", "name": "Cấp giấy phép xây dựng", "department": department,
+                      "cooperating": [], "processing_days": 15, "day_kind": "working", "fee": 0,
+                      "charge": 75000, "postal_return": True, "refund_on_refusal": False,
+                      "hold_result_until_paid": False},
+        "channel": "counter", "receiving_unit": "000.00.31.H33", "received_at": now.isoformat(),
+        "due_date": (now + timedelta(days=21)).date().isoformat(),
+        "applicant": {"full_name": "Trần Thị Bích Ngọc", "citizen_id": "079190001234",
+                      "phone": phone, "email": email, "address": "25 Nguyễn Huệ"},
+        "documents": [], "result_delivery": "counter", "delivery_address": None,
+        "lookup_secret": "ABCD2345", "receiver": {"role": "counter_officer"},
+    }, f"corr-{code}", dossier_code=code)
+
+
+def result_ready_event(code, method="counter"):
+    return new_envelope("dossier.result_ready", "routing", {
+        "code": code, "department": "sxd", "procedure_name": "Cấp giấy phép xây dựng",
+        "result_reference": "123/GP-SXD", "ready_at": datetime.now(TIMEZONE).isoformat(),
+        "delivery": {"method": method}, "releasable": True,
+    }, f"corr-{code}", dossier_code=code)
+
+
+def supplement_event(code, documents):
+    return new_envelope("dossier.supplement_requested", "routing", {
+        "code": code, "department": "sxd", "procedure_name": "Cấp giấy phép xây dựng",
+        "documents": [{"name": name} for name in documents], "reason": "Thiếu giấy tờ",
+        "requested_at": datetime.now(TIMEZONE).isoformat(),
+    }, f"corr-{code}", dossier_code=code)
+
+
+def notifications(db, code=None):
+    sql = "SELECT * FROM notify.notifications"
+    rows = query(db, sql + " WHERE dossier_code = %s" if code else sql, (code,) if code else ())
+    return sorted(rows, key=lambda r: (r["template"], r["channel"]))
+
+
+def summary(db, code=None):
+    return [(r["template"], r["channel"], r["status"]) for r in notifications(db, code)]
+
+
+@pytest.fixture
+def notify(container_factory, config_for, client_for, topology):
+    """Starts notify with the log providers (no gateway configured) unless told otherwise."""
+    def start(**overrides):
+        config = config_for("notify", **{"QUIET_HOURS": "", "DLR_SECRET": DLR_SECRET, **overrides})
+        config["NOTIFY_PUBLIC_URL"] = f"http://{config['WEB_SERVER_ADDRESS']}"
+        container_factory(NotifyService, config).start()
+        return client_for(config)
+    start.amqp_uri = topology
+    return start
+
+
+def test_redelivered_event_makes_one_notification_per_channel(notify, db):
+    notify()
+    event = received_event("000.00.31.H33-261123-0001")
+    publish(notify.amqp_uri, "intake", event)
+    publish(notify.amqp_uri, "intake", event)
+    wait_for(lambda: summary(db) == [("receipt", "email", "delivered"),
+                                     ("receipt", "sms", "delivered")])
+    settle(1.5)
+    assert len(notifications(db)) == 2
+    assert len(query(db, "SELECT 1 FROM notify.outbox WHERE routing_key = 'notification.delivered'")) == 2
+    [sms] = [r for r in notifications(db) if r["channel"] == "sms"]
+    assert sms["recipient"] == "0912345678" and sms["provider"] == "log"
+
+
+def test_event_before_the_dossier_is_known_waits_for_it(notify, db):
+    notify(HANDLER_FIRST_BACKOFF_MS=300)
+    code = "000.00.31.H33-261123-0002"
+    publish(notify.amqp_uri, "routing", result_ready_event(code, "post"))
+    settle(0.5)
+    assert notifications(db) == []  # not recorded, and not dead-lettered: retried
+    publish(notify.amqp_uri, "intake", received_event(code, email=None))
+    wait_for(lambda: summary(db) == [("receipt", "sms", "delivered"),
+                                     ("result_ready_post", "sms", "delivered")], timeout=10)
+    [post] = [r for r in notifications(db) if r["template"] == "result_ready_post"]
+    assert "qua bưu điện" in post["content"]["text"]
+    assert drain(notify.amqp_uri, DEAD_LETTER_QUEUE, wait=0.2) == []
+
+
+def test_opted_out_channel_is_never_sent_again(notify, db):
+    client = notify()
+    opt_out = {"channel": "sms", "address": "+84 912 345 678"}
+    assert client.post("/api/v1/opt-outs", json=opt_out).status_code == 401
+    bad = client.post("/api/v1/opt-outs", json={"channel": "sms", "address": "12345"},
+                      token=token("portal"))
+    assert bad.status_code == 422 and "address" in bad.json()["error"]["fields"]
+    created = client.post("/api/v1/opt-outs", json=opt_out, token=token("portal"))
+    assert created.status_code == 201 and created.json()["address"] == "*******678"
+    code = "000.00.31.H33-261123-0003"
+    publish(notify.amqp_uri, "intake", received_event(code))
+    wait_for(lambda: summary(db) == [("receipt", "email", "delivered"),
+                                     ("receipt", "sms", "opted_out")])
+    assert notifications(db)[1]["sent_at"] is None
+
+
+def test_opt_out_after_recording_stops_the_waiting_message(notify, db):
+    client = notify(QUIET_HOURS=_quiet_now())
+    code = "000.00.31.H33-261123-0004"
+    publish(notify.amqp_uri, "intake", received_event(code))
+    wait_for(lambda: len(notifications(db)) == 2)
+    publish(notify.amqp_uri, "routing", supplement_event(code, ["Bản vẽ thiết kế"]))
+    # quiet hours: the non-urgent supplement request waits, the urgent receipt went at once
+    wait_for(lambda: ("supplement_requested", "sms", "pending") in summary(db))
+    wait_for(lambda: ("receipt", "sms", "delivered") in summary(db))
+    settle(1.5)
+    assert ("supplement_requested", "sms", "pending") in summary(db)
+    client.post("/api/v1/opt-outs", json={"channel": "sms", "address": "0912345678"},
+                token=token("counter_officer", department="sxd"))
+    with db.cursor() as cur:  # the quiet hours end
+        cur.execute("UPDATE notify.notifications SET next_attempt_at = now() WHERE status = 'pending'")
+    wait_for(lambda: ("supplement_requested", "sms", "opted_out") in summary(db))
+    wait_for(lambda: ("supplement_requested", "email", "delivered") in summary(db))
+
+
+def _quiet_now():
+    """Quiet hours that cover the present moment, whatever time the tests run."""
+    local = datetime.now(TIMEZONE)
+    start, end = local - timedelta(hours=1), local + timedelta(hours=2)
+    return f"{start:%H:%M}-{end:%H:%M}"
+
+
+def test_message_that_cannot_be_rendered_is_dead_lettered(notify, db):
+    notify(SMS_MAX_SEGMENTS=2)
+    code = "000.00.31.H33-261123-0005"
+    publish(notify.amqp_uri, "intake", received_event(code))
+    wait_for(lambda: len(notifications(db)) == 2)
+    many = [f"Giấy tờ số {i} có chứng thực của cơ quan có thẩm quyền" for i in range(12)]
+    event = supplement_event(code, many)
+    publish(notify.amqp_uri, "routing", event)
+    [(properties, body)] = wait_for(lambda: drain(notify.amqp_uri, DEAD_LETTER_QUEUE))
+    assert body["id"] == event["id"]
+    assert "template supplement_requested" in properties.headers["x-motcua-reason"]
+    assert len(notifications(db)) == 2  # nothing half-recorded
+
+
+def test_gateway_down_is_retried_then_failed_and_announced(notify, db):
+    notify(KANNEL_SENDSMS_URL=f"http://127.0.0.1:{free_port()}/cgi-bin/sendsms",
+           RETRY_FIRST_SECONDS=0.2, RETRY_MAX_SECONDS=0.4, RETRY_FOR_SECONDS=3)
+    publish(notify.amqp_uri, "intake", received_event("000.00.31.H33-261123-0006", email=None))
+    [row] = wait_for(lambda: [r for r in notifications(db) if r["status"] == "failed"], timeout=10)
+    assert row["attempts"] >= 2 and "unreachable" in row["last_error"]
+    [event] = query(db, "SELECT body FROM notify.outbox WHERE routing_key = 'notification.failed'")
+    assert event["body"]["data"]["status"] == "failed"
+    assert event["body"]["data"]["template"] == "receipt"
+
+
+class Aggregator:
+    """An SMS aggregator's HTTP API on loopback: counts what it is asked to send."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.requests = []
+        sock = eventlet.listen(("127.0.0.1", self.port))
+        self.server = eventlet.spawn(wsgi.server, sock, self.app, log_output=False)
+
+    def app(self, environ, start_response):
+        request = Request(environ)
+        self.requests.append(request.get_json())
+        response = Response(json.dumps({"message_id": f"agg-{len(self.requests)}"}), 200,
+                            mimetype="application/json")
+        return response(environ, start_response)
+
+    def stop(self):
+        self.server.kill()
+
+
+@pytest.fixture
+def aggregator():
+    server = Aggregator()
+    yield server
+    server.stop()
+
+
+def test_two_notify_instances_send_each_message_once(notify, db, aggregator):
+    settings = dict(SMS_PROVIDER="http", SMS_HTTP_URL=f"http://127.0.0.1:{aggregator.port}/sms",
+                    SMS_HTTP_TOKEN="t", DLR_TIMEOUT_SECONDS=3)
+    first = notify(**settings)
+    notify(**settings)
+    codes = [f"000.00.31.H33-261123-{n:04d}" for n in range(10, 40)]
+    for code in codes:
+        publish(notify.amqp_uri, "intake", received_event(code, email=None))
+    wait_for(lambda: len(aggregator.requests) >= 30, timeout=20)
+    settle(1.5)
+    references = Counter(r["reference"] for r in aggregator.requests)
+    assert len(references) == 30 and set(references.values()) == {1}
+    assert all(r["unicode"] and "Hồ sơ" in r["text"] for r in aggregator.requests)
+    # a delivery report for one; the others never get one and expire
+    sms = notifications(db)
+    report = sms[0]["id"]
+    wrong = first.get(f"/api/v1/notify/dlr/not-the-secret?id={report}&status=delivered")
+    assert wrong.status_code == 403
+    ok = first.get(f"/api/v1/notify/dlr/{DLR_SECRET}?id={report}&status=delivered")
+    assert ok.status_code == 200
+    wait_for(lambda: Counter(r["status"] for r in notifications(db)) ==
+             {"delivered": 1, "expired": 29}, timeout=10)
+    failed = query(db, "SELECT 1 FROM notify.outbox WHERE routing_key = 'notification.failed'")
+    assert len(failed) == 29
+
+
+def test_notifications_of_a_dossier_for_managers_and_its_department(notify, db):
+    client = notify()
+    code = "000.00.31.H33-261123-0050"
+    publish(notify.amqp_uri, "intake", received_event(code, department="sxd"))
+    wait_for(lambda: len(notifications(db)) == 2)
+    path = f"/api/v1/dossiers/{code}/notifications"
+    assert client.get(path).status_code == 401
+    assert client.get(path, token=token("department_officer", department="syt")).status_code == 403
+    assert client.get(path, token=token("portal")).status_code == 403
+    own = client.get(path, token=token("department_officer", department="sxd"))
+    assert own.status_code == 200
+    assert [(n["channel"], n["recipient"]) for n in own.json()["notifications"]] == [
+        ("email", "n***@example.vn"), ("sms", "*******678")]
+    unknown = client.get("/api/v1/dossiers/nope/notifications", token=token("manager"))
+    assert unknown.status_code == 404
+    bad_id = client.get(f"/api/v1/notify/dlr/{DLR_SECRET}?id=xyz&type=1")
+    assert bad_id.status_code == 422
+
+
+def test_a_template_with_an_unknown_field_stops_the_service_at_start(container_factory,
+                                                                    config_for, tmp_path):
+    shutil.copytree(TEMPLATES_DIR, tmp_path / "templates")
+    receipt = tmp_path / "templates" / "receipt.yml"
+    receipt.write_text(receipt.read_text(encoding="utf-8").replace("{due_date}", "{due}"),
+                       encoding="utf-8")
+    config = config_for("notify", TEMPLATES_DIR=str(tmp_path / "templates"))
+    container = container_factory(NotifyService, config)
+    with pytest.raises(Exception, match="template receipt.*unknown field.*due"):
+        container.start()
+
+
+def test_due_date_in_the_receipt_is_the_vietnamese_date(notify, db):
+    notify()
+    event = received_event("000.00.31.H33-261123-0060")
+    publish(notify.amqp_uri, "intake", event)
+    wait_for(lambda: len(notifications(db)) == 2)
+    due = date.fromisoformat(event["data"]["due_date"]).strftime("%d/%m/%Y")
+    email, sms = notifications(db)
+    assert f"Hẹn trả kết quả ngày {due}" in sms["content"]["text"]
+    assert sms["content"]["coding"] == "ucs2" and sms["content"]["segments"] == 2
+    assert "Kính gửi Trần Thị Bích Ngọc" in email["content"]["text"]
+
+
+def test_email_through_smtp_and_a_refused_mailbox_fails_without_retrying(notify, db, smtp_server):
+    notify(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_STARTTLS=False,
+           MAIL_FROM="tiepnhan@motcua.example.vn")
+    good, refused = "000.00.31.H33-261123-0070", "000.00.31.H33-261123-0071"
+    publish(notify.amqp_uri, "intake", received_event(good, phone="", email="Ngoc@Example.vn"))
+    publish(notify.amqp_uri, "intake", received_event(refused, phone="", email="nobody@example.vn"))
+    wait_for(lambda: sorted(summary(db)) == [("receipt", "email", "delivered"),
+                                             ("receipt", "email", "failed")])
+    [mail] = smtp_server.messages()
+    assert mail["To"] == "ngoc@example.vn" and mail["From"] == "tiepnhan@motcua.example.vn"
+    assert mail["Subject"] == f"Đã tiếp nhận hồ sơ {good}"
+    assert "Mã tra cứu: ABCD2345" in mail.get_body(("plain",)).get_content()
+    assert "<b>ABCD2345</b>" in mail.get_body(("html",)).get_content()
+    [failed] = notifications(db, refused)
+    assert failed["attempts"] == 1 and "refused the recipient" in failed["last_error"]
+
+
+def test_two_senders_never_claim_the_same_notification(db, db_url):
+    """The claim itself: a notification one sender holds (locked, then leased) is invisible
+    to the other, so it cannot be sent twice."""
+    with db.cursor() as cur:
+        for n in range(6):
+            store.add_notification(cur, {
+                "event_id": f"00000000-0000-0000-0000-00000000000{n}", "event_type": "x",
+                "dossier_code": f"D{n}", "correlation_id": "c", "channel": "sms",
+                "template": "receipt", "recipient": "0912345678",
+                "content": {"text": "t", "coding": "gsm", "segments": 1}, "urgent": True,
+                "status": "pending", "next_attempt_at": datetime.now(TIMEZONE),
+            })
+    first, second = connect(db_url), connect(db_url)
+    try:
+        with first.cursor() as a, second.cursor() as b:
+            mine = {r["id"] for r in store.claim_due(a, 4, 60)}  # held, not yet committed
+            theirs = {r["id"] for r in store.claim_due(b, 10, 60)}
+            assert len(mine) == 4 and len(theirs) == 2 and not mine & theirs
+            first.commit()
+            second.commit()
+            assert store.claim_due(b, 10, 60) == []  # leased now, not just locked
+    finally:
+        first.close()
+        second.close()
+
+
+def test_every_later_event_gets_its_message(notify, db):
+    notify()
+    code = "000.00.31.H33-261123-0080"
+    publish(notify.amqp_uri, "intake", received_event(code, email=None))
+    wait_for(lambda: len(notifications(db)) == 1)
+    now = datetime.now(TIMEZONE).isoformat()
+    publish(notify.amqp_uri, "routing", new_envelope("dossier.apology_issued", "routing", {
+        "code": code, "department": "sxd", "procedure_name": "Cấp giấy phép xây dựng",
+        "letter_number": "45/SXD-VP", "reason": "Chờ ý kiến cơ quan phối hợp",
+        "previous_due_date": "2026-12-01", "new_due_date": "2026-12-08", "issued_at": now,
+    }, "c", dossier_code=code))
+    publish(notify.amqp_uri, "payment", new_envelope("payment.requested", "payment", {
+        "bill_id": "B1", "code": code, "kind": "fee", "amount": 1500000,
+        "description": "Lệ phí cấp giấy phép", "pay_url": None,
+    }, "c", dossier_code=code))
+    publish(notify.amqp_uri, "postal", new_envelope("postal.shipment_created", "postal", {
+        "shipment_id": "S1", "tracking_number": "EB123456789VN", "code": code,
+        "post_office": "Bưu điện Sài Gòn", "fee": 30000, "created_at": now,
+    }, "c", dossier_code=code))
+    publish(notify.amqp_uri, "postal", new_envelope("postal.delivered", "postal", {
+        "shipment_id": "S1", "tracking_number": "EB123456789VN", "code": code,
+        "delivered_at": "2026-12-09T10:15:00+07:00",
+    }, "c", dossier_code=code))
+    wait_for(lambda: len(notifications(db)) == 5)
+    texts = {r["template"]: r["content"]["text"] for r in notifications(db)}
+    assert "Hẹn mới: 08/12/2026" in texts["apology"] and "01/12/2026" in texts["apology"]
+    assert "1.500.000 đồng" in texts["payment_requested"]
+    assert "tại quầy thu" in texts["payment_requested"]
+    assert "EB123456789VN" in texts["shipment_created"]
+    assert "10:15 09/12/2026" in texts["shipment_delivered"]
+
+
+def test_email_over_starttls_with_login(notify, db, secure_smtp_server):
+    server = secure_smtp_server
+    notify(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_STARTTLS=True,
+           SMTP_CA_FILE=str(server.ca_file), SMTP_USERNAME=server.username,
+           SMTP_PASSWORD=server.password)
+    publish(notify.amqp_uri, "intake", received_event("000.00.31.H33-261123-0090", phone=""))
+    wait_for(lambda: summary(db) == [("receipt", "email", "delivered")])
+    [mail] = server.messages()
+    assert mail["Subject"] == "Đã tiếp nhận hồ sơ 000.00.31.H33-261123-0090"
+
+
+def test_wrong_smtp_password_is_retried_not_delivered(notify, db, secure_smtp_server):
+    server = secure_smtp_server
+    notify(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_STARTTLS=True,
+           SMTP_CA_FILE=str(server.ca_file), SMTP_USERNAME=server.username,
+           SMTP_PASSWORD="wrong", RETRY_FIRST_SECONDS=0.1, GATEWAY_TIMEOUT_SECONDS=2)
+    publish(notify.amqp_uri, "intake", received_event("000.00.31.H33-261123-0091", phone=""))
+    [row] = wait_for(lambda: [r for r in notifications(db) if r["last_error"]])
+    assert row["status"] == "pending" and row["last_error"].startswith("smtp: ")
+    assert server.messages() == []
