@@ -5,6 +5,7 @@
   motcua catalogue check FILE         validate only
   motcua token --role ROLE [...]      print a bearer token
   motcua relay SERVICE                run a service's outbox relay
+  motcua ledger verify                check payment's hash-chained ledger (exit 1 if tampered)
   motcua run                          start everything (honcho, Procfile)
 """
 import argparse
@@ -88,6 +89,12 @@ def cmd_relay(args):
     main(args.service, load_config(args.service))
 
 
+def cmd_ledger(args):
+    from services.payment.ledger import verify_command
+
+    return verify_command(load_config("payment")["DB_URL"])
+
+
 def cmd_run(args):
     os.chdir(ROOT)
     os.execvp("honcho", ["honcho", "start", "-f", str(ROOT / "Procfile")])
@@ -118,6 +125,10 @@ def build_parser():
     relay = sub.add_parser("relay", help="run a service's outbox relay")
     relay.add_argument("service", choices=SERVICE_NAMES)
     relay.set_defaults(func=cmd_relay)
+
+    ledger = sub.add_parser("ledger", help="payment's money ledger")
+    ledger.add_argument("action", choices=("verify",))
+    ledger.set_defaults(func=cmd_ledger)
 
     run = sub.add_parser("run", help="start every service and relay (honcho, Procfile)")
     run.set_defaults(func=cmd_run)
