@@ -34,7 +34,6 @@ MAX_IDEMPOTENCY_KEY = 200
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 ROLE_BY_CHANNEL = {"cash": ("counter_officer",), "card": ("counter_officer",),
                    "online": ("portal",)}
-PENDING_MIN_AGE = timedelta(minutes=5)  # the IPN normally arrives within seconds
 
 
 class ScheduledCheck(Timer):
@@ -215,8 +214,7 @@ class PaymentService(OpsEndpoints):
         correlation_id = self._bind_job("pending-check")
         if not self.gateway.configured:
             return
-        min_age = timedelta(seconds=float(self.config.get("PENDING_MIN_AGE_SECONDS",
-                                                          PENDING_MIN_AGE.total_seconds())))
+        min_age = timedelta(seconds=float(self.config.get("PENDING_MIN_AGE_SECONDS") or 0))
         interval = timedelta(seconds=float(self.config.get("PENDING_CHECK_SECONDS") or 900))
         summary = online.check_pending(self.db, self.gateway, self.config, min_age, interval,
                                        correlation_id)
