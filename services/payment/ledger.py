@@ -121,5 +121,6 @@ def verify_command(db_url):
         for problem in problems:
             print(f"  - {problem}")
         return 1
-    print(f"ledger intact: {totals['n']} movement(s), net {totals['net']:,} VND".replace(",", "."))
+    net = f"{totals['net']:,}".replace(",", ".")
+    print(f"ledger intact: {totals['n']} movement(s), net {net} VND")
     return 0

@@ -54,10 +54,15 @@ def handle_ipn(cur, gateway, settings, params, correlation_id):
         return _refuse(cur, txn_ref, "unknown_order", IPN_NOT_FOUND)
     if params.get("vnp_Amount") != str(payment["amount"] * 100):
         return _refuse(cur, txn_ref, "amount_mismatch", IPN_INVALID_AMOUNT, logging.ERROR)
-    if payment["status"] != "pending":
-        return _refuse(cur, txn_ref, "replay", IPN_ALREADY_CONFIRMED)
     succeeded = params.get("vnp_ResponseCode") == SUCCESS and \
         params.get("vnp_TransactionStatus") == SUCCESS
+    if payment["status"] == "succeeded" or (payment["status"] != "pending" and not succeeded):
+        return _refuse(cur, txn_ref, "replay", IPN_ALREADY_CONFIRMED)
+    if payment["status"] != "pending":
+        # we had given up on it (expired, or the gateway said failed), yet the money moved:
+        # take it; the bill shows a refund due if it was paid some other way meanwhile
+        log.warning("late confirmation of a closed online payment accepted",
+                    extra={"txn_ref": txn_ref, "was": payment["status"]})
     if succeeded:
         paid_at = _pay_date(params.get("vnp_PayDate"))
         billing.confirm_online(cur, settings, payment, params.get("vnp_TransactionNo"),

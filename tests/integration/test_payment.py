@@ -240,6 +240,18 @@ def test_declined_online_payment_leaves_the_bill_open(payment, bill_for, db):
     view = payment.get(f"/api/v1/bills/{bill['id']}", token=token("portal")).json()
     assert view["status"] == "open" and view["payments"][0]["status"] == "failed"
     assert not query(db, "SELECT 1 FROM payment.ledger")
+    assert ipn(payment, ipn_params(SECRET, started["pay_url"], paid=False)) == "02"
+
+
+def test_money_confirmed_after_we_gave_up_is_still_taken(payment, bill_for, db):
+    bill = bill_for()
+    started = start_online(payment, bill)
+    with db.cursor() as cur:  # the scheduled check cancelled it when the link expired
+        cur.execute("UPDATE payment.payments SET status = 'cancelled'")
+    assert ipn(payment, ipn_params(SECRET, started["pay_url"])) == "00"
+    view = payment.get(f"/api/v1/bills/{bill['id']}", token=token("portal")).json()
+    assert view["status"] == "paid" and view["payments"][0]["status"] == "succeeded"
+    assert len(query(db, "SELECT 1 FROM payment.ledger")) == 1
 
 
 def test_online_without_gateway_settings_is_503(start_payment, topology, db):
