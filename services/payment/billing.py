@@ -113,12 +113,16 @@ def create_bill(cur, settings, envelope, kind, source_ref, dossier_code, descrip
 
 def bill_for_dossier(cur, settings, envelope, data):
     procedure = data["procedure"]
-    return create_bill(
+    bill = create_bill(
         cur, settings, envelope, "fee", data["code"], data["code"],
         f"{procedure['name']} (thủ tục {procedure['code']})",
         fee=procedure["fee"], charge=procedure["charge"], procedure=procedure,
         payer_name=data["applicant"]["full_name"],
     )
+    refusal = store.refusal_of(cur, data["code"]) if bill else None
+    if refusal:  # the refusal overtook the reception event: nothing is owed
+        bill, _ = refuse(cur, bill, refusal["reason"], envelope["correlation_id"])
+    return bill
 
 
 def bill_for_shipment(cur, settings, envelope, data):

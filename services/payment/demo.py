@@ -18,16 +18,25 @@ CHANNEL_LABELS = {"cash": "tiền mặt", "card": "thẻ (POS)", "online": "tr�
 STATEMENT_SOURCE = {"cash": "treasury", "card": "bank", "online": "gateway"}
 
 
-def _wait_for_bill(base, headers, code, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        response = requests.get(f"{base}/api/v1/bills", params={"dossier_code": code},
-                                headers=headers, timeout=10)
-        bills = response.json().get("bills", []) if response.ok else []
-        if bills:
-            return bills[0]
-        time.sleep(0.2)
-    return None
+def _open_bills(base, headers, codes, wanted, timeout=30):
+    """The first `wanted` open bills among the dossiers (billing follows reception within a
+    moment; dossiers of procedures without a fee never get one)."""
+    found, deadline = {}, time.monotonic() + timeout
+    while len(found) < wanted and time.monotonic() < deadline:
+        for code in codes:
+            if code in found:
+                continue
+            response = requests.get(f"{base}/api/v1/bills", params={"dossier_code": code},
+                                    headers=headers, timeout=10)
+            bills = [b for b in response.json().get("bills", []) if b["status"] == "open"] \
+                if response.ok else []
+            if bills:
+                found[code] = bills[0]
+            if len(found) == wanted:
+                break
+        else:
+            time.sleep(0.5)
+    return list(found.values())
 
 
 def show_payments(base, token_for, dossier_codes, gateway_secret, out=print):
@@ -35,13 +44,7 @@ def show_payments(base, token_for, dossier_codes, gateway_secret, out=print):
     the reconciliation. `token_for(role, **scope)` gives a bearer token. True when all three
     channels were paid and the reconciliation found no mismatch."""
     manager = {"Authorization": f"Bearer {token_for('manager')}"}
-    bills = []
-    for code in dossier_codes:
-        bill = _wait_for_bill(base, manager, code, timeout=5 if bills else 30)
-        if bill and bill["status"] == "open":
-            bills.append(bill)
-        if len(bills) == 3:
-            break
+    bills = _open_bills(base, manager, dossier_codes, 3)
     if len(bills) < 3:
         out(f"  payment: only {len(bills)} dossier(s) with a fee were billed; need 3")
         return False

@@ -93,6 +93,7 @@ class PaymentService(OpsEndpoints):
         with self.db.transaction() as cur:
             if not first_delivery(cur, store.SCHEMA, envelope["id"], "handle_dossier_refused"):
                 return
+            store.record_refusal(cur, data["code"], data["reason"], data["refused_at"])
             for bill in store.bills_of_dossier(cur, data["code"], kind="fee", lock=True):
                 bill, refunds = billing.refuse(cur, bill, data["reason"],
                                                envelope["correlation_id"])

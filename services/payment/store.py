@@ -178,3 +178,13 @@ def save_idempotent_response(cur, principal, key, status, response):
         " WHERE principal = %s AND key = %s",
         (status, json_param(response), principal, key),
     )
+
+
+def record_refusal(cur, code, reason, refused_at):
+    cur.execute("INSERT INTO payment.refused_dossiers (code, reason, refused_at)"
+                " VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", (code, reason, refused_at))
+
+
+def refusal_of(cur, code):
+    cur.execute("SELECT * FROM payment.refused_dossiers WHERE code = %s", (code,))
+    return cur.fetchone()

@@ -6,6 +6,7 @@ import io
 import json
 import re
 import uuid
+from datetime import timedelta
 
 import eventlet
 import eventlet.wsgi
@@ -13,11 +14,13 @@ import pika
 import psycopg2
 import pytest
 
-from services.common.contracts import CHANNELS
+from services.common.config import load_config
+from services.common.db import Pool
 from services.common.events import events_exchange, new_envelope, now
-from services.payment import ledger
+from services.payment import ledger, online
 from services.payment.gateway import (
     QUERY_REQUEST_FIELDS,
+    Vnpay,
     hmac_sha512,
     query_response_signature,
 )
@@ -27,7 +30,6 @@ from tests.conftest import CATALOGUE, query, token, wait_for
 
 SECRET = "gateway-secret-for-tests-0123456789"
 GATEWAY = {"VNPAY_TMN_CODE": "MOTCUA01", "VNPAY_HASH_SECRET": SECRET}
-assert CHANNELS
 
 
 def fee_procedure(refund_on_refusal=None, free=False):
@@ -309,6 +311,19 @@ def test_refused_dossier_refunds_what_was_paid_or_cancels_the_bill(payment, bill
     assert pay(payment, unpaid).status_code == 409
 
 
+def test_a_refusal_that_overtakes_the_reception_event_still_cancels_the_bill(payment, topology,
+                                                                           db):
+    envelope = received(fee_procedure())
+    code = envelope["data"]["code"]
+    publish(topology, "routing", new_envelope("dossier.refused", "routing", {
+        "code": code, "department": "stp", "reason": "không đủ điều kiện",
+        "refused_at": now().isoformat()}, "corr-r"))
+    wait_for(lambda: query(db, "SELECT 1 FROM payment.refused_dossiers"))
+    publish(topology, "intake", envelope)
+    [bill] = wait_for(lambda: query(db, "SELECT status FROM payment.bills"))
+    assert bill["status"] == "cancelled"
+
+
 # --- receipts under concurrency ------------------------------------------------------------
 def test_receipt_numbers_have_no_gaps_or_duplicates_under_concurrency(payment, bill_for, db):
     bills = [bill_for() for _ in range(8)]
@@ -488,3 +503,26 @@ def test_scheduled_check_settles_fails_and_cancels_pending_payments(start_paymen
     assert {r["vnp_Command"] for r in fake_gateway.requests} == {"querydr"}
     receipts = query(db, "SELECT 1 FROM payment.receipts")
     assert len(receipts) == 1
+
+
+def test_daily_check_runs_once_a_day_over_yesterdays_pending_payments(payment, bill_for,
+                                                                     fake_gateway, db, db_url):
+    paid_late, abandoned = bill_for(), bill_for()
+    refs = [start_online(payment, b)["payment"]["reference"] for b in (paid_late, abandoned)]
+    with db.cursor() as cur:  # both started yesterday; one was last checked a minute ago
+        cur.execute("UPDATE payment.payments SET created_at = now() - interval '1 day',"
+                    " expires_at = now() - interval '23 hours', last_checked_at = now()")
+    fake_gateway.outcomes[refs[0]] = ("00", "00")
+    fake_gateway.amounts[refs[0]] = paid_late["amount"]
+    settings = {**load_config("payment"), **GATEWAY, "VNPAY_API_URL": fake_gateway.url}
+    pool = Pool(db_url, 2)
+    yesterday = now().date() - timedelta(days=1)
+    try:
+        summary = online.daily_check(pool, Vnpay(settings), settings, yesterday, "corr-daily")
+        assert summary == {"settled": 1, "cancelled": 1}
+        assert online.daily_check(pool, Vnpay(settings), settings, yesterday, "corr-2") is None
+    finally:
+        pool.close()
+    statuses = {r["reference"]: r["status"] for r in
+                query(db, "SELECT reference, status FROM payment.payments")}
+    assert statuses == {refs[0]: "succeeded", refs[1]: "cancelled"}

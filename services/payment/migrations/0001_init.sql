@@ -156,6 +156,14 @@ CREATE TABLE payment.idempotency_keys (
     PRIMARY KEY (principal, key)
 );
 
+-- Dossiers refused, kept so that a refusal that overtakes its dossier.received (separate
+-- queues keep no order between them) still cancels the bill made afterwards.
+CREATE TABLE payment.refused_dossiers (
+    code        text PRIMARY KEY,
+    reason      text NOT NULL,
+    refused_at  timestamptz NOT NULL
+);
+
 -- The daily check runs once per day, whichever instance's tick comes first.
 CREATE TABLE payment.daily_checks (
     day      date PRIMARY KEY,
