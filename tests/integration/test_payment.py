@@ -3,6 +3,7 @@ three channels, the gateway's IPN, partial and over-payment, refunds, receipts, 
 the ledger and the scheduled checks against a gateway played by a real HTTP server."""
 import csv
 import io
+import itertools
 import json
 import re
 import uuid
@@ -32,6 +33,9 @@ SECRET = "gateway-secret-for-tests-0123456789"
 GATEWAY = {"VNPAY_TMN_CODE": "MOTCUA01", "VNPAY_HASH_SECRET": SECRET}
 
 
+_DOSSIER_NUMBERS = itertools.count(1)
+
+
 def fee_procedure(refund_on_refusal=None, free=False):
     for proc in CATALOGUE["procedures"].values():
         total = proc["fee"] + proc["charge"]
@@ -44,7 +48,7 @@ def fee_procedure(refund_on_refusal=None, free=False):
 
 
 def received(proc, code=None):
-    code = code or f"000.00.31.H33-261123-{uuid.uuid4().int % 10000:04d}"
+    code = code or f"000.00.31.H33-261123-{next(_DOSSIER_NUMBERS):04d}"
     keys = ("code", "name", "department", "cooperating", "processing_days", "day_kind", "fee",
             "charge", "postal_return", "refund_on_refusal", "hold_result_until_paid")
     data = {
