@@ -175,9 +175,11 @@ def record_counter_payment(cur, settings, bill, channel, amount, recorded_by, co
 
 def complete(cur, settings, bill, payment, correlation_id, numbering=None):
     """A payment's money has arrived: ledger, receipt, the bill's new status, events."""
+    # Locks in one order on every path (receipt counter, then the ledger's head) so two
+    # payments never wait on each other in a circle.
+    numbering = numbering or receipts.reserve(cur, settings, bill, payment["completed_at"])
     ledger.append(cur, "payment", payment["id"], bill, payment["channel"], payment["amount"],
                   payment["reference"], at=payment["completed_at"])
-    numbering = numbering or receipts.reserve(cur, settings, bill, payment["completed_at"])
     paid = bill["paid"] + payment["amount"]
     changed = {**bill, "paid": paid}
     receipt = receipts.issue(cur, settings, bill, payment, numbering, net_paid(changed))

@@ -330,12 +330,16 @@ def test_a_refusal_that_overtakes_the_reception_event_still_cancels_the_bill(pay
 
 # --- receipts under concurrency ------------------------------------------------------------
 def test_receipt_numbers_have_no_gaps_or_duplicates_under_concurrency(payment, bill_for, db):
-    bills = [bill_for() for _ in range(8)]
-    pool = eventlet.GreenPool(8)
-    statuses = list(pool.imap(lambda b: pay(payment, b).status_code, bills))
-    assert statuses == [201] * 8
+    """Cash at the counters and gateway notifications at the same moment."""
+    cash = [bill_for() for _ in range(5)]
+    urls = [start_online(payment, bill_for())["pay_url"] for _ in range(5)]
+    jobs = [lambda b=b: pay(payment, b).status_code for b in cash] + \
+        [lambda u=u: ipn(payment, ipn_params(SECRET, u)) for u in urls]
+    outcomes = list(eventlet.GreenPool(10).imap(lambda job: job(), jobs))
+    assert outcomes == [201] * 5 + ["00"] * 5
     numbers = sorted(r["number"] for r in query(db, "SELECT number FROM payment.receipts"))
-    assert numbers == list(range(1, 9))
+    assert numbers == list(range(1, 11))
+    assert verify(db) == []
 
 
 # --- reconciliation ------------------------------------------------------------------------
