@@ -4,7 +4,7 @@ import hashlib
 import json
 import logging
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from nameko.timer import Timer
 from werkzeug.wrappers import Response
@@ -265,7 +265,11 @@ class PaymentService(OpsEndpoints):
     def get_reconciliation(self, request, day):
         self.principal(request, "manager")
         query = ReportQuerySchema().load(request.args.to_dict())
-        the_day = StatementQuerySchema().fields["day"].deserialize(day)
+        try:
+            the_day = date.fromisoformat(day)
+        except ValueError as exc:
+            raise ApiError(422, "validation_failed", "the day is not a date",
+                           {"day": [f"{day!r} is not a date YYYY-MM-DD"]}) from exc
         with self.db.transaction() as cur:
             report = reconciliation.report(cur, the_day, query["channel"])
         if not report["channels"]:

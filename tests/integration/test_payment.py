@@ -397,6 +397,10 @@ def test_a_bad_statement_is_refused_whole(payment, db):
         token=token("counter_officer", department="stp"))
     assert officer_try.status_code == 403
     assert payment.get(f"/api/v1/reconciliations/{day}", token=token("manager")).status_code == 404
+    bad_day = payment.get("/api/v1/reconciliations/2026-13-01", token=token("manager"))
+    assert bad_day.status_code == 422 and "day" in bad_day.json()["error"]["fields"]
+    no_day = import_statement(payment, body, "")
+    assert no_day.status_code == 422 and "day" in no_day.json()["error"]["fields"]
 
 
 # --- ledger --------------------------------------------------------------------------------
