@@ -12,6 +12,7 @@ from .store import json_param
 TITLE = "BIÊN LAI THU PHÍ, LỆ PHÍ"
 _TEMPLATE = Template((Path(__file__).parent / "templates" / "receipt.html").read_text("utf-8"))
 CHANNEL_LABELS = {"cash": "Tiền mặt", "card": "Thẻ (máy POS)", "online": "Trực tuyến"}
+ONLINE_COLLECTOR = "Thanh toán trực tuyến qua cổng thanh toán"
 KIND_LABELS = {"fee": "Phí, lệ phí giải quyết thủ tục hành chính", "postal": "Cước dịch vụ bưu chính"}
 
 _DIGITS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
@@ -63,7 +64,8 @@ def issue(cur, settings, bill, payment, numbering, paid_after):
         "bill_amount": bill["amount"],
         "paid_to_date": paid_after,
         "outstanding": max(bill["amount"] - paid_after, 0),
-        "collected_by": payment["recorded_by"],
+        "collected_by": ONLINE_COLLECTOR if payment["channel"] == "online" else
+        payment["recorded_by"],
     }
     receipt_id = uuid.uuid4()
     cur.execute(
