@@ -5,6 +5,7 @@
   motcua catalogue check FILE         validate only
   motcua token --role ROLE [...]      print a bearer token
   motcua relay SERVICE                run a service's outbox relay
+  motcua ledger verify                check payment's hash-chained ledger (exit 1 if tampered)
   motcua run                          start everything (honcho, Procfile)
   motcua dlq list|show|replay|purge   the dead-letter queue: see, replay after a fix, purge
   motcua departments provision [...]  RabbitMQ definitions (queues, users) from the catalogue
@@ -89,6 +90,12 @@ def cmd_relay(args):
     from services.common.relay import main
 
     main(args.service, load_config(args.service))
+
+
+def cmd_ledger(args):
+    from services.payment.ledger import verify_command
+
+    return verify_command(load_config("payment")["DB_URL"])
 
 
 def cmd_run(args):
@@ -184,6 +191,10 @@ def build_parser():
     docs = sub.add_parser("docs", help="write the OpenAPI and AsyncAPI documents into docs/")
     docs.add_argument("--catalogue", type=Path, help="default: the bundled catalogue")
     docs.set_defaults(func=cmd_docs)
+
+    ledger = sub.add_parser("ledger", help="payment's money ledger")
+    ledger.add_argument("action", choices=("verify",))
+    ledger.set_defaults(func=cmd_ledger)
 
     run = sub.add_parser("run", help="start every service and relay (honcho, Procfile)")
     run.set_defaults(func=cmd_run)

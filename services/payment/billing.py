@@ -1,0 +1,348 @@
+"""Bills and the money that moves against them.
+
+A bill is what a citizen owes for a dossier (phí + lệ phí) or a shipment (postal charge).
+Its status follows from what was paid and refunded:
+open (nothing paid), partially_paid, paid, overpaid (more than owed: a refund is due),
+cancelled (voided before anything was paid), refunded (voided and everything paid returned).
+Counter channels refuse to take more than is outstanding (the officer gives change); money
+that arrives anyway (an online payment confirmed after the bill was paid at the counter) is
+accepted and the bill becomes overpaid with `refund_due`.
+
+Every completed payment and refund is written, in the same transaction, to the ledger, gets
+its receipt (payments) and its event through the outbox.
+"""
+import logging
+import secrets
+import uuid
+
+from marshmallow import Schema
+from prometheus_client import Counter
+
+from services.common.contracts import PaymentRefunded, PaymentRequested, PaymentSettled
+from services.common.events import TIMEZONE, add_to_outbox, events_exchange, new_envelope, now
+from services.common.http import ApiError
+
+from . import ledger, receipts, store
+from .gateway import new_txn_ref
+
+log = logging.getLogger("motcua.payment")
+
+CHANNELS = ("cash", "card", "online")
+OPEN_STATUSES = ("open", "partially_paid")
+
+PAYMENTS = Counter("motcua_payments_total", "Payments by channel and outcome",
+                   ["channel", "status"])
+PAYMENT_AMOUNT = Counter("motcua_payment_amount_vnd_total", "VND by channel and payment outcome",
+                         ["channel", "status"])
+BILLS = Counter("motcua_bills_total", "Bills by kind and the status they reached",
+                ["kind", "status"])
+REFUNDS = Counter("motcua_refunds_total", "Refunds by channel", ["channel"])
+REFUND_AMOUNT = Counter("motcua_refund_amount_vnd_total", "VND refunded by channel", ["channel"])
+
+
+def owed(bill):
+    return 0 if bill["void"] else bill["amount"]
+
+
+def net_paid(bill):
+    return bill["paid"] - bill["refunded"]
+
+
+def outstanding(bill):
+    return max(owed(bill) - net_paid(bill), 0)
+
+
+def refund_due(bill):
+    return max(net_paid(bill) - owed(bill), 0)
+
+
+def status_of(bill):
+    net = net_paid(bill)
+    if bill["void"]:
+        if net > 0:
+            return "overpaid"
+        return "refunded" if bill["paid"] else "cancelled"
+    if net == 0:
+        return "open"
+    if net < bill["amount"]:
+        return "partially_paid"
+    return "paid" if net == bill["amount"] else "overpaid"
+
+
+def _publish(cur, event_type, contract: Schema, data, bill, correlation_id):
+    problems = contract.validate(data)
+    if problems:  # our own bug: never publish what the contract refuses
+        raise ValueError(f"{event_type} does not fit its contract: {problems}")
+    envelope = new_envelope(event_type, "payment", data, correlation_id,
+                            dossier_code=bill["dossier_code"])
+    add_to_outbox(cur, store.SCHEMA, envelope, events_exchange("payment"), event_type)
+
+
+# --- bills ------------------------------------------------------------------------------------
+def create_bill(cur, settings, envelope, kind, source_ref, dossier_code, description, fee=0,
+                charge=0, procedure=None, payer_name=None):
+    """The new bill (and `payment.requested`), or None when this source already has one."""
+    amount = fee + charge
+    if amount <= 0:
+        return None
+    bill = store.insert_bill(cur, {
+        "id": uuid.uuid4(),
+        "kind": kind,
+        "source_ref": source_ref,
+        "source_event_id": envelope["id"],
+        "dossier_code": dossier_code,
+        "department": procedure["department"] if procedure else None,
+        "procedure_code": procedure["code"] if procedure else None,
+        "payer_name": payer_name,
+        "description": description,
+        "fee": fee,
+        "charge": charge,
+        "amount": amount,
+        "refund_on_refusal": bool(procedure and procedure["refund_on_refusal"]),
+    })
+    if bill is None:
+        return None
+    pay_url = (settings.get("PORTAL_PAY_URL") or "").replace("{bill_id}", str(bill["id"])) or None
+    _publish(cur, "payment.requested", PaymentRequested(), {
+        "bill_id": str(bill["id"]), "code": dossier_code, "kind": kind, "amount": amount,
+        "description": description, "pay_url": pay_url,
+    }, bill, envelope["correlation_id"])
+    BILLS.labels(kind, "open").inc()
+    return bill
+
+
+def bill_for_dossier(cur, settings, envelope, data):
+    procedure = data["procedure"]
+    bill = create_bill(
+        cur, settings, envelope, "fee", data["code"], data["code"],
+        f"{procedure['name']} (thủ tục {procedure['code']})",
+        fee=procedure["fee"], charge=procedure["charge"], procedure=procedure,
+        payer_name=data["applicant"]["full_name"],
+    )
+    refusal = store.refusal_of(cur, data["code"]) if bill else None
+    if refusal:  # the refusal overtook the reception event: nothing is owed
+        bill, _ = refuse(cur, bill, refusal["reason"], envelope["correlation_id"])
+    return bill
+
+
+def bill_for_shipment(cur, settings, envelope, data):
+    return create_bill(
+        cur, settings, envelope, "postal", data["shipment_id"], data["code"],
+        f"Cước bưu chính, vận đơn {data['tracking_number']}", fee=data["fee"],
+    )
+
+
+def payable_bill(cur, bill_id):
+    """The bill, locked, if money may still be taken for it (else 404/409)."""
+    bill = store.get_bill(cur, bill_id, lock=True)
+    if bill is None:
+        raise ApiError(404, "not_found", f"no bill {bill_id}")
+    if bill["void"]:
+        raise ApiError(409, "bill_closed", f"bill {bill_id} is {bill['status']}: nothing to pay")
+    if outstanding(bill) == 0:
+        raise ApiError(409, "nothing_outstanding",
+                       f"bill {bill_id} is {bill['status']}: nothing outstanding")
+    return bill
+
+
+def check_amount(bill, amount):
+    due = outstanding(bill)
+    if amount > due:
+        raise ApiError(422, "validation_failed", "amount exceeds what is outstanding", {
+            "amount": [f"số tiền {receipts.vnd(amount)} vượt quá số còn phải nộp "
+                       f"{receipts.vnd(due)}; give change or charge {due}"]})
+
+
+# --- payments ---------------------------------------------------------------------------------
+def record_counter_payment(cur, settings, bill, channel, amount, recorded_by, correlation_id,
+                           terminal_id=None, terminal_reference=None):
+    """Cash or card taken at the counter: completed at once, with its receipt."""
+    check_amount(bill, amount)
+    at = now()
+    numbering = receipts.reserve(cur, settings, bill, at)
+    reference = receipts.receipt_no(*numbering) if channel == "cash" else terminal_reference
+    payment = store.insert_payment(cur, {
+        "id": uuid.uuid4(), "bill_id": bill["id"], "channel": channel, "amount": amount,
+        "status": "succeeded", "reference": reference, "terminal_id": terminal_id,
+        "recorded_by": recorded_by, "expires_at": None, "created_at": at, "completed_at": at,
+    })
+    if payment is None:
+        raise ApiError(409, "duplicate_reference",
+                       f"a {channel} payment with reference {reference} is already recorded",
+                       {"terminal_reference": ["already recorded"]} if channel == "card" else None)
+    return complete(cur, settings, bill, payment, correlation_id, numbering)
+
+
+def complete(cur, settings, bill, payment, correlation_id, numbering=None):
+    """A payment's money has arrived: ledger, receipt, the bill's new status, events."""
+    # Locks in one order on every path (receipt counter, then the ledger's head) so two
+    # payments never wait on each other in a circle.
+    numbering = numbering or receipts.reserve(cur, settings, bill, payment["completed_at"])
+    ledger.append(cur, "payment", payment["id"], bill, payment["channel"], payment["amount"],
+                  payment["reference"], at=payment["completed_at"])
+    paid = bill["paid"] + payment["amount"]
+    changed = {**bill, "paid": paid}
+    receipt = receipts.issue(cur, settings, bill, payment, numbering, net_paid(changed))
+    updates = {"paid": paid, "status": status_of(changed)}
+    newly_settled = not bill["void"] and bill["settled_at"] is None and net_paid(changed) >= \
+        bill["amount"]
+    if newly_settled:
+        updates["settled_at"] = payment["completed_at"]
+    bill = store.update_bill(cur, bill["id"], **updates)
+    PAYMENTS.labels(payment["channel"], "succeeded").inc()
+    PAYMENT_AMOUNT.labels(payment["channel"], "succeeded").inc(payment["amount"])
+    BILLS.labels(bill["kind"], bill["status"]).inc()
+    if newly_settled:
+        _publish(cur, "payment.settled", PaymentSettled(), {
+            "bill_id": str(bill["id"]), "code": bill["dossier_code"], "kind": bill["kind"],
+            "amount": bill["amount"], "paid": net_paid(bill),
+            "settled_at": bill["settled_at"].isoformat(),
+        }, bill, correlation_id)
+    if bill["status"] == "overpaid":
+        log.warning("bill overpaid, refund due", extra={
+            "bill_id": str(bill["id"]), "dossier_code": bill["dossier_code"],
+            "refund_due": refund_due(bill)})
+    return {"payment": payment, "bill": bill, "receipt": receipt}
+
+
+def start_online_payment(cur, gateway, bill, amount, ip_addr, recorded_by, bank_code=None):
+    """A pending online payment and the signed URL to send the citizen to."""
+    check_amount(bill, amount)
+    at = now()
+    txn_ref = new_txn_ref(at)
+    url, expires_at = gateway.payment_url(
+        txn_ref, amount, f"Thanh toan {bill['kind']} ho so {bill['dossier_code']}", ip_addr, at,
+        bank_code=bank_code)
+    payment = store.insert_payment(cur, {
+        "id": uuid.uuid4(), "bill_id": bill["id"], "channel": "online", "amount": amount,
+        "status": "pending", "reference": txn_ref, "terminal_id": None,
+        "recorded_by": recorded_by, "expires_at": expires_at, "created_at": at,
+        "completed_at": None,
+    })
+    PAYMENTS.labels("online", "pending").inc()
+    return payment, url
+
+
+def confirm_online(cur, settings, payment, transaction_no, bank_code, response_code, paid_at,
+                   correlation_id):
+    payment = store.finish_online_payment(cur, payment["id"], "succeeded", transaction_no,
+                                          bank_code, response_code, paid_at)
+    bill = store.get_bill(cur, payment["bill_id"], lock=True)
+    return complete(cur, settings, bill, payment, correlation_id)
+
+
+def end_online(cur, payment, status, response_code, transaction_no=None, bank_code=None):
+    """The gateway says the payment failed, or it expired: no money moved."""
+    store.finish_online_payment(cur, payment["id"], status, transaction_no, bank_code,
+                                response_code, now())
+    PAYMENTS.labels("online", status).inc()
+    PAYMENT_AMOUNT.labels("online", status).inc(payment["amount"])
+
+
+# --- refunds ----------------------------------------------------------------------------------
+def new_refund_reference(at):
+    return f"RF{at.astimezone(TIMEZONE):%y%m%d}{secrets.token_hex(5).upper()}"
+
+
+def record_refund(cur, bill, amount, channel, reason, recorded_by, correlation_id,
+                  reference=None, payment_id=None):
+    at = now()
+    refund = store.insert_refund(cur, {
+        "id": uuid.uuid4(), "bill_id": bill["id"], "payment_id": payment_id, "channel": channel,
+        "amount": amount, "reason": reason, "reference": reference or new_refund_reference(at),
+        "recorded_by": recorded_by, "completed_at": at,
+    })
+    if refund is None:
+        raise ApiError(409, "duplicate_reference",
+                       f"a {channel} refund with reference {reference} is already recorded",
+                       {"reference": ["already recorded"]})
+    ledger.append(cur, "refund", refund["id"], bill, channel, -amount, refund["reference"], at=at)
+    refunded = bill["refunded"] + amount
+    bill = store.update_bill(cur, bill["id"], refunded=refunded,
+                             status=status_of({**bill, "refunded": refunded}))
+    _publish(cur, "payment.refunded", PaymentRefunded(), {
+        "bill_id": str(bill["id"]), "code": bill["dossier_code"], "amount": amount,
+        "refunded_at": at.isoformat(),
+    }, bill, correlation_id)
+    REFUNDS.labels(channel).inc()
+    REFUND_AMOUNT.labels(channel).inc(amount)
+    BILLS.labels(bill["kind"], bill["status"]).inc()
+    return refund, bill
+
+
+def refund_excess(cur, bill, amount, channel, reference, recorded_by, correlation_id):
+    due = refund_due(bill)
+    if due == 0:
+        raise ApiError(409, "no_refund_due", f"bill {bill['id']} is {bill['status']}: no refund due")
+    if amount > due:
+        raise ApiError(422, "validation_failed", "amount exceeds the refund due",
+                       {"amount": [f"at most {due} VND is due back"]})
+    return record_refund(cur, bill, amount, channel, "overpayment", recorded_by, correlation_id,
+                         reference=reference)
+
+
+def refuse(cur, bill, reason, correlation_id):
+    """The dossier was refused: an unpaid bill is cancelled; what was paid goes back through
+    the channels it came by when the procedure refunds on refusal."""
+    if bill["void"]:
+        return bill, []
+    if bill["paid"] == 0:
+        bill = store.update_bill(cur, bill["id"], void=True, status="cancelled")
+        BILLS.labels(bill["kind"], "cancelled").inc()
+        return bill, []
+    if not bill["refund_on_refusal"]:
+        return bill, []
+    bill = store.update_bill(cur, bill["id"], void=True, status=status_of({**bill, "void": True}))
+    refunds = []
+    already = store.refunded_per_payment(cur, bill["id"])
+    for payment in store.payments_of_bill(cur, bill["id"]):
+        left = payment["amount"] - already.get(payment["id"], 0)
+        if payment["status"] != "succeeded" or left <= 0 or refund_due(bill) == 0:
+            continue
+        amount = min(left, refund_due(bill))
+        refund, bill = record_refund(cur, bill, amount, payment["channel"],
+                                     f"dossier refused: {reason}"[:500], "payment",
+                                     correlation_id, payment_id=payment["id"])
+        refunds.append(refund)
+    return bill, refunds
+
+
+# --- views ------------------------------------------------------------------------------------
+def bill_view(cur, bill):
+    return {
+        "id": str(bill["id"]),
+        "kind": bill["kind"],
+        "dossier_code": bill["dossier_code"],
+        "department": bill["department"],
+        "description": bill["description"],
+        "fee": bill["fee"],
+        "charge": bill["charge"],
+        "amount": bill["amount"],
+        "paid": bill["paid"],
+        "refunded": bill["refunded"],
+        "outstanding": outstanding(bill),
+        "refund_due": refund_due(bill),
+        "status": bill["status"],
+        "settled_at": bill["settled_at"].isoformat() if bill["settled_at"] else None,
+        "payments": [payment_view(p) for p in store.payments_of_bill(cur, bill["id"])],
+        "refunds": [{"id": str(r["id"]), "channel": r["channel"], "amount": r["amount"],
+                     "reference": r["reference"], "reason": r["reason"],
+                     "completed_at": r["completed_at"].isoformat()}
+                    for r in store.refunds_of_bill(cur, bill["id"])],
+        "receipts": [{"id": str(r["id"]), "receipt_no": r["content"]["receipt_no"],
+                      "amount": r["content"]["amount"],
+                      "url": f"/api/v1/receipts/{r['id']}"}
+                     for r in store.receipts_of_bill(cur, bill["id"])],
+    }
+
+
+def payment_view(payment):
+    return {
+        "id": str(payment["id"]),
+        "channel": payment["channel"],
+        "amount": payment["amount"],
+        "status": payment["status"],
+        "reference": payment["reference"],
+        "created_at": payment["created_at"].isoformat(),
+        "completed_at": payment["completed_at"].isoformat() if payment["completed_at"] else None,
+    }

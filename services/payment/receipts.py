@@ -1,0 +1,153 @@
+"""Biên lai thu phí, lệ phí: numbered per series and year without gaps or duplicates (the
+counter row is locked by the issuing transaction), stored as issued, printable as HTML."""
+import uuid
+from html import escape
+from pathlib import Path
+from string import Template
+
+from services.common.events import TIMEZONE
+
+from .store import json_param
+
+TITLE = "BIÊN LAI THU PHÍ, LỆ PHÍ"
+_TEMPLATE = Template((Path(__file__).parent / "templates" / "receipt.html").read_text("utf-8"))
+CHANNEL_LABELS = {"cash": "Tiền mặt", "card": "Thẻ (máy POS)", "online": "Trực tuyến"}
+ONLINE_COLLECTOR = "Thanh toán trực tuyến qua cổng thanh toán"
+KIND_LABELS = {"fee": "Phí, lệ phí giải quyết thủ tục hành chính", "postal": "Cước dịch vụ bưu chính"}
+
+_DIGITS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
+
+
+def next_number(cur, series, year):
+    cur.execute(
+        """INSERT INTO payment.receipt_counters (series, year, last_number) VALUES (%s, %s, 1)
+           ON CONFLICT (series, year) DO UPDATE
+               SET last_number = payment.receipt_counters.last_number + 1
+           RETURNING last_number""",
+        (series, year),
+    )
+    return cur.fetchone()["last_number"]
+
+
+def receipt_no(series, year, number):
+    return f"{series}-{year}-{number:07d}"
+
+
+def reserve(cur, settings, bill, at):
+    """(series, year, number) of the next receipt for this bill's kind, locked until commit."""
+    series = settings["RECEIPT_SERIES_FEE"] if bill["kind"] == "fee" else \
+        settings["RECEIPT_SERIES_POSTAL"]
+    year = at.astimezone(TIMEZONE).year
+    return series, year, next_number(cur, series, year)
+
+
+def issue(cur, settings, bill, payment, numbering, paid_after):
+    series, year, number = numbering
+    issued_at = payment["completed_at"]
+    content = {
+        "title": TITLE,
+        "collecting_unit": settings["COLLECTING_UNIT"],
+        "receipt_no": receipt_no(series, year, number),
+        "series": series,
+        "year": year,
+        "number": number,
+        "issued_at": issued_at.astimezone(TIMEZONE).isoformat(),
+        "payer_name": bill["payer_name"],
+        "dossier_code": bill["dossier_code"],
+        "procedure_code": bill["procedure_code"],
+        "kind": bill["kind"],
+        "description": bill["description"],
+        "amount": payment["amount"],
+        "amount_in_words": amount_in_words(payment["amount"]),
+        "channel": payment["channel"],
+        "reference": payment["reference"],
+        "bill_amount": bill["amount"],
+        "paid_to_date": paid_after,
+        "outstanding": max(bill["amount"] - paid_after, 0),
+        "collected_by": ONLINE_COLLECTOR if payment["channel"] == "online" else
+        payment["recorded_by"],
+    }
+    receipt_id = uuid.uuid4()
+    cur.execute(
+        """INSERT INTO payment.receipts (id, payment_id, bill_id, series, year, number, issued_at,
+               content) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
+        (receipt_id, payment["id"], bill["id"], series, year, number, issued_at,
+         json_param(content)),
+    )
+    return {"id": str(receipt_id), **content}
+
+
+def vnd(amount):
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def _three_digits(number, full):
+    """Words for 0-999; `full` reads the hundreds even when zero (inside a larger number)."""
+    hundreds, tens, units = number // 100, number // 10 % 10, number % 10
+    words = []
+    if full or hundreds:
+        words += [_DIGITS[hundreds], "trăm"]
+    if tens == 0:
+        if units and words:
+            words.append("lẻ")
+    elif tens == 1:
+        words.append("mười")
+    else:
+        words += [_DIGITS[tens], "mươi"]
+    if units:
+        if units == 1 and tens >= 2:
+            words.append("mốt")
+        elif units == 5 and tens >= 1:
+            words.append("lăm")
+        else:
+            words.append(_DIGITS[units])
+    return words
+
+
+def _below_billion(number, full):
+    words = []
+    for group, unit in ((number // 10**6, "triệu"), (number // 1000 % 1000, "nghìn"),
+                        (number % 1000, "")):
+        if group:
+            words += _three_digits(group, full=full or bool(words))
+            if unit:
+                words.append(unit)
+    return words
+
+
+def _words(number):
+    if number >= 10**9:
+        billions, rest = divmod(number, 10**9)
+        return _words(billions) + ["tỷ"] + (_below_billion(rest, full=True) if rest else [])
+    return _below_billion(number, full=False)
+
+
+def amount_in_words(amount):
+    """Số tiền bằng chữ, as printed on a receipt: 1.050.000 → 'Một triệu không trăm năm mươi
+    nghìn đồng'."""
+    text = " ".join(_words(amount)) + " đồng" if amount else "không đồng"
+    return text[0].upper() + text[1:]
+
+
+def render_html(content):
+    issued = content["issued_at"][:16].replace("T", " ")
+    values = {
+        "title": TITLE,
+        "unit": content["collecting_unit"],
+        "series": f"{content['series']}/{content['year']}",
+        "number": f"{content['number']:07d}",
+        "issued_at": issued,
+        "payer_name": content["payer_name"] or "",
+        "dossier_code": content["dossier_code"],
+        "kind": KIND_LABELS[content["kind"]],
+        "description": content["description"],
+        "amount": vnd(content["amount"]),
+        "amount_in_words": content["amount_in_words"],
+        "channel": CHANNEL_LABELS[content["channel"]],
+        "reference": content["reference"],
+        "bill_amount": vnd(content["bill_amount"]),
+        "paid_to_date": vnd(content["paid_to_date"]),
+        "outstanding": vnd(content["outstanding"]),
+        "collected_by": content["collected_by"],
+    }
+    return _TEMPLATE.substitute({k: escape(str(v)) for k, v in values.items()})
