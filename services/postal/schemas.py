@@ -29,9 +29,9 @@ class DelegationSchema(_Strict):
     override_reason = fields.String(load_default=None, allow_none=True,
                                     validate=validate.Length(min=10, max=1000))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_dates(self, data, **kwargs):
-        if data.get("valid_to") and data["valid_to"] < data["valid_from"]:
+        if data.get("valid_to") and data.get("valid_from") and data["valid_to"] < data["valid_from"]:
             raise ValidationError("must not be before valid_from", "valid_to")
 
 
