@@ -15,12 +15,19 @@ CACHE_SECONDS = 300
 TIMEOUT_SECONDS = 5
 
 
+def intake_url(config):
+    if config.get("INTAKE_URL"):
+        return config["INTAKE_URL"].rstrip("/")
+    host, _, port = config.get("INTAKE_HTTP", "127.0.0.1:8001").rpartition(":")
+    return f"http://{'127.0.0.1' if host in ('', '0.0.0.0') else host}:{port}"
+
+
 class IntakeCatalogue(DependencyProvider):
     """Injects an object with `procedure(code)` and `procedures(department)`. Config:
-    INTAKE_URL."""
+    INTAKE_URL, else INTAKE_HTTP (the address intake listens on, as the Procfile stack sets it)."""
 
     def setup(self):
-        self.base = self.container.config["INTAKE_URL"].rstrip("/")
+        self.base = intake_url(self.container.config)
         self.cache = {}
         self.session = requests.Session()
 

@@ -105,3 +105,11 @@ def test_post_office_and_delegation_bodies():
                                  "valid_from": "2026-09-01", "valid_to": "2026-08-01",
                                  "override_reason": "short"})
     assert set(caught.value.messages) == {"valid_to", "override_reason"}
+
+
+def test_intake_is_found_from_its_url_or_its_listening_address():
+    from services.postal.catalogue import intake_url
+    assert intake_url({"INTAKE_URL": "http://intake:8001/", "INTAKE_HTTP": "x:1"}) == \
+        "http://intake:8001"
+    assert intake_url({"INTAKE_URL": "", "INTAKE_HTTP": "0.0.0.0:8001"}) == "http://127.0.0.1:8001"
+    assert intake_url({"INTAKE_HTTP": "10.0.0.5:8601"}) == "http://10.0.0.5:8601"
