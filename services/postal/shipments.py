@@ -70,6 +70,8 @@ def apply_update(cur, update, source, actor, correlation_id, post_office=None):
     if not store.add_tracking_event(cur, shipment["tracking_number"], update, source, actor):
         return "duplicate", shipment
     problem = refusal(shipment["status"], update["event"])
+    if update["at"] < shipment["created_at"]:
+        problem = "the event is dated before the shipment was created"
     if problem:
         raise Refused(problem)
     attempts = shipment["attempts"] + (update["event"] == "delivery_failed")

@@ -4,6 +4,7 @@ Pure functions, no database: store.py applies what these decide."""
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
@@ -22,6 +23,7 @@ EVENTS = tuple(TRANSITIONS)
 FINAL = {"delivered", "returned_to_center"}
 CSV_COLUMNS = ("tracking_number", "event", "at", "reason")
 MAX_ROWS = 10000
+CLOCK_SKEW = timedelta(minutes=10)  # a carrier's clock may run a little ahead of ours
 
 _S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 
@@ -71,7 +73,10 @@ class TrackingUpdateSchema(Schema):
         loaded = super().load(data, **kwargs)
         problems = {}
         if not is_tracking_number(loaded["tracking_number"]):
-            problems["tracking_number"] = ["not a tracking number (e.g. RM000000017VN)"]
+            problems["tracking_number"] = [
+                f"not a tracking number, or mistyped (e.g. {tracking_number('RM', 1)})"]
+        if loaded["at"] > datetime.now(UTC) + CLOCK_SKEW:
+            problems["at"] = ["is in the future"]
         if loaded["event"] in ("delivery_failed", "returned_to_center") and not loaded["reason"]:
             problems["reason"] = [f"required for {loaded['event']}"]
         if problems:

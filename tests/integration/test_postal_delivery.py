@@ -139,8 +139,8 @@ def test_tracking_import_reports_bad_rows_and_applies_each_row_once(stack, db):
     first = shipment_of(db, result_ready(amqp_uri, "000.00.31.H33-261123-0011")["data"]["code"])
     second = shipment_of(db, result_ready(amqp_uri, "000.00.31.H33-261123-0012")["data"]["code"])
     one, two = first["tracking_number"], second["tracking_number"]
-    t0 = datetime.now(TIMEZONE).replace(microsecond=0)
-    at = [(t0 + timedelta(hours=h)).isoformat() for h in range(4)]
+    t0 = datetime.now(TIMEZONE)
+    at = [(t0 + timedelta(minutes=h)).isoformat() for h in range(4)]
     csv_file = "\n".join([
         "tracking_number,event,at,reason",
         f"{one},picked_up,{at[0]},",
@@ -152,14 +152,16 @@ def test_tracking_import_reports_bad_rows_and_applies_each_row_once(stack, db):
         f"{two},picked_up,yesterday,",           # bad time
         f"{two},returned_to_center,{at[1]},x",   # never failed a delivery
         f"{two},picked_up,{at[0]},",
+        f"{two},in_transit,{(t0 - timedelta(days=1)).isoformat()},",  # before it existed
     ]) + "\n"
     imported = postal.post("/api/v1/tracking-imports", data=csv_file.encode(), token=MANAGER,
                            headers={"Content-Type": "text/csv"})
     assert imported.status_code == 200, imported.text
     report = imported.json()
-    assert (report["rows"], report["applied"], report["duplicates"]) == (9, 4, 1)
+    assert (report["rows"], report["applied"], report["duplicates"]) == (10, 4, 1)
     rejected = {r["row"]: r["errors"] for r in report["rejected"]}
-    assert sorted(rejected) == [5, 6, 7, 8]
+    assert sorted(rejected) == [5, 6, 7, 8, 10]
+    assert "before the shipment was created" in rejected[10]["event"][0]
     assert "tracking_number" in rejected[5] and "event" in rejected[6] and "at" in rejected[7]
     assert "cannot follow picked_up" in rejected[8]["event"][0]
     statuses = {r["tracking_number"]: r["status"]
@@ -185,10 +187,10 @@ def test_failed_delivery_is_retried_then_returned_to_the_center(stack, db):
     postal, amqp_uri = stack
     code = "000.00.31.H33-261123-0021"
     tracking = shipment_of(db, result_ready(amqp_uri, code)["data"]["code"])["tracking_number"]
-    t0 = datetime.now(TIMEZONE).replace(microsecond=0)
+    t0 = datetime.now(TIMEZONE)
     rows = [
-        {"tracking_number": tracking, "event": event, "at": (t0 + timedelta(hours=h)).isoformat(),
-         "reason": reason}
+        {"tracking_number": tracking, "event": event,
+         "at": (t0 + timedelta(minutes=h)).isoformat(), "reason": reason}
         for h, (event, reason) in enumerate([
             ("picked_up", None), ("in_transit", None),
             ("delivery_failed", "không có người nhận"), ("in_transit", None),

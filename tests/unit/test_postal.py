@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from marshmallow import ValidationError
@@ -65,10 +65,10 @@ def test_threshold_is_500_or_more():
 def test_csv_rows_are_validated_one_by_one_and_applied_in_time_order():
     raw = (
         "tracking_number,event,at,reason\n"
-        f"{GOOD},delivered,2026-11-24T10:00:00+07:00,\n"
-        f"{GOOD},picked_up,2026-11-23T08:00:00+07:00,\n"
-        f"{GOOD},delivery_failed,2026-11-23T09:00:00+07:00,\n"
-        "XX1,picked_up,2026-11-23T08:00:00+07:00,\n"
+        f"{GOOD},delivered,2026-11-23T10:00:00+07:00,\n"
+        f"{GOOD},picked_up,2026-11-22T08:00:00+07:00,\n"
+        f"{GOOD},delivery_failed,2026-11-22T09:00:00+07:00,\n"
+        "XX1,picked_up,2026-11-22T08:00:00+07:00,\n"
         f"{GOOD},picked_up,2026-11-23T08:00:00,\n"
     ).encode()
     valid, rejected = validate_rows(read_rows(raw, "text/csv"))
@@ -113,3 +113,14 @@ def test_intake_is_found_from_its_url_or_its_listening_address():
         "http://intake:8001"
     assert intake_url({"INTAKE_URL": "", "INTAKE_HTTP": "0.0.0.0:8001"}) == "http://127.0.0.1:8001"
     assert intake_url({"INTAKE_HTTP": "10.0.0.5:8601"}) == "http://10.0.0.5:8601"
+
+
+def test_an_event_dated_in_the_future_is_refused():
+    from datetime import datetime, timedelta
+    soon = datetime.now(UTC) + timedelta(minutes=5)
+    later = datetime.now(UTC) + timedelta(hours=2)
+    schema = TrackingUpdateSchema()
+    assert schema.load({"tracking_number": GOOD, "event": "picked_up", "at": soon.isoformat()})
+    with pytest.raises(ValidationError) as caught:
+        schema.load({"tracking_number": GOOD, "event": "picked_up", "at": later.isoformat()})
+    assert caught.value.messages == {"at": ["is in the future"]}
