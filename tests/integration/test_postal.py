@@ -1,13 +1,18 @@
 """postal in nameko containers beside intake and routing, on the real broker and database:
 delegations and the 500-dossier rule, delegated reception end to end, pick-up at home."""
+import json
 from datetime import date, timedelta
 
+import eventlet
+import pika
 import pytest
 
+from services.common.consumer import DEAD_LETTER_QUEUE
+from services.common.events import events_exchange, new_envelope
 from services.intake.service import IntakeService
 from services.postal.service import PostalService
 from services.routing.service import RoutingService
-from tests.conftest import dossier_body, drain, procedure, query, token, wait_for
+from tests.conftest import CATALOGUE, dossier_body, drain, procedure, query, token, wait_for
 
 OFFICE = {"code": "BD-TRUNGTAM", "name": "Bưu điện Trung tâm tỉnh",
           "address": "2 Công xã Paris, phường Sài Gòn", "receiving_unit": "000.00.41.H33"}
@@ -99,7 +104,6 @@ def test_delegation_limited_to_listed_procedures(stack, db):
 
 
 def _postal_procedures(department):
-    from tests.conftest import CATALOGUE
     return [p for p in CATALOGUE["procedures"].values()
             if p["department"] == department and "postal" in p["channels"]]
 
@@ -202,3 +206,42 @@ def test_pickup_for_an_undelegated_department_is_refused(stack, db):
         "dossier": dossier_body(proc)})
     assert order.status_code == 422 and "department sct" in order.json()["error"]["message"]
     assert not query(db, "SELECT 1 FROM postal.pickups")
+
+
+def test_volumes_count_every_channel_once_even_when_intake_redelivers(stack, db):
+    postal, intake, amqp_uri = stack
+    proc = procedure(department="sxd")
+    counter = intake.post("/api/v1/dossiers", json=dossier_body(proc),
+                          token=token("counter_officer", department="sxd"))
+    assert counter.status_code == 201
+    wait_for(lambda: query(db, "SELECT 1 FROM postal.processed_messages"))
+    [event] = query(db, "SELECT body FROM intake.outbox")
+    publish(amqp_uri, "intake", "dossier.received", event["body"])  # a redelivery
+    wait_for(lambda: query(db, "SELECT 1 FROM routing.processed_messages"))
+    eventlet.sleep(1)  # time for the redelivery to be consumed (and ignored)
+    volumes = postal.get("/api/v1/volumes?department=sxd", token=MANAGER).json()["volumes"]
+    assert [(v["month"], v["dossiers"]) for v in volumes] == [(TODAY.strftime("%Y-%m"), 1)]
+    assert not query(db, "SELECT 1 FROM postal.receptions")  # not received by a post office
+
+
+def test_result_by_post_without_an_address_is_dead_lettered(stack, db):
+    _, _, amqp_uri = stack
+    envelope = new_envelope("dossier.result_ready", "routing", {
+        "code": "000.00.31.H33-261123-0001", "department": "stp", "procedure_name": "x",
+        "result_reference": "1/QĐ", "ready_at": "2026-11-23T10:00:00+07:00",
+        "delivery": {"method": "post", "address": None}, "releasable": True}, "corr-x")
+    publish(amqp_uri, "routing", "dossier.result_ready", envelope)
+    [(properties, body)] = wait_for(lambda: drain(amqp_uri, DEAD_LETTER_QUEUE))
+    assert body["id"] == envelope["id"]
+    assert "without an address" in properties.headers["x-motcua-reason"]
+    assert not query(db, "SELECT 1 FROM postal.shipments")
+
+
+def publish(amqp_uri, source, routing_key, envelope):
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    channel.confirm_delivery()
+    channel.basic_publish(events_exchange(source), routing_key, json.dumps(envelope).encode(),
+                          pika.BasicProperties(content_type="application/json", delivery_mode=2),
+                          mandatory=True)
+    connection.close()
