@@ -1,6 +1,9 @@
 """postal's HTTP bodies. Messages are meant for a manager or a post-office clerk to read."""
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from .tracking import STATUSES
+
+PICKUP_STATUSES = ("requested", "collected", "received")
 AGENCY_CODE = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$"  # Circular 10/2016/TT-BTTTT
 
 
@@ -77,6 +80,15 @@ class ReportQuerySchema(_Strict):
         r"^\d{4}-(0[1-9]|1[0-2])$", error="a month as YYYY-MM"))
 
 
+class DelegationEndSchema(_Strict):
+    valid_to = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+
+
+class PickupQuerySchema(_Strict):
+    status = fields.String(load_default=None, validate=validate.OneOf(PICKUP_STATUSES))
+
+
 class ShipmentQuerySchema(_Strict):
-    status = fields.String(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))

@@ -33,7 +33,9 @@ from . import reception, reports, store
 from .catalogue import IntakeCatalogue
 from .schemas import (
     ClerkUpdateSchema,
+    DelegationEndSchema,
     DelegationSchema,
+    PickupQuerySchema,
     PickupSchema,
     PostOfficeSchema,
     ReceptionSchema,
@@ -127,6 +129,26 @@ class PostalService(OpsEndpoints):
             raise ApiError(503, "intake_unavailable",
                            "the department list (intake) cannot be reached; try again") from exc
 
+    @api("POST", "/api/v1/delegations/<int:delegation_id>/end")
+    def end_delegation(self, request, delegation_id):
+        """A delegation ends early (the department stations officers again, say): it stays
+        on record with the date, who ended it and why."""
+        caller = self.principal(request, "manager")
+        body = read_json(request, DelegationEndSchema())
+        with self.db.transaction() as cur:
+            delegation = store.get_delegation(cur, delegation_id)
+            if delegation is None:
+                raise ApiError(404, "not_found", f"no delegation {delegation_id}")
+            if body["valid_to"] < delegation["valid_from"]:
+                raise ApiError(422, "validation_failed", "the end is before the start",
+                               {"valid_to": [f"must not be before {delegation['valid_from']}"]})
+            if delegation["valid_to"] and body["valid_to"] > delegation["valid_to"]:
+                raise ApiError(409, "conflict", f"the delegation already ends on "
+                               f"{delegation['valid_to']}; create a new one to extend it")
+            delegation = store.end_delegation(cur, delegation_id, body["valid_to"],
+                                              body["reason"], caller.subject)
+        return json_response(delegation_view(delegation))
+
     @api("GET", "/api/v1/delegations")
     def list_delegations(self, request):
         caller = self.principal(request, "manager", "postal_clerk")
@@ -219,8 +241,9 @@ class PostalService(OpsEndpoints):
     @api("GET", "/api/v1/pickups")
     def list_pickups(self, request):
         caller = self.principal(request, "postal_clerk")
+        query = PickupQuerySchema().load(request.args.to_dict())
         with self.db.transaction() as cur:
-            found = store.list_pickups(cur, caller.post_office, request.args.get("status"))
+            found = store.list_pickups(cur, caller.post_office, query["status"])
         return json_response({"pickups": [pickup_view(p, with_address=True) for p in found]})
 
     @api("POST", "/api/v1/pickups/<pickup_id>/collected")
@@ -412,6 +435,8 @@ def delegation_view(delegation):
                    "to": delegation["volume_to"].isoformat()},
         "override_reason": delegation["override_reason"],
         "created_by": delegation["created_by"],
+        "end_reason": delegation["end_reason"],
+        "ended_by": delegation["ended_by"],
         "created_at": delegation["created_at"].isoformat(),
     }
 

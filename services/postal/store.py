@@ -52,6 +52,21 @@ def list_delegations(cur, post_office=None):
     return cur.fetchall()
 
 
+def end_delegation(cur, delegation_id, valid_to, reason, ended_by):
+    """The delegation ended on `valid_to`, or None when there is none with that id."""
+    cur.execute(
+        """UPDATE postal.delegations SET valid_to = %s, end_reason = %s, ended_by = %s
+           WHERE id = %s RETURNING *""",
+        (valid_to, reason, ended_by, delegation_id),
+    )
+    return cur.fetchone()
+
+
+def get_delegation(cur, delegation_id):
+    cur.execute("SELECT * FROM postal.delegations WHERE id = %s FOR UPDATE", (delegation_id,))
+    return cur.fetchone()
+
+
 def active_delegation(cur, post_office, department, procedure_code):
     """The delegation letting this post office receive this procedure today (local date)."""
     cur.execute(

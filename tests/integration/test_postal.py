@@ -245,3 +245,20 @@ def publish(amqp_uri, source, routing_key, envelope):
                           pika.BasicProperties(content_type="application/json", delivery_mode=2),
                           mandatory=True)
     connection.close()
+
+
+def test_manager_ends_a_delegation_and_the_clerk_can_no_longer_receive(stack, db):
+    postal, _, _ = stack
+    delegation = delegate(postal, "skhcn").json()
+    assert receive(postal, "skhcn").status_code == 201
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    ended = postal.post(f"/api/v1/delegations/{delegation['id']}/end", token=MANAGER,
+                        json={"valid_to": yesterday, "reason": "Sở bố trí lại công chức"})
+    assert ended.status_code == 200
+    assert (ended.json()["valid_to"], ended.json()["end_reason"]) == \
+        (yesterday, "Sở bố trí lại công chức")
+    assert receive(postal, "skhcn").status_code == 403
+    assert len(query(db, "SELECT 1 FROM intake.dossiers")) == 1
+    unknown = postal.post("/api/v1/delegations/999999/end", token=MANAGER,
+                          json={"valid_to": yesterday, "reason": "x" * 5})
+    assert unknown.status_code == 404

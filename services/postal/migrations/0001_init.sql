@@ -21,6 +21,8 @@ CREATE TABLE postal.delegations (
     volume_to        date NOT NULL,
     override_reason  text,
     created_by       text NOT NULL,
+    end_reason       text,
+    ended_by         text,
     created_at       timestamptz NOT NULL DEFAULT now(),
     CHECK (valid_to IS NULL OR valid_to >= valid_from)
 );
