@@ -3,12 +3,20 @@ reception, through intake's RPC, and only while a delegation is active."""
 import hashlib
 import json
 
+import eventlet
 from nameko.exceptions import RemoteError, UnknownService
 from prometheus_client import Counter
 
 from services.common.http import ApiError
 
 from . import store
+
+RPC_TIMEOUT_SECONDS = 30
+
+
+class Unanswered(Exception):
+    """intake did not answer in time: the dossier may or may not have been registered."""
+
 
 RECEPTIONS = Counter("motcua_postal_receptions_total", "Dossiers registered by post offices",
                      ["post_office", "kind"])
@@ -47,7 +55,13 @@ def register(intake, body, office, clerk, correlation_id, kind):
     receiver = {"kind": "postal_clerk", "id": clerk, "post_office": office["code"],
                 "receiving_unit": office["receiving_unit"]}
     try:
-        result = intake.register_dossier(body, receiver, correlation_id)
+        with eventlet.Timeout(RPC_TIMEOUT_SECONDS, Unanswered):
+            result = intake.register_dossier(body, receiver, correlation_id)
+    except Unanswered as exc:
+        raise ApiError(504, "intake_timeout",
+                       "registration (intake) did not answer in time; the dossier may have been "
+                       "registered: look at GET /api/v1/receptions before receiving it again"
+                       ) from exc
     except (RemoteError, UnknownService) as exc:
         raise ApiError(503, "intake_unavailable",
                        "registration (intake) failed; nothing was registered, try again") from exc

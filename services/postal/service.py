@@ -196,13 +196,22 @@ class PostalService(OpsEndpoints):
         try:
             dossier = reception.register(self.intake, body, office, caller.subject,
                                          request.correlation_id, "counter")
-        except ApiError:
-            self._settle_key(caller.subject, key, None)
+        except ApiError as error:
+            if error.status != 504:  # unanswered: the key stays claimed, a retry cannot double
+                self._settle_key(caller.subject, key, None)
             raise
         self._settle_key(caller.subject, key, dossier)
         log.info("dossier received by post office",
                  extra={"dossier_code": dossier["code"], "post_office": office["code"]})
         return json_response({**dossier, "post_office": office["code"]}, 201)
+
+    @api("GET", "/api/v1/receptions")
+    def list_receptions(self, request):
+        """The dossiers the clerk's post office registered today (local date)."""
+        caller = self.principal(request, "postal_clerk")
+        with self.db.transaction() as cur:
+            found = store.receptions_today(cur, caller.post_office)
+        return json_response({"receptions": found})
 
     def _settle_key(self, clerk, key, dossier):
         if key:

@@ -132,6 +132,16 @@ def insert_reception(cur, reception):
     )
 
 
+def receptions_today(cur, post_office):
+    cur.execute(
+        """SELECT dossier_code, department, procedure_code, clerk, received_at
+           FROM postal.receptions WHERE post_office = %s AND received_at >= current_date
+           ORDER BY received_at""",
+        (post_office,),
+    )
+    return cur.fetchall()
+
+
 def reception_post_office(cur, dossier_code):
     cur.execute("SELECT post_office FROM postal.receptions WHERE dossier_code = %s",
                 (dossier_code,))

@@ -65,6 +65,8 @@ def test_clerk_with_delegation_registers_a_postal_dossier_that_reaches_its_depar
     # postal counted the reception and the department's volume from intake's event, once
     [row] = wait_for(lambda: query(db, "SELECT * FROM postal.receptions"))
     assert (row["dossier_code"], row["clerk"]) == (created["code"], "clerk-lan")
+    listed = postal.get("/api/v1/receptions", token=CLERK).json()["receptions"]
+    assert [r["dossier_code"] for r in listed] == [created["code"]]
     volumes = postal.get("/api/v1/volumes?department=stp", token=MANAGER).json()["volumes"]
     assert [v["dossiers"] for v in volumes] == [1]
 
