@@ -153,9 +153,22 @@ class PostalService(OpsEndpoints):
     def list_delegations(self, request):
         caller = self.principal(request, "manager", "postal_clerk")
         office = caller.post_office if caller.role == "postal_clerk" else None
+        threshold = int(self.config.get("STATION_THRESHOLD", 500))
+        first_day, last_day = judged_half_year(now().date())
+        views = []
         with self.db.transaction() as cur:
-            found = store.list_delegations(cur, office)
-        return json_response({"delegations": [delegation_view(d) for d in found]})
+            for delegation in store.list_delegations(cur, office):
+                view = delegation_view(delegation)
+                # an open-ended delegation outlives the half-year that allowed it: show the
+                # manager the half-year that would judge it today
+                volume = store.department_volume(cur, delegation["department"], first_day,
+                                                 last_day)
+                view["volume_now"] = {
+                    "dossiers": volume, "from": first_day.isoformat(),
+                    "to": last_day.isoformat(),
+                    "must_station_officers": must_station_officers(volume, threshold)}
+                views.append(view)
+        return json_response({"delegations": views})
 
     @api("PUT", "/api/v1/volumes")
     def record_volumes(self, request):

@@ -11,6 +11,7 @@ from services.common.consumer import DEAD_LETTER_QUEUE
 from services.common.events import events_exchange, new_envelope
 from services.intake.service import IntakeService
 from services.postal.service import PostalService
+from services.postal.volumes import judged_half_year
 from services.routing.service import RoutingService
 from tests.conftest import CATALOGUE, dossier_body, drain, procedure, query, token, wait_for
 
@@ -264,3 +265,17 @@ def test_manager_ends_a_delegation_and_the_clerk_can_no_longer_receive(stack, db
     unknown = postal.post("/api/v1/delegations/999999/end", token=MANAGER,
                           json={"valid_to": yesterday, "reason": "x" * 5})
     assert unknown.status_code == 404
+
+
+def test_listing_flags_a_delegated_department_that_has_since_grown_past_the_threshold(stack, db):
+    postal, _, _ = stack
+    assert delegate(postal, "sct", valid_from=TODAY.isoformat()).status_code == 201
+    first_day, _ = judged_half_year(TODAY)
+    months = [{"department": "sct", "month": f"{first_day.year}-0{m}", "dossiers": 120}
+              for m in range(1, 7)]
+    assert postal.request("PUT", "/api/v1/volumes", json={"volumes": months},
+                          token=MANAGER).status_code == 200
+    [listed] = postal.get("/api/v1/delegations", token=MANAGER).json()["delegations"]
+    assert listed["volume"]["dossiers"] == 0
+    assert listed["volume_now"]["dossiers"] == 720
+    assert listed["volume_now"]["must_station_officers"] is True
