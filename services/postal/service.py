@@ -197,9 +197,9 @@ class PostalService(OpsEndpoints):
             raise ApiError(400, "bad_idempotency_key",
                            f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
         body = read_json(request, ReceptionSchema(unknown=INCLUDE))
+        department = reception.department_of(self.catalogue, body["procedure_code"])
         with self.db.transaction() as cur:
             office = reception.clerk_office(cur, caller)
-            department = reception.department_of(self.catalogue, body["procedure_code"])
             reception.check_delegation(cur, office["code"], department, body["procedure_code"])
             if key:
                 earlier = store.claim_reception_key(cur, caller.subject, key,
@@ -213,10 +213,11 @@ class PostalService(OpsEndpoints):
             if error.status != 504:  # unanswered: the key stays claimed, a retry cannot double
                 self._settle_key(caller.subject, key, None)
             raise
-        self._settle_key(caller.subject, key, dossier)
+        receipt = {**dossier, "post_office": office["code"]}
+        self._settle_key(caller.subject, key, receipt)
         log.info("dossier received by post office",
                  extra={"dossier_code": dossier["code"], "post_office": office["code"]})
-        return json_response({**dossier, "post_office": office["code"]}, 201)
+        return json_response(receipt, 201)
 
     @api("GET", "/api/v1/receptions")
     def list_receptions(self, request):
@@ -226,10 +227,10 @@ class PostalService(OpsEndpoints):
             found = store.receptions_today(cur, caller.post_office)
         return json_response({"receptions": found})
 
-    def _settle_key(self, clerk, key, dossier):
+    def _settle_key(self, clerk, key, receipt):
         if key:
             with self.db.transaction() as cur:
-                store.settle_reception_key(cur, clerk, key, dossier and json_param(dossier))
+                store.settle_reception_key(cur, clerk, key, receipt and json_param(receipt))
 
     @staticmethod
     def _replay(earlier, body):

@@ -160,7 +160,10 @@ def test_idempotency_key_replays_the_same_receipt(stack, db):
     again = postal.post("/api/v1/receptions", json=dossier_body(proc), token=CLERK,
                         headers=dict(headers))
     assert first.status_code == 201 and again.status_code == 200
-    assert again.json()["code"] == first.json()["code"]
+    assert again.json() == first.json()
+    other_body = postal.post("/api/v1/receptions", json=dossier_body(proc, note="khác"),
+                             token=CLERK, headers=dict(headers))
+    assert other_body.status_code == 409
     assert len(query(db, "SELECT 1 FROM intake.dossiers")) == 1
 
 
