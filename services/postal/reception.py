@@ -33,11 +33,16 @@ def clerk_office(cur, caller):
     return office
 
 
-def department_of(catalogue, procedure_code, field="procedure_code"):
+def department_of(catalogue, procedure_code, field="procedure_code", channel=None):
+    """The department deciding a procedure (422 if unknown, or closed to `channel`)."""
     procedure = catalogue.procedure(procedure_code)
     if procedure is None:
         raise ApiError(422, "validation_failed", "unknown procedure",
                        {field: [f"no procedure with code {procedure_code}"]})
+    if channel and channel not in procedure["channels"]:
+        raise ApiError(422, "validation_failed", "procedure not received by post",
+                       {field: [f"thủ tục {procedure_code} does not accept dossiers through "
+                                f"channel {channel}"]})
     return procedure["department"]
 
 

@@ -247,7 +247,8 @@ class PostalService(OpsEndpoints):
         caller = self.principal(request, "portal")
         body = read_json(request, PickupSchema())
         code = body["dossier"]["procedure_code"]
-        department = reception.department_of(self.catalogue, code, "dossier.procedure_code")
+        department = reception.department_of(self.catalogue, code, "dossier.procedure_code",
+                                             channel="postal")
         with self.db.transaction() as cur:
             if store.get_post_office(cur, body["post_office"]) is None:
                 raise ApiError(422, "validation_failed", "unknown post office",

@@ -282,3 +282,4 @@ def test_listing_flags_a_delegated_department_that_has_since_grown_past_the_thre
     assert listed["volume"]["dossiers"] == 0
     assert listed["volume_now"]["dossiers"] == 720
     assert listed["volume_now"]["must_station_officers"] is True
+

@@ -124,3 +124,22 @@ def test_an_event_dated_in_the_future_is_refused():
     with pytest.raises(ValidationError) as caught:
         schema.load({"tracking_number": GOOD, "event": "picked_up", "at": later.isoformat()})
     assert caught.value.messages == {"at": ["is in the future"]}
+
+
+def test_a_procedure_closed_to_the_postal_channel_is_named():
+    from services.common.http import ApiError
+    from services.postal.reception import department_of
+
+    class Catalogue:
+        @staticmethod
+        def procedure(code):
+            return {"code": code, "department": "ca", "channels": ["counter"]} \
+                if code == "2.1" else None
+
+    assert department_of(Catalogue, "2.1") == "ca"
+    with pytest.raises(ApiError) as closed:
+        department_of(Catalogue, "2.1", "dossier.procedure_code", channel="postal")
+    assert "channel postal" in closed.value.fields["dossier.procedure_code"][0]
+    with pytest.raises(ApiError) as unknown:
+        department_of(Catalogue, "9.9")
+    assert unknown.value.status == 422 and "procedure_code" in unknown.value.fields
