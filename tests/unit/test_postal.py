@@ -1,0 +1,145 @@
+from datetime import UTC, date
+
+import pytest
+from marshmallow import ValidationError
+
+from services.postal.schemas import DelegationSchema, PostOfficeSchema
+from services.postal.tracking import (
+    TrackingUpdateSchema,
+    UnreadableFile,
+    is_tracking_number,
+    read_rows,
+    refusal,
+    s10_check_digit,
+    tracking_number,
+    validate_rows,
+)
+from services.postal.volumes import judged_half_year, must_station_officers
+
+GOOD = tracking_number("RM", 1234)
+
+
+@pytest.mark.parametrize("serial,digit", [(47312482, 9), (0, 5), (12345678, 5)])
+def test_s10_check_digit_follows_upu(serial, digit):
+    assert s10_check_digit(serial) == digit
+
+
+def test_tracking_numbers_are_recognised_and_typos_caught():
+    assert GOOD == "RM000012349VN" and is_tracking_number(GOOD)
+    typo = GOOD[:5] + str((int(GOOD[5]) + 1) % 10) + GOOD[6:]
+    assert not is_tracking_number(typo)
+    assert not is_tracking_number("RM12VN")
+    assert not is_tracking_number(GOOD.lower())
+
+
+@pytest.mark.parametrize("current,event,allowed", [
+    ("created", "picked_up", True),
+    ("created", "delivered", False),
+    ("picked_up", "in_transit", True),
+    ("in_transit", "delivered", True),
+    ("in_transit", "delivery_failed", True),
+    ("delivery_failed", "in_transit", True),
+    ("delivery_failed", "returned_to_center", True),
+    ("in_transit", "returned_to_center", False),
+    ("delivered", "delivery_failed", False),
+    ("returned_to_center", "delivered", False),
+])
+def test_status_machine(current, event, allowed):
+    assert (refusal(current, event) is None) is allowed
+
+
+@pytest.mark.parametrize("start,first,last", [
+    (date(2026, 9, 1), date(2026, 1, 1), date(2026, 6, 30)),
+    (date(2026, 7, 1), date(2026, 1, 1), date(2026, 6, 30)),
+    (date(2026, 6, 30), date(2025, 1, 1), date(2025, 6, 30)),
+    (date(2027, 1, 1), date(2026, 1, 1), date(2026, 6, 30)),
+])
+def test_the_latest_completed_first_half_year_decides(start, first, last):
+    assert judged_half_year(start) == (first, last)
+
+
+def test_threshold_is_500_or_more():
+    assert must_station_officers(500, 500) and not must_station_officers(499, 500)
+
+
+def test_csv_rows_are_validated_one_by_one_and_applied_in_time_order():
+    raw = (
+        "tracking_number,event,at,reason\n"
+        f"{GOOD},delivered,2026-11-23T10:00:00+07:00,\n"
+        f"{GOOD},picked_up,2026-11-22T08:00:00+07:00,\n"
+        f"{GOOD},delivery_failed,2026-11-22T09:00:00+07:00,\n"
+        "XX1,picked_up,2026-11-22T08:00:00+07:00,\n"
+        f"{GOOD},picked_up,2026-11-23T08:00:00,\n"
+    ).encode()
+    valid, rejected = validate_rows(read_rows(raw, "text/csv"))
+    assert [(number, update["event"]) for number, update in valid] == \
+        [(2, "picked_up"), (1, "delivered")]
+    assert {r["row"]: sorted(r["errors"]) for r in rejected} == {
+        3: ["reason"], 4: ["tracking_number"], 5: ["at"]}
+
+
+def test_json_rows_and_unreadable_files():
+    rows = read_rows(b'{"rows": [{"tracking_number": "x"}, 5]}', "application/json")
+    valid, rejected = validate_rows(rows)
+    assert valid == [] and [r["row"] for r in rejected] == [1, 2]
+    for raw, kind in [(b"\xff\xfe", "text/csv"), (b"{", "application/json"),
+                      (b'{"rows": 1}', "application/json"), (b"a,b\n1,2\n", "text/csv")]:
+        with pytest.raises(UnreadableFile):
+            read_rows(raw, kind)
+
+
+def test_update_schema_refuses_unknown_fields_and_events():
+    with pytest.raises(ValidationError) as caught:
+        TrackingUpdateSchema().load({"tracking_number": GOOD, "event": "lost",
+                                     "at": "2026-11-23T08:00:00+07:00", "extra": 1})
+    assert set(caught.value.messages) == {"event", "extra"}
+
+
+def test_post_office_and_delegation_bodies():
+    with pytest.raises(ValidationError) as caught:
+        PostOfficeSchema().load({"code": "bd", "name": "B", "address": "x",
+                                 "receiving_unit": "000.00.31"})
+    assert set(caught.value.messages) == {"code", "name", "address", "receiving_unit"}
+    with pytest.raises(ValidationError) as caught:
+        DelegationSchema().load({"department": "stp", "post_office": "BD",
+                                 "valid_from": "2026-09-01", "valid_to": "2026-08-01",
+                                 "override_reason": "short"})
+    assert set(caught.value.messages) == {"valid_to", "override_reason"}
+
+
+def test_intake_is_found_from_its_url_or_its_listening_address():
+    from services.postal.catalogue import intake_url
+    assert intake_url({"INTAKE_URL": "http://intake:8001/", "INTAKE_HTTP": "x:1"}) == \
+        "http://intake:8001"
+    assert intake_url({"INTAKE_URL": "", "INTAKE_HTTP": "0.0.0.0:8001"}) == "http://127.0.0.1:8001"
+    assert intake_url({"INTAKE_HTTP": "10.0.0.5:8601"}) == "http://10.0.0.5:8601"
+
+
+def test_an_event_dated_in_the_future_is_refused():
+    from datetime import datetime, timedelta
+    soon = datetime.now(UTC) + timedelta(minutes=5)
+    later = datetime.now(UTC) + timedelta(hours=2)
+    schema = TrackingUpdateSchema()
+    assert schema.load({"tracking_number": GOOD, "event": "picked_up", "at": soon.isoformat()})
+    with pytest.raises(ValidationError) as caught:
+        schema.load({"tracking_number": GOOD, "event": "picked_up", "at": later.isoformat()})
+    assert caught.value.messages == {"at": ["is in the future"]}
+
+
+def test_a_procedure_closed_to_the_postal_channel_is_named():
+    from services.common.http import ApiError
+    from services.postal.reception import department_of
+
+    class Catalogue:
+        @staticmethod
+        def procedure(code):
+            return {"code": code, "department": "ca", "channels": ["counter"]} \
+                if code == "2.1" else None
+
+    assert department_of(Catalogue, "2.1") == "ca"
+    with pytest.raises(ApiError) as closed:
+        department_of(Catalogue, "2.1", "dossier.procedure_code", channel="postal")
+    assert "channel postal" in closed.value.fields["dossier.procedure_code"][0]
+    with pytest.raises(ApiError) as unknown:
+        department_of(Catalogue, "9.9")
+    assert unknown.value.status == 422 and "procedure_code" in unknown.value.fields
