@@ -51,7 +51,7 @@ def assign(cur, envelope, data):
         **postal_recipient(data),
     })
     receiver = data["receiver"]
-    store.add_history(cur, code, "received", f"{receiver.get('kind')}:{receiver.get('id')}",
+    store.add_history(cur, code, "received", str(receiver.get("id")),
                       f"kênh {CHANNEL_LABELS[data['channel']]}", at=data["received_at"],
                       actor_role=receiver.get("kind"), department=receiver.get("department"))
     cooperating = ", ".join(procedure["cooperating"]) or None

@@ -122,7 +122,8 @@ class RoutingService(OpsEndpoints):
     def handle_dossier_received(self, body):
         envelope = parse_envelope(body)
         data = validate_data(DossierReceived(), envelope)
-        self.department_queue(data["procedure"]["department"])
+        for department in (data["procedure"]["department"], *data["procedure"]["cooperating"]):
+            self.department_queue(department)  # cooperating ones get consultation requests
         with self.db.transaction() as cur:
             if not first_delivery(cur, store.SCHEMA, envelope["id"], "handle_dossier_received"):
                 log.info("duplicate delivery ignored", extra={"dossier_code": data["code"]})
