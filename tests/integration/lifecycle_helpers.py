@@ -18,7 +18,7 @@ def at(day, hour=9, minute=0):
 
 
 def start_routing(container_factory, config_for, client_for, amqp_uri, **overrides):
-    config = config_for("routing", DEADLINE_WATCH_SECONDS=3600, **overrides)
+    config = config_for("routing", **{"DEADLINE_WATCH_SECONDS": 3600, **overrides})
     container = container_factory(RoutingService, config)
     container.start()
     with_channel(amqp_uri, declare_department_queues, sorted(CATALOGUE["departments"]))
