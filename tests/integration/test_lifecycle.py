@@ -4,6 +4,7 @@ through two department queues, payment and postal events, ratings."""
 from datetime import date
 
 import pytest
+from nameko.testing.services import entrypoint_hook
 
 from services.common.contracts import ResultReady, SupplementRequested
 from services.common.events import events_exchange, new_envelope
@@ -284,3 +285,27 @@ def test_rating_once_after_return_tied_to_the_officers(routing, db):
     assert bad.status_code == 422
     [row] = query(db, "SELECT overall, criteria FROM routing.ratings")
     assert row["overall"] == "very_satisfied" and row["criteria"]["contacts"] == "satisfied"
+
+
+def test_department_action_over_rpc(routing, db):
+    code = dossier_in(db, routing, "assigned")
+    with entrypoint_hook(routing.container, "department_action") as rpc:
+        done = rpc(code, "accept", "sxd", "chuyenvien.sxd.02", {"processing_unit": "Phòng A"})
+        assert done["status"] == "processing"
+        assert rpc(code, "accept", "sxd", "chuyenvien.sxd.02", {})["error"]["status"] == 409
+        assert rpc(code, "complete", "stp", "x", {"result_reference": "1"})["error"][
+            "status"] == 403
+        assert "result_reference" in rpc(code, "complete", "sxd", "x", {})["error"]["fields"]
+
+
+def test_metrics_show_dossiers_by_status_and_department(routing, db):
+    code = dossier_in(db, routing, "processing")
+    receive(db, routing.amqp, SHORT, at("2026-11-02", 9), "2026-11-04")
+    act(routing, code, "complete", lead(), result_reference="5/GP")
+    with entrypoint_hook(routing.container, "watch_deadlines") as watch:
+        watch()
+    text = routing.http.get("/metrics").text
+    assert 'motcua_routing_dossiers{department="sxd",status="result_ready"} 1.0' in text
+    assert 'motcua_routing_dossiers_overdue{department="sxd"} 1.0' in text
+    assert 'motcua_routing_processing_working_days_count{department="sxd"}' in text
+    assert code not in text
