@@ -3,6 +3,7 @@ history, the message on the department's queue and `dossier.assigned`, in one tr
 import hashlib
 import hmac
 
+from services.common.contracts import DossierStatusChanged
 from services.common.events import (
     DEPARTMENTS_EXCHANGE,
     add_to_outbox,
@@ -12,7 +13,7 @@ from services.common.events import (
 from services.common.phones import normalise_phone
 
 from . import store
-from .lifecycle import SYSTEM
+from .lifecycle import SYSTEM, publish
 
 CHANNEL_LABELS = {"counter": "trực tiếp", "online": "trực tuyến", "postal": "qua bưu chính"}
 
@@ -74,6 +75,11 @@ def assign(cur, envelope, data):
         correlation, dossier_code=code,
     )
     add_to_outbox(cur, store.SCHEMA, assigned, events_exchange("routing"), "dossier.assigned")
+    publish(cur, "dossier.status_changed", DossierStatusChanged(), {
+        "code": code, "department": department, "from_status": "received",
+        "to_status": "assigned", "actor": "routing", "reason": None,
+        "at": data["received_at"], "due_date": data["due_date"],
+    }, correlation, code)
 
 
 def postal_recipient(data):

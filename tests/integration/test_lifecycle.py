@@ -120,8 +120,9 @@ def test_status_changes_are_published_with_the_contract_shape(routing, db):
     code = dossier_in(db, routing, "supplement_requested")
     changes = [e["data"] for e in outbox(db, "dossier.status_changed", code)]
     assert [(c["from_status"], c["to_status"]) for c in changes] == [
-        ("assigned", "processing"), ("processing", "supplement_requested")]
-    assert changes[1]["actor"] == "chuyenvien.sxd.01" and changes[1]["reason"] == "thiếu bản vẽ"
+        ("received", "assigned"), ("assigned", "processing"),
+        ("processing", "supplement_requested")]
+    assert changes[2]["actor"] == "chuyenvien.sxd.01" and changes[2]["reason"] == "thiếu bản vẽ"
     [requested] = outbox(db, "dossier.supplement_requested", code)
     assert SupplementRequested().validate(requested["data"]) == {}
     assert requested["data"]["documents"] == [{"name": "Bản vẽ mặt bằng", "note": None}]
