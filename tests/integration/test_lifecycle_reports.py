@@ -161,3 +161,23 @@ def test_reports_are_for_managers(fixture):
     bad = fixture.http.get("/api/v1/reports/monthly", params={"month": "2026-9"},
                            token=token("manager"))
     assert bad.status_code == 422 and "month" in bad.json()["error"]["fields"]
+
+
+def test_a_department_with_500_dossiers_in_six_months_must_station_officers(
+        container_factory, config_for, client_for, topology, db):
+    routing = start_routing(container_factory, config_for, client_for, topology)
+    with db.cursor() as cur:  # volume fixture: 500 for ca, 499 for snv, in H1 2026
+        cur.execute("""
+            INSERT INTO routing.dossiers (code, procedure_code, procedure_name, department,
+                channel, status, received_at, due_date, legal_due_date, result_delivery,
+                lookup_secret_hash, phone_hash)
+            SELECT d || '-' || n, 'p', 'p', d, CASE WHEN n % 5 = 0 THEN 'postal' ELSE
+                'counter' END, 'returned', timestamptz '2026-01-05 09:00+07' + n * interval
+                '8 hours', date '2026-07-01', date '2026-07-01', 'counter', 'h', 'h'
+            FROM (VALUES ('ca', 500), ('snv', 499)) AS v(d, total),
+                 generate_series(1, total) AS n""")
+    with entrypoint_hook(routing.container, "department_volumes") as rpc:
+        volumes = rpc("2026-01-01", "2026-06-30")["departments"]
+    rule = {v["department"]: (v["total"], v["must_station_officers"]) for v in volumes}
+    assert rule == {"ca": (500, True), "snv": (499, False)}
+    assert volumes[0]["by_channel"] == {"counter": 400, "online": 0, "postal": 100}
