@@ -205,3 +205,35 @@ def volumes_csv(volumes):
                          *(row["by_channel"][c] for c in CHANNELS),
                          *(row["share"][c] for c in CHANNELS), row["must_station_officers"]))
     return out.getvalue()
+
+
+def step_durations(cur, calendar, start, end, department=None):
+    """Per procedure, the average working days dossiers received in [start, end] spent in
+    each status (finished steps only), for the weekly review of procedures (seed 002)."""
+    cur.execute(
+        """SELECT d.procedure_code, d.procedure_name, h.dossier_code, h.status, h.at
+           FROM routing.history h JOIN routing.dossiers d ON d.code = h.dossier_code
+           WHERE d.received_at >= %(start)s AND d.received_at < %(after_end)s
+             AND (%(department)s::text IS NULL OR d.department = %(department)s)
+           ORDER BY h.dossier_code, h.id""",
+        {"start": _midnight(start), "after_end": _midnight(end + timedelta(days=1)),
+         "department": department},
+    )
+    spent = defaultdict(lambda: defaultdict(list))
+    names, dossiers = {}, defaultdict(set)
+    previous = None
+    for row in cur.fetchall():
+        names[row["procedure_code"]] = row["procedure_name"]
+        dossiers[row["procedure_code"]].add(row["dossier_code"])
+        if previous and previous["dossier_code"] == row["dossier_code"]:
+            if previous["status"] == row["status"]:
+                continue  # a line of history inside the same step
+            days = calendar.working_days_between(local_day(previous["at"]), local_day(row["at"]))
+            spent[row["procedure_code"]][previous["status"]].append(days)
+        previous = row
+    return {"start": start.isoformat(), "end": end.isoformat(), "department": department,
+            "procedures": [
+                {"procedure": code, "name": names[code], "dossiers": len(dossiers[code]),
+                 "average_working_days": {status: round(sum(days) / len(days), 1)
+                                          for status, days in spent[code].items()}}
+                for code in sorted(names)]}

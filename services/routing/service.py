@@ -341,6 +341,18 @@ class RoutingService(OpsEndpoints):
             report = reports.weekly_report(cur, self.calendar, query["week_of"], self._today())
         return _report_response(report, query["format"], reports.period_csv)
 
+    @api("GET", "/api/v1/reports/steps")
+    def report_steps(self, request):
+        self.principal(request, "manager")
+        query = PeriodQuerySchema().load(request.args.to_dict())
+        if query["format"] == "csv":
+            raise ApiError(422, "validation_failed", "the steps report is JSON only",
+                           {"format": ["the steps report is JSON only"]})
+        with self.db.transaction() as cur:
+            report = reports.step_durations(cur, self.calendar, query["start"], query["end"],
+                                            query["department"])
+        return json_response(report)
+
     @api("GET", "/api/v1/reports/channels")
     def report_channels(self, request):
         self.principal(request, "manager")

@@ -181,3 +181,16 @@ def test_a_department_with_500_dossiers_in_six_months_must_station_officers(
     rule = {v["department"]: (v["total"], v["must_station_officers"]) for v in volumes}
     assert rule == {"ca": (500, True), "snv": (499, False)}
     assert volumes[0]["by_channel"] == {"counter": 400, "online": 0, "postal": 100}
+
+
+def test_time_spent_in_each_step_per_procedure(fixture):
+    steps = get(fixture, "/api/v1/reports/steps", start="2026-08-01", end="2026-09-30",
+                department="sxd").json()
+    short = next(p for p in steps["procedures"] if p["procedure"] == SHORT)
+    assert short["dossiers"] == 7  # A B C D E F H
+    averages = short["average_working_days"]
+    # waiting for the supplement: C, 03/09 -> 08/09 = 3 working days
+    assert averages["supplement_requested"] == 3.0
+    # result to return: A 21/08->24/08 = 2 (Saturday 22/08 worked), B 03/09->07/09 = 2,
+    # D 14/09->15/09 = 1
+    assert averages["result_ready"] == round(5 / 3, 1)
