@@ -205,7 +205,7 @@ def return_result(ctx, dossier, actor, body):
     """At the counter, or handed to the post office for delivery."""
     check(dossier, "return", actor)
     method = body["method"]
-    if method == "counter" and not releasable(dossier):
+    if not releasable(dossier):  # neither at the counter nor to the post office
         raise Conflict("fees_unpaid", "the result is held until the fees are paid")
     note = "trả tại Trung tâm" if method == "counter" else "giao bưu điện chuyển phát"
     returned(ctx.cur, dossier, actor, ctx.now, method, note, ctx.correlation_id)

@@ -13,6 +13,7 @@ from services.common.contracts import CHANNELS
 from services.common.events import TIMEZONE
 
 from .lifecycle import local_day
+from .schemas import SATISFACTION
 
 STATION_THRESHOLD = 500  # seed 000, item 5
 CHANNEL_WORDS = {"counter": "nhận trực tiếp", "online": "nhận trực tuyến",
@@ -100,7 +101,38 @@ def period_report(cur, calendar, start, end, today, department=None):
         "by_department": [{"department": code,
                            **period_stats(calendar, by_department[code], start, end, today)}
                           for code in sorted(by_department)],
+        "ratings": ratings(cur, start, end, department),
     }
+
+
+def ratings(cur, start, end, department=None):
+    """Citizens' ratings given in the period: overall, and for each officer who handled the
+    rated dossiers."""
+    cur.execute(
+        """SELECT officer, overall, count(*) AS n
+           FROM routing.ratings, unnest(officers) AS officer
+           WHERE rated_at >= %(start)s AND rated_at < %(after_end)s
+             AND (%(department)s::text IS NULL OR department = %(department)s)
+           GROUP BY officer, overall""",
+        {"start": _midnight(start), "after_end": _midnight(end + timedelta(days=1)),
+         "department": department},
+    )
+    by_officer = defaultdict(lambda: dict.fromkeys(SATISFACTION, 0))
+    for row in cur.fetchall():
+        by_officer[row["officer"]][row["overall"]] += row["n"]
+    cur.execute(
+        """SELECT overall, count(*) AS n FROM routing.ratings
+           WHERE rated_at >= %(start)s AND rated_at < %(after_end)s
+             AND (%(department)s::text IS NULL OR department = %(department)s)
+           GROUP BY overall""",
+        {"start": _midnight(start), "after_end": _midnight(end + timedelta(days=1)),
+         "department": department},
+    )
+    overall = dict.fromkeys(SATISFACTION, 0)
+    overall.update({row["overall"]: row["n"] for row in cur.fetchall()})
+    return {"overall": overall,
+            "by_officer": [{"officer": name, **counts}
+                           for name, counts in sorted(by_officer.items())]}
 
 
 def month_bounds(month):
