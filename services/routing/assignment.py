@@ -3,6 +3,7 @@ history, the message on the department's queue and `dossier.assigned`, in one tr
 import hashlib
 import hmac
 
+from services.common.contracts import DossierStatusChanged
 from services.common.events import (
     DEPARTMENTS_EXCHANGE,
     add_to_outbox,
@@ -12,12 +13,7 @@ from services.common.events import (
 from services.common.phones import normalise_phone
 
 from . import store
-
-STATUS_LABELS = {
-    "received": "Đã tiếp nhận hồ sơ",
-    "assigned": "Đã chuyển đến cơ quan chủ trì giải quyết",
-}
-
+from .lifecycle import SYSTEM, publish
 
 CHANNEL_LABELS = {"counter": "trực tiếp", "online": "trực tuyến", "postal": "qua bưu chính"}
 
@@ -52,14 +48,18 @@ def assign(cur, envelope, data):
         "result_delivery": data["result_delivery"],
         "lookup_secret_hash": proof_hash(code, data["lookup_secret"]),
         "phone_hash": proof_hash(code, data["applicant"]["phone"]),
+        "procedure": envelope["data"]["procedure"],
+        **postal_recipient(data),
     })
     receiver = data["receiver"]
-    store.add_history(cur, code, "received", f"{receiver.get('kind')}:{receiver.get('id')}",
-                      f"kênh {CHANNEL_LABELS[data['channel']]}", at=data["received_at"])
+    store.add_history(cur, code, "received", str(receiver.get("id")),
+                      f"kênh {CHANNEL_LABELS[data['channel']]}", at=data["received_at"],
+                      actor_role=receiver.get("kind"), department=receiver.get("department"))
     cooperating = ", ".join(procedure["cooperating"]) or None
     store.add_history(cur, code, "assigned", "routing",
                       f"cơ quan chủ trì {department}"
-                      + (f"; phối hợp {cooperating}" if cooperating else ""))
+                      + (f"; phối hợp {cooperating}" if cooperating else ""),
+                      action="assign", from_status="received", actor_role=SYSTEM)
     correlation = envelope["correlation_id"]
     to_department = new_envelope(
         "dossier.assigned", "routing", department_message(envelope["data"], department),
@@ -75,6 +75,20 @@ def assign(cur, envelope, data):
         correlation, dossier_code=code,
     )
     add_to_outbox(cur, store.SCHEMA, assigned, events_exchange("routing"), "dossier.assigned")
+    publish(cur, "dossier.status_changed", DossierStatusChanged(), {
+        "code": code, "department": department, "from_status": "received",
+        "to_status": "assigned", "actor": "routing", "reason": None,
+        "at": data["received_at"], "due_date": data["due_date"],
+    }, correlation, code)
+
+
+def postal_recipient(data):
+    """Who receives a result sent by post, and where; nothing for a result at the counter."""
+    if data["result_delivery"] != "post":
+        return {"recipient_name": None, "recipient_phone": None, "delivery_address": None}
+    applicant = data["applicant"]
+    return {"recipient_name": applicant["full_name"], "recipient_phone": applicant["phone"],
+            "delivery_address": data["delivery_address"] or applicant["address"]}
 
 
 def department_message(received, department):

@@ -1,19 +1,61 @@
-"""routing: the dossier lifecycle after reception, department queues, and the public lookup."""
+"""routing: the dossier lifecycle after reception, department queues and actions, deadlines,
+the public lookup, ratings and the center's statistics."""
+import hashlib
+import json
 import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
+from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+from nameko.timer import Timer
+from werkzeug.wrappers import Response
 
-from services.common.consumer import first_delivery, parse_envelope, reliable_handler, validate_data
-from services.common.contracts import DossierReceived
+from services.common.auth import Principal
+from services.common.calendar import Calendar
+from services.common.consumer import (
+    PoisonMessage,
+    first_delivery,
+    parse_envelope,
+    reliable_handler,
+    validate_data,
+)
+from services.common.contracts import DossierReceived, PaymentSettled, ShipmentDelivered
 from services.common.db import Database
-from services.common.http import ApiError, OpsEndpoints, api, json_response
+from services.common.events import TIMEZONE
+from services.common.http import ApiError, Auth, OpsEndpoints, api, json_response, read_json
 from services.common.topology import declare_department_queues, with_channel
 
-from . import store
-from .assignment import STATUS_LABELS, assign, matches, phone_matches
-from .schemas import LookupQuerySchema
+from . import apology, deadlines, metrics, reports, store
+from .actions import ACTIONS, Conflict, Invalid, fees_paid, postal_delivered, releasable
+from .assignment import assign, matches, phone_matches
+from .lifecycle import (
+    ACTION_LABELS,
+    CITIZEN,
+    STATUS_LABELS,
+    Actor,
+    InvalidTransition,
+    NotAllowed,
+    relation_of,
+)
+from .schemas import (
+    ACTION_BODIES,
+    CitizenResubmitSchema,
+    CitizenWithdrawSchema,
+    LookupQuerySchema,
+    MonthQuerySchema,
+    PeriodQuerySchema,
+    RatingSchema,
+    VolumesQuerySchema,
+    WeekQuerySchema,
+)
 
 log = logging.getLogger("motcua.routing")
+MAX_IDEMPOTENCY_KEY = 200
+DEFAULT_CONSULTATION_DAYS = 5
 
 
 class DepartmentQueues(DependencyProvider):
@@ -33,17 +75,55 @@ class DepartmentQueues(DependencyProvider):
         return ensure
 
 
+class Clock(DependencyProvider):
+    """routing's idea of now. CLOCK_SHIFT_DAYS moves it (tests and demos of deadlines, never
+    production); tests may also pin it by setting `pinned` on the provider."""
+
+    pinned = None
+
+    def setup(self):
+        self.shift = timedelta(days=float(self.container.config.get("CLOCK_SHIFT_DAYS") or 0))
+
+    def now(self):
+        return self.pinned or datetime.now(TIMEZONE) + self.shift
+
+    def get_dependency(self, worker_ctx):
+        return self.now
+
+
+class ConfiguredTimer(Timer):
+    """A nameko timer whose interval is the setting DEADLINE_WATCH_SECONDS."""
+
+    def setup(self):
+        self.interval = float(self.container.config.get("DEADLINE_WATCH_SECONDS", self.interval))
+
+
+@dataclass
+class ActionContext:
+    cur: Any
+    calendar: Any
+    now: datetime
+    correlation_id: str
+    consultation_days: int
+    completed: list = field(default_factory=list)
+
+
 class RoutingService(OpsEndpoints):
     name = "routing"
 
     db = Database()
+    calendar = Calendar()
+    clock = Clock()
+    principal = Auth()
     department_queue = DepartmentQueues()
 
+    # events ---------------------------------------------------------------------------------
     @reliable_handler("intake", "dossier.received")
     def handle_dossier_received(self, body):
         envelope = parse_envelope(body)
         data = validate_data(DossierReceived(), envelope)
-        self.department_queue(data["procedure"]["department"])
+        for department in (data["procedure"]["department"], *data["procedure"]["cooperating"]):
+            self.department_queue(department)  # cooperating ones get consultation requests
         with self.db.transaction() as cur:
             if not first_delivery(cur, store.SCHEMA, envelope["id"], "handle_dossier_received"):
                 log.info("duplicate delivery ignored", extra={"dossier_code": data["code"]})
@@ -52,37 +132,353 @@ class RoutingService(OpsEndpoints):
         log.info("dossier assigned", extra={"dossier_code": data["code"],
                                             "department": data["procedure"]["department"]})
 
+    @reliable_handler("payment", "payment.settled")
+    def handle_payment_settled(self, body):
+        envelope = parse_envelope(body)
+        data = validate_data(PaymentSettled(), envelope)
+        if data["kind"] != "fee":
+            return  # a postal charge does not hold the result
+        self._on_dossier_event(envelope, data, "handle_payment_settled",
+                               lambda cur, d: fees_paid(cur, d, data["settled_at"],
+                                                        envelope["correlation_id"]))
+
+    @reliable_handler("postal", "postal.delivered")
+    def handle_postal_delivered(self, body):
+        envelope = parse_envelope(body)
+        data = validate_data(ShipmentDelivered(), envelope)
+        self._on_dossier_event(envelope, data, "handle_postal_delivered",
+                               lambda cur, d: postal_delivered(cur, d, data["delivered_at"],
+                                                               envelope["correlation_id"]))
+
+    def _on_dossier_event(self, envelope, data, consumer, effect):
+        with self.db.transaction() as cur:
+            if not first_delivery(cur, store.SCHEMA, envelope["id"], consumer):
+                return
+            dossier = store.get_dossier(cur, data["code"], lock=True)
+            if dossier is None:
+                # dossier.received may still be on its way: retried with backoff
+                raise LookupError(f"dossier {data['code']} not known to routing yet")
+            try:
+                effect(cur, dossier)
+            except InvalidTransition as exc:
+                raise PoisonMessage(str(exc)) from exc
+        log.info("event applied", extra={"dossier_code": data["code"], "consumer": consumer})
+
+    # department and counter actions ----------------------------------------------------------
+    @api("POST", "/api/v1/dossiers/<code>/actions/<action>")
+    def act(self, request, code, action):
+        caller = self.principal(request, "department_officer", "counter_officer")
+        if action not in ACTIONS:
+            raise ApiError(404, "not_found", f"no action {action}; actions: "
+                           + ", ".join(sorted(ACTIONS)))
+        body = read_json(request, ACTION_BODIES[action]())
+        key = request.headers.get("Idempotency-Key")
+        status, answer = self._perform(code, action, body, officer(caller), request.correlation_id,
+                                       (caller.subject, key) if key else None)
+        return json_response(answer, status)
+
+    @rpc
+    def department_action(self, code, action, department, officer_id, body,
+                          idempotency_key=None, correlation_id=None):
+        """The same actions for a department's own system: errors come back as dicts."""
+        try:
+            if action not in ACTIONS:
+                raise ApiError(404, "not_found", f"no action {action}")
+            loaded = ACTION_BODIES[action]().load(body)
+            caller = Principal("department_officer", officer_id, department=department)
+            key = (officer_id, idempotency_key) if idempotency_key else None
+            _, answer = self._perform(code, action, loaded, officer(caller),
+                                      correlation_id or str(uuid.uuid4()), key)
+            return answer
+        except ValidationError as exc:
+            return {"error": {"code": "validation_failed", "fields": exc.messages}}
+        except ApiError as exc:
+            return {"error": {"code": exc.code, "message": exc.message, "status": exc.status}}
+
+    @api("POST", "/api/v1/dossiers/<code>/resubmission")
+    def citizen_resubmit(self, request, code):
+        body = read_json(request, CitizenResubmitSchema())
+        return self._citizen_action(request, code, "resubmit", body)
+
+    @api("POST", "/api/v1/dossiers/<code>/withdrawal")
+    def citizen_withdraw(self, request, code):
+        body = read_json(request, CitizenWithdrawSchema())
+        return self._citizen_action(request, code, "withdraw", body)
+
+    def _citizen_action(self, request, code, action, body):
+        secret = body.pop("secret")
+
+        def citizen(dossier):
+            if not matches(dossier["code"], dossier["lookup_secret_hash"], secret.upper()):
+                raise ApiError(404, "not_found", "no dossier with this code and lookup secret")
+            return Actor("citizen", CITIZEN)
+
+        status, answer = self._perform(code, action, body, citizen, request.correlation_id,
+                                       None)
+        return json_response(answer, status)
+
+    def _perform(self, code, action, body, who, correlation_id, idempotency):
+        """Runs an action in one transaction; (HTTP status, answer)."""
+        request_hash = _hash(code, action, body)
+        completed = []
+        try:
+            with self.db.transaction() as cur:
+                if idempotency:
+                    earlier = _replay(cur, idempotency, request_hash)
+                    if earlier:
+                        return earlier
+                dossier = store.get_dossier(cur, code, lock=True)
+                if dossier is None:
+                    raise ApiError(404, "not_found", f"no dossier {code}")
+                actor = who(dossier)
+                ctx = ActionContext(cur, self.calendar, self.clock(), correlation_id,
+                                    int(self.config.get("CONSULTATION_DAYS")
+                                        or DEFAULT_CONSULTATION_DAYS), completed)
+                extra = ACTIONS[action](ctx, dossier, actor, body)
+                answer = {"code": code, "action": action, "status": dossier["status"],
+                          "due_date": dossier["due_date"].isoformat()}
+                if extra:
+                    answer["letter"] = apology.letter_view(extra, dossier)
+                if idempotency:
+                    store.keep_response(cur, *idempotency, request_hash, 200, answer)
+        except NotAllowed as exc:
+            raise ApiError(403, "forbidden", str(exc)) from exc
+        except InvalidTransition as exc:
+            raise ApiError(409, "invalid_transition", str(exc),
+                           {"status": [f"current status: {exc.status}"]}) from exc
+        except Conflict as exc:
+            raise ApiError(409, exc.code, str(exc)) from exc
+        except Invalid as exc:
+            raise ApiError(422, "validation_failed", str(exc), {exc.field: [str(exc)]}) from exc
+        for days in completed:
+            metrics.observe_processing(dossier["department"], days)
+        log.info("dossier action", extra={"dossier_code": code, "action": action,
+                                          "status": answer["status"]})
+        return 200, answer
+
+    # apology letter -------------------------------------------------------------------------
+    @api("GET", "/api/v1/dossiers/<code>/apology")
+    def get_apology(self, request, code):
+        """The latest apology letter (Mẫu 04): for the department's and counter's officers
+        and managers by token, or for the citizen with the lookup secret."""
+        with self.db.transaction() as cur:
+            dossier = store.get_dossier(cur, code)
+            letters = store.apologies(cur, code) if dossier else []
+        if dossier is None or not self._may_read(request, dossier):
+            raise ApiError(404, "not_found", f"no apology letter for dossier {code}")
+        if not letters:
+            raise ApiError(404, "not_found", f"no apology letter for dossier {code}")
+        if request.args.get("format") == "html":
+            return Response(apology.render_html(letters[-1], dossier), mimetype="text/html")
+        return json_response(apology.letter_view(letters[-1], dossier))
+
+    def _may_read(self, request, dossier):
+        secret = request.args.get("secret")
+        if secret:
+            return matches(dossier["code"], dossier["lookup_secret_hash"], secret.upper())
+        caller = self.principal(request, "department_officer", "counter_officer", "manager")
+        return caller.role == "manager" or relation_of(caller, dossier) is not None
+
+    # citizen --------------------------------------------------------------------------------
     @api("GET", "/api/v1/dossiers/<code>")
     def lookup(self, request, code):
         query = LookupQuerySchema().load(request.args.to_dict())
         with self.db.transaction() as cur:
             dossier = store.get_dossier(cur, code)
-            history = store.get_history(cur, code) if dossier else []
-        if dossier is None or not self._proof_ok(dossier, query):
-            raise ApiError(404, "not_found", "no dossier with this code and lookup secret or phone")
-        return json_response(public_view(dossier, history))
+            if dossier is None or not _proof_ok(dossier, query):
+                raise ApiError(404, "not_found",
+                               "no dossier with this code and lookup secret or phone")
+            view = public_view(cur, dossier, store.get_history(cur, code))
+        return json_response(view)
 
-    @staticmethod
-    def _proof_ok(dossier, query):
-        if query["secret"]:
-            return matches(dossier["code"], dossier["lookup_secret_hash"], query["secret"].upper())
-        return phone_matches(dossier, query["phone"])
+    @api("POST", "/api/v1/dossiers/<code>/rating")
+    def rate(self, request, code):
+        body = read_json(request, RatingSchema())
+        with self.db.transaction() as cur:
+            dossier = store.get_dossier(cur, code, lock=True)
+            if dossier is None or not matches(code, dossier["lookup_secret_hash"],
+                                              body["secret"].upper()):
+                raise ApiError(404, "not_found", "no dossier with this code and lookup secret")
+            if dossier["status"] != "returned":
+                raise ApiError(409, "not_returned", "a dossier is rated after its result is "
+                               f"returned; its status is {dossier['status']}")
+            officers = store.officers_of(cur, code)
+            rating = {"code": code, "overall": body["overall"], "criteria": body["criteria"],
+                      "comment": body["comment"], "officers": officers,
+                      "department": dossier["department"], "rated_at": self.clock()}
+            if not store.add_rating(cur, rating):
+                raise ApiError(409, "already_rated", "this dossier has already been rated")
+        return json_response({"code": code, "overall": body["overall"], "officers": officers},
+                             201)
+
+    # reports --------------------------------------------------------------------------------
+    def _today(self):
+        return self.clock().astimezone(TIMEZONE).date()
+
+    @api("GET", "/api/v1/reports/period")
+    def report_period(self, request):
+        self.principal(request, "manager")
+        query = PeriodQuerySchema().load(request.args.to_dict())
+        with self.db.transaction() as cur:
+            report = reports.period_report(cur, self.calendar, query["start"], query["end"],
+                                           self._today(), query["department"])
+        return _report_response(report, query["format"], reports.period_csv)
+
+    @api("GET", "/api/v1/reports/monthly")
+    def report_monthly(self, request):
+        self.principal(request, "manager")
+        query = MonthQuerySchema().load(request.args.to_dict())
+        with self.db.transaction() as cur:
+            report = reports.monthly_report(cur, self.calendar, query["month"], self._today(),
+                                            query["department"])
+        return _report_response(report, query["format"], reports.period_csv)
+
+    @api("GET", "/api/v1/reports/weekly")
+    def report_weekly(self, request):
+        self.principal(request, "manager")
+        query = WeekQuerySchema().load(request.args.to_dict())
+        with self.db.transaction() as cur:
+            report = reports.weekly_report(cur, self.calendar, query["week_of"], self._today())
+        return _report_response(report, query["format"], reports.period_csv)
+
+    @api("GET", "/api/v1/reports/steps")
+    def report_steps(self, request):
+        self.principal(request, "manager")
+        query = PeriodQuerySchema().load(request.args.to_dict())
+        if query["format"] == "csv":
+            raise ApiError(422, "validation_failed", "the steps report is JSON only",
+                           {"format": ["the steps report is JSON only"]})
+        with self.db.transaction() as cur:
+            report = reports.step_durations(cur, self.calendar, query["start"], query["end"],
+                                            query["department"])
+        return json_response(report)
+
+    @api("GET", "/api/v1/reports/channels")
+    def report_channels(self, request):
+        self.principal(request, "manager")
+        query = VolumesQuerySchema().load(request.args.to_dict())
+        since, until = reports.default_six_months(self._today())
+        with self.db.transaction() as cur:
+            volumes = reports.department_volumes(cur, query["since"] or since,
+                                                 query["until"] or until)
+        return _report_response(volumes, query["format"], reports.volumes_csv)
+
+    @rpc
+    def department_volumes(self, since, until):
+        """Dossiers per department and channel in [since, until] (ISO dates) with the
+        500-dossier rule: postal uses it to know which departments may delegate reception."""
+        try:
+            query = VolumesQuerySchema().load({"since": since, "until": until})
+        except ValidationError as exc:
+            return {"error": {"code": "validation_failed", "fields": exc.messages}}
+        with self.db.transaction() as cur:
+            return reports.department_volumes(cur, query["since"], query["until"])
+
+    # deadlines ------------------------------------------------------------------------------
+    @ConfiguredTimer.decorator(interval=60)
+    def watch_deadlines(self):
+        now = self.clock()
+        with self.db.transaction() as cur:
+            due_soon, overdue = deadlines.watch(cur, self.calendar, now,
+                                                f"deadline-watch-{uuid.uuid4()}")
+        with self.db.transaction() as cur:
+            metrics.refresh(cur)
+        if due_soon or overdue:
+            log.info("deadline watch", extra={"due_soon": len(due_soon),
+                                              "overdue": len(overdue)})
 
 
-def public_view(dossier, history):
-    return {
+def officer(caller):
+    """The actor of a token on a dossier, or NotAllowed when it has no part in it."""
+    def on(dossier):
+        relation = relation_of(caller, dossier)
+        if relation is None:
+            raise NotAllowed(f"{caller.role} of {caller.department} has no part in dossier "
+                             f"{dossier['code']} (lead department {dossier['department']})")
+        return Actor(caller.subject, relation, caller.department)
+    return on
+
+
+def _hash(code, action, body):
+    return hashlib.sha256(json.dumps([code, action, body], sort_keys=True,
+                                     default=str).encode()).hexdigest()
+
+
+def _replay(cur, idempotency, request_hash):
+    caller, key = idempotency
+    if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise ApiError(400, "bad_idempotency_key",
+                       f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+    earlier = store.earlier_response(cur, caller, key)
+    if earlier is None:
+        return None
+    if earlier["request_hash"] != request_hash:
+        raise ApiError(409, "idempotency_key_reused",
+                       "this Idempotency-Key was used for a different request")
+    return earlier["status"], earlier["response"]
+
+
+def _report_response(report, fmt, to_csv):
+    if fmt == "csv":
+        return Response(to_csv(report), mimetype="text/csv")
+    return json_response(report)
+
+
+def _proof_ok(dossier, query):
+    if query["secret"]:
+        return matches(dossier["code"], dossier["lookup_secret_hash"], query["secret"].upper())
+    return phone_matches(dossier, query["phone"])
+
+
+BY_WHOM = {"lead_officer": "cơ quan chủ trì", "cooperating_officer": "cơ quan phối hợp",
+           "counter_officer": "Bộ phận Một cửa", "citizen": "người nộp hồ sơ",
+           "system": "hệ thống", "portal": "Cổng dịch vụ công", "postal_clerk": "bưu điện"}
+
+
+def public_view(cur, dossier, history):
+    """What the citizen sees: where the dossier is, in plain Vietnamese, the current due date
+    and what is asked of them."""
+    status = dossier["status"]
+    view = {
         "code": dossier["code"],
         "procedure": {"code": dossier["procedure_code"], "name": dossier["procedure_name"]},
-        "status": dossier["status"],
-        "status_label": STATUS_LABELS.get(dossier["status"], dossier["status"]),
+        "status": status,
+        "status_label": STATUS_LABELS.get(status, status),
         "department": dossier["department"],
         "cooperating": dossier["cooperating"],
         "channel": dossier["channel"],
         "received_at": dossier["received_at"].isoformat(),
         "due_date": dossier["due_date"].isoformat(),
+        "overdue": dossier["overdue_at"] is not None,
+        "asked_of_citizen": asked_of_citizen(cur, dossier),
         "history": [
             {"at": h["at"].isoformat(), "status": h["status"],
-             "label": STATUS_LABELS.get(h["status"], h["status"]), "note": h["note"]}
+             "label": ACTION_LABELS.get(h["action"]) or STATUS_LABELS.get(h["status"],
+                                                                         h["status"]),
+             "by": BY_WHOM.get(h["actor_role"], "hệ thống"), "note": h["note"]}
             for h in history
         ],
     }
+    if status in ("result_ready", "returned"):
+        view["result_reference"] = dossier["result_reference"]
+    return view
+
+
+def asked_of_citizen(cur, dossier):
+    status = dossier["status"]
+    if status == "supplement_requested":
+        supplement = store.open_supplement(cur, dossier["code"])
+        return {"what": "supplement",
+                "message": "Đề nghị Ông/Bà bổ sung, hoàn thiện hồ sơ: " + supplement["reason"],
+                "documents": supplement["documents"]}
+    if status == "result_ready":
+        where = ("Kết quả sẽ được gửi qua dịch vụ bưu chính" if dossier["result_delivery"] ==
+                 "post" else "Mời Ông/Bà đến Trung tâm nhận kết quả")
+        if not releasable(dossier):
+            where = "Đề nghị Ông/Bà nộp phí, lệ phí để nhận kết quả"
+        return {"what": "collect_result", "message": where}
+    if status == "returned":
+        cur.execute("SELECT 1 FROM routing.ratings WHERE dossier_code = %s", (dossier["code"],))
+        if cur.fetchone() is None:
+            return {"what": "rating", "message": "Mời Ông/Bà đánh giá mức độ hài lòng"}
+    return None

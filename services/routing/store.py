@@ -1,35 +1,189 @@
-"""routing's SQL: dossiers, their history."""
+"""routing's SQL: dossiers, their history, and the records of the department's actions."""
+from services.common.db import json_param
+
 SCHEMA = "routing"
 
 
 def insert_dossier(cur, dossier):
     cur.execute(
         """INSERT INTO routing.dossiers (code, procedure_code, procedure_name, department,
-               cooperating, channel, status, received_at, due_date, result_delivery,
-               lookup_secret_hash, phone_hash)
+               cooperating, channel, status, received_at, due_date, legal_due_date,
+               result_delivery, lookup_secret_hash, phone_hash, procedure, recipient_name,
+               recipient_phone, delivery_address)
            VALUES (%(code)s, %(procedure_code)s, %(procedure_name)s, %(department)s,
                %(cooperating)s, %(channel)s, %(status)s, %(received_at)s, %(due_date)s,
-               %(result_delivery)s, %(lookup_secret_hash)s, %(phone_hash)s)""",
-        dossier,
+               %(due_date)s, %(result_delivery)s, %(lookup_secret_hash)s, %(phone_hash)s,
+               %(procedure)s, %(recipient_name)s, %(recipient_phone)s, %(delivery_address)s)""",
+        {**dossier, "procedure": json_param(dossier["procedure"])},
     )
 
 
-def add_history(cur, code, status, actor, note=None, at=None):
+def add_history(cur, code, status, actor, note=None, at=None, action=None, from_status=None,
+                actor_role=None, department=None):
     cur.execute(
-        """INSERT INTO routing.history (dossier_code, status, actor, note, at)
-           VALUES (%s, %s, %s, %s, coalesce(%s, now()))""",
-        (code, status, actor, note, at),
+        """INSERT INTO routing.history (dossier_code, status, actor, note, at, action,
+               from_status, actor_role, department)
+           VALUES (%s, %s, %s, %s, coalesce(%s, now()), %s, %s, %s, %s)""",
+        (code, status, actor, note, at, action, from_status, actor_role, department),
     )
 
 
-def get_dossier(cur, code):
-    cur.execute("SELECT * FROM routing.dossiers WHERE code = %s", (code,))
+def get_dossier(cur, code, lock=False):
+    cur.execute("SELECT * FROM routing.dossiers WHERE code = %s"
+                + (" FOR UPDATE" if lock else ""), (code,))
     return cur.fetchone()
 
 
 def get_history(cur, code):
     cur.execute(
-        "SELECT at, status, actor, note FROM routing.history WHERE dossier_code = %s ORDER BY id",
+        """SELECT at, status, actor, note, action, from_status, actor_role, department
+           FROM routing.history WHERE dossier_code = %s ORDER BY id""",
         (code,),
     )
     return cur.fetchall()
+
+
+def set_status(cur, code, status, at):
+    stamp = {"result_ready": "resolved_at", "refused": "refused_at",
+             "withdrawn": "withdrawn_at", "returned": "returned_at"}.get(status)
+    extra = f", {stamp} = %(at)s" if stamp else ""
+    cur.execute(f"UPDATE routing.dossiers SET status = %(status)s, updated_at = now(){extra}"
+                " WHERE code = %(code)s", {"status": status, "at": at, "code": code})
+
+
+def update_dossier(cur, code, **columns):
+    assignments = ", ".join(f"{name} = %({name})s" for name in columns)
+    cur.execute(f"UPDATE routing.dossiers SET {assignments}, updated_at = now()"
+                " WHERE code = %(code)s", {**columns, "code": code})
+
+
+# supplements ---------------------------------------------------------------------------------
+def add_supplement(cur, code, documents, reason, at, actor):
+    cur.execute(
+        """INSERT INTO routing.supplements (dossier_code, documents, reason, requested_at,
+               requested_by) VALUES (%s, %s, %s, %s, %s)""",
+        (code, json_param(documents), reason, at, actor),
+    )
+
+
+def count_supplements(cur, code):
+    cur.execute("SELECT count(*) AS n FROM routing.supplements WHERE dossier_code = %s", (code,))
+    return cur.fetchone()["n"]
+
+
+def open_supplement(cur, code):
+    cur.execute("""SELECT * FROM routing.supplements WHERE dossier_code = %s
+                   AND resubmitted_at IS NULL ORDER BY id DESC LIMIT 1""", (code,))
+    return cur.fetchone()
+
+
+def close_supplement(cur, supplement_id, at, actor, paused_days):
+    cur.execute(
+        """UPDATE routing.supplements SET resubmitted_at = %s, resubmitted_by = %s,
+               paused_working_days = %s WHERE id = %s""",
+        (at, actor, paused_days, supplement_id),
+    )
+
+
+# consultations -------------------------------------------------------------------------------
+def add_consultation(cur, code, department, question, reply_due_date, at, actor):
+    cur.execute(
+        """INSERT INTO routing.consultations (dossier_code, department, question,
+               reply_due_date, requested_at, requested_by) VALUES (%s, %s, %s, %s, %s, %s)
+           RETURNING id""",
+        (code, department, question, reply_due_date, at, actor),
+    )
+    return cur.fetchone()["id"]
+
+
+def consultations(cur, code):
+    cur.execute("SELECT * FROM routing.consultations WHERE dossier_code = %s ORDER BY id",
+                (code,))
+    return cur.fetchall()
+
+
+def answer_consultation(cur, code, department, opinion, agrees, at, actor):
+    """Records the open request's answer; None if the department has no open request."""
+    cur.execute(
+        """UPDATE routing.consultations SET replied_at = %s, replied_by = %s, opinion = %s,
+               agrees = %s
+           WHERE id = (SELECT id FROM routing.consultations WHERE dossier_code = %s
+                       AND department = %s AND replied_at IS NULL ORDER BY id LIMIT 1)
+           RETURNING id""",
+        (at, actor, opinion, agrees, code, department),
+    )
+    return cur.fetchone()
+
+
+def open_consultations(cur, code):
+    cur.execute("""SELECT count(*) AS n FROM routing.consultations WHERE dossier_code = %s
+                   AND replied_at IS NULL""", (code,))
+    return cur.fetchone()["n"]
+
+
+# apologies -----------------------------------------------------------------------------------
+def next_letter_number(cur, department, year):
+    """`<n>/XL-<DEPARTMENT>` numbered per department and year; the lock on the dossier row
+    does not cover other dossiers, so take an advisory lock on the department's sequence."""
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"apology:{department}:{year}",))
+    cur.execute("""SELECT count(*) AS n FROM routing.apologies WHERE department = %s
+                   AND extract(year FROM issued_at AT TIME ZONE 'Asia/Ho_Chi_Minh') = %s""",
+                (department, year))
+    return f"{cur.fetchone()['n'] + 1}/XL-{department.upper()}"
+
+
+def add_apology(cur, letter):
+    cur.execute(
+        """INSERT INTO routing.apologies (letter_number, dossier_code, department, reason,
+               previous_due_date, new_due_date, issued_at, issued_by)
+           VALUES (%(letter_number)s, %(code)s, %(department)s, %(reason)s,
+               %(previous_due_date)s, %(new_due_date)s, %(issued_at)s, %(issued_by)s)""",
+        letter,
+    )
+
+
+def apologies(cur, code):
+    cur.execute("SELECT * FROM routing.apologies WHERE dossier_code = %s ORDER BY issued_at",
+                (code,))
+    return cur.fetchall()
+
+
+# ratings -------------------------------------------------------------------------------------
+def add_rating(cur, rating):
+    """False if the dossier was already rated."""
+    cur.execute(
+        """INSERT INTO routing.ratings (dossier_code, overall, criteria, comment, officers,
+               department, rated_at)
+           VALUES (%(code)s, %(overall)s, %(criteria)s, %(comment)s, %(officers)s,
+               %(department)s, %(rated_at)s)
+           ON CONFLICT (dossier_code) DO NOTHING""",
+        {**rating, "criteria": json_param(rating["criteria"])},
+    )
+    return cur.rowcount == 1
+
+
+def officers_of(cur, code):
+    """The officers who acted on the dossier (counter and department), in order of first act."""
+    cur.execute(
+        """SELECT actor FROM routing.history WHERE dossier_code = %s
+           AND actor_role IN ('lead_officer', 'cooperating_officer', 'counter_officer')
+           GROUP BY actor ORDER BY min(id)""",
+        (code,),
+    )
+    return [row["actor"] for row in cur.fetchall()]
+
+
+# idempotent writes ---------------------------------------------------------------------------
+def earlier_response(cur, caller, key):
+    cur.execute("""SELECT request_hash, status, response FROM routing.idempotent_requests
+                   WHERE caller = %s AND key = %s""", (caller, key))
+    return cur.fetchone()
+
+
+def keep_response(cur, caller, key, request_hash, status, response):
+    cur.execute(
+        """INSERT INTO routing.idempotent_requests (caller, key, request_hash, status, response)
+           VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
+        (caller, key, request_hash, status, json_param(response)),
+    )
+    return cur.rowcount == 1

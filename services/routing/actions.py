@@ -1,0 +1,293 @@
+"""What each action does beyond the status change: the supplement's pause and the due date
+that moves, consultations on the cooperating departments' queues, the result and where it
+goes, refusals, returns, apologies. Each function runs inside the caller's transaction on a
+dossier row the caller has locked, and answers what the HTTP caller sees."""
+from services.common.contracts import (
+    ApologyIssued,
+    DossierRefused,
+    DossierReturned,
+    ResultReady,
+    SupplementRequested,
+)
+
+from . import store
+from .lifecycle import (
+    SYSTEM,
+    Actor,
+    InvalidTransition,
+    check,
+    local_day,
+    publish,
+    record,
+    to_department,
+    transition,
+)
+
+ROUTING = Actor("routing", SYSTEM)
+
+
+class Conflict(Exception):
+    """409 for a reason other than the status (supplement already asked once, fees unpaid)."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+class Invalid(Exception):
+    """422 on one field, for rules that need the dossier (a date before the due date)."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
+def accept(ctx, dossier, actor, body):
+    if body.get("processing_unit"):
+        store.update_dossier(ctx.cur, dossier["code"], processing_unit=body["processing_unit"])
+    transition(ctx.cur, dossier, "accept", actor, ctx.now, ctx.correlation_id,
+               _with_unit("nhận giải quyết", body.get("processing_unit")))
+
+
+def transfer(ctx, dossier, actor, body):
+    check(dossier, "transfer", actor)
+    store.update_dossier(ctx.cur, dossier["code"], processing_unit=body["processing_unit"])
+    reason = _with_unit("chuyển", body["processing_unit"])
+    if body.get("reason"):
+        reason += f": {body['reason']}"
+    transition(ctx.cur, dossier, "transfer", actor, ctx.now, ctx.correlation_id, reason)
+
+
+def _with_unit(verb, unit):
+    return f"{verb} phòng chuyên môn {unit}" if unit else verb
+
+
+def request_supplement(ctx, dossier, actor, body):
+    """Mẫu 02, asked once for everything missing; the clock stops until resubmission."""
+    check(dossier, "request_supplement", actor)
+    if store.count_supplements(ctx.cur, dossier["code"]):
+        raise Conflict("supplement_already_requested",
+                       "a supplement was already requested for this dossier: the department "
+                       "asks once, for everything missing")
+    store.add_supplement(ctx.cur, dossier["code"], body["documents"], body["reason"], ctx.now,
+                         actor.id)
+    store.update_dossier(ctx.cur, dossier["code"], paused_since=ctx.now)
+    transition(ctx.cur, dossier, "request_supplement", actor, ctx.now, ctx.correlation_id,
+               body["reason"])
+    publish(ctx.cur, "dossier.supplement_requested", SupplementRequested(), {
+        "code": dossier["code"], "department": dossier["department"],
+        "procedure_name": dossier["procedure_name"], "documents": body["documents"],
+        "reason": body["reason"], "requested_at": ctx.now,
+    }, ctx.correlation_id, dossier["code"])
+
+
+def resubmit(ctx, dossier, actor, body):
+    """The complete dossier is back: the due dates move by the working days the clock was
+    stopped, counted on the shared calendar (days off and holidays do not count)."""
+    check(dossier, "resubmit", actor)
+    supplement = store.open_supplement(ctx.cur, dossier["code"])
+    paused = ctx.calendar.working_days_between(local_day(supplement["requested_at"]),
+                                               ctx.calendar.reception_day(ctx.now))
+    due = ctx.calendar.add_working_days(dossier["due_date"], paused)
+    legal_due = ctx.calendar.add_working_days(dossier["legal_due_date"], paused)
+    store.close_supplement(ctx.cur, supplement["id"], ctx.now, actor.id, paused)
+    store.update_dossier(ctx.cur, dossier["code"], paused_since=None, due_date=due,
+                         legal_due_date=legal_due,
+                         paused_working_days=dossier["paused_working_days"] + paused)
+    dossier["due_date"] = due
+    note = (f"thời hạn tạm dừng {paused} ngày làm việc; hẹn trả mới {due:%d/%m/%Y}"
+            + (f"; {body['note']}" if body.get("note") else ""))
+    transition(ctx.cur, dossier, "resubmit", actor, ctx.now, ctx.correlation_id, note)
+    to_department(ctx.cur, dossier["department"], "resubmitted", {
+        "code": dossier["code"], "department": dossier["department"],
+        "resubmitted_at": ctx.now.isoformat(), "paused_working_days": paused,
+        "due_date": due.isoformat(), "note": body.get("note"),
+    }, ctx.correlation_id, dossier["code"])
+
+
+def consult(ctx, dossier, actor, body):
+    """Ask cooperating departments (liên thông), each on its own queue, with a reply date
+    inside the procedure's time."""
+    check(dossier, "consult", actor)
+    departments = body.get("departments") or list(dossier["cooperating"])
+    strangers = sorted(set(departments) - set(dossier["cooperating"]))
+    if not departments or strangers:
+        raise Invalid("departments", "consult the procedure's cooperating departments: "
+                      f"{', '.join(dossier['cooperating']) or 'none for this procedure'}"
+                      + (f" (not cooperating: {', '.join(strangers)})" if strangers else ""))
+    reply_due = body.get("reply_due_date") or min(
+        ctx.calendar.add_working_days(local_day(ctx.now), ctx.consultation_days),
+        dossier["due_date"])
+    if reply_due > dossier["due_date"] or reply_due < local_day(ctx.now):
+        raise Invalid("reply_due_date", "the reply date must be between today and the "
+                      f"dossier's due date {dossier['due_date']:%d/%m/%Y}")
+    for department in departments:
+        request_id = store.add_consultation(ctx.cur, dossier["code"], department,
+                                            body["question"], reply_due, ctx.now, actor.id)
+        to_department(ctx.cur, department, "consultation_requested", {
+            "code": dossier["code"], "consultation_id": request_id,
+            "lead_department": dossier["department"], "department": department,
+            "procedure": {"code": dossier["procedure_code"], "name": dossier["procedure_name"]},
+            "question": body["question"], "reply_due_date": reply_due.isoformat(),
+            "requested_at": ctx.now.isoformat(),
+        }, ctx.correlation_id, dossier["code"])
+    transition(ctx.cur, dossier, "consult", actor, ctx.now, ctx.correlation_id,
+               f"lấy ý kiến {', '.join(departments)}, hạn trả lời {reply_due:%d/%m/%Y}")
+
+
+def reply_consultation(ctx, dossier, actor, body):
+    """A cooperating department's written answer; the last answer resumes processing."""
+    check(dossier, "reply_consultation", actor)
+    answered = store.answer_consultation(ctx.cur, dossier["code"], actor.department,
+                                         body["opinion"], body["agrees"], ctx.now, actor.id)
+    if answered is None:
+        raise Conflict("no_open_consultation",
+                       f"department {actor.department} has no open consultation on this dossier")
+    still_open = store.open_consultations(ctx.cur, dossier["code"])
+    verdict = "đồng ý" if body["agrees"] else "không đồng ý"
+    transition(ctx.cur, dossier, "reply_consultation", actor, ctx.now, ctx.correlation_id,
+               f"{actor.department} {verdict}: {body['opinion']}",
+               to_status="consulting" if still_open else None)
+    to_department(ctx.cur, dossier["department"], "consultation_answered", {
+        "code": dossier["code"], "consultation_id": answered["id"],
+        "department": actor.department, "agrees": body["agrees"], "opinion": body["opinion"],
+        "answered_at": ctx.now.isoformat(), "open_consultations": still_open,
+    }, ctx.correlation_id, dossier["code"])
+
+
+def refuse(ctx, dossier, actor, body):
+    transition(ctx.cur, dossier, "refuse", actor, ctx.now, ctx.correlation_id, body["reason"])
+    publish(ctx.cur, "dossier.refused", DossierRefused(), {
+        "code": dossier["code"], "department": dossier["department"],
+        "reason": body["reason"], "refused_at": ctx.now,
+    }, ctx.correlation_id, dossier["code"])
+
+
+def withdraw(ctx, dossier, actor, body):
+    transition(ctx.cur, dossier, "withdraw", actor, ctx.now, ctx.correlation_id,
+               body.get("reason") or "người nộp rút hồ sơ")
+
+
+def complete(ctx, dossier, actor, body):
+    check(dossier, "complete", actor)
+    store.update_dossier(ctx.cur, dossier["code"], result_reference=body["result_reference"])
+    dossier["result_reference"] = body["result_reference"]
+    transition(ctx.cur, dossier, "complete", actor, ctx.now, ctx.correlation_id,
+               f"kết quả số {body['result_reference']}")
+    dossier["resolved_at"] = ctx.now
+    publish_result_ready(ctx.cur, dossier, ctx.correlation_id)
+    ctx.completed.append(processing_working_days(ctx.calendar, dossier))
+
+
+def releasable(dossier):
+    """A result is held while fees are unpaid if the procedure says so."""
+    procedure = dossier["procedure"] or {}
+    owes = procedure.get("fee", 0) + procedure.get("charge", 0) > 0
+    held = procedure.get("hold_result_until_paid", False) and owes
+    return not held or dossier["fees_paid_at"] is not None
+
+
+def publish_result_ready(cur, dossier, correlation_id):
+    by_post = dossier["result_delivery"] == "post"
+    publish(cur, "dossier.result_ready", ResultReady(), {
+        "code": dossier["code"], "department": dossier["department"],
+        "procedure_name": dossier["procedure_name"],
+        "result_reference": dossier["result_reference"], "ready_at": dossier["resolved_at"],
+        "delivery": {"method": dossier["result_delivery"],
+                     "recipient_name": dossier["recipient_name"] if by_post else None,
+                     "phone": dossier["recipient_phone"] if by_post else None,
+                     "address": dossier["delivery_address"] if by_post else None},
+        "releasable": releasable(dossier),
+    }, correlation_id, dossier["code"])
+
+
+def return_result(ctx, dossier, actor, body):
+    """At the counter, or handed to the post office for delivery."""
+    check(dossier, "return", actor)
+    method = body["method"]
+    if not releasable(dossier):  # neither at the counter nor to the post office
+        raise Conflict("fees_unpaid", "the result is held until the fees are paid")
+    note = "trả tại Trung tâm" if method == "counter" else "giao bưu điện chuyển phát"
+    returned(ctx.cur, dossier, actor, ctx.now, method, note, ctx.correlation_id)
+
+
+def returned(cur, dossier, actor, at, method, note, correlation_id):
+    store.update_dossier(cur, dossier["code"], return_method=method)
+    transition(cur, dossier, "return", actor, at, correlation_id, note)
+    publish(cur, "dossier.returned", DossierReturned(), {
+        "code": dossier["code"], "department": dossier["department"], "method": method,
+        "returned_at": at,
+    }, correlation_id, dossier["code"])
+
+
+def issue_apology(ctx, dossier, actor, body):
+    """Mẫu 04: the department at fault apologises and sets a new appointment. The dossier
+    still counts as late: statistics compare with the legal due date, which does not move."""
+    check(dossier, "issue_apology", actor)
+    new_due = body["new_due_date"]
+    if new_due <= dossier["due_date"] or new_due <= local_day(ctx.now):
+        raise Invalid("new_due_date", "the new appointment must be after the current due "
+                      f"date {dossier['due_date']:%d/%m/%Y} and after today")
+    if not ctx.calendar.is_working_day(new_due):
+        raise Invalid("new_due_date", f"{new_due:%d/%m/%Y} is not a working day")
+    letter = {
+        "letter_number": store.next_letter_number(ctx.cur, dossier["department"],
+                                                  local_day(ctx.now).year),
+        "code": dossier["code"], "department": dossier["department"],
+        "reason": body["reason"], "previous_due_date": dossier["due_date"],
+        "new_due_date": new_due, "issued_at": ctx.now, "issued_by": actor.id,
+    }
+    store.add_apology(ctx.cur, letter)
+    store.update_dossier(ctx.cur, dossier["code"], due_date=new_due)
+    dossier["due_date"] = new_due
+    transition(ctx.cur, dossier, "issue_apology", actor, ctx.now, ctx.correlation_id,
+               f"thư xin lỗi số {letter['letter_number']}: {body['reason']}; hẹn trả mới "
+               f"{new_due:%d/%m/%Y}")
+    publish(ctx.cur, "dossier.apology_issued", ApologyIssued(), {
+        **letter, "procedure_name": dossier["procedure_name"],
+    }, ctx.correlation_id, dossier["code"])
+    return letter
+
+
+def fees_paid(cur, dossier, at, correlation_id):
+    """payment.settled for the fees: a result held for them becomes releasable."""
+    if dossier["fees_paid_at"] is not None:
+        return
+    store.update_dossier(cur, dossier["code"], fees_paid_at=at)
+    was_held = not releasable(dossier)
+    dossier["fees_paid_at"] = at
+    record(cur, dossier, "fees_paid", ROUTING, at, "đã nộp phí, lệ phí")
+    if was_held and dossier["status"] == "result_ready":
+        publish_result_ready(cur, dossier, correlation_id)
+
+
+def postal_delivered(cur, dossier, at, correlation_id):
+    """postal.delivered: the result reached the applicant by post."""
+    if dossier["status"] == "result_ready":
+        returned(cur, dossier, ROUTING, at, "post", "bưu điện đã phát kết quả", correlation_id)
+    elif dossier["status"] == "returned":
+        record(cur, dossier, "postal_delivered", ROUTING, at, "bưu điện đã phát kết quả")
+    else:
+        raise InvalidTransition("return", dossier["status"])
+
+
+def processing_working_days(calendar, dossier):
+    """Working days from reception to result, without the days the clock was stopped."""
+    start = calendar.reception_day(dossier["received_at"])
+    days = calendar.working_days_between(start, local_day(dossier["resolved_at"]))
+    return max(days - dossier["paused_working_days"], 0)
+
+
+ACTIONS = {
+    "accept": accept,
+    "transfer": transfer,
+    "request_supplement": request_supplement,
+    "resubmit": resubmit,
+    "consult": consult,
+    "reply_consultation": reply_consultation,
+    "refuse": refuse,
+    "withdraw": withdraw,
+    "complete": complete,
+    "return": return_result,
+    "issue_apology": issue_apology,
+}

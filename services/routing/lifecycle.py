@@ -1,0 +1,182 @@
+"""The dossier's state machine, declared as data: one table of allowed transitions (from
+status, action, to status, who may do it). Everything that changes a dossier's status goes
+through `transition`, which checks the table, records the history (who, when, why) and puts
+`dossier.status_changed` in the outbox in the caller's transaction."""
+from collections import namedtuple
+from dataclasses import dataclass
+
+from services.common.contracts import DossierStatusChanged
+from services.common.events import (
+    DEPARTMENTS_EXCHANGE,
+    TIMEZONE,
+    add_to_outbox,
+    events_exchange,
+    new_envelope,
+)
+
+from . import store
+
+Transition = namedtuple("Transition", "from_status action to_status roles")
+
+# Relations of a caller to a dossier (see `relation_of`), not token roles.
+LEAD = "lead_officer"            # department_officer of the dossier's lead department
+COOPERATING = "cooperating_officer"  # department_officer of a cooperating department
+COUNTER = "counter_officer"      # counter officer of the lead department, at the center
+CITIZEN = "citizen"              # the applicant, proven by the lookup secret
+SYSTEM = "system"                # routing itself, or an event from payment/postal
+
+ACTIVE = ("assigned", "processing", "supplement_requested", "resubmitted", "consulting")
+FINAL = ("returned", "refused", "withdrawn")
+
+TRANSITIONS = (
+    Transition("received", "assign", "assigned", {SYSTEM}),
+    Transition("assigned", "accept", "processing", {LEAD}),
+    Transition("resubmitted", "accept", "processing", {LEAD}),
+    Transition("processing", "transfer", "processing", {LEAD}),
+    Transition("processing", "request_supplement", "supplement_requested", {LEAD}),
+    Transition("supplement_requested", "resubmit", "resubmitted", {CITIZEN, COUNTER}),
+    Transition("processing", "consult", "consulting", {LEAD}),
+    Transition("resubmitted", "consult", "consulting", {LEAD}),
+    # stays `consulting` until the last cooperating department has answered
+    Transition("consulting", "reply_consultation", "processing", {COOPERATING}),
+    Transition("processing", "complete", "result_ready", {LEAD}),
+    Transition("resubmitted", "complete", "result_ready", {LEAD}),
+    Transition("result_ready", "return", "returned", {LEAD, COUNTER, SYSTEM}),
+    *(Transition(status, "refuse", "refused", {LEAD}) for status in ACTIVE),
+    *(Transition(status, "withdraw", "withdrawn", {CITIZEN, COUNTER}) for status in ACTIVE),
+    # the apology (Mẫu 04) moves the appointment, not the status
+    *(Transition(status, "issue_apology", status, {LEAD}) for status in ACTIVE),
+)
+
+STATUS_LABELS = {
+    "received": "Đã tiếp nhận hồ sơ",
+    "assigned": "Đã chuyển đến cơ quan chủ trì giải quyết",
+    "processing": "Đang giải quyết",
+    "supplement_requested": "Yêu cầu bổ sung, hoàn thiện hồ sơ",
+    "resubmitted": "Đã bổ sung hồ sơ, tiếp tục giải quyết",
+    "consulting": "Đang lấy ý kiến cơ quan phối hợp",
+    "result_ready": "Đã có kết quả, chờ trả",
+    "returned": "Đã trả kết quả",
+    "refused": "Từ chối giải quyết",
+    "withdrawn": "Đã rút hồ sơ",
+}
+ACTION_LABELS = {
+    "assign": "Chuyển hồ sơ đến cơ quan chủ trì",
+    "accept": "Cơ quan chủ trì nhận hồ sơ để giải quyết",
+    "transfer": "Chuyển phòng chuyên môn giải quyết",
+    "request_supplement": "Yêu cầu bổ sung, hoàn thiện hồ sơ (thời hạn tạm dừng)",
+    "resubmit": "Đã nộp bổ sung hồ sơ (thời hạn tính tiếp)",
+    "consult": "Gửi lấy ý kiến cơ quan phối hợp",
+    "reply_consultation": "Cơ quan phối hợp đã có ý kiến",
+    "complete": "Đã có kết quả giải quyết",
+    "return": "Đã trả kết quả cho người nộp",
+    "refuse": "Từ chối giải quyết hồ sơ",
+    "withdraw": "Người nộp rút hồ sơ",
+    "issue_apology": "Thư xin lỗi và hẹn lại ngày trả kết quả",
+    "overdue": "Hồ sơ quá hạn giải quyết",
+    "fees_paid": "Đã nộp phí, lệ phí",
+    "postal_delivered": "Bưu điện đã phát kết quả đến người nhận",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: an id (token subject, 'routing', 'citizen'), its relation to the dossier,
+    and the department it speaks for (None for the citizen and the system)."""
+    id: str
+    relation: str
+    department: str | None = None
+
+
+class NotAllowed(Exception):
+    """403: the caller has no part in this action on this dossier."""
+
+
+class InvalidTransition(Exception):
+    """409: the action is not possible from the dossier's current status."""
+
+    def __init__(self, action, status):
+        super().__init__(f"cannot {action.replace('_', ' ')} a dossier whose status is {status}")
+        self.status = status
+
+
+def relation_of(principal, dossier):
+    """The caller's relation to a dossier, from its token; None when it has none."""
+    department = principal.department
+    if principal.role == "department_officer":
+        if department == dossier["department"]:
+            return LEAD
+        if department in (dossier["cooperating"] or ()):
+            return COOPERATING
+    if principal.role == "counter_officer" and department == dossier["department"]:
+        return COUNTER
+    return None
+
+
+def find_transition(action, status, relation):
+    """The table's row for this action from this status; NotAllowed if the relation may never
+    do the action, InvalidTransition if it may but not from this status."""
+    rows = [t for t in TRANSITIONS if t.action == action]
+    if not rows:
+        raise ValueError(f"unknown action {action!r}")
+    if not any(relation in t.roles for t in rows):
+        raise NotAllowed(f"{relation or 'this caller'} may not {action.replace('_', ' ')} "
+                         "this dossier")
+    for row in rows:
+        if row.from_status == status and relation in row.roles:
+            return row
+    raise InvalidTransition(action, status)
+
+
+def check(dossier, action, actor):
+    return find_transition(action, dossier["status"], actor.relation)
+
+
+def transition(cur, dossier, action, actor, at, correlation_id, reason=None, to_status=None):
+    """Apply `action` to a dossier locked by the caller: status, history, status_changed.
+    `to_status` overrides the table's target only to stay put (a consultation still open)."""
+    row = check(dossier, action, actor)
+    target = to_status or row.to_status
+    previous = dossier["status"]
+    store.set_status(cur, dossier["code"], target, at)
+    store.add_history(cur, dossier["code"], target, actor.id, reason, at=at, action=action,
+                      from_status=previous, actor_role=actor.relation,
+                      department=actor.department)
+    dossier["status"] = target
+    if target != previous:
+        publish(cur, "dossier.status_changed", DossierStatusChanged(), {
+            "code": dossier["code"], "department": dossier["department"],
+            "from_status": previous, "to_status": target, "actor": actor.id,
+            "reason": reason, "at": at, "due_date": dossier["due_date"],
+        }, correlation_id, dossier["code"])
+    return row
+
+
+def record(cur, dossier, action, actor, at, note):
+    """A line of history that changes no status (a reply among several, a payment)."""
+    store.add_history(cur, dossier["code"], dossier["status"], actor.id, note, at=at,
+                      action=action, from_status=dossier["status"], actor_role=actor.relation,
+                      department=actor.department)
+
+
+def publish(cur, event_type, contract, data, correlation_id, code):
+    """An event of routing.events, its data checked against its contract before it is kept."""
+    payload = contract.dump(data)
+    errors = contract.validate(payload)
+    if errors:
+        raise ValueError(f"{event_type} would break its contract: {errors}")
+    envelope = new_envelope(event_type, "routing", payload, correlation_id, dossier_code=code)
+    add_to_outbox(cur, store.SCHEMA, envelope, events_exchange("routing"), event_type)
+    return envelope
+
+
+def to_department(cur, department, event, data, correlation_id, code):
+    """A message on a department's own queue: `<department>.dossier.<event>`."""
+    envelope = new_envelope(f"dossier.{event}", "routing", data, correlation_id,
+                            dossier_code=code)
+    add_to_outbox(cur, store.SCHEMA, envelope, DEPARTMENTS_EXCHANGE,
+                  f"{department}.dossier.{event}")
+
+
+def local_day(at):
+    return at.astimezone(TIMEZONE).date()

@@ -1,0 +1,271 @@
+"""The center's statistics: per period and department, the monthly report in the words of the
+province's reports, the weekly report per department, and the six-month volumes by channel
+that decide whether a department must station officers at the center (500 or more).
+
+A dossier is late when it was ever overdue or its result came after its legal due date (the
+due date moved only by supplement pauses, never by an apology's new appointment)."""
+import csv
+import io
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from services.common.contracts import CHANNELS
+from services.common.events import TIMEZONE
+
+from .lifecycle import local_day
+from .schemas import SATISFACTION
+
+STATION_THRESHOLD = 500  # seed 000, item 5
+CHANNEL_WORDS = {"counter": "nhận trực tiếp", "online": "nhận trực tuyến",
+                 "postal": "nhận qua dịch vụ bưu chính"}
+OPEN_BEFORE_END = """SELECT code, department, channel, received_at, legal_due_date,
+        paused_since, paused_working_days, overdue_at, resolved_at, returned_at, refused_at,
+        withdrawn_at
+    FROM routing.dossiers
+    WHERE received_at < %(after_end)s
+      AND coalesce(least(resolved_at, refused_at, withdrawn_at), 'infinity') >= %(start)s
+      AND (%(department)s::text IS NULL OR department = %(department)s)"""
+
+
+def _midnight(day):
+    return datetime.combine(day, time(0), tzinfo=TIMEZONE)
+
+
+def dossiers_for(cur, start, end, department=None):
+    """Every dossier that was open at some time in [start, end] or got returned in it."""
+    cur.execute(OPEN_BEFORE_END + " OR (returned_at >= %(start)s AND returned_at < %(after_end)s"
+                " AND (%(department)s::text IS NULL OR department = %(department)s))",
+                {"start": _midnight(start), "after_end": _midnight(end + timedelta(days=1)),
+                 "department": department})
+    return cur.fetchall()
+
+
+def _day(value):
+    return local_day(value) if value is not None else None
+
+
+def period_stats(calendar, rows, start, end, today):
+    """The figures of one period over the given dossiers."""
+    ref = min(end, today)
+    within = lambda day: day is not None and start <= day <= end  # noqa: E731
+    stats = {"received": 0, "received_by_channel": dict.fromkeys(CHANNELS, 0),
+             "carried_over": 0, "resolved_on_time": 0, "resolved_late": 0,
+             "in_progress_on_time": 0, "in_progress_overdue": 0, "returned": 0,
+             "refused": 0, "withdrawn": 0}
+    processing_days = []
+    for row in rows:
+        received = _day(row["received_at"])
+        resolved = _day(row["resolved_at"])
+        closed = min(filter(None, (resolved, _day(row["refused_at"]),
+                                   _day(row["withdrawn_at"]))), default=None)
+        if received > end:
+            continue
+        if within(received):
+            stats["received"] += 1
+            stats["received_by_channel"][row["channel"]] += 1
+        elif closed is None or closed >= start:
+            stats["carried_over"] += received < start
+        if within(resolved):
+            late = row["overdue_at"] is not None or resolved > row["legal_due_date"]
+            stats["resolved_late" if late else "resolved_on_time"] += 1
+            days = calendar.working_days_between(calendar.reception_day(row["received_at"]),
+                                                 resolved)
+            processing_days.append(max(days - row["paused_working_days"], 0))
+        if closed is None or closed > end:
+            paused = row["paused_since"] is not None and _day(row["paused_since"]) <= ref
+            overdue = (row["overdue_at"] is not None and _day(row["overdue_at"]) <= end) or (
+                not paused and ref > row["legal_due_date"])
+            stats["in_progress_overdue" if overdue else "in_progress_on_time"] += 1
+        stats["returned"] += within(_day(row["returned_at"]))
+        stats["refused"] += within(_day(row["refused_at"]))
+        stats["withdrawn"] += within(_day(row["withdrawn_at"]))
+    working_days = calendar.working_days_between(start - timedelta(days=1), end)
+    stats["resolved"] = stats["resolved_on_time"] + stats["resolved_late"]
+    stats["in_progress"] = stats["in_progress_on_time"] + stats["in_progress_overdue"]
+    stats["average_processing_working_days"] = (
+        round(sum(processing_days) / len(processing_days), 1) if processing_days else None)
+    stats["working_days"] = working_days
+    stats["received_per_day"] = round(stats["received"] / working_days, 1) if working_days else 0
+    stats["returned_per_day"] = round(stats["returned"] / working_days, 1) if working_days else 0
+    return stats
+
+
+def period_report(cur, calendar, start, end, today, department=None):
+    rows = dossiers_for(cur, start, end, department)
+    by_department = defaultdict(list)
+    for row in rows:
+        by_department[row["department"]].append(row)
+    return {
+        "start": start.isoformat(), "end": end.isoformat(), "department": department,
+        "totals": period_stats(calendar, rows, start, end, today),
+        "by_department": [{"department": code,
+                           **period_stats(calendar, by_department[code], start, end, today)}
+                          for code in sorted(by_department)],
+        "ratings": ratings(cur, start, end, department),
+    }
+
+
+def ratings(cur, start, end, department=None):
+    """Citizens' ratings given in the period: overall, and for each officer who handled the
+    rated dossiers."""
+    cur.execute(
+        """SELECT officer, overall, count(*) AS n
+           FROM routing.ratings, unnest(officers) AS officer
+           WHERE rated_at >= %(start)s AND rated_at < %(after_end)s
+             AND (%(department)s::text IS NULL OR department = %(department)s)
+           GROUP BY officer, overall""",
+        {"start": _midnight(start), "after_end": _midnight(end + timedelta(days=1)),
+         "department": department},
+    )
+    by_officer = defaultdict(lambda: dict.fromkeys(SATISFACTION, 0))
+    for row in cur.fetchall():
+        by_officer[row["officer"]][row["overall"]] += row["n"]
+    cur.execute(
+        """SELECT overall, count(*) AS n FROM routing.ratings
+           WHERE rated_at >= %(start)s AND rated_at < %(after_end)s
+             AND (%(department)s::text IS NULL OR department = %(department)s)
+           GROUP BY overall""",
+        {"start": _midnight(start), "after_end": _midnight(end + timedelta(days=1)),
+         "department": department},
+    )
+    overall = dict.fromkeys(SATISFACTION, 0)
+    overall.update({row["overall"]: row["n"] for row in cur.fetchall()})
+    return {"overall": overall,
+            "by_officer": [{"officer": name, **counts}
+                           for name, counts in sorted(by_officer.items())]}
+
+
+def month_bounds(month):
+    year, number = (int(part) for part in month.split("-"))
+    first = date(year, number, 1)
+    following = date(year + number // 12, number % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def thousands(number):
+    """7267 -> '7.267' (Vietnamese digit grouping)."""
+    return f"{number:,}".replace(",", ".")
+
+
+def monthly_sentence(month_start, stats):
+    """The figures in the sentence the center's reports use (seed 001)."""
+    channels = stats["received_by_channel"]
+    parts = ", ".join(f"{CHANNEL_WORDS[c]} {thousands(channels[c])} hồ sơ" for c in CHANNELS)
+    return (f"Tháng {month_start.month}-{month_start.year}, tiếp nhận "
+            f"{thousands(stats['received'])} hồ sơ, trong đó {parts}. Tổng số hồ sơ đã trả "
+            f"{thousands(stats['returned'])} hồ sơ; bình quân mỗi ngày, trung tâm trả "
+            f"{thousands(round(stats['returned_per_day']))} hồ sơ.")
+
+
+def monthly_report(cur, calendar, month, today, department=None):
+    start, end = month_bounds(month)
+    report = period_report(cur, calendar, start, end, today, department)
+    report["month"] = month
+    report["summary"] = monthly_sentence(start, report["totals"])
+    return report
+
+
+def weekly_report(cur, calendar, week_of, today):
+    """Monday to Sunday of the week holding `week_of`, per department (the Friday report)."""
+    monday = week_of - timedelta(days=week_of.weekday())
+    return period_report(cur, calendar, monday, monday + timedelta(days=6), today)
+
+
+def default_six_months(today):
+    return today - timedelta(days=182), today
+
+
+def department_volumes(cur, since, until):
+    """Dossiers received per department and channel in [since, until], with the rule: 500 or
+    more must station officers at the center; fewer may delegate reception to the post office."""
+    cur.execute(
+        """SELECT department, channel, count(*) AS n FROM routing.dossiers
+           WHERE received_at >= %s AND received_at < %s GROUP BY department, channel""",
+        (_midnight(since), _midnight(until + timedelta(days=1))),
+    )
+    counts = defaultdict(lambda: dict.fromkeys(CHANNELS, 0))
+    for row in cur.fetchall():
+        counts[row["department"]][row["channel"]] = row["n"]
+    volumes = []
+    for department in sorted(counts):
+        by_channel = counts[department]
+        total = sum(by_channel.values())
+        volumes.append({
+            "department": department, "total": total, "by_channel": by_channel,
+            "share": {c: round(100 * n / total, 1) for c, n in by_channel.items()},
+            "must_station_officers": total >= STATION_THRESHOLD,
+            "rule": "must station officers at the center" if total >= STATION_THRESHOLD
+                    else "may delegate reception to the post office",
+        })
+    return {"since": since.isoformat(), "until": until.isoformat(),
+            "threshold": STATION_THRESHOLD, "departments": volumes}
+
+
+# CSV -----------------------------------------------------------------------------------------
+STAT_COLUMNS = ("received", *(f"received_{c}" for c in CHANNELS), "carried_over",
+                "resolved_on_time", "resolved_late", "in_progress_on_time",
+                "in_progress_overdue", "returned", "refused", "withdrawn",
+                "average_processing_working_days", "received_per_day", "returned_per_day")
+
+
+def _flat(stats):
+    flat = dict(stats)
+    for channel, n in stats["received_by_channel"].items():
+        flat[f"received_{channel}"] = n
+    return flat
+
+
+def period_csv(report):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(("department", *STAT_COLUMNS))
+    for row in report["by_department"]:
+        flat = _flat(row)
+        writer.writerow((row["department"], *(flat[c] for c in STAT_COLUMNS)))
+    flat = _flat(report["totals"])
+    writer.writerow(("ALL", *(flat[c] for c in STAT_COLUMNS)))
+    return out.getvalue()
+
+
+def volumes_csv(volumes):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(("department", "total", *CHANNELS, *(f"share_{c}" for c in CHANNELS),
+                     "must_station_officers"))
+    for row in volumes["departments"]:
+        writer.writerow((row["department"], row["total"],
+                         *(row["by_channel"][c] for c in CHANNELS),
+                         *(row["share"][c] for c in CHANNELS), row["must_station_officers"]))
+    return out.getvalue()
+
+
+def step_durations(cur, calendar, start, end, department=None):
+    """Per procedure, the average working days dossiers received in [start, end] spent in
+    each status (finished steps only), for the weekly review of procedures (seed 002)."""
+    cur.execute(
+        """SELECT d.procedure_code, d.procedure_name, h.dossier_code, h.status, h.at
+           FROM routing.history h JOIN routing.dossiers d ON d.code = h.dossier_code
+           WHERE d.received_at >= %(start)s AND d.received_at < %(after_end)s
+             AND (%(department)s::text IS NULL OR d.department = %(department)s)
+           ORDER BY h.dossier_code, h.id""",
+        {"start": _midnight(start), "after_end": _midnight(end + timedelta(days=1)),
+         "department": department},
+    )
+    spent = defaultdict(lambda: defaultdict(list))
+    names, dossiers = {}, defaultdict(set)
+    previous = None
+    for row in cur.fetchall():
+        names[row["procedure_code"]] = row["procedure_name"]
+        dossiers[row["procedure_code"]].add(row["dossier_code"])
+        if previous and previous["dossier_code"] == row["dossier_code"]:
+            if previous["status"] == row["status"]:
+                continue  # a line of history inside the same step
+            days = calendar.working_days_between(local_day(previous["at"]), local_day(row["at"]))
+            spent[row["procedure_code"]][previous["status"]].append(days)
+        previous = row
+    return {"start": start.isoformat(), "end": end.isoformat(), "department": department,
+            "procedures": [
+                {"procedure": code, "name": names[code], "dossiers": len(dossiers[code]),
+                 "average_working_days": {status: round(sum(days) / len(days), 1)
+                                          for status, days in spent[code].items()}}
+                for code in sorted(names)]}

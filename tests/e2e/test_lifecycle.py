@@ -1,0 +1,140 @@
+"""One dossier through every branch of its lifecycle, over HTTP and the department queues
+only, with the whole stack running as processes: supplement, inter-agency consultation,
+late with an apology, result, return, rating; then its history and the reports."""
+import os
+import signal
+from datetime import date, timedelta
+
+import pytest
+import requests
+
+from scripts.stack import Stack, ensure_database
+from services.common.calendar import load_calendar
+from tests.conftest import TEST_DB_URL, TOKEN_SECRET, dossier_body, drain, procedure, token, wait_for
+
+pytestmark = pytest.mark.e2e
+# Its own database: derived from this checkout's test database unless set.
+E2E_DB_URL = os.environ.get("MOTCUA_E2E_DB") or f"{TEST_DB_URL}_lifecycle_e2e"
+PORT_OFFSET = int(os.environ.get("MOTCUA_E2E_PORT_OFFSET", "200"))
+SHIFT_DAYS = 60  # how far routing's clock jumps to make the dossier late
+
+
+@pytest.fixture
+def stack(rabbit_config, tmp_path):
+    ensure_database(E2E_DB_URL, fresh=True)
+    with Stack(E2E_DB_URL, rabbit_config["AMQP_URI"], TOKEN_SECRET, tmp_path / "logs",
+               port_offset=PORT_OFFSET, extra_env={"DEADLINE_WATCH_SECONDS": "1"}) as running:
+        running.prepare()
+        running.start()
+        yield running
+
+
+class Routing:
+    def __init__(self, stack):
+        self.stack = stack
+
+    def post(self, path, body, who=None):
+        headers = {"Authorization": f"Bearer {who}"} if who else {}
+        return requests.post(self.stack.url("routing", path), json=body, headers=headers,
+                             timeout=10)
+
+    def act(self, code, action, who, **body):
+        response = self.post(f"/api/v1/dossiers/{code}/actions/{action}", body, who)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def get(self, path, who=None, **params):
+        headers = {"Authorization": f"Bearer {who}"} if who else {}
+        response = requests.get(self.stack.url("routing", path), params=params,
+                                headers=headers, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def taken(amqp_uri, department, event_type):
+    """Waits for a message of this type on the department's queue (acking what it reads)."""
+    found = []
+
+    def arrived():
+        found.extend(m for _, m in drain(amqp_uri, f"department.{department}", 0.2)
+                     if m["type"] == event_type)
+        return found
+
+    return wait_for(arrived, timeout=30)
+
+
+def test_one_dossier_through_every_branch(stack, rabbit_config):
+    amqp = rabbit_config["AMQP_URI"]
+    routing = Routing(stack)
+    lead = token("department_officer", department="sxd", subject="chuyenvien.sxd.01")
+    counter = token("counter_officer", department="sxd", subject="motcua.sxd.01")
+    proc = procedure(department="sxd", cooperating=True)
+    submitted = requests.post(stack.url("intake", "/api/v1/dossiers"), timeout=10,
+                              json=dossier_body(proc), headers={"Authorization": "Bearer "
+                                                                + counter})
+    assert submitted.status_code == 201, submitted.text
+    code, secret = submitted.json()["code"], submitted.json()["lookup_secret"]
+    assert taken(amqp, "sxd", "dossier.assigned")[0]["dossier_code"] == code
+
+    routing.act(code, "accept", lead, processing_unit="Phòng Quản lý xây dựng")
+    routing.act(code, "request_supplement", lead, reason="thiếu bản vẽ",
+                documents=[{"name": "Bản vẽ tổng mặt bằng", "note": "tỷ lệ 1/500"}])
+    asked = routing.get(f"/api/v1/dossiers/{code}", secret=secret)["asked_of_citizen"]
+    assert asked["documents"][0]["name"] == "Bản vẽ tổng mặt bằng"
+    resubmitted = routing.post(f"/api/v1/dossiers/{code}/resubmission", {"secret": secret})
+    assert resubmitted.status_code == 200, resubmitted.text
+    taken(amqp, "sxd", "dossier.resubmitted")
+
+    routing.act(code, "consult", lead, question="Đề nghị cho ý kiến về PCCC và đất đai")
+    for department in proc["cooperating"]:
+        [request] = taken(amqp, department, "dossier.consultation_requested")
+        officer = token("department_officer", department=department,
+                        subject=f"chuyenvien.{department}.01")
+        routing.act(code, "reply_consultation", officer, opinion="Thống nhất", agrees=True)
+    assert routing.get(f"/api/v1/dossiers/{code}", secret=secret)["status"] == "processing"
+
+    # time passes: routing's clock jumps past the due date and its timer flags it overdue
+    stack.env["ROUTING_CLOCK_SHIFT_DAYS"] = str(SHIFT_DAYS)
+    stack.kill("routing", signal.SIGTERM)
+    stack.restart("routing")
+    [overdue] = taken(amqp, "sxd", "dossier.overdue")
+    assert overdue["dossier_code"] == code
+    today = date.today() + timedelta(days=SHIFT_DAYS)
+    new_due = load_calendar().add_working_days(today, 3)
+    answer = routing.act(code, "issue_apology", lead, reason="Chờ ý kiến thẩm định bổ sung",
+                         new_due_date=new_due.isoformat())
+    assert answer["letter"]["new_due_date"] == new_due.isoformat()
+    html = requests.get(stack.url("routing", f"/api/v1/dossiers/{code}/apology"),
+                        params={"format": "html", "secret": secret}, timeout=10)
+    assert "Chờ ý kiến thẩm định bổ sung" in html.text and f"{new_due:%d/%m/%Y}" in html.text
+
+    routing.act(code, "complete", lead, result_reference="125/GPXD")
+    routing.act(code, "return", counter, method="counter")
+    rating = {"secret": secret, "overall": "satisfied",
+              "criteria": {"time": "not_satisfied", "contacts": "satisfied",
+                           "attitude": "very_satisfied", "result": "very_satisfied"}}
+    assert routing.post(f"/api/v1/dossiers/{code}/rating", rating).status_code == 201
+    assert routing.post(f"/api/v1/dossiers/{code}/rating", rating).status_code == 409
+
+    view = routing.get(f"/api/v1/dossiers/{code}", secret=secret)
+    assert view["status"] == "returned" and view["due_date"] == new_due.isoformat()
+    steps = [(h["status"], h["label"]) for h in view["history"]]
+    # overdue and the apology are lines of history that do not change the status
+    assert [s for s, _ in steps] == [
+        "received", "assigned", "processing", "supplement_requested", "resubmitted",
+        "consulting", "consulting", "processing", "processing", "processing", "result_ready",
+        "returned"]
+    labels = [label for _, label in steps]
+    for label in ("Yêu cầu bổ sung, hoàn thiện hồ sơ (thời hạn tạm dừng)",
+                  "Gửi lấy ý kiến cơ quan phối hợp", "Hồ sơ quá hạn giải quyết",
+                  "Thư xin lỗi và hẹn lại ngày trả kết quả", "Đã trả kết quả cho người nộp"):
+        assert label in labels
+
+    manager = token("manager")
+    received_month = routing.get("/api/v1/reports/monthly", manager,
+                                 month=f"{date.today():%Y-%m}", department="sxd")["totals"]
+    assert received_month["received_by_channel"]["counter"] == 1
+    late_month = routing.get("/api/v1/reports/monthly", manager, month=f"{today:%Y-%m}",
+                             department="sxd")["totals"]
+    assert (late_month["resolved_late"], late_month["resolved_on_time"],
+            late_month["returned"]) == (1, 0, 1)

@@ -1,0 +1,92 @@
+"""Shared by the lifecycle tests: routing in a container with a pinned clock, dossiers
+received as intake publishes them (with chosen reception times), HTTP actions."""
+import json
+from datetime import datetime
+from types import SimpleNamespace
+
+import pika
+
+from services.common.events import TIMEZONE, events_exchange, new_envelope
+from services.common.topology import declare_department_queues, with_channel
+from services.routing.service import Clock, RoutingService
+from tests.conftest import CATALOGUE, query, token, wait_for
+
+
+def at(day, hour=9, minute=0):
+    """A local time in Asia/Ho_Chi_Minh: at('2026-11-20', 10)."""
+    return datetime.fromisoformat(f"{day}T{hour:02d}:{minute:02d}:00").replace(tzinfo=TIMEZONE)
+
+
+def start_routing(container_factory, config_for, client_for, amqp_uri, **overrides):
+    config = config_for("routing", **{"DEADLINE_WATCH_SECONDS": 3600, **overrides})
+    container = container_factory(RoutingService, config)
+    container.start()
+    with_channel(amqp_uri, declare_department_queues, sorted(CATALOGUE["departments"]))
+    clock = next(d for d in container.dependencies if isinstance(d, Clock))
+    return SimpleNamespace(http=client_for(config), clock=clock, amqp=amqp_uri,
+                           container=container, config=config)
+
+
+def publish(amqp_uri, exchange, routing_key, envelope):
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    channel.confirm_delivery()
+    channel.basic_publish(exchange, routing_key, json.dumps(envelope).encode(),
+                          pika.BasicProperties(content_type="application/json", delivery_mode=2),
+                          mandatory=True)
+    connection.close()
+
+
+SEQUENCE = iter(range(1, 10**6))
+
+
+def receive(db, amqp_uri, procedure_code, received_at, due_date, channel="counter",
+            result_delivery="counter", secret="SECRET01", code=None):
+    """Publishes dossier.received as intake would and waits until routing has it."""
+    proc = CATALOGUE["procedures"][procedure_code]
+    code = code or f"000.00.31.H33-{received_at:%y%m%d}-{next(SEQUENCE):04d}"
+    snapshot = {k: proc[k] for k in ("code", "name", "department", "cooperating",
+                                     "processing_days", "day_kind", "fee", "charge",
+                                     "postal_return", "refund_on_refusal",
+                                     "hold_result_until_paid")}
+    data = {
+        "code": code, "procedure": snapshot, "channel": channel,
+        "receiving_unit": "000.00.31.H33", "received_at": received_at.isoformat(),
+        "due_date": str(due_date),
+        "applicant": {"full_name": "Lê Văn Tám", "citizen_id": "079190001234",
+                      "phone": "0912345678", "email": None, "address": "12 Lê Lợi, phường Bến Thành"},
+        "documents": [], "result_delivery": result_delivery,
+        "delivery_address": "45 Hai Bà Trưng, phường Sài Gòn" if result_delivery == "post" else None,
+        "lookup_secret": secret,
+        "receiver": {"kind": "counter_officer", "id": f"canbo.{proc['department']}.01",
+                     "department": proc["department"]},
+    }
+    envelope = new_envelope("dossier.received", "intake", data, "corr-test", dossier_code=code)
+    publish(amqp_uri, events_exchange("intake"), "dossier.received", envelope)
+    wait_for(lambda: query(db, "SELECT 1 FROM routing.dossiers WHERE code = %s", (code,)))
+    return code
+
+
+def officer(department, subject=None):
+    return token("department_officer", department=department,
+                 subject=subject or f"chuyenvien.{department}.01")
+
+
+def counter(department):
+    return token("counter_officer", department=department, subject=f"motcua.{department}.01")
+
+
+def act(routing, code, action, who, when=None, **body):
+    if when is not None:
+        routing.clock.pinned = when
+    return routing.http.post(f"/api/v1/dossiers/{code}/actions/{action}", json=body, token=who)
+
+
+def outbox(db, routing_key, code=None):
+    rows = query(db, "SELECT body FROM routing.outbox WHERE routing_key = %s ORDER BY seq",
+                 (routing_key,))
+    return [r["body"] for r in rows if code is None or r["body"]["dossier_code"] == code]
+
+
+def status_of(db, code):
+    return query(db, "SELECT status FROM routing.dossiers WHERE code = %s", (code,))[0]["status"]

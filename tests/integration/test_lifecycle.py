@@ -1,0 +1,312 @@
+"""The dossier lifecycle in routing, on the real broker and database: every action allowed
+and refused by role and by status, the supplement pause across holidays, consultations
+through two department queues, payment and postal events, ratings."""
+from datetime import date
+
+import pytest
+from nameko.testing.services import entrypoint_hook
+
+from services.common.contracts import ResultReady, SupplementRequested
+from services.common.events import events_exchange, new_envelope
+from tests.conftest import drain, query, token, wait_for
+from tests.integration.lifecycle_helpers import (
+    act,
+    at,
+    counter,
+    officer,
+    outbox,
+    publish,
+    receive,
+    start_routing,
+    status_of,
+)
+
+INTERAGENCY = "1.009794"  # sxd leads, ca and snnmt cooperate; 25 working days
+SHORT = "1.002861"        # sxd, 2 working days, no fee
+HELD = "1.009989"         # sxd, 20 working days, fee 300,000 VND, result held until paid
+
+
+@pytest.fixture
+def routing(container_factory, config_for, client_for, topology, relays):
+    started = start_routing(container_factory, config_for, client_for, topology)
+    relays("routing")
+    started.clock.pinned = at("2026-11-23", 9)
+    return started
+
+
+def lead():
+    return officer("sxd")
+
+
+def cooperating():
+    return officer("ca", "chuyenvien.ca.01")
+
+
+# driving a dossier to a status -------------------------------------------------------------
+STEPS = {
+    "assigned": [],
+    "processing": [("accept", lead, {})],
+    "supplement_requested": [("accept", lead, {}), ("request_supplement", lead, {
+        "documents": [{"name": "Bản vẽ mặt bằng"}], "reason": "thiếu bản vẽ"})],
+    "consulting": [("accept", lead, {}), ("consult", lead, {"question": "Ý kiến về PCCC?",
+                                                             "departments": ["ca"]})],
+    "result_ready": [("accept", lead, {}), ("complete", lead, {"result_reference": "123/GP"})],
+}
+
+
+def dossier_in(db, routing, status):
+    code = receive(db, routing.amqp, INTERAGENCY, at("2026-11-20", 9), "2026-12-28")
+    for action, who, body in STEPS[status]:
+        response = act(routing, code, action, who(), **body)
+        assert response.status_code == 200, response.text
+    assert status_of(db, code) == status
+    return code
+
+
+# (action, status it is allowed from, caller allowed, caller refused, body, a wrong status)
+MATRIX = [
+    ("accept", "assigned", lead, counter, {}, "result_ready"),
+    ("transfer", "processing", lead, cooperating, {"processing_unit": "Phòng Quy hoạch"},
+     "assigned"),
+    ("request_supplement", "processing", lead, lambda: counter("sxd"),
+     {"documents": [{"name": "Bản sao sổ đỏ"}], "reason": "thiếu giấy tờ"}, "assigned"),
+    ("resubmit", "supplement_requested", lambda: counter("sxd"), lead, {}, "processing"),
+    ("consult", "processing", lead, cooperating, {"question": "Ý kiến?"}, "assigned"),
+    ("reply_consultation", "consulting", cooperating, lead,
+     {"opinion": "Đồng ý", "agrees": True}, "processing"),
+    ("complete", "processing", lead, lambda: counter("sxd"), {"result_reference": "9/QĐ"},
+     "assigned"),
+    ("return", "result_ready", lambda: counter("sxd"), cooperating, {"method": "counter"},
+     "processing"),
+    ("refuse", "processing", lead, lambda: counter("sxd"), {"reason": "không đủ điều kiện"},
+     "result_ready"),
+    ("withdraw", "processing", lambda: counter("sxd"), lead, {}, "result_ready"),
+    ("issue_apology", "processing", lead, lambda: counter("sxd"),
+     {"reason": "chờ ý kiến", "new_due_date": "2026-12-30"}, "result_ready"),
+]
+
+
+def counter_of(department="stp"):
+    return counter(department)
+
+
+MATRIX = [(a, s, ok, (counter_of if bad is counter else bad), b, w)
+          for a, s, ok, bad, b, w in MATRIX]
+
+
+@pytest.mark.parametrize("action,status,allowed,refused,body,wrong_status", MATRIX,
+                         ids=[m[0] for m in MATRIX])
+def test_action_allowed_refused_by_role_and_by_status(routing, db, action, status, allowed,
+                                                      refused, body, wrong_status):
+    code = dossier_in(db, routing, status)
+    forbidden = act(routing, code, action, refused(), **body)
+    assert forbidden.status_code == 403, forbidden.text
+    assert act(routing, code, action, officer("stp"), **body).status_code == 403
+    assert act(routing, code, action, token("manager"), **body).status_code == 403
+    assert act(routing, code, action, None, **body).status_code == 401
+    assert status_of(db, code) == status
+    done = act(routing, code, action, allowed(), **body)
+    assert done.status_code == 200, done.text
+    history = query(db, "SELECT action, from_status, status, actor FROM routing.history"
+                        " WHERE dossier_code = %s ORDER BY id DESC LIMIT 1", (code,))[0]
+    assert history["action"] == action and history["from_status"] == status
+    other = dossier_in(db, routing, wrong_status)
+    conflict = act(routing, other, action, allowed(), **body)
+    assert conflict.status_code == 409, conflict.text
+    assert wrong_status in conflict.json()["error"]["message"]
+
+
+def test_status_changes_are_published_with_the_contract_shape(routing, db):
+    code = dossier_in(db, routing, "supplement_requested")
+    changes = [e["data"] for e in outbox(db, "dossier.status_changed", code)]
+    assert [(c["from_status"], c["to_status"]) for c in changes] == [
+        ("received", "assigned"), ("assigned", "processing"),
+        ("processing", "supplement_requested")]
+    assert changes[2]["actor"] == "chuyenvien.sxd.01" and changes[2]["reason"] == "thiếu bản vẽ"
+    [requested] = outbox(db, "dossier.supplement_requested", code)
+    assert SupplementRequested().validate(requested["data"]) == {}
+    assert requested["data"]["documents"] == [{"name": "Bản vẽ mặt bằng", "note": None}]
+
+
+def test_bad_bodies_are_422_naming_the_field(routing, db):
+    code = dossier_in(db, routing, "processing")
+    refused = act(routing, code, "refuse", lead())
+    assert refused.status_code == 422 and "reason" in refused.json()["error"]["fields"]
+    empty = act(routing, code, "request_supplement", lead(), documents=[], reason="x")
+    assert empty.status_code == 422 and "documents" in empty.json()["error"]["fields"]
+    early = act(routing, code, "issue_apology", lead(), reason="x", new_due_date="2026-11-01")
+    assert early.status_code == 422 and "new_due_date" in early.json()["error"]["fields"]
+    sunday = act(routing, code, "issue_apology", lead(), reason="x", new_due_date="2027-01-03")
+    assert sunday.status_code == 422
+    unknown = act(routing, code, "approve", lead())
+    assert unknown.status_code == 404
+    assert status_of(db, code) == "processing"
+
+
+def test_idempotency_key_replays_the_answer(routing, db):
+    code = dossier_in(db, routing, "processing")
+    headers = {"Idempotency-Key": "k-1"}
+    body = {"result_reference": "77/GP"}
+    first = routing.http.post(f"/api/v1/dossiers/{code}/actions/complete", json=body,
+                              token=lead(), headers=dict(headers))
+    again = routing.http.post(f"/api/v1/dossiers/{code}/actions/complete", json=body,
+                              token=lead(), headers=dict(headers))
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    assert len(outbox(db, "dossier.result_ready", code)) == 1
+    reused = routing.http.post(f"/api/v1/dossiers/{code}/actions/complete",
+                               json={"result_reference": "78/GP"}, token=lead(),
+                               headers=dict(headers))
+    assert reused.status_code == 409
+
+
+@pytest.mark.parametrize("received,due,requested,resubmitted,paused,new_due", [
+    # 24/11/2026 is Vietnam Cultural Day: Fri 20 -> Wed 25 stops the clock 2 working days
+    ("2026-11-19", "2026-11-23", "2026-11-20", "2026-11-25", 2, "2026-11-26"),
+    # Tết 2027 (4-10/02): Wed 03/02 -> Thu 11/02 is 1 working day
+    ("2027-02-01", "2027-02-03", "2027-02-03", "2027-02-11", 1, "2027-02-11"),
+])
+def test_supplement_pause_moves_the_due_date_by_the_paused_working_days(
+        routing, db, received, due, requested, resubmitted, paused, new_due):
+    code = receive(db, routing.amqp, SHORT, at(received), due, secret="ABCD1234")
+    assert act(routing, code, "accept", lead(), at(received, 10)).status_code == 200
+    asked = act(routing, code, "request_supplement", lead(), at(requested, 10),
+                documents=[{"name": "Giấy phép kinh doanh", "note": "bản sao chứng thực"}],
+                reason="hồ sơ thiếu giấy phép")
+    assert asked.status_code == 200
+    view = routing.http.get(f"/api/v1/dossiers/{code}?secret=ABCD1234").json()
+    assert view["status"] == "supplement_requested"
+    assert view["asked_of_citizen"]["documents"][0]["name"] == "Giấy phép kinh doanh"
+    again = act(routing, code, "request_supplement", lead(), documents=[{"name": "x"}],
+                reason="y")
+    assert again.status_code == 409
+    routing.clock.pinned = at(resubmitted, 9)
+    wrong = routing.http.post(f"/api/v1/dossiers/{code}/resubmission",
+                              json={"secret": "WRONG123"})
+    assert wrong.status_code == 404
+    back = routing.http.post(f"/api/v1/dossiers/{code}/resubmission",
+                             json={"secret": "abcd1234", "note": "đã nộp bản sao"})
+    assert back.status_code == 200, back.text
+    assert back.json()["due_date"] == new_due
+    [row] = query(db, "SELECT due_date, legal_due_date, paused_working_days FROM"
+                      " routing.dossiers WHERE code = %s", (code,))
+    assert row == {"due_date": date.fromisoformat(new_due),
+                   "legal_due_date": date.fromisoformat(new_due), "paused_working_days": paused}
+    view = routing.http.get(f"/api/v1/dossiers/{code}?secret=ABCD1234").json()
+    assert view["due_date"] == new_due and view["asked_of_citizen"] is None
+    assert view["history"][-1]["by"] == "người nộp hồ sơ"
+    assert f"tạm dừng {paused} ngày làm việc" in view["history"][-1]["note"]
+    messages = wait_for(lambda: [m for _, m in drain(routing.amqp, "department.sxd", 0.2)
+                                 if m["type"] == "dossier.resubmitted"])
+    assert messages[0]["data"]["due_date"] == new_due
+
+
+def test_consultation_through_two_department_queues(routing, db):
+    code = dossier_in(db, routing, "processing")
+    drain(routing.amqp, "department.sxd", 0.2)
+    asked = act(routing, code, "consult", lead(), question="Ý kiến về an toàn PCCC và đất đai",
+                reply_due_date="2026-12-04")
+    assert asked.status_code == 200 and asked.json()["status"] == "consulting"
+    for department in ("ca", "snnmt"):
+        [(properties, message)] = wait_for(lambda d=department: drain(
+            routing.amqp, f"department.{d}", 0.2))
+        assert message["type"] == "dossier.consultation_requested"
+        assert message["data"]["reply_due_date"] == "2026-12-04"
+        assert message["data"]["lead_department"] == "sxd"
+    first = act(routing, code, "reply_consultation", officer("ca"), opinion="Đạt yêu cầu PCCC",
+                agrees=True)
+    assert first.json()["status"] == "consulting"
+    twice = act(routing, code, "reply_consultation", officer("ca"), opinion="x", agrees=True)
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "no_open_consultation"
+    outsider = act(routing, code, "reply_consultation", officer("stp"), opinion="x", agrees=True)
+    assert outsider.status_code == 403
+    last = act(routing, code, "reply_consultation", officer("snnmt"), opinion="Không phù hợp"
+               " quy hoạch", agrees=False)
+    assert last.json()["status"] == "processing"
+    answers = wait_for(lambda: [m for _, m in drain(routing.amqp, "department.sxd", 0.3)
+                                if m["type"] == "dossier.consultation_answered"] or None)
+    answers += [m for _, m in drain(routing.amqp, "department.sxd", 0.5)
+                if m["type"] == "dossier.consultation_answered"]
+    assert [(a["data"]["department"], a["data"]["agrees"]) for a in answers] == [
+        ("ca", True), ("snnmt", False)]
+    rows = query(db, "SELECT department, agrees, replied_by FROM routing.consultations"
+                     " WHERE dossier_code = %s ORDER BY department", (code,))
+    assert [r["replied_by"] for r in rows] == ["chuyenvien.ca.01", "chuyenvien.snnmt.01"]
+
+
+def test_held_result_is_released_by_payment_and_returned_by_post(routing, db):
+    code = receive(db, routing.amqp, HELD, at("2026-11-20", 9), "2026-12-18",
+                   result_delivery="post")
+    act(routing, code, "accept", lead())
+    act(routing, code, "complete", lead(), result_reference="55/GP-SXD")
+    [ready] = outbox(db, "dossier.result_ready", code)
+    assert ResultReady().validate(ready["data"]) == {}
+    assert ready["data"]["releasable"] is False
+    assert ready["data"]["delivery"] == {"method": "post", "recipient_name": "Lê Văn Tám",
+                                         "phone": "0912345678",
+                                         "address": "45 Hai Bà Trưng, phường Sài Gòn"}
+    held = act(routing, code, "return", counter("sxd"), method="counter")
+    assert held.status_code == 409 and held.json()["error"]["code"] == "fees_unpaid"
+    settled = new_envelope("payment.settled", "payment", {
+        "bill_id": "b-1", "code": code, "kind": "fee", "amount": 300000, "paid": 300000,
+        "settled_at": "2026-11-23T10:00:00+07:00"}, "corr-pay", dossier_code=code)
+    for _ in range(2):  # a redelivery changes nothing
+        publish(routing.amqp, events_exchange("payment"), "payment.settled", settled)
+    wait_for(lambda: len(outbox(db, "dossier.result_ready", code)) == 2)
+    assert outbox(db, "dossier.result_ready", code)[1]["data"]["releasable"] is True
+    delivered = new_envelope("postal.delivered", "postal", {
+        "shipment_id": "s-1", "tracking_number": "EV123456789VN", "code": code,
+        "delivered_at": "2026-11-25T15:00:00+07:00"}, "corr-post", dossier_code=code)
+    publish(routing.amqp, events_exchange("postal"), "postal.delivered", delivered)
+    wait_for(lambda: status_of(db, code) == "returned")
+    [returned] = outbox(db, "dossier.returned", code)
+    assert returned["data"]["method"] == "post"
+    assert len(query(db, "SELECT 1 FROM routing.processed_messages")) == 3
+
+
+def test_rating_once_after_return_tied_to_the_officers(routing, db):
+    code = receive(db, routing.amqp, SHORT, at("2026-11-20", 9), "2026-11-24", secret="RATE0001")
+    rating = {"secret": "RATE0001", "overall": "very_satisfied", "comment": "Nhanh gọn",
+              "criteria": {"time": "very_satisfied", "contacts": "satisfied",
+                           "attitude": "very_satisfied", "result": "very_satisfied"}}
+    act(routing, code, "accept", officer("sxd", "chuyenvien.sxd.07"))
+    act(routing, code, "complete", officer("sxd", "chuyenvien.sxd.07"), result_reference="1/GP")
+    early = routing.http.post(f"/api/v1/dossiers/{code}/rating", json=rating)
+    assert early.status_code == 409
+    act(routing, code, "return", counter("sxd"), method="counter")
+    view = routing.http.get(f"/api/v1/dossiers/{code}?secret=RATE0001").json()
+    assert view["asked_of_citizen"]["what"] == "rating"
+    first = routing.http.post(f"/api/v1/dossiers/{code}/rating", json=rating)
+    assert first.status_code == 201
+    # the counter officer who received it, the one who decided, the one who returned it
+    assert first.json()["officers"] == ["canbo.sxd.01", "chuyenvien.sxd.07", "motcua.sxd.01"]
+    second = routing.http.post(f"/api/v1/dossiers/{code}/rating",
+                               json={**rating, "overall": "not_satisfied"})
+    assert second.status_code == 409 and second.json()["error"]["code"] == "already_rated"
+    bad = routing.http.post(f"/api/v1/dossiers/{code}/rating", json={**rating, "overall": "ok"})
+    assert bad.status_code == 422
+    [row] = query(db, "SELECT overall, criteria FROM routing.ratings")
+    assert row["overall"] == "very_satisfied" and row["criteria"]["contacts"] == "satisfied"
+
+
+def test_department_action_over_rpc(routing, db):
+    code = dossier_in(db, routing, "assigned")
+    with entrypoint_hook(routing.container, "department_action") as rpc:
+        done = rpc(code, "accept", "sxd", "chuyenvien.sxd.02", {"processing_unit": "Phòng A"})
+        assert done["status"] == "processing"
+        assert rpc(code, "accept", "sxd", "chuyenvien.sxd.02", {})["error"]["status"] == 409
+        assert rpc(code, "complete", "stp", "x", {"result_reference": "1"})["error"][
+            "status"] == 403
+        assert "result_reference" in rpc(code, "complete", "sxd", "x", {})["error"]["fields"]
+
+
+def test_metrics_show_dossiers_by_status_and_department(routing, db):
+    code = dossier_in(db, routing, "processing")
+    receive(db, routing.amqp, SHORT, at("2026-11-02", 9), "2026-11-04")
+    act(routing, code, "complete", lead(), result_reference="5/GP")
+    with entrypoint_hook(routing.container, "watch_deadlines") as watch:
+        watch()
+    text = routing.http.get("/metrics").text
+    assert 'motcua_routing_dossiers{department="sxd",status="result_ready"} 1.0' in text
+    assert 'motcua_routing_dossiers_overdue{department="sxd"} 1.0' in text
+    assert 'motcua_routing_processing_working_days_count{department="sxd"}' in text
+    assert code not in text
