@@ -17,7 +17,8 @@ from services.common.config import SERVICE_NAMES
 ROOT = Path(__file__).resolve().parent.parent
 PROCFILE = ROOT / "Procfile"
 
-# DESIGN.md's ports; relay metrics listen on 9100 + the same last digit.
+# DESIGN.md's ports; a service's relay serves its metrics RELAY_PORT_GAP above them (9101...).
+RELAY_PORT_GAP = 1100
 DESIGNED_PORTS = {"intake": 8001, "routing": 8002, "notify": 8003, "payment": 8004, "postal": 8005}
 HTTP_PORTS = {name: DESIGNED_PORTS[name] for name in SERVICE_NAMES}
 CATALOGUE = ROOT / "services" / "intake" / "catalogue" / "procedures.yml"
@@ -60,7 +61,7 @@ class Stack:
             "TOKEN_SECRET": token_secret,
             "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
             **{f"{name.upper()}_HTTP": f"127.0.0.1:{port}" for name, port in self.ports.items()},
-            **{f"{name.upper()}_RELAY_METRICS_PORT": str(port + 1100)
+            **{f"{name.upper()}_RELAY_METRICS_PORT": str(port + RELAY_PORT_GAP)
                for name, port in self.ports.items()},
             **(extra_env or {}),
         }
@@ -82,13 +83,15 @@ class Stack:
 
     def check_ports_free(self, names):
         """nameko listens with SO_REUSEPORT: a leftover process on our port would silently
-        take part of the requests, so refuse to start beside one."""
+        take part of the requests, so refuse to start beside one (relays' metrics ports too)."""
         for name in names:
-            if name not in self.ports:
+            service = name.removesuffix("_relay")
+            if service not in self.ports:
                 continue
+            port = self.ports[service] + (RELAY_PORT_GAP if name.endswith("_relay") else 0)
             with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.ports[name])) == 0:
-                    raise RuntimeError(f"port {self.ports[name]} for {name} is already in use")
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    raise RuntimeError(f"port {port} for {name} is already in use")
 
     def start(self, names=None, wait=True):
         self.check_ports_free(names or self.commands)

@@ -1,63 +1,143 @@
 """The exactly-once audit: what was accepted (every 201) against what exists downstream.
 
-A dossier is lost when it never reached its department queue or was never routed; it is
-duplicated when two different events (envelope ids) reached the queue for it, or routing
-assigned it twice. Copies of one envelope id (the broker's at-least-once redelivery after a
-relay died between the confirm and marking its row) are counted apart as `redelivered`: a
-department recognises them by the envelope id.
+For every accepted dossier it checks, each separately:
+- `department queue`: the message routing sent to the lead department, counted by distinct
+  envelope id (copies of one id, the broker's at-least-once redelivery after a relay died
+  between the confirm and marking its row, are counted apart as `redelivered`: a department
+  recognises them by the id);
+- `routed`: routing assigned it once (its `assigned` history entries);
+- `receipt sms`: notify recorded one receipt SMS, and the SMS gateway (the fake SMSC) got
+  exactly one message carrying the code, when a gateway is in the test;
+- `bill`: payment opened one fee bill when the procedure has a fee or charge, none otherwise.
+A dossier missing from any check is lost; one found twice in any check is duplicated.
 """
 import collections
+import re
 from dataclasses import dataclass, field
 
 import pika
 
 from services.common.consumer import DEAD_LETTER_QUEUE
-from tests.conftest import drain, query, wait_for
+from tests.conftest import CATALOGUE, drain, query, wait_for
 
 
 @dataclass
 class Audit:
     accepted: int
-    lost: list = field(default_factory=list)
-    duplicated: dict = field(default_factory=dict)
+    lost: dict = field(default_factory=dict)  # check -> codes missing
+    duplicated: dict = field(default_factory=dict)  # check -> {code: count}
     redelivered: int = 0
     dead_letters: int = 0
 
+    @property
+    def lost_codes(self):
+        return sorted({code for codes in self.lost.values() for code in codes})
 
-def compare(accepted, arrived, routed, dead_letters):
-    codes = [a["code"] for a in accepted]
-    lost = sorted(c for c in codes if not arrived.get(c) or not routed.get(c))
-    duplicated = {c: ids for c, ids in arrived.items() if len(set(ids)) > 1}
-    duplicated.update({c: ["assigned"] * n for c, n in routed.items() if n > 1})
-    redelivered = sum(len(ids) - len(set(ids)) for ids in arrived.values())
-    return Audit(len(codes), lost, duplicated, redelivered, dead_letters)
+    @property
+    def duplicated_codes(self):
+        return sorted({code for found in self.duplicated.values() for code in found})
+
+
+def check(expected, counts):
+    """(missing codes, {code: count} found more than once) of one check."""
+    return (sorted(c for c in expected if not counts.get(c)),
+            {c: n for c, n in counts.items() if n > 1})
+
+
+def compare(checks, accepted_count, redelivered=0, dead_letters=0):
+    """checks: {name: (codes expected once, {code: times found})}."""
+    result = Audit(accepted_count, redelivered=redelivered, dead_letters=dead_letters)
+    for name, (expected, counts) in checks.items():
+        lost, duplicated = check(expected, counts)
+        if lost:
+            result.lost[name] = lost
+        if duplicated:
+            result.duplicated[name] = duplicated
+    return result
 
 
 def line(result, faults):
-    return (f"accepted={result.accepted} lost={len(result.lost)} "
-            f"duplicated={len(result.duplicated)} faults={faults}")
+    return (f"accepted={result.accepted} lost={len(result.lost_codes)} "
+            f"duplicated={len(result.duplicated_codes)} faults={faults}")
 
 
-def run(accepted, amqp_uri, conn, timeout=180):
-    wanted = {a["code"] for a in accepted}
+def details(result):
+    parts = [f"{name}: {len(codes)} lost" for name, codes in result.lost.items()]
+    parts += [f"{name}: {len(found)} duplicated" for name, found in result.duplicated.items()]
+    parts.append(f"redelivered copies (same envelope id) {result.redelivered}")
+    parts.append(f"dead letters {result.dead_letters}")
+    return "; ".join(parts)
+
+
+def has_fee(entry):
+    procedure = CATALOGUE["procedures"][entry["procedure_code"]]
+    return procedure["fee"] + procedure["charge"] > 0
+
+
+def counts(conn, sql):
+    return {row["code"]: row["n"] for row in query(conn, sql)}
+
+
+def run(accepted, amqp_uri, conn, sms_received=None, timeout=240):
+    """Wait until everything accepted shows downstream (or `timeout`), then compare.
+    `sms_received()` returns the texts the SMS gateway got, when one is in the test."""
+    codes = {a["code"] for a in accepted}
+    billed = {a["code"] for a in accepted if has_fee(a)}
     departments = sorted({a["department"] for a in accepted})
     arrived = collections.defaultdict(list)
+    conn.autocommit = True
 
-    def everything_arrived():
+    def downstream():
         for department in departments:
             for _, message in drain(amqp_uri, f"department.{department}", wait=0.1):
                 arrived[message["dossier_code"]].append(message["id"])
-        return wanted <= set(arrived)
+        now = {
+            "routed": counts(conn, "SELECT dossier_code AS code, count(*) AS n FROM routing.history"
+                                   " WHERE status = 'assigned' GROUP BY 1"),
+            "receipt sms recorded": counts(
+                conn, "SELECT dossier_code AS code, count(*) AS n FROM notify.notifications"
+                      " WHERE template = 'receipt' AND channel = 'sms' GROUP BY 1"),
+            "bill": counts(conn, "SELECT dossier_code AS code, count(*) AS n FROM payment.bills"
+                                 " WHERE kind = 'fee' GROUP BY 1"),
+        }
+        if sms_received is not None:
+            now["receipt sms at the gateway"] = texts_by_code(sms_received(), codes)
+        return now
+
+    found = {}
+
+    def complete():
+        found.update(downstream())
+        return (codes <= set(arrived) and all(
+            (billed if name == "bill" else codes) <= set(counted)
+            for name, counted in found.items()))
 
     try:
-        wait_for(everything_arrived, timeout=timeout, interval=0.5)
+        wait_for(complete, timeout=timeout, interval=1)
     except AssertionError:
-        pass  # what is missing is reported as lost
-    conn.autocommit = True
-    routed = {row["dossier_code"]: row["n"] for row in query(
-        conn, "SELECT dossier_code, count(*) AS n FROM routing.history"
-              " WHERE status = 'assigned' GROUP BY dossier_code")}
-    return compare(accepted, arrived, routed, dead_letter_count(amqp_uri))
+        pass  # what is still missing is reported as lost
+    checks = {"department queue": (codes, {c: len(set(ids)) for c, ids in arrived.items()})}
+    for name, counted in found.items():
+        checks[name] = (billed if name == "bill" else codes, counted)
+    unbilled = {c: n for c, n in found["bill"].items() if c not in billed}
+    checks["no bill without a fee"] = (set(), {c: n + 1 for c, n in unbilled.items()})
+    redelivered = sum(len(ids) - len(set(ids)) for ids in arrived.values())
+    return compare(checks, len(codes), redelivered, dead_letter_count(amqp_uri))
+
+
+DOSSIER_CODE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}")
+
+
+RECEIPT_WORDS = "đã được tiếp nhận"  # what notify's receipt template says (templates/receipt.yml)
+
+
+def texts_by_code(texts, codes):
+    """How many receipt texts carry each code (other messages, e.g. fees, are not counted)."""
+    found = collections.Counter()
+    for _, text in texts:
+        if RECEIPT_WORDS in text:
+            found.update(set(DOSSIER_CODE.findall(text)) & codes)
+    return dict(found)
 
 
 def dead_letter_count(amqp_uri):

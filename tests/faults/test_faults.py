@@ -24,6 +24,7 @@ from tests.conftest import TOKEN_SECRET, connect, token, wait_for
 from tests.e2e.test_flow import counter_dossiers
 from tests.faults import audit
 from tests.faults.proxy import FaultyProxy
+from tests.integration.notify_gateways import Kannel
 
 pytestmark = pytest.mark.faults
 
@@ -49,11 +50,32 @@ def proxy():
 
 
 @pytest.fixture
-def stack(rabbit_config, proxy, tmp_path):
+def kannel(tmp_path):
+    """The real SMS gateway (bearerbox, smsbox, the fake SMSC); .ci/run installs it."""
+    (tmp_path / "kannel").mkdir()
+    gateway = Kannel(tmp_path / "kannel")
+    gateway.start()
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture
+def stack(rabbit_config, proxy, kannel, tmp_path):
     ensure_database(FAULTS_DB_URL, fresh=True)
     amqp_uri = rabbit_config["AMQP_URI"]
+    notify_url = f"http://127.0.0.1:{8003 + PORT_OFFSET}"
+    sms_gateway = {
+        "KANNEL_SENDSMS_URL": kannel.sendsms_url, "KANNEL_USERNAME": kannel.username,
+        "KANNEL_PASSWORD": kannel.password, "NOTIFY_DLR_SECRET": "dlr-" + "x" * 20,
+        "NOTIFY_PUBLIC_URL": notify_url, "NOTIFY_QUIET_HOURS": "",
+        # a gateway back after a few seconds is tried again within seconds, not minutes
+        "NOTIFY_RETRY_FIRST_SECONDS": "2", "NOTIFY_RETRY_MAX_SECONDS": "8",
+        # a sender killed mid-batch leaves its claimed rows leased: small batches, short lease
+        "NOTIFY_SEND_BATCH": "20", "NOTIFY_SEND_CONCURRENCY": "20", "NOTIFY_SEND_LEASE_SECONDS": "20",
+    }
     # routing talks to the broker through the proxy, so the broker link can be slowed or cut.
     with Stack(FAULTS_DB_URL, amqp_uri, TOKEN_SECRET, tmp_path / "logs", port_offset=PORT_OFFSET,
+               extra_env=sms_gateway,
                process_env={"routing": {"AMQP_URI": through(proxy, amqp_uri)}}) as running:
         running.prepare()
         running.start()
@@ -70,7 +92,7 @@ def postgres_cluster():
     return ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
 
 
-def fault_catalogue(stack, proxy):
+def fault_catalogue(stack, proxy, kannel):
     """name → action; each action returns once the fault has been injected and lifted."""
 
     def kill(name):
@@ -97,9 +119,15 @@ def fault_catalogue(stack, proxy):
         subprocess.run([*postgres_cluster(), "restart", "-m", "fast"], check=True, timeout=120,
                        stdout=subprocess.DEVNULL)
 
+    def sms_gateway_down():
+        kannel.stop()
+        eventlet.sleep(5)
+        kannel.start()
+
     faults = {f"kill -9 {name}": kill(name) for name in stack.commands}
     faults.update({
         "amqp connections closed": lambda: rabbitmqctl("close_all_connections", "fault test"),
+        "sms gateway down": sms_gateway_down,
         "broker link slow (proxy)": proxy_fault("slow"),
         "broker link dead (proxy)": proxy_fault("dead"),
         "rabbitmq restarted": restart_rabbitmq,
@@ -146,7 +174,8 @@ class Stream:
                 response = None
             # 200 is the replay of an earlier attempt whose answer was lost in a fault.
             if response is not None and response.status_code in (200, 201):
-                self.accepted.append({**response.json(), "department": department})
+                self.accepted.append({**response.json(), "department": department,
+                                      "procedure_code": body["procedure_code"]})
                 self.replayed += response.status_code == 200
                 return
             if response is not None and response.status_code < 500:
@@ -157,8 +186,9 @@ class Stream:
         self.rejected.append(("gave up", body["procedure_code"]))
 
 
-def test_no_dossier_lost_or_duplicated_through_faults(stack, proxy, rabbit_config):
-    faults = chosen(fault_catalogue(stack, proxy))
+def test_no_dossier_lost_or_duplicated_through_faults(stack, proxy, kannel, rabbit_config):
+    faults = chosen(fault_catalogue(stack, proxy, kannel))
+    started = time.monotonic()
     stream = Stream(stack, counter_dossiers(DOSSIERS, seed=29))
     submitting = eventlet.spawn(stream.run)
     injected = []
@@ -172,20 +202,29 @@ def test_no_dossier_lost_or_duplicated_through_faults(stack, proxy, rabbit_confi
     assert not stream.rejected, stream.rejected[:5]
     assert all(a["receipt_url"] == f"/api/v1/dossiers/{a['code']}/receipt" for a in stream.accepted)
 
+    submitted = time.monotonic()
     with connect(FAULTS_DB_URL) as conn:
-        result = audit.run(stream.accepted, rabbit_config["AMQP_URI"], conn)
+        result = audit.run(stream.accepted, rabbit_config["AMQP_URI"], conn, kannel.received)
     print(f"\nfaults injected: {', '.join(injected)}; submissions retried: {stream.retries}, "
-          f"answered by an idempotent replay: {stream.replayed}")
+          f"answered by an idempotent replay: {stream.replayed}; submitting took "
+          f"{submitted - started:.0f} s, everything downstream {time.monotonic() - submitted:.0f} s later")
     print(audit.line(result, faults=len(injected)))
+    print(audit.details(result))
     assert len(stream.accepted) == DOSSIERS
-    assert result.lost == [] and result.duplicated == {} and result.dead_letters == 0
+    assert result.lost == {} and result.duplicated == {} and result.dead_letters == 0
 
 
 def test_audit_reports_a_lost_and_a_duplicated_dossier():
     """The audit itself can fail: fed one missing and one doubled dossier, it says so."""
-    accepted = [{"code": "A", "department": "stp"}, {"code": "B", "department": "stp"}]
-    arrived = {"B": ["id-1", "id-2"]}
-    routed = {"B": 1}
-    result = audit.compare(accepted, arrived, routed, dead_letters=0)
-    assert result.lost == ["A"] and result.duplicated == {"B": ["id-1", "id-2"]}
+    result = audit.compare({
+        "department queue": ({"A", "B"}, {"B": 1}),
+        "bill": ({"B"}, {"B": 2}),
+    }, accepted_count=2)
+    assert result.lost == {"department queue": ["A"]}
+    assert result.duplicated == {"bill": {"B": 2}}
     assert audit.line(result, faults=0) == "accepted=2 lost=1 duplicated=1 faults=0"
+    texts = [("+84912345678", "Hồ sơ 000.00.31.H33-261123-0001 đã được tiếp nhận"),
+             ("+84912345678", "Hồ sơ 000.00.31.H33-261123-0001 đã được tiếp nhận"),
+             ("+84912345678", "Hồ sơ 000.00.31.H33-261123-0001 cần nộp 200.000 đ")]
+    assert audit.texts_by_code(texts, {"000.00.31.H33-261123-0001"}) == {
+        "000.00.31.H33-261123-0001": 2}

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from email import message_from_bytes, policy
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
@@ -80,34 +79,47 @@ class Kannel:
         self.processes = []
 
     def received(self):
-        """Every SMS the fake SMSC received, concatenated parts joined: [(to, text)]."""
-        singles, parts = [], defaultdict(dict)
+        """Every SMS the fake SMSC received, concatenated parts joined: [(to, text)].
+
+        A part's reference number is reused once its message is complete (it is one byte) and
+        after a restart, so parts are joined per run and per message in order of arrival."""
+        messages = []
         for path in sorted(self.dir.glob("fakesmsc.*.out")):
+            pending = {}
             for line in path.read_text(errors="replace").splitlines():
                 found = _GOT.search(line)
                 if found:
                     _sender, receiver, rest = found.groups()
-                    _decode(receiver, rest, singles, parts)
-        for (receiver, _ref), pieces in parts.items():
-            data = b"".join(pieces[i] for i in sorted(pieces))
-            singles.append((receiver, data.decode("utf-16-be")))
-        return singles
+                    _decode(receiver, rest, messages, pending)
+        return messages
 
 
 def _bytes(encoded):
     return unquote_to_bytes(encoded.replace("+", " "))
 
 
-def _decode(receiver, rest, singles, parts):
+def _decode(receiver, rest, messages, pending):
     kind, _, payload = rest.partition(" ")
     if kind == "udh":  # "udh <udh> data <ucs-2 bytes>": one part of a concatenated SMS
         udh, _, data = payload.partition(" data ")
         header = _bytes(udh)  # 05 00 03 ref total seq
-        parts[(receiver, header[3])][header[5]] = _bytes(data)
+        key = (receiver, header[3], header[4])
+        if header[5] in pending.get(key, {}):  # a part seen again: the earlier one is incomplete
+            _flush(receiver, pending.pop(key), messages)
+        parts = pending.setdefault(key, {})
+        parts[header[5]] = _bytes(data)
+        if len(parts) == header[4]:
+            _flush(receiver, pending.pop(key), messages)
     elif kind == "ucs-2":
-        singles.append((receiver, _bytes(payload).decode("utf-16-be")))
+        messages.append((receiver, _bytes(payload).decode("utf-16-be")))
     else:  # "text": GSM text as Kannel holds it
-        singles.append((receiver, payload))
+        messages.append((receiver, payload))
+
+
+def _flush(receiver, parts, messages):
+    # a message with a part missing is kept, garbled where the part is, not dropped
+    joined = b"".join(parts[i] for i in sorted(parts))
+    messages.append((receiver, joined.decode("utf-16-be", errors="replace")))
 
 
 @pytest.fixture
