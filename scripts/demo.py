@@ -4,7 +4,11 @@ Starts the whole stack on its own database and RabbitMQ virtual host (both `motc
 recreated on every run), submits about 120 dossiers the way a day at the center brings them
 (counter officers of the departments, citizens on the online portal), shows two refused
 submissions and an idempotent replay, then takes every dossier off its department's queue
-and prints what arrived where. Exit code 0 only if every accepted dossier reached its queue.
+and prints what arrived where; the citizens' receipts by SMS and email (notify), fees paid by
+cash, card and online with the day's reconciliation (payment), the departments' work with
+supplements, consultations, late dossiers and apologies ending in the monthly report
+(routing), and the post office receiving, collecting and delivering (postal). Exit code 0
+only if every step behaved.
 
     python -m scripts.demo        (from the repository root; RabbitMQ and PostgreSQL running)
 """
@@ -35,6 +39,9 @@ from scripts.stack import CATALOGUE, HTTP_PORTS, ROOT, Stack, ensure_database  #
 from services.common.auth import issue_token  # noqa: E402
 from services.common.topology import department_queue_name  # noqa: E402
 from services.intake.catalogue import read_catalogue  # noqa: E402
+from services.payment.demo import pay_in_cash, show_payments  # noqa: E402
+from services.postal import demo as postal_demo  # noqa: E402
+from services.routing.simulation import Desk, run_department_work  # noqa: E402
 
 NAME = "motcua_demo"  # database and RabbitMQ virtual host
 DB_URL = f"postgresql://postgres@127.0.0.1:5432/{NAME}"
@@ -48,6 +55,7 @@ POST_SHARE = 0.2         # of dossiers whose result may be sent by post
 OPTIONAL_SHARE = 0.4     # chance of handing in each optional document
 WINDOWS = 6              # counters and portal sessions submitting at the same time
 DELIVERY_TIMEOUT = 60    # seconds to wait for every dossier on its department's queue
+GATEWAY_SECRET = secrets.token_urlsafe(32)  # the demo's own online payment gateway key
 SEED = 20251124          # same day every run; change it for other citizens
 
 CHANNEL_LABELS = {"counter": "trực tiếp", "online": "trực tuyến"}
@@ -410,7 +418,10 @@ def print_next_steps(stack):
         (stack.url("intake", "/api/v1/procedures"), "the procedure catalogue (intake)"),
         (stack.url("intake", "/api/v1/dossiers"), "submit a dossier (POST, bearer token)"),
         (stack.url("routing", "/api/v1/dossiers/<code>"), "citizen's lookup (?secret= or ?phone=)"),
-        ("/health /ready /metrics", "on both services; relays' metrics on :9101 and :9102"),
+        (stack.url("payment", "/api/v1/reconciliations/<day>"), "a day's reconciliation (manager)"),
+        (stack.url("routing", "/api/v1/reports/monthly"), "the monthly report (manager)"),
+        ("/health /ready /metrics /openapi.json", "on every service; relays' metrics on :9101-9105"),
+        (".venv/bin/motcua dlq list", "what could not be processed, to replay after a fix"),
         (f"{LOG_DIR.relative_to(ROOT)}/", "this run's logs, one JSON line per event"),
     ]
     width = max(len(where) for where, _ in hints)
@@ -419,6 +430,59 @@ def print_next_steps(stack):
 
 
 # ----------------------------------------------------------------------------- main
+def query(sql, params=()):
+    with psycopg2.connect(DB_URL) as conn, conn.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    conn.close()
+    return rows
+
+
+def print_notifications(accepted, timeout=60):
+    """notify told every citizen: one receipt SMS each (email too when one was given)."""
+    heading("Notifications (notify: SMS and email; the log provider stands in for the gateway)")
+    codes = {d["code"] for d in accepted}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sent = {code for (code,) in query(
+            "SELECT dossier_code FROM notify.notifications WHERE template = 'receipt'"
+            " AND channel = 'sms' AND status IN ('sent', 'delivered')")}
+        if codes <= sent:
+            break
+        time.sleep(0.5)
+    rows = query("SELECT template, channel, status, count(*) FROM notify.notifications"
+                 " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")
+    table(["message", "channel", "status", "count"], rows, "<<<>")
+    missing = codes - sent
+    print(f"receipt SMS for {len(codes) - len(missing)} of {len(codes)} dossiers")
+    return not missing
+
+
+def post_body(rng, procedure, result_by_post):
+    body = dossier_body(rng, procedure)
+    if result_by_post:
+        body["result_delivery"] = "post"
+        body["delivery_address"] = body["applicant"]["address"]
+    return body
+
+
+def completer(stack, desk, secret, timeout=30):
+    """For postal's demo: the department takes a dossier received by post and decides it; the
+    citizen pays its fee, if any, so the result can go out."""
+    def complete(code):
+        deadline = time.monotonic() + timeout
+        while not (rows := query("SELECT department FROM routing.dossiers WHERE code = %s",
+                                 (code,))) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if rows:
+            department = rows[0][0]
+            desk.act(code, department, "accept")
+            desk.act(code, department, "complete", result_reference=f"{code[-4:]}/KQ")
+            pay_in_cash(stack.url("payment"), lambda role, **scope: issue_token(secret, role, **scope),
+                        code, department, timeout=3)
+    return complete
+
+
 def run(stack, catalogue, secret, rng):
     tokens = {code: issue_token(secret, "counter_officer", department=code,
                                 subject=f"canbo.{code}.01") for code in catalogue["departments"]}
@@ -453,12 +517,29 @@ def run(stack, catalogue, secret, rng):
         (d for d in accepted if catalogue["procedures"][d["body"]["procedure_code"]]["cooperating"]),
         samples[0]))
     delivered = print_missing(accepted, arrived)
+    notified = print_notifications(accepted)
+
+    heading("Fees (payment: cash at the counter, card, online gateway; reconciliation)")
+    paid = show_payments(stack.url("payment"),
+                         lambda role, **scope: issue_token(secret, role, **scope),
+                         [d["code"] for d in accepted], GATEWAY_SECRET)
+
+    department_ok = run_department_work(stack, secret, accepted, rng)
+
+    postal_checks = postal_demo.run(
+        stack.url("postal"), secret, catalogue,
+        lambda procedure, by_post: post_body(rng, procedure, by_post),
+        completer(stack, Desk(stack, secret), secret))
     print_next_steps(stack)
     checks = {"every accepted dossier on its queue": delivered,
               "no unexpected refusal": not refused,
               "422 and 403 as expected": refusals_ok,
               "idempotent replay": replay_ok,
-              "lookup": lookup_ok}
+              "lookup": lookup_ok,
+              "a receipt SMS for every dossier": notified,
+              "payments by cash, card and online, reconciled": paid,
+              "department work, late dossiers, monthly report": department_ok,
+              **{f"postal: {name}": ok for name, ok in postal_checks.items()}}
     failed = [name for name, ok in checks.items() if not ok]
     print("\ndemo " + ("succeeded" if not failed else "FAILED: " + "; ".join(failed)))
     return 0 if not failed else 1
@@ -476,15 +557,19 @@ def main():
     fresh_vhost()
     fresh_logs()
     secret = secrets.token_urlsafe(32)  # 43 characters; signs this run's bearer tokens
-    stack = Stack(DB_URL, AMQP_URI, secret, log_dir=LOG_DIR)
+    stack = Stack(DB_URL, AMQP_URI, secret, log_dir=LOG_DIR, extra_env={
+        "VNPAY_TMN_CODE": "MOTCUA01", "VNPAY_HASH_SECRET": GATEWAY_SECRET,
+        "NOTIFY_QUIET_HOURS": "",  # the demo may run at night: nothing held till morning
+    })
     try:
         stack.prepare()
         print("migrated, catalogue loaded "
               f"({len(catalogue['departments'])} departments, "
               f"{len(catalogue['procedures'])} procedures); starting the stack…")
         stack.start()
-        print(f"stack ready in {time.monotonic() - began:.1f} s: intake {stack.url('intake')}, "
-              f"routing {stack.url('routing')}, outbox relays; logs in {LOG_DIR}")
+        print(f"stack ready in {time.monotonic() - began:.1f} s: "
+              + ", ".join(f"{name} {stack.url(name)}" for name in HTTP_PORTS)
+              + f", outbox relays; logs in {LOG_DIR}")
         status = run(stack, catalogue, secret, random.Random(SEED))
     except (RuntimeError, subprocess.CalledProcessError, requests.RequestException,
             pika.exceptions.AMQPError) as exc:

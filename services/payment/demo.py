@@ -39,6 +39,15 @@ def _open_bills(base, headers, codes, wanted, timeout=30):
     return list(found.values())
 
 
+def pay_in_cash(base, token_for, dossier_code, department, timeout=10):
+    """The citizen pays a dossier's fee at its department's counter (its result may be held
+    until then). True when there was an open bill and it is now paid."""
+    manager = {"Authorization": f"Bearer {token_for('manager')}"}
+    bills = _open_bills(base, manager, [dossier_code], 1, timeout)
+    return bool(bills) and _pay(base, token_for, "cash", {**bills[0], "department": department},
+                                None) is not None
+
+
 def show_payments(base, token_for, dossier_codes, gateway_secret, out=print):
     """Pay the bills of the first dossiers that have one, one per channel; print receipts and
     the reconciliation. `token_for(role, **scope)` gives a bearer token. True when all three
