@@ -13,5 +13,5 @@ COPY Procfile ./
 RUN pip install --upgrade 'setuptools<82' wheel && pip install -e . \
  && useradd --uid 10001 --no-create-home --shell /usr/sbin/nologin motcua
 USER 10001
-EXPOSE 8001 8002 9101 9102
+EXPOSE 8001 8002 8003 8004 8005 9101 9102 9103 9104 9105
 CMD ["motcua", "--help"]

@@ -235,12 +235,14 @@ PROMETHEUS_RULES = ROOT / "deploy" / "prometheus" / "alerts.yml"
 @dataclass(frozen=True)
 class Deployed:
     """One service as deployed (DESIGN.md): its nameko class, HTTP port, relay metrics port,
-    and whether it scales on the depth of its event queues."""
+    whether it scales on the depth of its event queues, and the settings that name another
+    service's address inside the cluster."""
     name: str
     service_class: str
     http_port: int
     relay_port: int
     queue_scaled: bool = False
+    env: tuple = ()
 
 
 # Every service of DESIGN.md, including those still being built: a merged service needs no
@@ -250,7 +252,9 @@ DEPLOYED = (
     Deployed("routing", "RoutingService", 8002, 9102, queue_scaled=True),
     Deployed("notify", "NotifyService", 8003, 9103, queue_scaled=True),
     Deployed("payment", "PaymentService", 8004, 9104),
-    Deployed("postal", "PostalService", 8005, 9105),
+    # postal reads intake's public catalogue over HTTP (its Service, not localhost)
+    Deployed("postal", "PostalService", 8005, 9105,
+             env=(("INTAKE_URL", "http://motcua-intake:8001"),)),
 )
 IMAGE = "motcua"
 RUN_AS = 10001
@@ -366,7 +370,7 @@ def k8s_workloads():
             ["nameko", "run", "--config", f"services/{service.name}/config.yml",
              f"services.{service.name}.service:{service.service_class}"],
             "http", service.http_port,
-            {f"{service.name.upper()}_HTTP": f"0.0.0.0:{service.http_port}"},
+            {f"{service.name.upper()}_HTTP": f"0.0.0.0:{service.http_port}", **dict(service.env)},
             {"startupProbe": _http_get("/health", "http", 2, 30),
              "livenessProbe": _http_get("/health", "http", 10, 3),
              "readinessProbe": _http_get("/ready", "http", 5, 2)},

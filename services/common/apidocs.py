@@ -2,8 +2,8 @@
 
 - OpenAPI 3.0 of each HTTP service: its `@api` routes (read from the service class, as the
   topology reads the event handlers) with the marshmallow schemas they declare.
-- AsyncAPI 3.0 of the department queues: the message a department receives, built from the
-  DossierReceived contract.
+- AsyncAPI 3.0 of the department queues: the messages a department receives, built from the
+  DossierReceived contract (dossier.assigned) and routing's schemas of the others.
 
 `motcua docs` writes both into docs/; a test fails when the committed ones are stale.
 """
@@ -202,10 +202,52 @@ def department_message_example():
     }
 
 
-def asyncapi_document(departments):
+def _message_id(event_type):
+    """`dossier.consultation_requested` -> `dossierConsultationRequested`."""
+    words = re.split(r"[._]", event_type)
+    return words[0] + "".join(word.capitalize() for word in words[1:])
+
+
+def _envelope_payload(event_type, data_schema):
     envelope = _json_schema(EnvelopeSchema)
-    envelope["properties"]["data"] = _json_schema(DepartmentMessageData)
-    envelope["properties"]["type"]["const"] = "dossier.assigned"
+    envelope["properties"]["data"] = _json_schema(data_schema)
+    envelope["properties"]["type"]["const"] = event_type
+    return envelope
+
+
+def _message(event_type, title, payload, examples=()):
+    message = {
+        "name": event_type,
+        "title": title,
+        "contentType": "application/json",
+        "payload": payload,
+        "bindings": {"amqp": {"messageType": event_type, "contentEncoding": "utf-8",
+                              "bindingVersion": "0.3.0"}},
+    }
+    if examples:
+        message["examples"] = list(examples)
+    return message
+
+
+def department_messages():
+    """{message id: AsyncAPI message} of everything routing sends to a department's queue:
+    dossier.assigned first, then the lifecycle messages routing's schemas describe."""
+    # routing owns these shapes; read here only to document them, as the service classes are
+    from services.routing.schemas import DEPARTMENT_MESSAGES
+
+    messages = {"dossierAssigned": _message(
+        "dossier.assigned", "A dossier assigned to the department",
+        _envelope_payload("dossier.assigned", DepartmentMessageData),
+        [{"name": "counter_dossier", "payload": department_message_example()}])}
+    for event_type, schema in DEPARTMENT_MESSAGES.items():
+        title = (inspect.getdoc(schema) or event_type).splitlines()[0]
+        messages[_message_id(event_type)] = _message(
+            event_type, title, _envelope_payload(event_type, schema))
+    return messages
+
+
+def asyncapi_document(departments):
+    messages = department_messages()
     channels, operations = {}, {}
     for code in departments:
         queue = department_queue_name(code)
@@ -215,11 +257,13 @@ def asyncapi_document(departments):
             "title": f"Queue of department {code}",
             "description": (
                 f"Durable quorum queue `{queue}` bound with `{code}.#` on the topic exchange "
-                f"`{DEPARTMENTS_EXCHANGE}`. Read it as the department's own RabbitMQ user "
-                f"`department-{code}`; ack after your own commit. A message delivered more than "
-                f"{DEPARTMENT_DELIVERY_LIMIT} times goes to `motcua.dead_letters`."
+                f"`{DEPARTMENTS_EXCHANGE}` (routing key `{code}.<message type>`). Read it as "
+                f"the department's own RabbitMQ user `department-{code}`; ack after your own "
+                f"commit. A message delivered more than {DEPARTMENT_DELIVERY_LIMIT} times goes "
+                "to `motcua.dead_letters`."
             ),
-            "messages": {"dossierAssigned": {"$ref": "#/components/messages/dossierAssigned"}},
+            "messages": {message_id: {"$ref": f"#/components/messages/{message_id}"}
+                         for message_id in messages},
             "bindings": {"amqp": {
                 "is": "queue",
                 "queue": {"name": queue, "durable": True, "exclusive": False,
@@ -230,8 +274,10 @@ def asyncapi_document(departments):
         operations[f"receive_{code}"] = {
             "action": "receive",
             "channel": {"$ref": f"#/channels/{channel_id}"},
-            "summary": f"Department {code} receives the dossiers it leads or cooperates on",
-            "messages": [{"$ref": f"#/channels/{channel_id}/messages/dossierAssigned"}],
+            "summary": (f"Department {code} receives the dossiers it leads or cooperates on, "
+                        "and what happens to them that it must act on"),
+            "messages": [{"$ref": f"#/channels/{channel_id}/messages/{message_id}"}
+                         for message_id in messages],
         }
     return {
         "asyncapi": "3.0.0",
@@ -239,9 +285,11 @@ def asyncapi_document(departments):
             "title": "motcua department queues",
             "version": "1",
             "description": (
-                "Each department of the catalogue has its own queue of dossiers assigned to "
-                "it. Messages are JSON event envelopes, delivered at least once: the envelope "
-                "`id` is stable, so deduplicate on it."
+                "Each department of the catalogue has its own queue of the dossiers assigned "
+                "to it and of what happens to them that it must act on (a supplement handed "
+                "in, a consultation asked or answered, a due date near or passed). Messages "
+                "are JSON event envelopes, delivered at least once: the envelope `id` is "
+                "stable, so deduplicate on it; `type` says which message it is."
             ),
         },
         "defaultContentType": "application/json",
@@ -249,15 +297,7 @@ def asyncapi_document(departments):
                                "protocolVersion": "0.9.1"}},
         "channels": channels,
         "operations": operations,
-        "components": {"messages": {"dossierAssigned": {
-            "name": "dossier.assigned",
-            "title": "A dossier assigned to the department",
-            "contentType": "application/json",
-            "payload": envelope,
-            "examples": [{"name": "counter_dossier", "payload": department_message_example()}],
-            "bindings": {"amqp": {"messageType": "dossier.assigned", "contentEncoding": "utf-8",
-                                  "bindingVersion": "0.3.0"}},
-        }}},
+        "components": {"messages": messages},
     }
 
 

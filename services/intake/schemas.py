@@ -15,6 +15,8 @@ from marshmallow import (
 from services.common.contracts import RESULT_DELIVERIES
 from services.common.phones import normalise_phone
 
+from .catalogue import ProcedureSchema
+
 # Provinces' codes in the first 3 digits of a citizen ID number (Circular 59/2021/TT-BCA).
 _PROVINCE_CODES = {f"{n:03d}" for n in range(1, 97)}
 
@@ -97,3 +99,20 @@ class ReceiverSchema(_Strict):
 class ProcedureQuerySchema(_Strict):
     department = fields.String(load_default=None, validate=validate.Length(max=20))
     channel = fields.String(load_default=None, validate=validate.OneOf(("counter", "online", "postal")))
+
+
+# --- answers (documentation only, for the OpenAPI document: the handlers build plain dicts) ---
+class ProcedureList(Schema):
+    procedures = fields.List(fields.Nested(ProcedureSchema), required=True)
+    count = fields.Integer(required=True)
+
+
+class DossierCreated(Schema):
+    code = fields.String(required=True, metadata={"example": "000.00.01.H33-260302-0001"})
+    received_at = fields.AwareDateTime(required=True)
+    due_at = fields.Date(required=True, metadata={"description": "the appointment date"})
+    lookup_secret = fields.String(required=True, metadata={
+        "description": "printed on the receipt: with the code, the citizen looks the dossier up"})
+    department = fields.String(required=True)
+    channel = fields.String(required=True, metadata={"enum": ["counter", "online", "postal"]})
+    receipt_url = fields.String(required=True)

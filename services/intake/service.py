@@ -20,9 +20,16 @@ from services.common.http import (
 from services.common.ratelimit import RateLimits
 
 from . import store
+from .catalogue import ProcedureSchema
 from .receipt import render_html
 from .reception import Replay, created_response, register, request_hash
-from .schemas import DossierRequestSchema, ProcedureQuerySchema, ReceiverSchema
+from .schemas import (
+    DossierCreated,
+    DossierRequestSchema,
+    ProcedureList,
+    ProcedureQuerySchema,
+    ReceiverSchema,
+)
 
 log = logging.getLogger("motcua.intake")
 # Schemas hold no state between loads: built once, not per request.
@@ -50,7 +57,7 @@ class IntakeService(OpsEndpoints):
 
     # catalogue -----------------------------------------------------------------------------
     @api("GET", "/api/v1/procedures", summary="The procedures of the catalogue",
-         query=ProcedureQuerySchema)
+         query=ProcedureQuerySchema, responses={200: ("the active procedures", ProcedureList)})
     def list_procedures(self, request):
         query = ProcedureQuerySchema().load(request.args.to_dict())
         with self.db.transaction() as cur:
@@ -58,7 +65,7 @@ class IntakeService(OpsEndpoints):
         return json_response({"procedures": procedures, "count": len(procedures)})
 
     @api("GET", "/api/v1/procedures/<code>", summary="One procedure of the catalogue",
-         responses={404: "no such procedure"})
+         responses={200: ("the procedure", ProcedureSchema), 404: "no such procedure"})
     def get_procedure(self, request, code):
         with self.db.transaction() as cur:
             procedure = store.get_procedure(cur, code)
@@ -69,8 +76,9 @@ class IntakeService(OpsEndpoints):
     # reception -----------------------------------------------------------------------------
     @api("POST", "/api/v1/dossiers", summary="Receive a dossier (counter or online)",
          body=DossierRequestSchema, auth=("counter_officer", "portal"),
-         responses={201: "registered; Location is its receipt",
-                    200: "replay of an earlier request with the same Idempotency-Key",
+         responses={201: ("registered; Location is its receipt", DossierCreated),
+                    200: ("replay of an earlier request with the same Idempotency-Key",
+                          DossierCreated),
                     409: "Idempotency-Key reused for a different body"})
     def submit_dossier(self, request):
         caller = self.principal(request, "counter_officer", "portal")

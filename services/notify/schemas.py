@@ -1,4 +1,4 @@
-"""notify's HTTP inputs."""
+"""notify's HTTP inputs, and the shapes of its answers (for the OpenAPI document)."""
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 
@@ -15,3 +15,40 @@ class DlrQuerySchema(Schema):
 class OptOutSchema(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(("sms", "email")))
     address = fields.String(required=True, validate=validate.Length(min=3, max=254))
+
+
+# --- answers (documentation only: the handlers build plain dicts of these shapes) -----------
+STATUSES = ("pending", "sent", "delivered", "failed", "expired", "opted_out")
+
+
+class DeliveryReportAnswer(Schema):
+    id = fields.UUID(required=True)
+    status = fields.String(required=True, metadata={"enum": ["delivered", "failed", "noted"]})
+
+
+class NotificationView(Schema):
+    id = fields.UUID(required=True)
+    event_type = fields.String(required=True, metadata={"example": "dossier.received"})
+    channel = fields.String(required=True, metadata={"enum": ["sms", "email"]})
+    template = fields.String(required=True, metadata={"example": "receipt"})
+    recipient = fields.String(required=True, metadata={"description": "masked",
+                                                       "example": "09******78"})
+    status = fields.String(required=True, metadata={"enum": list(STATUSES)})
+    urgent = fields.Boolean(required=True)
+    attempts = fields.Integer(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    sent_at = fields.AwareDateTime(allow_none=True)
+    finished_at = fields.AwareDateTime(allow_none=True)
+    provider = fields.String(allow_none=True, metadata={"example": "kannel"})
+    last_error = fields.String(allow_none=True)
+
+
+class DossierNotifications(Schema):
+    code = fields.String(required=True)
+    notifications = fields.List(fields.Nested(NotificationView), required=True)
+
+
+class OptOutAnswer(Schema):
+    channel = fields.String(required=True, metadata={"enum": ["sms", "email"]})
+    address = fields.String(required=True, metadata={"description": "masked"})
+    opted_out = fields.Boolean(required=True)

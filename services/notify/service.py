@@ -40,7 +40,13 @@ from .gateways import (
     RecipientRejected,
 )
 from .quiet import earliest_send, parse_quiet_hours
-from .schemas import DlrQuerySchema, OptOutSchema
+from .schemas import (
+    DeliveryReportAnswer,
+    DlrQuerySchema,
+    DossierNotifications,
+    OptOutAnswer,
+    OptOutSchema,
+)
 from .sms import RenderError, SmsPolicy
 from .templates import TEMPLATES_DIR, load_templates
 
@@ -283,7 +289,11 @@ class NotifyService(OpsEndpoints):
         add_to_outbox(cur, store.SCHEMA, envelope, events_exchange(self.name), event_type)
 
     # --- HTTP -------------------------------------------------------------------------------
-    @api("GET", "/api/v1/notify/dlr/<secret>")
+    @api("GET", "/api/v1/notify/dlr/<secret>",
+         summary="Delivery report of an SMS (Kannel's dlr-url or an HTTP aggregator)",
+         query=DlrQuerySchema,
+         responses={200: ("recorded (an intermediate report is noted)", DeliveryReportAnswer),
+                    403: "unknown delivery-report secret", 404: "no notification with this id"})
     def delivery_report(self, request, secret):
         """Kannel's (or the aggregator's) delivery report; the secret in the URL proves it."""
         expected = self.settings.dlr_secret
@@ -304,7 +314,12 @@ class NotifyService(OpsEndpoints):
                                                    "status": status})
         return json_response({"id": str(query["id"]), "status": status or "noted"})
 
-    @api("GET", "/api/v1/dossiers/<code>/notifications")
+    @api("GET", "/api/v1/dossiers/<code>/notifications",
+         summary="The notifications sent about a dossier (recipients masked)",
+         auth=("manager", "department_officer", "counter_officer"),
+         responses={200: ("the notifications, oldest first", DossierNotifications),
+                    403: "the dossier belongs to another department",
+                    404: "no notifications for this dossier"})
     def notifications_of_dossier(self, request, code):
         principal = self.auth(request, "manager", "department_officer", "counter_officer")
         with self.db.transaction() as cur:
@@ -319,7 +334,9 @@ class NotifyService(OpsEndpoints):
             for row in rows
         ]})
 
-    @api("POST", "/api/v1/opt-outs")
+    @api("POST", "/api/v1/opt-outs", summary="Stop notifications to a phone number or email",
+         body=OptOutSchema, auth=("portal", "counter_officer", "manager"),
+         responses={201: ("recorded", OptOutAnswer)})
     def add_opt_out(self, request):
         """The citizen asks (through the portal or an officer) to receive nothing more on a
         channel; notifications still waiting to that address are not sent either."""

@@ -1,4 +1,5 @@
-"""marshmallow schemas of payment's HTTP bodies and queries."""
+"""marshmallow schemas of payment's HTTP bodies and queries, and the shapes of its answers
+(documentation only, for the OpenAPI document: the handlers build plain dicts)."""
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from .billing import CHANNELS
@@ -60,3 +61,88 @@ class BillQuerySchema(_Strict):
 
 class ReceiptQuerySchema(_Strict):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "html")))
+
+
+# --- answers (documentation only) ------------------------------------------------------------
+BILL_STATUSES = ("open", "partially_paid", "paid", "overpaid", "refunded", "cancelled")
+PAYMENT_STATUSES = ("pending", "succeeded", "failed", "cancelled")
+
+
+class PaymentView(Schema):
+    id = fields.UUID(required=True)
+    channel = fields.String(required=True, metadata={"enum": list(CHANNELS)})
+    amount = fields.Integer(required=True, metadata={"description": "VND"})
+    status = fields.String(required=True, metadata={"enum": list(PAYMENT_STATUSES)})
+    reference = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    completed_at = fields.AwareDateTime(allow_none=True)
+
+
+class RefundView(Schema):
+    id = fields.UUID(required=True)
+    channel = fields.String(required=True, metadata={"enum": list(CHANNELS)})
+    amount = fields.Integer(required=True, metadata={"description": "VND"})
+    reference = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    completed_at = fields.AwareDateTime()
+
+
+class ReceiptLink(Schema):
+    id = fields.UUID(required=True)
+    receipt_no = fields.String(required=True)
+    amount = fields.Integer(metadata={"description": "VND"})
+    url = fields.String(required=True, metadata={"example": "/api/v1/receipts/<id>"})
+
+
+class BillView(Schema):
+    id = fields.UUID(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["fee", "postal"]})
+    dossier_code = fields.String(required=True)
+    department = fields.String(allow_none=True)
+    description = fields.String(required=True)
+    fee = fields.Integer(required=True, metadata={"description": "phí, VND"})
+    charge = fields.Integer(required=True, metadata={"description": "lệ phí, VND"})
+    amount = fields.Integer(required=True, metadata={"description": "owed, VND"})
+    paid = fields.Integer(required=True)
+    refunded = fields.Integer(required=True)
+    outstanding = fields.Integer(required=True)
+    refund_due = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"enum": list(BILL_STATUSES)})
+    settled_at = fields.AwareDateTime(allow_none=True)
+    payments = fields.List(fields.Nested(PaymentView), required=True)
+    refunds = fields.List(fields.Nested(RefundView), required=True)
+    receipts = fields.List(fields.Nested(ReceiptLink), required=True)
+
+
+class BillList(Schema):
+    bills = fields.List(fields.Nested(BillView), required=True)
+    count = fields.Integer(required=True)
+
+
+class PaymentAnswer(Schema):
+    """Cash or card: the payment, the bill and its receipt. Online: the payment (pending),
+    the gateway's URL to send the citizen to, and when that offer expires."""
+    payment = fields.Nested(PaymentView, required=True)
+    bill = fields.Nested(BillView)
+    receipt = fields.Nested(ReceiptLink)
+    pay_url = fields.String()
+    expires_at = fields.AwareDateTime()
+
+
+class RefundAnswer(Schema):
+    refund = fields.Nested(RefundView, required=True)
+    bill = fields.Nested(BillView, required=True)
+
+
+class GatewayAck(Schema):
+    """VNPay's own answer format: the gateway retries until RspCode is 00 or 02."""
+    RspCode = fields.String(required=True, metadata={"example": "00"})
+    Message = fields.String(required=True, metadata={"example": "Confirm Success"})
+
+
+class GatewayReturnView(Schema):
+    txn_ref = fields.String(allow_none=True)
+    gateway_says = fields.String(required=True, metadata={"enum": ["paid", "not paid"]})
+    gateway_response_code = fields.String(allow_none=True)
+    payment_status = fields.String(allow_none=True, metadata={"enum": list(PAYMENT_STATUSES)})
+    bill_id = fields.UUID(allow_none=True)

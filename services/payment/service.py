@@ -20,9 +20,15 @@ from . import billing, online, reconciliation, store
 from .gateway import IPN_UNKNOWN_ERROR, GatewayNotConfigured, Vnpay
 from .receipts import render_html
 from .schemas import (
+    BillList,
     BillQuerySchema,
+    BillView,
+    GatewayAck,
+    GatewayReturnView,
+    PaymentAnswer,
     PaymentRequestSchema,
     ReceiptQuerySchema,
+    RefundAnswer,
     RefundRequestSchema,
     ReportQuerySchema,
     StatementQuerySchema,
@@ -102,7 +108,9 @@ class PaymentService(OpsEndpoints):
                     "status": bill["status"], "refunds": len(refunds)})
 
     # bills and payments ----------------------------------------------------------------------
-    @api("GET", "/api/v1/bills")
+    @api("GET", "/api/v1/bills", summary="The bills of a dossier", query=BillQuerySchema,
+         auth=("counter_officer", "portal", "manager"),
+         responses={200: ("the bills the caller may see", BillList)})
     def list_bills(self, request):
         caller = self.principal(request, "counter_officer", "portal", "manager")
         query = BillQuerySchema().load(request.args.to_dict())
@@ -112,14 +120,24 @@ class PaymentService(OpsEndpoints):
                      if self._may_see(caller, b)]
         return json_response({"bills": bills, "count": len(bills)})
 
-    @api("GET", "/api/v1/bills/<bill_id>")
+    @api("GET", "/api/v1/bills/<bill_id>", summary="One bill, its payments, refunds and receipts",
+         auth=("counter_officer", "portal", "manager"),
+         responses={200: ("the bill", BillView), 404: "no such bill for this caller"})
     def get_bill(self, request, bill_id):
         caller = self.principal(request, "counter_officer", "portal", "manager")
         with self.db.transaction() as cur:
             bill = self._visible_bill(cur, caller, bill_id)
             return json_response(billing.bill_view(cur, bill))
 
-    @api("POST", "/api/v1/bills/<bill_id>/payments")
+    @api("POST", "/api/v1/bills/<bill_id>/payments",
+         summary="Pay a bill: cash or card at the counter, or start an online payment",
+         body=PaymentRequestSchema, auth=("counter_officer", "portal"),
+         responses={201: ("recorded (cash, card) or started (online)", PaymentAnswer),
+                    200: "replay of an earlier request with the same Idempotency-Key",
+                    403: "this role may not take payments on this channel",
+                    404: "no such bill for this caller",
+                    409: "the bill is not payable, or the Idempotency-Key was reused",
+                    503: "online payment is not configured"})
     def pay(self, request, bill_id):
         caller = self.principal(request, "counter_officer", "portal")
         body = read_json(request, PaymentRequestSchema())
@@ -157,7 +175,12 @@ class PaymentService(OpsEndpoints):
         return 201, {"payment": billing.payment_view(payment), "pay_url": url,
                      "expires_at": payment["expires_at"].isoformat()}
 
-    @api("POST", "/api/v1/bills/<bill_id>/refunds")
+    @api("POST", "/api/v1/bills/<bill_id>/refunds", summary="Refund what a bill owes back",
+         body=RefundRequestSchema, auth=("counter_officer", "manager"),
+         responses={201: ("refunded", RefundAnswer),
+                    200: "replay of an earlier request with the same Idempotency-Key",
+                    404: "no such bill for this caller",
+                    409: "nothing to refund, or the Idempotency-Key was reused"})
     def refund(self, request, bill_id):
         caller = self.principal(request, "counter_officer", "manager")
         body = read_json(request, RefundRequestSchema())
@@ -174,7 +197,10 @@ class PaymentService(OpsEndpoints):
 
         return self._idempotent_write(request, caller, body, give_back)
 
-    @api("GET", "/api/v1/receipts/<receipt_id>")
+    @api("GET", "/api/v1/receipts/<receipt_id>",
+         summary="A receipt (biên lai), as JSON or printable HTML (?format=html)",
+         query=ReceiptQuerySchema, auth=("counter_officer", "portal", "manager"),
+         responses={200: "the receipt", 404: "no such receipt for this caller"})
     def get_receipt(self, request, receipt_id):
         caller = self.principal(request, "counter_officer", "portal", "manager")
         query = ReceiptQuerySchema().load(request.args.to_dict())
@@ -188,7 +214,9 @@ class PaymentService(OpsEndpoints):
         return json_response({"id": str(row["id"]), **row["content"]})
 
     # the gateway -----------------------------------------------------------------------------
-    @api("GET", "/api/v1/gateway/vnpay/ipn")
+    @api("GET", "/api/v1/gateway/vnpay/ipn",
+         summary="The gateway's payment notification (IPN; signed vnp_* query parameters)",
+         responses={200: ("always 200: the outcome is in RspCode", GatewayAck)})
     def vnpay_ipn(self, request):
         """Server to server from the gateway: always 200 with VNPay's RspCode JSON."""
         params = request.args.to_dict()
@@ -201,7 +229,10 @@ class PaymentService(OpsEndpoints):
             answer = IPN_UNKNOWN_ERROR
         return json_response(answer)
 
-    @api("GET", "/api/v1/gateway/vnpay/return")
+    @api("GET", "/api/v1/gateway/vnpay/return",
+         summary="Where the gateway sends the citizen back (signed vnp_* query parameters)",
+         responses={200: ("what to tell the citizen; only the IPN settles", GatewayReturnView),
+                    400: "the signature does not verify"})
     def vnpay_return(self, request):
         with self.db.transaction() as cur:
             view = online.return_view(cur, self.gateway, request.args.to_dict())
@@ -243,7 +274,13 @@ class PaymentService(OpsEndpoints):
         return correlation_id
 
     # statements and reconciliation -----------------------------------------------------------
-    @api("POST", "/api/v1/statements")
+    @api("POST", "/api/v1/statements",
+         summary="Import a bank, treasury or gateway statement (CSV body) and reconcile the day",
+         query=StatementQuerySchema, auth=("manager",),
+         responses={201: "the reconciliation report of the day and channel",
+                    200: "replay of an earlier request with the same Idempotency-Key",
+                    409: "the Idempotency-Key was reused for another statement",
+                    413: "the statement is too large"})
     def import_statement(self, request):
         caller = self.principal(request, "manager")
         query = StatementQuerySchema().load(request.args.to_dict())
@@ -261,7 +298,10 @@ class PaymentService(OpsEndpoints):
                                               "channel": query["channel"]})
         return response
 
-    @api("GET", "/api/v1/reconciliations/<day>")
+    @api("GET", "/api/v1/reconciliations/<day>",
+         summary="The reconciliation report of a day (JSON or CSV)", query=ReportQuerySchema,
+         auth=("manager",), responses={200: "the report",
+                                       404: "no statement imported for that day"})
     def get_reconciliation(self, request, day):
         self.principal(request, "manager")
         query = ReportQuerySchema().load(request.args.to_dict())

@@ -92,3 +92,101 @@ class PickupQuerySchema(_Strict):
 class ShipmentQuerySchema(_Strict):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+# --- answers (documentation only, for the OpenAPI document: the handlers build plain dicts) ---
+class PostOfficeList(Schema):
+    post_offices = fields.List(fields.Nested(PostOfficeSchema), required=True)
+
+
+class VolumeWindow(Schema):
+    dossiers = fields.Integer(required=True)
+    from_ = fields.Date(data_key="from", required=True)
+    to = fields.Date(required=True)
+    must_station_officers = fields.Boolean(metadata={
+        "description": "only in volume_now: the half-year's volume requires officers at the "
+                       "center again"})
+
+
+class DelegationView(Schema):
+    id = fields.Integer(required=True)
+    department = fields.String(required=True)
+    post_office = fields.String(required=True)
+    valid_from = fields.Date(required=True)
+    valid_to = fields.Date(allow_none=True)
+    procedures = fields.List(fields.String(), allow_none=True,
+                             metadata={"description": "null: every procedure of the department"})
+    volume = fields.Nested(VolumeWindow, required=True,
+                           metadata={"description": "the volume that allowed the delegation"})
+    volume_now = fields.Nested(VolumeWindow, metadata={"description": "in the list only"})
+    override_reason = fields.String(allow_none=True)
+    created_by = fields.String(required=True)
+    end_reason = fields.String(allow_none=True)
+    ended_by = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class DelegationList(Schema):
+    delegations = fields.List(fields.Nested(DelegationView), required=True)
+
+
+class PickupView(Schema):
+    id = fields.UUID(required=True)
+    post_office = fields.String(required=True)
+    department = fields.String(required=True)
+    procedure_code = fields.String(required=True)
+    fee = fields.Integer(required=True, metadata={"description": "VND"})
+    status = fields.String(required=True, metadata={"enum": list(PICKUP_STATUSES)})
+    dossier_code = fields.String(allow_none=True)
+    requested_at = fields.AwareDateTime(required=True)
+    address = fields.String(metadata={"description": "only to the clerks of the post office"})
+
+
+class PickupList(Schema):
+    pickups = fields.List(fields.Nested(PickupView), required=True)
+
+
+class TrackingEventView(Schema):
+    event = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+    reason = fields.String(allow_none=True)
+    source = fields.String(required=True)
+
+
+class ShipmentView(Schema):
+    tracking_number = fields.String(required=True, metadata={"example": "RM00000001VN"})
+    dossier_code = fields.String(required=True)
+    department = fields.String(required=True)
+    post_office = fields.String(required=True)
+    fee = fields.Integer(required=True, metadata={"description": "VND"})
+    status = fields.String(required=True, metadata={"enum": list(STATUSES)})
+    attempts = fields.Integer(required=True)
+    last_failure = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    status_at = fields.AwareDateTime(required=True)
+    delivered_at = fields.AwareDateTime(allow_none=True)
+    returned_at = fields.AwareDateTime(allow_none=True)
+    history = fields.List(fields.Nested(TrackingEventView),
+                          metadata={"description": "for one shipment only"})
+
+
+class ShipmentList(Schema):
+    shipments = fields.List(fields.Nested(ShipmentView), required=True)
+
+
+class ShipmentUpdateAnswer(Schema):
+    outcome = fields.String(required=True, metadata={"enum": ["applied", "duplicate"]})
+    shipment = fields.Nested(ShipmentView, required=True)
+
+
+class RejectedRow(Schema):
+    row = fields.Integer(required=True)
+    tracking_number = fields.String(allow_none=True)
+    errors = fields.Dict(metadata={"description": "field -> problems"})
+
+
+class TrackingImportAnswer(Schema):
+    rows = fields.Integer(required=True)
+    applied = fields.Integer(required=True)
+    duplicates = fields.Integer(required=True)
+    rejected = fields.List(fields.Nested(RejectedRow), required=True)

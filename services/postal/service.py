@@ -34,13 +34,22 @@ from .catalogue import IntakeCatalogue
 from .schemas import (
     ClerkUpdateSchema,
     DelegationEndSchema,
+    DelegationList,
     DelegationSchema,
+    DelegationView,
+    PickupList,
     PickupQuerySchema,
     PickupSchema,
+    PickupView,
+    PostOfficeList,
     PostOfficeSchema,
     ReceptionSchema,
     ReportQuerySchema,
+    ShipmentList,
     ShipmentQuerySchema,
+    ShipmentUpdateAnswer,
+    ShipmentView,
+    TrackingImportAnswer,
     VolumesSchema,
 )
 from .shipments import Refused, apply_update, create_shipment, public_view
@@ -63,7 +72,9 @@ class PostalService(OpsEndpoints):
     catalogue = IntakeCatalogue()
 
     # post offices and delegations (manager) ---------------------------------------------------
-    @api("POST", "/api/v1/post-offices")
+    @api("POST", "/api/v1/post-offices", summary="Register a post office", body=PostOfficeSchema,
+         auth=("manager",), responses={201: ("registered", PostOfficeSchema),
+                                       409: "a post office with this code or receiving unit exists"})
     def create_post_office(self, request):
         self.principal(request, "manager")
         office = read_json(request, PostOfficeSchema())
@@ -74,14 +85,21 @@ class PostalService(OpsEndpoints):
                            f" unit {office['receiving_unit']} exists already")
         return json_response(office, 201)
 
-    @api("GET", "/api/v1/post-offices")
+    @api("GET", "/api/v1/post-offices", summary="The post offices",
+         auth=("manager", "postal_clerk", "portal"),
+         responses={200: ("the post offices", PostOfficeList)})
     def list_post_offices(self, request):
         self.principal(request, "manager", "postal_clerk", "portal")
         with self.db.transaction() as cur:
             offices = store.list_post_offices(cur)
         return json_response({"post_offices": offices})
 
-    @api("POST", "/api/v1/delegations")
+    @api("POST", "/api/v1/delegations",
+         summary="Delegate a department's reception (all or some procedures) to a post office",
+         body=DelegationSchema, auth=("manager",),
+         responses={201: ("delegated", DelegationView),
+                    409: "the department's volume requires its own officers (override_reason)",
+                    503: "the department list (intake) cannot be reached"})
     def create_delegation(self, request):
         caller = self.principal(request, "manager")
         body = read_json(request, DelegationSchema())
@@ -129,7 +147,10 @@ class PostalService(OpsEndpoints):
             raise ApiError(503, "intake_unavailable",
                            "the department list (intake) cannot be reached; try again") from exc
 
-    @api("POST", "/api/v1/delegations/<int:delegation_id>/end")
+    @api("POST", "/api/v1/delegations/<int:delegation_id>/end", summary="End a delegation early",
+         body=DelegationEndSchema, auth=("manager",),
+         responses={200: ("ended", DelegationView), 404: "no such delegation",
+                    409: "the delegation already ends by then"})
     def end_delegation(self, request, delegation_id):
         """A delegation ends early (the department stations officers again, say): it stays
         on record with the date, who ended it and why."""
@@ -149,7 +170,9 @@ class PostalService(OpsEndpoints):
                                               body["reason"], caller.subject)
         return json_response(delegation_view(delegation))
 
-    @api("GET", "/api/v1/delegations")
+    @api("GET", "/api/v1/delegations",
+         summary="The delegations (a clerk sees its own post office's), with today's volume",
+         auth=("manager", "postal_clerk"), responses={200: ("the delegations", DelegationList)})
     def list_delegations(self, request):
         caller = self.principal(request, "manager", "postal_clerk")
         office = caller.post_office if caller.role == "postal_clerk" else None
@@ -170,7 +193,8 @@ class PostalService(OpsEndpoints):
                 views.append(view)
         return json_response({"delegations": views})
 
-    @api("PUT", "/api/v1/volumes")
+    @api("PUT", "/api/v1/volumes", summary="Record monthly dossier volumes of departments",
+         body=VolumesSchema, auth=("manager",), responses={200: "how many months were recorded"})
     def record_volumes(self, request):
         """Monthly figures from before the system (or corrected ones) replace the count."""
         self.principal(request, "manager")
@@ -181,7 +205,9 @@ class PostalService(OpsEndpoints):
                 store.record_volume(cur, volume["department"], month, volume["dossiers"])
         return json_response({"recorded": len(body["volumes"])})
 
-    @api("GET", "/api/v1/volumes")
+    @api("GET", "/api/v1/volumes",
+         summary="Monthly dossier volumes (?department= narrows to one)", auth=("manager",),
+         responses={200: "the volumes by department and month"})
     def list_volumes(self, request):
         self.principal(request, "manager")
         with self.db.transaction() as cur:
@@ -189,7 +215,15 @@ class PostalService(OpsEndpoints):
         return json_response({"volumes": volumes})
 
     # delegated reception (clerk) --------------------------------------------------------------
-    @api("POST", "/api/v1/receptions")
+    @api("POST", "/api/v1/receptions",
+         summary="Receive a dossier at the post office (the body of intake's POST /api/v1/dossiers)",
+         body=ReceptionSchema, auth=("postal_clerk",),
+         responses={201: "registered: the dossier as intake answers it (code, receipt, due date)",
+                    200: "replay of an earlier request with the same Idempotency-Key",
+                    403: "the post office has no delegation for this procedure",
+                    409: "Idempotency-Key reused for a different body, or still in progress",
+                    503: "intake cannot be reached; nothing was registered",
+                    504: "intake did not answer in time; look at GET /api/v1/receptions"})
     def receive(self, request):
         caller = self.principal(request, "postal_clerk")
         key = request.headers.get("Idempotency-Key")
@@ -219,7 +253,9 @@ class PostalService(OpsEndpoints):
                  extra={"dossier_code": dossier["code"], "post_office": office["code"]})
         return json_response(receipt, 201)
 
-    @api("GET", "/api/v1/receptions")
+    @api("GET", "/api/v1/receptions",
+         summary="The dossiers the clerk's post office registered today", auth=("postal_clerk",),
+         responses={200: "the receptions of today"})
     def list_receptions(self, request):
         """The dossiers the clerk's post office registered today (local date)."""
         caller = self.principal(request, "postal_clerk")
@@ -242,7 +278,8 @@ class PostalService(OpsEndpoints):
         return json_response(earlier["response"], 200, {"Idempotent-Replayed": "true"})
 
     # pick-up at home --------------------------------------------------------------------------
-    @api("POST", "/api/v1/pickups")
+    @api("POST", "/api/v1/pickups", summary="Ask the post office to pick a dossier up at home",
+         body=PickupSchema, auth=("portal",), responses={201: ("requested", PickupView)})
     def request_pickup(self, request):
         caller = self.principal(request, "portal")
         body = read_json(request, PickupSchema())
@@ -262,7 +299,9 @@ class PostalService(OpsEndpoints):
             })
         return json_response(pickup_view(pickup), 201)
 
-    @api("GET", "/api/v1/pickups")
+    @api("GET", "/api/v1/pickups", summary="The pick-up orders of the clerk's post office",
+         query=PickupQuerySchema, auth=("postal_clerk",),
+         responses={200: ("the orders, with the addresses", PickupList)})
     def list_pickups(self, request):
         caller = self.principal(request, "postal_clerk")
         query = PickupQuerySchema().load(request.args.to_dict())
@@ -270,7 +309,10 @@ class PostalService(OpsEndpoints):
             found = store.list_pickups(cur, caller.post_office, query["status"])
         return json_response({"pickups": [pickup_view(p, with_address=True) for p in found]})
 
-    @api("POST", "/api/v1/pickups/<pickup_id>/collected")
+    @api("POST", "/api/v1/pickups/<pickup_id>/collected",
+         summary="The dossier was collected at the citizen's address", auth=("postal_clerk",),
+         responses={200: ("collected", PickupView), 404: "no such order at this post office",
+                    409: "the order is not waiting to be collected"})
     def pickup_collected(self, request, pickup_id):
         caller = self.principal(request, "postal_clerk")
         with self.db.transaction() as cur:
@@ -278,7 +320,14 @@ class PostalService(OpsEndpoints):
             pickup = store.mark_pickup_collected(cur, pickup["id"], caller.subject)
         return json_response(pickup_view(pickup))
 
-    @api("POST", "/api/v1/pickups/<pickup_id>/received")
+    @api("POST", "/api/v1/pickups/<pickup_id>/received",
+         summary="The collected dossier is checked and registered (channel postal)",
+         auth=("postal_clerk",),
+         responses={201: "registered: the dossier as intake answers it, and the order",
+                    404: "no such order at this post office",
+                    409: "the order has not been collected",
+                    503: "intake cannot be reached; nothing was registered",
+                    504: "intake did not answer in time"})
     def pickup_received(self, request, pickup_id):
         """The collected dossier is checked at the post office and registered (channel postal).
         The order stays locked while intake registers it, so it is registered once."""
@@ -328,7 +377,9 @@ class PostalService(OpsEndpoints):
             log.info("shipment created", extra={"dossier_code": result["code"],
                                                 "tracking_number": shipment["tracking_number"]})
 
-    @api("GET", "/api/v1/shipments")
+    @api("GET", "/api/v1/shipments", summary="Result shipments (a clerk sees its post office's)",
+         query=ShipmentQuerySchema, auth=("manager", "postal_clerk"),
+         responses={200: ("the shipments", ShipmentList)})
     def list_shipments(self, request):
         caller = self.principal(request, "manager", "postal_clerk")
         query = ShipmentQuerySchema().load(request.args.to_dict())
@@ -337,7 +388,9 @@ class PostalService(OpsEndpoints):
             found = store.list_shipments(cur, office, query["status"], query["limit"])
         return json_response({"shipments": [public_view(s) for s in found]})
 
-    @api("GET", "/api/v1/shipments/<tracking_number>")
+    @api("GET", "/api/v1/shipments/<tracking_number>", summary="One shipment and its tracking",
+         auth=("manager", "postal_clerk"),
+         responses={200: ("the shipment", ShipmentView), 404: "no such shipment for this caller"})
     def get_shipment(self, request, tracking_number):
         caller = self.principal(request, "manager", "postal_clerk")
         with self.db.transaction() as cur:
@@ -348,7 +401,13 @@ class PostalService(OpsEndpoints):
             raise ApiError(404, "not_found", f"no shipment {tracking_number} for this caller")
         return json_response(public_view(shipment, history))
 
-    @api("POST", "/api/v1/shipments/<tracking_number>/events")
+    @api("POST", "/api/v1/shipments/<tracking_number>/events",
+         summary="A tracking event of a shipment (picked up, in transit, delivered, failed...)",
+         body=ClerkUpdateSchema, auth=("postal_clerk",),
+         responses={201: ("applied", ShipmentUpdateAnswer),
+                    200: ("already recorded: nothing changed", ShipmentUpdateAnswer),
+                    404: "no such shipment at this post office",
+                    409: "the event cannot follow the shipment's status"})
     def clerk_update(self, request, tracking_number):
         caller = self.principal(request, "postal_clerk")
         body = read_json(request, ClerkUpdateSchema())
@@ -371,7 +430,11 @@ class PostalService(OpsEndpoints):
         return json_response({"outcome": outcome, "shipment": public_view(shipment)},
                              201 if outcome == "applied" else 200)
 
-    @api("POST", "/api/v1/tracking-imports")
+    @api("POST", "/api/v1/tracking-imports",
+         summary="The carrier's tracking file (CSV or JSON body): rows applied one by one",
+         auth=("manager", "postal_clerk"),
+         responses={200: ("what was applied, repeated and rejected", TrackingImportAnswer),
+                    400: "the file cannot be read", 413: "the file is too large"})
     def import_tracking(self, request):
         """The carrier's tracking file (CSV or JSON): each row validated and applied on its
         own; bad rows are reported and skipped, repeated rows change nothing."""
@@ -424,7 +487,8 @@ class PostalService(OpsEndpoints):
                 })
 
     # reports and metrics ------------------------------------------------------------------------
-    @api("GET", "/api/v1/reports")
+    @api("GET", "/api/v1/reports", summary="Postal volumes by month: receptions, pick-ups, shipments",
+         query=ReportQuerySchema, auth=("manager",), responses={200: "the report"})
     def report(self, request):
         self.principal(request, "manager")
         query = ReportQuerySchema().load(request.args.to_dict())
@@ -436,7 +500,7 @@ class PostalService(OpsEndpoints):
         with self.db.transaction() as cur:
             return json_response(reports.build(cur, first, reports.next_month(last)))
 
-    @api("GET", "/metrics")
+    @api("GET", "/metrics", summary="Prometheus metrics (text exposition format)")
     def metrics(self, request):
         with self.db.transaction() as cur:
             cur.execute("SELECT status, count(*)::int AS n FROM postal.shipments GROUP BY status")

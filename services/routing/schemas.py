@@ -1,4 +1,6 @@
-"""routing's HTTP bodies."""
+"""routing's HTTP bodies, and the shapes of its answers (for the OpenAPI document)."""
+import copy
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 
@@ -152,3 +154,162 @@ class VolumesQuerySchema(_Body):
     since = fields.Date(load_default=None)
     until = fields.Date(load_default=None)
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+# --- documentation only (the OpenAPI document; handlers validate with the schemas above) -----
+def _action_body_fields():
+    """Every field of ACTION_BODIES, each saying which actions take it (required there or not)."""
+    merged = {}
+    for action, schema in ACTION_BODIES.items():
+        for name, field in schema._declared_fields.items():
+            merged.setdefault(name, (field, []))[1].append(
+                f"{action}{' (required)' if field.required else ''}")
+    documented = {}
+    for name, (field, actions) in merged.items():
+        field = copy.deepcopy(field)
+        field.required = False
+        field.metadata = {**field.metadata, "description": "for " + ", ".join(actions)}
+        documented[name] = field
+    return documented
+
+
+ActionBody = Schema.from_dict(_action_body_fields(), name="ActionBody")
+ActionBody.__doc__ = ("The body of the action named in the path: only that action's fields "
+                      "(unknown ones are refused with 422).")
+
+
+class ApologyQuerySchema(_Body):
+    secret = _text(40, load_default=None, metadata={
+        "description": "the citizen's lookup secret; officers use their token instead"})
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "html")))
+
+
+class ApologyLetterView(Schema):
+    form = fields.String(required=True, metadata={"example": "Mẫu 04"})
+    title = fields.String(required=True)
+    letter_number = fields.String(required=True)
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    procedure = fields.Dict(required=True, metadata={"description": "code and name"})
+    received_at = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True)
+    previous_due_date = fields.Date(required=True)
+    new_due_date = fields.Date(required=True)
+    issued_at = fields.AwareDateTime(required=True)
+
+
+class ActionAnswer(Schema):
+    code = fields.String(required=True)
+    action = fields.String(required=True, metadata={"enum": sorted(ACTION_BODIES)})
+    status = fields.String(required=True, metadata={"description": "the dossier's status now"})
+    due_date = fields.Date(required=True)
+    letter = fields.Nested(ApologyLetterView, metadata={"description": "issue_apology only"})
+
+
+class HistoryEntry(Schema):
+    at = fields.AwareDateTime(required=True)
+    status = fields.String(required=True)
+    label = fields.String(required=True, metadata={"description": "in Vietnamese"})
+    by = fields.String(required=True)
+    note = fields.String(allow_none=True)
+
+
+class AskedOfCitizen(Schema):
+    what = fields.String(required=True,
+                         metadata={"enum": ["supplement", "collect_result", "rating"]})
+    message = fields.String(required=True, metadata={"description": "in Vietnamese"})
+    documents = fields.List(fields.Nested(RequestedDocumentSchema),
+                            metadata={"description": "supplement only: what to bring"})
+
+
+class PublicDossierView(Schema):
+    code = fields.String(required=True)
+    procedure = fields.Dict(required=True, metadata={"description": "code and name"})
+    status = fields.String(required=True)
+    status_label = fields.String(required=True, metadata={"description": "in Vietnamese"})
+    department = fields.String(required=True)
+    cooperating = fields.List(fields.String(), required=True)
+    channel = fields.String(required=True, metadata={"enum": ["counter", "online", "postal"]})
+    received_at = fields.AwareDateTime(required=True)
+    due_date = fields.Date(required=True)
+    overdue = fields.Boolean(required=True)
+    asked_of_citizen = fields.Nested(AskedOfCitizen, allow_none=True)
+    history = fields.List(fields.Nested(HistoryEntry), required=True)
+    result_reference = fields.String(metadata={"description": "once the result is ready"})
+
+
+class RatingAnswer(Schema):
+    code = fields.String(required=True)
+    overall = fields.String(required=True, metadata={"enum": list(SATISFACTION)})
+    officers = fields.List(fields.String(), required=True)
+
+
+# --- the department queues (documentation: docs/asyncapi.yaml) --------------------------------
+# Besides dossier.assigned (common/apidocs.py: the DossierReceived data), routing sends these
+# to a department's own queue (`<department>.dossier.<event>`, lifecycle.to_department).
+class _ProcedureRef(Schema):
+    code = fields.String(required=True, metadata={"example": "1.001234"})
+    name = fields.String(required=True)
+
+
+class DossierResubmittedMessage(Schema):
+    """The citizen handed in the supplement: the clock runs again, with a new due date."""
+    code = fields.String(required=True)
+    department = fields.String(required=True, metadata={"example": "stp"})
+    resubmitted_at = fields.AwareDateTime(required=True)
+    paused_working_days = fields.Integer(required=True)
+    due_date = fields.Date(required=True)
+    note = fields.String(required=True, allow_none=True)
+
+
+class ConsultationRequestedMessage(Schema):
+    """The lead department asks this (cooperating) department's opinion by a date."""
+    code = fields.String(required=True)
+    consultation_id = fields.Integer(required=True,
+                                     metadata={"description": "quote it when answering"})
+    lead_department = fields.String(required=True)
+    department = fields.String(required=True, metadata={"description": "the one asked"})
+    procedure = fields.Nested(_ProcedureRef, required=True)
+    question = fields.String(required=True)
+    reply_due_date = fields.Date(required=True)
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class ConsultationAnsweredMessage(Schema):
+    """A cooperating department answered (to the lead department's queue)."""
+    code = fields.String(required=True)
+    consultation_id = fields.Integer(required=True)
+    department = fields.String(required=True, metadata={"description": "the one that answered"})
+    agrees = fields.Boolean(required=True)
+    opinion = fields.String(required=True)
+    answered_at = fields.AwareDateTime(required=True)
+    open_consultations = fields.Integer(required=True, metadata={
+        "description": "answers still awaited; 0: processing resumes"})
+
+
+class DossierDueSoonMessage(Schema):
+    """The dossier is due by the next working day."""
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    procedure = fields.Nested(_ProcedureRef, required=True)
+    status = fields.String(required=True)
+    due_date = fields.Date(required=True)
+
+
+class DossierOverdueMessage(Schema):
+    """The dossier passed its due date: the department owes the citizen an apology letter."""
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    due_date = fields.Date(required=True)
+    detected_at = fields.AwareDateTime(required=True)
+    asked = fields.String(required=True, metadata={
+        "example": "issue an apology letter (Mẫu 04) with a new appointment date"})
+
+
+DEPARTMENT_MESSAGES = {
+    "dossier.resubmitted": DossierResubmittedMessage,
+    "dossier.consultation_requested": ConsultationRequestedMessage,
+    "dossier.consultation_answered": ConsultationAnsweredMessage,
+    "dossier.due_soon": DossierDueSoonMessage,
+    "dossier.overdue": DossierOverdueMessage,
+}

@@ -43,11 +43,17 @@ from .lifecycle import (
 )
 from .schemas import (
     ACTION_BODIES,
+    ActionAnswer,
+    ActionBody,
+    ApologyLetterView,
+    ApologyQuerySchema,
     CitizenResubmitSchema,
     CitizenWithdrawSchema,
     LookupQuerySchema,
     MonthQuerySchema,
     PeriodQuerySchema,
+    PublicDossierView,
+    RatingAnswer,
     RatingSchema,
     VolumesQuerySchema,
     WeekQuerySchema,
@@ -165,7 +171,16 @@ class RoutingService(OpsEndpoints):
         log.info("event applied", extra={"dossier_code": data["code"], "consumer": consumer})
 
     # department and counter actions ----------------------------------------------------------
-    @api("POST", "/api/v1/dossiers/<code>/actions/<action>")
+    @api("POST", "/api/v1/dossiers/<code>/actions/<action>",
+         summary="A department's or counter's action on a dossier (accept, transfer, "
+                 "request_supplement, consult, complete, return, issue_apology, ...)",
+         body=ActionBody, auth=("department_officer", "counter_officer"),
+         responses={200: ("done (or an Idempotency-Key replay): the dossier's status and due "
+                          "date now", ActionAnswer),
+                    403: "the caller has no part in this dossier or this action",
+                    404: "no such dossier or action",
+                    409: "the action does not apply to the dossier's status, or the "
+                         "Idempotency-Key was reused"})
     def act(self, request, code, action):
         caller = self.principal(request, "department_officer", "counter_officer")
         if action not in ACTIONS:
@@ -195,12 +210,22 @@ class RoutingService(OpsEndpoints):
         except ApiError as exc:
             return {"error": {"code": exc.code, "message": exc.message, "status": exc.status}}
 
-    @api("POST", "/api/v1/dossiers/<code>/resubmission")
+    @api("POST", "/api/v1/dossiers/<code>/resubmission",
+         summary="The citizen hands in the supplement asked for (with the lookup secret)",
+         body=CitizenResubmitSchema,
+         responses={200: ("done: the dossier's status and due date now", ActionAnswer),
+                    404: "no dossier with this code and lookup secret",
+                    409: "the action does not apply to the dossier's status"})
     def citizen_resubmit(self, request, code):
         body = read_json(request, CitizenResubmitSchema())
         return self._citizen_action(request, code, "resubmit", body)
 
-    @api("POST", "/api/v1/dossiers/<code>/withdrawal")
+    @api("POST", "/api/v1/dossiers/<code>/withdrawal",
+         summary="The citizen withdraws the dossier (with the lookup secret)",
+         body=CitizenWithdrawSchema,
+         responses={200: ("done: the dossier's status and due date now", ActionAnswer),
+                    404: "no dossier with this code and lookup secret",
+                    409: "the action does not apply to the dossier's status"})
     def citizen_withdraw(self, request, code):
         body = read_json(request, CitizenWithdrawSchema())
         return self._citizen_action(request, code, "withdraw", body)
@@ -257,7 +282,11 @@ class RoutingService(OpsEndpoints):
         return 200, answer
 
     # apology letter -------------------------------------------------------------------------
-    @api("GET", "/api/v1/dossiers/<code>/apology")
+    @api("GET", "/api/v1/dossiers/<code>/apology",
+         summary="The latest apology letter (Mẫu 04), as JSON or printable HTML",
+         query=ApologyQuerySchema, auth=("department_officer", "counter_officer", "manager"),
+         responses={200: ("the letter", ApologyLetterView),
+                    404: "no apology letter for this dossier and caller"})
     def get_apology(self, request, code):
         """The latest apology letter (Mẫu 04): for the department's and counter's officers
         and managers by token, or for the citizen with the lookup secret."""
@@ -280,7 +309,11 @@ class RoutingService(OpsEndpoints):
         return caller.role == "manager" or relation_of(caller, dossier) is not None
 
     # citizen --------------------------------------------------------------------------------
-    @api("GET", "/api/v1/dossiers/<code>")
+    @api("GET", "/api/v1/dossiers/<code>",
+         summary="Public lookup: where the dossier is (with the lookup secret or the phone)",
+         query=LookupQuerySchema,
+         responses={200: ("the dossier as the citizen sees it", PublicDossierView),
+                    404: "no dossier with this code and lookup secret or phone"})
     def lookup(self, request, code):
         query = LookupQuerySchema().load(request.args.to_dict())
         with self.db.transaction() as cur:
@@ -291,7 +324,12 @@ class RoutingService(OpsEndpoints):
             view = public_view(cur, dossier, store.get_history(cur, code))
         return json_response(view)
 
-    @api("POST", "/api/v1/dossiers/<code>/rating")
+    @api("POST", "/api/v1/dossiers/<code>/rating",
+         summary="The citizen rates the service once the result is returned",
+         body=RatingSchema,
+         responses={201: ("recorded", RatingAnswer),
+                    404: "no dossier with this code and lookup secret",
+                    409: "not returned yet, or already rated"})
     def rate(self, request, code):
         body = read_json(request, RatingSchema())
         with self.db.transaction() as cur:
@@ -315,7 +353,10 @@ class RoutingService(OpsEndpoints):
     def _today(self):
         return self.clock().astimezone(TIMEZONE).date()
 
-    @api("GET", "/api/v1/reports/period")
+    @api("GET", "/api/v1/reports/period",
+         summary="Dossiers received, resolved on time or late, in progress, by department",
+         query=PeriodQuerySchema, auth=("manager",),
+         responses={200: "the report (JSON, or CSV with format=csv)"})
     def report_period(self, request):
         self.principal(request, "manager")
         query = PeriodQuerySchema().load(request.args.to_dict())
@@ -324,7 +365,9 @@ class RoutingService(OpsEndpoints):
                                            self._today(), query["department"])
         return _report_response(report, query["format"], reports.period_csv)
 
-    @api("GET", "/api/v1/reports/monthly")
+    @api("GET", "/api/v1/reports/monthly", summary="The period report of a month",
+         query=MonthQuerySchema, auth=("manager",),
+         responses={200: "the report (JSON, or CSV with format=csv)"})
     def report_monthly(self, request):
         self.principal(request, "manager")
         query = MonthQuerySchema().load(request.args.to_dict())
@@ -333,7 +376,9 @@ class RoutingService(OpsEndpoints):
                                             query["department"])
         return _report_response(report, query["format"], reports.period_csv)
 
-    @api("GET", "/api/v1/reports/weekly")
+    @api("GET", "/api/v1/reports/weekly", summary="The period report of a week",
+         query=WeekQuerySchema, auth=("manager",),
+         responses={200: "the report (JSON, or CSV with format=csv)"})
     def report_weekly(self, request):
         self.principal(request, "manager")
         query = WeekQuerySchema().load(request.args.to_dict())
@@ -341,7 +386,9 @@ class RoutingService(OpsEndpoints):
             report = reports.weekly_report(cur, self.calendar, query["week_of"], self._today())
         return _report_response(report, query["format"], reports.period_csv)
 
-    @api("GET", "/api/v1/reports/steps")
+    @api("GET", "/api/v1/reports/steps",
+         summary="Time spent in each step of the lifecycle (JSON only)",
+         query=PeriodQuerySchema, auth=("manager",), responses={200: "the report"})
     def report_steps(self, request):
         self.principal(request, "manager")
         query = PeriodQuerySchema().load(request.args.to_dict())
@@ -353,7 +400,10 @@ class RoutingService(OpsEndpoints):
                                             query["department"])
         return json_response(report)
 
-    @api("GET", "/api/v1/reports/channels")
+    @api("GET", "/api/v1/reports/channels",
+         summary="Dossiers by channel and department over a period",
+         query=VolumesQuerySchema, auth=("manager",),
+         responses={200: "the report (JSON, or CSV with format=csv)"})
     def report_channels(self, request):
         self.principal(request, "manager")
         query = VolumesQuerySchema().load(request.args.to_dict())

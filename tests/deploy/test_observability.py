@@ -141,7 +141,7 @@ def test_dashboard_and_alerts_use_only_documented_metrics(dashboard):
     documented = documented_metrics()
     used = used_metrics(" ".join(expr for _, expr in queries(dashboard)))
     used |= used_metrics((PROMETHEUS / "alerts.yml").read_text(encoding="utf-8"))
-    assert "motcua_dossiers_overdue" in used and "rabbitmq_queue_messages" in used
+    assert "motcua_routing_dossiers_overdue" in used and "rabbitmq_queue_messages" in used
     assert used - set(documented) == set(), "document these in docs/metrics.md"
 
 

@@ -4,12 +4,21 @@ import json
 from datetime import datetime
 from types import SimpleNamespace
 
+import jsonschema
 import pika
 
+from services.common.apidocs import department_messages
 from services.common.events import TIMEZONE, events_exchange, new_envelope
 from services.common.topology import declare_department_queues, with_channel
 from services.routing.service import Clock, RoutingService
 from tests.conftest import CATALOGUE, query, token, wait_for
+
+
+def assert_documented(message):
+    """A message taken from a department's queue matches its entry in docs/asyncapi.yaml."""
+    documented = {m["name"]: m["payload"] for m in department_messages().values()}
+    assert message["type"] in documented, f"{message['type']} is not in docs/asyncapi.yaml"
+    jsonschema.validate(message, documented[message["type"]])
 
 
 def at(day, hour=9, minute=0):

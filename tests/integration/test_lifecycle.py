@@ -11,6 +11,7 @@ from services.common.events import events_exchange, new_envelope
 from tests.conftest import drain, query, token, wait_for
 from tests.integration.lifecycle_helpers import (
     act,
+    assert_documented,
     at,
     counter,
     officer,
@@ -198,6 +199,7 @@ def test_supplement_pause_moves_the_due_date_by_the_paused_working_days(
     messages = wait_for(lambda: [m for _, m in drain(routing.amqp, "department.sxd", 0.2)
                                  if m["type"] == "dossier.resubmitted"])
     assert messages[0]["data"]["due_date"] == new_due
+    assert_documented(messages[0])
 
 
 def test_consultation_through_two_department_queues(routing, db):
@@ -212,6 +214,7 @@ def test_consultation_through_two_department_queues(routing, db):
         assert message["type"] == "dossier.consultation_requested"
         assert message["data"]["reply_due_date"] == "2026-12-04"
         assert message["data"]["lead_department"] == "sxd"
+        assert_documented(message)
     first = act(routing, code, "reply_consultation", officer("ca"), opinion="Đạt yêu cầu PCCC",
                 agrees=True)
     assert first.json()["status"] == "consulting"
@@ -228,6 +231,8 @@ def test_consultation_through_two_department_queues(routing, db):
                 if m["type"] == "dossier.consultation_answered"]
     assert [(a["data"]["department"], a["data"]["agrees"]) for a in answers] == [
         ("ca", True), ("snnmt", False)]
+    for answer in answers:
+        assert_documented(answer)
     rows = query(db, "SELECT department, agrees, replied_by FROM routing.consultations"
                      " WHERE dossier_code = %s ORDER BY department", (code,))
     assert [r["replied_by"] for r in rows] == ["chuyenvien.ca.01", "chuyenvien.snnmt.01"]

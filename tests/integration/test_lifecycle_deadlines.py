@@ -8,6 +8,7 @@ from nameko.testing.services import entrypoint_hook
 from tests.conftest import drain, query, wait_for
 from tests.integration.lifecycle_helpers import (
     act,
+    assert_documented,
     at,
     officer,
     outbox,
@@ -47,6 +48,8 @@ def test_two_instances_flag_each_overdue_dossier_exactly_once(container_factory,
     wait_for(lambda: not query(db, "SELECT 1 FROM routing.outbox WHERE published_at IS NULL"))
     on_queue = drain(topology, "department.sxd", 0.3)
     assert sum(m["type"] == "dossier.overdue" for _, m in on_queue) == 11
+    for _, message in on_queue:  # overdue and due_soon
+        assert_documented(message)
 
 
 def tick(instance):
