@@ -10,6 +10,7 @@ import logging
 import time
 import uuid
 
+import psycopg2
 from kombu import Connection
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
@@ -133,6 +134,14 @@ class ApiEndpoint(HttpRequestHandler):
                 422, "validation_failed", "some fields are missing or invalid",
                 flatten_messages(exc.messages),
             )
+        if isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError):
+            # the database is restarting or unreachable: the caller should try again shortly
+            log.warning("database unavailable in %s %s: %s", self.method, self.url,
+                        type(exc).__name__)
+            return error_response(503, "database_unavailable",
+                                  "the database is not reachable right now; please try again "
+                                  "(with the same Idempotency-Key a submission is never stored "
+                                  "twice)", headers={"Retry-After": "2"})
         log.error("unhandled error in %s %s", self.method, self.url, exc_info=exc)
         return error_response(500, "internal_error", "internal error; the incident was logged")
 

@@ -162,3 +162,14 @@ def test_a_citizen_flooding_the_portal_is_slowed_with_429_and_nothing_stored(
     assert answers[-1].json()["error"]["code"] == "rate_limited"
     assert int(answers[-1].headers["Retry-After"]) >= 1
     assert count(db, "intake.dossiers") == 6
+
+
+def test_a_database_outage_is_a_503_with_retry_after_not_a_500(container_factory, config_for,
+                                                               client_for):
+    config = config_for("intake", DB_URL="postgresql://postgres@127.0.0.1:1/unreachable")
+    container_factory(IntakeService, config).start()
+    response = client_for(config).post("/api/v1/dossiers", token=counter("stp"),
+                                       json=dossier_body(procedure(department="stp")))
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "database_unavailable"
+    assert response.headers["Retry-After"] == "2"
