@@ -87,8 +87,13 @@ def parse_envelope(body):
     return body
 
 
-def validate_data(schema, envelope):
-    """The event's `data` loaded with its contract schema; invalid data is poison."""
+_contract_schemas = {}
+
+
+def validate_data(contract, envelope):
+    """The event's `data` loaded with its contract (a schema class, built once per process:
+    schemas keep no state between loads); invalid data is poison."""
+    schema = _contract_schemas.get(contract) or _contract_schemas.setdefault(contract, contract())
     try:
         return schema.load(envelope["data"])
     except ValidationError as exc:

@@ -147,7 +147,7 @@ class NotifyService(OpsEndpoints):
     def _consume(self, body, consumer):
         envelope = parse_envelope(body)
         contract, build = messages.EVENTS[envelope["type"]]
-        data = validate_data(contract(), envelope)
+        data = validate_data(contract, envelope)
         message = build(data)
         with self.db.transaction() as cur:
             if not first_delivery(cur, store.SCHEMA, envelope["id"], consumer):

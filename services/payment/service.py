@@ -71,7 +71,7 @@ class PaymentService(OpsEndpoints):
     @reliable_handler("intake", "dossier.received")
     def handle_dossier_received(self, body):
         envelope = parse_envelope(body)
-        data = validate_data(DossierReceived(), envelope)
+        data = validate_data(DossierReceived, envelope)
         with self.db.transaction() as cur:
             if not first_delivery(cur, store.SCHEMA, envelope["id"], "handle_dossier_received"):
                 return
@@ -83,7 +83,7 @@ class PaymentService(OpsEndpoints):
     @reliable_handler("postal", "postal.shipment_created")
     def handle_shipment_created(self, body):
         envelope = parse_envelope(body)
-        data = validate_data(ShipmentCreated(), envelope)
+        data = validate_data(ShipmentCreated, envelope)
         with self.db.transaction() as cur:
             if not first_delivery(cur, store.SCHEMA, envelope["id"], "handle_shipment_created"):
                 return
@@ -95,7 +95,7 @@ class PaymentService(OpsEndpoints):
     @reliable_handler("routing", "dossier.refused")
     def handle_dossier_refused(self, body):
         envelope = parse_envelope(body)
-        data = validate_data(DossierRefused(), envelope)
+        data = validate_data(DossierRefused, envelope)
         with self.db.transaction() as cur:
             if not first_delivery(cur, store.SCHEMA, envelope["id"], "handle_dossier_refused"):
                 return

@@ -359,7 +359,7 @@ class PostalService(OpsEndpoints):
     @reliable_handler("routing", "dossier.result_ready")
     def handle_result_ready(self, body):
         envelope = parse_envelope(body)
-        result = validate_data(ResultReady(), envelope)
+        result = validate_data(ResultReady, envelope)
         if result["delivery"]["method"] == "post" and not result["delivery"]["address"]:
             raise PoisonMessage("delivery by post without an address")
         with self.db.transaction() as cur:
@@ -471,7 +471,7 @@ class PostalService(OpsEndpoints):
     @reliable_handler("intake", "dossier.received")
     def handle_dossier_received(self, body):
         envelope = parse_envelope(body)
-        dossier = validate_data(DossierReceived(), envelope)
+        dossier = validate_data(DossierReceived, envelope)
         department = dossier["procedure"]["department"]
         received_at = dossier["received_at"].astimezone(TIMEZONE)
         with self.db.transaction() as cur:

@@ -127,7 +127,7 @@ class RoutingService(OpsEndpoints):
     @reliable_handler("intake", "dossier.received")
     def handle_dossier_received(self, body):
         envelope = parse_envelope(body)
-        data = validate_data(DossierReceived(), envelope)
+        data = validate_data(DossierReceived, envelope)
         for department in (data["procedure"]["department"], *data["procedure"]["cooperating"]):
             self.department_queue(department)  # cooperating ones get consultation requests
         with self.db.transaction() as cur:
@@ -141,7 +141,7 @@ class RoutingService(OpsEndpoints):
     @reliable_handler("payment", "payment.settled")
     def handle_payment_settled(self, body):
         envelope = parse_envelope(body)
-        data = validate_data(PaymentSettled(), envelope)
+        data = validate_data(PaymentSettled, envelope)
         if data["kind"] != "fee":
             return  # a postal charge does not hold the result
         self._on_dossier_event(envelope, data, "handle_payment_settled",
@@ -151,7 +151,7 @@ class RoutingService(OpsEndpoints):
     @reliable_handler("postal", "postal.delivered")
     def handle_postal_delivered(self, body):
         envelope = parse_envelope(body)
-        data = validate_data(ShipmentDelivered(), envelope)
+        data = validate_data(ShipmentDelivered, envelope)
         self._on_dossier_event(envelope, data, "handle_postal_delivered",
                                lambda cur, d: postal_delivered(cur, d, data["delivered_at"],
                                                                envelope["correlation_id"]))
