@@ -1,0 +1,43 @@
+"""A NUL character (PostgreSQL text and jsonb cannot hold one) anywhere a caller can put text:
+the URL path, the query string, a JSON body, an imported file. Found by schemathesis as a 500
+on GET /api/v1/procedures?department=...%00...; now a 4xx everywhere, and nothing stored."""
+from tests.conftest import query
+from tests.security.conftest import OFFICE
+
+
+def test_nul_in_a_url_or_a_body_is_a_4xx_never_a_500(world, db):
+    code = world.ids["code"]
+    requests = [
+        ("intake", "GET", "/api/v1/procedures", "manager", {"params": {"department": "st\x00p"}}),
+        ("intake", "GET", "/api/v1/procedures/1.00%00", None, {}),
+        ("routing", "GET", f"/api/v1/dossiers/{code}%00", None, {"params": {"secret": "A"}}),
+        ("routing", "GET", f"/api/v1/dossiers/{code}", None, {"params": {"secret": "A\x00"}}),
+        ("payment", "GET", "/api/v1/bills", "manager", {"params": {"dossier_code": "x\x00"}}),
+        ("postal", "GET", "/api/v1/shipments/RM%00", "manager", {}),
+        ("intake", "POST", "/api/v1/dossiers", "counter_right",
+         {"json": dict(world.ids["dossier_body"], note="a\x00b")}),
+        ("postal", "POST", "/api/v1/pickups", "portal", {"json": {
+            "post_office": OFFICE["code"], "pickup_address": "5 Đường Thử, phường Mẫu",
+            "dossier": dict(world.ids["dossier_body"], applicant={"full_name": "A\x00"})}}),
+        ("notify", "POST", "/api/v1/opt-outs", "portal",
+         {"json": {"channel": "email", "address": "a\x00@example.vn"}}),
+        ("postal", "POST", "/api/v1/tracking-imports", "manager", {
+            "data": "tracking_number,event,at\nRM\x001,picked_up,2026-01-05T09:00:00+07:00\n",
+            "headers": {"Content-Type": "text/csv"}}),
+        ("postal", "POST", "/api/v1/tracking-imports", "manager", {"json": [
+            {"tracking_number": "RM\x00", "event": "picked_up",
+             "at": "2026-01-05T09:00:00+07:00"}]}),
+        ("payment", "POST", "/api/v1/statements", "manager", {
+            "params": {"day": "2026-01-05", "channel": "cash", "source": "treasury"},
+            "data": b"reference,amount\nR\x001,1000\n"}),
+    ]
+    pickups_before = query(db, "SELECT count(*) AS n FROM postal.pickups")[0]["n"]
+    answers = []
+    for service, method, path, role, kwargs in requests:
+        response = world.call(service, method, path, role, **kwargs)
+        answers.append((service, method, path, response.status_code, response.text[:200]))
+    server_errors = [answer for answer in answers if answer[3] >= 500]
+    assert not server_errors
+    assert all(400 <= answer[3] < 500 or answer[2] == "/api/v1/tracking-imports"
+               for answer in answers), answers
+    assert query(db, "SELECT count(*) AS n FROM postal.pickups")[0]["n"] == pickups_before
