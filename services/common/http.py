@@ -20,11 +20,13 @@ from werkzeug.wrappers import Response
 
 from . import logs
 from .auth import AuthError, authenticate, check_secret, require_role
+from .db import has_nul
 from .migrations import pending
 
 log = logging.getLogger("motcua.http")
 
 MAX_BODY_BYTES = 64 * 1024
+NUL_MESSAGE = "text must not contain NUL characters (\\u0000)"
 
 REQUESTS = Counter(
     "motcua_http_requests_total", "HTTP requests", ["service", "route", "method", "status"]
@@ -89,23 +91,10 @@ def read_json(request, schema, max_bytes=MAX_BODY_BYTES):
         raise ApiError(400, "malformed_json", f"request body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise ApiError(400, "malformed_json", "request body must be a JSON object")
-    if _has_nul(body):
+    if has_nul(body):
         raise ApiError(400, "malformed_json", NUL_MESSAGE)
     return schema.load(body)
 
-
-# PostgreSQL text and jsonb cannot hold NUL: refused at the boundary, not a 500 in the driver.
-NUL_MESSAGE = "text must not contain NUL characters (\\u0000)"
-
-
-def _has_nul(value):
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 class ApiEndpoint(HttpRequestHandler):
@@ -131,7 +120,7 @@ class ApiEndpoint(HttpRequestHandler):
         correlation_id = request.headers.get("X-Correlation-Id") or str(uuid.uuid4())
         logs.bind(correlation_id=correlation_id)
         request.correlation_id = correlation_id
-        if _has_nul(request.path) or _has_nul(list(request.args.items(multi=True))):
+        if has_nul(request.path) or has_nul(list(request.args.items(multi=True))):
             response = error_response(400, "malformed_request", "the URL: " + NUL_MESSAGE)
         else:
             response = super().handle_request(request)

@@ -23,6 +23,10 @@ SNAPSHOT_KEYS = ("code", "name", "department", "cooperating", "processing_days",
 def malformed_cases(source, event_type):
     """(name, body, content type, what the dead letter's reason must say)."""
     invalid_data = new_envelope(event_type, source, {"code": 42}, "corr-malformed")
+    # valid in every way but one: a text PostgreSQL cannot store
+    data = dict(valid_data(event_type, "A\x00B", datetime.now(TIMEZONE).isoformat()),
+                code="A\x00B")
+    with_nul = new_envelope(event_type, source, data, "corr-malformed")
     return [
         ("not_json", b"{\"id\": \"unterminated", "application/json", "cannot decode body"),
         ("binary", b"\xff\xfe\x00\x81garbage", "application/json", "cannot decode body"),
@@ -37,6 +41,8 @@ def malformed_cases(source, event_type):
          "invalid envelope"),
         ("invalid_data", json.dumps(invalid_data).encode(), "application/json",
          f"invalid {event_type} data"),
+        ("nul_in_valid_data", json.dumps(with_nul).encode(), "application/json",
+         "NUL character"),
         ("null_data", json.dumps({**invalid_data, "data": None}).encode(), "application/json",
          "invalid"),
         ("oversized", json.dumps({**invalid_data, "padding": "x" * (MAX_MESSAGE_BYTES + 1)})
