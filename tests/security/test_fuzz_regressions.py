@@ -54,3 +54,18 @@ def test_a_tracking_number_with_a_non_ascii_digit_is_refused_not_a_500(world):
         {"tracking_number": mistyped, "event": "picked_up", "at": "2026-01-05T09:00:00+07:00"}])
     assert imported.status_code == 200, imported.text
     assert [row["row"] for row in imported.json()["rejected"]] == [1]
+
+
+def test_a_month_outside_the_calendar_is_refused_not_a_500(world):
+    """schemathesis found GET /api/v1/reports/monthly?month=0000-01 answering 500 (year 0);
+    9999-12 overflowed the same way and Unicode digits passed the pattern ("\\d")."""
+    for month in ("0000-01", "9999-12", "\u0662\u0660\u0662\u0666-01"):
+        asked = [
+            world.call("routing", "GET", "/api/v1/reports/monthly", "manager",
+                       params={"month": month}),
+            world.call("postal", "GET", "/api/v1/reports", "manager",
+                       params={"from": month, "to": month}),
+            world.call("postal", "PUT", "/api/v1/volumes", "manager", json={"volumes": [
+                {"department": "ca", "month": month, "dossiers": 1}]}),
+        ]
+        assert [response.status_code for response in asked] == [422, 422, 422], month
