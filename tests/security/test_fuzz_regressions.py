@@ -69,3 +69,20 @@ def test_a_month_outside_the_calendar_is_refused_not_a_500(world):
                 {"department": "ca", "month": month, "dossiers": 1}]}),
         ]
         assert [response.status_code for response in asked] == [422, 422, 422], month
+
+
+def test_dates_at_the_ends_of_the_calendar_are_refused_not_a_500(world):
+    """schemathesis found GET /api/v1/reports/period?start=0001-01-01&end=0001-01-01 answering
+    500: date arithmetic overflowed."""
+    for day in ("0001-01-01", "9999-12-31"):
+        asked = {
+            "period": world.call("routing", "GET", "/api/v1/reports/period", "manager",
+                                 params={"start": day, "end": day}),
+            "steps": world.call("routing", "GET", "/api/v1/reports/steps", "manager",
+                                params={"start": day, "end": day}),
+            "weekly": world.call("routing", "GET", "/api/v1/reports/weekly", "manager",
+                                 params={"week_of": day}),
+            "channels": world.call("routing", "GET", "/api/v1/reports/channels", "manager",
+                                   params={"since": day, "until": day}),
+        }
+        assert {name: r.status_code for name, r in asked.items() if r.status_code >= 500} == {}
