@@ -131,6 +131,10 @@ class ApiEndpoint(HttpRequestHandler):
         return response
 
     def response_from_exception(self, exc):
+        if isinstance(exc, OverflowError):
+            # date arithmetic on a date near year 1 or 9999 that a schema let through
+            return error_response(422, "validation_failed",
+                                  "a date or number is too far out of range to work with")
         if isinstance(exc, ApiError):
             return error_response(exc.status, exc.code, exc.message, exc.fields, exc.headers)
         if isinstance(exc, AuthError):
@@ -141,10 +145,6 @@ class ApiEndpoint(HttpRequestHandler):
                 422, "validation_failed", "some fields are missing or invalid",
                 flatten_messages(exc.messages),
             )
-        if isinstance(exc, OverflowError):
-            # date arithmetic on a date near year 1 or 9999 that a schema let through
-            return error_response(422, "validation_failed",
-                                  "a date or number is too far out of range to work with")
         log.error("unhandled error in %s %s", self.method, self.url, exc_info=exc)
         return error_response(500, "internal_error", "internal error; the incident was logged")
 
