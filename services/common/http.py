@@ -9,6 +9,7 @@ import json
 import logging
 import time
 import uuid
+from datetime import datetime
 
 from kombu import Connection
 from marshmallow import ValidationError
@@ -47,9 +48,16 @@ class ApiError(Exception):
         self.headers = headers
 
 
+def _json_default(value):
+    """datetimes as RFC 3339 (str() would put a space where the documented date-time has T)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
 def json_response(payload, status=200, headers=None):
     return Response(
-        json.dumps(payload, ensure_ascii=False, default=str),
+        json.dumps(payload, ensure_ascii=False, default=_json_default),
         status=status,
         headers=headers,
         mimetype="application/json",

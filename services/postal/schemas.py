@@ -42,7 +42,7 @@ class VolumeSchema(_Strict):
     department = fields.String(required=True, validate=validate.Length(min=1, max=20))
     month = fields.String(required=True, validate=validate.Regexp(
         r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", error="a month as YYYY-MM"))
-    dossiers = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    dossiers = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**6))
 
 
 class VolumesSchema(_Strict):

@@ -86,3 +86,21 @@ def test_dates_at_the_ends_of_the_calendar_are_refused_not_a_500(world):
                                    params={"since": day, "until": day}),
         }
         assert {name: r.status_code for name, r in asked.items() if r.status_code >= 500} == {}
+
+
+def test_a_monthly_volume_too_big_for_the_database_is_refused_not_a_500(world):
+    """schemathesis found PUT /api/v1/volumes with 801355959593567879631470592 dossiers
+    answering 500 (PostgreSQL integer out of range)."""
+    recorded = world.call("postal", "PUT", "/api/v1/volumes", "manager", json={"volumes": [
+        {"department": "ca", "month": "2026-01", "dossiers": 801355959593567879631470592}]})
+    assert recorded.status_code == 422, recorded.text
+    assert "volumes.0.dossiers" in recorded.json()["error"]["fields"]
+
+
+def test_times_in_answers_are_rfc3339_as_documented(world):
+    """schemathesis (response conformance) found notify's notification times written with a
+    space ("2026-11-23 19:04:54+07:00") where the documented date-time has a T."""
+    listed = world.call("notify", "GET", f"/api/v1/dossiers/{world.ids['code']}/notifications",
+                        "manager")
+    created = [row["created_at"] for row in listed.json()["notifications"]]
+    assert created and all("T" in at for at in created), created
