@@ -76,16 +76,18 @@ class World:
 
 @pytest.fixture
 def services(container_factory, config_for, client_for, topology, relays):
-    """The five services running with their relays; returns {service: client}."""
-    intake_config = config_for("intake")
+    """The five services running with their relays; returns {service: client}. Small
+    connection pools: five services share PostgreSQL's connections with other test runs."""
+    small = {"DB_POOL_SIZE": 3}
+    intake_config = config_for("intake", **small)
     configs = {
         "intake": intake_config,
-        "routing": config_for("routing"),
+        "routing": config_for("routing", **small),
         "notify": config_for("notify", DLR_SECRET=DLR_SECRET, SMS_PROVIDER="log",
-                             QUIET_HOURS="", SEND_BATCH=50),
-        "payment": config_for("payment", **GATEWAY),
+                             QUIET_HOURS="", SEND_BATCH=50, **small),
+        "payment": config_for("payment", **GATEWAY, **small),
         "postal": config_for("postal", INTAKE_URL=f"http://{intake_config['WEB_SERVER_ADDRESS']}",
-                             DELIVERY_POST_OFFICE=OFFICE["code"]),
+                             DELIVERY_POST_OFFICE=OFFICE["code"], **small),
     }
     for name, cls in SERVICES.items():
         container_factory(cls, configs[name]).start()
