@@ -25,6 +25,7 @@ from nameko.messaging import QueueConsumer
 from prometheus_client import Counter
 
 from . import logs
+from .db import has_nul
 from .events import EnvelopeSchema
 
 log = logging.getLogger("motcua.consumer")
@@ -79,6 +80,8 @@ def parse_envelope(body):
     """The envelope as a dict, validated; a malformed one is a PoisonMessage."""
     if not isinstance(body, dict):
         raise PoisonMessage("body is not a JSON object")
+    if has_nul(body):  # it could never be stored: retrying would only delay the dead letter
+        raise PoisonMessage("text with a NUL character (\\u0000), which cannot be stored")
     try:
         _envelope_schema.load(body)
     except ValidationError as exc:

@@ -12,6 +12,18 @@ psycopg2.extras.register_uuid()
 TIMEZONE_NAME = "Asia/Ho_Chi_Minh"  # deadlines and displayed times are local
 
 
+def has_nul(value):
+    """True when a string anywhere in `value` holds NUL, which PostgreSQL text and jsonb cannot
+    store: the boundaries refuse it instead of failing in the driver."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
+
+
 class Pool:
     """At most `size` connections; a caller waits for a free one instead of failing."""
 

@@ -9,6 +9,7 @@ import json
 import logging
 import time
 import uuid
+from datetime import datetime
 
 import psycopg2
 from kombu import Connection
@@ -21,11 +22,13 @@ from werkzeug.wrappers import Response
 
 from . import logs
 from .auth import AuthError, authenticate, check_secret, require_role
+from .db import has_nul
 from .migrations import pending
 
 log = logging.getLogger("motcua.http")
 
 MAX_BODY_BYTES = 64 * 1024
+NUL_MESSAGE = "text must not contain NUL characters (\\u0000)"
 
 REQUESTS = Counter(
     "motcua_http_requests_total", "HTTP requests", ["service", "route", "method", "status"]
@@ -46,9 +49,16 @@ class ApiError(Exception):
         self.headers = headers
 
 
+def _json_default(value):
+    """datetimes as RFC 3339 (str() would put a space where the documented date-time has T)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
 def json_response(payload, status=200, headers=None):
     return Response(
-        json.dumps(payload, ensure_ascii=False, default=str),
+        json.dumps(payload, ensure_ascii=False, default=_json_default),
         status=status,
         headers=headers,
         mimetype="application/json",
@@ -90,7 +100,10 @@ def read_json(request, schema, max_bytes=MAX_BODY_BYTES):
         raise ApiError(400, "malformed_json", f"request body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise ApiError(400, "malformed_json", "request body must be a JSON object")
+    if has_nul(body):
+        raise ApiError(400, "malformed_json", NUL_MESSAGE)
     return schema.load(body)
+
 
 
 class ApiEndpoint(HttpRequestHandler):
@@ -116,7 +129,10 @@ class ApiEndpoint(HttpRequestHandler):
         correlation_id = request.headers.get("X-Correlation-Id") or str(uuid.uuid4())
         logs.bind(correlation_id=correlation_id)
         request.correlation_id = correlation_id
-        response = super().handle_request(request)
+        if has_nul(request.path) or has_nul(list(request.args.items(multi=True))):
+            response = error_response(400, "malformed_request", "the URL: " + NUL_MESSAGE)
+        else:
+            response = super().handle_request(request)
         response.headers["X-Correlation-Id"] = correlation_id
         service = self.container.service_name
         REQUESTS.labels(service, self.url, request.method, response.status_code).inc()
@@ -124,6 +140,10 @@ class ApiEndpoint(HttpRequestHandler):
         return response
 
     def response_from_exception(self, exc):
+        if isinstance(exc, OverflowError):
+            # date arithmetic on a date near year 1 or 9999 that a schema let through
+            return error_response(422, "validation_failed",
+                                  "a date or number is too far out of range to work with")
         if isinstance(exc, ApiError):
             return error_response(exc.status, exc.code, exc.message, exc.fields, exc.headers)
         if isinstance(exc, AuthError):

@@ -41,8 +41,8 @@ class DelegationSchema(_Strict):
 class VolumeSchema(_Strict):
     department = fields.String(required=True, validate=validate.Length(min=1, max=20))
     month = fields.String(required=True, validate=validate.Regexp(
-        r"^\d{4}-(0[1-9]|1[0-2])$", error="a month as YYYY-MM"))
-    dossiers = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+        r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", error="a month as YYYY-MM"))
+    dossiers = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**6))
 
 
 class VolumesSchema(_Strict):
@@ -75,9 +75,9 @@ class ClerkUpdateSchema(_Strict):
 
 class ReportQuerySchema(_Strict):
     month_from = fields.String(data_key="from", required=True, validate=validate.Regexp(
-        r"^\d{4}-(0[1-9]|1[0-2])$", error="a month as YYYY-MM"))
+        r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", error="a month as YYYY-MM"))
     month_to = fields.String(data_key="to", required=True, validate=validate.Regexp(
-        r"^\d{4}-(0[1-9]|1[0-2])$", error="a month as YYYY-MM"))
+        r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", error="a month as YYYY-MM"))
 
 
 class DelegationEndSchema(_Strict):

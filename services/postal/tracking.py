@@ -41,7 +41,8 @@ def tracking_number(prefix, serial):
 
 
 def is_tracking_number(value):
-    return (len(value) == 13 and value[:2].isalpha() and value[:2].isupper()
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses
+    return (len(value) == 13 and value.isascii() and value[:2].isalpha() and value[:2].isupper()
             and value[2:11].isdigit() and value[11:] == "VN"
             and s10_check_digit(int(value[2:10])) == int(value[10]))
 
@@ -69,7 +70,8 @@ class TrackingUpdateSchema(Schema):
                            validate=validate.Length(max=300))
 
     def load(self, data, **kwargs):
-        data = {k: (None if v == "" and k == "reason" else v) for k, v in data.items()}
+        if isinstance(data, dict):  # anything else gets marshmallow's "invalid input type"
+            data = {k: (None if v == "" and k == "reason" else v) for k, v in data.items()}
         loaded = super().load(data, **kwargs)
         problems = {}
         if not is_tracking_number(loaded["tracking_number"]):

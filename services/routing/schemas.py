@@ -140,7 +140,7 @@ class PeriodQuerySchema(_Body):
 
 class MonthQuerySchema(_Body):
     month = fields.String(required=True, validate=validate.Regexp(
-        r"^\d{4}-(0[1-9]|1[0-2])$", error="give the month as YYYY-MM"))
+        r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", error="give the month as YYYY-MM"))
     department = _text(40, load_default=None)
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 

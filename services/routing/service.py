@@ -62,6 +62,7 @@ from .schemas import (
 log = logging.getLogger("motcua.routing")
 MAX_IDEMPOTENCY_KEY = 200
 DEFAULT_CONSULTATION_DAYS = 5
+NO_DOSSIER_FOR_SECRET = "no dossier with this code and lookup secret"
 
 
 class DepartmentQueues(DependencyProvider):
@@ -235,15 +236,17 @@ class RoutingService(OpsEndpoints):
 
         def citizen(dossier):
             if not matches(dossier["code"], dossier["lookup_secret_hash"], secret.upper()):
-                raise ApiError(404, "not_found", "no dossier with this code and lookup secret")
+                raise ApiError(404, "not_found", NO_DOSSIER_FOR_SECRET)
             return Actor("citizen", CITIZEN)
 
+        # an unknown code gets the same answer as a wrong secret: nothing tells codes apart
         status, answer = self._perform(code, action, body, citizen, request.correlation_id,
-                                       None)
+                                       None, unknown=NO_DOSSIER_FOR_SECRET)
         return json_response(answer, status)
 
-    def _perform(self, code, action, body, who, correlation_id, idempotency):
-        """Runs an action in one transaction; (HTTP status, answer)."""
+    def _perform(self, code, action, body, who, correlation_id, idempotency, unknown=None):
+        """Runs an action in one transaction; (HTTP status, answer). `unknown`: the message
+        when no dossier has this code."""
         request_hash = _hash(code, action, body)
         completed = []
         try:
@@ -254,7 +257,7 @@ class RoutingService(OpsEndpoints):
                         return earlier
                 dossier = store.get_dossier(cur, code, lock=True)
                 if dossier is None:
-                    raise ApiError(404, "not_found", f"no dossier {code}")
+                    raise ApiError(404, "not_found", unknown or f"no dossier {code}")
                 actor = who(dossier)
                 ctx = ActionContext(cur, self.calendar, self.clock(), correlation_id,
                                     int(self.config.get("CONSULTATION_DAYS")
@@ -290,23 +293,21 @@ class RoutingService(OpsEndpoints):
     def get_apology(self, request, code):
         """The latest apology letter (Mẫu 04): for the department's and counter's officers
         and managers by token, or for the citizen with the lookup secret."""
+        # who is asking is settled before the code is looked up: a 401 for a code that exists
+        # and a 404 for one that does not would tell anyone which codes exist
+        secret = request.args.get("secret")
+        caller = None if secret else self.principal(request, "department_officer",
+                                                    "counter_officer", "manager")
         with self.db.transaction() as cur:
             dossier = store.get_dossier(cur, code)
             letters = store.apologies(cur, code) if dossier else []
-        if dossier is None or not self._may_read(request, dossier):
+        if dossier is None or not _may_read(dossier, secret, caller):
             raise ApiError(404, "not_found", f"no apology letter for dossier {code}")
         if not letters:
             raise ApiError(404, "not_found", f"no apology letter for dossier {code}")
         if request.args.get("format") == "html":
             return Response(apology.render_html(letters[-1], dossier), mimetype="text/html")
         return json_response(apology.letter_view(letters[-1], dossier))
-
-    def _may_read(self, request, dossier):
-        secret = request.args.get("secret")
-        if secret:
-            return matches(dossier["code"], dossier["lookup_secret_hash"], secret.upper())
-        caller = self.principal(request, "department_officer", "counter_officer", "manager")
-        return caller.role == "manager" or relation_of(caller, dossier) is not None
 
     # citizen --------------------------------------------------------------------------------
     @api("GET", "/api/v1/dossiers/<code>",
@@ -336,7 +337,7 @@ class RoutingService(OpsEndpoints):
             dossier = store.get_dossier(cur, code, lock=True)
             if dossier is None or not matches(code, dossier["lookup_secret_hash"],
                                               body["secret"].upper()):
-                raise ApiError(404, "not_found", "no dossier with this code and lookup secret")
+                raise ApiError(404, "not_found", NO_DOSSIER_FOR_SECRET)
             if dossier["status"] != "returned":
                 raise ApiError(409, "not_returned", "a dossier is rated after its result is "
                                f"returned; its status is {dossier['status']}")
@@ -472,6 +473,13 @@ def _report_response(report, fmt, to_csv):
     if fmt == "csv":
         return Response(to_csv(report), mimetype="text/csv")
     return json_response(report)
+
+
+def _may_read(dossier, secret, caller):
+    """The citizen with the lookup secret, or an officer of the dossier, or a manager."""
+    if secret:
+        return matches(dossier["code"], dossier["lookup_secret_hash"], secret.upper())
+    return caller.role == "manager" or relation_of(caller, dossier) is not None
 
 
 def _proof_ok(dossier, query):

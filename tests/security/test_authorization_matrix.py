@@ -1,0 +1,217 @@
+"""Every HTTP endpoint of every service x every kind of caller: the status each one gets,
+against the five services running on the real broker and database with real resources of
+department X (a dossier, its bill and receipt, notifications, a shipment, a post office with
+a delegation, a pick-up order).
+
+The table must cover every `@api` route of every service class: a new endpoint without a row
+fails the test. Denied callers are tried first on each row, so a hole that let one of them
+change something would also show in the allowed callers' answers.
+"""
+from dataclasses import dataclass, field
+
+from services.common.apidocs import endpoints
+from services.common.config import SERVICE_NAMES
+from services.common.topology import service_class
+from tests.security.conftest import DEPARTMENT, DLR_SECRET, OFFICE, OTHER_DEPARTMENT, roles
+
+ROLES = list(roles())
+UNAUTHENTICATED = ("no_token", "expired", "wrong_signature")
+
+
+@dataclass
+class Row:
+    """One endpoint. `allowed`: callers that pass the role check and what they get; every
+    other authenticated caller gets `denied` (403); unauthenticated callers 401. A public
+    endpoint (`public=status`) answers every caller the same."""
+    service: str
+    method: str
+    url: str                       # the route as declared in @api
+    path: str = None               # the URL requested, with {placeholders} from world.ids
+    allowed: dict = field(default_factory=dict)
+    public: int = None
+    denied: int = 403
+    kwargs: dict = field(default_factory=dict)
+
+    def expected(self, role):
+        if self.public is not None:
+            return self.public
+        if role in UNAUTHENTICATED:
+            return 401
+        return self.allowed.get(role, self.denied)
+
+
+def dept_officers(right, other, manager=None):
+    found = {"officer_right": right, "counter_right": right, "officer_other": other,
+             "counter_other": other}
+    if manager is not None:
+        found["manager"] = manager
+    return found
+
+
+def ops(service):
+    return [Row(service, "GET", "/health", public=200), Row(service, "GET", "/ready", public=200),
+            Row(service, "GET", "/metrics", public=200),
+            Row(service, "GET", "/openapi.json", public=200)]
+
+
+REPORT_PERIOD = {"params": {"start": "2026-01-01", "end": "2026-01-31"}}
+TABLE = [
+    # intake ------------------------------------------------------------------------------
+    *ops("intake"),
+    Row("intake", "GET", "/api/v1/procedures", public=200),
+    Row("intake", "GET", "/api/v1/procedures/<code>", "/api/v1/procedures/{procedure_code}",
+        public=200),
+    Row("intake", "POST", "/api/v1/dossiers", kwargs={"json": "{dossier_body}"},
+        allowed={"counter_right": 201, "portal": 201, "counter_other": 403}),
+    Row("intake", "GET", "/api/v1/dossiers/<code>/receipt", "/api/v1/dossiers/{code}/receipt",
+        allowed={"counter_right": 200, "portal": 200, "manager": 200, "counter_other": 404}),
+    # routing -----------------------------------------------------------------------------
+    *ops("routing"),
+    Row("routing", "POST", "/api/v1/dossiers/<code>/actions/<action>",
+        "/api/v1/dossiers/{code}/actions/accept",
+        kwargs={"json": {"processing_unit": "Phòng Hành chính tư pháp"}},
+        allowed={"officer_right": 200, "counter_right": 403, "officer_other": 403,
+                 "counter_other": 403}),
+    Row("routing", "POST", "/api/v1/dossiers/<code>/resubmission",
+        "/api/v1/dossiers/{code}/resubmission",
+        kwargs={"json": {"secret": "{secret}", "note": "đã bổ sung"}},
+        public=409),
+    Row("routing", "POST", "/api/v1/dossiers/<code>/withdrawal",
+        "/api/v1/dossiers/{code}/withdrawal",
+        kwargs={"json": {"secret": "WRONGSECRET", "reason": "không còn nhu cầu"}}, public=404),
+    Row("routing", "GET", "/api/v1/dossiers/<code>/apology", "/api/v1/dossiers/{code}/apology",
+        allowed={**dept_officers(404, 404, 404)}),
+    Row("routing", "GET", "/api/v1/dossiers/<code>", "/api/v1/dossiers/{code}",
+        kwargs={"params": {"secret": "{secret}"}}, public=200),
+    Row("routing", "POST", "/api/v1/dossiers/<code>/rating", "/api/v1/dossiers/{code}/rating",
+        kwargs={"json": {"secret": "{secret}", "overall": "satisfied", "criteria": {
+            "time": "satisfied", "contacts": "satisfied", "attitude": "satisfied",
+            "result": "satisfied"}}}, public=409),
+    *[Row("routing", "GET", f"/api/v1/reports/{name}", kwargs=params, allowed={"manager": 200})
+      for name, params in (("period", REPORT_PERIOD), ("monthly", {"params": {"month": "2026-01"}}),
+                           ("weekly", {"params": {"week_of": "2026-01-05"}}),
+                           ("steps", REPORT_PERIOD), ("channels", {}))],
+    # notify ------------------------------------------------------------------------------
+    *ops("notify"),
+    Row("notify", "GET", "/api/v1/notify/dlr/<secret>", f"/api/v1/notify/dlr/{DLR_SECRET}",
+        kwargs={"params": {"id": "{notification_id}", "type": "8"}}, public=200),
+    Row("notify", "GET", "/api/v1/dossiers/<code>/notifications",
+        "/api/v1/dossiers/{code}/notifications", allowed=dept_officers(200, 403, 200)),
+    Row("notify", "POST", "/api/v1/opt-outs",
+        kwargs={"json": {"channel": "email", "address": "someone.else@example.vn"}},
+        allowed={"portal": 201, "counter_right": 201, "counter_other": 201, "manager": 201}),
+    # payment -----------------------------------------------------------------------------
+    *ops("payment"),
+    Row("payment", "GET", "/api/v1/bills", kwargs={"params": {"dossier_code": "{code}"}},
+        allowed={"counter_right": 200, "counter_other": 200, "portal": 200, "manager": 200}),
+    Row("payment", "GET", "/api/v1/bills/<bill_id>", "/api/v1/bills/{bill_id}",
+        allowed={"counter_right": 200, "counter_other": 404, "portal": 200, "manager": 200}),
+    Row("payment", "POST", "/api/v1/bills/<bill_id>/payments", "/api/v1/bills/{bill_id}/payments",
+        kwargs={"json": {"channel": "cash", "amount": 1000}},
+        allowed={"counter_right": 201, "counter_other": 404, "portal": 403}),
+    Row("payment", "POST", "/api/v1/bills/<bill_id>/refunds", "/api/v1/bills/{bill_id}/refunds",
+        kwargs={"json": {"channel": "cash", "amount": 1000}},
+        allowed={"counter_right": 409, "counter_other": 404, "manager": 409}),
+    Row("payment", "GET", "/api/v1/receipts/<receipt_id>", "/api/v1/receipts/{receipt_id}",
+        allowed={"counter_right": 200, "counter_other": 404, "portal": 200, "manager": 200}),
+    Row("payment", "GET", "/api/v1/gateway/vnpay/ipn", public=200),
+    Row("payment", "GET", "/api/v1/gateway/vnpay/return", public=400),
+    Row("payment", "POST", "/api/v1/statements",
+        kwargs={"params": {"day": "2026-01-05", "channel": "cash", "source": "treasury"},
+                "data": "not,a,statement\n"}, allowed={"manager": 422}),
+    Row("payment", "GET", "/api/v1/reconciliations/<day>", "/api/v1/reconciliations/2026-01-05",
+        allowed={"manager": 404}),
+    # postal ------------------------------------------------------------------------------
+    *ops("postal"),
+    Row("postal", "POST", "/api/v1/post-offices", kwargs={"json": {
+        "code": "BD-MOI", "name": "Bưu điện mới", "address": "3 Đường Mới, xã Mẫu",
+        "receiving_unit": "000.00.43.H33"}}, allowed={"manager": 201}),
+    Row("postal", "GET", "/api/v1/post-offices",
+        allowed={"manager": 200, "clerk_right": 200, "clerk_other": 200, "portal": 200}),
+    Row("postal", "POST", "/api/v1/delegations", kwargs={"json": {
+        "department": "stc", "post_office": OFFICE["code"], "valid_from": "2026-01-01"}},
+        allowed={"manager": 201}),
+    Row("postal", "POST", "/api/v1/delegations/<int:delegation_id>/end",
+        "/api/v1/delegations/{delegation_id}/end",
+        kwargs={"json": {"valid_to": "2026-12-31", "reason": "sở bố trí công chức"}},
+        allowed={"manager": 200}),
+    Row("postal", "GET", "/api/v1/delegations",
+        allowed={"manager": 200, "clerk_right": 200, "clerk_other": 200}),
+    Row("postal", "PUT", "/api/v1/volumes", kwargs={"json": {"volumes": [
+        {"department": OTHER_DEPARTMENT, "month": "2025-01", "dossiers": 12}]}},
+        allowed={"manager": 200}),
+    Row("postal", "GET", "/api/v1/volumes", allowed={"manager": 200}),
+    Row("postal", "POST", "/api/v1/receptions", kwargs={"json": "{dossier_body}"},
+        allowed={"clerk_right": 201, "clerk_other": 403}),
+    Row("postal", "GET", "/api/v1/receptions", allowed={"clerk_right": 200, "clerk_other": 200}),
+    Row("postal", "POST", "/api/v1/pickups", kwargs={"json": {
+        "post_office": OFFICE["code"], "pickup_address": "5 Đường Thử, phường Mẫu",
+        "dossier": "{dossier_body}"}}, allowed={"portal": 201}),
+    Row("postal", "GET", "/api/v1/pickups", allowed={"clerk_right": 200, "clerk_other": 200}),
+    Row("postal", "POST", "/api/v1/pickups/<pickup_id>/collected",
+        "/api/v1/pickups/{pickup_id}/collected", allowed={"clerk_right": 200, "clerk_other": 404}),
+    Row("postal", "POST", "/api/v1/pickups/<pickup_id>/received",
+        "/api/v1/pickups/{pickup_id}/received", allowed={"clerk_right": 201, "clerk_other": 404}),
+    Row("postal", "GET", "/api/v1/shipments",
+        allowed={"manager": 200, "clerk_right": 200, "clerk_other": 200}),
+    Row("postal", "GET", "/api/v1/shipments/<tracking_number>",
+        "/api/v1/shipments/{tracking_number}",
+        allowed={"manager": 200, "clerk_right": 200, "clerk_other": 404}),
+    Row("postal", "POST", "/api/v1/shipments/<tracking_number>/events",
+        "/api/v1/shipments/{tracking_number}/events", kwargs={"json": {"event": "picked_up"}},
+        allowed={"clerk_right": 201, "clerk_other": 404}),
+    Row("postal", "POST", "/api/v1/tracking-imports", kwargs={
+        "json": [{"tracking_number": "{tracking_number}", "event": "in_transit",
+                  "at": "2026-01-05T09:00:00+07:00"}]},
+        allowed={"manager": 200, "clerk_right": 200, "clerk_other": 200}),
+    Row("postal", "GET", "/api/v1/reports", kwargs={"params": {"from": "2026-01", "to": "2026-02"}},
+        allowed={"manager": 200}),
+]
+
+
+def declared_endpoints():
+    return {(service, endpoint.method, endpoint.url)
+            for service in SERVICE_NAMES
+            for _, _, endpoint in endpoints(service_class(service))}
+
+
+def test_the_table_covers_every_endpoint_of_every_service():
+    rows = [(row.service, row.method, row.url) for row in TABLE]
+    assert len(rows) == len(set(rows)), "an endpoint has two rows"
+    declared = declared_endpoints()
+    assert set(SERVICE_NAMES) == {"intake", "routing", "notify", "payment", "postal"}
+    assert declared - set(rows) == set(), "endpoints without a row in the matrix"
+    assert set(rows) - declared == set(), "rows for endpoints that no longer exist"
+
+
+def fill(value, ids):
+    """{placeholders} of world.ids in a path, params or a JSON body."""
+    if isinstance(value, str):
+        if value.startswith("{") and value.endswith("}") and value[1:-1] in ids:
+            return ids[value[1:-1]]
+        return value.format(**ids) if "{" in value else value
+    if isinstance(value, dict):
+        return {k: fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, ids) for v in value]
+    return value
+
+
+def test_every_endpoint_answers_every_caller_as_the_matrix_says(world):
+    assert world.ids["code"] and DEPARTMENT != OTHER_DEPARTMENT
+    wrong, checked = [], 0
+    for row in TABLE:
+        path = fill(row.path or row.url, world.ids)
+        # denied callers first: what they try must change nothing the allowed ones then see
+        order = sorted(ROLES, key=lambda role: (row.expected(role) < 400, ROLES.index(role)))
+        for role in order:
+            response = world.call(row.service, row.method, path, role, **fill(row.kwargs,
+                                                                               world.ids))
+            checked += 1
+            if response.status_code != row.expected(role):
+                wrong.append(f"{row.service} {row.method} {row.url} as {role}: "
+                             f"{response.status_code} (expected {row.expected(role)}) "
+                             f"{response.text[:160]}")
+    print(f"authorisation matrix: {len(TABLE)} endpoints x {len(ROLES)} callers = "
+          f"{checked} cells checked, {len(wrong)} wrong")
+    assert not wrong, "\n".join(wrong)

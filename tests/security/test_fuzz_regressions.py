@@ -1,0 +1,106 @@
+"""500s the fuzzers found, kept as plain regression tests against the running services."""
+from tests.conftest import query
+from tests.security.conftest import OFFICE
+
+
+def test_nul_in_a_url_or_a_body_is_a_4xx_never_a_500(world, db):
+    """PostgreSQL text and jsonb cannot hold NUL; schemathesis found it as a 500 on
+    GET /api/v1/procedures?department=...%00... Now a 4xx everywhere, and nothing stored."""
+    code = world.ids["code"]
+    requests = [
+        ("intake", "GET", "/api/v1/procedures", "manager", {"params": {"department": "st\x00p"}}),
+        ("intake", "GET", "/api/v1/procedures/1.00%00", None, {}),
+        ("routing", "GET", f"/api/v1/dossiers/{code}%00", None, {"params": {"secret": "A"}}),
+        ("routing", "GET", f"/api/v1/dossiers/{code}", None, {"params": {"secret": "A\x00"}}),
+        ("payment", "GET", "/api/v1/bills", "manager", {"params": {"dossier_code": "x\x00"}}),
+        ("postal", "GET", "/api/v1/shipments/RM%00", "manager", {}),
+        ("intake", "POST", "/api/v1/dossiers", "counter_right",
+         {"json": dict(world.ids["dossier_body"], note="a\x00b")}),
+        ("postal", "POST", "/api/v1/pickups", "portal", {"json": {
+            "post_office": OFFICE["code"], "pickup_address": "5 Đường Thử, phường Mẫu",
+            "dossier": dict(world.ids["dossier_body"], applicant={"full_name": "A\x00"})}}),
+        ("notify", "POST", "/api/v1/opt-outs", "portal",
+         {"json": {"channel": "email", "address": "a\x00@example.vn"}}),
+        ("postal", "POST", "/api/v1/tracking-imports", "manager", {
+            "data": "tracking_number,event,at\nRM\x001,picked_up,2026-01-05T09:00:00+07:00\n",
+            "headers": {"Content-Type": "text/csv"}}),
+        ("postal", "POST", "/api/v1/tracking-imports", "manager", {"json": [
+            {"tracking_number": "RM\x00", "event": "picked_up",
+             "at": "2026-01-05T09:00:00+07:00"}]}),
+        ("payment", "POST", "/api/v1/statements", "manager", {
+            "params": {"day": "2026-01-05", "channel": "cash", "source": "treasury"},
+            "data": b"reference,amount\nR\x001,1000\n"}),
+    ]
+    pickups_before = query(db, "SELECT count(*) AS n FROM postal.pickups")[0]["n"]
+    answers = []
+    for service, method, path, role, kwargs in requests:
+        response = world.call(service, method, path, role, **kwargs)
+        answers.append((service, method, path, response.status_code, response.text[:200]))
+    server_errors = [answer for answer in answers if answer[3] >= 500]
+    assert not server_errors
+    assert all(400 <= answer[3] < 500 or answer[2] == "/api/v1/tracking-imports"
+               for answer in answers), answers
+    assert query(db, "SELECT count(*) AS n FROM postal.pickups")[0]["n"] == pickups_before
+
+
+def test_a_tracking_number_with_a_non_ascii_digit_is_refused_not_a_500(world):
+    """hypothesis found it: "²".isdigit() is true but int("²") raises."""
+    mistyped = "RM1234567\u00b28VN"
+    update = world.call("postal", "POST", f"/api/v1/shipments/{mistyped}/events", "clerk_right",
+                        json={"event": "picked_up"})
+    assert update.status_code == 422, update.text
+    assert "tracking_number" in update.json()["error"]["fields"]
+    imported = world.call("postal", "POST", "/api/v1/tracking-imports", "manager", json=[
+        {"tracking_number": mistyped, "event": "picked_up", "at": "2026-01-05T09:00:00+07:00"}])
+    assert imported.status_code == 200, imported.text
+    assert [row["row"] for row in imported.json()["rejected"]] == [1]
+
+
+def test_a_month_outside_the_calendar_is_refused_not_a_500(world):
+    """schemathesis found GET /api/v1/reports/monthly?month=0000-01 answering 500 (year 0);
+    9999-12 overflowed the same way and Unicode digits passed the pattern ("\\d")."""
+    for month in ("0000-01", "9999-12", "\u0662\u0660\u0662\u0666-01"):
+        asked = [
+            world.call("routing", "GET", "/api/v1/reports/monthly", "manager",
+                       params={"month": month}),
+            world.call("postal", "GET", "/api/v1/reports", "manager",
+                       params={"from": month, "to": month}),
+            world.call("postal", "PUT", "/api/v1/volumes", "manager", json={"volumes": [
+                {"department": "ca", "month": month, "dossiers": 1}]}),
+        ]
+        assert [response.status_code for response in asked] == [422, 422, 422], month
+
+
+def test_dates_at_the_ends_of_the_calendar_are_refused_not_a_500(world):
+    """schemathesis found GET /api/v1/reports/period?start=0001-01-01&end=0001-01-01 answering
+    500: date arithmetic overflowed."""
+    for day in ("0001-01-01", "9999-12-31"):
+        asked = {
+            "period": world.call("routing", "GET", "/api/v1/reports/period", "manager",
+                                 params={"start": day, "end": day}),
+            "steps": world.call("routing", "GET", "/api/v1/reports/steps", "manager",
+                                params={"start": day, "end": day}),
+            "weekly": world.call("routing", "GET", "/api/v1/reports/weekly", "manager",
+                                 params={"week_of": day}),
+            "channels": world.call("routing", "GET", "/api/v1/reports/channels", "manager",
+                                   params={"since": day, "until": day}),
+        }
+        assert {name: r.status_code for name, r in asked.items() if r.status_code >= 500} == {}
+
+
+def test_a_monthly_volume_too_big_for_the_database_is_refused_not_a_500(world):
+    """schemathesis found PUT /api/v1/volumes with 801355959593567879631470592 dossiers
+    answering 500 (PostgreSQL integer out of range)."""
+    recorded = world.call("postal", "PUT", "/api/v1/volumes", "manager", json={"volumes": [
+        {"department": "ca", "month": "2026-01", "dossiers": 801355959593567879631470592}]})
+    assert recorded.status_code == 422, recorded.text
+    assert "volumes.0.dossiers" in recorded.json()["error"]["fields"]
+
+
+def test_times_in_answers_are_rfc3339_as_documented(world):
+    """schemathesis (response conformance) found notify's notification times written with a
+    space ("2026-11-23 19:04:54+07:00") where the documented date-time has a T."""
+    listed = world.call("notify", "GET", f"/api/v1/dossiers/{world.ids['code']}/notifications",
+                        "manager")
+    created = [row["created_at"] for row in listed.json()["notifications"]]
+    assert created and all("T" in at for at in created), created
