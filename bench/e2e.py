@@ -1,14 +1,17 @@
-"""End-to-end benchmark: dossiers submitted over HTTP until they are on their department's queue.
+"""End-to-end benchmark: dossiers submitted over HTTP until every stage of their path is done.
 
-Starts the whole stack (scripts.stack) on its own database and RabbitMQ virtual host (both
-`motcua_bench`, recreated on every run) with ports shifted by 100, consumes every
-`department.<code>` queue, submits a realistic mix of counter and online dossiers, and
-measures HTTP and end-to-end latency, throughput, lost and duplicated dossiers. Then, with
-the stack stopped, it measures two ceilings on the same machine to compare against: the
-broker alone (confirmed persistent publishes and acked consumes) and a bare pipeline (one
-INSERT+COMMIT, one confirmed publish and one consume per dossier).
+Starts the stack (scripts.stack: the whole Procfile, or with --core intake, routing and their
+relays; --instances adds competing consumers) on its own database and RabbitMQ virtual host
+(both `motcua_bench`, recreated on every run) with ports shifted by 100, consumes every
+`department.<code>` queue, polls the database for the receipt SMS and the fee bill
+(bench.stages), submits a realistic mix of counter and online dossiers for --duration
+seconds or --dossiers dossiers, closed or open loop (--rate), and measures throughput (also
+over the steady window), latency per stage, CPU and peak RSS per process, and audits lost
+and duplicated effects per stage. Then, with the stack stopped, it measures the broker's
+ceiling and a bare pipeline doing the run's own commits and confirmed publishes per dossier.
 
-    python -m bench.e2e [--dossiers N] [--concurrency C] [--rate R] [--json PATH]
+    python -m bench.e2e [--duration S | --dossiers N] [--rate R] [--core]
+                        [--instances routing=2,notify=2] [--json PATH]
 
 See bench/README.md for what each figure means.
 """
