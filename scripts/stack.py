@@ -1,5 +1,7 @@
 """Start and stop the whole motcua stack (the Procfile's processes) against a given database
-and RabbitMQ virtual host: used by `make demo`, the benchmark and the end-to-end tests."""
+and RabbitMQ virtual host: used by `make demo`, the benchmark and the end-to-end tests.
+`instances={"routing": 2}` also runs `routing#2` (same command and config, its own ports):
+competing consumers, as on Kubernetes."""
 import os
 import signal
 import socket
