@@ -66,6 +66,7 @@ OPTIONAL_SHARE = 0.4   # chance of handing in each optional document
 OFFICERS_PER_DEPARTMENT = 3
 HTTP_TIMEOUT = 30
 SETTLE_SECONDS = 2.0   # keep consuming after the last arrival, to catch late duplicates
+PROGRESS_SECONDS = 10  # how often the wait for the last stages says what is left
 DEFAULT_MESSAGE_BYTES = 1500
 INFRASTRUCTURE = {"beam.smp": "rabbitmq", "postgres": "postgres"}  # process name -> server
 
@@ -571,10 +572,16 @@ def e2e_figures(plan, accepted, consumers, collector, t0, args):
 def wait_for_stages(consumers, collector, codes, timeout):
     """Until every accepted dossier reached every stage, or `timeout` seconds passed."""
     deadline = time.monotonic() + timeout
+    next_report = time.monotonic() + PROGRESS_SECONDS
     while time.monotonic() < deadline:
-        if not consumers.missing(codes) and not any(collector.missing(st)
-                                                    for st in collector.stages):
+        missing = {"department_queue": len(consumers.missing(codes)),
+                   **{stage: len(collector.missing(stage)) for stage in collector.stages}}
+        if not any(missing.values()):
             return
+        if time.monotonic() >= next_report:  # a draining backlog, not a hang
+            next_report += PROGRESS_SECONDS
+            print("  still to reach: " + ", ".join(f"{STAGE_LABELS[k]} {v}"
+                                                    for k, v in missing.items()))
         time.sleep(0.2)
 
 
@@ -1037,7 +1044,7 @@ def parse_args(argv=None):
     parser.add_argument("--instances", type=instances_option, default={},
                         help="extra instances as competing consumers, e.g. routing=2,notify=2")
     parser.add_argument("--json", type=Path, help="results file (default bench/results/e2e-<timestamp>.json)")
-    parser.add_argument("--timeout", type=float, default=120,
+    parser.add_argument("--timeout", type=float, default=300,
                         help="seconds to wait, after the last answer, for every stage")
     parser.add_argument("--seed", type=int, default=20251124, help="workload's random seed")
     parser.add_argument("--skip-ceilings", action="store_true", help="only the end-to-end run")
