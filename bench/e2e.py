@@ -846,7 +846,8 @@ def confirmed_flow(label, dossiers, publishers, size, work=None, db_url=None, ti
     return {"dossiers": dossiers, "messages": expected, "received": consumer.received,
             "publishers": publishers, "message_bytes": len(body), "seconds": round(seconds, 3),
             "commits_per_dossier": work.commits, "publishes_per_dossier": work.publishes,
-            "per_s": per_second(done, seconds) if work.commits
+            # bare pipeline: only if every dossier's messages came (else a timeout, no figure)
+            "per_s": (per_second(done, seconds) if done else None) if work.commits
             else per_second(consumer.received, seconds)}
 
 
