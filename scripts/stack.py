@@ -1,5 +1,7 @@
 """Start and stop the whole motcua stack (the Procfile's processes) against a given database
-and RabbitMQ virtual host: used by `make demo`, the benchmark and the end-to-end tests."""
+and RabbitMQ virtual host: used by `make demo`, the benchmark and the end-to-end tests.
+`instances={"routing": 2}` also runs `routing#2` (same command and config, its own ports):
+competing consumers, as on Kubernetes."""
 import os
 import signal
 import socket
@@ -22,6 +24,15 @@ RELAY_PORT_GAP = 1100
 DESIGNED_PORTS = {"intake": 8001, "routing": 8002, "notify": 8003, "payment": 8004, "postal": 8005}
 HTTP_PORTS = {name: DESIGNED_PORTS[name] for name in SERVICE_NAMES}
 CATALOGUE = ROOT / "services" / "intake" / "catalogue" / "procedures.yml"
+# Extra instances of a Procfile entry are named "<entry>#<k>" (k = 2, 3, ...) and listen
+# INSTANCE_PORT_STEP * (k - 1) above the first one (HTTP and relay metrics ports).
+INSTANCE_PORT_STEP = 10
+
+
+def instance_of(name):
+    """("routing", 2) for "routing#2", ("routing", 1) for "routing"."""
+    entry, _, k = name.partition("#")
+    return entry, int(k) if k else 1
 
 
 def procfile_commands():
@@ -50,7 +61,7 @@ def ensure_database(db_url, fresh=False):
 
 class Stack:
     def __init__(self, db_url, amqp_uri, token_secret, log_dir, port_offset=0, extra_env=None,
-                 process_env=None):
+                 process_env=None, instances=None):
         self.log_dir = Path(log_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.ports = {name: port + port_offset for name, port in HTTP_PORTS.items()}
@@ -66,12 +77,38 @@ class Stack:
             **(extra_env or {}),
         }
         self.commands = procfile_commands()
+        # Competing consumers: {"routing": 2} also runs "routing#2", same command and config.
+        for entry, count in (instances or {}).items():
+            if entry not in self.commands:
+                raise ValueError(f"no Procfile entry {entry!r}")
+            for k in range(2, count + 1):
+                self.commands[f"{entry}#{k}"] = self.commands[entry]
         # Settings for one process only, e.g. {"routing": {"AMQP_URI": <through a proxy>}}.
         self.process_env = process_env or {}
         self.processes = {}
 
     def url(self, service, path=""):
-        return f"http://127.0.0.1:{self.ports[service]}{path}"
+        return f"http://127.0.0.1:{self.port_of(service)}{path}"
+
+    def port_of(self, name):
+        """The HTTP port of a service process, or the metrics port of a relay (None if neither)."""
+        entry, k = instance_of(name)
+        service = entry.removesuffix("_relay")
+        if service not in self.ports:
+            return None
+        port = self.ports[service] + (RELAY_PORT_GAP if entry.endswith("_relay") else 0)
+        return port + INSTANCE_PORT_STEP * (k - 1)
+
+    def instance_env(self, name):
+        """A second instance's own ports: nameko's HTTP address, or a relay's metrics port."""
+        entry, k = instance_of(name)
+        if k == 1 or self.port_of(name) is None:
+            return {}
+        service = entry.removesuffix("_relay")
+        key = (f"{service.upper()}_RELAY_METRICS_PORT" if entry.endswith("_relay")
+               else f"{service.upper()}_HTTP")
+        value = str(self.port_of(name))
+        return {key: value if key.endswith("_PORT") else f"127.0.0.1:{value}"}
 
     def cli(self, *args):
         subprocess.run([sys.executable, "-m", "services.cli", *args], env=self.env, cwd=ROOT,
@@ -85,10 +122,9 @@ class Stack:
         """nameko listens with SO_REUSEPORT: a leftover process on our port would silently
         take part of the requests, so refuse to start beside one (relays' metrics ports too)."""
         for name in names:
-            service = name.removesuffix("_relay")
-            if service not in self.ports:
+            port = self.port_of(name)
+            if port is None:
                 continue
-            port = self.ports[service] + (RELAY_PORT_GAP if name.endswith("_relay") else 0)
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     raise RuntimeError(f"port {port} for {name} is already in use")
@@ -99,11 +135,12 @@ class Stack:
             log = open(self.log_dir / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
                 "exec " + self.commands[name], shell=True, cwd=ROOT, stdout=log,
-                env={**self.env, **self.process_env.get(name, {})},
+                env={**self.env, **self.instance_env(name), **self.process_env.get(name, {})},
                 stderr=subprocess.STDOUT, start_new_session=True,
             )
         if wait:
-            self.wait_ready([n for n in names or self.commands if n in self.ports])
+            self.wait_ready([n for n in names or self.commands
+                             if not n.split("#")[0].endswith("_relay") and self.port_of(n)])
 
     def wait_ready(self, services, timeout=60):
         deadline = time.monotonic() + timeout
