@@ -17,7 +17,9 @@ as the handler's effect, so a redelivered message changes nothing.
 import logging
 from functools import partial
 
+from amqp.exceptions import AMQPError
 from kombu import Exchange, Queue
+from kombu.exceptions import KombuError
 from marshmallow import ValidationError
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
@@ -164,16 +166,27 @@ class ReliableEventHandler(EventHandler):
             CONSUMED.labels(self.container.service_name, self.event_type, "dead_lettered").inc()
         except Exception:
             log.exception("could not park an unprocessable message; requeueing it")
-            self.queue_consumer.requeue_message(message)
+            self._settle(self.queue_consumer.requeue_message, message)
             return
-        self.queue_consumer.ack_message(message)
+        self._settle(self.queue_consumer.ack_message, message)
+
+    @staticmethod
+    def _settle(settle, message):
+        """Ack or requeue. On a connection that broke meanwhile this fails; the broker then
+        takes the message back and delivers it again (handlers are idempotent), so the error
+        is logged, not raised: raised, it would stop the whole service."""
+        try:
+            settle(message)
+        except (OSError, AMQPError, KombuError) as exc:
+            log.warning("could not ack or requeue on a broken connection; the broker will "
+                        "deliver the message again", extra={"error": type(exc).__name__})
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         service = self.container.service_name
         event_type = self.event_type
         if exc_info is None:
             CONSUMED.labels(service, event_type, "ok").inc()
-            self.queue_consumer.ack_message(message)
+            self._settle(self.queue_consumer.ack_message, message)
             return
         error = exc_info[1]
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0)) + 1
@@ -186,9 +199,9 @@ class ReliableEventHandler(EventHandler):
                 CONSUMED.labels(service, event_type, "retried").inc()
         except Exception:
             log.exception("could not park a failed message; requeueing it")
-            self.queue_consumer.requeue_message(message)
+            self._settle(self.queue_consumer.requeue_message, message)
             return
-        self.queue_consumer.ack_message(message)
+        self._settle(self.queue_consumer.ack_message, message)
 
     def _republish(self, message, routing_key, headers, expiration=None):
         self.publisher.publish(
