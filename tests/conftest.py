@@ -7,6 +7,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import secrets  # noqa: E402
 import socket  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pika  # noqa: E402
@@ -16,7 +17,7 @@ import pytest  # noqa: E402
 import requests  # noqa: E402
 from psycogreen.eventlet import patch_psycopg  # noqa: E402
 
-from scripts.stack import ensure_database  # noqa: E402
+from scripts.stack import Stack, ensure_database  # noqa: E402
 from services.common.auth import issue_token  # noqa: E402
 from services.common.config import SERVICE_NAMES, load_config  # noqa: E402
 from services.common.migrations import migrate  # noqa: E402
@@ -33,6 +34,23 @@ TOKEN_SECRET = secrets.token_urlsafe(32)
 CATALOGUE = read_catalogue()
 # Reference data loaded once per session; every other table of every service is emptied.
 KEPT_TABLES = {"intake.procedures", "intake.departments", "intake.receiving_units"}
+
+
+# Ports of a whole stack under test: DESIGN.md's plus this offset (another checkout sets its own).
+E2E_PORT_OFFSET = int(os.environ.get("MOTCUA_E2E_PORT_OFFSET", "200"))
+
+
+@contextmanager
+def running_stack(name, amqp_uri, log_dir, **env):
+    """The Procfile's services and relays as processes, ready, on a fresh database of their own
+    (`<test database>_<name>`, or MOTCUA_E2E_DB) and the given RabbitMQ virtual host."""
+    db_url = os.environ.get("MOTCUA_E2E_DB") or f"{TEST_DB_URL}_{name}"
+    ensure_database(db_url, fresh=True)
+    with Stack(db_url, amqp_uri, TOKEN_SECRET, log_dir, port_offset=E2E_PORT_OFFSET,
+               extra_env=env) as stack:
+        stack.prepare()
+        stack.start()
+        yield stack
 
 
 @pytest.fixture(scope="session")

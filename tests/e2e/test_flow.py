@@ -1,29 +1,20 @@
 """The whole stack as processes (the Procfile's services and relays), over HTTP and queues."""
 import collections
 import json
-import os
 import random
 import threading
 
 import pytest
 import requests
 
-from scripts.stack import Stack, ensure_database
-from tests.conftest import CATALOGUE, TOKEN_SECRET, dossier_body, drain, token, wait_for
+from tests.conftest import CATALOGUE, dossier_body, drain, running_stack, token, wait_for
 
 pytestmark = pytest.mark.e2e
-E2E_DB_URL = os.environ.get("MOTCUA_E2E_DB", "postgresql://postgres@127.0.0.1:5432/motcua_e2e")
-# Ports of the stack under test: DESIGN.md's plus this offset (another checkout sets its own).
-PORT_OFFSET = int(os.environ.get("MOTCUA_E2E_PORT_OFFSET", "200"))
 
 
 @pytest.fixture
 def stack(rabbit_config, tmp_path):
-    ensure_database(E2E_DB_URL, fresh=True)
-    with Stack(E2E_DB_URL, rabbit_config["AMQP_URI"], TOKEN_SECRET, tmp_path / "logs",
-               port_offset=PORT_OFFSET) as running:
-        running.prepare()
-        running.start()
+    with running_stack("e2e", rabbit_config["AMQP_URI"], tmp_path / "logs") as running:
         yield running
 
 

@@ -1,31 +1,23 @@
 """One dossier through every branch of its lifecycle, over HTTP and the department queues
 only, with the whole stack running as processes: supplement, inter-agency consultation,
 late with an apology, result, return, rating; then its history and the reports."""
-import os
 import signal
 from datetime import date, timedelta
 
 import pytest
 import requests
 
-from scripts.stack import Stack, ensure_database
 from services.common.calendar import load_calendar
-from tests.conftest import TEST_DB_URL, TOKEN_SECRET, dossier_body, drain, procedure, token, wait_for
+from tests.conftest import dossier_body, drain, procedure, running_stack, token, wait_for
 
 pytestmark = pytest.mark.e2e
-# Its own database: derived from this checkout's test database unless set.
-E2E_DB_URL = os.environ.get("MOTCUA_E2E_DB") or f"{TEST_DB_URL}_lifecycle_e2e"
-PORT_OFFSET = int(os.environ.get("MOTCUA_E2E_PORT_OFFSET", "200"))
 SHIFT_DAYS = 60  # how far routing's clock jumps to make the dossier late
 
 
 @pytest.fixture
 def stack(rabbit_config, tmp_path):
-    ensure_database(E2E_DB_URL, fresh=True)
-    with Stack(E2E_DB_URL, rabbit_config["AMQP_URI"], TOKEN_SECRET, tmp_path / "logs",
-               port_offset=PORT_OFFSET, extra_env={"DEADLINE_WATCH_SECONDS": "1"}) as running:
-        running.prepare()
-        running.start()
+    with running_stack("lifecycle_e2e", rabbit_config["AMQP_URI"], tmp_path / "logs",
+                       DEADLINE_WATCH_SECONDS="1") as running:
         yield running
 
 

@@ -3,18 +3,21 @@ clerk's reception → routing assigns it → the department completes it → pos
 result and payment bills the postal charge → delivered → routing marks it returned; each step
 exactly once."""
 import collections
-import os
 from datetime import date
 
 import pytest
 import requests
 
-from scripts.stack import Stack, ensure_database
-from tests.conftest import CATALOGUE, TEST_DB_URL, TOKEN_SECRET, dossier_body, drain, token, wait_for
+from tests.conftest import (
+    CATALOGUE,
+    dossier_body,
+    drain,
+    running_stack,
+    token,
+    wait_for,
+)
 
 pytestmark = pytest.mark.e2e
-E2E_DB_URL = os.environ.get("MOTCUA_E2E_DB") or f"{TEST_DB_URL}_postal_e2e"
-PORT_OFFSET = int(os.environ.get("MOTCUA_E2E_PORT_OFFSET", "200"))
 OFFICE = {"code": "BD-E2E", "name": "Bưu cục Trung tâm", "address": "01 Lê Duẩn",
           "receiving_unit": "000.00.42.H33"}
 DEPARTMENT = "skhcn"
@@ -22,11 +25,8 @@ DEPARTMENT = "skhcn"
 
 @pytest.fixture
 def stack(rabbit_config, tmp_path):
-    ensure_database(E2E_DB_URL, fresh=True)
-    with Stack(E2E_DB_URL, rabbit_config["AMQP_URI"], TOKEN_SECRET, tmp_path / "logs",
-               port_offset=PORT_OFFSET, extra_env={"NOTIFY_QUIET_HOURS": ""}) as running:
-        running.prepare()
-        running.start()
+    with running_stack("postal_e2e", rabbit_config["AMQP_URI"], tmp_path / "logs",
+                       NOTIFY_QUIET_HOURS="") as running:
         yield running
 
 

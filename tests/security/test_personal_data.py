@@ -8,15 +8,13 @@ secret and by phone, an opt-out, and a few refused requests carrying the same da
 every line of every process's log is searched for each value submitted.
 """
 import json
-import os
 import re
 from datetime import date, timedelta
 
 import pytest
 import requests
 
-from scripts.stack import Stack, ensure_database
-from tests.conftest import TEST_DB_URL, TOKEN_SECRET, dossier_body, token, wait_for
+from tests.conftest import dossier_body, running_stack, token, wait_for
 from tests.security.conftest import (
     APPLICANT,
     DELIVERY_ADDRESS,
@@ -26,8 +24,6 @@ from tests.security.conftest import (
 )
 
 pytestmark = pytest.mark.e2e
-E2E_DB_URL = os.environ.get("MOTCUA_E2E_DB") or f"{TEST_DB_URL}_security_e2e"
-PORT_OFFSET = int(os.environ.get("MOTCUA_E2E_PORT_OFFSET", "200"))
 PICKUP_ADDRESS = "9 Võ Văn Tần, phường Xuân Hòa, TP. Hồ Chí Minh"
 
 COUNTER = token("counter_officer", department=DEPARTMENT, subject="motcua.stp.07")
@@ -63,13 +59,10 @@ def secret_values():
 
 @pytest.fixture
 def stack(rabbit_config, tmp_path):
-    ensure_database(E2E_DB_URL, fresh=True)
     env = {"NOTIFY_QUIET_HOURS": "", "DELIVERY_POST_OFFICE": OFFICE["code"],
            "NOTIFY_DLR_SECRET": "dlr-secret-for-security-tests-0123456789", "LOG_LEVEL": "DEBUG"}
-    with Stack(E2E_DB_URL, rabbit_config["AMQP_URI"], TOKEN_SECRET, tmp_path / "logs",
-               port_offset=PORT_OFFSET, extra_env=env) as running:
-        running.prepare()
-        running.start()
+    with running_stack("security_e2e", rabbit_config["AMQP_URI"], tmp_path / "logs",
+                       **env) as running:
         yield running
 
 
