@@ -248,3 +248,19 @@ def pytest_terminal_summary(terminalreporter):
     if FUZZ_CASES:
         counts = ", ".join(f"{kind} {n}" for kind, n in sorted(FUZZ_CASES.items()))
         terminalreporter.write_line(f"fuzz cases run: {sum(FUZZ_CASES.values())} ({counts})")
+
+
+def publish_envelope(amqp_uri, envelope, exchange=None, routing_key=None):
+    """An event as a relay publishes it (persistent, confirmed, mandatory): by default on its
+    source's exchange with its type as routing key."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        channel.basic_publish(
+            exchange if exchange is not None else f"{envelope['source']}.events",
+            routing_key or envelope["type"], json.dumps(envelope).encode(),
+            pika.BasicProperties(content_type="application/json", delivery_mode=2),
+            mandatory=True)
+    finally:
+        connection.close()

@@ -3,6 +3,8 @@ import copy
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.contracts import DossierOverdue
+
 
 class LookupQuerySchema(Schema):
     class Meta:
@@ -296,12 +298,11 @@ class DossierDueSoonMessage(Schema):
     due_date = fields.Date(required=True)
 
 
-class DossierOverdueMessage(Schema):
+class DossierOverdueMessage(DossierOverdue):
     """The dossier passed its due date: the department owes the citizen an apology letter."""
-    code = fields.String(required=True)
-    department = fields.String(required=True)
-    due_date = fields.Date(required=True)
-    detected_at = fields.AwareDateTime(required=True)
+    class Meta:
+        unknown = RAISE  # what routing sends is exact, unlike what a consumer tolerates
+
     asked = fields.String(required=True, metadata={
         "example": "issue an apology letter (Mẫu 04) with a new appointment date"})
 

@@ -1,17 +1,15 @@
 """Shared by the lifecycle tests: routing in a container with a pinned clock, dossiers
 received as intake publishes them (with chosen reception times), HTTP actions."""
-import json
 from datetime import datetime
 from types import SimpleNamespace
 
 import jsonschema
-import pika
 
 from services.common.apidocs import department_messages
 from services.common.events import TIMEZONE, events_exchange, new_envelope
 from services.common.topology import declare_department_queues, with_channel
 from services.routing.service import Clock, RoutingService
-from tests.conftest import CATALOGUE, query, token, wait_for
+from tests.conftest import CATALOGUE, publish_envelope, query, token, wait_for
 
 
 def assert_documented(message):
@@ -37,13 +35,7 @@ def start_routing(container_factory, config_for, client_for, amqp_uri, **overrid
 
 
 def publish(amqp_uri, exchange, routing_key, envelope):
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.confirm_delivery()
-    channel.basic_publish(exchange, routing_key, json.dumps(envelope).encode(),
-                          pika.BasicProperties(content_type="application/json", delivery_mode=2),
-                          mandatory=True)
-    connection.close()
+    publish_envelope(amqp_uri, envelope, exchange, routing_key)
 
 
 SEQUENCE = iter(range(1, 10**6))

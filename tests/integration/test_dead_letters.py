@@ -17,7 +17,7 @@ from services.common.db import Database
 from services.common.events import events_exchange, new_envelope
 from services.common.topology import declare_event_queues, event_queue_name, with_channel
 from services.dlq import DeadLetters
-from tests.conftest import query, wait_for
+from tests.conftest import publish_envelope, query, wait_for
 
 PROBE_QUEUE = event_queue_name("intake", "dossier.received", "probe", "handle")
 
@@ -57,14 +57,7 @@ def publish_raw(amqp_uri, body, content_type="application/json", queue=PROBE_QUE
 
 
 def publish_event(amqp_uri, envelope):
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.confirm_delivery()
-    channel.basic_publish(events_exchange("intake"), "dossier.received",
-                          json.dumps(envelope).encode(),
-                          pika.BasicProperties(content_type="application/json", delivery_mode=2),
-                          mandatory=True)
-    connection.close()
+    publish_envelope(amqp_uri, envelope, events_exchange("intake"), "dossier.received")
 
 
 def a_valid_event():

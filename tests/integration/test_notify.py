@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 import eventlet
-import pika
 import pytest
 from eventlet import wsgi
 from werkzeug.wrappers import Request, Response
@@ -17,7 +16,7 @@ from services.common.events import TIMEZONE, events_exchange, new_envelope
 from services.notify import store
 from services.notify.service import NotifyService
 from services.notify.templates import TEMPLATES_DIR
-from tests.conftest import connect, drain, free_port, query, token, wait_for
+from tests.conftest import connect, drain, free_port, publish_envelope, query, token, wait_for
 from tests.integration import notify_gateways
 from tests.integration.notify_gateways import settle
 
@@ -28,13 +27,7 @@ DLR_SECRET = secrets.token_urlsafe(24)
 
 
 def publish(amqp_uri, source, envelope):
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.confirm_delivery()
-    channel.basic_publish(events_exchange(source), envelope["type"], json.dumps(envelope).encode(),
-                          pika.BasicProperties(content_type="application/json", delivery_mode=2),
-                          mandatory=True)
-    connection.close()
+    publish_envelope(amqp_uri, envelope, events_exchange(source))
 
 
 def received_event(code, phone="0912345678", email="ngoc.tran@example.vn", department="sxd"):

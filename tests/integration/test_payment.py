@@ -12,7 +12,6 @@ from datetime import timedelta
 
 import eventlet
 import eventlet.wsgi
-import pika
 import psycopg2
 import pytest
 
@@ -29,7 +28,7 @@ from services.payment.gateway import (
 )
 from services.payment.service import PaymentService
 from services.payment.simulator import ipn_params, redirect_params
-from tests.conftest import CATALOGUE, query, token, wait_for
+from tests.conftest import CATALOGUE, publish_envelope, query, token, wait_for
 
 SECRET = "gateway-secret-for-tests-0123456789"
 GATEWAY = {"VNPAY_TMN_CODE": "MOTCUA01", "VNPAY_HASH_SECRET": SECRET}
@@ -66,14 +65,7 @@ def received(proc, code=None):
 
 
 def publish(amqp_uri, source, envelope):
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.confirm_delivery()
-    channel.basic_publish(events_exchange(source), envelope["type"],
-                          json.dumps(envelope).encode(),
-                          pika.BasicProperties(content_type="application/json", delivery_mode=2),
-                          mandatory=True)
-    connection.close()
+    publish_envelope(amqp_uri, envelope, events_exchange(source))
 
 
 @pytest.fixture

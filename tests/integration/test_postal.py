@@ -1,10 +1,8 @@
 """postal in nameko containers beside intake and routing, on the real broker and database:
 delegations and the 500-dossier rule, delegated reception end to end, pick-up at home."""
-import json
 from datetime import date, timedelta
 
 import eventlet
-import pika
 import pytest
 
 from services.common.consumer import DEAD_LETTER_QUEUE
@@ -13,7 +11,7 @@ from services.intake.service import IntakeService
 from services.postal.service import PostalService
 from services.postal.volumes import judged_half_year
 from services.routing.service import RoutingService
-from tests.conftest import CATALOGUE, dossier_body, drain, procedure, query, token, wait_for
+from tests.conftest import CATALOGUE, dossier_body, drain, procedure, publish_envelope, query, token, wait_for
 
 OFFICE = {"code": "BD-TRUNGTAM", "name": "Bưu điện Trung tâm tỉnh",
           "address": "2 Công xã Paris, phường Sài Gòn", "receiving_unit": "000.00.41.H33"}
@@ -244,13 +242,7 @@ def test_result_by_post_without_an_address_is_dead_lettered(stack, db):
 
 
 def publish(amqp_uri, source, routing_key, envelope):
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.confirm_delivery()
-    channel.basic_publish(events_exchange(source), routing_key, json.dumps(envelope).encode(),
-                          pika.BasicProperties(content_type="application/json", delivery_mode=2),
-                          mandatory=True)
-    connection.close()
+    publish_envelope(amqp_uri, envelope, events_exchange(source), routing_key)
 
 
 def test_manager_ends_a_delegation_and_the_clerk_can_no_longer_receive(stack, db):

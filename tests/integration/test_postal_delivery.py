@@ -1,6 +1,5 @@
 """Result delivery by post: dossier.result_ready → shipment → postal.shipment_created, then
 tracking by clerks and by the carrier's file, to delivered or back to the center."""
-import json
 from datetime import datetime, timedelta
 
 import pika
@@ -10,7 +9,7 @@ from services.common.events import TIMEZONE, events_exchange, new_envelope
 from services.intake.service import IntakeService
 from services.postal.service import PostalService
 from services.routing.service import RoutingService
-from tests.conftest import dossier_body, drain, procedure, query, wait_for
+from tests.conftest import dossier_body, drain, procedure, publish_envelope, query, wait_for
 from tests.integration.test_postal import CLERK, MANAGER, OFFICE, delegate
 
 CAPTURE = "test.postal.events"
@@ -58,14 +57,7 @@ def result_ready(amqp_uri, code, method="post", releasable=True, address="12 Hai
 
 
 def publish(amqp_uri, envelope):
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.confirm_delivery()
-    channel.basic_publish(events_exchange("routing"), envelope["type"],
-                          json.dumps(envelope).encode(),
-                          pika.BasicProperties(content_type="application/json", delivery_mode=2),
-                          mandatory=True)
-    connection.close()
+    publish_envelope(amqp_uri, envelope, events_exchange("routing"))
 
 
 def collect_until(amqp_uri, events, kind, count=1):

@@ -1,15 +1,13 @@
 """intake → outbox relay → routing → department queue, in nameko containers on the real
 broker and database."""
-import json
 
-import pika
 import pytest
 
 from services.common.consumer import DEAD_LETTER_QUEUE, reliable_handler
 from services.common.events import events_exchange, new_envelope
 from services.intake.service import IntakeService
 from services.routing.service import RoutingService
-from tests.conftest import dossier_body, drain, procedure, query, token, wait_for
+from tests.conftest import dossier_body, drain, procedure, publish_envelope, query, token, wait_for
 
 
 @pytest.fixture
@@ -83,13 +81,7 @@ def test_malformed_event_is_dead_lettered_with_reason(services, db):
 
 
 def publish(amqp_uri, exchange, routing_key, envelope):
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.confirm_delivery()
-    channel.basic_publish(exchange, routing_key, json.dumps(envelope).encode(),
-                          pika.BasicProperties(content_type="application/json", delivery_mode=2),
-                          mandatory=True)
-    connection.close()
+    publish_envelope(amqp_uri, envelope, exchange, routing_key)
 
 
 class FlakyService:

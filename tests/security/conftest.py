@@ -1,21 +1,19 @@
 """The five services in nameko containers on the real broker and database, with their relays,
 and real resources made through their own APIs and events: a dossier of department X with
 its bill, receipt, notifications and shipment, a post office with a delegation, a pick-up."""
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-import pika
 import pytest
 
 from services.common.auth import issue_token
-from services.common.events import TIMEZONE, events_exchange, new_envelope
+from services.common.events import TIMEZONE, new_envelope
 from services.intake.service import IntakeService
 from services.notify.service import NotifyService
 from services.payment.service import PaymentService
 from services.postal.service import PostalService
 from services.routing.service import RoutingService
-from tests.conftest import CATALOGUE, TOKEN_SECRET, dossier_body, query, token, wait_for
+from tests.conftest import CATALOGUE, TOKEN_SECRET, dossier_body, publish_envelope, query, token, wait_for
 
 DEPARTMENT = "stp"          # "the right department": the dossier's
 OTHER_DEPARTMENT = "ca"     # "another department"
@@ -96,14 +94,7 @@ def services(container_factory, config_for, client_for, topology, relays):
 
 
 def publish_event(amqp_uri, envelope):
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.confirm_delivery()
-    channel.basic_publish(events_exchange(envelope["source"]), envelope["type"],
-                          json.dumps(envelope).encode(),
-                          pika.BasicProperties(content_type="application/json", delivery_mode=2),
-                          mandatory=True)
-    connection.close()
+    publish_envelope(amqp_uri, envelope)
 
 
 def result_ready(code, department=DEPARTMENT):
