@@ -223,6 +223,8 @@ class Arrivals:
         with self.lock:
             self.messages += 1
             self.bytes_total += len(body)
+            if envelope["type"] != "dossier.assigned":
+                return  # a later message about the dossier (due soon, overdue): not an arrival
             code = envelope["dossier_code"]
             if envelope["id"] in self.envelope_ids:
                 self.duplicate_ids += 1

@@ -17,6 +17,7 @@ as the handler's effect, so a redelivered message changes nothing.
 import logging
 from functools import partial
 
+import psycopg2.errors
 from amqp.exceptions import AMQPError
 from kombu import Exchange, Queue
 from kombu.exceptions import KombuError
@@ -113,6 +114,21 @@ def first_delivery(cur, schema, envelope_id, consumer):
         (envelope_id, consumer),
     )
     return cur.rowcount == 1
+
+
+def record_delivery(batch, schema, envelope_id, consumer):
+    """`first_delivery` for a `StatementBatch`, whose results cannot be read: a repeated
+    envelope id makes the whole batch fail on the primary key (`is_repeated_delivery`), so
+    nothing of it is applied twice."""
+    batch.execute(
+        f"INSERT INTO {schema}.processed_messages (message_id, consumer) VALUES (%s, %s)",
+        (envelope_id, consumer),
+    )
+
+
+def is_repeated_delivery(exc):
+    return (isinstance(exc, psycopg2.errors.UniqueViolation)
+            and exc.diag.table_name == "processed_messages")
 
 
 class UndecodableMessage(PoisonMessage):

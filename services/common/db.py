@@ -76,6 +76,19 @@ class Pool:
                     conn.rollback()
                 raise
 
+    @contextmanager
+    def autocommit(self):
+        """A cursor whose every execute commits on its own: one round trip, no BEGIN/COMMIT
+        of its own. For work one statement (or one `StatementBatch`) does atomically."""
+        with self.connection() as conn:
+            conn.autocommit = True
+            try:
+                with conn.cursor() as cur:
+                    yield cur
+            finally:
+                if not conn.closed:
+                    conn.autocommit = False
+
     def close(self):
         while True:
             try:
@@ -99,6 +112,24 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.pool
+
+
+class StatementBatch:
+    """Collects statements (the `execute` of a cursor, for writes whose results nobody reads)
+    and sends them in one round trip. PostgreSQL runs a multi-statement query as one
+    transaction: on an autocommit cursor `run` commits all of them or none."""
+
+    def __init__(self, cur):
+        self._cur = cur
+        self._statements = []
+
+    def execute(self, sql, params=None):
+        self._statements.append(self._cur.mogrify(sql, params))
+
+    def run(self):
+        if self._statements:
+            self._cur.execute(b";\n".join(self._statements))
+        self._statements = []
 
 
 def json_param(value):

@@ -5,7 +5,7 @@ import hashlib
 import json
 import secrets
 
-from services.common.events import add_to_outbox, events_exchange, new_envelope, now
+from services.common.events import events_exchange, new_envelope, now
 from services.common.http import ApiError
 
 from . import store
@@ -75,19 +75,14 @@ def register(cur, calendar, request, procedure, channel, receiving_unit, receive
              idempotency=None):
     """Store one dossier and return it. `idempotency` is (principal, key, request hash)."""
     check_against_procedure(procedure, request, channel)
-    received_at = now()
-    try:
-        number = store.next_number(cur, receiving_unit["code"], received_at.date())
-    except store.SequenceExhausted as exc:
-        raise ApiError(503, "numbers_exhausted", str(exc)) from exc
-    code = f"{receiving_unit['code']}-{received_at:%y%m%d}-{number:04d}"
     if idempotency:
-        earlier = store.claim_idempotency_key(cur, *idempotency, code)
+        earlier = store.find_idempotency_key(cur, *idempotency[:2])
         if earlier:
             raise Replay(earlier)
+    received_at = now()
     due = calendar.due_date(received_at, procedure["processing_days"], procedure["day_kind"])
     dossier = {
-        "code": code,
+        "code": None,  # numbered by the database as it is stored
         "procedure_code": procedure["code"],
         "department": procedure["department"],
         "channel": channel,
@@ -102,10 +97,16 @@ def register(cur, calendar, request, procedure, channel, receiving_unit, receive
         "receiver": receiver,
     }
     dossier["receipt"] = build_receipt(dossier, procedure, receiving_unit)
-    store.insert_dossier(cur, dossier)
     event = new_envelope("dossier.received", "intake", received_event_data(dossier, procedure),
-                         correlation_id, dossier_code=code)
-    add_to_outbox(cur, store.SCHEMA, event, events_exchange("intake"), "dossier.received")
+                         correlation_id)
+    try:
+        code = store.insert_numbered_dossier(cur, dossier, event, events_exchange("intake"),
+                                             "dossier.received", idempotency)
+    except store.SequenceExhausted as exc:
+        raise ApiError(503, "numbers_exhausted", str(exc)) from exc
+    except store.KeyAlreadyUsed as exc:  # a concurrent request with the same key won
+        raise Replay(store.find_idempotency_key(cur, *idempotency[:2])) from exc
+    dossier["code"] = dossier["receipt"]["code"] = code
     return dossier
 
 

@@ -94,7 +94,8 @@ class IntakeService(OpsEndpoints):
         channel = CHANNEL_BY_ROLE[caller.role]
         idempotency = (caller.subject, key, request_hash(body)) if key else None
         try:
-            with self.db.transaction() as cur:
+            # autocommit: reading the catalogue takes no transaction; registering is one statement
+            with self.db.autocommit() as cur:
                 procedure, counter_unit, center = store.get_procedure_and_units(
                     cur, body["procedure_code"])
                 if caller.role == "counter_officer" and procedure and \

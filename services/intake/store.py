@@ -1,4 +1,6 @@
 """intake's SQL: catalogue, dossier numbering, dossiers, idempotency keys."""
+import psycopg2.errors
+
 from services.common.db import json_param
 
 SCHEMA = "intake"
@@ -78,32 +80,15 @@ def list_departments(cur):
     return cur.fetchall()
 
 
-def next_number(cur, receiving_unit, day):
-    """The next XXXX for this unit and day. The row stays locked until commit, so two
-    concurrent receptions never get one number, and a rolled-back one leaves no gap."""
-    cur.execute(
-        """INSERT INTO intake.daily_sequences (receiving_unit, day, last_number)
-           VALUES (%s, %s, 1)
-           ON CONFLICT (receiving_unit, day)
-           DO UPDATE SET last_number = intake.daily_sequences.last_number + 1
-           RETURNING last_number""",
-        (receiving_unit, day),
-    )
-    number = cur.fetchone()["last_number"]
-    if number > 9999:
-        raise SequenceExhausted(f"receiving unit {receiving_unit} has used all 9999 numbers of {day}")
-    return number
+NUMBER_LIMIT_CONSTRAINT = "daily_sequences_four_digits"
+IDEMPOTENCY_KEY_CONSTRAINT = "idempotency_keys_pkey"
 
 
-def claim_idempotency_key(cur, principal, key, request_hash, dossier_code):
-    """Record the key for this dossier; returns the earlier (hash, code) if the key was used."""
-    cur.execute(
-        """INSERT INTO intake.idempotency_keys (principal, key, request_hash, dossier_code)
-           VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING""",
-        (principal, key, request_hash, dossier_code),
-    )
-    if cur.rowcount == 1:
-        return None
+class KeyAlreadyUsed(Exception):
+    """Another request with this Idempotency-Key committed first."""
+
+
+def find_idempotency_key(cur, principal, key):
     cur.execute(
         "SELECT request_hash, dossier_code FROM intake.idempotency_keys"
         " WHERE principal = %s AND key = %s",
@@ -112,22 +97,69 @@ def claim_idempotency_key(cur, principal, key, request_hash, dossier_code):
     return cur.fetchone()
 
 
-def insert_dossier(cur, dossier):
-    cur.execute(
-        """INSERT INTO intake.dossiers (code, procedure_code, department, channel, receiving_unit,
-               received_at, due_date, applicant, documents, result_delivery, delivery_address,
-               lookup_secret, receiver, receipt)
-           VALUES (%(code)s, %(procedure_code)s, %(department)s, %(channel)s, %(receiving_unit)s,
-               %(received_at)s, %(due_date)s, %(applicant)s, %(documents)s, %(result_delivery)s,
-               %(delivery_address)s, %(lookup_secret)s, %(receiver)s, %(receipt)s)""",
-        {
-            **dossier,
-            "applicant": json_param(dossier["applicant"]),
-            "documents": json_param(dossier["documents"]),
-            "receiver": json_param(dossier["receiver"]),
-            "receipt": json_param(dossier["receipt"]),
-        },
-    )
+def insert_numbered_dossier(cur, dossier, event, exchange, routing_key, idempotency=None):
+    """Numbers the dossier and stores it, its receipt, its event and its Idempotency-Key in one
+    statement; returns the code. The number is the next XXXX of the unit and day: its row is
+    locked only until this statement commits, so two receptions never share a number and a
+    failed one leaves no gap. The code is written into the receipt and the event here, where
+    it is known."""
+    principal, key, request_hash = idempotency or (None, None, None)
+    unit = dossier["receiving_unit"]
+    received_at = dossier["received_at"]
+    try:
+        cur.execute(
+            """WITH number AS (
+                   INSERT INTO intake.daily_sequences (receiving_unit, day, last_number)
+                   VALUES (%(unit)s, %(day)s, 1)
+                   ON CONFLICT (receiving_unit, day)
+                   DO UPDATE SET last_number = intake.daily_sequences.last_number + 1
+                   RETURNING %(prefix)s || lpad(last_number::text, 4, '0') AS code
+               ), dossier AS (
+                   INSERT INTO intake.dossiers (code, procedure_code, department, channel,
+                       receiving_unit, received_at, due_date, applicant, documents,
+                       result_delivery, delivery_address, lookup_secret, receiver, receipt)
+                   SELECT code, %(procedure_code)s, %(department)s, %(channel)s, %(unit)s,
+                       %(received_at)s, %(due_date)s, %(applicant)s, %(documents)s,
+                       %(result_delivery)s, %(delivery_address)s, %(lookup_secret)s,
+                       %(receiver)s, jsonb_set(%(receipt)s, '{code}', to_jsonb(code))
+                   FROM number
+               ), claim AS (
+                   INSERT INTO intake.idempotency_keys (principal, key, request_hash,
+                       dossier_code)
+                   SELECT %(principal)s, %(key)s, %(request_hash)s, code FROM number
+                   WHERE %(key)s::text IS NOT NULL
+               ), event AS (
+                   INSERT INTO intake.outbox (id, exchange, routing_key, body)
+                   SELECT %(event_id)s, %(exchange)s, %(routing_key)s,
+                       jsonb_set(jsonb_set(%(event)s, '{dossier_code}', to_jsonb(code)),
+                                 '{data,code}', to_jsonb(code))
+                   FROM number
+               )
+               SELECT code FROM number""",
+            {
+                **dossier,
+                "unit": unit,
+                "day": received_at.date(),
+                "prefix": f"{unit}-{received_at:%y%m%d}-",
+                "applicant": json_param(dossier["applicant"]),
+                "documents": json_param(dossier["documents"]),
+                "receiver": json_param(dossier["receiver"]),
+                "receipt": json_param(dossier["receipt"]),
+                "principal": principal, "key": key, "request_hash": request_hash,
+                "event_id": event["id"], "exchange": exchange, "routing_key": routing_key,
+                "event": json_param(event),
+            },
+        )
+    except psycopg2.errors.CheckViolation as exc:
+        if exc.diag.constraint_name != NUMBER_LIMIT_CONSTRAINT:
+            raise
+        raise SequenceExhausted(
+            f"receiving unit {unit} has used all 9999 numbers of {received_at.date()}") from exc
+    except psycopg2.errors.UniqueViolation as exc:
+        if exc.diag.constraint_name != IDEMPOTENCY_KEY_CONSTRAINT:
+            raise
+        raise KeyAlreadyUsed() from exc
+    return cur.fetchone()["code"]
 
 
 def get_dossier(cur, code):

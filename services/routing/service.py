@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import psycopg2
 from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
@@ -19,12 +20,14 @@ from services.common.calendar import Calendar
 from services.common.consumer import (
     PoisonMessage,
     first_delivery,
+    is_repeated_delivery,
     parse_envelope,
+    record_delivery,
     reliable_handler,
     validate_data,
 )
 from services.common.contracts import DossierReceived, PaymentSettled, ShipmentDelivered
-from services.common.db import Database
+from services.common.db import Database, StatementBatch
 from services.common.events import TIMEZONE
 from services.common.http import ApiError, Auth, OpsEndpoints, api, json_response, read_json
 from services.common.topology import declare_department_queues, with_channel
@@ -131,11 +134,18 @@ class RoutingService(OpsEndpoints):
         data = validate_data(DossierReceived, envelope)
         for department in (data["procedure"]["department"], *data["procedure"]["cooperating"]):
             self.department_queue(department)  # cooperating ones get consultation requests
-        with self.db.transaction() as cur:
-            if not first_delivery(cur, store.SCHEMA, envelope["id"], "handle_dossier_received"):
+        # One round trip: the delivery's id, the dossier, its history and events commit together.
+        with self.db.autocommit() as cur:
+            batch = StatementBatch(cur)
+            record_delivery(batch, store.SCHEMA, envelope["id"], "handle_dossier_received")
+            assign(batch, envelope, data)
+            try:
+                batch.run()
+            except psycopg2.Error as exc:
+                if not is_repeated_delivery(exc):
+                    raise
                 log.info("duplicate delivery ignored", extra={"dossier_code": data["code"]})
                 return
-            assign(cur, envelope, data)
         log.info("dossier assigned", extra={"dossier_code": data["code"],
                                             "department": data["procedure"]["department"]})
 

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from services.intake.service import IntakeService
-from tests.conftest import dossier_body, procedure, query, token
+from tests.conftest import Client, dossier_body, procedure, query, token
 
 CODE = re.compile(r"^000\.00\.\d{2}\.H33-\d{6}-\d{4}$")
 
@@ -64,6 +64,53 @@ def test_idempotency_key_returns_same_dossier_and_refuses_other_body(intake, db)
     assert conflict.status_code == 409
     assert conflict.json()["error"]["code"] == "idempotency_key_reused"
     assert count(db, "intake.dossiers") == 1 and count(db, "intake.outbox") == 1
+
+
+def submit_concurrently(intake, count, headers=None, department="stp"):
+    """`count` submissions at once, each on its own connection; their answers."""
+    import eventlet
+
+    proc = procedure(department=department)
+    address = intake.base.removeprefix("http://")
+
+    def submit(_):
+        return Client(address).post("/api/v1/dossiers", token=counter(department),
+                                    json=dossier_body(proc), headers=dict(headers or {}))
+
+    return list(eventlet.GreenPool(count).imap(submit, range(count)))
+
+
+def test_concurrent_receptions_get_consecutive_numbers_without_gaps(intake, db):
+    answers = submit_concurrently(intake, 40)
+    assert [a.status_code for a in answers] == [201] * 40
+    numbers = sorted(int(a.json()["code"][-4:]) for a in answers)
+    assert numbers == list(range(1, 41))
+    stored = query(db, "SELECT d.code, o.body FROM intake.dossiers d"
+                       " JOIN intake.outbox o ON o.body->>'dossier_code' = d.code")
+    assert len(stored) == 40
+    assert all(row["body"]["data"]["code"] == row["code"] for row in stored)
+
+
+def test_the_day_s_last_number_is_9999_then_a_503_and_nothing_stored(intake, db):
+    proc = procedure(department="stp")
+    first = intake.post("/api/v1/dossiers", token=counter("stp"), json=dossier_body(proc))
+    assert first.status_code == 201
+    db.cursor().execute("UPDATE intake.daily_sequences SET last_number = 9998")
+    last = intake.post("/api/v1/dossiers", token=counter("stp"), json=dossier_body(proc))
+    assert last.json()["code"].endswith("-9999")
+    refused = intake.post("/api/v1/dossiers", token=counter("stp"), json=dossier_body(proc))
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["error"]["code"] == "numbers_exhausted"
+    assert "9999" in refused.json()["error"]["message"]
+    assert count(db, "intake.dossiers") == 2 and count(db, "intake.outbox") == 2
+
+
+def test_the_same_idempotency_key_sent_at_once_makes_one_dossier(intake, db):
+    answers = submit_concurrently(intake, 8, headers={"Idempotency-Key": "quay-1-lan-1"})
+    assert sorted(a.status_code for a in answers) == [200] * 7 + [201]
+    assert len({a.json()["code"] for a in answers}) == 1
+    assert count(db, "intake.dossiers") == 1 and count(db, "intake.outbox") == 1
+    assert query(db, "SELECT last_number FROM intake.daily_sequences")[0]["last_number"] == 1
 
 
 def bad_requests():
