@@ -16,6 +16,7 @@ ceiling and a bare pipeline doing the run's own commits and confirmed publishes 
 See bench/README.md for what each figure means.
 """
 import argparse
+import http.client
 import itertools
 import json
 import math
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 import warnings
 from collections import Counter
@@ -303,17 +305,44 @@ class DepartmentConsumers:
 
 
 # ----------------------------------------------------------------------------- submission
-def submit_one(session, url, item, accepted):
+class Poster:
+    """A keep-alive HTTP/1.1 connection posting JSON: http.client, not requests, because the
+    load generator shares the machine's two cores with the system it measures."""
+
+    def __init__(self, url):
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port, self.path = parts.hostname, parts.port, parts.path
+        self.connection = None
+
+    def post(self, body, token):
+        if self.connection is None:
+            self.connection = http.client.HTTPConnection(self.host, self.port,
+                                                         timeout=HTTP_TIMEOUT)
+        try:
+            self.connection.request("POST", self.path, body, {
+                "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            response = self.connection.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException):
+            self.close()  # the next post opens a new connection
+            raise
+
+    def close(self):
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def submit_one(poster, item, accepted):
     try:
-        response = session.post(url, json=item.body, timeout=HTTP_TIMEOUT,
-                                headers={"Authorization": f"Bearer {item.token}"})
-        item.status = str(response.status_code)
-        if response.status_code == 201:
-            item.code = response.json()["code"]
+        status, answer = poster.post(json.dumps(item.body).encode(), item.token)
+        item.status = str(status)
+        if status == 201:
+            item.code = json.loads(answer)["code"]
             accepted.append(item)  # list.append is atomic: the collectors read it meanwhile
         else:
-            item.answer = response.text[:300]
-    except requests.RequestException as exc:
+            item.answer = answer[:300].decode("utf-8", "replace")
+    except (OSError, http.client.HTTPException) as exc:
         item.status = type(exc).__name__
         item.answer = repr(exc)[:300]
     item.done = time.monotonic()
@@ -330,7 +359,7 @@ def submit_all(url, workload, accepted, concurrency, rate=None, count=None, dura
     end = t0 + duration if duration else None
 
     def worker():
-        session = requests.Session()
+        poster = Poster(url)
         while True:
             with lock:
                 i = next(counter)
@@ -346,8 +375,8 @@ def submit_all(url, workload, accepted, concurrency, rate=None, count=None, dura
             else:
                 item.start = time.monotonic()
             item.sent = time.monotonic()
-            submit_one(session, url, item, accepted)
-        session.close()
+            submit_one(poster, item, accepted)
+        poster.close()
 
     workers = [threading.Thread(target=worker, name=f"submit-{k}") for k in range(concurrency)]
     for thread in workers:

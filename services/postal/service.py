@@ -4,6 +4,7 @@ import logging
 import uuid
 from datetime import date, datetime
 
+import psycopg2
 from marshmallow import INCLUDE, ValidationError
 from nameko.rpc import RpcProxy
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
@@ -12,12 +13,14 @@ from werkzeug.wrappers import Response
 from services.common.consumer import (
     PoisonMessage,
     first_delivery,
+    is_repeated_delivery,
     parse_envelope,
+    record_delivery,
     reliable_handler,
     validate_data,
 )
 from services.common.contracts import DossierReceived, ResultReady
-from services.common.db import Database, json_param
+from services.common.db import Database, StatementBatch, json_param
 from services.common.events import TIMEZONE, now
 from services.common.http import (
     ApiError,
@@ -474,17 +477,23 @@ class PostalService(OpsEndpoints):
         dossier = validate_data(DossierReceived, envelope)
         department = dossier["procedure"]["department"]
         received_at = dossier["received_at"].astimezone(TIMEZONE)
-        with self.db.transaction() as cur:
-            if not first_delivery(cur, store.SCHEMA, envelope["id"], "handle_dossier_received"):
-                return
-            store.count_received(cur, department, month_start(received_at))
+        # One round trip, so the month's counter row is locked only while PostgreSQL runs it.
+        with self.db.autocommit() as cur:
+            batch = StatementBatch(cur)
+            record_delivery(batch, store.SCHEMA, envelope["id"], "handle_dossier_received")
+            store.count_received(batch, department, month_start(received_at))
             receiver = dossier["receiver"]
             if dossier["channel"] == "postal" and receiver.get("kind") == "postal_clerk":
-                store.insert_reception(cur, {
+                store.insert_reception(batch, {
                     "dossier_code": dossier["code"], "post_office": receiver["post_office"],
                     "department": department, "procedure_code": dossier["procedure"]["code"],
                     "clerk": receiver["id"], "received_at": received_at,
                 })
+            try:
+                batch.run()
+            except psycopg2.Error as exc:
+                if not is_repeated_delivery(exc):
+                    raise
 
     # reports and metrics ------------------------------------------------------------------------
     @api("GET", "/api/v1/reports", summary="Postal volumes by month: receptions, pick-ups, shipments",

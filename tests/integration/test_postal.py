@@ -70,6 +70,27 @@ def test_clerk_with_delegation_registers_a_postal_dossier_that_reaches_its_depar
     assert [v["dossiers"] for v in volumes] == [1]
 
 
+def test_a_redelivered_reception_event_is_counted_once(stack, db):
+    postal, _, amqp_uri = stack
+    assert delegate(postal, "stp").status_code == 201
+    first = receive(postal, "stp").json()["code"]
+    [event] = wait_for(lambda: query(db, "SELECT body FROM intake.outbox"
+                                         " WHERE published_at IS NOT NULL"))
+    for _ in range(2):  # the broker delivering it again, twice
+        publish_envelope(amqp_uri, event["body"])
+    second = receive(postal, "stp").json()["code"]
+
+    def volume():
+        return postal.get("/api/v1/volumes?department=stp",
+                          token=MANAGER).json()["volumes"][0]["dossiers"]
+
+    wait_for(lambda: volume() >= 2)
+    eventlet.sleep(1)  # time for any late copy to be (wrongly) counted
+    assert volume() == 2
+    receptions = query(db, "SELECT dossier_code FROM postal.receptions ORDER BY dossier_code")
+    assert [r["dossier_code"] for r in receptions] == sorted([first, second])
+
+
 def test_clerk_without_delegation_for_the_department_gets_403_and_nothing_is_registered(stack, db):
     postal, _, _ = stack
     assert delegate(postal, "stp").status_code == 201
