@@ -28,6 +28,7 @@ from nameko.messaging import QueueConsumer
 from prometheus_client import Counter
 
 from . import logs
+from .contracts import contract_schema
 from .db import has_nul
 from .events import EnvelopeSchema
 
@@ -93,15 +94,10 @@ def parse_envelope(body):
     return body
 
 
-_contract_schemas = {}
-
-
 def validate_data(contract, envelope):
-    """The event's `data` loaded with its contract (a schema class, built once per process:
-    schemas keep no state between loads); invalid data is poison."""
-    schema = _contract_schemas.get(contract) or _contract_schemas.setdefault(contract, contract())
+    """The event's `data` loaded with its contract (a schema class); invalid data is poison."""
     try:
-        return schema.load(envelope["data"])
+        return contract_schema(contract).load(envelope["data"])
     except ValidationError as exc:
         raise PoisonMessage(f"invalid {envelope['type']} data: {exc.messages}") from exc
 

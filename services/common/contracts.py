@@ -9,6 +9,19 @@ CHANNELS = ("counter", "online", "postal")
 RESULT_DELIVERIES = ("counter", "post")
 
 
+_schemas = {}
+
+
+def contract_schema(contract):
+    """The one instance of a contract's schema in this process: building a marshmallow schema
+    costs more than using it (it deep-copies its fields), and schemas keep no state between
+    loads and dumps."""
+    schema = _schemas.get(contract)
+    if schema is None:
+        schema = _schemas.setdefault(contract, contract())
+    return schema
+
+
 class _Tolerant(Schema):
     class Meta:
         unknown = EXCLUDE  # a newer publisher may add fields

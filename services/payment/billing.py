@@ -18,7 +18,12 @@ import uuid
 from marshmallow import Schema
 from prometheus_client import Counter
 
-from services.common.contracts import PaymentRefunded, PaymentRequested, PaymentSettled
+from services.common.contracts import (
+    PaymentRefunded,
+    PaymentRequested,
+    PaymentSettled,
+    contract_schema,
+)
 from services.common.events import TIMEZONE, add_to_outbox, events_exchange, new_envelope, now
 from services.common.http import ApiError
 
@@ -69,8 +74,8 @@ def status_of(bill):
     return "paid" if net == bill["amount"] else "overpaid"
 
 
-def _publish(cur, event_type, contract: Schema, data, bill, correlation_id):
-    problems = contract.validate(data)
+def _publish(cur, event_type, contract: type[Schema], data, bill, correlation_id):
+    problems = contract_schema(contract).validate(data)
     if problems:  # our own bug: never publish what the contract refuses
         raise ValueError(f"{event_type} does not fit its contract: {problems}")
     envelope = new_envelope(event_type, "payment", data, correlation_id,
@@ -103,7 +108,7 @@ def create_bill(cur, settings, envelope, kind, source_ref, dossier_code, descrip
     if bill is None:
         return None
     pay_url = (settings.get("PORTAL_PAY_URL") or "").replace("{bill_id}", str(bill["id"])) or None
-    _publish(cur, "payment.requested", PaymentRequested(), {
+    _publish(cur, "payment.requested", PaymentRequested, {
         "bill_id": str(bill["id"]), "code": dossier_code, "kind": kind, "amount": amount,
         "description": description, "pay_url": pay_url,
     }, bill, envelope["correlation_id"])
@@ -193,7 +198,7 @@ def complete(cur, settings, bill, payment, correlation_id, numbering=None):
     PAYMENT_AMOUNT.labels(payment["channel"], "succeeded").inc(payment["amount"])
     BILLS.labels(bill["kind"], bill["status"]).inc()
     if newly_settled:
-        _publish(cur, "payment.settled", PaymentSettled(), {
+        _publish(cur, "payment.settled", PaymentSettled, {
             "bill_id": str(bill["id"]), "code": bill["dossier_code"], "kind": bill["kind"],
             "amount": bill["amount"], "paid": net_paid(bill),
             "settled_at": bill["settled_at"].isoformat(),
@@ -260,7 +265,7 @@ def record_refund(cur, bill, amount, channel, reason, recorded_by, correlation_i
     refunded = bill["refunded"] + amount
     bill = store.update_bill(cur, bill["id"], refunded=refunded,
                              status=status_of({**bill, "refunded": refunded}))
-    _publish(cur, "payment.refunded", PaymentRefunded(), {
+    _publish(cur, "payment.refunded", PaymentRefunded, {
         "bill_id": str(bill["id"]), "code": bill["dossier_code"], "amount": amount,
         "refunded_at": at.isoformat(),
     }, bill, correlation_id)

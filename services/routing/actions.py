@@ -74,7 +74,7 @@ def request_supplement(ctx, dossier, actor, body):
     store.update_dossier(ctx.cur, dossier["code"], paused_since=ctx.now)
     transition(ctx.cur, dossier, "request_supplement", actor, ctx.now, ctx.correlation_id,
                body["reason"])
-    publish(ctx.cur, "dossier.supplement_requested", SupplementRequested(), {
+    publish(ctx.cur, "dossier.supplement_requested", SupplementRequested, {
         "code": dossier["code"], "department": dossier["department"],
         "procedure_name": dossier["procedure_name"], "documents": body["documents"],
         "reason": body["reason"], "requested_at": ctx.now,
@@ -157,7 +157,7 @@ def reply_consultation(ctx, dossier, actor, body):
 
 def refuse(ctx, dossier, actor, body):
     transition(ctx.cur, dossier, "refuse", actor, ctx.now, ctx.correlation_id, body["reason"])
-    publish(ctx.cur, "dossier.refused", DossierRefused(), {
+    publish(ctx.cur, "dossier.refused", DossierRefused, {
         "code": dossier["code"], "department": dossier["department"],
         "reason": body["reason"], "refused_at": ctx.now,
     }, ctx.correlation_id, dossier["code"])
@@ -189,7 +189,7 @@ def releasable(dossier):
 
 def publish_result_ready(cur, dossier, correlation_id):
     by_post = dossier["result_delivery"] == "post"
-    publish(cur, "dossier.result_ready", ResultReady(), {
+    publish(cur, "dossier.result_ready", ResultReady, {
         "code": dossier["code"], "department": dossier["department"],
         "procedure_name": dossier["procedure_name"],
         "result_reference": dossier["result_reference"], "ready_at": dossier["resolved_at"],
@@ -214,7 +214,7 @@ def return_result(ctx, dossier, actor, body):
 def returned(cur, dossier, actor, at, method, note, correlation_id):
     store.update_dossier(cur, dossier["code"], return_method=method)
     transition(cur, dossier, "return", actor, at, correlation_id, note)
-    publish(cur, "dossier.returned", DossierReturned(), {
+    publish(cur, "dossier.returned", DossierReturned, {
         "code": dossier["code"], "department": dossier["department"], "method": method,
         "returned_at": at,
     }, correlation_id, dossier["code"])
@@ -243,7 +243,7 @@ def issue_apology(ctx, dossier, actor, body):
     transition(ctx.cur, dossier, "issue_apology", actor, ctx.now, ctx.correlation_id,
                f"thư xin lỗi số {letter['letter_number']}: {body['reason']}; hẹn trả mới "
                f"{new_due:%d/%m/%Y}")
-    publish(ctx.cur, "dossier.apology_issued", ApologyIssued(), {
+    publish(ctx.cur, "dossier.apology_issued", ApologyIssued, {
         **letter, "procedure_name": dossier["procedure_name"],
     }, ctx.correlation_id, dossier["code"])
     return letter

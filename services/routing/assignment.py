@@ -75,7 +75,7 @@ def assign(cur, envelope, data):
         correlation, dossier_code=code,
     )
     add_to_outbox(cur, store.SCHEMA, assigned, events_exchange("routing"), "dossier.assigned")
-    publish(cur, "dossier.status_changed", DossierStatusChanged(), {
+    publish(cur, "dossier.status_changed", DossierStatusChanged, {
         "code": code, "department": department, "from_status": "received",
         "to_status": "assigned", "actor": "routing", "reason": None,
         "at": data["received_at"], "due_date": data["due_date"],

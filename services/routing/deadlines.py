@@ -21,7 +21,7 @@ def watch(cur, calendar, now, correlation_id):
                f"quá hạn giải quyết (hẹn trả {dossier['due_date']:%d/%m/%Y})")
         data = {"code": dossier["code"], "department": dossier["department"],
                 "due_date": dossier["due_date"], "detected_at": now}
-        publish(cur, "dossier.overdue", DossierOverdue(), data, correlation_id, dossier["code"])
+        publish(cur, "dossier.overdue", DossierOverdue, data, correlation_id, dossier["code"])
         to_department(cur, dossier["department"], "overdue", {
             "code": dossier["code"], "department": dossier["department"],
             "due_date": dossier["due_date"].isoformat(), "detected_at": now.isoformat(),

@@ -5,7 +5,7 @@ through `transition`, which checks the table, records the history (who, when, wh
 from collections import namedtuple
 from dataclasses import dataclass
 
-from services.common.contracts import DossierStatusChanged
+from services.common.contracts import DossierStatusChanged, contract_schema
 from services.common.events import (
     DEPARTMENTS_EXCHANGE,
     TIMEZONE,
@@ -144,7 +144,7 @@ def transition(cur, dossier, action, actor, at, correlation_id, reason=None, to_
                       department=actor.department)
     dossier["status"] = target
     if target != previous:
-        publish(cur, "dossier.status_changed", DossierStatusChanged(), {
+        publish(cur, "dossier.status_changed", DossierStatusChanged, {
             "code": dossier["code"], "department": dossier["department"],
             "from_status": previous, "to_status": target, "actor": actor.id,
             "reason": reason, "at": at, "due_date": dossier["due_date"],
@@ -160,9 +160,11 @@ def record(cur, dossier, action, actor, at, note):
 
 
 def publish(cur, event_type, contract, data, correlation_id, code):
-    """An event of routing.events, its data checked against its contract before it is kept."""
-    payload = contract.dump(data)
-    errors = contract.validate(payload)
+    """An event of routing.events, its data checked against its contract (a schema class)
+    before it is kept."""
+    schema = contract_schema(contract)
+    payload = schema.dump(data)
+    errors = schema.validate(payload)
     if errors:
         raise ValueError(f"{event_type} would break its contract: {errors}")
     envelope = new_envelope(event_type, "routing", payload, correlation_id, dossier_code=code)
