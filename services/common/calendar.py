@@ -1,7 +1,7 @@
 """Working-day calendar: Vietnam's public holidays and swapped Saturdays from `holidays`,
 with the province's local overrides (extra days off, extra working days) on top."""
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import holidays
@@ -23,8 +23,10 @@ class WorkingCalendar:
         self.days_off = frozenset(days_off)
         self.working_days = frozenset(working_days)
         self.office_close = office_close
+        # A calendar never changes once built, and a due date asks about every day up to it.
+        self.is_working_day = lru_cache(maxsize=8192)(self._is_working_day)
 
-    def is_working_day(self, day):
+    def _is_working_day(self, day):
         if day in self.working_days:
             return True
         if day in self.days_off:
