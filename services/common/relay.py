@@ -1,20 +1,28 @@
 """Outbox relay: publishes a service's outbox rows to RabbitMQ with publisher confirms.
 
-A row is marked published only after the broker confirmed it. Publishing is mandatory: an
-event no queue is bound to comes back unroutable, stays in the outbox and is tried again
-later, so it is never dropped. Several relays may run for one service: rows are claimed
-with FOR UPDATE SKIP LOCKED. New rows wake the relay through LISTEN/NOTIFY.
+A batch of claimed rows is published back to back on one confirm-mode channel (py-amqp), then
+the relay waits once for the broker's confirms of the whole batch. A row is marked published
+only after the broker confirmed that very message: confirms are matched to rows by delivery
+tag (an ack or nack with `multiple` settles every tag up to its own). Publishing is mandatory:
+an event no queue is bound to comes back unroutable (basic.return, before its ack), stays in
+the outbox and is tried again later with backoff, like a nacked one, so it is never dropped.
+If the connection breaks or the confirms do not all come within CONFIRM_TIMEOUT_SECONDS, what
+was confirmed is marked, the rest is simply published again later (consumers ignore envelope
+ids they already handled) and the relay reconnects with backoff. The row's jsonb body is
+published as PostgreSQL's own JSON text, never decoded. Several relays may run for one
+service: rows are claimed with FOR UPDATE SKIP LOCKED. New rows wake the relay through
+LISTEN/NOTIFY.
 """
-import json
 import logging
 import select
 import time
 from datetime import datetime
+from itertools import takewhile
 
-import pika
+import amqp
 import psycopg2
 import psycopg2.extras
-from pika.exceptions import AMQPError, NackError, UnroutableError
+from kombu.utils.url import url_to_parts
 from prometheus_client import Counter, Gauge, Histogram
 
 from . import logs
@@ -44,6 +52,63 @@ REFUSED_FIRST_RETRY_SECONDS = 5
 REFUSED_MAX_RETRY_SECONDS = 600
 IDLE_WAIT_SECONDS = 1.0
 STATS_EVERY_SECONDS = 5.0
+CONFIRM_TIMEOUT_SECONDS = 30.0
+HEARTBEAT_SECONDS = 30
+UNROUTABLE = "unroutable: no queue bound"
+NACKED = "nacked by the broker"
+BROKER_ERRORS = (amqp.exceptions.AMQPError, OSError)  # TimeoutError is an OSError
+
+
+class ConfirmsTimedOut(TimeoutError):
+    pass
+
+
+class Confirms:
+    """What the broker answered about the messages published on one confirm-mode channel.
+
+    The broker numbers a channel's publishes 1, 2, ... (delivery tags) and confirms them by
+    tag, several at once when `multiple` is set. It returns a mandatory message no queue takes
+    (basic.return, identified by its message_id, the row id) before acking it, so the ack of a
+    returned message is a refusal."""
+
+    def __init__(self):
+        self.published = 0
+        self.unconfirmed = {}  # delivery tag -> row, in tag order
+        self.returned = set()  # message ids
+        self.confirmed = []  # rows
+        self.refused = []  # (row, why)
+
+    def track(self, row):
+        """Call right after publishing the row on the channel."""
+        self.published += 1
+        self.unconfirmed[self.published] = row
+
+    def on_return(self, exc, exchange, routing_key, message):
+        self.returned.add(message.properties.get("message_id"))
+
+    def on_ack(self, delivery_tag, multiple):
+        for row in self._settle(delivery_tag, multiple):
+            if row["id"] in self.returned:
+                self.returned.discard(row["id"])
+                self.refused.append((row, UNROUTABLE))
+            else:
+                self.confirmed.append(row)
+
+    def on_nack(self, delivery_tag, multiple):
+        for row in self._settle(delivery_tag, multiple):
+            self.returned.discard(row["id"])
+            self.refused.append((row, NACKED))
+
+    def _settle(self, delivery_tag, multiple):
+        tags = list(takewhile(lambda tag: tag <= delivery_tag, self.unconfirmed)) if multiple \
+            else [delivery_tag]
+        return [self.unconfirmed.pop(tag) for tag in tags if tag in self.unconfirmed]
+
+    def take_answers(self):
+        """The rows confirmed and refused since the last call."""
+        answers = self.confirmed, self.refused
+        self.confirmed, self.refused = [], []
+        return answers
 
 
 class Relay:
@@ -58,6 +123,7 @@ class Relay:
         self._listener = None
         self._amqp = None
         self._channel = None
+        self._confirms = None
         self._stats_at = 0.0
         self.stopping = False
 
@@ -74,90 +140,129 @@ class Relay:
     def _connect_amqp(self):
         if self._channel is not None and self._channel.is_open:
             return
-        params = pika.URLParameters(self.amqp_uri)
-        params.heartbeat = 30
-        self._amqp = pika.BlockingConnection(params)
+        uri = url_to_parts(self.amqp_uri)
+        self._amqp = amqp.Connection(
+            f"{uri.hostname or 'localhost'}:{uri.port or 5672}",
+            userid=uri.username or "guest",
+            password=uri.password or "guest",
+            virtual_host=uri.path or "/",
+            heartbeat=HEARTBEAT_SECONDS,
+            connect_timeout=10,
+            # a broker that stops reading (memory alarm) fails the publish instead of hanging
+            write_timeout=CONFIRM_TIMEOUT_SECONDS,
+        )
+        self._amqp.connect()
         channel = self._amqp.channel()
-        channel.confirm_delivery()
+        channel.confirm_select()
+        confirms = Confirms()
+        channel.events["basic_ack"].add(confirms.on_ack)
+        channel.events["basic_nack"].add(confirms.on_nack)
+        channel.events["basic_return"].add(confirms.on_return)
         for exchange in (events_exchange(self.service), DEPARTMENTS_EXCHANGE):
-            channel.exchange_declare(exchange, exchange_type="topic", durable=True)
-        self._channel = channel
+            channel.exchange_declare(exchange, "topic", durable=True, auto_delete=False)
+        self._channel, self._confirms = channel, confirms
 
-    def close(self):
+    def close(self, broken=False):
+        """Close the connections. After a failure the broker's is dropped without the close
+        handshake, which would wait without limit for a broker that stopped answering."""
         for conn in (self._db, self._listener):
             if conn is not None and not conn.closed:
                 conn.close()
-        if self._amqp is not None and self._amqp.is_open:
+        if self._amqp is not None:
             try:
-                self._amqp.close()
-            except AMQPError:
+                if not broken:
+                    self._amqp.close()
+            except BROKER_ERRORS:
                 pass
-        self._db = self._listener = self._amqp = self._channel = None
+            finally:
+                self._amqp.collect()
+        self._db = self._listener = self._amqp = self._channel = self._confirms = None
 
     # work --------------------------------------------------------------------------------
     def publish_batch(self):
-        """Publish one batch of due rows; returns how many rows were published."""
-        published, refused = [], []
+        """Publish one batch of due rows; returns how many rows the broker confirmed."""
+        broken = None
         with self._db, self._db.cursor() as cur:
             cur.execute(
-                f"""SELECT seq, id, exchange, routing_key, body FROM {self.schema}.outbox
+                f"""SELECT seq, id::text, exchange, routing_key, body::text AS body,
+                    body->>'type' AS type, body->>'correlation_id' AS correlation_id,
+                    CASE WHEN exchange = %s THEN body->'data'->>'received_at' END AS received_at
+                    FROM {self.schema}.outbox
                     WHERE published_at IS NULL AND next_attempt_at <= now()
                     ORDER BY seq LIMIT %s FOR UPDATE SKIP LOCKED""",
-                (self.batch_size,),
+                (DEPARTMENTS_EXCHANGE, self.batch_size),
             )
-            for row in cur.fetchall():
-                problem = self._publish(row)
-                if problem is None:
-                    published.append(row["seq"])
-                else:
-                    refused.append((row["seq"], problem))
-            if published:
-                cur.execute(
-                    f"UPDATE {self.schema}.outbox SET published_at = now(), attempts = attempts + 1"
-                    " WHERE seq = ANY(%s)",
-                    (published,),
-                )
-            for seq, problem in refused:
-                cur.execute(
-                    f"""UPDATE {self.schema}.outbox SET attempts = attempts + 1, last_error = %s,
-                        next_attempt_at = now() + make_interval(
-                            secs => least(%s * power(2, attempts), %s))
-                        WHERE seq = %s""",
-                    (problem, REFUSED_FIRST_RETRY_SECONDS, REFUSED_MAX_RETRY_SECONDS, seq),
-                )
-        return len(published)
+            try:
+                for row in cur.fetchall():
+                    self._publish(row)
+                self._wait_for_confirms()
+            except BROKER_ERRORS as exc:
+                broken = exc  # still record what the broker answered before it went away
+            confirmed, refused = self._confirms.take_answers()
+            self._record(cur, confirmed, refused)
+        if broken is not None:
+            raise broken
+        return len(confirmed)
 
     def _publish(self, row):
-        """None once the broker confirmed the message, else why it was not taken."""
-        envelope = row["body"]
-        properties = pika.BasicProperties(
+        message = amqp.Message(
+            row["body"].encode("utf-8"),
             content_type="application/json",
             content_encoding="utf-8",
-            delivery_mode=pika.DeliveryMode.Persistent,
-            message_id=str(row["id"]),
-            correlation_id=envelope.get("correlation_id"),
-            type=envelope.get("type"),
-            headers={"nameko.correlation_id": envelope.get("correlation_id")},
+            delivery_mode=2,  # persistent
+            message_id=row["id"],
+            correlation_id=row["correlation_id"],
+            type=row["type"],
+            application_headers={"nameko.correlation_id": row["correlation_id"]},
         )
-        body = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
-        try:
-            self._channel.basic_publish(
-                row["exchange"], row["routing_key"], body, properties, mandatory=True
+        self._channel.basic_publish(
+            message, exchange=row["exchange"], routing_key=row["routing_key"], mandatory=True
+        )
+        self._confirms.track(row)
+
+    def _wait_for_confirms(self):
+        deadline = time.monotonic() + CONFIRM_TIMEOUT_SECONDS
+        while self._confirms.unconfirmed:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ConfirmsTimedOut(
+                    f"{len(self._confirms.unconfirmed)} publishes unconfirmed after"
+                    f" {CONFIRM_TIMEOUT_SECONDS:.0f}s"
+                )
+            try:
+                # at most a second per read: a heartbeat frame restarts drain_events' wait
+                self._amqp.drain_events(timeout=min(remaining, 1.0))
+            except TimeoutError:
+                pass
+            self._amqp.heartbeat_tick()
+
+    def _record(self, cur, confirmed, refused):
+        for row in confirmed:
+            PUBLISHED.labels(self.service, row["type"], "confirmed").inc()
+            if row["received_at"] is not None:
+                observe_reception_to_department(row["received_at"])
+        if confirmed:
+            cur.execute(
+                f"UPDATE {self.schema}.outbox SET published_at = now(), attempts = attempts + 1"
+                " WHERE seq = ANY(%s)",
+                ([row["seq"] for row in confirmed],),
             )
-        except UnroutableError:
-            PUBLISHED.labels(self.service, envelope.get("type"), "unroutable").inc()
-            log.warning(
-                "event unroutable, kept for retry",
-                extra={"event_id": str(row["id"]), "routing_key": row["routing_key"]},
+        for row, problem in refused:
+            if problem == UNROUTABLE:
+                PUBLISHED.labels(self.service, row["type"], "unroutable").inc()
+                log.warning(
+                    "event unroutable, kept for retry",
+                    extra={"event_id": row["id"], "routing_key": row["routing_key"]},
+                )
+            else:
+                PUBLISHED.labels(self.service, row["type"], "nacked").inc()
+            cur.execute(
+                f"""UPDATE {self.schema}.outbox SET attempts = attempts + 1, last_error = %s,
+                    next_attempt_at = now() + make_interval(
+                        secs => least(%s * power(2, attempts), %s))
+                    WHERE seq = %s""",
+                (problem, REFUSED_FIRST_RETRY_SECONDS, REFUSED_MAX_RETRY_SECONDS, row["seq"]),
             )
-            return "unroutable: no queue bound"
-        except NackError:
-            PUBLISHED.labels(self.service, envelope.get("type"), "nacked").inc()
-            return "nacked by the broker"
-        PUBLISHED.labels(self.service, envelope.get("type"), "confirmed").inc()
-        if row["exchange"] == DEPARTMENTS_EXCHANGE:
-            observe_reception_to_department(envelope)
-        return None
 
     def _update_stats(self):
         if time.monotonic() - self._stats_at < STATS_EVERY_SECONDS:
@@ -179,7 +284,17 @@ class Relay:
             self._listener.poll()
             self._listener.notifies.clear()
         if self._amqp is not None:
-            self._amqp.process_data_events(0)
+            self._read_idle_broker_frames()
+
+    def _read_idle_broker_frames(self):
+        """Heartbeats (heartbeat_tick fails the connection when none was read for two
+        intervals), or a close the broker sent while the relay had nothing to publish."""
+        try:
+            while True:
+                self._amqp.drain_events(timeout=0)
+        except TimeoutError:
+            pass
+        self._amqp.heartbeat_tick()
 
     def run_once(self):
         self._connect_db()
@@ -197,19 +312,18 @@ class Relay:
             try:
                 self.run_once()
                 backoff = 0.5
-            except (psycopg2.Error, AMQPError, OSError) as exc:
+            except (psycopg2.Error, *BROKER_ERRORS) as exc:
                 log.warning(
                     "relay lost a connection, reconnecting",
                     extra={"error": type(exc).__name__, "retry_in_seconds": backoff},
                 )
-                self.close()
+                self.close(broken=True)
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 10)
         self.close()
 
 
-def observe_reception_to_department(envelope):
-    received_at = (envelope.get("data") or {}).get("received_at")
+def observe_reception_to_department(received_at):
     try:
         received = datetime.fromisoformat(received_at)
     except (TypeError, ValueError):
@@ -222,6 +336,5 @@ def main(service, config):
     from prometheus_client import start_http_server
 
     logs.setup(config.get("LOG_LEVEL", "INFO"))
-    logging.getLogger("pika").setLevel(logging.ERROR)  # we log unroutable returns ourselves
     start_http_server(int(config["RELAY_METRICS_PORT"]), addr="0.0.0.0")
     Relay(service, config["DB_URL"], config["AMQP_URI"]).run()
