@@ -51,6 +51,9 @@ RECEPTION_TO_DEPARTMENT = Histogram(
 REFUSED_FIRST_RETRY_SECONDS = 5
 REFUSED_MAX_RETRY_SECONDS = 600
 IDLE_WAIT_SECONDS = 1.0
+# Under load rows come in a stream: pausing this long after a partial batch lets the next claim
+# take many rows in one transaction and one wait for confirms, instead of one or two each time.
+GATHER_SECONDS = 0.02
 STATS_EVERY_SECONDS = 5.0
 CONFIRM_TIMEOUT_SECONDS = 30.0
 HEARTBEAT_SECONDS = 30
@@ -130,7 +133,12 @@ class Relay:
     # connections -------------------------------------------------------------------------
     def _connect_db(self):
         if self._db is None or self._db.closed:
-            self._db = psycopg2.connect(self.db_url, cursor_factory=psycopg2.extras.RealDictCursor)
+            # Published rows leave dead entries in the unpublished-rows index until a vacuum.
+            # A plain index scan in seq order marks each one dead the first time it passes it;
+            # the bitmap scan the planner prefers never does, and visits all of them, every
+            # claim (12 ms a claim after 18,000 rows).
+            self._db = psycopg2.connect(self.db_url, cursor_factory=psycopg2.extras.RealDictCursor,
+                                        options="-c enable_bitmapscan=off")
         if self._listener is None or self._listener.closed:
             self._listener = psycopg2.connect(self.db_url)
             self._listener.set_session(autocommit=True)
@@ -279,10 +287,7 @@ class Relay:
         OLDEST.labels(self.service).set(float(row["oldest"]))
 
     def _wait_for_work(self):
-        ready, _, _ = select.select([self._listener], [], [], IDLE_WAIT_SECONDS)
-        if ready:
-            self._listener.poll()
-            self._listener.notifies.clear()
+        select.select([self._listener], [], [], IDLE_WAIT_SECONDS)  # a NOTIFY, or the timeout
         if self._amqp is not None:
             self._read_idle_broker_frames()
 
@@ -299,11 +304,18 @@ class Relay:
     def run_once(self):
         self._connect_db()
         self._connect_amqp()
+        self._forget_wakeups()  # the claim sees every row committed before it
         published = self.publish_batch()
         self._update_stats()
-        if published < self.batch_size:
+        if published == 0:
             self._wait_for_work()
+        elif published < self.batch_size:
+            time.sleep(GATHER_SECONDS)
         return published
+
+    def _forget_wakeups(self):
+        self._listener.poll()
+        self._listener.notifies.clear()
 
     def run(self):
         log.info("outbox relay started", extra={"service": self.service})
