@@ -63,7 +63,7 @@ BROKER_ERRORS = (amqp.exceptions.AMQPError, OSError)  # TimeoutError is an OSErr
 
 
 class ConfirmsTimedOut(TimeoutError):
-    pass
+    """The broker did not confirm a whole batch in time: the relay reconnects."""
 
 
 class Confirms:
@@ -187,7 +187,7 @@ class Relay:
         broken = None
         with self._db, self._db.cursor() as cur:
             cur.execute(
-                f"""SELECT seq, id::text, exchange, routing_key, body::text AS body,
+                f"""SELECT seq, id::text AS id, exchange, routing_key, body::text AS body,
                     body->>'type' AS type, body->>'correlation_id' AS correlation_id,
                     CASE WHEN exchange = %s THEN body->'data'->>'received_at' END AS received_at
                     FROM {self.schema}.outbox
