@@ -57,13 +57,16 @@ GATHER_SECONDS = 0.02
 STATS_EVERY_SECONDS = 5.0
 CONFIRM_TIMEOUT_SECONDS = 30.0
 HEARTBEAT_SECONDS = 30
+# One confirm wait and one transaction per batch: 5,000 rows through one relay on a busy 2-core
+# machine took 2.3 s and 1.3 s in batches of 200, 1.9 s and 0.7 s in batches of 500.
+BATCH_SIZE = 500
 UNROUTABLE = "unroutable: no queue bound"
 NACKED = "nacked by the broker"
 BROKER_ERRORS = (amqp.exceptions.AMQPError, OSError)  # TimeoutError is an OSError
 
 
 class ConfirmsTimedOut(TimeoutError):
-    pass
+    """The broker did not confirm a whole batch in time: the relay reconnects."""
 
 
 class Confirms:
@@ -115,7 +118,7 @@ class Confirms:
 
 
 class Relay:
-    def __init__(self, service, db_url, amqp_uri, batch_size=200):
+    def __init__(self, service, db_url, amqp_uri, batch_size=BATCH_SIZE):
         self.service = service
         self.schema = service
         self.db_url = db_url
@@ -192,7 +195,7 @@ class Relay:
         broken = None
         with self._db, self._db.cursor() as cur:
             cur.execute(
-                f"""SELECT seq, id::text, exchange, routing_key, body::text AS body,
+                f"""SELECT seq, id::text AS id, exchange, routing_key, body::text AS body,
                     body->>'type' AS type, body->>'correlation_id' AS correlation_id,
                     CASE WHEN exchange = %s THEN body->'data'->>'received_at' END AS received_at
                     FROM {self.schema}.outbox
