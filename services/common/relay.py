@@ -152,8 +152,10 @@ class Relay:
         if self._channel is not None and self._channel.is_open:
             return
         uri = url_to_parts(self.amqp_uri)
+        tls = uri.scheme == "amqps"
         self._amqp = amqp.Connection(
-            f"{uri.hostname or 'localhost'}:{uri.port or 5672}",
+            f"{uri.hostname or 'localhost'}:{uri.port or (5671 if tls else 5672)}",
+            ssl=tls,
             userid=uri.username or "guest",
             password=uri.password or "guest",
             virtual_host=uri.path or "/",
