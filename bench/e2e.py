@@ -39,6 +39,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
+import amqp
 import pika
 import psycopg2
 import requests
@@ -848,9 +849,38 @@ def confirmed_publisher(queue, indices, body, go, work, db_url=None):
     connection.close()
 
 
-def confirmed_flow(label, dossiers, publishers, size, work=None, db_url=None, timeout=300):
-    """`dossiers` units of `work` from `publishers` threads, messages through a fresh quorum
-    queue to one consumer; rate from the first publish to the last ack."""
+RELAY_BATCH = 100  # the one-publisher ceiling publishes like a busy relay: batches, one wait
+
+
+def batch_publisher(queue, indices, body, go, work, db_url=None):
+    """One message per index, as the outbox relays publish: RELAY_BATCH messages back to back,
+    then one wait for all their confirms (py-amqp, like the relays)."""
+    connection = amqp.Connection("127.0.0.1:5672", userid="guest", password="guest",
+                                 virtual_host=NAME)
+    connection.connect()
+    channel = connection.channel()
+    channel.confirm_select()
+    confirmed = [0]
+    channel.events["basic_ack"].add(
+        lambda tag, multiple: confirmed.__setitem__(0, max(confirmed[0], tag)))
+    total, sent = len(indices), 0
+    go.wait()
+    while sent < total:
+        for _ in range(min(RELAY_BATCH, total - sent)):
+            channel.basic_publish(amqp.Message(body, delivery_mode=2,
+                                               content_type="application/json"),
+                                  exchange="", routing_key=queue, mandatory=True)
+            sent += 1
+        while confirmed[0] < sent:
+            connection.drain_events(timeout=30)
+    connection.close()
+
+
+def confirmed_flow(label, dossiers, publishers, size, work=None, db_url=None, timeout=300,
+                   publisher=None):
+    """`dossiers` units of `work` from `publishers` threads (`publisher`, by default each
+    publish waiting for its confirm), messages through a fresh quorum queue to one consumer;
+    rate from the first publish to the last ack."""
     queue = f"bench.{label}"
     work = work or Work()
     fresh_quorum_queue(queue)
@@ -861,7 +891,7 @@ def confirmed_flow(label, dossiers, publishers, size, work=None, db_url=None, ti
     body = padded_message(size)
     shares = [range(k, dossiers, publishers) for k in range(min(publishers, dossiers))]
     go = threading.Barrier(len(shares) + 1)
-    threads = [threading.Thread(target=confirmed_publisher,
+    threads = [threading.Thread(target=publisher or confirmed_publisher,
                                 args=(queue, share, body, go, work, db_url))
                for share in shares]
     for thread in threads:
@@ -895,11 +925,13 @@ def bare_table(db_url, create=True):
 
 
 def measure_ceilings(count, concurrency, size, work):
-    """Broker alone (concurrent publishers, and one publisher as the relays publish) and
+    """Broker alone (concurrent publishers each waiting for its confirms, and one publisher
+    batching as the relays do) and
     the bare pipeline doing `work` per dossier, on the same vhost and database as the run."""
     ceilings = {
         "broker": confirmed_flow("broker", count, concurrency, size),
-        "broker_one_publisher": confirmed_flow("broker1", count, 1, size),
+        "broker_one_publisher": confirmed_flow("broker1", count, 1, size,
+                                               publisher=batch_publisher),
     }
     bare_table(DB_URL)
     try:
