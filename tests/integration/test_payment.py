@@ -138,11 +138,15 @@ def test_postal_shipment_is_billed_once(payment, topology, db):
             "post_office": "bd-tt", "fee": 32000, "created_at": now().isoformat()}
     envelope = new_envelope("postal.shipment_created", "postal", data, "corr-3")
     publish(topology, "postal", envelope)
-    publish(topology, "postal", envelope)
-    wait_for(lambda: query(db, "SELECT 1 FROM payment.bills"))
+    publish(topology, "postal", envelope)  # a redelivery
+    publish(topology, "postal", new_envelope("postal.shipment_created", "postal", data, "corr-4"))
+    wait_for(lambda: len(query(db, "SELECT 1 FROM payment.processed_messages"
+                                   " WHERE consumer = 'handle_shipment_created'")) == 2)
     eventlet.sleep(0.3)
     [bill] = query(db, "SELECT * FROM payment.bills")
     assert (bill["kind"], bill["amount"], bill["source_ref"]) == ("postal", 32000, "SH-1")
+    [requested] = outbox(db, "payment.requested")
+    assert requested["bill_id"] == str(bill["id"]) and requested["kind"] == "postal"
 
 
 # --- counter channels ----------------------------------------------------------------------
@@ -318,8 +322,16 @@ def test_a_refusal_that_overtakes_the_reception_event_still_cancels_the_bill(pay
         "refused_at": now().isoformat()}, "corr-r"))
     wait_for(lambda: query(db, "SELECT 1 FROM payment.refused_dossiers"))
     publish(topology, "intake", envelope)
-    [bill] = wait_for(lambda: query(db, "SELECT status FROM payment.bills"))
-    assert bill["status"] == "cancelled"
+    publish(topology, "intake", envelope)  # a redelivery
+    wait_for(lambda: query(db, "SELECT 1 FROM payment.processed_messages"
+                               " WHERE consumer = 'handle_dossier_received'"))
+    eventlet.sleep(0.3)
+    [bill] = query(db, "SELECT * FROM payment.bills")
+    assert (bill["status"], bill["void"]) == ("cancelled", True)
+    [requested] = outbox(db, "payment.requested")  # announced, then cancelled: as ever
+    assert requested["bill_id"] == str(bill["id"])
+    assert outbox(db, "payment.refunded") == []
+    assert len(query(db, "SELECT 1 FROM payment.processed_messages")) == 2
 
 
 # --- receipts under concurrency ------------------------------------------------------------
