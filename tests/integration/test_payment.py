@@ -17,9 +17,10 @@ import pytest
 
 from services import cli
 from services.common.config import load_config
+from services.common.consumer import is_repeated_delivery
 from services.common.db import Pool
 from services.common.events import events_exchange, new_envelope, now
-from services.payment import ledger, online
+from services.payment import billing, ledger, online, store
 from services.payment.gateway import (
     QUERY_REQUEST_FIELDS,
     Vnpay,
@@ -147,6 +148,34 @@ def test_postal_shipment_is_billed_once(payment, topology, db):
     assert (bill["kind"], bill["amount"], bill["source_ref"]) == ("postal", 32000, "SH-1")
     [requested] = outbox(db, "payment.requested")
     assert requested["bill_id"] == str(bill["id"]) and requested["kind"] == "postal"
+
+
+def test_the_billing_statement_writes_all_or_nothing(db_url, db):
+    """The delivery, the bill and payment.requested commit together or not at all."""
+    envelope = received(fee_procedure())
+    bill = billing.dossier_bill(envelope, envelope["data"])
+    event = billing.payment_requested({}, bill, envelope["correlation_id"])
+    query(db, "INSERT INTO payment.outbox (id, exchange, routing_key, body)"
+              " VALUES (%s, 'x', 'y', '{}') RETURNING id", (event["id"],))
+    pool = Pool(db_url, 1)
+    try:
+        with pool.autocommit() as cur:
+            with pytest.raises(psycopg2.errors.UniqueViolation):  # the outbox insert fails ...
+                store.insert_bill_once(cur, envelope["id"], "test", bill, event, "payment.events")
+            assert not query(db, "SELECT 1 FROM payment.bills")  # ... and so does all of it
+            assert not query(db, "SELECT 1 FROM payment.processed_messages")
+            event = {**event, "id": str(uuid.uuid4())}
+            assert store.insert_bill_once(cur, envelope["id"], "test", bill, event,
+                                          "payment.events") == {"billed": True, "refused": False}
+            again = {**bill, "id": uuid.uuid4()}
+            with pytest.raises(psycopg2.Error) as repeated:
+                store.insert_bill_once(cur, envelope["id"], "test", again,
+                                       {**event, "id": str(uuid.uuid4())}, "payment.events")
+            assert is_repeated_delivery(repeated.value)
+    finally:
+        pool.close()
+    assert len(query(db, "SELECT 1 FROM payment.bills")) == 1
+    assert len(query(db, "SELECT 1 FROM payment.outbox WHERE routing_key = 'payment.requested'")) == 1
 
 
 # --- counter channels ----------------------------------------------------------------------
