@@ -15,9 +15,11 @@ import logging
 import secrets
 import uuid
 
+import psycopg2
 from marshmallow import Schema
 from prometheus_client import Counter
 
+from services.common.consumer import first_delivery, is_repeated_delivery
 from services.common.contracts import (
     PaymentRefunded,
     PaymentRequested,
@@ -74,23 +76,32 @@ def status_of(bill):
     return "paid" if net == bill["amount"] else "overpaid"
 
 
-def _publish(cur, event_type, contract: type[Schema], data, bill, correlation_id):
+def _envelope(event_type, contract: type[Schema], data, bill, correlation_id):
     problems = contract_schema(contract).validate(data)
     if problems:  # our own bug: never publish what the contract refuses
         raise ValueError(f"{event_type} does not fit its contract: {problems}")
-    envelope = new_envelope(event_type, "payment", data, correlation_id,
-                            dossier_code=bill["dossier_code"])
+    return new_envelope(event_type, "payment", data, correlation_id,
+                        dossier_code=bill["dossier_code"])
+
+
+def _publish(cur, event_type, contract: type[Schema], data, bill, correlation_id):
+    envelope = _envelope(event_type, contract, data, bill, correlation_id)
     add_to_outbox(cur, store.SCHEMA, envelope, events_exchange("payment"), event_type)
 
 
 # --- bills ------------------------------------------------------------------------------------
-def create_bill(cur, settings, envelope, kind, source_ref, dossier_code, description, fee=0,
-                charge=0, procedure=None, payer_name=None):
-    """The new bill (and `payment.requested`), or None when this source already has one."""
+class RefusedBeforeBilled(Exception):
+    """The dossier's refusal was consumed before its dossier.received: nothing was written,
+    `bill_for_dossier` bills and cancels it in one transaction."""
+
+
+def new_bill(envelope, kind, source_ref, dossier_code, description, fee=0, charge=0,
+             procedure=None, payer_name=None):
+    """The row of the bill an event asks for, or None when nothing is owed."""
     amount = fee + charge
     if amount <= 0:
         return None
-    bill = store.insert_bill(cur, {
+    return {
         "id": uuid.uuid4(),
         "kind": kind,
         "source_ref": source_ref,
@@ -104,37 +115,81 @@ def create_bill(cur, settings, envelope, kind, source_ref, dossier_code, descrip
         "charge": charge,
         "amount": amount,
         "refund_on_refusal": bool(procedure and procedure["refund_on_refusal"]),
-    })
-    if bill is None:
-        return None
-    pay_url = (settings.get("PORTAL_PAY_URL") or "").replace("{bill_id}", str(bill["id"])) or None
-    _publish(cur, "payment.requested", PaymentRequested, {
-        "bill_id": str(bill["id"]), "code": dossier_code, "kind": kind, "amount": amount,
-        "description": description, "pay_url": pay_url,
-    }, bill, envelope["correlation_id"])
-    BILLS.labels(kind, "open").inc()
-    return bill
+    }
 
 
-def bill_for_dossier(cur, settings, envelope, data):
+def dossier_bill(envelope, data):
     procedure = data["procedure"]
-    bill = create_bill(
-        cur, settings, envelope, "fee", data["code"], data["code"],
+    return new_bill(
+        envelope, "fee", data["code"], data["code"],
         f"{procedure['name']} (thủ tục {procedure['code']})",
         fee=procedure["fee"], charge=procedure["charge"], procedure=procedure,
         payer_name=data["applicant"]["full_name"],
     )
+
+
+def shipment_bill(envelope, data):
+    return new_bill(
+        envelope, "postal", data["shipment_id"], data["code"],
+        f"Cước bưu chính, vận đơn {data['tracking_number']}", fee=data["fee"],
+    )
+
+
+def payment_requested(settings, bill, correlation_id):
+    """The envelope announcing a new bill, checked against its contract."""
+    pay_url = (settings.get("PORTAL_PAY_URL") or "").replace("{bill_id}", str(bill["id"])) or None
+    return _envelope("payment.requested", PaymentRequested, {
+        "bill_id": str(bill["id"]), "code": bill["dossier_code"], "kind": bill["kind"],
+        "amount": bill["amount"], "description": bill["description"], "pay_url": pay_url,
+    }, bill, correlation_id)
+
+
+def bill_at_once(cur, settings, envelope, consumer, bill, refused_code=None):
+    """On an autocommit cursor, one round trip: records this delivery of `envelope` and, when
+    `bill` is owed and its source has none yet, inserts it with its payment.requested.
+    Returns the new bill (the values inserted), or None (nothing owed, repeated delivery, the
+    source already billed). Raises RefusedBeforeBilled, having written nothing, when dossier
+    `refused_code` was refused already."""
+    if bill is None:
+        first_delivery(cur, store.SCHEMA, envelope["id"], consumer)
+        return None
+    event = payment_requested(settings, bill, envelope["correlation_id"])
+    try:
+        outcome = store.insert_bill_once(cur, envelope["id"], consumer, bill, event,
+                                         events_exchange("payment"), refused_code)
+    except psycopg2.Error as exc:
+        if not is_repeated_delivery(exc):
+            raise
+        return None
+    if outcome["refused"]:
+        raise RefusedBeforeBilled(bill["dossier_code"])
+    if not outcome["billed"]:
+        return None
+    BILLS.labels(bill["kind"], "open").inc()
+    return bill
+
+
+def create_bill(cur, settings, envelope, bill):
+    """Inside the caller's transaction: the new bill (and payment.requested), or None when
+    nothing is owed or this source already has one."""
+    if bill is None:
+        return None
+    bill = store.insert_bill(cur, bill)
+    if bill is None:
+        return None
+    add_to_outbox(cur, store.SCHEMA, payment_requested(settings, bill, envelope["correlation_id"]),
+                  events_exchange("payment"), "payment.requested")
+    BILLS.labels(bill["kind"], "open").inc()
+    return bill
+
+
+def bill_for_dossier(cur, settings, envelope, data):
+    """`bill_at_once`'s transactional twin for a dossier whose refusal came first."""
+    bill = create_bill(cur, settings, envelope, dossier_bill(envelope, data))
     refusal = store.refusal_of(cur, data["code"]) if bill else None
     if refusal:  # the refusal overtook the reception event: nothing is owed
         bill, _ = refuse(cur, bill, refusal["reason"], envelope["correlation_id"])
     return bill
-
-
-def bill_for_shipment(cur, settings, envelope, data):
-    return create_bill(
-        cur, settings, envelope, "postal", data["shipment_id"], data["code"],
-        f"Cước bưu chính, vận đơn {data['tracking_number']}", fee=data["fee"],
-    )
 
 
 def payable_bill(cur, bill_id):

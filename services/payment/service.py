@@ -72,10 +72,19 @@ class PaymentService(OpsEndpoints):
     def handle_dossier_received(self, body):
         envelope = parse_envelope(body)
         data = validate_data(DossierReceived, envelope)
-        with self.db.transaction() as cur:
-            if not first_delivery(cur, store.SCHEMA, envelope["id"], "handle_dossier_received"):
-                return
-            bill = billing.bill_for_dossier(cur, self.config, envelope, data)
+        consumer = "handle_dossier_received"
+        try:
+            # One round trip: the delivery's id, the bill and payment.requested commit together.
+            with self.db.autocommit() as cur:
+                bill = billing.bill_at_once(cur, self.config, envelope, consumer,
+                                            billing.dossier_bill(envelope, data),
+                                            refused_code=data["code"])
+        except billing.RefusedBeforeBilled:
+            # Rare: the refusal overtook this event. The bill is made and cancelled at once.
+            with self.db.transaction() as cur:
+                if not first_delivery(cur, store.SCHEMA, envelope["id"], consumer):
+                    return
+                bill = billing.bill_for_dossier(cur, self.config, envelope, data)
         if bill:
             log.info("dossier billed", extra={"dossier_code": data["code"],
                                               "bill_id": str(bill["id"]), "amount": bill["amount"]})
@@ -84,10 +93,10 @@ class PaymentService(OpsEndpoints):
     def handle_shipment_created(self, body):
         envelope = parse_envelope(body)
         data = validate_data(ShipmentCreated, envelope)
-        with self.db.transaction() as cur:
-            if not first_delivery(cur, store.SCHEMA, envelope["id"], "handle_shipment_created"):
-                return
-            bill = billing.bill_for_shipment(cur, self.config, envelope, data)
+        # One round trip, as for a dossier; a refusal does not cancel a postal charge.
+        with self.db.autocommit() as cur:
+            bill = billing.bill_at_once(cur, self.config, envelope, "handle_shipment_created",
+                                        billing.shipment_bill(envelope, data))
         if bill:
             log.info("shipment billed", extra={"dossier_code": data["code"],
                                                "bill_id": str(bill["id"]), "amount": bill["amount"]})

@@ -19,6 +19,40 @@ def insert_bill(cur, bill):
     return cur.fetchone()
 
 
+def insert_bill_once(cur, message_id, consumer, bill, event, exchange, refused_code=None):
+    """In ONE statement (on an autocommit cursor, its own transaction): the delivery's id in
+    processed_messages, the bill and its `event` in the outbox, all or nothing. A repeated
+    message id fails on processed_messages' key (`is_repeated_delivery`); a source that has
+    its bill already gets only the delivery recorded. When dossier `refused_code` was refused,
+    nothing is written: the caller takes the transactional path that cancels the bill.
+    Returns {"billed": bool, "refused": bool}."""
+    cur.execute(
+        """WITH refusal AS (
+               SELECT 1 FROM payment.refused_dossiers WHERE code = %(refused_code)s
+           ), delivery AS (
+               INSERT INTO payment.processed_messages (message_id, consumer)
+               SELECT %(message_id)s, %(consumer)s WHERE NOT EXISTS (SELECT 1 FROM refusal)
+           ), bill AS (
+               INSERT INTO payment.bills (id, kind, source_ref, source_event_id, dossier_code,
+                   department, procedure_code, payer_name, description, fee, charge, amount,
+                   refund_on_refusal, status)
+               SELECT %(id)s, %(kind)s, %(source_ref)s, %(source_event_id)s, %(dossier_code)s,
+                   %(department)s, %(procedure_code)s, %(payer_name)s, %(description)s, %(fee)s,
+                   %(charge)s, %(amount)s, %(refund_on_refusal)s, 'open'
+               WHERE NOT EXISTS (SELECT 1 FROM refusal)
+               ON CONFLICT DO NOTHING RETURNING id
+           ), event AS (
+               INSERT INTO payment.outbox (id, exchange, routing_key, body)
+               SELECT %(event_id)s, %(exchange)s, %(routing_key)s, %(event)s FROM bill
+           )
+           SELECT EXISTS (SELECT 1 FROM bill) AS billed, EXISTS (SELECT 1 FROM refusal) AS refused""",
+        {**bill, "message_id": message_id, "consumer": consumer, "refused_code": refused_code,
+         "event_id": event["id"], "exchange": exchange, "routing_key": event["type"],
+         "event": json_param(event)},
+    )
+    return cur.fetchone()
+
+
 def get_bill(cur, bill_id, lock=False):
     cur.execute("SELECT * FROM payment.bills WHERE id = %s" + (" FOR UPDATE" if lock else ""),
                 (bill_id,))

@@ -17,9 +17,10 @@ import pytest
 
 from services import cli
 from services.common.config import load_config
+from services.common.consumer import is_repeated_delivery
 from services.common.db import Pool
 from services.common.events import events_exchange, new_envelope, now
-from services.payment import ledger, online
+from services.payment import billing, ledger, online, store
 from services.payment.gateway import (
     QUERY_REQUEST_FIELDS,
     Vnpay,
@@ -138,11 +139,43 @@ def test_postal_shipment_is_billed_once(payment, topology, db):
             "post_office": "bd-tt", "fee": 32000, "created_at": now().isoformat()}
     envelope = new_envelope("postal.shipment_created", "postal", data, "corr-3")
     publish(topology, "postal", envelope)
-    publish(topology, "postal", envelope)
-    wait_for(lambda: query(db, "SELECT 1 FROM payment.bills"))
+    publish(topology, "postal", envelope)  # a redelivery
+    publish(topology, "postal", new_envelope("postal.shipment_created", "postal", data, "corr-4"))
+    wait_for(lambda: len(query(db, "SELECT 1 FROM payment.processed_messages"
+                                   " WHERE consumer = 'handle_shipment_created'")) == 2)
     eventlet.sleep(0.3)
     [bill] = query(db, "SELECT * FROM payment.bills")
     assert (bill["kind"], bill["amount"], bill["source_ref"]) == ("postal", 32000, "SH-1")
+    [requested] = outbox(db, "payment.requested")
+    assert requested["bill_id"] == str(bill["id"]) and requested["kind"] == "postal"
+
+
+def test_the_billing_statement_writes_all_or_nothing(db_url, db):
+    """The delivery, the bill and payment.requested commit together or not at all."""
+    envelope = received(fee_procedure())
+    bill = billing.dossier_bill(envelope, envelope["data"])
+    event = billing.payment_requested({}, bill, envelope["correlation_id"])
+    query(db, "INSERT INTO payment.outbox (id, exchange, routing_key, body)"
+              " VALUES (%s, 'x', 'y', '{}') RETURNING id", (event["id"],))
+    pool = Pool(db_url, 1)
+    try:
+        with pool.autocommit() as cur:
+            with pytest.raises(psycopg2.errors.UniqueViolation):  # the outbox insert fails ...
+                store.insert_bill_once(cur, envelope["id"], "test", bill, event, "payment.events")
+            assert not query(db, "SELECT 1 FROM payment.bills")  # ... and so does all of it
+            assert not query(db, "SELECT 1 FROM payment.processed_messages")
+            event = {**event, "id": str(uuid.uuid4())}
+            assert store.insert_bill_once(cur, envelope["id"], "test", bill, event,
+                                          "payment.events") == {"billed": True, "refused": False}
+            again = {**bill, "id": uuid.uuid4()}
+            with pytest.raises(psycopg2.Error) as repeated:
+                store.insert_bill_once(cur, envelope["id"], "test", again,
+                                       {**event, "id": str(uuid.uuid4())}, "payment.events")
+            assert is_repeated_delivery(repeated.value)
+    finally:
+        pool.close()
+    assert len(query(db, "SELECT 1 FROM payment.bills")) == 1
+    assert len(query(db, "SELECT 1 FROM payment.outbox WHERE routing_key = 'payment.requested'")) == 1
 
 
 # --- counter channels ----------------------------------------------------------------------
@@ -318,8 +351,16 @@ def test_a_refusal_that_overtakes_the_reception_event_still_cancels_the_bill(pay
         "refused_at": now().isoformat()}, "corr-r"))
     wait_for(lambda: query(db, "SELECT 1 FROM payment.refused_dossiers"))
     publish(topology, "intake", envelope)
-    [bill] = wait_for(lambda: query(db, "SELECT status FROM payment.bills"))
-    assert bill["status"] == "cancelled"
+    publish(topology, "intake", envelope)  # a redelivery
+    wait_for(lambda: query(db, "SELECT 1 FROM payment.processed_messages"
+                               " WHERE consumer = 'handle_dossier_received'"))
+    eventlet.sleep(0.3)
+    [bill] = query(db, "SELECT * FROM payment.bills")
+    assert (bill["status"], bill["void"]) == ("cancelled", True)
+    [requested] = outbox(db, "payment.requested")  # announced, then cancelled: as ever
+    assert requested["bill_id"] == str(bill["id"])
+    assert outbox(db, "payment.refunded") == []
+    assert len(query(db, "SELECT 1 FROM payment.processed_messages")) == 2
 
 
 # --- receipts under concurrency ------------------------------------------------------------
