@@ -160,22 +160,28 @@ class NotifyService(OpsEndpoints):
                     log.warning("applicant's phone is not a Vietnamese number: no SMS",
                                 extra={"dossier_code": data["code"]})
                 email = (applicant["email"] or "").strip().lower()
-                store.save_contact(cur, data["code"], applicant["full_name"], phone,
-                                   email if "@" in email else None,
-                                   data["procedure"]["department"])
-            contact = store.get_contact(cur, data["code"])
+                contact = store.save_contact(cur, data["code"], applicant["full_name"], phone,
+                                             email if "@" in email else None,
+                                             data["procedure"]["department"])
+            else:
+                contact = store.get_contact(cur, data["code"])
             if contact is None:
                 raise ContactNotYetKnown(f"no dossier.received yet for {data['code']}")
             recorded = self._record(cur, envelope, data["code"], message, contact)
+        for channel, status in recorded:
+            if status == "opted_out":
+                NOTIFICATIONS.labels(channel, message.template, status).inc()
         log.info("notifications recorded", extra={"dossier_code": data["code"],
                                                   "template": message.template,
-                                                  "channels": recorded})
+                                                  "channels": [c for c, _ in recorded]})
 
     def _record(self, cur, envelope, code, message, contact):
+        """The event's notifications, rendered and recorded; their (channel, status)."""
         template = self.settings.templates[message.template]
         context = {"center": self.settings.center, "full_name": contact["full_name"],
                    **message.context}
-        recorded = []
+        when = earliest_send(now(), self.settings.quiet_hours, template.urgent)
+        rows = []
         for channel, recipient in (("sms", contact["phone"]), ("email", contact["email"])):
             if not recipient:
                 continue
@@ -185,20 +191,16 @@ class NotifyService(OpsEndpoints):
             except RenderError as exc:
                 UNRENDERABLE.labels(message.template).inc()
                 raise PoisonMessage(f"template {message.template}: {exc}") from exc
-            status = "opted_out" if store.is_opted_out(cur, channel, recipient) else "pending"
-            added = store.add_notification(cur, {
+            rows.append({
                 "event_id": envelope["id"], "event_type": envelope["type"], "dossier_code": code,
                 "correlation_id": envelope["correlation_id"], "channel": channel,
                 "template": message.template, "recipient": recipient, "content": content,
-                "urgent": template.urgent, "status": status,
-                "next_attempt_at": earliest_send(now(), self.settings.quiet_hours,
-                                                 template.urgent),
+                "urgent": template.urgent, "next_attempt_at": when,
             })
-            if added:
-                recorded.append(channel)
-                if status == "opted_out":
-                    NOTIFICATIONS.labels(channel, message.template, status).inc()
-        return recorded
+        if not rows:
+            return []
+        recorded = {row["channel"]: row["status"] for row in store.add_notifications(cur, rows)}
+        return [(channel, recorded[channel]) for channel in CHANNELS if channel in recorded]
 
     # --- the sender -------------------------------------------------------------------------
     @timer(interval=SENDER_TICK_SECONDS)

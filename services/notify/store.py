@@ -1,6 +1,8 @@
 """notify's SQL: contacts, notifications (the sender's queue), opt-outs."""
 import uuid
 
+import psycopg2.extras
+
 from services.common.db import json_param
 
 SCHEMA = "notify"
@@ -8,11 +10,13 @@ FINAL_STATUSES = ("delivered", "failed", "expired", "opted_out")
 
 
 def save_contact(cur, code, full_name, phone, email, department):
+    """The dossier's contact; the one already stored if there is one."""
     cur.execute(
         """INSERT INTO notify.contacts (dossier_code, full_name, phone, email, department)
-           VALUES (%s, %s, %s, %s, %s) ON CONFLICT (dossier_code) DO NOTHING""",
+           VALUES (%s, %s, %s, %s, %s) ON CONFLICT (dossier_code) DO NOTHING RETURNING *""",
         (code, full_name, phone, email, department),
     )
+    return cur.fetchone() or get_contact(cur, code)
 
 
 def get_contact(cur, code):
@@ -20,30 +24,33 @@ def get_contact(cur, code):
     return cur.fetchone()
 
 
-def is_opted_out(cur, channel, address):
-    cur.execute("SELECT 1 FROM notify.opt_outs WHERE channel = %s AND address = %s",
-                (channel, address))
-    return cur.fetchone() is not None
-
-
 def opt_out(cur, channel, address):
     cur.execute("INSERT INTO notify.opt_outs (channel, address) VALUES (%s, %s)"
                 " ON CONFLICT DO NOTHING", (channel, address))
 
 
-def add_notification(cur, row):
-    """Records a notification unless this event already has one on this channel."""
-    cur.execute(
-        """INSERT INTO notify.notifications (id, event_id, event_type, dossier_code, correlation_id,
-               channel, template, recipient, content, urgent, status, next_attempt_at, finished_at)
-           VALUES (%(id)s, %(event_id)s, %(event_type)s, %(dossier_code)s, %(correlation_id)s,
-               %(channel)s, %(template)s, %(recipient)s, %(content)s, %(urgent)s, %(status)s,
-               %(next_attempt_at)s,
-               CASE WHEN %(status)s = 'pending' THEN NULL ELSE now() END)
-           ON CONFLICT (event_id, channel) DO NOTHING""",
-        {**row, "id": uuid.uuid4(), "content": json_param(row["content"])},
-    )
-    return cur.rowcount == 1
+NOTIFICATION_COLUMNS = ("event_id", "event_type", "dossier_code", "correlation_id", "channel",
+                        "template", "recipient", "content", "urgent", "next_attempt_at")
+
+
+def add_notifications(cur, rows):
+    """Records notifications in one statement, `pending`, or `opted_out` when the address opted
+    out of the channel; one that its event already has on that channel is left alone.
+    Returns the recorded ones' (channel, status)."""
+    values = [(uuid.uuid4(), *(json_param(row[c]) if c == "content" else row[c]
+                               for c in NOTIFICATION_COLUMNS)) for row in rows]
+    return psycopg2.extras.execute_values(cur, f"""
+        INSERT INTO notify.notifications (id, {", ".join(NOTIFICATION_COLUMNS)}, status, finished_at)
+        SELECT v.*, s.status, CASE WHEN s.status = 'pending' THEN NULL ELSE now() END
+          FROM (VALUES %s) AS v (id, {", ".join(NOTIFICATION_COLUMNS)}),
+               LATERAL (SELECT CASE WHEN EXISTS (
+                   SELECT 1 FROM notify.opt_outs o
+                    WHERE o.channel = v.channel AND o.address = v.recipient)
+                   THEN 'opted_out' ELSE 'pending' END AS status) s
+        ON CONFLICT (event_id, channel) DO NOTHING
+        RETURNING channel, status""", values,
+        template="(%s::uuid, %s::uuid, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::boolean,"
+                 " %s::timestamptz)", page_size=len(values), fetch=True)
 
 
 def claim_due(cur, limit, lease_seconds):
