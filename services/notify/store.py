@@ -1,5 +1,7 @@
 """notify's SQL: contacts, notifications (the sender's queue), opt-outs."""
 import uuid
+from datetime import datetime
+from typing import NamedTuple
 
 import psycopg2.extras
 
@@ -76,21 +78,52 @@ def lock(cur, notification_id):
     return cur.fetchone()
 
 
-def mark_sent(cur, notification_id, provider, message_id):
-    cur.execute(
-        """UPDATE notify.notifications SET status = 'sent', sent_at = now(), provider = %s,
-               provider_message_id = %s, last_error = NULL WHERE id = %s""",
-        (provider, message_id, notification_id),
-    )
+class Recorded(NamedTuple):
+    """What a send leaves: `sent` or `delivered` (accepted by `provider`), `failed`, or
+    `pending` again (to retry at next_attempt_at)."""
+    id: uuid.UUID
+    status: str
+    provider: str | None = None
+    message_id: str | None = None
+    next_attempt_at: datetime | None = None
+    error: str | None = None
 
 
-def record_sending(cur, notification_id, provider, message_id):
-    """The gateway accepted a message whose delivery report already arrived."""
-    cur.execute(
-        """UPDATE notify.notifications SET sent_at = coalesce(sent_at, now()), provider = %s,
-               provider_message_id = coalesce(provider_message_id, %s) WHERE id = %s""",
-        (provider, message_id, notification_id),
-    )
+def record_outcomes(cur, outcomes):
+    """A sent batch's outcomes (Recorded) in one statement, applied only to notifications still
+    `pending`: one whose delivery report came first keeps the report's status. Returns the ids
+    it was applied to."""
+    rows = psycopg2.extras.execute_values(cur, """
+        UPDATE notify.notifications n
+           SET status = v.status,
+               sent_at = CASE WHEN v.provider IS NULL THEN n.sent_at
+                              ELSE coalesce(n.sent_at, now()) END,
+               finished_at = CASE WHEN v.status IN ('delivered', 'failed') THEN now()
+                                  ELSE n.finished_at END,
+               provider = coalesce(v.provider, n.provider),
+               provider_message_id = CASE WHEN v.provider IS NULL THEN n.provider_message_id
+                                          ELSE v.message_id END,
+               next_attempt_at = coalesce(v.next_attempt_at, n.next_attempt_at),
+               last_error = CASE v.status WHEN 'sent' THEN NULL WHEN 'delivered' THEN n.last_error
+                                 ELSE v.error END
+          FROM (VALUES %s) AS v (id, status, provider, message_id, next_attempt_at, error)
+         WHERE n.id = v.id AND n.status = 'pending'
+        RETURNING n.id""", outcomes,
+        template="(%s::uuid, %s, %s, %s, %s::timestamptz, %s)", page_size=len(outcomes),
+        fetch=True)
+    return {row["id"] for row in rows}
+
+
+def record_sendings(cur, outcomes):
+    """Messages the gateway accepted (Recorded) after their delivery report arrived: the status
+    stays; who sent it and when is filled in."""
+    psycopg2.extras.execute_values(cur, """
+        UPDATE notify.notifications n
+           SET sent_at = coalesce(n.sent_at, now()), provider = v.provider,
+               provider_message_id = coalesce(n.provider_message_id, v.message_id)
+          FROM (VALUES %s) AS v (id, provider, message_id)
+         WHERE n.id = v.id""", [(o.id, o.provider, o.message_id) for o in outcomes],
+        template="(%s::uuid, %s, %s)", page_size=len(outcomes))
 
 
 def finish(cur, notification_id, status, error=None):
@@ -100,13 +133,6 @@ def finish(cur, notification_id, status, error=None):
                last_error = coalesce(%s, last_error)
             WHERE id = %s""",
         (status, status, error, notification_id),
-    )
-
-
-def retry_at(cur, notification_id, when, error):
-    cur.execute(
-        "UPDATE notify.notifications SET next_attempt_at = %s, last_error = %s WHERE id = %s",
-        (when, error, notification_id),
     )
 
 
