@@ -1,10 +1,11 @@
 """notify: tells the citizen by SMS and email what happens to their dossier.
 
 Handlers only record: in the transaction that consumes an event they store the rendered
-notifications as `pending` (one per event and channel). A timer-driven sender claims due
-notifications (FOR UPDATE SKIP LOCKED plus a lease, so two notify instances never send one
-twice), sends them outside any transaction, and records the outcome: `sent` (a delivery
-report will follow), `delivered`, a retry with backoff, or after RETRY_FOR_SECONDS `failed`.
+notifications as `pending` (one per event and channel), then wake the sender. The sender
+(woken, or every second) claims due notifications (FOR UPDATE SKIP LOCKED plus a lease, so two
+notify instances never send one twice), sends them outside any transaction, and records the
+batch's outcomes in one transaction: `sent` (a delivery report will follow), `delivered`, a
+retry with backoff, or after RETRY_FOR_SECONDS `failed`.
 `sent` without a delivery report past DLR_TIMEOUT_SECONDS becomes `expired`.
 """
 import hmac
@@ -58,6 +59,7 @@ from .schemas import (
 )
 from .sms import RenderError, SmsPolicy
 from .templates import TEMPLATES_DIR, load_templates
+from .wakeup import WakeSender, wakeable_timer
 
 log = logging.getLogger("motcua.notify")
 
@@ -132,6 +134,7 @@ class NotifyService(OpsEndpoints):
     db = Database()
     auth = Auth()
     settings = Settings()
+    wake_sender = WakeSender()
 
     # --- events: record what to send ---------------------------------------------------------
     @reliable_handler("intake", "dossier.received")
@@ -186,6 +189,8 @@ class NotifyService(OpsEndpoints):
             if contact is None:
                 raise ContactNotYetKnown(f"no dossier.received yet for {data['code']}")
             recorded = self._record(cur, envelope, data["code"], message, contact)
+        if any(status == "pending" for _, status in recorded):
+            self.wake_sender()
         for channel, status in recorded:
             if status == "opted_out":
                 NOTIFICATIONS.labels(channel, message.template, status).inc()
@@ -221,11 +226,15 @@ class NotifyService(OpsEndpoints):
         return [(channel, recorded[channel]) for channel in CHANNELS if channel in recorded]
 
     # --- the sender -------------------------------------------------------------------------
-    @timer(interval=SENDER_TICK_SECONDS)
+    @wakeable_timer(interval=SENDER_TICK_SECONDS)
     def send_due(self):
-        """Sends what is due, batch after batch, then expires reports that never came."""
+        """Sends what is due, batch after batch; runs when a handler recorded something to
+        send, and every SENDER_TICK_SECONDS."""
         while self._send_batch() == self.settings.batch:
             pass
+
+    @timer(interval=SENDER_TICK_SECONDS)
+    def expire_unreported(self):
         with self.db.transaction() as cur:
             for row in store.expire_unreported(cur, self.settings.dlr_timeout):
                 self._finished(cur, row, "expired")

@@ -1,5 +1,5 @@
 """notify's sender on the real database: a batch's outcomes recorded together, a delivery report
-that overtakes the record, two senders racing."""
+that overtakes the record, two senders racing, and the consumer waking the sender."""
 import collections
 import uuid
 from datetime import datetime, timedelta
@@ -12,8 +12,9 @@ from services.common.events import TIMEZONE
 from services.notify import store
 from services.notify.gateways import GatewayError, Outcome, RecipientRejected
 from services.notify.service import NotifyService, Settings
+from services.notify.wakeup import Wakeup
 from tests.conftest import query, wait_for
-from tests.integration.test_notify import DLR_SECRET
+from tests.integration.test_notify import DLR_SECRET, publish, received_event
 
 
 class StubSms:
@@ -130,12 +131,26 @@ def test_a_batch_mixing_accepted_and_refused_sends_records_each(sender, db):
 def test_two_senders_racing_over_200_notifications_send_each_once(sender, db):
     gateways = [StubSms("delivered", pause=0.02), StubSms("delivered", pause=0.02)]
     settings = {"SEND_BATCH": 20, "SEND_CONCURRENCY": 5}
-    for gateway in gateways:
-        sender(gateway, **settings)
+    containers = [sender(gateway, **settings)[0] for gateway in gateways]
     ids = add_pending(db, 200)
+    for container in containers:  # both at once, as two instances woken by their consumers
+        get_extension(container, Wakeup).wake()
     wait_for(lambda: all(r["status"] == "delivered" for r in rows(db).values()), timeout=30)
     sent = gateways[0].sent + gateways[1].sent
     assert set(sent) == set(ids) and set(sent.values()) == {1}
     assert gateways[0].sent and gateways[1].sent  # both took part
     assert events(db, "notification.delivered") == {str(i): 1 for i in ids}
 
+
+def test_a_recorded_notification_is_sent_at_once_not_at_the_next_tick(sender, db):
+    gateway = StubSms("delivered")
+    container, _ = sender(gateway)
+    eventlet.sleep(1.2)  # past the first tick
+    for n in range(5):
+        code = f"000.00.31.H33-261123-{n:04d}"
+        publish(container.config["AMQP_URI"], "intake", received_event(code, email=None))
+        [row] = wait_for(lambda code=code: query(
+            db, "SELECT created_at, sent_at FROM notify.notifications"
+                " WHERE dossier_code = %s AND status = 'delivered'", (code,)))
+        # the sender ticks every second: five in a row this soon means the consumer woke it
+        assert row["sent_at"] - row["created_at"] < timedelta(seconds=0.3)
