@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import eventlet
+import psycopg2
 import pytest
 from nameko.testing.utils import get_extension
 
@@ -154,3 +155,22 @@ def test_a_recorded_notification_is_sent_at_once_not_at_the_next_tick(sender, db
                 " WHERE dossier_code = %s AND status = 'delivered'", (code,)))
         # the sender ticks every second: five in a row this soon means the consumer woke it
         assert row["sent_at"] - row["created_at"] < timedelta(seconds=0.3)
+
+
+def test_a_lost_connection_while_recording_is_retried_not_sent_again(sender, db, monkeypatch):
+    ids = add_pending(db, 5)
+    real, calls = store.record_outcomes, []
+
+    def connection_lost_once(cur, outcomes):
+        calls.append(len(outcomes))
+        if len(calls) == 1:
+            raise psycopg2.OperationalError("server closed the connection unexpectedly")
+        return real(cur, outcomes)
+
+    monkeypatch.setattr(store, "record_outcomes", connection_lost_once)
+    gateway = StubSms("delivered")
+    sender(gateway)
+    wait_for(lambda: all(r["status"] == "delivered" for r in rows(db).values()))
+    assert calls[:2] == [5, 5]  # the same batch recorded again, not left to its lease
+    assert set(gateway.sent) == set(ids) and set(gateway.sent.values()) == {1}
+    assert events(db, "notification.delivered") == {str(i): 1 for i in ids}
