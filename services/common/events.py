@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import psycopg2.extras
 from marshmallow import RAISE, Schema, fields, validate
 
 from .db import json_param
@@ -58,3 +59,12 @@ def add_to_outbox(cur, schema, envelope, exchange, routing_key):
         f"INSERT INTO {schema}.outbox (id, exchange, routing_key, body) VALUES (%s, %s, %s, %s)",
         (envelope["id"], exchange, routing_key, json_param(envelope)),
     )
+
+
+def add_all_to_outbox(cur, schema, events):
+    """Several events, (envelope, exchange, routing_key) each, in one statement."""
+    psycopg2.extras.execute_values(
+        cur, f"INSERT INTO {schema}.outbox (id, exchange, routing_key, body) VALUES %s",
+        [(envelope["id"], exchange, routing_key, json_param(envelope))
+         for envelope, exchange, routing_key in events],
+        page_size=max(1, len(events)))

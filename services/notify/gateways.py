@@ -45,6 +45,15 @@ class Outcome:
     message_id: str | None = None
 
 
+def http_session(connections):
+    """One session per gateway: its connections are kept open between sends (keep-alive),
+    `connections` of them, as many as the sender sends at a time."""
+    session = requests.Session()
+    session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=connections))
+    session.mount("https://", requests.adapters.HTTPAdapter(pool_maxsize=connections))
+    return session
+
+
 def dlr_url(public_url, secret, notification_id):
     return f"{public_url.rstrip('/')}/api/v1/notify/dlr/{quote(secret, safe='')}?id={notification_id}"
 
@@ -54,7 +63,9 @@ class KannelSms:
 
     name = "kannel"
 
-    def __init__(self, sendsms_url, username, password, sender, public_url, dlr_secret, timeout):
+    def __init__(self, sendsms_url, username, password, sender, public_url, dlr_secret, timeout,
+                 connections=10):
+        self.http = http_session(connections)
         self.sendsms_url = sendsms_url
         self.auth = {"username": username, "password": password}
         self.sender = sender
@@ -75,7 +86,7 @@ class KannelSms:
             "dlr-url": dlr_url(self.public_url, self.dlr_secret, notification_id) + "&type=%d",
         }
         try:
-            response = requests.get(self.sendsms_url, params=params, timeout=self.timeout)
+            response = self.http.get(self.sendsms_url, params=params, timeout=self.timeout)
         except requests.RequestException as exc:
             raise GatewayError(f"kannel unreachable: {type(exc).__name__}") from exc
         # 202 "0: Accepted for delivery" or "3: Queued for later delivery"
@@ -91,7 +102,8 @@ class HttpAggregatorSms:
 
     name = "http"
 
-    def __init__(self, url, token, sender, public_url, dlr_secret, timeout):
+    def __init__(self, url, token, sender, public_url, dlr_secret, timeout, connections=10):
+        self.http = http_session(connections)
         self.url = url
         self.headers = {"Authorization": f"Bearer {token}"}
         self.sender = sender
@@ -109,8 +121,8 @@ class HttpAggregatorSms:
             "callback_url": dlr_url(self.public_url, self.dlr_secret, notification_id),
         }
         try:
-            response = requests.post(self.url, json=body, headers=self.headers,
-                                     timeout=self.timeout)
+            response = self.http.post(self.url, json=body, headers=self.headers,
+                                      timeout=self.timeout)
         except requests.RequestException as exc:
             raise GatewayError(f"aggregator unreachable: {type(exc).__name__}") from exc
         if not 200 <= response.status_code < 300:
@@ -204,7 +216,8 @@ def sms_gateway(config):
     timeout = float(config.get("GATEWAY_TIMEOUT_SECONDS", 10))
     common = dict(sender=config.get("SMS_SENDER", "MOTCUA"),
                   public_url=config.get("NOTIFY_PUBLIC_URL", "http://127.0.0.1:8003"),
-                  dlr_secret=config.get("DLR_SECRET") or "", timeout=timeout)
+                  dlr_secret=config.get("DLR_SECRET") or "", timeout=timeout,
+                  connections=int(config.get("SEND_CONCURRENCY") or 10))
     if provider in ("kannel", "http") and len(common["dlr_secret"]) < 16:
         raise ValueError(f"SMS_PROVIDER={provider} needs NOTIFY_DLR_SECRET (16+ characters): "
                          "delivery reports are authenticated by it")

@@ -1,18 +1,21 @@
 """notify: tells the citizen by SMS and email what happens to their dossier.
 
 Handlers only record: in the transaction that consumes an event they store the rendered
-notifications as `pending` (one per event and channel). A timer-driven sender claims due
-notifications (FOR UPDATE SKIP LOCKED plus a lease, so two notify instances never send one
-twice), sends them outside any transaction, and records the outcome: `sent` (a delivery
-report will follow), `delivered`, a retry with backoff, or after RETRY_FOR_SECONDS `failed`.
+notifications as `pending` (one per event and channel), then wake the sender. The sender
+(woken, or every second) claims due notifications (FOR UPDATE SKIP LOCKED plus a lease, so two
+notify instances never send one twice), sends them outside any transaction, and records the
+batch's outcomes in one transaction: `sent` (a delivery report will follow), `delivered`, a
+retry with backoff, or after RETRY_FOR_SECONDS `failed`.
 `sent` without a delivery report past DLR_TIMEOUT_SECONDS becomes `expired`.
 """
 import hmac
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 import eventlet
+import psycopg2
 from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
@@ -26,7 +29,13 @@ from services.common.consumer import (
     validate_data,
 )
 from services.common.db import Database
-from services.common.events import add_to_outbox, events_exchange, new_envelope, now
+from services.common.events import (
+    add_all_to_outbox,
+    add_to_outbox,
+    events_exchange,
+    new_envelope,
+    now,
+)
 from services.common.http import ApiError, Auth, OpsEndpoints, api, json_response, read_json
 from services.common.logs import mask_text
 from services.common.phones import normalise_phone
@@ -37,6 +46,7 @@ from .gateways import (
     DLR_SMSC_REJECT,
     DLR_UNDELIVERED,
     GatewayError,
+    Outcome,
     RecipientRejected,
 )
 from .quiet import earliest_send, parse_quiet_hours
@@ -49,10 +59,13 @@ from .schemas import (
 )
 from .sms import RenderError, SmsPolicy
 from .templates import TEMPLATES_DIR, load_templates
+from .wakeup import WakeSender, wakeable_timer
 
 log = logging.getLogger("motcua.notify")
 
 SENDER_TICK_SECONDS = 1
+# Recording a sent batch again after a lost database connection, seconds apart (None: give up).
+RECORD_RETRY_WAITS = (0.5, 1, 2, 4, None)
 CHANNELS = ("sms", "email")
 
 NOTIFICATIONS = Counter(
@@ -68,6 +81,13 @@ UNRENDERABLE = Counter(
     "motcua_notify_unrenderable_total", "Events dead-lettered because their message cannot be "
     "rendered", ["template"],
 )
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A send the gateway refused or that could not reach it: retried unless `final`."""
+    error: str
+    final: bool = False
 
 
 class ContactNotYetKnown(Exception):
@@ -114,6 +134,7 @@ class NotifyService(OpsEndpoints):
     db = Database()
     auth = Auth()
     settings = Settings()
+    wake_sender = WakeSender()
 
     # --- events: record what to send ---------------------------------------------------------
     @reliable_handler("intake", "dossier.received")
@@ -160,22 +181,30 @@ class NotifyService(OpsEndpoints):
                     log.warning("applicant's phone is not a Vietnamese number: no SMS",
                                 extra={"dossier_code": data["code"]})
                 email = (applicant["email"] or "").strip().lower()
-                store.save_contact(cur, data["code"], applicant["full_name"], phone,
-                                   email if "@" in email else None,
-                                   data["procedure"]["department"])
-            contact = store.get_contact(cur, data["code"])
+                contact = store.save_contact(cur, data["code"], applicant["full_name"], phone,
+                                             email if "@" in email else None,
+                                             data["procedure"]["department"])
+            else:
+                contact = store.get_contact(cur, data["code"])
             if contact is None:
                 raise ContactNotYetKnown(f"no dossier.received yet for {data['code']}")
             recorded = self._record(cur, envelope, data["code"], message, contact)
+        if any(status == "pending" for _, status in recorded):
+            self.wake_sender()
+        for channel, status in recorded:
+            if status == "opted_out":
+                NOTIFICATIONS.labels(channel, message.template, status).inc()
         log.info("notifications recorded", extra={"dossier_code": data["code"],
                                                   "template": message.template,
-                                                  "channels": recorded})
+                                                  "channels": [c for c, _ in recorded]})
 
     def _record(self, cur, envelope, code, message, contact):
+        """The event's notifications, rendered and recorded; their (channel, status)."""
         template = self.settings.templates[message.template]
         context = {"center": self.settings.center, "full_name": contact["full_name"],
                    **message.context}
-        recorded = []
+        when = earliest_send(now(), self.settings.quiet_hours, template.urgent)
+        rows = []
         for channel, recipient in (("sms", contact["phone"]), ("email", contact["email"])):
             if not recipient:
                 continue
@@ -185,32 +214,33 @@ class NotifyService(OpsEndpoints):
             except RenderError as exc:
                 UNRENDERABLE.labels(message.template).inc()
                 raise PoisonMessage(f"template {message.template}: {exc}") from exc
-            status = "opted_out" if store.is_opted_out(cur, channel, recipient) else "pending"
-            added = store.add_notification(cur, {
+            rows.append({
                 "event_id": envelope["id"], "event_type": envelope["type"], "dossier_code": code,
                 "correlation_id": envelope["correlation_id"], "channel": channel,
                 "template": message.template, "recipient": recipient, "content": content,
-                "urgent": template.urgent, "status": status,
-                "next_attempt_at": earliest_send(now(), self.settings.quiet_hours,
-                                                 template.urgent),
+                "urgent": template.urgent, "next_attempt_at": when,
             })
-            if added:
-                recorded.append(channel)
-                if status == "opted_out":
-                    NOTIFICATIONS.labels(channel, message.template, status).inc()
-        return recorded
+        if not rows:
+            return []
+        recorded = {row["channel"]: row["status"] for row in store.add_notifications(cur, rows)}
+        return [(channel, recorded[channel]) for channel in CHANNELS if channel in recorded]
 
     # --- the sender -------------------------------------------------------------------------
-    @timer(interval=SENDER_TICK_SECONDS)
+    @wakeable_timer(interval=SENDER_TICK_SECONDS)
     def send_due(self):
-        """Sends what is due, batch after batch, then expires reports that never came."""
+        """Sends what is due, batch after batch; runs when a handler recorded something to
+        send, and every SENDER_TICK_SECONDS."""
         while self._send_batch() == self.settings.batch:
             pass
+
+    @timer(interval=SENDER_TICK_SECONDS)
+    def expire_unreported(self):
         with self.db.transaction() as cur:
             for row in store.expire_unreported(cur, self.settings.dlr_timeout):
                 self._finished(cur, row, "expired")
 
     def _send_batch(self):
+        """Claims a batch, sends it concurrently, records every outcome in one transaction."""
         with self.db.transaction() as cur:
             claimed = store.claim_due(cur, self.settings.batch, self.settings.lease)
             to_send = []
@@ -220,13 +250,13 @@ class NotifyService(OpsEndpoints):
                     NOTIFICATIONS.labels(row["channel"], row["template"], "opted_out").inc()
                 else:
                     to_send.append(row)
-        pool = eventlet.GreenPool(self.settings.concurrency)
-        for row in to_send:
-            pool.spawn_n(self._send_one, row)
-        pool.waitall()
+        if to_send:
+            pool = eventlet.GreenPool(self.settings.concurrency)
+            self._record_outcomes(to_send, list(pool.imap(self._send_one, to_send)))
         return len(claimed)
 
     def _send_one(self, row):
+        """The gateway's Outcome, or the Refusal to record."""
         gateway = self.settings.sms if row["channel"] == "sms" else self.settings.mail
         started = time.perf_counter()
         try:
@@ -234,59 +264,95 @@ class NotifyService(OpsEndpoints):
         except GatewayError as exc:
             GATEWAY_LATENCY.labels(row["channel"], gateway.name, "error").observe(
                 time.perf_counter() - started)
-            self._failed_attempt(row, str(exc), final=isinstance(exc, RecipientRejected))
-            return
+            return Refusal(str(exc), final=isinstance(exc, RecipientRejected))
         except Exception as exc:  # noqa: BLE001 - a bug must not stop the other sends
             log.exception("sending failed unexpectedly", extra={"notification_id": str(row["id"])})
-            self._failed_attempt(row, f"{type(exc).__name__}: {mask_text(str(exc))[:200]}")
-            return
+            return Refusal(f"{type(exc).__name__}: {mask_text(str(exc))[:200]}")
         GATEWAY_LATENCY.labels(row["channel"], gateway.name, "accepted").observe(
             time.perf_counter() - started)
-        with self.db.transaction() as cur:
-            current = store.lock(cur, row["id"])
-            if current["status"] != "pending":  # its delivery report came first
-                store.record_sending(cur, row["id"], outcome.provider, outcome.message_id)
-            elif outcome.status == "delivered":
-                store.record_sending(cur, row["id"], outcome.provider, outcome.message_id)
-                store.finish(cur, row["id"], "delivered")
-                self._finished(cur, current, "delivered")
-            else:
-                store.mark_sent(cur, row["id"], outcome.provider, outcome.message_id)
-        log.info("notification handed to the gateway", extra={
-            "notification_id": str(row["id"]), "dossier_code": row["dossier_code"],
-            "channel": row["channel"], "provider": outcome.provider, "status": outcome.status})
+        return outcome
 
-    def _failed_attempt(self, row, error, final=False):
+    def _record_outcomes(self, rows, results):
+        """Every outcome of a sent batch, and the final ones' events, in one transaction; only
+        notifications still pending take them (a delivery report may have come first). The
+        messages are gone: a lost connection is retried rather than leaving them to be sent
+        again when their lease ends."""
+        outcomes = [self._outcome(row, result) for row, result in zip(rows, results, strict=True)]
+        for wait in RECORD_RETRY_WAITS:
+            try:
+                applied = self._apply_outcomes(rows, outcomes)
+                break
+            except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+                if wait is None:
+                    raise
+                log.warning("could not record a sent batch; trying again", extra={
+                    "error": type(exc).__name__, "retry_in_seconds": wait})
+                eventlet.sleep(wait)
+        for row, outcome in zip(rows, outcomes, strict=True):
+            self._log_outcome(row, outcome, row["id"] in applied)
+
+    def _outcome(self, row, result):
+        """What to record for one send: accepted, failed for good, or retried with backoff."""
+        if isinstance(result, Outcome):
+            return store.Recorded(row["id"], result.status, result.provider, result.message_id)
         age = (now() - row["created_at"]).total_seconds()
-        with self.db.transaction() as cur:
-            current = store.lock(cur, row["id"])
-            if current["status"] != "pending":
-                return
-            if final or age >= self.settings.retry_for:
-                store.finish(cur, row["id"], "failed", error)
-                self._finished(cur, current, "failed")
-                log.warning("notification failed for good", extra={
-                    "notification_id": str(row["id"]), "error": error})
-                return
-            delay = min(self.settings.retry_first * 2 ** (row["attempts"] - 1),
-                        self.settings.retry_max)
-            when = earliest_send(now() + timedelta(seconds=delay), self.settings.quiet_hours,
-                                 row["urgent"])
-            store.retry_at(cur, row["id"], when, error)
-        SEND_RETRIES.labels(row["channel"]).inc()
-        log.warning("gateway refused or unreachable; will retry", extra={
-            "notification_id": str(row["id"]), "attempt": row["attempts"], "error": error,
-            "retry_in_seconds": delay})
+        if result.final or age >= self.settings.retry_for:
+            return store.Recorded(row["id"], "failed", error=result.error)
+        when = earliest_send(now() + timedelta(seconds=self._retry_delay(row)),
+                             self.settings.quiet_hours, row["urgent"])
+        return store.Recorded(row["id"], "pending", next_attempt_at=when, error=result.error)
 
-    def _finished(self, cur, row, status):
-        """Final status: counted, and announced (notification.delivered / .failed)."""
-        NOTIFICATIONS.labels(row["channel"], row["template"], status).inc()
+    def _retry_delay(self, row):
+        return min(self.settings.retry_first * 2 ** (row["attempts"] - 1), self.settings.retry_max)
+
+    def _apply_outcomes(self, rows, outcomes):
+        with self.db.transaction() as cur:
+            applied = store.record_outcomes(cur, outcomes)
+            # accepted, but its delivery report came first: it keeps the report's status
+            late = [o for o in outcomes if o.provider and o.id not in applied]
+            if late:
+                store.record_sendings(cur, late)
+            events = [self._outcome_event(row, o.status)
+                      for row, o in zip(rows, outcomes, strict=True)
+                      if o.id in applied and o.status in ("delivered", "failed")]
+            if events:
+                add_all_to_outbox(cur, store.SCHEMA, events)
+        return applied
+
+    def _log_outcome(self, row, outcome, applied):
+        """Metrics and the log line of one recorded outcome."""
+        ids = {"notification_id": str(row["id"])}
+        if outcome.provider:
+            log.info("notification handed to the gateway", extra={
+                **ids, "dossier_code": row["dossier_code"], "channel": row["channel"],
+                "provider": outcome.provider, "status": outcome.status})
+            if outcome.status == "delivered" and applied:
+                NOTIFICATIONS.labels(row["channel"], row["template"], "delivered").inc()
+        elif not applied:
+            return  # no longer pending: a delivery report or another sender settled it
+        elif outcome.status == "failed":
+            NOTIFICATIONS.labels(row["channel"], row["template"], "failed").inc()
+            log.warning("notification failed for good", extra={**ids, "error": outcome.error})
+        else:
+            SEND_RETRIES.labels(row["channel"]).inc()
+            log.warning("gateway refused or unreachable; will retry", extra={
+                **ids, "attempt": row["attempts"], "error": outcome.error,
+                "retry_in_seconds": self._retry_delay(row)})
+
+    def _outcome_event(self, row, status):
+        """The notification.delivered / .failed event of a final status: (envelope, exchange,
+        routing key) for the outbox."""
         event_type = "notification.delivered" if status == "delivered" else "notification.failed"
         envelope = new_envelope(event_type, self.name, {
             "notification_id": str(row["id"]), "code": row["dossier_code"],
             "channel": row["channel"], "template": row["template"], "status": status,
         }, row["correlation_id"], dossier_code=row["dossier_code"])
-        add_to_outbox(cur, store.SCHEMA, envelope, events_exchange(self.name), event_type)
+        return envelope, events_exchange(self.name), event_type
+
+    def _finished(self, cur, row, status):
+        """Final status: counted, and announced (notification.delivered / .failed)."""
+        NOTIFICATIONS.labels(row["channel"], row["template"], status).inc()
+        add_to_outbox(cur, store.SCHEMA, *self._outcome_event(row, status))
 
     # --- HTTP -------------------------------------------------------------------------------
     @api("GET", "/api/v1/notify/dlr/<secret>",

@@ -1,5 +1,9 @@
 """notify's SQL: contacts, notifications (the sender's queue), opt-outs."""
 import uuid
+from datetime import datetime
+from typing import NamedTuple
+
+import psycopg2.extras
 
 from services.common.db import json_param
 
@@ -8,11 +12,13 @@ FINAL_STATUSES = ("delivered", "failed", "expired", "opted_out")
 
 
 def save_contact(cur, code, full_name, phone, email, department):
+    """The dossier's contact; the one already stored if there is one."""
     cur.execute(
         """INSERT INTO notify.contacts (dossier_code, full_name, phone, email, department)
-           VALUES (%s, %s, %s, %s, %s) ON CONFLICT (dossier_code) DO NOTHING""",
+           VALUES (%s, %s, %s, %s, %s) ON CONFLICT (dossier_code) DO NOTHING RETURNING *""",
         (code, full_name, phone, email, department),
     )
+    return cur.fetchone() or get_contact(cur, code)
 
 
 def get_contact(cur, code):
@@ -20,30 +26,33 @@ def get_contact(cur, code):
     return cur.fetchone()
 
 
-def is_opted_out(cur, channel, address):
-    cur.execute("SELECT 1 FROM notify.opt_outs WHERE channel = %s AND address = %s",
-                (channel, address))
-    return cur.fetchone() is not None
-
-
 def opt_out(cur, channel, address):
     cur.execute("INSERT INTO notify.opt_outs (channel, address) VALUES (%s, %s)"
                 " ON CONFLICT DO NOTHING", (channel, address))
 
 
-def add_notification(cur, row):
-    """Records a notification unless this event already has one on this channel."""
-    cur.execute(
-        """INSERT INTO notify.notifications (id, event_id, event_type, dossier_code, correlation_id,
-               channel, template, recipient, content, urgent, status, next_attempt_at, finished_at)
-           VALUES (%(id)s, %(event_id)s, %(event_type)s, %(dossier_code)s, %(correlation_id)s,
-               %(channel)s, %(template)s, %(recipient)s, %(content)s, %(urgent)s, %(status)s,
-               %(next_attempt_at)s,
-               CASE WHEN %(status)s = 'pending' THEN NULL ELSE now() END)
-           ON CONFLICT (event_id, channel) DO NOTHING""",
-        {**row, "id": uuid.uuid4(), "content": json_param(row["content"])},
-    )
-    return cur.rowcount == 1
+NOTIFICATION_COLUMNS = ("event_id", "event_type", "dossier_code", "correlation_id", "channel",
+                        "template", "recipient", "content", "urgent", "next_attempt_at")
+
+
+def add_notifications(cur, rows):
+    """Records notifications in one statement, `pending`, or `opted_out` when the address opted
+    out of the channel; one that its event already has on that channel is left alone.
+    Returns the recorded ones' (channel, status)."""
+    values = [(uuid.uuid4(), *(json_param(row[c]) if c == "content" else row[c]
+                               for c in NOTIFICATION_COLUMNS)) for row in rows]
+    return psycopg2.extras.execute_values(cur, f"""
+        INSERT INTO notify.notifications (id, {", ".join(NOTIFICATION_COLUMNS)}, status, finished_at)
+        SELECT v.*, s.status, CASE WHEN s.status = 'pending' THEN NULL ELSE now() END
+          FROM (VALUES %s) AS v (id, {", ".join(NOTIFICATION_COLUMNS)}),
+               LATERAL (SELECT CASE WHEN EXISTS (
+                   SELECT 1 FROM notify.opt_outs o
+                    WHERE o.channel = v.channel AND o.address = v.recipient)
+                   THEN 'opted_out' ELSE 'pending' END AS status) s
+        ON CONFLICT (event_id, channel) DO NOTHING
+        RETURNING channel, status""", values,
+        template="(%s::uuid, %s::uuid, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::boolean,"
+                 " %s::timestamptz)", page_size=len(values), fetch=True)
 
 
 def claim_due(cur, limit, lease_seconds):
@@ -69,21 +78,52 @@ def lock(cur, notification_id):
     return cur.fetchone()
 
 
-def mark_sent(cur, notification_id, provider, message_id):
-    cur.execute(
-        """UPDATE notify.notifications SET status = 'sent', sent_at = now(), provider = %s,
-               provider_message_id = %s, last_error = NULL WHERE id = %s""",
-        (provider, message_id, notification_id),
-    )
+class Recorded(NamedTuple):
+    """What a send leaves: `sent` or `delivered` (accepted by `provider`), `failed`, or
+    `pending` again (to retry at next_attempt_at)."""
+    id: uuid.UUID
+    status: str
+    provider: str | None = None
+    message_id: str | None = None
+    next_attempt_at: datetime | None = None
+    error: str | None = None
 
 
-def record_sending(cur, notification_id, provider, message_id):
-    """The gateway accepted a message whose delivery report already arrived."""
-    cur.execute(
-        """UPDATE notify.notifications SET sent_at = coalesce(sent_at, now()), provider = %s,
-               provider_message_id = coalesce(provider_message_id, %s) WHERE id = %s""",
-        (provider, message_id, notification_id),
-    )
+def record_outcomes(cur, outcomes):
+    """A sent batch's outcomes (Recorded) in one statement, applied only to notifications still
+    `pending`: one whose delivery report came first keeps the report's status. Returns the ids
+    it was applied to."""
+    rows = psycopg2.extras.execute_values(cur, """
+        UPDATE notify.notifications n
+           SET status = v.status,
+               sent_at = CASE WHEN v.provider IS NULL THEN n.sent_at
+                              ELSE coalesce(n.sent_at, now()) END,
+               finished_at = CASE WHEN v.status IN ('delivered', 'failed') THEN now()
+                                  ELSE n.finished_at END,
+               provider = coalesce(v.provider, n.provider),
+               provider_message_id = CASE WHEN v.provider IS NULL THEN n.provider_message_id
+                                          ELSE v.message_id END,
+               next_attempt_at = coalesce(v.next_attempt_at, n.next_attempt_at),
+               last_error = CASE v.status WHEN 'sent' THEN NULL WHEN 'delivered' THEN n.last_error
+                                 ELSE v.error END
+          FROM (VALUES %s) AS v (id, status, provider, message_id, next_attempt_at, error)
+         WHERE n.id = v.id AND n.status = 'pending'
+        RETURNING n.id""", outcomes,
+        template="(%s::uuid, %s, %s, %s, %s::timestamptz, %s)", page_size=len(outcomes),
+        fetch=True)
+    return {row["id"] for row in rows}
+
+
+def record_sendings(cur, outcomes):
+    """Messages the gateway accepted (Recorded) after their delivery report arrived: the status
+    stays; who sent it and when is filled in."""
+    psycopg2.extras.execute_values(cur, """
+        UPDATE notify.notifications n
+           SET sent_at = coalesce(n.sent_at, now()), provider = v.provider,
+               provider_message_id = coalesce(n.provider_message_id, v.message_id)
+          FROM (VALUES %s) AS v (id, provider, message_id)
+         WHERE n.id = v.id""", [(o.id, o.provider, o.message_id) for o in outcomes],
+        template="(%s::uuid, %s, %s)", page_size=len(outcomes))
 
 
 def finish(cur, notification_id, status, error=None):
@@ -93,13 +133,6 @@ def finish(cur, notification_id, status, error=None):
                last_error = coalesce(%s, last_error)
             WHERE id = %s""",
         (status, status, error, notification_id),
-    )
-
-
-def retry_at(cur, notification_id, when, error):
-    cur.execute(
-        "UPDATE notify.notifications SET next_attempt_at = %s, last_error = %s WHERE id = %s",
-        (when, error, notification_id),
     )
 
 

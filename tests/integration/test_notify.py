@@ -297,14 +297,13 @@ def test_two_senders_never_claim_the_same_notification(db, db_url):
     """The claim itself: a notification one sender holds (locked, then leased) is invisible
     to the other, so it cannot be sent twice."""
     with db.cursor() as cur:
-        for n in range(6):
-            store.add_notification(cur, {
-                "event_id": f"00000000-0000-0000-0000-00000000000{n}", "event_type": "x",
-                "dossier_code": f"D{n}", "correlation_id": "c", "channel": "sms",
-                "template": "receipt", "recipient": "0912345678",
-                "content": {"text": "t", "coding": "gsm", "segments": 1}, "urgent": True,
-                "status": "pending", "next_attempt_at": datetime.now(TIMEZONE),
-            })
+        store.add_notifications(cur, [{
+            "event_id": f"00000000-0000-0000-0000-00000000000{n}", "event_type": "x",
+            "dossier_code": f"D{n}", "correlation_id": "c", "channel": "sms",
+            "template": "receipt", "recipient": "0912345678",
+            "content": {"text": "t", "coding": "gsm", "segments": 1}, "urgent": True,
+            "next_attempt_at": datetime.now(TIMEZONE),
+        } for n in range(6)])
     first, second = connect(db_url), connect(db_url)
     try:
         with first.cursor() as a, second.cursor() as b:

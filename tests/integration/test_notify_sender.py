@@ -1,0 +1,176 @@
+"""notify's sender on the real database: a batch's outcomes recorded together, a delivery report
+that overtakes the record, two senders racing, and the consumer waking the sender."""
+import collections
+import uuid
+from datetime import datetime, timedelta
+
+import eventlet
+import psycopg2
+import pytest
+from nameko.testing.utils import get_extension
+
+from services.common.events import TIMEZONE
+from services.notify import store
+from services.notify.gateways import GatewayError, Outcome, RecipientRejected
+from services.notify.service import NotifyService, Settings
+from services.notify.wakeup import Wakeup
+from tests.conftest import query, wait_for
+from tests.integration.test_notify import DLR_SECRET, publish, received_event
+
+
+class StubSms:
+    """An SMS gateway that answers as told per notification: `refuse` (retry later), `reject`
+    (for good), else accepted with `status`. `report_first`: the delivery report of that
+    notification reaches notify while the gateway is still answering, i.e. between the send and
+    the sender's record."""
+
+    name = "stub"
+
+    def __init__(self, status="sent", client=None, report_first=(), refuse=(), reject=(),
+                 pause=0.0):
+        self.status, self.client, self.pause = status, client, pause
+        self.report_first, self.refuse, self.reject = set(report_first), set(refuse), set(reject)
+        self.sent = collections.Counter()
+
+    def send(self, notification_id, phone, message):
+        self.sent[notification_id] += 1
+        eventlet.sleep(self.pause)
+        if notification_id in self.refuse:
+            raise GatewayError("stub: try again later")
+        if notification_id in self.reject:
+            raise RecipientRejected("stub: no such subscriber")
+        if notification_id in self.report_first:
+            report = self.client.get(f"/api/v1/notify/dlr/{DLR_SECRET}?id={notification_id}"
+                                     "&status=delivered")
+            assert report.status_code == 200
+        return Outcome(self.status, self.name, f"stub-{notification_id}")
+
+
+@pytest.fixture
+def sender(container_factory, config_for, client_for, topology):
+    """A notify container whose SMS gateway is `gateway`; returns (container, client)."""
+    def start(gateway, **overrides):
+        config = config_for("notify", **{"QUIET_HOURS": "", "DLR_SECRET": DLR_SECRET,
+                                         "RETRY_FIRST_SECONDS": 60, **overrides})
+        container = container_factory(NotifyService, config)
+        container.start()
+        client = client_for(config)
+        gateway.client = gateway.client or client
+        get_extension(container, Settings).sms = gateway
+        return container, client
+    return start
+
+
+def add_pending(db, count, due_in=0.0):
+    """`count` pending SMS, due in `due_in` seconds; their ids in order."""
+    when = datetime.now(TIMEZONE) + timedelta(seconds=due_in)
+    with db.cursor() as cur:
+        store.add_notifications(cur, [{
+            "event_id": uuid.uuid4(), "event_type": "dossier.received",
+            "dossier_code": f"000.00.31.H33-261123-{n:04d}", "correlation_id": f"c-{n}",
+            "channel": "sms", "template": "receipt", "recipient": f"09123{n:05d}",
+            "content": {"text": "t", "coding": "gsm", "segments": 1}, "urgent": True,
+            "next_attempt_at": when,
+        } for n in range(count)])
+    return [r["id"] for r in query(db, "SELECT id FROM notify.notifications ORDER BY dossier_code")]
+
+
+def rows(db):
+    return {r["id"]: r for r in query(db, "SELECT * FROM notify.notifications")}
+
+
+def events(db, kind):
+    return collections.Counter(
+        r["body"]["data"]["notification_id"]
+        for r in query(db, "SELECT body FROM notify.outbox WHERE routing_key = %s", (kind,)))
+
+
+@pytest.mark.parametrize("accepted_as", ["sent", "delivered"])
+def test_a_report_between_send_and_record_keeps_delivered_with_one_event(sender, db, accepted_as):
+    ids = add_pending(db, 8)
+    early = ids[3]
+    gateway = StubSms(accepted_as, report_first={early})
+    sender(gateway)
+    wait_for(lambda: all(r["status"] != "pending" for r in rows(db).values()))
+    after = rows(db)
+    assert after[early]["status"] == "delivered"  # the report's status, not the gateway's
+    assert after[early]["provider"] == "stub" and after[early]["sent_at"] is not None
+    assert after[early]["provider_message_id"] == f"stub-{early}"
+    assert {after[i]["status"] for i in ids if i != early} == {accepted_as}
+    assert all(r["attempts"] == 1 for r in after.values())  # one batch, each sent once
+    delivered = events(db, "notification.delivered")
+    expected = {str(early): 1} if accepted_as == "sent" else {str(i): 1 for i in ids}
+    assert delivered == expected
+    assert events(db, "notification.failed") == {}
+
+
+def test_a_batch_mixing_accepted_and_refused_sends_records_each(sender, db):
+    ids = add_pending(db, 6)
+    refused, rejected = ids[1], ids[4]
+    gateway = StubSms("sent", refuse={refused}, reject={rejected})
+    started = datetime.now(TIMEZONE)
+    sender(gateway)
+    wait_for(lambda: rows(db)[rejected]["status"] == "failed"
+             and rows(db)[refused]["last_error"] is not None)
+    after = rows(db)
+    for i in set(ids) - {refused, rejected}:
+        assert after[i]["status"] == "sent" and after[i]["sent_at"] is not None
+        assert after[i]["provider"] == "stub" and after[i]["provider_message_id"] == f"stub-{i}"
+        assert after[i]["last_error"] is None and after[i]["finished_at"] is None
+    retry = after[refused]
+    assert retry["status"] == "pending" and retry["sent_at"] is None and retry["provider"] is None
+    assert retry["last_error"] == "stub: try again later" and retry["finished_at"] is None
+    # RETRY_FIRST_SECONDS after this first attempt, not the lease
+    assert timedelta(seconds=55) < retry["next_attempt_at"] - started < timedelta(seconds=70)
+    failed = after[rejected]
+    assert failed["last_error"] == "stub: no such subscriber" and failed["finished_at"]
+    assert failed["sent_at"] is None
+    assert events(db, "notification.failed") == {str(rejected): 1}
+    assert events(db, "notification.delivered") == {}
+
+
+def test_two_senders_racing_over_200_notifications_send_each_once(sender, db):
+    gateways = [StubSms("delivered", pause=0.02), StubSms("delivered", pause=0.02)]
+    settings = {"SEND_BATCH": 20, "SEND_CONCURRENCY": 5}
+    containers = [sender(gateway, **settings)[0] for gateway in gateways]
+    ids = add_pending(db, 200)
+    for container in containers:  # both at once, as two instances woken by their consumers
+        get_extension(container, Wakeup).wake()
+    wait_for(lambda: all(r["status"] == "delivered" for r in rows(db).values()), timeout=30)
+    sent = gateways[0].sent + gateways[1].sent
+    assert set(sent) == set(ids) and set(sent.values()) == {1}
+    assert gateways[0].sent and gateways[1].sent  # both took part
+    assert events(db, "notification.delivered") == {str(i): 1 for i in ids}
+
+
+def test_a_recorded_notification_is_sent_at_once_not_at_the_next_tick(sender, db):
+    gateway = StubSms("delivered")
+    container, _ = sender(gateway)
+    eventlet.sleep(1.2)  # past the first tick
+    for n in range(5):
+        code = f"000.00.31.H33-261123-{n:04d}"
+        publish(container.config["AMQP_URI"], "intake", received_event(code, email=None))
+        [row] = wait_for(lambda code=code: query(
+            db, "SELECT created_at, sent_at FROM notify.notifications"
+                " WHERE dossier_code = %s AND status = 'delivered'", (code,)))
+        # the sender ticks every second: five in a row this soon means the consumer woke it
+        assert row["sent_at"] - row["created_at"] < timedelta(seconds=0.3)
+
+
+def test_a_lost_connection_while_recording_is_retried_not_sent_again(sender, db, monkeypatch):
+    ids = add_pending(db, 5)
+    real, calls = store.record_outcomes, []
+
+    def connection_lost_once(cur, outcomes):
+        calls.append(len(outcomes))
+        if len(calls) == 1:
+            raise psycopg2.OperationalError("server closed the connection unexpectedly")
+        return real(cur, outcomes)
+
+    monkeypatch.setattr(store, "record_outcomes", connection_lost_once)
+    gateway = StubSms("delivered")
+    sender(gateway)
+    wait_for(lambda: all(r["status"] == "delivered" for r in rows(db).values()))
+    assert calls[:2] == [5, 5]  # the same batch recorded again, not left to its lease
+    assert set(gateway.sent) == set(ids) and set(gateway.sent.values()) == {1}
+    assert events(db, "notification.delivered") == {str(i): 1 for i in ids}
