@@ -720,7 +720,9 @@ WORK_QUERIES = {
     "consumer_transactions": " + ".join(
         f"(SELECT count(*) FROM {s}.processed_messages)"
         for s in ("routing", "notify", "payment", "postal")),
-    "notification_sends": "SELECT count(*) FROM notify.notifications WHERE sent_at IS NOT NULL",
+    # notify records a sent batch in one transaction: its rows share that transaction's now()
+    "notification_sends": "SELECT count(DISTINCT sent_at) FROM notify.notifications"
+                          " WHERE sent_at IS NOT NULL",
     "confirmed_publishes": " + ".join(
         f"(SELECT count(*) FROM {s}.outbox WHERE published_at IS NOT NULL)"
         for s in ("intake", "routing", "notify", "payment", "postal")),

@@ -290,6 +290,9 @@ class NotifyService(OpsEndpoints):
                 eventlet.sleep(wait)
         for row, outcome in zip(rows, outcomes, strict=True):
             self._log_outcome(row, outcome, row["id"] in applied)
+        accepted = sum(1 for outcome in outcomes if outcome.provider)
+        log.info("batch sent", extra={"notifications": len(outcomes), "accepted": accepted,
+                                      "recorded": len(applied)})
 
     def _outcome(self, row, result):
         """What to record for one send: accepted, failed for good, or retried with backoff."""
@@ -323,7 +326,9 @@ class NotifyService(OpsEndpoints):
         """Metrics and the log line of one recorded outcome."""
         ids = {"notification_id": str(row["id"])}
         if outcome.provider:
-            log.info("notification handed to the gateway", extra={
+            # one line per notification only when debugging: the batch has its own line, and
+            # the status of each is in the database (GET /api/v1/notifications/<code>)
+            log.debug("notification handed to the gateway", extra={
                 **ids, "dossier_code": row["dossier_code"], "channel": row["channel"],
                 "provider": outcome.provider, "status": outcome.status})
             if outcome.status == "delivered" and applied:
