@@ -90,10 +90,6 @@ class Refusal:
     final: bool = False
 
 
-class ContactNotYetKnown(Exception):
-    """An event for a dossier whose dossier.received has not arrived yet: retried later."""
-
-
 def setting(config, key, default, kind=int):
     value = config.get(key)
     return kind(default if value in (None, "") else value)
@@ -167,28 +163,23 @@ class NotifyService(OpsEndpoints):
 
     def _consume(self, body, consumer):
         envelope = parse_envelope(body)
-        contract, build = messages.EVENTS[envelope["type"]]
-        data = validate_data(contract, envelope)
-        message = build(data)
+        data, message = self._message_of(envelope)
         with self.db.transaction() as cur:
             if not first_delivery(cur, store.SCHEMA, envelope["id"], consumer):
                 log.info("duplicate delivery ignored", extra={"dossier_code": data["code"]})
                 return
             if envelope["type"] == "dossier.received":
-                applicant = data["applicant"]
-                phone = normalise_phone(applicant["phone"])
-                if phone is None:
-                    log.warning("applicant's phone is not a Vietnamese number: no SMS",
-                                extra={"dossier_code": data["code"]})
-                email = (applicant["email"] or "").strip().lower()
-                contact = store.save_contact(cur, data["code"], applicant["full_name"], phone,
-                                             email if "@" in email else None,
-                                             data["procedure"]["department"])
+                store.lock_dossier(cur, data["code"])
+                contact = self._save_contact(cur, data)
+                recorded = self._record(cur, envelope, data["code"], message, contact)
+                for waiting in store.take_awaiting(cur, data["code"]):
+                    recorded += self._record(cur, waiting, data["code"],
+                                             self._message_of(waiting)[1], contact)
             else:
-                contact = store.get_contact(cur, data["code"])
-            if contact is None:
-                raise ContactNotYetKnown(f"no dossier.received yet for {data['code']}")
-            recorded = self._record(cur, envelope, data["code"], message, contact)
+                contact = self._contact_or_wait(cur, envelope, data["code"])
+                if contact is None:
+                    return
+                recorded = self._record(cur, envelope, data["code"], message, contact)
         if any(status == "pending" for _, status in recorded):
             self.wake_sender()
         for channel, status in recorded:
@@ -197,6 +188,39 @@ class NotifyService(OpsEndpoints):
         log.info("notifications recorded", extra={"dossier_code": data["code"],
                                                   "template": message.template,
                                                   "channels": [c for c, _ in recorded]})
+
+    @staticmethod
+    def _message_of(envelope):
+        contract, build = messages.EVENTS[envelope["type"]]
+        data = validate_data(contract, envelope)
+        return data, build(data)
+
+    @staticmethod
+    def _save_contact(cur, data):
+        applicant = data["applicant"]
+        phone = normalise_phone(applicant["phone"])
+        if phone is None:
+            log.warning("applicant's phone is not a Vietnamese number: no SMS",
+                        extra={"dossier_code": data["code"]})
+        email = (applicant["email"] or "").strip().lower()
+        return store.save_contact(cur, data["code"], applicant["full_name"], phone,
+                                  email if "@" in email else None,
+                                  data["procedure"]["department"])
+
+    @staticmethod
+    def _contact_or_wait(cur, envelope, code):
+        """The dossier's contact; or, before its dossier.received (payment.requested can
+        overtake it), None and the event kept for dossier.received to record."""
+        contact = store.get_contact(cur, code)
+        if contact is not None:
+            return contact
+        store.lock_dossier(cur, code)
+        contact = store.get_contact(cur, code)  # saved while we waited for the lock?
+        if contact is None:
+            store.keep_awaiting(cur, envelope)
+            log.info("event waits for the dossier's contact",
+                     extra={"dossier_code": code, "event_type": envelope["type"]})
+        return contact
 
     def _record(self, cur, envelope, code, message, contact):
         """The event's notifications, rendered and recorded; their (channel, status)."""

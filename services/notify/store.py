@@ -26,6 +26,29 @@ def get_contact(cur, code):
     return cur.fetchone()
 
 
+def lock_dossier(cur, code):
+    """Until commit: one transaction at a time saves a dossier's contact or waits for it."""
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext('notify.contact:' || %s))", (code,))
+
+
+def keep_awaiting(cur, envelope):
+    cur.execute(
+        """INSERT INTO notify.awaiting_contact (event_id, dossier_code, envelope)
+           VALUES (%s, %s, %s) ON CONFLICT DO NOTHING""",
+        (envelope["id"], envelope["data"]["code"], json_param(envelope)),
+    )
+
+
+def take_awaiting(cur, code):
+    """The events that waited for this dossier's contact, oldest first; no longer waiting."""
+    cur.execute(
+        """DELETE FROM notify.awaiting_contact WHERE dossier_code = %s
+           RETURNING envelope, created_at""",
+        (code,),
+    )
+    return [row["envelope"] for row in sorted(cur.fetchall(), key=lambda r: r["created_at"])]
+
+
 def opt_out(cur, channel, address):
     cur.execute("INSERT INTO notify.opt_outs (channel, address) VALUES (%s, %s)"
                 " ON CONFLICT DO NOTHING", (channel, address))

@@ -99,17 +99,26 @@ def test_redelivered_event_makes_one_notification_per_channel(notify, db):
     assert sms["recipient"] == "0912345678" and sms["provider"] == "log"
 
 
-def test_event_before_the_dossier_is_known_waits_for_it(notify, db):
-    notify(HANDLER_FIRST_BACKOFF_MS=300)
+def test_events_before_the_dossier_is_known_wait_for_it(notify, db):
+    """payment.requested can overtake dossier.received (payment bills faster than notify
+    consumes): it waits for the contact, neither retried nor dead-lettered nor lost."""
+    notify()
     code = "000.00.31.H33-261123-0002"
+    bill = new_envelope("payment.requested", "payment", {
+        "bill_id": "B2", "code": code, "kind": "fee", "amount": 100000,
+        "description": "Lệ phí", "pay_url": None}, "c", dossier_code=code)
     publish(notify.amqp_uri, "routing", result_ready_event(code, "post"))
-    settle(0.5)
-    assert notifications(db) == []  # not recorded, and not dead-lettered: retried
+    publish(notify.amqp_uri, "payment", bill)
+    publish(notify.amqp_uri, "payment", bill)  # redelivered
+    wait_for(lambda: query(db, "SELECT count(*) AS n FROM notify.awaiting_contact")[0]["n"] == 2)
+    assert notifications(db) == []
     publish(notify.amqp_uri, "intake", received_event(code, email=None))
-    wait_for(lambda: summary(db) == [("receipt", "sms", "delivered"),
+    wait_for(lambda: summary(db) == [("payment_requested", "sms", "delivered"),
+                                     ("receipt", "sms", "delivered"),
                                      ("result_ready_post", "sms", "delivered")], timeout=10)
     [post] = [r for r in notifications(db) if r["template"] == "result_ready_post"]
     assert "qua bưu điện" in post["content"]["text"]
+    assert query(db, "SELECT count(*) AS n FROM notify.awaiting_contact")[0]["n"] == 0
     assert drain(notify.amqp_uri, DEAD_LETTER_QUEUE, wait=0.2) == []
 
 
