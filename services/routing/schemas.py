@@ -128,6 +128,9 @@ class RatingSchema(_Body):
     comment = _text(load_default=None)
 
 
+MAX_PERIOD_DAYS = 3660
+
+
 class PeriodQuerySchema(_Body):
     start = fields.Date(required=True)
     end = fields.Date(required=True)
@@ -138,6 +141,10 @@ class PeriodQuerySchema(_Body):
     def ordered(self, data, **kwargs):
         if data["start"] > data["end"]:
             raise ValidationError("the end must not be before the start", "end")
+        # a report walks the period's days: thousands of years would keep a worker for minutes
+        if (data["end"] - data["start"]).days > MAX_PERIOD_DAYS:
+            raise ValidationError(f"a report covers at most {MAX_PERIOD_DAYS} days (ten years)",
+                                  "end")
 
 
 class MonthQuerySchema(_Body):

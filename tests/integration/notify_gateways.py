@@ -136,9 +136,25 @@ class SmtpServer:
     """aiosmtpd in its own process, storing what it receives in a Maildir; `secure` requires
     STARTTLS (a self-signed certificate for 127.0.0.1, `ca_file`) and AUTH LOGIN/PLAIN."""
 
-    def __init__(self, directory, secure=False):
-        self.port = free_port()
+    def __init__(self, directory, secure=False, attempts=3):
         self.maildir = Path(directory) / "maildir"
+        for attempt in range(1, attempts + 1):
+            # free_port() can race with another process taking the port: try another one
+            self.port = free_port()
+            self._start(Path(directory), secure)
+            try:
+                wait_for(lambda: _port_open(self.port) or self.process.poll() is not None,
+                         timeout=20)
+            except AssertionError:
+                self.process.kill()
+                raise
+            if self.process.poll() is None:
+                return
+            if attempt == attempts:
+                raise RuntimeError("the SMTP test server did not start: "
+                                   + (Path(directory) / "smtp.log").read_text()[-2000:])
+
+    def _start(self, directory, secure):
         command = [sys.executable, "-m", "tests.integration.notify_smtp_handler", str(self.port),
                    str(self.maildir)]
         if secure:
@@ -150,9 +166,8 @@ class SmtpServer:
             self.username, self.password = "motcua", secrets.token_urlsafe(12)
             command += ["--tls", str(self.ca_file), str(key),
                         "--login", self.username, self.password]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, cwd=ROOT)
-        wait_for(lambda: _port_open(self.port), timeout=10)
+        with open(directory / "smtp.log", "wb") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=log, cwd=ROOT)
 
     def messages(self):
         if not self.maildir.exists():
