@@ -180,14 +180,14 @@ class NotifyService(OpsEndpoints):
                 if contact is None:
                     return
                 recorded = self._record(cur, envelope, data["code"], message, contact)
-        if any(status == "pending" for _, status in recorded):
+        if any(status == "pending" for _, _, status in recorded):
             self.wake_sender()
-        for channel, status in recorded:
+        for template, channel, status in recorded:  # counted once committed
             if status == "opted_out":
-                NOTIFICATIONS.labels(channel, message.template, status).inc()
-        log.info("notifications recorded", extra={"dossier_code": data["code"],
-                                                  "template": message.template,
-                                                  "channels": [c for c, _ in recorded]})
+                NOTIFICATIONS.labels(channel, template, status).inc()
+        log.info("notifications recorded", extra={
+            "dossier_code": data["code"], "templates": sorted({t for t, _, _ in recorded}),
+            "channels": [c for _, c, _ in recorded]})
 
     @staticmethod
     def _message_of(envelope):
@@ -223,7 +223,8 @@ class NotifyService(OpsEndpoints):
         return contact
 
     def _record(self, cur, envelope, code, message, contact):
-        """The event's notifications, rendered and recorded; their (channel, status)."""
+        """The event's notifications, rendered and recorded; their (template, channel,
+        status)."""
         template = self.settings.templates[message.template]
         context = {"center": self.settings.center, "full_name": contact["full_name"],
                    **message.context}
@@ -247,7 +248,8 @@ class NotifyService(OpsEndpoints):
         if not rows:
             return []
         recorded = {row["channel"]: row["status"] for row in store.add_notifications(cur, rows)}
-        return [(channel, recorded[channel]) for channel in CHANNELS if channel in recorded]
+        return [(message.template, channel, recorded[channel])
+                for channel in CHANNELS if channel in recorded]
 
     # --- the sender -------------------------------------------------------------------------
     @wakeable_timer(interval=SENDER_TICK_SECONDS)
