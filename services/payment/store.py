@@ -151,11 +151,6 @@ def get_receipt(cur, receipt_id):
     return cur.fetchone()
 
 
-def receipt_of_payment(cur, payment_id):
-    cur.execute("SELECT id, content FROM payment.receipts WHERE payment_id = %s", (payment_id,))
-    return cur.fetchone()
-
-
 def record_notification(cur, kind, txn_ref, outcome, rsp_code):
     cur.execute(
         "INSERT INTO payment.gateway_notifications (kind, txn_ref, outcome, rsp_code)"
