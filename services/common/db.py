@@ -89,6 +89,21 @@ class Pool:
                 if not conn.closed:
                     conn.autocommit = False
 
+    @contextmanager
+    def spelled_out_transaction(self):
+        """A cursor for a transaction the caller's own statements open ('BEGIN; …') and
+        close ('…; COMMIT'), so BEGIN and COMMIT travel with statements sent anyway instead
+        of costing a round trip each. Left open (an error, nothing to commit), it is rolled
+        back."""
+        with self.autocommit() as cur:
+            try:
+                yield cur
+            finally:
+                conn = cur.connection
+                if (not conn.closed and conn.info.transaction_status
+                        != psycopg2.extensions.TRANSACTION_STATUS_IDLE):
+                    cur.execute("ROLLBACK")
+
     def close(self):
         while True:
             try:

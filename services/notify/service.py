@@ -23,7 +23,6 @@ from prometheus_client import Counter, Histogram
 
 from services.common.consumer import (
     PoisonMessage,
-    first_delivery,
     parse_envelope,
     reliable_handler,
     validate_data,
@@ -162,32 +161,36 @@ class NotifyService(OpsEndpoints):
         self._consume(body, "handle_shipment_delivered")
 
     def _consume(self, body, consumer):
+        """Records the event's notifications in one transaction of two round trips: the one
+        that opens it (lock, delivery, contact) and the one that records and commits."""
         envelope = parse_envelope(body)
         data, message = self._message_of(envelope)
-        with self.db.transaction() as cur:
-            if not first_delivery(cur, store.SCHEMA, envelope["id"], consumer):
-                log.info("duplicate delivery ignored", extra={"dossier_code": data["code"]})
-                return
+        code = data["code"]
+        with self.db.spelled_out_transaction() as cur:
             if envelope["type"] == "dossier.received":
-                store.lock_dossier(cur, data["code"])
-                contact = self._save_contact(cur, data)
-                recorded = self._record(cur, envelope, data["code"], message, contact)
-                for waiting in store.take_awaiting(cur, data["code"]):
-                    recorded += self._record(cur, waiting, data["code"],
-                                             self._message_of(waiting)[1], contact)
+                opened = store.receive_dossier(cur, envelope["id"], consumer,
+                                               self._contact_of(data))
+                events = [(envelope, message)] + [
+                    (waiting, self._message_of(waiting)[1]) for waiting in opened["waiting"]]
             else:
-                contact = self._contact_or_wait(cur, envelope, data["code"])
-                if contact is None:
-                    return
-                recorded = self._record(cur, envelope, data["code"], message, contact)
-        if any(status == "pending" for _, _, status in recorded):
+                opened = store.open_later_event(cur, envelope, consumer)
+                events = [(envelope, message)] if opened["contact"] else []
+            if not opened["first_delivery"]:
+                log.info("duplicate delivery ignored", extra={"dossier_code": code})
+                return
+            if not events:
+                store.commit(cur)
+                log.info("event waits for the dossier's contact",
+                         extra={"dossier_code": code, "event_type": envelope["type"]})
+                return
+            rows = [row for waiting, waiting_message in events
+                    for row in self._notifications(waiting, code, waiting_message, opened)]
+            store.commit(cur, rows)
+        if any(row["status"] == "pending" for row in rows):
             self.wake_sender()
-        for template, channel, status in recorded:  # counted once committed
-            if status == "opted_out":
-                NOTIFICATIONS.labels(channel, template, status).inc()
-        log.info("notifications recorded", extra={
-            "dossier_code": data["code"], "templates": sorted({t for t, _, _ in recorded}),
-            "channels": [c for _, c, _ in recorded]})
+        for row in rows:  # counted once committed
+            if row["status"] == "opted_out":
+                NOTIFICATIONS.labels(row["channel"], row["template"], "opted_out").inc()
 
     @staticmethod
     def _message_of(envelope):
@@ -196,41 +199,28 @@ class NotifyService(OpsEndpoints):
         return data, build(data)
 
     @staticmethod
-    def _save_contact(cur, data):
+    def _contact_of(data):
         applicant = data["applicant"]
         phone = normalise_phone(applicant["phone"])
         if phone is None:
             log.warning("applicant's phone is not a Vietnamese number: no SMS",
                         extra={"dossier_code": data["code"]})
         email = (applicant["email"] or "").strip().lower()
-        return store.save_contact(cur, data["code"], applicant["full_name"], phone,
-                                  email if "@" in email else None,
-                                  data["procedure"]["department"])
+        return {"code": data["code"], "full_name": applicant["full_name"], "phone": phone,
+                "email": email if "@" in email else None,
+                "department": data["procedure"]["department"]}
 
-    @staticmethod
-    def _contact_or_wait(cur, envelope, code):
-        """The dossier's contact; or, before its dossier.received (payment.requested can
-        overtake it), None and the event kept for dossier.received to record."""
-        contact = store.get_contact(cur, code)
-        if contact is not None:
-            return contact
-        store.lock_dossier(cur, code)
-        contact = store.get_contact(cur, code)  # saved while we waited for the lock?
-        if contact is None:
-            store.keep_awaiting(cur, envelope)
-            log.info("event waits for the dossier's contact",
-                     extra={"dossier_code": code, "event_type": envelope["type"]})
-        return contact
-
-    def _record(self, cur, envelope, code, message, contact):
-        """The event's notifications, rendered and recorded; their (template, channel,
-        status)."""
+    def _notifications(self, envelope, code, message, opened):
+        """The event's notifications to the dossier's contact, rendered, one per channel it
+        has an address for: `opted_out` where the address opted out of the channel."""
+        contact = opened["contact"]
         template = self.settings.templates[message.template]
         context = {"center": self.settings.center, "full_name": contact["full_name"],
                    **message.context}
         when = earliest_send(now(), self.settings.quiet_hours, template.urgent)
         rows = []
-        for channel, recipient in (("sms", contact["phone"]), ("email", contact["email"])):
+        for channel in CHANNELS:
+            recipient = contact["phone" if channel == "sms" else "email"]
             if not recipient:
                 continue
             try:
@@ -244,12 +234,9 @@ class NotifyService(OpsEndpoints):
                 "correlation_id": envelope["correlation_id"], "channel": channel,
                 "template": message.template, "recipient": recipient, "content": content,
                 "urgent": template.urgent, "next_attempt_at": when,
+                "status": "opted_out" if channel in opened["opted_out"] else "pending",
             })
-        if not rows:
-            return []
-        recorded = {row["channel"]: row["status"] for row in store.add_notifications(cur, rows)}
-        return [(message.template, channel, recorded[channel])
-                for channel in CHANNELS if channel in recorded]
+        return rows
 
     # --- the sender -------------------------------------------------------------------------
     @wakeable_timer(interval=SENDER_TICK_SECONDS)

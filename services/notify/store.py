@@ -11,42 +11,72 @@ SCHEMA = "notify"
 FINAL_STATUSES = ("delivered", "failed", "expired", "opted_out")
 
 
-def save_contact(cur, code, full_name, phone, email, department):
-    """The dossier's contact; the one already stored if there is one."""
-    cur.execute(
-        """INSERT INTO notify.contacts (dossier_code, full_name, phone, email, department)
-           VALUES (%s, %s, %s, %s, %s) ON CONFLICT (dossier_code) DO NOTHING RETURNING *""",
-        (code, full_name, phone, email, department),
-    )
-    return cur.fetchone() or get_contact(cur, code)
+# Every event's transaction opens with the dossier's lock, taken in a statement of its own so
+# that the next statement's snapshot sees a contact saved by whoever held the lock before.
+OPEN_EVENT = """BEGIN;
+SELECT pg_advisory_xact_lock(hashtext('notify.contact:' || %(code)s));
+WITH delivery AS (
+    INSERT INTO notify.processed_messages (message_id, consumer) VALUES (%(id)s, %(consumer)s)
+    ON CONFLICT DO NOTHING RETURNING 1),
+{ctes}
+SELECT EXISTS (SELECT 1 FROM delivery) AS first_delivery,
+       (SELECT row_to_json(c) FROM contact c) AS contact,
+       ARRAY(SELECT o.channel FROM notify.opt_outs o, contact c
+              WHERE (o.channel, o.address) IN (('sms', c.phone), ('email', c.email)))
+           AS opted_out,
+       {results}"""
+
+RECEIVE_DOSSIER = OPEN_EVENT.format(
+    ctes="""saved AS (
+    INSERT INTO notify.contacts (dossier_code, full_name, phone, email, department)
+    SELECT %(code)s, %(full_name)s, %(phone)s, %(email)s, %(department)s FROM delivery
+    ON CONFLICT (dossier_code) DO NOTHING RETURNING *),
+contact AS (SELECT * FROM saved UNION ALL
+            SELECT * FROM notify.contacts WHERE dossier_code = %(code)s),
+taken AS (
+    DELETE FROM notify.awaiting_contact
+     WHERE dossier_code = %(code)s AND EXISTS (SELECT 1 FROM delivery)
+    RETURNING envelope, created_at)""",
+    results="(SELECT coalesce(json_agg(envelope ORDER BY created_at), '[]') FROM taken)"
+            " AS waiting")
+
+OPEN_LATER_EVENT = OPEN_EVENT.format(
+    ctes="""contact AS (SELECT * FROM notify.contacts WHERE dossier_code = %(code)s),
+kept AS (
+    INSERT INTO notify.awaiting_contact (event_id, dossier_code, envelope)
+    SELECT %(id)s, %(code)s, %(envelope)s FROM delivery WHERE NOT EXISTS (SELECT 1 FROM contact)
+    ON CONFLICT DO NOTHING RETURNING 1)""",
+    results="EXISTS (SELECT 1 FROM kept) AS waits")
+
+
+def receive_dossier(cur, envelope_id, consumer, contact):
+    """Opens dossier.received's transaction: the delivery recorded, the dossier's contact saved
+    (or the one already stored), the events that waited for it taken, oldest first. Returns
+    first_delivery, contact, opted_out (its channels that opted out) and waiting."""
+    cur.execute(RECEIVE_DOSSIER, {"id": envelope_id, "consumer": consumer, **contact})
+    return cur.fetchone()
+
+
+def open_later_event(cur, envelope, consumer):
+    """Opens the transaction of an event that follows dossier.received: the delivery recorded
+    and the dossier's contact; with no contact yet (the event overtook dossier.received), the
+    event kept to wait for it. Returns first_delivery, contact, opted_out and waits."""
+    cur.execute(OPEN_LATER_EVENT, {"id": envelope["id"], "consumer": consumer,
+                                   "code": envelope["data"]["code"],
+                                   "envelope": json_param(envelope)})
+    return cur.fetchone()
+
+
+def commit(cur, notifications=()):
+    """Records the notifications, if any, and commits the event's transaction, in one round
+    trip."""
+    statements = [insert_notifications(cur, notifications)] if notifications else []
+    cur.execute(b";\n".join([*statements, b"COMMIT"]))
 
 
 def get_contact(cur, code):
     cur.execute("SELECT * FROM notify.contacts WHERE dossier_code = %s", (code,))
     return cur.fetchone()
-
-
-def lock_dossier(cur, code):
-    """Until commit: one transaction at a time saves a dossier's contact or waits for it."""
-    cur.execute("SELECT pg_advisory_xact_lock(hashtext('notify.contact:' || %s))", (code,))
-
-
-def keep_awaiting(cur, envelope):
-    cur.execute(
-        """INSERT INTO notify.awaiting_contact (event_id, dossier_code, envelope)
-           VALUES (%s, %s, %s) ON CONFLICT DO NOTHING""",
-        (envelope["id"], envelope["data"]["code"], json_param(envelope)),
-    )
-
-
-def take_awaiting(cur, code):
-    """The events that waited for this dossier's contact, oldest first; no longer waiting."""
-    cur.execute(
-        """DELETE FROM notify.awaiting_contact WHERE dossier_code = %s
-           RETURNING envelope, created_at""",
-        (code,),
-    )
-    return [row["envelope"] for row in sorted(cur.fetchall(), key=lambda r: r["created_at"])]
 
 
 def opt_out(cur, channel, address):
@@ -55,27 +85,20 @@ def opt_out(cur, channel, address):
 
 
 NOTIFICATION_COLUMNS = ("event_id", "event_type", "dossier_code", "correlation_id", "channel",
-                        "template", "recipient", "content", "urgent", "next_attempt_at")
+                        "template", "recipient", "content", "urgent", "next_attempt_at",
+                        "status")
+NOTIFICATION_VALUES = ("(%s::uuid, %s::uuid, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::boolean,"
+                       " %s::timestamptz, %s, CASE WHEN %s = 'pending' THEN NULL ELSE now() END)")
 
 
-def add_notifications(cur, rows):
-    """Records notifications in one statement, `pending`, or `opted_out` when the address opted
-    out of the channel; one that its event already has on that channel is left alone.
-    Returns the recorded ones' (channel, status)."""
-    values = [(uuid.uuid4(), *(json_param(row[c]) if c == "content" else row[c]
-                               for c in NOTIFICATION_COLUMNS)) for row in rows]
-    return psycopg2.extras.execute_values(cur, f"""
-        INSERT INTO notify.notifications (id, {", ".join(NOTIFICATION_COLUMNS)}, status, finished_at)
-        SELECT v.*, s.status, CASE WHEN s.status = 'pending' THEN NULL ELSE now() END
-          FROM (VALUES %s) AS v (id, {", ".join(NOTIFICATION_COLUMNS)}),
-               LATERAL (SELECT CASE WHEN EXISTS (
-                   SELECT 1 FROM notify.opt_outs o
-                    WHERE o.channel = v.channel AND o.address = v.recipient)
-                   THEN 'opted_out' ELSE 'pending' END AS status) s
-        ON CONFLICT (event_id, channel) DO NOTHING
-        RETURNING channel, status""", values,
-        template="(%s::uuid, %s::uuid, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::boolean,"
-                 " %s::timestamptz)", page_size=len(values), fetch=True)
+def insert_notifications(cur, rows):
+    """One statement recording the notifications, each `pending` or `opted_out` as its row
+    says; one that its event already has on that channel is left alone."""
+    values = b",".join(cur.mogrify(NOTIFICATION_VALUES, (
+        uuid.uuid4(), *(json_param(row[c]) if c == "content" else row[c]
+                        for c in NOTIFICATION_COLUMNS), row["status"])) for row in rows)
+    return (f"INSERT INTO notify.notifications (id, {', '.join(NOTIFICATION_COLUMNS)},"
+            " finished_at) VALUES ").encode() + values + b" ON CONFLICT (event_id, channel) DO NOTHING"
 
 
 def claim_due(cur, limit, lease_seconds):

@@ -122,6 +122,38 @@ def test_events_before_the_dossier_is_known_wait_for_it(notify, db):
     assert drain(notify.amqp_uri, DEAD_LETTER_QUEUE, wait=0.2) == []
 
 
+def test_dossier_received_waiting_on_the_lock_takes_the_event_kept_meanwhile(db, db_url):
+    """The race the dossier's lock settles: a later event keeps itself to wait for the
+    contact while dossier.received waits on the lock; once the event commits,
+    dossier.received sees it and takes it, so it does not wait for ever."""
+    code = "000.00.31.H33-261123-0009"
+    bill = new_envelope("payment.requested", "payment", {
+        "bill_id": "B9", "code": code, "kind": "fee", "amount": 100000,
+        "description": "Lệ phí", "pay_url": None}, "c", dossier_code=code)
+    contact = {"code": code, "full_name": "Trần Thị Ngọc", "phone": "0912345678",
+               "email": None, "department": "sxd"}
+    later, received = connect(db_url), connect(db_url)
+    later.autocommit = received.autocommit = True
+    try:
+        with later.cursor() as a, received.cursor() as b:
+            opened = store.open_later_event(a, bill, "handle_payment_requested")
+            assert opened["waits"] and opened["contact"] is None
+            racing = eventlet.spawn(store.receive_dossier, b, new_envelope(
+                "dossier.received", "intake", {"code": code}, "c")["id"],
+                "handle_dossier_received", contact)
+            eventlet.sleep(0.3)
+            assert not racing.dead  # blocked on the dossier's lock
+            store.commit(a)
+            taken = racing.wait()
+            store.commit(b)
+        assert [event["id"] for event in taken["waiting"]] == [str(bill["id"])]
+        assert taken["contact"]["full_name"] == "Trần Thị Ngọc" and taken["opted_out"] == []
+        assert query(db, "SELECT count(*) AS n FROM notify.awaiting_contact")[0]["n"] == 0
+    finally:
+        later.close()
+        received.close()
+
+
 def test_opted_out_channel_is_never_sent_again(notify, db):
     client = notify()
     opt_out = {"channel": "sms", "address": "+84 912 345 678"}
@@ -306,13 +338,13 @@ def test_two_senders_never_claim_the_same_notification(db, db_url):
     """The claim itself: a notification one sender holds (locked, then leased) is invisible
     to the other, so it cannot be sent twice."""
     with db.cursor() as cur:
-        store.add_notifications(cur, [{
+        cur.execute(store.insert_notifications(cur, [{
             "event_id": f"00000000-0000-0000-0000-00000000000{n}", "event_type": "x",
             "dossier_code": f"D{n}", "correlation_id": "c", "channel": "sms",
             "template": "receipt", "recipient": "0912345678",
             "content": {"text": "t", "coding": "gsm", "segments": 1}, "urgent": True,
-            "next_attempt_at": datetime.now(TIMEZONE),
-        } for n in range(6)])
+            "next_attempt_at": datetime.now(TIMEZONE), "status": "pending",
+        } for n in range(6)]))
     first, second = connect(db_url), connect(db_url)
     try:
         with first.cursor() as a, second.cursor() as b:

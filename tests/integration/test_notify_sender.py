@@ -65,13 +65,13 @@ def add_pending(db, count, due_in=0.0):
     """`count` pending SMS, due in `due_in` seconds; their ids in order."""
     when = datetime.now(TIMEZONE) + timedelta(seconds=due_in)
     with db.cursor() as cur:
-        store.add_notifications(cur, [{
+        cur.execute(store.insert_notifications(cur, [{
             "event_id": uuid.uuid4(), "event_type": "dossier.received",
             "dossier_code": f"000.00.31.H33-261123-{n:04d}", "correlation_id": f"c-{n}",
             "channel": "sms", "template": "receipt", "recipient": f"09123{n:05d}",
             "content": {"text": "t", "coding": "gsm", "segments": 1}, "urgent": True,
-            "next_attempt_at": when,
-        } for n in range(count)])
+            "next_attempt_at": when, "status": "pending",
+        } for n in range(count)]))
     return [r["id"] for r in query(db, "SELECT id FROM notify.notifications ORDER BY dossier_code")]
 
 
