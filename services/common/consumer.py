@@ -15,7 +15,7 @@ it, which loses it.
 as the handler's effect, so a redelivered message changes nothing.
 """
 import logging
-from functools import partial
+from functools import cache, partial
 
 import psycopg2.errors
 from amqp.exceptions import AMQPError
@@ -29,7 +29,7 @@ from prometheus_client import Counter
 
 from . import logs
 from .contracts import contract_schema
-from .db import has_nul
+from .db import PreparedStatement, has_nul
 from .events import EnvelopeSchema
 
 log = logging.getLogger("motcua.consumer")
@@ -102,13 +102,17 @@ def validate_data(contract, envelope):
         raise PoisonMessage(f"invalid {envelope['type']} data: {exc.messages}") from exc
 
 
+@cache
+def delivery_insert(schema, on_conflict):
+    return PreparedStatement(
+        f"{schema}_delivery_insert{'_once' if on_conflict else ''}",
+        f"INSERT INTO {schema}.processed_messages (message_id, consumer)"
+        f" VALUES (%(id)s, %(consumer)s){' ON CONFLICT DO NOTHING' if on_conflict else ''}")
+
+
 def first_delivery(cur, schema, envelope_id, consumer):
     """True the first time this consumer sees this envelope id, inside the caller's transaction."""
-    cur.execute(
-        f"INSERT INTO {schema}.processed_messages (message_id, consumer) VALUES (%s, %s)"
-        " ON CONFLICT DO NOTHING",
-        (envelope_id, consumer),
-    )
+    delivery_insert(schema, True).execute(cur, {"id": envelope_id, "consumer": consumer})
     return cur.rowcount == 1
 
 
@@ -116,10 +120,7 @@ def record_delivery(batch, schema, envelope_id, consumer):
     """`first_delivery` for a `StatementBatch`, whose results cannot be read: a repeated
     envelope id makes the whole batch fail on the primary key (`is_repeated_delivery`), so
     nothing of it is applied twice."""
-    batch.execute(
-        f"INSERT INTO {schema}.processed_messages (message_id, consumer) VALUES (%s, %s)",
-        (envelope_id, consumer),
-    )
+    delivery_insert(schema, False).execute(batch, {"id": envelope_id, "consumer": consumer})
 
 
 def is_repeated_delivery(exc):

@@ -6,12 +6,13 @@ and redelivery carries the same id and consumers can recognise it.
 """
 import uuid
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import psycopg2.extras
 from marshmallow import RAISE, Schema, fields, validate
 
-from .db import json_param
+from .db import PreparedStatement, json_param
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 ENVELOPE_VERSION = 1
@@ -54,11 +55,19 @@ def new_envelope(event_type, source, data, correlation_id, dossier_code=None):
     }
 
 
+@cache
+def outbox_insert(schema):
+    return PreparedStatement(
+        f"{schema}_outbox_insert",
+        f"INSERT INTO {schema}.outbox (id, exchange, routing_key, body)"
+        " VALUES (%(id)s, %(exchange)s, %(routing_key)s, %(body)s)")
+
+
 def add_to_outbox(cur, schema, envelope, exchange, routing_key):
-    cur.execute(
-        f"INSERT INTO {schema}.outbox (id, exchange, routing_key, body) VALUES (%s, %s, %s, %s)",
-        (envelope["id"], exchange, routing_key, json_param(envelope)),
-    )
+    """On a cursor, or into a StatementBatch."""
+    outbox_insert(schema).execute(cur, {"id": envelope["id"], "exchange": exchange,
+                                        "routing_key": routing_key,
+                                        "body": json_param(envelope)})
 
 
 def add_all_to_outbox(cur, schema, events):

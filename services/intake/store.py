@@ -1,7 +1,7 @@
 """intake's SQL: catalogue, dossier numbering, dossiers, idempotency keys."""
 import psycopg2.errors
 
-from services.common.db import json_param
+from services.common.db import PreparedStatement, json_param
 
 SCHEMA = "intake"
 
@@ -97,6 +97,37 @@ def find_idempotency_key(cur, principal, key):
     return cur.fetchone()
 
 
+NUMBERED_DOSSIER = PreparedStatement("intake_numbered_dossier", """
+    WITH number AS (
+        INSERT INTO intake.daily_sequences (receiving_unit, day, last_number)
+        VALUES (%(unit)s, %(day)s, 1)
+        ON CONFLICT (receiving_unit, day)
+        DO UPDATE SET last_number = intake.daily_sequences.last_number + 1
+        RETURNING %(prefix)s::text || lpad(last_number::text, 4, '0') AS code
+    ), dossier AS (
+        INSERT INTO intake.dossiers (code, procedure_code, department, channel,
+            receiving_unit, received_at, due_date, applicant, documents,
+            result_delivery, delivery_address, lookup_secret, receiver, receipt)
+        SELECT code, %(procedure_code)s::text, %(department)s::text, %(channel)s::text,
+            %(unit)s::text, %(received_at)s::timestamptz, %(due_date)s::date,
+            %(applicant)s::jsonb, %(documents)s::jsonb, %(result_delivery)s::text,
+            %(delivery_address)s::text, %(lookup_secret)s::text, %(receiver)s::jsonb,
+            jsonb_set(%(receipt)s::jsonb, '{code}', to_jsonb(code))
+        FROM number
+    ), claim AS (
+        INSERT INTO intake.idempotency_keys (principal, key, request_hash, dossier_code)
+        SELECT %(principal)s::text, %(key)s::text, %(request_hash)s::text, code FROM number
+        WHERE %(key)s::text IS NOT NULL
+    ), event AS (
+        INSERT INTO intake.outbox (id, exchange, routing_key, body)
+        SELECT %(event_id)s::uuid, %(exchange)s::text, %(routing_key)s::text,
+            jsonb_set(jsonb_set(%(event)s::jsonb, '{dossier_code}', to_jsonb(code)),
+                      '{data,code}', to_jsonb(code))
+        FROM number
+    )
+    SELECT code FROM number""")
+
+
 def insert_numbered_dossier(cur, dossier, event, exchange, routing_key, idempotency=None):
     """Numbers the dossier and stores it, its receipt, its event and its Idempotency-Key in one
     statement; returns the code. The number is the next XXXX of the unit and day: its row is
@@ -107,35 +138,8 @@ def insert_numbered_dossier(cur, dossier, event, exchange, routing_key, idempote
     unit = dossier["receiving_unit"]
     received_at = dossier["received_at"]
     try:
-        cur.execute(
-            """WITH number AS (
-                   INSERT INTO intake.daily_sequences (receiving_unit, day, last_number)
-                   VALUES (%(unit)s, %(day)s, 1)
-                   ON CONFLICT (receiving_unit, day)
-                   DO UPDATE SET last_number = intake.daily_sequences.last_number + 1
-                   RETURNING %(prefix)s || lpad(last_number::text, 4, '0') AS code
-               ), dossier AS (
-                   INSERT INTO intake.dossiers (code, procedure_code, department, channel,
-                       receiving_unit, received_at, due_date, applicant, documents,
-                       result_delivery, delivery_address, lookup_secret, receiver, receipt)
-                   SELECT code, %(procedure_code)s, %(department)s, %(channel)s, %(unit)s,
-                       %(received_at)s, %(due_date)s, %(applicant)s, %(documents)s,
-                       %(result_delivery)s, %(delivery_address)s, %(lookup_secret)s,
-                       %(receiver)s, jsonb_set(%(receipt)s, '{code}', to_jsonb(code))
-                   FROM number
-               ), claim AS (
-                   INSERT INTO intake.idempotency_keys (principal, key, request_hash,
-                       dossier_code)
-                   SELECT %(principal)s, %(key)s, %(request_hash)s, code FROM number
-                   WHERE %(key)s::text IS NOT NULL
-               ), event AS (
-                   INSERT INTO intake.outbox (id, exchange, routing_key, body)
-                   SELECT %(event_id)s, %(exchange)s, %(routing_key)s,
-                       jsonb_set(jsonb_set(%(event)s, '{dossier_code}', to_jsonb(code)),
-                                 '{data,code}', to_jsonb(code))
-                   FROM number
-               )
-               SELECT code FROM number""",
+        NUMBERED_DOSSIER.execute(
+            cur,
             {
                 **dossier,
                 "unit": unit,

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 import psycopg2.extras
 
-from services.common.db import json_param
+from services.common.db import PreparedStatement, json_param
 
 SCHEMA = "notify"
 FINAL_STATUSES = ("delivered", "failed", "expired", "opted_out")
@@ -13,9 +13,11 @@ FINAL_STATUSES = ("delivered", "failed", "expired", "opted_out")
 
 # Every event's transaction opens with the dossier's lock, taken in a statement of its own so
 # that the next statement's snapshot sees a contact saved by whoever held the lock before.
-OPEN_EVENT = """BEGIN;
-SELECT pg_advisory_xact_lock(hashtext('notify.contact:' || %(code)s));
-WITH delivery AS (
+LOCK_DOSSIER = PreparedStatement(
+    "notify_lock_dossier",
+    "SELECT pg_advisory_xact_lock(hashtext('notify.contact:' || %(code)s::text))")
+
+OPEN_EVENT = """WITH delivery AS (
     INSERT INTO notify.processed_messages (message_id, consumer) VALUES (%(id)s, %(consumer)s)
     ON CONFLICT DO NOTHING RETURNING 1),
 {ctes}
@@ -26,45 +28,52 @@ SELECT EXISTS (SELECT 1 FROM delivery) AS first_delivery,
            AS opted_out,
        {results}"""
 
-RECEIVE_DOSSIER = OPEN_EVENT.format(
+RECEIVE_DOSSIER = PreparedStatement("notify_receive_dossier", OPEN_EVENT.format(
     ctes="""saved AS (
     INSERT INTO notify.contacts (dossier_code, full_name, phone, email, department)
-    SELECT %(code)s, %(full_name)s, %(phone)s, %(email)s, %(department)s FROM delivery
-    ON CONFLICT (dossier_code) DO NOTHING RETURNING *),
+    SELECT %(code)s::text, %(full_name)s::text, %(phone)s::text, %(email)s::text,
+           %(department)s::text FROM delivery
+    ON CONFLICT (dossier_code) DO NOTHING RETURNING full_name, phone, email),
 contact AS (SELECT * FROM saved UNION ALL
-            SELECT * FROM notify.contacts WHERE dossier_code = %(code)s),
+            SELECT full_name, phone, email FROM notify.contacts WHERE dossier_code = %(code)s),
 taken AS (
     DELETE FROM notify.awaiting_contact
      WHERE dossier_code = %(code)s AND EXISTS (SELECT 1 FROM delivery)
     RETURNING envelope, created_at)""",
     results="(SELECT coalesce(json_agg(envelope ORDER BY created_at), '[]') FROM taken)"
-            " AS waiting")
+            " AS waiting"))
 
-OPEN_LATER_EVENT = OPEN_EVENT.format(
-    ctes="""contact AS (SELECT * FROM notify.contacts WHERE dossier_code = %(code)s),
+OPEN_LATER_EVENT = PreparedStatement("notify_open_later_event", OPEN_EVENT.format(
+    ctes="""contact AS (SELECT full_name, phone, email FROM notify.contacts
+                WHERE dossier_code = %(code)s),
 kept AS (
     INSERT INTO notify.awaiting_contact (event_id, dossier_code, envelope)
-    SELECT %(id)s, %(code)s, %(envelope)s FROM delivery WHERE NOT EXISTS (SELECT 1 FROM contact)
+    SELECT %(id)s::uuid, %(code)s::text, %(envelope)s::jsonb FROM delivery
+     WHERE NOT EXISTS (SELECT 1 FROM contact)
     ON CONFLICT DO NOTHING RETURNING 1)""",
-    results="EXISTS (SELECT 1 FROM kept) AS waits")
+    results="EXISTS (SELECT 1 FROM kept) AS waits"))
+
+
+def _open(cur, statement, params):
+    cur.execute(b";\n".join([b"BEGIN", LOCK_DOSSIER.statement(cur, params),
+                             statement.statement(cur, params)]))
+    return cur.fetchone()
 
 
 def receive_dossier(cur, envelope_id, consumer, contact):
     """Opens dossier.received's transaction: the delivery recorded, the dossier's contact saved
     (or the one already stored), the events that waited for it taken, oldest first. Returns
     first_delivery, contact, opted_out (its channels that opted out) and waiting."""
-    cur.execute(RECEIVE_DOSSIER, {"id": envelope_id, "consumer": consumer, **contact})
-    return cur.fetchone()
+    return _open(cur, RECEIVE_DOSSIER, {"id": envelope_id, "consumer": consumer, **contact})
 
 
 def open_later_event(cur, envelope, consumer):
     """Opens the transaction of an event that follows dossier.received: the delivery recorded
     and the dossier's contact; with no contact yet (the event overtook dossier.received), the
     event kept to wait for it. Returns first_delivery, contact, opted_out and waits."""
-    cur.execute(OPEN_LATER_EVENT, {"id": envelope["id"], "consumer": consumer,
-                                   "code": envelope["data"]["code"],
-                                   "envelope": json_param(envelope)})
-    return cur.fetchone()
+    return _open(cur, OPEN_LATER_EVENT, {"id": envelope["id"], "consumer": consumer,
+                                         "code": envelope["data"]["code"],
+                                         "envelope": json_param(envelope)})
 
 
 def commit(cur, notifications=()):

@@ -1,31 +1,36 @@
 """routing's SQL: dossiers, their history, and the records of the department's actions."""
-from services.common.db import json_param
+from services.common.db import PreparedStatement, json_param
 
 SCHEMA = "routing"
 
 
+DOSSIER_INSERT = PreparedStatement("routing_dossier_insert", """
+    INSERT INTO routing.dossiers (code, procedure_code, procedure_name, department,
+        cooperating, channel, status, received_at, due_date, legal_due_date,
+        result_delivery, lookup_secret_hash, phone_hash, procedure, recipient_name,
+        recipient_phone, delivery_address)
+    VALUES (%(code)s, %(procedure_code)s, %(procedure_name)s, %(department)s,
+        %(cooperating)s, %(channel)s, %(status)s, %(received_at)s, %(due_date)s,
+        %(due_date)s, %(result_delivery)s, %(lookup_secret_hash)s, %(phone_hash)s,
+        %(procedure)s, %(recipient_name)s, %(recipient_phone)s, %(delivery_address)s)""")
+
+HISTORY_INSERT = PreparedStatement("routing_history_insert", """
+    INSERT INTO routing.history (dossier_code, status, actor, note, at, action,
+        from_status, actor_role, department)
+    VALUES (%(code)s, %(status)s, %(actor)s, %(note)s, coalesce(%(at)s::timestamptz, now()),
+        %(action)s, %(from_status)s, %(actor_role)s, %(department)s)""")
+
+
 def insert_dossier(cur, dossier):
-    cur.execute(
-        """INSERT INTO routing.dossiers (code, procedure_code, procedure_name, department,
-               cooperating, channel, status, received_at, due_date, legal_due_date,
-               result_delivery, lookup_secret_hash, phone_hash, procedure, recipient_name,
-               recipient_phone, delivery_address)
-           VALUES (%(code)s, %(procedure_code)s, %(procedure_name)s, %(department)s,
-               %(cooperating)s, %(channel)s, %(status)s, %(received_at)s, %(due_date)s,
-               %(due_date)s, %(result_delivery)s, %(lookup_secret_hash)s, %(phone_hash)s,
-               %(procedure)s, %(recipient_name)s, %(recipient_phone)s, %(delivery_address)s)""",
-        {**dossier, "procedure": json_param(dossier["procedure"])},
-    )
+    DOSSIER_INSERT.execute(cur, {**dossier, "procedure": json_param(dossier["procedure"])})
 
 
 def add_history(cur, code, status, actor, note=None, at=None, action=None, from_status=None,
                 actor_role=None, department=None):
-    cur.execute(
-        """INSERT INTO routing.history (dossier_code, status, actor, note, at, action,
-               from_status, actor_role, department)
-           VALUES (%s, %s, %s, %s, coalesce(%s, now()), %s, %s, %s, %s)""",
-        (code, status, actor, note, at, action, from_status, actor_role, department),
-    )
+    HISTORY_INSERT.execute(cur, {
+        "code": code, "status": status, "actor": actor, "note": note, "at": at,
+        "action": action, "from_status": from_status, "actor_role": actor_role,
+        "department": department})
 
 
 def get_dossier(cur, code, lock=False):
