@@ -103,11 +103,11 @@ def validate_data(contract, envelope):
 
 
 @cache
-def delivery_insert(schema, on_conflict):
+def delivery_insert(schema, skip_repeated):
     return PreparedStatement(
-        f"{schema}_delivery_insert{'_once' if on_conflict else ''}",
+        f"{schema}_delivery_insert{'_skip_repeated' if skip_repeated else ''}",
         f"INSERT INTO {schema}.processed_messages (message_id, consumer)"
-        f" VALUES (%(id)s, %(consumer)s){' ON CONFLICT DO NOTHING' if on_conflict else ''}")
+        f" VALUES (%(id)s, %(consumer)s){' ON CONFLICT DO NOTHING' if skip_repeated else ''}")
 
 
 def first_delivery(cur, schema, envelope_id, consumer):

@@ -25,8 +25,7 @@ SELECT EXISTS (SELECT 1 FROM delivery) AS first_delivery,
        (SELECT row_to_json(c) FROM contact c) AS contact,
        ARRAY(SELECT o.channel FROM notify.opt_outs o, contact c
               WHERE (o.channel, o.address) IN (('sms', c.phone), ('email', c.email)))
-           AS opted_out,
-       {results}"""
+           AS opted_out{results}"""
 
 RECEIVE_DOSSIER = PreparedStatement("notify_receive_dossier", OPEN_EVENT.format(
     ctes="""saved AS (
@@ -40,18 +39,18 @@ taken AS (
     DELETE FROM notify.awaiting_contact
      WHERE dossier_code = %(code)s AND EXISTS (SELECT 1 FROM delivery)
     RETURNING envelope, created_at)""",
-    results="(SELECT coalesce(json_agg(envelope ORDER BY created_at), '[]') FROM taken)"
-            " AS waiting"))
+    results=",\n       (SELECT coalesce(json_agg(envelope ORDER BY created_at), '[]')"
+            " FROM taken) AS waiting"))
 
 OPEN_LATER_EVENT = PreparedStatement("notify_open_later_event", OPEN_EVENT.format(
     ctes="""contact AS (SELECT full_name, phone, email FROM notify.contacts
                 WHERE dossier_code = %(code)s),
-kept AS (
+kept AS (  -- runs though nothing reads it, as every data-modifying WITH does
     INSERT INTO notify.awaiting_contact (event_id, dossier_code, envelope)
     SELECT %(id)s::uuid, %(code)s::text, %(envelope)s::jsonb FROM delivery
      WHERE NOT EXISTS (SELECT 1 FROM contact)
-    ON CONFLICT DO NOTHING RETURNING 1)""",
-    results="EXISTS (SELECT 1 FROM kept) AS waits"))
+    ON CONFLICT DO NOTHING)""",
+    results=""))
 
 
 def _open(cur, statement, params):
@@ -70,7 +69,7 @@ def receive_dossier(cur, envelope_id, consumer, contact):
 def open_later_event(cur, envelope, consumer):
     """Opens the transaction of an event that follows dossier.received: the delivery recorded
     and the dossier's contact; with no contact yet (the event overtook dossier.received), the
-    event kept to wait for it. Returns first_delivery, contact, opted_out and waits."""
+    event kept to wait for it. Returns first_delivery, contact and opted_out."""
     return _open(cur, OPEN_LATER_EVENT, {"id": envelope["id"], "consumer": consumer,
                                          "code": envelope["data"]["code"],
                                          "envelope": json_param(envelope)})

@@ -137,7 +137,8 @@ def test_dossier_received_waiting_on_the_lock_takes_the_event_kept_meanwhile(db,
     try:
         with later.cursor() as a, received.cursor() as b:
             opened = store.open_later_event(a, bill, "handle_payment_requested")
-            assert opened["waits"] and opened["contact"] is None
+            a.execute("SELECT event_id::text FROM notify.awaiting_contact")
+            assert a.fetchall() == [{"event_id": bill["id"]}] and opened["contact"] is None
             racing = eventlet.spawn(store.receive_dossier, b, new_envelope(
                 "dossier.received", "intake", {"code": code}, "c")["id"],
                 "handle_dossier_received", contact)
