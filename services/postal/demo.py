@@ -10,7 +10,7 @@ Only HTTP: `complete(code)` is the caller's way of getting a dossier's result re
 department's action in routing), after which routing's `dossier.result_ready` reaches postal.
 """
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import requests
 
@@ -79,14 +79,14 @@ def _error(response):
 
 def _set_up(api, show):
     ok = api.call("POST", "/api/v1/post-offices", "manager", json=OFFICE).status_code in (201, 409)
-    year = date.today().year
-    last_half = year if date.today().month >= 7 else year - 1
+    today = datetime.now(TIMEZONE).date()
+    last_half = today.year if today.month >= 7 else today.year - 1
     volumes = [{"department": BUSY, "month": f"{last_half}-{m:02d}", "dossiers": 610}
                for m in range(1, 7)]
     volumes += [{"department": d, "month": f"{last_half}-{m:02d}", "dossiers": 35}
                 for d in DELEGATED for m in range(1, 7)]
     ok &= api.call("PUT", "/api/v1/volumes", "manager", json={"volumes": volumes}).ok
-    start = date.today().isoformat()
+    start = today.isoformat()
     busy = api.call("POST", "/api/v1/delegations", "manager",
                     json={"department": BUSY, "post_office": OFFICE["code"], "valid_from": start})
     show(f"ủy quyền {BUSY} → {OFFICE['code']}: HTTP {busy.status_code}: {_error(busy)}")

@@ -18,6 +18,7 @@ import requests
 
 from services.common.auth import issue_token
 from services.common.calendar import load_calendar
+from services.common.events import now
 
 SUPPLEMENT_SHARE = 0.12
 REFUSAL_SHARE = 0.04
@@ -191,12 +192,13 @@ def run_department_work(stack, secret, accepted, rng):
         return False
     undecided = first_day(desk, accepted, rng, tally)
     jump_clock(stack)
-    today = date.today() + timedelta(days=CLOCK_JUMP_DAYS)
+    started = now().date()
+    today = started + timedelta(days=CLOCK_JUMP_DAYS)
     all_late_flagged = late_days(desk, undecided, today, tally)
     print("\n== Department work (routing HTTP, department queues) " + "=" * 34)
     for what, count in tally.items():
         print(f"  {what:<40} {count:>4}")
-    report = print_monthly(desk, date.today().replace(day=1), today)
+    report = print_monthly(desk, started.replace(day=1), today)
     totals = report["totals"]
     checks = {
         "every late dossier flagged overdue": all_late_flagged,

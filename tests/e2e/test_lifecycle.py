@@ -2,13 +2,13 @@
 only, with the whole stack running as processes: supplement, inter-agency consultation,
 late with an apology, result, return, rating; then its history and the reports."""
 import signal
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 
 from services.common.calendar import load_calendar
-from tests.conftest import dossier_body, drain, procedure, running_stack, token, wait_for
+from tests.conftest import dossier_body, drain, local_today, procedure, running_stack, token, wait_for
 
 pytestmark = pytest.mark.e2e
 SHIFT_DAYS = 60  # how far routing's clock jumps to make the dossier late
@@ -91,7 +91,7 @@ def test_one_dossier_through_every_branch(stack, rabbit_config):
     stack.restart("routing")
     [overdue] = taken(amqp, "sxd", "dossier.overdue")
     assert overdue["dossier_code"] == code
-    today = date.today() + timedelta(days=SHIFT_DAYS)
+    today = local_today() + timedelta(days=SHIFT_DAYS)
     new_due = load_calendar().add_working_days(today, 3)
     answer = routing.act(code, "issue_apology", lead, reason="Chờ ý kiến thẩm định bổ sung",
                          new_due_date=new_due.isoformat())
@@ -124,7 +124,7 @@ def test_one_dossier_through_every_branch(stack, rabbit_config):
 
     manager = token("manager")
     received_month = routing.get("/api/v1/reports/monthly", manager,
-                                 month=f"{date.today():%Y-%m}", department="sxd")["totals"]
+                                 month=f"{local_today():%Y-%m}", department="sxd")["totals"]
     assert received_month["received_by_channel"]["counter"] == 1
     late_month = routing.get("/api/v1/reports/monthly", manager, month=f"{today:%Y-%m}",
                              department="sxd")["totals"]

@@ -3,7 +3,6 @@ clerk's reception → routing assigns it → the department completes it → pos
 result and payment bills the postal charge → delivered → routing marks it returned; each step
 exactly once."""
 import collections
-from datetime import date
 
 import pytest
 import requests
@@ -12,6 +11,7 @@ from tests.conftest import (
     CATALOGUE,
     dossier_body,
     drain,
+    local_today,
     running_stack,
     token,
     wait_for,
@@ -57,7 +57,7 @@ def test_a_dossier_received_by_post_is_delivered_and_returned_each_step_once(sta
     assert call("POST", "postal", "/api/v1/post-offices", "manager", json=OFFICE).status_code == 201
     delegation = call("POST", "postal", "/api/v1/delegations", "manager",
                       json={"department": DEPARTMENT, "post_office": OFFICE["code"],
-                            "valid_from": date.today().isoformat()})
+                            "valid_from": local_today().isoformat()})
     assert delegation.status_code == 201, delegation.text
 
     body = dossier_body(free_postal_procedure(), result_delivery="post",

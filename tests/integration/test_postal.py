@@ -1,6 +1,6 @@
 """postal in nameko containers beside intake and routing, on the real broker and database:
 delegations and the 500-dossier rule, delegated reception end to end, pick-up at home."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import eventlet
 import pytest
@@ -11,13 +11,23 @@ from services.intake.service import IntakeService
 from services.postal.service import PostalService
 from services.postal.volumes import judged_half_year
 from services.routing.service import RoutingService
-from tests.conftest import CATALOGUE, dossier_body, drain, procedure, publish_envelope, query, token, wait_for
+from tests.conftest import (
+    CATALOGUE,
+    dossier_body,
+    drain,
+    local_today,
+    procedure,
+    publish_envelope,
+    query,
+    token,
+    wait_for,
+)
 
 OFFICE = {"code": "BD-TRUNGTAM", "name": "Bưu điện Trung tâm tỉnh",
           "address": "2 Công xã Paris, phường Sài Gòn", "receiving_unit": "000.00.41.H33"}
 MANAGER = token("manager")
 CLERK = token("postal_clerk", post_office=OFFICE["code"], subject="clerk-lan")
-TODAY = date.today()
+TODAY = local_today()
 
 
 @pytest.fixture

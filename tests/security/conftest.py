@@ -2,7 +2,7 @@
 and real resources made through their own APIs and events: a dossier of department X with
 its bill, receipt, notifications and shipment, a post office with a delegation, a pick-up."""
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -120,7 +120,7 @@ def world(services, topology, db):
     manager = "manager"
     for office in (OFFICE, OTHER_OFFICE):
         expect(w.call("postal", "POST", "/api/v1/post-offices", manager, json=office), 201)
-    valid_from = (date.today() - timedelta(days=30)).isoformat()
+    valid_from = (datetime.now(TIMEZONE).date() - timedelta(days=30)).isoformat()
     expect(w.call("postal", "POST", "/api/v1/delegations", manager, json={
         "department": DEPARTMENT, "post_office": OFFICE["code"], "valid_from": valid_from}), 201)
     ending = expect(w.call("postal", "POST", "/api/v1/delegations", manager, json={

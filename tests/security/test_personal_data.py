@@ -9,12 +9,12 @@ every line of every process's log is searched for each value submitted.
 """
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 
-from tests.conftest import dossier_body, running_stack, token, wait_for
+from tests.conftest import dossier_body, local_today, running_stack, token, wait_for
 from tests.security.conftest import (
     APPLICANT,
     DELIVERY_ADDRESS,
@@ -86,7 +86,7 @@ def run_the_flow(stack):
     http("POST", "postal", "/api/v1/post-offices", MANAGER, 201, json=OFFICE)
     http("POST", "postal", "/api/v1/delegations", MANAGER, 201, json={
         "department": DEPARTMENT, "post_office": OFFICE["code"],
-        "valid_from": (date.today() - timedelta(days=30)).isoformat()})
+        "valid_from": (local_today() - timedelta(days=30)).isoformat()})
     proc = fee_procedure()
     body = dossier_body(proc, applicant=dict(APPLICANT), result_delivery="post",
                         delivery_address=DELIVERY_ADDRESS)
