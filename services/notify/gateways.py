@@ -217,7 +217,7 @@ def sms_gateway(config):
     common = dict(sender=config.get("SMS_SENDER", "MOTCUA"),
                   public_url=config.get("NOTIFY_PUBLIC_URL", "http://127.0.0.1:8003"),
                   dlr_secret=config.get("DLR_SECRET") or "", timeout=timeout,
-                  connections=int(config.get("SEND_CONCURRENCY") or 10))
+                  connections=int(config.get("SEND_CONCURRENCY") or 20))
     if provider in ("kannel", "http") and len(common["dlr_secret"]) < 16:
         raise ValueError(f"SMS_PROVIDER={provider} needs NOTIFY_DLR_SECRET (16+ characters): "
                          "delivery reports are authenticated by it")

@@ -27,7 +27,7 @@ from services.common.consumer import (
     reliable_handler,
     validate_data,
 )
-from services.common.db import Database
+from services.common.db import Database, StatementBatch
 from services.common.events import (
     add_all_to_outbox,
     add_to_outbox,
@@ -112,12 +112,25 @@ class Settings(DependencyProvider):
         self.retry_max = setting(config, "RETRY_MAX_SECONDS", 3600, float)
         self.retry_for = setting(config, "RETRY_FOR_SECONDS", 86400, float)
         self.dlr_timeout = setting(config, "DLR_TIMEOUT_SECONDS", 172800, float)
-        self.batch = setting(config, "SEND_BATCH", 50)
-        self.concurrency = setting(config, "SEND_CONCURRENCY", 10)
-        self.lease = setting(config, "SEND_LEASE_SECONDS", 120, float)
+        self.batch = setting(config, "SEND_BATCH", 200)
+        self.concurrency = setting(config, "SEND_CONCURRENCY", 20)
+        self.lease = setting(config, "SEND_LEASE_SECONDS", 300, float)
+        self._check_lease_covers_a_batch(setting(config, "GATEWAY_TIMEOUT_SECONDS", 10, float))
         self.dlr_secret = config.get("DLR_SECRET") or ""
         self.sms = gateways.sms_gateway(config)
         self.mail = gateways.mail_gateway(config)
+
+    def _check_lease_covers_a_batch(self, gateway_timeout):
+        """A batch still sending when its lease ends would be claimed and sent again by
+        another instance: the lease must outlast a batch whose every send times out (connect
+        and read, each up to the timeout)."""
+        rounds = -(-self.batch // self.concurrency)
+        slowest = rounds * 2 * gateway_timeout
+        if slowest > self.lease:
+            raise ValueError(
+                f"SEND_LEASE_SECONDS ({self.lease:g}) must be at least {slowest:g}: a batch of "
+                f"{self.batch} sent {self.concurrency} at a time, each send taking up to "
+                f"2 x GATEWAY_TIMEOUT_SECONDS ({gateway_timeout:g})")
 
     def get_dependency(self, worker_ctx):
         return self
@@ -254,7 +267,9 @@ class NotifyService(OpsEndpoints):
 
     def _send_batch(self):
         """Claims a batch, sends it concurrently, records every outcome in one transaction."""
-        with self.db.transaction() as cur:
+        # The claim is one statement, its own transaction: one round trip. Under load the
+        # sender's pace is its round trips, not its CPU.
+        with self.db.autocommit() as cur:
             claimed = store.claim_due(cur, self.settings.batch, self.settings.lease)
             to_send = []
             for row in claimed:
@@ -322,17 +337,22 @@ class NotifyService(OpsEndpoints):
         return min(self.settings.retry_first * 2 ** (row["attempts"] - 1), self.settings.retry_max)
 
     def _apply_outcomes(self, rows, outcomes):
-        with self.db.transaction() as cur:
+        """One transaction of two round trips: the outcomes applied, then what depends on
+        which were, and the commit."""
+        with self.db.spelled_out_transaction() as cur:
             applied = store.record_outcomes(cur, outcomes)
+            then = StatementBatch(cur)
             # accepted, but its delivery report came first: it keeps the report's status
             late = [o for o in outcomes if o.provider and o.id not in applied]
             if late:
-                store.record_sendings(cur, late)
+                store.record_sendings(then, late)
             events = [self._outcome_event(row, o.status)
                       for row, o in zip(rows, outcomes, strict=True)
                       if o.id in applied and o.status in ("delivered", "failed")]
             if events:
-                add_all_to_outbox(cur, store.SCHEMA, events)
+                add_all_to_outbox(then, store.SCHEMA, events)
+            then.execute("COMMIT")
+            then.run()
         return applied
 
     def _log_outcome(self, row, outcome, applied):

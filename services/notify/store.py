@@ -148,10 +148,11 @@ class Recorded(NamedTuple):
 
 
 def record_outcomes(cur, outcomes):
-    """A sent batch's outcomes (Recorded) in one statement, applied only to notifications still
-    `pending`: one whose delivery report came first keeps the report's status. Returns the ids
-    it was applied to."""
-    rows = psycopg2.extras.execute_values(cur, """
+    """Opens the transaction recording a sent batch (BEGIN sent with the statement, on a
+    cursor of a spelled-out transaction): its outcomes (Recorded) in one statement, applied
+    only to notifications still `pending`: one whose delivery report came first keeps the
+    report's status. Returns the ids it was applied to."""
+    rows = psycopg2.extras.execute_values(cur, """BEGIN;
         UPDATE notify.notifications n
            SET status = v.status,
                sent_at = CASE WHEN v.provider IS NULL THEN n.sent_at
