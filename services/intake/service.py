@@ -21,6 +21,7 @@ from services.common.ratelimit import RateLimits
 
 from . import store
 from .catalogue import ProcedureSchema
+from .catalogue_cache import CatalogueCache
 from .receipt import render_html
 from .reception import Replay, created_response, register, request_hash
 from .schemas import (
@@ -49,6 +50,7 @@ class IntakeService(OpsEndpoints):
     name = "intake"
 
     db = Database()
+    catalogue = CatalogueCache()
     calendar = Calendar()
     principal = Auth()
     # An officer can enter dossiers fast (bulk entry) but not flood; a citizen online rarely
@@ -94,10 +96,12 @@ class IntakeService(OpsEndpoints):
         channel = CHANNEL_BY_ROLE[caller.role]
         idempotency = (caller.subject, key, request_hash(body)) if key else None
         try:
-            # autocommit: reading the catalogue takes no transaction; registering is one statement
+            # autocommit: reading the catalogue (when not kept) takes no transaction;
+            # registering is one statement
             with self.db.autocommit() as cur:
-                procedure, counter_unit, center = store.get_procedure_and_units(
-                    cur, body["procedure_code"])
+                procedure, counter_unit, center = self.catalogue.procedure_and_units(
+                    body["procedure_code"],
+                    lambda: store.get_procedure_and_units(cur, body["procedure_code"]))
                 if caller.role == "counter_officer" and procedure and \
                         procedure["department"] != caller.department:
                     raise ApiError(

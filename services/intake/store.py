@@ -4,6 +4,7 @@ import psycopg2.errors
 from services.common.db import PreparedStatement, json_param
 
 SCHEMA = "intake"
+CATALOGUE_CHANNEL = "intake_catalogue"  # NOTIFYed by every catalogue load (catalogue_cache.py)
 
 
 class SequenceExhausted(Exception):
@@ -11,7 +12,8 @@ class SequenceExhausted(Exception):
 
 
 def save_catalogue(cur, catalogue):
-    """Replace the catalogue in one transaction; procedures no longer listed become inactive."""
+    """Replace the catalogue in one transaction; procedures no longer listed become inactive.
+    Every intake instance is told, at the commit, to forget the procedures it kept."""
     center = catalogue["center"]
     cur.execute(
         """INSERT INTO intake.receiving_units (code, name, kind) VALUES (%s, %s, 'center')
@@ -36,6 +38,7 @@ def save_catalogue(cur, catalogue):
         "UPDATE intake.procedures SET active = false WHERE NOT (code = ANY(%s))",
         (list(catalogue["procedures"]),),
     )
+    cur.execute(f"NOTIFY {CATALOGUE_CHANNEL}")  # delivered at the commit
 
 
 def list_procedures(cur, department=None, channel=None):

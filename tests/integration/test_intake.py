@@ -1,10 +1,12 @@
 """intake in a nameko container on the real PostgreSQL and RabbitMQ."""
+import copy
 import re
 
 import pytest
 
 from services.intake.service import IntakeService
-from tests.conftest import Client, dossier_body, procedure, query, token
+from services.intake.store import save_catalogue
+from tests.conftest import CATALOGUE, Client, dossier_body, procedure, query, token, wait_for
 
 CODE = re.compile(r"^000\.00\.\d{2}\.H33-\d{6}-\d{4}$")
 
@@ -220,3 +222,41 @@ def test_a_database_outage_is_a_503_with_retry_after_not_a_500(container_factory
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "database_unavailable"
     assert response.headers["Retry-After"] == "2"
+
+
+@pytest.fixture
+def catalogue_restored(db):
+    yield
+    with db.cursor() as cur:
+        save_catalogue(cur, CATALOGUE)
+
+
+def counter_submission(intake, proc):
+    return intake.post("/api/v1/dossiers", token=counter(proc["department"]),
+                       json=dossier_body(proc))
+
+
+def test_a_catalogue_load_reaches_a_running_intake_that_kept_the_procedure(intake, db,
+                                                                          catalogue_restored):
+    proc = procedure(department="stp")
+    assert counter_submission(intake, proc).status_code == 201  # read, and kept
+    online_only = copy.deepcopy(CATALOGUE)
+    online_only["procedures"][proc["code"]]["channels"] = ["online"]
+    with db.cursor() as cur:
+        save_catalogue(cur, online_only)
+    refused = wait_for(lambda: counter_submission(intake, proc).status_code == 422, timeout=5)
+    assert refused
+
+
+def test_a_change_missed_while_the_listener_was_disconnected_is_not_served_from_memory(
+        intake, db, catalogue_restored):
+    proc = procedure(department="stp")
+    assert counter_submission(intake, proc).status_code == 201  # read, and kept
+    # a change no notification tells of, as one made while intake was not listening
+    query(db, """UPDATE intake.procedures SET data = jsonb_set(data, '{channels}', '["online"]')
+                  WHERE code = %s RETURNING code""", (proc["code"],))
+    assert counter_submission(intake, proc).status_code == 201  # still the kept copy
+    [listener] = query(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                           " WHERE query = 'LISTEN intake_catalogue' AND datname = current_database()")
+    assert listener["pg_terminate_backend"]
+    wait_for(lambda: counter_submission(intake, proc).status_code == 422, timeout=5)

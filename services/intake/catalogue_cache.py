@@ -1,0 +1,83 @@
+"""The procedures intake has read, kept in memory: every submission reads its procedure, and
+the catalogue changes only when an operator loads a new one.
+
+A load NOTIFYs `intake_catalogue` in its transaction (PostgreSQL delivers it at the commit). Each
+intake instance LISTENs on a connection of its own and forgets what it kept when told, or
+when that connection is lost (it could have missed a notification); until it listens again
+every read goes to the database. What it keeps is shared between requests: never modified.
+"""
+import logging
+
+import eventlet
+import psycopg2
+from eventlet.hubs import trampoline
+from nameko.extensions import DependencyProvider
+
+from .store import CATALOGUE_CHANNEL
+
+RECONNECT_SECONDS = 1
+
+log = logging.getLogger("motcua.intake")
+
+
+class CatalogueCache(DependencyProvider):
+    """Injects itself: `procedure_and_units(code, read)`."""
+
+    def setup(self):
+        self._dsn = self.container.config["DB_URL"]
+        self._kept = {}
+        self._generation = 0  # bumped at every forget: a read that spans one is not kept
+        self._listening = False
+
+    def start(self):
+        self._listener = self.container.spawn_managed_thread(self._listen)
+
+    def stop(self):
+        self._listener.kill()
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def procedure_and_units(self, code, read):
+        """(procedure, counter unit, center unit) of procedure `code` as `read()` returns them
+        from the database, from memory when read since the last change; a procedure that is
+        not found is never kept (nor is memory spent on codes that do not exist)."""
+        if code in self._kept:
+            return self._kept[code]
+        generation = self._generation
+        found = read()
+        if found[0] is not None and self._listening and generation == self._generation:
+            self._kept[code] = found
+        return found
+
+    def _forget(self):
+        self._generation += 1
+        self._kept.clear()
+
+    def _listen(self):
+        while True:
+            conn = None
+            try:
+                conn = psycopg2.connect(self._dsn)
+                conn.autocommit = True
+                with conn.cursor() as cur:
+                    cur.execute(f"LISTEN {CATALOGUE_CHANNEL}")
+                self._listening = True
+                self._wait_for_changes(conn)
+            except (psycopg2.Error, OSError) as exc:
+                log.warning("catalogue listener lost its connection; reading the database "
+                            "until it is back", extra={"error": type(exc).__name__})
+            finally:
+                self._listening = False
+                self._forget()
+                if conn is not None:
+                    conn.close()
+            eventlet.sleep(RECONNECT_SECONDS)
+
+    def _wait_for_changes(self, conn):
+        while True:
+            trampoline(conn.fileno(), read=True)
+            conn.poll()
+            if conn.notifies:
+                conn.notifies.clear()
+                self._forget()
