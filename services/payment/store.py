@@ -1,5 +1,5 @@
 """payment's SQL: bills, payments, refunds, receipts, notifications, idempotency keys."""
-from services.common.db import json_param  # noqa: F401 - re-exported for this service's modules
+from services.common.db import PreparedStatement, json_param
 
 SCHEMA = "payment"
 
@@ -19,6 +19,29 @@ def insert_bill(cur, bill):
     return cur.fetchone()
 
 
+BILL_ONCE = PreparedStatement("payment_bill_once", """WITH refusal AS (
+        SELECT 1 FROM payment.refused_dossiers WHERE code = %(refused_code)s::text
+    ), delivery AS (
+        INSERT INTO payment.processed_messages (message_id, consumer)
+        SELECT %(message_id)s::uuid, %(consumer)s::text WHERE NOT EXISTS (SELECT 1 FROM refusal)
+    ), bill AS (
+        INSERT INTO payment.bills (id, kind, source_ref, source_event_id, dossier_code,
+            department, procedure_code, payer_name, description, fee, charge, amount,
+            refund_on_refusal, status)
+        SELECT %(id)s::uuid, %(kind)s::text, %(source_ref)s::text, %(source_event_id)s::uuid,
+            %(dossier_code)s::text, %(department)s::text, %(procedure_code)s::text,
+            %(payer_name)s::text, %(description)s::text, %(fee)s::bigint, %(charge)s::bigint,
+            %(amount)s::bigint, %(refund_on_refusal)s::boolean, 'open'
+        WHERE NOT EXISTS (SELECT 1 FROM refusal)
+        ON CONFLICT DO NOTHING RETURNING id
+    ), event AS (
+        INSERT INTO payment.outbox (id, exchange, routing_key, body)
+        SELECT %(event_id)s::uuid, %(exchange)s::text, %(routing_key)s::text, %(event)s::jsonb
+          FROM bill
+    )
+    SELECT EXISTS (SELECT 1 FROM bill) AS billed, EXISTS (SELECT 1 FROM refusal) AS refused""")
+
+
 def insert_bill_once(cur, message_id, consumer, bill, event, exchange, refused_code=None):
     """In ONE statement (on an autocommit cursor, its own transaction): the delivery's id in
     processed_messages, the bill and its `event` in the outbox, all or nothing. A repeated
@@ -26,30 +49,10 @@ def insert_bill_once(cur, message_id, consumer, bill, event, exchange, refused_c
     its bill already gets only the delivery recorded. When dossier `refused_code` was refused,
     nothing is written: the caller takes the transactional path that cancels the bill.
     Returns {"billed": bool, "refused": bool}."""
-    cur.execute(
-        """WITH refusal AS (
-               SELECT 1 FROM payment.refused_dossiers WHERE code = %(refused_code)s
-           ), delivery AS (
-               INSERT INTO payment.processed_messages (message_id, consumer)
-               SELECT %(message_id)s, %(consumer)s WHERE NOT EXISTS (SELECT 1 FROM refusal)
-           ), bill AS (
-               INSERT INTO payment.bills (id, kind, source_ref, source_event_id, dossier_code,
-                   department, procedure_code, payer_name, description, fee, charge, amount,
-                   refund_on_refusal, status)
-               SELECT %(id)s, %(kind)s, %(source_ref)s, %(source_event_id)s, %(dossier_code)s,
-                   %(department)s, %(procedure_code)s, %(payer_name)s, %(description)s, %(fee)s,
-                   %(charge)s, %(amount)s, %(refund_on_refusal)s, 'open'
-               WHERE NOT EXISTS (SELECT 1 FROM refusal)
-               ON CONFLICT DO NOTHING RETURNING id
-           ), event AS (
-               INSERT INTO payment.outbox (id, exchange, routing_key, body)
-               SELECT %(event_id)s, %(exchange)s, %(routing_key)s, %(event)s FROM bill
-           )
-           SELECT EXISTS (SELECT 1 FROM bill) AS billed, EXISTS (SELECT 1 FROM refusal) AS refused""",
-        {**bill, "message_id": message_id, "consumer": consumer, "refused_code": refused_code,
-         "event_id": event["id"], "exchange": exchange, "routing_key": event["type"],
-         "event": json_param(event)},
-    )
+    BILL_ONCE.execute(cur, {
+        **bill, "message_id": message_id, "consumer": consumer, "refused_code": refused_code,
+        "event_id": event["id"], "exchange": exchange, "routing_key": event["type"],
+        "event": json_param(event)})
     return cur.fetchone()
 
 

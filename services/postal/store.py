@@ -1,4 +1,6 @@
 """postal's SQL."""
+from services.common.db import PreparedStatement
+
 SCHEMA = "postal"
 
 
@@ -81,13 +83,15 @@ def active_delegation(cur, post_office, department, procedure_code):
 
 
 # volumes ---------------------------------------------------------------------------------------
+COUNT_RECEIVED = PreparedStatement("postal_count_received", """
+    INSERT INTO postal.department_volumes (department, month, counted)
+    VALUES (%(department)s, %(month)s, 1)
+    ON CONFLICT (department, month) DO UPDATE SET counted = postal.department_volumes.counted + 1""")
+
+
 def count_received(cur, department, month):
-    cur.execute(
-        """INSERT INTO postal.department_volumes (department, month, counted) VALUES (%s, %s, 1)
-           ON CONFLICT (department, month)
-           DO UPDATE SET counted = postal.department_volumes.counted + 1""",
-        (department, month),
-    )
+    """On a cursor, or into a StatementBatch: one more dossier of `department` this month."""
+    COUNT_RECEIVED.execute(cur, {"department": department, "month": month})
 
 
 def record_volume(cur, department, month, dossiers):
