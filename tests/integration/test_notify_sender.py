@@ -174,3 +174,17 @@ def test_a_lost_connection_while_recording_is_retried_not_sent_again(sender, db,
     assert calls[:2] == [5, 5]  # the same batch recorded again, not left to its lease
     assert set(gateway.sent) == set(ids) and set(gateway.sent.values()) == {1}
     assert events(db, "notification.delivered") == {str(i): 1 for i in ids}
+
+
+def test_commits_in_quick_succession_are_sent_in_one_batch_after_the_linger(sender, db):
+    gateway = StubSms("delivered")
+    container, _ = sender(gateway, SEND_LINGER_SECONDS=0.5)
+    wakeup = get_extension(container, Wakeup)
+    eventlet.sleep(1.2)  # past the first tick: the next one is a second away
+    for _ in range(5):  # five consumers' commits, 50 ms apart, each waking the sender
+        add_pending(db, 1)
+        wakeup.wake()
+        eventlet.sleep(0.05)
+    wait_for(lambda: len(rows(db)) == 5 and all(r["status"] == "delivered"
+                                               for r in rows(db).values()), timeout=5)
+    assert len({r["sent_at"] for r in rows(db).values()}) == 1  # one batch, one transaction
