@@ -267,8 +267,8 @@ class NotifyService(OpsEndpoints):
 
     def _send_batch(self):
         """Claims a batch, sends it concurrently, records every outcome in one transaction."""
-        # The claim is one statement, its own transaction: one round trip. Under load the
-        # sender's pace is its round trips, not its CPU.
+        # The claim is one statement, its own transaction: one round trip (under load each
+        # waits for a CPU: a batch's round trips were nearly half of its time).
         with self.db.autocommit() as cur:
             claimed = store.claim_due(cur, self.settings.batch, self.settings.lease)
             to_send = []
