@@ -8,7 +8,6 @@ import os  # noqa: E402
 import secrets  # noqa: E402
 import socket  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
-from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pika  # noqa: E402
@@ -21,7 +20,7 @@ from psycogreen.eventlet import patch_psycopg  # noqa: E402
 from scripts.stack import Stack, ensure_database  # noqa: E402
 from services.common.auth import issue_token  # noqa: E402
 from services.common.config import SERVICE_NAMES, load_config  # noqa: E402
-from services.common.events import TIMEZONE  # noqa: E402
+from services.common.events import now  # noqa: E402
 from services.common.migrations import migrate  # noqa: E402
 from services.common.relay import Relay  # noqa: E402
 from services.common.topology import declare_event_queues, with_channel  # noqa: E402
@@ -174,7 +173,7 @@ def client_for():
 def local_today():
     """The center's date: months and days in reports and delegations are Vietnamese, and
     from 17:00 UTC they are a day ahead of the machine's."""
-    return datetime.now(TIMEZONE).date()
+    return now().date()
 
 
 def token(role, **scope):

@@ -62,6 +62,7 @@ class CatalogueCache(DependencyProvider):
                 conn.autocommit = True
                 with conn.cursor() as cur:
                     cur.execute(f"LISTEN {CATALOGUE_CHANNEL}")
+                self._forget()  # a read begun before LISTEN may predate a missed load
                 self._listening = True
                 self._wait_for_changes(conn)
             except (psycopg2.Error, OSError) as exc:

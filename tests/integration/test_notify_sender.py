@@ -178,9 +178,9 @@ def test_a_lost_connection_while_recording_is_retried_not_sent_again(sender, db,
 
 def test_commits_in_quick_succession_are_sent_in_one_batch_after_the_linger(sender, db):
     gateway = StubSms("delivered")
-    container, _ = sender(gateway, SEND_LINGER_SECONDS=0.5)
+    container, _ = sender(gateway, SEND_LINGER_SECONDS=1.0)
     wakeup = get_extension(container, Wakeup)
-    eventlet.sleep(1.2)  # past the first tick: the next one is a second away
+    eventlet.sleep(1.2)  # past the first tick; no tick comes while it lingers
     for _ in range(5):  # five consumers' commits, 50 ms apart, each waking the sender
         add_pending(db, 1)
         wakeup.wake()

@@ -13,7 +13,16 @@ from services.notify.service import NotifyService
 from services.payment.service import PaymentService
 from services.postal.service import PostalService
 from services.routing.service import RoutingService
-from tests.conftest import CATALOGUE, TOKEN_SECRET, dossier_body, publish_envelope, query, token, wait_for
+from tests.conftest import (
+    CATALOGUE,
+    TOKEN_SECRET,
+    dossier_body,
+    local_today,
+    publish_envelope,
+    query,
+    token,
+    wait_for,
+)
 
 DEPARTMENT = "stp"          # "the right department": the dossier's
 OTHER_DEPARTMENT = "ca"     # "another department"
@@ -120,7 +129,7 @@ def world(services, topology, db):
     manager = "manager"
     for office in (OFFICE, OTHER_OFFICE):
         expect(w.call("postal", "POST", "/api/v1/post-offices", manager, json=office), 201)
-    valid_from = (datetime.now(TIMEZONE).date() - timedelta(days=30)).isoformat()
+    valid_from = (local_today() - timedelta(days=30)).isoformat()
     expect(w.call("postal", "POST", "/api/v1/delegations", manager, json={
         "department": DEPARTMENT, "post_office": OFFICE["code"], "valid_from": valid_from}), 201)
     ending = expect(w.call("postal", "POST", "/api/v1/delegations", manager, json={
