@@ -13,6 +13,12 @@ it, which loses it.
 
 `first_delivery` records the envelope id in the consumer's own table, in the same transaction
 as the handler's effect, so a redelivered message changes nothing.
+
+`reliable_batch_handler` is the same for a handler that takes a list: the messages that queued
+up while its earlier batches ran go to one worker together (one transaction, one commit
+for all), each acked only after that worker returned. A batch that raises is split: each of
+its messages runs alone, through the single message's retry and dead-letter path, so one bad
+message delays the others but never fails them.
 """
 import logging
 from functools import cache, partial
@@ -24,6 +30,7 @@ from kombu.exceptions import KombuError
 from marshmallow import ValidationError
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
+from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 from prometheus_client import Counter
 
@@ -90,8 +97,15 @@ def parse_envelope(body):
         _envelope_schema.load(body)
     except ValidationError as exc:
         raise PoisonMessage(f"invalid envelope: {exc.messages}") from exc
-    logs.bind(correlation_id=body["correlation_id"], event_id=body["id"], event_type=body["type"])
+    bind_envelope(body)
     return body
+
+
+def bind_envelope(envelope):
+    """Log lines from here on carry this event's correlation id (a batch handler binds each
+    envelope again before logging about it)."""
+    logs.bind(correlation_id=envelope["correlation_id"], event_id=envelope["id"],
+              event_type=envelope["type"])
 
 
 def validate_data(contract, envelope):
@@ -126,6 +140,19 @@ def record_delivery(batch, schema, envelope_id, consumer):
 def is_repeated_delivery(exc):
     return (isinstance(exc, psycopg2.errors.UniqueViolation)
             and exc.diag.table_name == "processed_messages")
+
+
+def run_deliveries(batch, deliveries):
+    """Runs a `StatementBatch` that `record_delivery`-ed `deliveries` envelopes. True when it
+    committed; False when its one delivery was a repeat (nothing applied). A repeat among
+    several raises, which makes a batch handler run each message alone."""
+    try:
+        batch.run()
+    except psycopg2.Error as exc:
+        if deliveries > 1 or not is_repeated_delivery(exc):
+            raise
+        return False
+    return True
 
 
 class UndecodableMessage(PoisonMessage):
@@ -256,4 +283,59 @@ class ReliableEventHandler(EventHandler):
         )
 
 
+class ReliableBatchHandler(ReliableEventHandler):
+    """Calls its method with a list of bodies. At most BATCHES_IN_FLIGHT batches run at once;
+    a message that arrives while fewer run starts one at once (a quiet queue waits for
+    nothing), the others wait and go together to the next worker. The prefetch count
+    (max_workers) bounds a batch."""
+
+    BATCHES_IN_FLIGHT = 2
+
+    def setup(self):
+        super().setup()
+        self._waiting = []
+        self._in_flight = 0
+
+    def handle_message(self, body, message):
+        if len(message.body or b"") > MAX_MESSAGE_BYTES:
+            super().handle_message(body, message)  # parked at once, never batched
+            return
+        self._waiting.append((body, message))
+        self._start_batches()
+
+    def _start_batches(self):
+        while self._waiting and self._in_flight < self.BATCHES_IN_FLIGHT:
+            batch, self._waiting = self._waiting, []
+            self._spawn(batch)
+
+    def _spawn(self, batch):
+        self._in_flight += 1
+        try:
+            self.container.spawn_worker(
+                self, ([body for body, _ in batch],), {},
+                context_data=self.unpack_message_headers(batch[0][1]),
+                handle_result=partial(self._batch_done, batch))
+        except ContainerBeingKilled:
+            self._in_flight -= 1
+            for _, message in batch:
+                self._settle(self.queue_consumer.requeue_message, message)
+
+    def _batch_done(self, batch, worker_ctx, result=None, exc_info=None):
+        self._in_flight -= 1
+        if exc_info is None:
+            CONSUMED.labels(self.container.service_name, self.event_type, "ok").inc(len(batch))
+            for _, message in batch:
+                self._settle(self.queue_consumer.ack_message, message)
+        elif len(batch) == 1:
+            self.handle_message_processed(batch[0][1], result, exc_info)
+        else:
+            log.warning("a batch failed; running its messages one by one",
+                        extra={"messages": len(batch), "error": type(exc_info[1]).__name__})
+            for one in batch:
+                self._spawn([one])
+        self._start_batches()
+        return result, exc_info
+
+
 reliable_handler = ReliableEventHandler.decorator
+reliable_batch_handler = ReliableBatchHandler.decorator

@@ -4,7 +4,6 @@ import logging
 import uuid
 from datetime import date, datetime
 
-import psycopg2
 from marshmallow import INCLUDE, ValidationError
 from nameko.rpc import RpcProxy
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
@@ -13,10 +12,11 @@ from werkzeug.wrappers import Response
 from services.common.consumer import (
     PoisonMessage,
     first_delivery,
-    is_repeated_delivery,
     parse_envelope,
     record_delivery,
+    reliable_batch_handler,
     reliable_handler,
+    run_deliveries,
     validate_data,
 )
 from services.common.contracts import DossierReceived, ResultReady
@@ -471,29 +471,35 @@ class PostalService(OpsEndpoints):
                               "rejected": rejected})
 
     # volumes and receptions from intake's events ----------------------------------------------
-    @reliable_handler("intake", "dossier.received")
-    def handle_dossier_received(self, body):
-        envelope = parse_envelope(body)
-        dossier = validate_data(DossierReceived, envelope)
-        department = dossier["procedure"]["department"]
-        received_at = dossier["received_at"].astimezone(TIMEZONE)
-        # One round trip, so the month's counter row is locked only while PostgreSQL runs it.
+    @reliable_batch_handler("intake", "dossier.received")
+    def handle_dossier_received(self, bodies):
+        received = [self._received_dossier(body) for body in bodies]
+        # One round trip for the batch, so the month's counter rows are locked only while
+        # PostgreSQL runs it.
         with self.db.autocommit() as cur:
             batch = StatementBatch(cur)
-            record_delivery(batch, store.SCHEMA, envelope["id"], "handle_dossier_received")
-            store.count_received(batch, department, month_start(received_at))
-            receiver = dossier["receiver"]
-            if dossier["channel"] == "postal" and receiver.get("kind") == "postal_clerk":
-                store.insert_reception(batch, {
-                    "dossier_code": dossier["code"], "post_office": receiver["post_office"],
-                    "department": department, "procedure_code": dossier["procedure"]["code"],
-                    "clerk": receiver["id"], "received_at": received_at,
-                })
-            try:
-                batch.run()
-            except psycopg2.Error as exc:
-                if not is_repeated_delivery(exc):
-                    raise
+            for envelope, dossier in received:
+                self._count_received(batch, envelope, dossier)
+            run_deliveries(batch, len(received))
+
+    @staticmethod
+    def _received_dossier(body):
+        envelope = parse_envelope(body)
+        return envelope, validate_data(DossierReceived, envelope)
+
+    @staticmethod
+    def _count_received(batch, envelope, dossier):
+        department = dossier["procedure"]["department"]
+        received_at = dossier["received_at"].astimezone(TIMEZONE)
+        record_delivery(batch, store.SCHEMA, envelope["id"], "handle_dossier_received")
+        store.count_received(batch, department, month_start(received_at))
+        receiver = dossier["receiver"]
+        if dossier["channel"] == "postal" and receiver.get("kind") == "postal_clerk":
+            store.insert_reception(batch, {
+                "dossier_code": dossier["code"], "post_office": receiver["post_office"],
+                "department": department, "procedure_code": dossier["procedure"]["code"],
+                "clerk": receiver["id"], "received_at": received_at,
+            })
 
     # reports and metrics ------------------------------------------------------------------------
     @api("GET", "/api/v1/reports", summary="Postal volumes by month: receptions, pick-ups, shipments",

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import psycopg2
 from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
@@ -19,11 +18,13 @@ from services.common.auth import Principal
 from services.common.calendar import Calendar
 from services.common.consumer import (
     PoisonMessage,
+    bind_envelope,
     first_delivery,
-    is_repeated_delivery,
     parse_envelope,
     record_delivery,
+    reliable_batch_handler,
     reliable_handler,
+    run_deliveries,
     validate_data,
 )
 from services.common.contracts import DossierReceived, PaymentSettled, ShipmentDelivered
@@ -128,26 +129,31 @@ class RoutingService(OpsEndpoints):
     department_queue = DepartmentQueues()
 
     # events ---------------------------------------------------------------------------------
-    @reliable_handler("intake", "dossier.received")
-    def handle_dossier_received(self, body):
+    @reliable_batch_handler("intake", "dossier.received")
+    def handle_dossier_received(self, bodies):
+        received = [self._received_dossier(body) for body in bodies]
+        # One round trip for the batch: the deliveries' ids, the dossiers, their history and
+        # events commit together.
+        with self.db.autocommit() as cur:
+            batch = StatementBatch(cur)
+            for envelope, data in received:
+                record_delivery(batch, store.SCHEMA, envelope["id"], "handle_dossier_received")
+                assign(batch, envelope, data)
+            applied = run_deliveries(batch, len(received))
+        for envelope, data in received:
+            bind_envelope(envelope)
+            if applied:
+                log.info("dossier assigned", extra={
+                    "dossier_code": data["code"], "department": data["procedure"]["department"]})
+            else:
+                log.info("duplicate delivery ignored", extra={"dossier_code": data["code"]})
+
+    def _received_dossier(self, body):
         envelope = parse_envelope(body)
         data = validate_data(DossierReceived, envelope)
         for department in (data["procedure"]["department"], *data["procedure"]["cooperating"]):
             self.department_queue(department)  # cooperating ones get consultation requests
-        # One round trip: the delivery's id, the dossier, its history and events commit together.
-        with self.db.autocommit() as cur:
-            batch = StatementBatch(cur)
-            record_delivery(batch, store.SCHEMA, envelope["id"], "handle_dossier_received")
-            assign(batch, envelope, data)
-            try:
-                batch.run()
-            except psycopg2.Error as exc:
-                if not is_repeated_delivery(exc):
-                    raise
-                log.info("duplicate delivery ignored", extra={"dossier_code": data["code"]})
-                return
-        log.info("dossier assigned", extra={"dossier_code": data["code"],
-                                            "department": data["procedure"]["department"]})
+        return envelope, data
 
     @reliable_handler("payment", "payment.settled")
     def handle_payment_settled(self, body):

@@ -1,0 +1,114 @@
+"""A batch handler takes the messages that queued up while it was busy in one worker and one
+transaction, and still applies each exactly once: a bad message among them is retried or
+dead-lettered alone, the others are applied."""
+import json
+
+import eventlet
+import pika
+import pytest
+
+from services.common.consumer import (
+    DEAD_LETTER_QUEUE,
+    PoisonMessage,
+    parse_envelope,
+    record_delivery,
+    reliable_batch_handler,
+    run_deliveries,
+)
+from services.common.db import Database, StatementBatch
+from services.common.events import new_envelope
+from services.common.topology import declare_event_queues, with_channel
+from tests.conftest import query, wait_for
+from tests.integration.test_dead_letters import drain_raw
+
+REJECTED = "the department's system rejects this one"
+
+
+class BatchProbeService:
+    """Each message's effect is its processed-message row; `sizes` keeps each batch's length.
+    A body whose data says `fail` raises, one whose envelope is invalid is poison."""
+    name = "batchprobe"
+    db = Database()
+    sizes = []
+
+    @reliable_batch_handler("intake", "dossier.received")
+    def handle(self, bodies):
+        BatchProbeService.sizes.append(len(bodies))
+        envelopes = [parse_envelope(body) for body in bodies]
+        if any(envelope["data"].get("fail") for envelope in envelopes):
+            raise RuntimeError(REJECTED)
+        eventlet.sleep(0.2)  # a slow department system: the next messages queue up meanwhile
+        with self.db.autocommit() as cur:
+            batch = StatementBatch(cur)
+            for envelope in envelopes:
+                record_delivery(batch, "routing", envelope["id"], "batchprobe")
+            run_deliveries(batch, len(envelopes))
+
+
+@pytest.fixture
+def amqp_uri(container_factory, config_for, rabbit_config, db):
+    BatchProbeService.sizes = []
+    config = config_for("routing", HANDLER_MAX_ATTEMPTS=2, HANDLER_FIRST_BACKOFF_MS=50)
+    with_channel(rabbit_config["AMQP_URI"], declare_event_queues)
+    container_factory(BatchProbeService, config).start()
+    return rabbit_config["AMQP_URI"]
+
+
+def event(n, **data):
+    return new_envelope("dossier.received", "intake", {"n": n, **data}, f"corr-batch-{n}")
+
+
+def publish_all(amqp_uri, bodies):
+    """Confirmed, persistent, back to back on one connection, as a busy relay publishes."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    channel.confirm_delivery()
+    for body in bodies:
+        channel.basic_publish("intake.events", "dossier.received",
+                              body if isinstance(body, bytes) else json.dumps(body).encode(),
+                              pika.BasicProperties(content_type="application/json",
+                                                   delivery_mode=2), mandatory=True)
+    connection.close()
+
+
+def applied(db):
+    return sorted(row["message_id"] for row in query(
+        db, "SELECT message_id::text FROM routing.processed_messages WHERE consumer = 'batchprobe'"))
+
+
+def test_a_burst_is_applied_in_batches_each_message_once(amqp_uri, db):
+    events = [event(n) for n in range(40)]
+    publish_all(amqp_uri, events)
+    wait_for(lambda: len(applied(db)) == 40)
+    assert applied(db) == sorted(e["id"] for e in events)
+    assert max(BatchProbeService.sizes) > 1, BatchProbeService.sizes
+    assert len(BatchProbeService.sizes) < 40
+
+
+def test_a_failing_message_is_retried_and_dead_lettered_alone(amqp_uri, db):
+    good = [event(n) for n in range(12)]
+    bad = event(99, fail=True)
+    poison = {**event(98), "type": ""}  # an envelope that can never be read
+    publish_all(amqp_uri, [*good[:6], bad, poison, *good[6:]])
+
+    dead = []
+    wait_for(lambda: dead.extend(drain_raw(amqp_uri, DEAD_LETTER_QUEUE)) or len(dead) == 2)
+    wait_for(lambda: len(applied(db)) == 12)
+    assert applied(db) == sorted(e["id"] for e in good)
+    reasons = {json.loads(body)["id"]: props.headers for props, body in dead}
+    assert REJECTED in reasons[bad["id"]]["x-motcua-reason"]
+    assert reasons[bad["id"]]["x-motcua-attempt"] == 2  # retried once, then parked
+    assert PoisonMessage.__name__ in reasons[poison["id"]]["x-motcua-reason"]
+    assert reasons[poison["id"]]["x-motcua-attempt"] == 1  # never retried
+
+
+def test_a_redelivered_message_among_new_ones_changes_nothing_twice(amqp_uri, db):
+    first = event(1)
+    publish_all(amqp_uri, [first])
+    wait_for(lambda: applied(db) == [first["id"]])
+    others = [event(n) for n in range(2, 20)]
+    publish_all(amqp_uri, [*others[:9], first, *others[9:]])  # the broker's redelivery
+    wait_for(lambda: len(applied(db)) == 19)
+    eventlet.sleep(0.5)
+    assert applied(db) == sorted(e["id"] for e in [first, *others])
+    assert drain_raw(amqp_uri, DEAD_LETTER_QUEUE) == []
