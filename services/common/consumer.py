@@ -21,8 +21,10 @@ its messages runs alone, through the single message's retry and dead-letter path
 message delays the others but never fails them.
 """
 import logging
+import time
 from functools import cache, partial
 
+import eventlet
 import psycopg2.errors
 from amqp.exceptions import AMQPError
 from kombu import Exchange, Queue
@@ -286,14 +288,21 @@ class ReliableEventHandler(EventHandler):
 class ReliableBatchHandler(ReliableEventHandler):
     """Calls its method with a list of bodies. At most BATCHES_IN_FLIGHT batches run at once;
     a message that arrives while fewer run starts one at once (a quiet queue waits for
-    nothing), the others wait and go together to the next worker. The prefetch count
-    (max_workers) bounds a batch."""
+    nothing), the others wait and go together to the next worker. A handler whose effect is
+    not urgent can `linger`: a batch then waits that many seconds after its first message for
+    more (unless the prefetch count, max_workers, is reached first), which makes its batches
+    larger when the queue is not behind."""
 
     BATCHES_IN_FLIGHT = 2
+
+    def __init__(self, source_service, event_type, linger=0, **kwargs):
+        self.linger = linger
+        super().__init__(source_service, event_type, **kwargs)
 
     def setup(self):
         super().setup()
         self._waiting = []
+        self._first_waiting_at = 0.0
         self._in_flight = 0
 
     def handle_message(self, body, message):
@@ -301,10 +310,21 @@ class ReliableBatchHandler(ReliableEventHandler):
             super().handle_message(body, message)  # parked at once, never batched
             return
         self._waiting.append((body, message))
+        if len(self._waiting) == 1 and self.linger:
+            self._first_waiting_at = time.monotonic()
+            self.container.spawn_managed_thread(self._start_after_linger)
         self._start_batches()
 
+    def _start_after_linger(self):
+        eventlet.sleep(self.linger)
+        self._start_batches()
+
+    def _ripe(self):
+        return (not self.linger or len(self._waiting) >= self.container.max_workers
+                or time.monotonic() - self._first_waiting_at >= self.linger)
+
     def _start_batches(self):
-        while self._waiting and self._in_flight < self.BATCHES_IN_FLIGHT:
+        while self._waiting and self._in_flight < self.BATCHES_IN_FLIGHT and self._ripe():
             batch, self._waiting = self._waiting, []
             self._spawn(batch)
 

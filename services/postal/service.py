@@ -471,7 +471,9 @@ class PostalService(OpsEndpoints):
                               "rejected": rejected})
 
     # volumes and receptions from intake's events ----------------------------------------------
-    @reliable_batch_handler("intake", "dossier.received")
+    # The month's counts and the day's receptions are read by reports, never at once: a batch
+    # waits a fifth of a second for more dossiers, so a busy hour costs fewer commits.
+    @reliable_batch_handler("intake", "dossier.received", linger=0.2)
     def handle_dossier_received(self, bodies):
         received = [self._received_dossier(body) for body in bodies]
         # One round trip for the batch, so the month's counter rows are locked only while

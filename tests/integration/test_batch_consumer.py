@@ -45,6 +45,22 @@ class BatchProbeService:
             run_deliveries(batch, len(envelopes))
 
 
+class LingeringProbeService:
+    """A handler whose effect is not urgent: it waits for more messages before it starts."""
+    name = "lingeringprobe"
+    db = Database()
+    sizes = []
+
+    @reliable_batch_handler("intake", "dossier.received", linger=1.0)
+    def handle(self, bodies):
+        LingeringProbeService.sizes.append(len(bodies))
+        with self.db.autocommit() as cur:
+            batch = StatementBatch(cur)
+            for envelope in map(parse_envelope, bodies):
+                record_delivery(batch, "routing", envelope["id"], "lingeringprobe")
+            run_deliveries(batch, len(bodies))
+
+
 @pytest.fixture
 def amqp_uri(container_factory, config_for, rabbit_config, db):
     BatchProbeService.sizes = []
@@ -71,9 +87,10 @@ def publish_all(amqp_uri, bodies):
     connection.close()
 
 
-def applied(db):
+def applied(db, consumer="batchprobe"):
     return sorted(row["message_id"] for row in query(
-        db, "SELECT message_id::text FROM routing.processed_messages WHERE consumer = 'batchprobe'"))
+        db, "SELECT message_id::text FROM routing.processed_messages WHERE consumer = %s",
+        (consumer,)))
 
 
 def test_a_burst_is_applied_in_batches_each_message_once(amqp_uri, db):
@@ -112,3 +129,16 @@ def test_a_redelivered_message_among_new_ones_changes_nothing_twice(amqp_uri, db
     eventlet.sleep(0.5)
     assert applied(db) == sorted(e["id"] for e in [first, *others])
     assert drain_raw(amqp_uri, DEAD_LETTER_QUEUE) == []
+
+
+def test_a_lingering_handler_takes_a_trickle_in_one_batch(container_factory, config_for,
+                                                          rabbit_config, db):
+    LingeringProbeService.sizes = []
+    container_factory(LingeringProbeService, config_for("routing")).start()
+    events = [event(n) for n in range(5)]
+    for one in events:  # one every 50 ms, slower than the handler would take them
+        publish_all(rabbit_config["AMQP_URI"], [one])
+        eventlet.sleep(0.05)
+    wait_for(lambda: len(applied(db, "lingeringprobe")) == 5)
+    assert applied(db, "lingeringprobe") == sorted(e["id"] for e in events)
+    assert LingeringProbeService.sizes == [5]
