@@ -23,7 +23,9 @@ from prometheus_client import Counter, Histogram
 
 from services.common.consumer import (
     PoisonMessage,
+    bind_envelope,
     parse_envelope,
+    reliable_batch_handler,
     reliable_handler,
     validate_data,
 )
@@ -145,9 +147,9 @@ class NotifyService(OpsEndpoints):
     wake_sender = WakeSender()
 
     # --- events: record what to send ---------------------------------------------------------
-    @reliable_handler("intake", "dossier.received")
-    def handle_dossier_received(self, body):
-        self._consume(body, "handle_dossier_received")
+    @reliable_batch_handler("intake", "dossier.received")
+    def handle_dossier_received(self, bodies):
+        self._consume_batch(bodies, "handle_dossier_received")
 
     @reliable_handler("routing", "dossier.supplement_requested")
     def handle_supplement_requested(self, body):
@@ -161,9 +163,9 @@ class NotifyService(OpsEndpoints):
     def handle_apology_issued(self, body):
         self._consume(body, "handle_apology_issued")
 
-    @reliable_handler("payment", "payment.requested")
-    def handle_payment_requested(self, body):
-        self._consume(body, "handle_payment_requested")
+    @reliable_batch_handler("payment", "payment.requested")
+    def handle_payment_requested(self, bodies):
+        self._consume_batch(bodies, "handle_payment_requested")
 
     @reliable_handler("postal", "postal.shipment_created")
     def handle_shipment_created(self, body):
@@ -174,36 +176,57 @@ class NotifyService(OpsEndpoints):
         self._consume(body, "handle_shipment_delivered")
 
     def _consume(self, body, consumer):
-        """Records the event's notifications in one transaction of two round trips: the one
-        that opens it (lock, delivery, contact) and the one that records and commits."""
+        self._record([self._parsed(body)], consumer)
+
+    def _consume_batch(self, bodies, consumer):
+        # Locks taken in one order (the codes'), so two batches never wait for each other.
+        self._record(sorted(map(self._parsed, bodies), key=lambda event: event[1]["code"]),
+                     consumer)
+
+    def _parsed(self, body):
         envelope = parse_envelope(body)
         data, message = self._message_of(envelope)
-        code = data["code"]
+        return envelope, data, message
+
+    def _record(self, events, consumer):
+        """Records the events' notifications in one transaction: a round trip per event that
+        opens it or adds to it (the dossier's lock, the delivery, the contact), and one that
+        records them all and commits."""
+        rows = []
         with self.db.spelled_out_transaction() as cur:
-            if envelope["type"] == "dossier.received":
-                opened = store.receive_dossier(cur, envelope["id"], consumer,
-                                               self._contact_of(data))
-                events = [(envelope, message)] + [
-                    (waiting, self._message_of(waiting)[1]) for waiting in opened["waiting"]]
-            else:
-                opened = store.open_later_event(cur, envelope, consumer)
-                events = [(envelope, message)] if opened["contact"] else []
-            if not opened["first_delivery"]:
-                log.info("duplicate delivery ignored", extra={"dossier_code": code})
-                return
-            if not events:
-                store.commit(cur)
-                log.info("event waits for the dossier's contact",
-                         extra={"dossier_code": code, "event_type": envelope["type"]})
-                return
-            rows = [row for waiting, waiting_message in events
-                    for row in self._notifications(waiting, code, waiting_message, opened)]
+            for number, (envelope, data, message) in enumerate(events):
+                rows += self._notifications_of(cur, envelope, data, message, consumer,
+                                               begin=number == 0)
             store.commit(cur, rows)
         if any(row["status"] == "pending" for row in rows):
             self.wake_sender()
         for row in rows:  # counted once committed
             if row["status"] == "opted_out":
                 NOTIFICATIONS.labels(row["channel"], row["template"], "opted_out").inc()
+
+    def _notifications_of(self, cur, envelope, data, message, consumer, begin):
+        """The notifications an event (and those that waited for its contact) asks for, its
+        delivery recorded; none for a repeated delivery or one that must wait for the
+        dossier's contact."""
+        bind_envelope(envelope)
+        code = data["code"]
+        if envelope["type"] == "dossier.received":
+            opened = store.receive_dossier(cur, envelope["id"], consumer, self._contact_of(data),
+                                           begin)
+            events = [(envelope, message)] + [
+                (waiting, self._message_of(waiting)[1]) for waiting in opened["waiting"]]
+        else:
+            opened = store.open_later_event(cur, envelope, consumer, begin)
+            events = [(envelope, message)] if opened["contact"] else []
+        if not opened["first_delivery"]:
+            log.info("duplicate delivery ignored", extra={"dossier_code": code})
+            return []
+        if not events:
+            log.info("event waits for the dossier's contact",
+                     extra={"dossier_code": code, "event_type": envelope["type"]})
+            return []
+        return [row for waiting, waiting_message in events
+                for row in self._notifications(waiting, code, waiting_message, opened)]
 
     @staticmethod
     def _message_of(envelope):

@@ -53,26 +53,29 @@ kept AS (  -- runs though nothing reads it, as every data-modifying WITH does
     results=""))
 
 
-def _open(cur, statement, params):
-    cur.execute(b";\n".join([b"BEGIN", LOCK_DOSSIER.statement(cur, params),
+def _open(cur, statement, params, begin):
+    cur.execute(b";\n".join([*([b"BEGIN"] if begin else []), LOCK_DOSSIER.statement(cur, params),
                              statement.statement(cur, params)]))
     return cur.fetchone()
 
 
-def receive_dossier(cur, envelope_id, consumer, contact):
-    """Opens dossier.received's transaction: the delivery recorded, the dossier's contact saved
-    (or the one already stored), the events that waited for it taken, oldest first. Returns
-    first_delivery, contact, opted_out (its channels that opted out) and waiting."""
-    return _open(cur, RECEIVE_DOSSIER, {"id": envelope_id, "consumer": consumer, **contact})
+def receive_dossier(cur, envelope_id, consumer, contact, begin=True):
+    """Opens dossier.received's transaction (`begin`), or adds to one: the delivery recorded,
+    the dossier's contact saved (or the one already stored), the events that waited for it
+    taken, oldest first. Returns first_delivery, contact, opted_out (its channels that opted
+    out) and waiting."""
+    return _open(cur, RECEIVE_DOSSIER, {"id": envelope_id, "consumer": consumer, **contact},
+                 begin)
 
 
-def open_later_event(cur, envelope, consumer):
-    """Opens the transaction of an event that follows dossier.received: the delivery recorded
-    and the dossier's contact; with no contact yet (the event overtook dossier.received), the
-    event kept to wait for it. Returns first_delivery, contact and opted_out."""
+def open_later_event(cur, envelope, consumer, begin=True):
+    """Opens the transaction (`begin`), or adds to one, of an event that follows
+    dossier.received: the delivery recorded and the dossier's contact; with no contact yet
+    (the event overtook dossier.received), the event kept to wait for it. Returns
+    first_delivery, contact and opted_out."""
     return _open(cur, OPEN_LATER_EVENT, {"id": envelope["id"], "consumer": consumer,
                                          "code": envelope["data"]["code"],
-                                         "envelope": json_param(envelope)})
+                                         "envelope": json_param(envelope)}, begin)
 
 
 def commit(cur, notifications=()):

@@ -19,7 +19,7 @@ import psycopg2
 from marshmallow import Schema
 from prometheus_client import Counter
 
-from services.common.consumer import first_delivery, is_repeated_delivery
+from services.common.consumer import is_repeated_delivery
 from services.common.contracts import (
     PaymentRefunded,
     PaymentRequested,
@@ -90,11 +90,6 @@ def _publish(cur, event_type, contract: type[Schema], data, bill, correlation_id
 
 
 # --- bills ------------------------------------------------------------------------------------
-class RefusedBeforeBilled(Exception):
-    """The dossier's refusal was consumed before its dossier.received: nothing was written,
-    `bill_for_dossier` bills and cancels it in one transaction."""
-
-
 def new_bill(envelope, kind, source_ref, dossier_code, description, fee=0, charge=0,
              procedure=None, payer_name=None):
     """The row of the bill an event asks for, or None when nothing is owed."""
@@ -144,25 +139,34 @@ def payment_requested(settings, bill, correlation_id):
     }, bill, correlation_id)
 
 
-def bill_at_once(cur, settings, envelope, consumer, bill, refused_code=None):
-    """On an autocommit cursor, one round trip: records this delivery of `envelope` and, when
-    `bill` is owed and its source has none yet, inserts it with its payment.requested.
-    Returns the new bill (the values inserted), or None (nothing owed, repeated delivery, the
-    source already billed). Raises RefusedBeforeBilled, having written nothing, when dossier
-    `refused_code` was refused already."""
-    if bill is None:
-        first_delivery(cur, store.SCHEMA, envelope["id"], consumer)
-        return None
-    event = payment_requested(settings, bill, envelope["correlation_id"])
+REFUSED_BEFORE_BILLED = "refused before billed"
+
+
+def bill_at_once(cur, settings, deliveries):
+    """On an autocommit cursor, one round trip for `deliveries`, each (envelope, consumer, the
+    bill it owes or None, the code of its dossier or None): records each delivery and, when
+    its bill is owed and its source has none yet, inserts it with its payment.requested.
+    Returns, per delivery, its new bill (the values inserted); None (nothing owed, the source
+    billed already); or REFUSED_BEFORE_BILLED when its dossier was refused already (nothing of
+    it was written: `bill_for_dossier` bills and cancels it). A repeated delivery makes
+    several fail (the batch handler then runs each alone); alone, it returns [None]."""
+    exchange = events_exchange("payment")
+    rows = [{"message_id": envelope["id"], "consumer": consumer, "refused_code": refused_code,
+             "bill": bill, "exchange": exchange,
+             "event": bill and payment_requested(settings, bill, envelope["correlation_id"])}
+            for envelope, consumer, bill, refused_code in deliveries]
     try:
-        outcome = store.insert_bill_once(cur, envelope["id"], consumer, bill, event,
-                                         events_exchange("payment"), refused_code)
+        outcomes = store.insert_bills_once(cur, rows)
     except psycopg2.Error as exc:
-        if not is_repeated_delivery(exc):
+        if len(rows) > 1 or not is_repeated_delivery(exc):
             raise
-        return None
+        return [None]
+    return [_new_bill(outcomes[str(row["message_id"])], row["bill"]) for row in rows]
+
+
+def _new_bill(outcome, bill):
     if outcome["refused"]:
-        raise RefusedBeforeBilled(bill["dossier_code"])
+        return REFUSED_BEFORE_BILLED
     if not outcome["billed"]:
         return None
     BILLS.labels(bill["kind"], "open").inc()

@@ -1,4 +1,9 @@
 """payment's SQL: bills, payments, refunds, receipts, notifications, idempotency keys."""
+import json
+from functools import partial
+
+from psycopg2.extras import Json
+
 from services.common.db import PreparedStatement, json_param
 
 SCHEMA = "payment"
@@ -19,41 +24,65 @@ def insert_bill(cur, bill):
     return cur.fetchone()
 
 
-BILL_ONCE = PreparedStatement("payment_bill_once", """WITH refusal AS (
-        SELECT 1 FROM payment.refused_dossiers WHERE code = %(refused_code)s::text
+BILLS_ONCE = PreparedStatement("payment_bills_once", """WITH delivery_row AS (
+        SELECT * FROM jsonb_to_recordset(%(deliveries)s::jsonb) AS d (
+            message_id uuid, consumer text, refused_code text, id uuid, kind text,
+            source_ref text, source_event_id uuid, dossier_code text, department text,
+            procedure_code text, payer_name text, description text, fee bigint, charge bigint,
+            amount bigint, refund_on_refusal boolean, event_id uuid, exchange text,
+            routing_key text, event jsonb)
+    ), refusal AS (
+        SELECT d.message_id FROM delivery_row d
+          JOIN payment.refused_dossiers r ON r.code = d.refused_code
     ), delivery AS (
         INSERT INTO payment.processed_messages (message_id, consumer)
-        SELECT %(message_id)s::uuid, %(consumer)s::text WHERE NOT EXISTS (SELECT 1 FROM refusal)
+        SELECT message_id, consumer FROM delivery_row
+         WHERE message_id NOT IN (SELECT message_id FROM refusal)
     ), bill AS (
         INSERT INTO payment.bills (id, kind, source_ref, source_event_id, dossier_code,
             department, procedure_code, payer_name, description, fee, charge, amount,
             refund_on_refusal, status)
-        SELECT %(id)s::uuid, %(kind)s::text, %(source_ref)s::text, %(source_event_id)s::uuid,
-            %(dossier_code)s::text, %(department)s::text, %(procedure_code)s::text,
-            %(payer_name)s::text, %(description)s::text, %(fee)s::bigint, %(charge)s::bigint,
-            %(amount)s::bigint, %(refund_on_refusal)s::boolean, 'open'
-        WHERE NOT EXISTS (SELECT 1 FROM refusal)
+        SELECT id, kind, source_ref, source_event_id, dossier_code, department, procedure_code,
+               payer_name, description, fee, charge, amount, refund_on_refusal, 'open'
+          FROM delivery_row
+         WHERE id IS NOT NULL AND message_id NOT IN (SELECT message_id FROM refusal)
         ON CONFLICT DO NOTHING RETURNING id
     ), event AS (
         INSERT INTO payment.outbox (id, exchange, routing_key, body)
-        SELECT %(event_id)s::uuid, %(exchange)s::text, %(routing_key)s::text, %(event)s::jsonb
-          FROM bill
+        SELECT d.event_id, d.exchange, d.routing_key, d.event
+          FROM delivery_row d JOIN bill ON bill.id = d.id
     )
-    SELECT EXISTS (SELECT 1 FROM bill) AS billed, EXISTS (SELECT 1 FROM refusal) AS refused""")
+    SELECT d.message_id::text AS message_id,
+           EXISTS (SELECT 1 FROM bill WHERE bill.id = d.id) AS billed,
+           EXISTS (SELECT 1 FROM refusal r WHERE r.message_id = d.message_id) AS refused
+      FROM delivery_row d""")
 
 
-def insert_bill_once(cur, message_id, consumer, bill, event, exchange, refused_code=None):
-    """In ONE statement (on an autocommit cursor, its own transaction): the delivery's id in
-    processed_messages, the bill and its `event` in the outbox, all or nothing. A repeated
-    message id fails on processed_messages' key (`is_repeated_delivery`); a source that has
-    its bill already gets only the delivery recorded. When dossier `refused_code` was refused,
-    nothing is written: the caller takes the transactional path that cancels the bill.
-    Returns {"billed": bool, "refused": bool}."""
-    BILL_ONCE.execute(cur, {
-        **bill, "message_id": message_id, "consumer": consumer, "refused_code": refused_code,
-        "event_id": event["id"], "exchange": exchange, "routing_key": event["type"],
-        "event": json_param(event)})
-    return cur.fetchone()
+def insert_bills_once(cur, deliveries):
+    """In ONE statement (on an autocommit cursor, its own transaction), for each delivery —
+    message_id, consumer, refused_code, and when a bill is owed the `bill`, its
+    payment.requested `event` and the `exchange` — its id in processed_messages, the bill and
+    its event in the outbox; all of them or nothing. A repeated message id fails on
+    processed_messages' key (`is_repeated_delivery`); a source that has its bill already gets
+    only the delivery recorded. A delivery whose dossier `refused_code` was refused writes
+    nothing: the caller takes the transactional path that cancels its bill.
+    Returns {message_id: {"billed": bool, "refused": bool}}."""
+    rows = [_bill_once_row(**delivery) for delivery in deliveries]
+    BILLS_ONCE.execute(cur, {"deliveries": Json(rows, dumps=_dumps_with_uuids)})
+    return {row.pop("message_id"): row for row in cur.fetchall()}
+
+
+def _bill_once_row(message_id, consumer, refused_code=None, bill=None, event=None,
+                   exchange=None):
+    row = {**(bill or {}), "message_id": message_id, "consumer": consumer,
+           "refused_code": refused_code}
+    if event is not None:
+        row.update(event=event, event_id=event["id"], routing_key=event["type"],
+                   exchange=exchange)
+    return row
+
+
+_dumps_with_uuids = partial(json.dumps, default=str)
 
 
 def get_bill(cur, bill_id, lock=False):

@@ -4,7 +4,6 @@ dead-lettered alone, the others are applied."""
 import json
 
 import eventlet
-import pika
 import pytest
 
 from services.common.consumer import (
@@ -18,7 +17,7 @@ from services.common.consumer import (
 from services.common.db import Database, StatementBatch
 from services.common.events import new_envelope
 from services.common.topology import declare_event_queues, with_channel
-from tests.conftest import query, wait_for
+from tests.conftest import publish_all, query, wait_for
 from tests.integration.test_dead_letters import drain_raw
 
 REJECTED = "the department's system rejects this one"
@@ -72,19 +71,6 @@ def amqp_uri(container_factory, config_for, rabbit_config, db):
 
 def event(n, **data):
     return new_envelope("dossier.received", "intake", {"n": n, **data}, f"corr-batch-{n}")
-
-
-def publish_all(amqp_uri, bodies):
-    """Confirmed, persistent, back to back on one connection, as a busy relay publishes."""
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.confirm_delivery()
-    for body in bodies:
-        channel.basic_publish("intake.events", "dossier.received",
-                              body if isinstance(body, bytes) else json.dumps(body).encode(),
-                              pika.BasicProperties(content_type="application/json",
-                                                   delivery_mode=2), mandatory=True)
-    connection.close()
 
 
 def applied(db, consumer="batchprobe"):

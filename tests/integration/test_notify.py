@@ -16,7 +16,16 @@ from services.common.events import TIMEZONE, events_exchange, new_envelope
 from services.notify import store
 from services.notify.service import NotifyService
 from services.notify.templates import TEMPLATES_DIR
-from tests.conftest import connect, drain, free_port, publish_envelope, query, token, wait_for
+from tests.conftest import (
+    connect,
+    drain,
+    free_port,
+    publish_all,
+    publish_envelope,
+    query,
+    token,
+    wait_for,
+)
 from tests.integration import notify_gateways
 from tests.integration.notify_gateways import settle
 
@@ -120,6 +129,25 @@ def test_events_before_the_dossier_is_known_wait_for_it(notify, db):
     assert "qua bưu điện" in post["content"]["text"]
     assert query(db, "SELECT count(*) AS n FROM notify.awaiting_contact")[0]["n"] == 0
     assert drain(notify.amqp_uri, DEAD_LETTER_QUEUE, wait=0.2) == []
+
+
+def test_a_burst_of_dossiers_gets_one_receipt_each_and_what_waited(notify, db):
+    """Dossiers that arrive together are recorded in batches: still one receipt per channel
+    each, a redelivered one ignored, and the fee message that overtook its dossier sent."""
+    notify()
+    codes = [f"000.00.31.H33-261123-{n:04d}" for n in range(100, 130)]
+    bill = new_envelope("payment.requested", "payment", {
+        "bill_id": "B9", "code": codes[7], "kind": "fee", "amount": 50000,
+        "description": "Lệ phí", "pay_url": None}, "c", dossier_code=codes[7])
+    publish(notify.amqp_uri, "payment", bill)
+    wait_for(lambda: query(db, "SELECT 1 FROM notify.awaiting_contact"))
+    events = [received_event(code, email=None) for code in codes]
+    publish_all(notify.amqp_uri, [*events[:15], events[3], *events[15:]])
+    wait_for(lambda: len(notifications(db)) == 31, timeout=20)
+    settle(1)
+    assert Counter((r["dossier_code"], r["template"]) for r in notifications(db)) == {
+        **{(code, "receipt"): 1 for code in codes}, (codes[7], "payment_requested"): 1}
+    assert query(db, "SELECT 1 FROM notify.awaiting_contact") == []
 
 
 def test_dossier_received_waiting_on_the_lock_takes_the_event_kept_meanwhile(db, db_url):

@@ -151,31 +151,39 @@ def test_postal_shipment_is_billed_once(payment, topology, db):
 
 
 def test_the_billing_statement_writes_all_or_nothing(db_url, db):
-    """The delivery, the bill and payment.requested commit together or not at all."""
-    envelope = received(fee_procedure())
-    bill = billing.dossier_bill(envelope, envelope["data"])
-    event = billing.payment_requested({}, bill, envelope["correlation_id"])
+    """The deliveries, the bills and their payment.requested commit together or not at all."""
+    envelope, other = received(fee_procedure()), received(fee_procedure())
+    bill, other_bill = (billing.dossier_bill(e, e["data"]) for e in (envelope, other))
+    event, other_event = (billing.payment_requested({}, b, "corr") for b in (bill, other_bill))
     query(db, "INSERT INTO payment.outbox (id, exchange, routing_key, body)"
-              " VALUES (%s, 'x', 'y', '{}') RETURNING id", (event["id"],))
+              " VALUES (%s, 'x', 'y', '{}') RETURNING id", (other_event["id"],))
+
+    def delivery(envelope, bill, event):
+        return {"message_id": envelope["id"], "consumer": "test", "bill": bill, "event": event,
+                "exchange": "payment.events"}
+
     pool = Pool(db_url, 1)
     try:
         with pool.autocommit() as cur:
-            with pytest.raises(psycopg2.errors.UniqueViolation):  # the outbox insert fails ...
-                store.insert_bill_once(cur, envelope["id"], "test", bill, event, "payment.events")
+            with pytest.raises(psycopg2.errors.UniqueViolation):  # one outbox insert fails ...
+                store.insert_bills_once(cur, [delivery(envelope, bill, event),
+                                              delivery(other, other_bill, other_event)])
             assert not query(db, "SELECT 1 FROM payment.bills")  # ... and so does all of it
             assert not query(db, "SELECT 1 FROM payment.processed_messages")
-            event = {**event, "id": str(uuid.uuid4())}
-            assert store.insert_bill_once(cur, envelope["id"], "test", bill, event,
-                                          "payment.events") == {"billed": True, "refused": False}
+            other_event = {**other_event, "id": str(uuid.uuid4())}
+            assert store.insert_bills_once(cur, [
+                delivery(envelope, bill, event), delivery(other, other_bill, other_event),
+            ]) == {envelope["id"]: {"billed": True, "refused": False},
+                   other["id"]: {"billed": True, "refused": False}}
             again = {**bill, "id": uuid.uuid4()}
             with pytest.raises(psycopg2.Error) as repeated:
-                store.insert_bill_once(cur, envelope["id"], "test", again,
-                                       {**event, "id": str(uuid.uuid4())}, "payment.events")
+                store.insert_bills_once(cur, [
+                    delivery(envelope, again, {**event, "id": str(uuid.uuid4())})])
             assert is_repeated_delivery(repeated.value)
     finally:
         pool.close()
-    assert len(query(db, "SELECT 1 FROM payment.bills")) == 1
-    assert len(query(db, "SELECT 1 FROM payment.outbox WHERE routing_key = 'payment.requested'")) == 1
+    assert len(query(db, "SELECT 1 FROM payment.bills")) == 2
+    assert len(query(db, "SELECT 1 FROM payment.outbox WHERE routing_key = 'payment.requested'")) == 2
 
 
 # --- counter channels ----------------------------------------------------------------------
