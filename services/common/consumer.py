@@ -349,8 +349,10 @@ class ReliableBatchHandler(ReliableEventHandler):
         elif len(batch) == 1:
             self.handle_message_processed(batch[0][1], result, exc_info)
         else:
+            logs.clear()  # the batch's last envelope bound is not the one that failed it
             log.warning("a batch failed; running its messages one by one",
-                        extra={"messages": len(batch), "error": type(exc_info[1]).__name__})
+                        extra={"messages": len(batch), "event_type": self.event_type,
+                               "error": type(exc_info[1]).__name__})
             for one in batch:
                 self._spawn([one])
         self._start_batches()
