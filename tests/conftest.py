@@ -273,14 +273,14 @@ def publish_envelope(amqp_uri, envelope, exchange=None, routing_key=None):
         connection.close()
 
 
-def publish_all(amqp_uri, bodies):
-    """dossier.received bodies (envelopes, or raw bytes) confirmed, persistent, back to back on
-    one connection, as a busy relay publishes."""
+def publish_all(amqp_uri, bodies, exchange="intake.events", routing_key="dossier.received"):
+    """Bodies (envelopes, or raw bytes) confirmed, persistent, back to back on one
+    connection, as a busy relay publishes."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     channel = connection.channel()
     channel.confirm_delivery()
     for body in bodies:
-        channel.basic_publish("intake.events", "dossier.received",
+        channel.basic_publish(exchange, routing_key,
                               body if isinstance(body, bytes) else json.dumps(body).encode(),
                               pika.BasicProperties(content_type="application/json",
                                                    delivery_mode=2), mandatory=True)

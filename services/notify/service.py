@@ -11,6 +11,7 @@ retry with backoff, or after RETRY_FOR_SECONDS `failed`.
 import hmac
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -179,9 +180,12 @@ class NotifyService(OpsEndpoints):
         self._record([self._parsed(body)], consumer)
 
     def _consume_batch(self, bodies, consumer):
-        # Locks taken in one order (the codes'), so two batches never wait for each other.
-        self._record(sorted(map(self._parsed, bodies), key=lambda event: event[1]["code"]),
-                     consumer)
+        events, seen = [], set()
+        for event in map(self._parsed, bodies):
+            if (event_id := uuid.UUID(event[0]["id"])) not in seen:  # a copy redelivered
+                seen.add(event_id)                                     # meanwhile counts once
+                events.append(event)
+        self._record(events, consumer)
 
     def _parsed(self, body):
         envelope = parse_envelope(body)
@@ -189,14 +193,11 @@ class NotifyService(OpsEndpoints):
         return envelope, data, message
 
     def _record(self, events, consumer):
-        """Records the events' notifications in one transaction: a round trip per event that
-        opens it or adds to it (the dossier's lock, the delivery, the contact), and one that
-        records them all and commits."""
-        rows = []
+        """Records the notifications of events of one type in one transaction of two round
+        trips: the one that opens it (their dossiers' locks, their deliveries, the contacts)
+        and the one that records them all and commits."""
         with self.db.spelled_out_transaction() as cur:
-            for number, (envelope, data, message) in enumerate(events):
-                rows += self._notifications_of(cur, envelope, data, message, consumer,
-                                               begin=number == 0)
+            rows = self._notifications_of(events, self._open(cur, events, consumer))
             store.commit(cur, rows)
         if any(row["status"] == "pending" for row in rows):
             self.wake_sender()
@@ -204,29 +205,33 @@ class NotifyService(OpsEndpoints):
             if row["status"] == "opted_out":
                 NOTIFICATIONS.labels(row["channel"], row["template"], "opted_out").inc()
 
-    def _notifications_of(self, cur, envelope, data, message, consumer, begin):
-        """The notifications an event (and those that waited for its contact) asks for, its
-        delivery recorded; none for a repeated delivery or one that must wait for the
-        dossier's contact."""
-        bind_envelope(envelope)
-        code = data["code"]
-        if envelope["type"] == "dossier.received":
-            opened = store.receive_dossier(cur, envelope["id"], consumer, self._contact_of(data),
-                                           begin)
-            events = [(envelope, message)] + [
-                (waiting, self._message_of(waiting)[1]) for waiting in opened["waiting"]]
-        else:
-            opened = store.open_later_event(cur, envelope, consumer, begin)
-            events = [(envelope, message)] if opened["contact"] else []
-        if not opened["first_delivery"]:
-            log.info("duplicate delivery ignored", extra={"dossier_code": code})
-            return []
-        if not events:
-            log.info("event waits for the dossier's contact",
-                     extra={"dossier_code": code, "event_type": envelope["type"]})
-            return []
-        return [row for waiting, waiting_message in events
-                for row in self._notifications(waiting, code, waiting_message, opened)]
+    def _open(self, cur, events, consumer):
+        if events[0][0]["type"] == "dossier.received":
+            return store.receive_dossiers(cur, consumer, [
+                (envelope["id"], self._contact_of(data)) for envelope, data, _ in events])
+        return store.open_later_events(cur, consumer, [envelope for envelope, _, _ in events])
+
+    def _notifications_of(self, events, opened_events):
+        """The notifications the events (and those that waited for their contacts) ask for;
+        none for a repeated delivery or one that must wait for its dossier's contact."""
+        rows, took_waiting = [], set()
+        for (envelope, data, message), opened in zip(events, opened_events, strict=True):
+            bind_envelope(envelope)
+            code = data["code"]
+            to_send = [(envelope, message)] if opened["contact"] else []
+            if opened.get("waiting") and code not in took_waiting:  # taken once per dossier
+                took_waiting.add(code)
+                to_send += [(waiting, self._message_of(waiting)[1])
+                            for waiting in opened["waiting"]]
+            if not opened["first_delivery"]:
+                log.info("duplicate delivery ignored", extra={"dossier_code": code})
+            elif not to_send:
+                log.info("event waits for the dossier's contact",
+                         extra={"dossier_code": code, "event_type": envelope["type"]})
+            else:
+                rows += [row for event, event_message in to_send
+                         for row in self._notifications(event, code, event_message, opened)]
+        return rows
 
     @staticmethod
     def _message_of(envelope):

@@ -11,71 +11,91 @@ SCHEMA = "notify"
 FINAL_STATUSES = ("delivered", "failed", "expired", "opted_out")
 
 
-# Every event's transaction opens with the dossier's lock, taken in a statement of its own so
-# that the next statement's snapshot sees a contact saved by whoever held the lock before.
-LOCK_DOSSIER = PreparedStatement(
-    "notify_lock_dossier",
-    "SELECT pg_advisory_xact_lock(hashtext('notify.contact:' || %(code)s::text))")
+# Every transaction opens with its dossiers' locks, in code order (so two never wait for each
+# other), taken in a statement of their own so that the next statement's snapshot sees a
+# contact saved by whoever held a lock before.
+LOCK_DOSSIERS = PreparedStatement("notify_lock_dossiers", """
+    SELECT count(pg_advisory_xact_lock(hashtext('notify.contact:' || code)))
+      FROM (SELECT DISTINCT code FROM unnest(%(codes)s::text[]) AS code ORDER BY code) codes""")
 
-OPEN_EVENT = """WITH delivery AS (
-    INSERT INTO notify.processed_messages (message_id, consumer) VALUES (%(id)s, %(consumer)s)
-    ON CONFLICT DO NOTHING RETURNING 1),
+# The events of one batch (distinct ids), each with its dossier's code, opened together:
+# their deliveries recorded, each dossier's contact and the channels its addresses opted out
+# of, per event.
+OPEN_EVENTS = """WITH event AS (
+    SELECT * FROM jsonb_to_recordset(%(events)s::jsonb) AS e ({columns})),
+delivery AS (
+    INSERT INTO notify.processed_messages (message_id, consumer)
+    SELECT id, %(consumer)s::text FROM event
+    ON CONFLICT DO NOTHING RETURNING message_id),
 {ctes}
-SELECT EXISTS (SELECT 1 FROM delivery) AS first_delivery,
-       (SELECT row_to_json(c) FROM contact c) AS contact,
+SELECT EXISTS (SELECT 1 FROM delivery d WHERE d.message_id = e.id) AS first_delivery,
+       (SELECT row_to_json(c) FROM (SELECT full_name, phone, email FROM contact
+                                     WHERE contact.dossier_code = e.code LIMIT 1) c) AS contact,
        ARRAY(SELECT o.channel FROM notify.opt_outs o, contact c
-              WHERE (o.channel, o.address) IN (('sms', c.phone), ('email', c.email)))
-           AS opted_out{results}"""
+              WHERE c.dossier_code = e.code
+                AND (o.channel, o.address) IN (('sms', c.phone), ('email', c.email)))
+           AS opted_out{results}
+  FROM event e ORDER BY e.n"""
 
-RECEIVE_DOSSIER = PreparedStatement("notify_receive_dossier", OPEN_EVENT.format(
+RECEIVE_DOSSIERS = PreparedStatement("notify_receive_dossiers", OPEN_EVENTS.format(
+    columns="n int, id uuid, code text, full_name text, phone text, email text, department text",
     ctes="""saved AS (
     INSERT INTO notify.contacts (dossier_code, full_name, phone, email, department)
-    SELECT %(code)s::text, %(full_name)s::text, %(phone)s::text, %(email)s::text,
-           %(department)s::text FROM delivery
-    ON CONFLICT (dossier_code) DO NOTHING RETURNING full_name, phone, email),
+    SELECT e.code, e.full_name, e.phone, e.email, e.department
+      FROM event e JOIN delivery d ON d.message_id = e.id
+    ON CONFLICT (dossier_code) DO NOTHING RETURNING dossier_code, full_name, phone, email),
 contact AS (SELECT * FROM saved UNION ALL
-            SELECT full_name, phone, email FROM notify.contacts WHERE dossier_code = %(code)s),
+            SELECT dossier_code, full_name, phone, email FROM notify.contacts
+             WHERE dossier_code IN (SELECT code FROM event)),
 taken AS (
-    DELETE FROM notify.awaiting_contact
-     WHERE dossier_code = %(code)s AND EXISTS (SELECT 1 FROM delivery)
-    RETURNING envelope, created_at)""",
-    results=",\n       (SELECT coalesce(json_agg(envelope ORDER BY created_at), '[]')"
-            " FROM taken) AS waiting"))
+    DELETE FROM notify.awaiting_contact a
+     USING event e JOIN delivery d ON d.message_id = e.id
+     WHERE a.dossier_code = e.code
+    RETURNING a.dossier_code, a.envelope, a.created_at)""",
+    results=""",
+       (SELECT coalesce(json_agg(t.envelope ORDER BY t.created_at), '[]') FROM taken t
+         WHERE t.dossier_code = e.code) AS waiting"""))
 
-OPEN_LATER_EVENT = PreparedStatement("notify_open_later_event", OPEN_EVENT.format(
-    ctes="""contact AS (SELECT full_name, phone, email FROM notify.contacts
-                WHERE dossier_code = %(code)s),
+OPEN_LATER_EVENTS = PreparedStatement("notify_open_later_events", OPEN_EVENTS.format(
+    columns="n int, id uuid, code text, envelope jsonb",
+    ctes="""contact AS (SELECT dossier_code, full_name, phone, email FROM notify.contacts
+                WHERE dossier_code IN (SELECT code FROM event)),
 kept AS (  -- runs though nothing reads it, as every data-modifying WITH does
     INSERT INTO notify.awaiting_contact (event_id, dossier_code, envelope)
-    SELECT %(id)s::uuid, %(code)s::text, %(envelope)s::jsonb FROM delivery
-     WHERE NOT EXISTS (SELECT 1 FROM contact)
+    SELECT e.id, e.code, e.envelope FROM event e JOIN delivery d ON d.message_id = e.id
+     WHERE NOT EXISTS (SELECT 1 FROM contact c WHERE c.dossier_code = e.code)
     ON CONFLICT DO NOTHING)""",
     results=""))
 
 
-def _open(cur, statement, params, begin):
-    cur.execute(b";\n".join([*([b"BEGIN"] if begin else []), LOCK_DOSSIER.statement(cur, params),
+def _open(cur, statement, consumer, events):
+    """BEGIN, the dossiers' locks and `statement` in one round trip: what each event opened,
+    in their order."""
+    params = {"codes": [event["code"] for event in events], "consumer": consumer,
+              "events": json_param([{"n": n, **event} for n, event in enumerate(events)])}
+    cur.execute(b";\n".join([b"BEGIN", LOCK_DOSSIERS.statement(cur, params),
                              statement.statement(cur, params)]))
-    return cur.fetchone()
+    return cur.fetchall()
 
 
-def receive_dossier(cur, envelope_id, consumer, contact, begin=True):
-    """Opens dossier.received's transaction (`begin`), or adds to one: the delivery recorded,
-    the dossier's contact saved (or the one already stored), the events that waited for it
-    taken, oldest first. Returns first_delivery, contact, opted_out (its channels that opted
-    out) and waiting."""
-    return _open(cur, RECEIVE_DOSSIER, {"id": envelope_id, "consumer": consumer, **contact},
-                 begin)
+def receive_dossiers(cur, consumer, deliveries):
+    """Opens the transaction of dossier.received events, each (envelope id, contact) with
+    distinct ids: each delivery recorded, each dossier's contact saved (or the one already
+    stored), the events that waited for it taken, oldest first. Returns, per delivery,
+    first_delivery, contact, opted_out (its channels that opted out) and waiting (the same
+    for two events of one dossier)."""
+    return _open(cur, RECEIVE_DOSSIERS, consumer,
+                 [{"id": envelope_id, **contact} for envelope_id, contact in deliveries])
 
 
-def open_later_event(cur, envelope, consumer, begin=True):
-    """Opens the transaction (`begin`), or adds to one, of an event that follows
-    dossier.received: the delivery recorded and the dossier's contact; with no contact yet
-    (the event overtook dossier.received), the event kept to wait for it. Returns
+def open_later_events(cur, consumer, envelopes):
+    """Opens the transaction of events that follow dossier.received (distinct ids): each
+    delivery recorded and the dossier's contact; with no contact yet (the event overtook
+    dossier.received), the event kept to wait for it. Returns, per envelope,
     first_delivery, contact and opted_out."""
-    return _open(cur, OPEN_LATER_EVENT, {"id": envelope["id"], "consumer": consumer,
-                                         "code": envelope["data"]["code"],
-                                         "envelope": json_param(envelope)}, begin)
+    return _open(cur, OPEN_LATER_EVENTS, consumer,
+                 [{"id": envelope["id"], "code": envelope["data"]["code"], "envelope": envelope}
+                  for envelope in envelopes])
 
 
 def commit(cur, notifications=()):

@@ -149,6 +149,21 @@ def test_a_burst_of_dossiers_gets_one_receipt_each_and_what_waited(notify, db):
         **{(code, "receipt"): 1 for code in codes}, (codes[7], "payment_requested"): 1}
     assert query(db, "SELECT 1 FROM notify.awaiting_contact") == []
 
+    unknown = "000.00.31.H33-261123-0199"  # its dossier.received is still on its way
+    bills = [new_envelope("payment.requested", "payment", {
+        "bill_id": f"B{n}", "code": code, "kind": "fee", "amount": 50000,
+        "description": "Lệ phí", "pay_url": None}, "c", dossier_code=code)
+        for n, code in enumerate([*codes[10:20], unknown])]
+    publish_all(notify.amqp_uri, [*bills[:5], bills[2], *bills[5:]], "payment.events",
+                "payment.requested")
+    wait_for(lambda: len(notifications(db)) == 41, timeout=20)
+    settle(1)
+    fees = Counter(r["dossier_code"] for r in notifications(db)
+                   if r["template"] == "payment_requested")
+    assert fees == {code: 1 for code in [codes[7], *codes[10:20]]}
+    [kept] = query(db, "SELECT dossier_code FROM notify.awaiting_contact")
+    assert kept["dossier_code"] == unknown
+
 
 def test_dossier_received_waiting_on_the_lock_takes_the_event_kept_meanwhile(db, db_url):
     """The race the dossier's lock settles: a later event keeps itself to wait for the
@@ -164,16 +179,15 @@ def test_dossier_received_waiting_on_the_lock_takes_the_event_kept_meanwhile(db,
     later.autocommit = received.autocommit = True
     try:
         with later.cursor() as a, received.cursor() as b:
-            opened = store.open_later_event(a, bill, "handle_payment_requested")
+            [opened] = store.open_later_events(a, "handle_payment_requested", [bill])
             a.execute("SELECT event_id::text FROM notify.awaiting_contact")
             assert a.fetchall() == [{"event_id": bill["id"]}] and opened["contact"] is None
-            racing = eventlet.spawn(store.receive_dossier, b, new_envelope(
-                "dossier.received", "intake", {"code": code}, "c")["id"],
-                "handle_dossier_received", contact)
+            racing = eventlet.spawn(store.receive_dossiers, b, "handle_dossier_received", [
+                (new_envelope("dossier.received", "intake", {"code": code}, "c")["id"], contact)])
             eventlet.sleep(0.3)
             assert not racing.dead  # blocked on the dossier's lock
             store.commit(a)
-            taken = racing.wait()
+            [taken] = racing.wait()
             store.commit(b)
         assert [event["id"] for event in taken["waiting"]] == [str(bill["id"])]
         assert taken["contact"]["full_name"] == "Trần Thị Ngọc" and taken["opted_out"] == []
