@@ -161,7 +161,7 @@ def bill_at_once(cur, settings, deliveries):
         if len(rows) > 1 or not is_repeated_delivery(exc):
             raise
         return [None]
-    return [_new_bill(outcomes[str(row["message_id"])], row["bill"]) for row in rows]
+    return [_new_bill(outcome, row["bill"]) for outcome, row in zip(outcomes, rows, strict=True)]
 
 
 def _new_bill(outcome, bill):

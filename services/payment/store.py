@@ -26,7 +26,7 @@ def insert_bill(cur, bill):
 
 BILLS_ONCE = PreparedStatement("payment_bills_once", """WITH delivery_row AS (
         SELECT * FROM jsonb_to_recordset(%(deliveries)s::jsonb) AS d (
-            message_id uuid, consumer text, refused_code text, id uuid, kind text,
+            n int, message_id uuid, consumer text, refused_code text, id uuid, kind text,
             source_ref text, source_event_id uuid, dossier_code text, department text,
             procedure_code text, payer_name text, description text, fee bigint, charge bigint,
             amount bigint, refund_on_refusal boolean, event_id uuid, exchange text,
@@ -52,10 +52,9 @@ BILLS_ONCE = PreparedStatement("payment_bills_once", """WITH delivery_row AS (
         SELECT d.event_id, d.exchange, d.routing_key, d.event
           FROM delivery_row d JOIN bill ON bill.id = d.id
     )
-    SELECT d.message_id::text AS message_id,
-           EXISTS (SELECT 1 FROM bill WHERE bill.id = d.id) AS billed,
+    SELECT EXISTS (SELECT 1 FROM bill WHERE bill.id = d.id) AS billed,
            EXISTS (SELECT 1 FROM refusal r WHERE r.message_id = d.message_id) AS refused
-      FROM delivery_row d""")
+      FROM delivery_row d ORDER BY d.n""")
 
 
 def insert_bills_once(cur, deliveries):
@@ -66,15 +65,15 @@ def insert_bills_once(cur, deliveries):
     processed_messages' key (`is_repeated_delivery`); a source that has its bill already gets
     only the delivery recorded. A delivery whose dossier `refused_code` was refused writes
     nothing: the caller takes the transactional path that cancels its bill.
-    Returns {message_id: {"billed": bool, "refused": bool}}."""
-    rows = [_bill_once_row(**delivery) for delivery in deliveries]
+    Returns, per delivery, {"billed": bool, "refused": bool}."""
+    rows = [_bill_once_row(n, **delivery) for n, delivery in enumerate(deliveries)]
     BILLS_ONCE.execute(cur, {"deliveries": Json(rows, dumps=_dumps_with_uuids)})
-    return {row.pop("message_id"): row for row in cur.fetchall()}
+    return cur.fetchall()
 
 
-def _bill_once_row(message_id, consumer, refused_code=None, bill=None, event=None,
+def _bill_once_row(n, message_id, consumer, refused_code=None, bill=None, event=None,
                    exchange=None):
-    row = {**(bill or {}), "message_id": message_id, "consumer": consumer,
+    row = {**(bill or {}), "n": n, "message_id": message_id, "consumer": consumer,
            "refused_code": refused_code}
     if event is not None:
         row.update(event=event, event_id=event["id"], routing_key=event["type"],

@@ -17,7 +17,7 @@ import pytest
 
 from services import cli
 from services.common.config import load_config
-from services.common.consumer import is_repeated_delivery
+from services.common.consumer import DEAD_LETTER_QUEUE, is_repeated_delivery
 from services.common.db import Pool
 from services.common.events import events_exchange, new_envelope, now
 from services.payment import billing, ledger, online, store
@@ -29,7 +29,7 @@ from services.payment.gateway import (
 )
 from services.payment.service import PaymentService
 from services.payment.simulator import ipn_params, redirect_params
-from tests.conftest import CATALOGUE, publish_envelope, query, token, wait_for
+from tests.conftest import CATALOGUE, drain, publish_all, publish_envelope, query, token, wait_for
 
 SECRET = "gateway-secret-for-tests-0123456789"
 GATEWAY = {"VNPAY_TMN_CODE": "MOTCUA01", "VNPAY_HASH_SECRET": SECRET}
@@ -134,6 +134,24 @@ def test_a_bill_per_dossier_never_two_and_none_without_fee(payment, topology, db
                          "description": bill["description"], "pay_url": None}
 
 
+def test_a_batch_bills_each_dossier_once_whatever_the_form_of_its_event_id(payment, topology,
+                                                                          db):
+    """Dossiers that arrive together are billed in one statement; an envelope id written in
+    capitals (a valid UUID all the same) is billed like any other, and counted."""
+    opened = billing.BILLS.labels("fee", "open")
+    before = opened._value.get()
+    envelopes = [received(fee_procedure()) for _ in range(12)]
+    envelopes[5]["id"] = envelopes[5]["id"].upper()
+    publish_all(topology, envelopes)
+    wait_for(lambda: len(query(db, "SELECT 1 FROM payment.processed_messages")) == 12)
+    eventlet.sleep(0.3)
+    assert opened._value.get() - before == 12  # motcua_bills_total, what managers watch
+    assert sorted(row["dossier_code"] for row in query(db, "SELECT * FROM payment.bills")) == \
+        sorted(e["data"]["code"] for e in envelopes)
+    assert len(outbox(db, "payment.requested")) == 12
+    assert drain(topology, DEAD_LETTER_QUEUE, wait=0.2) == []
+
+
 def test_postal_shipment_is_billed_once(payment, topology, db):
     data = {"shipment_id": "SH-1", "tracking_number": "EV123456789VN", "code": "X-261123-0001",
             "post_office": "bd-tt", "fee": 32000, "created_at": now().isoformat()}
@@ -173,8 +191,7 @@ def test_the_billing_statement_writes_all_or_nothing(db_url, db):
             other_event = {**other_event, "id": str(uuid.uuid4())}
             assert store.insert_bills_once(cur, [
                 delivery(envelope, bill, event), delivery(other, other_bill, other_event),
-            ]) == {envelope["id"]: {"billed": True, "refused": False},
-                   other["id"]: {"billed": True, "refused": False}}
+            ]) == [{"billed": True, "refused": False}, {"billed": True, "refused": False}]
             again = {**bill, "id": uuid.uuid4()}
             with pytest.raises(psycopg2.Error) as repeated:
                 store.insert_bills_once(cur, [
