@@ -258,30 +258,24 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def publish_envelope(amqp_uri, envelope, exchange=None, routing_key=None):
-    """An event as a relay publishes it (persistent, confirmed, mandatory): by default on its
-    source's exchange with its type as routing key."""
+    """An event as a relay publishes it: by default on its source's exchange with its type as
+    routing key."""
+    publish_all(amqp_uri, [envelope],
+                exchange if exchange is not None else f"{envelope['source']}.events",
+                routing_key or envelope["type"])
+
+
+def publish_all(amqp_uri, envelopes, exchange="intake.events", routing_key="dossier.received"):
+    """Envelopes published as a busy relay publishes them: persistent, confirmed, mandatory,
+    back to back on one connection."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     try:
         channel = connection.channel()
         channel.confirm_delivery()
-        channel.basic_publish(
-            exchange if exchange is not None else f"{envelope['source']}.events",
-            routing_key or envelope["type"], json.dumps(envelope).encode(),
-            pika.BasicProperties(content_type="application/json", delivery_mode=2),
-            mandatory=True)
+        for envelope in envelopes:
+            channel.basic_publish(
+                exchange, routing_key, json.dumps(envelope).encode(),
+                pika.BasicProperties(content_type="application/json", delivery_mode=2),
+                mandatory=True)
     finally:
         connection.close()
-
-
-def publish_all(amqp_uri, bodies, exchange="intake.events", routing_key="dossier.received"):
-    """Bodies (envelopes, or raw bytes) confirmed, persistent, back to back on one
-    connection, as a busy relay publishes."""
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.confirm_delivery()
-    for body in bodies:
-        channel.basic_publish(exchange, routing_key,
-                              body if isinstance(body, bytes) else json.dumps(body).encode(),
-                              pika.BasicProperties(content_type="application/json",
-                                                   delivery_mode=2), mandatory=True)
-    connection.close()

@@ -1,8 +1,6 @@
 """A batch handler takes the messages that queued up while it was busy in one worker and one
 transaction, and still applies each exactly once: a bad message among them is retried or
 dead-lettered alone, the others are applied."""
-import json
-
 import eventlet
 import pytest
 
@@ -17,8 +15,7 @@ from services.common.consumer import (
 from services.common.db import Database, StatementBatch
 from services.common.events import new_envelope
 from services.common.topology import declare_event_queues, with_channel
-from tests.conftest import publish_all, query, wait_for
-from tests.integration.test_dead_letters import drain_raw
+from tests.conftest import drain, publish_all, query, wait_for
 
 REJECTED = "the department's system rejects this one"
 
@@ -95,10 +92,10 @@ def test_a_failing_message_is_retried_and_dead_lettered_alone(amqp_uri, db):
     publish_all(amqp_uri, [*good[:6], bad, poison, *good[6:]])
 
     dead = []
-    wait_for(lambda: dead.extend(drain_raw(amqp_uri, DEAD_LETTER_QUEUE)) or len(dead) == 2)
+    wait_for(lambda: dead.extend(drain(amqp_uri, DEAD_LETTER_QUEUE, wait=0)) or len(dead) == 2)
     wait_for(lambda: len(applied(db)) == 12)
     assert applied(db) == sorted(e["id"] for e in good)
-    reasons = {json.loads(body)["id"]: props.headers for props, body in dead}
+    reasons = {body["id"]: props.headers for props, body in dead}
     assert REJECTED in reasons[bad["id"]]["x-motcua-reason"]
     assert reasons[bad["id"]]["x-motcua-attempt"] == 2  # retried once, then parked
     assert PoisonMessage.__name__ in reasons[poison["id"]]["x-motcua-reason"]
@@ -114,7 +111,7 @@ def test_a_redelivered_message_among_new_ones_changes_nothing_twice(amqp_uri, db
     wait_for(lambda: len(applied(db)) == 19)
     eventlet.sleep(0.5)
     assert applied(db) == sorted(e["id"] for e in [first, *others])
-    assert drain_raw(amqp_uri, DEAD_LETTER_QUEUE) == []
+    assert drain(amqp_uri, DEAD_LETTER_QUEUE, wait=0.2) == []
 
 
 def test_a_lingering_handler_takes_a_trickle_in_one_batch(container_factory, config_for,
