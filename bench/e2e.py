@@ -510,6 +510,56 @@ class CpuMeter:
         }
 
 
+# What PostgreSQL did for the whole stack, from its own statistics: transactions committed
+# in the bench database (a relay's LISTEN connection commits one more each time any outbox
+# of the database notifies, whichever channel: PostgreSQL wakes every listener), rows
+# written, and the server's WAL (pg_stat_wal, PostgreSQL 14 and later; the whole server).
+DATABASE_COUNTERS = {
+    "transactions": "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
+    "rows_written": "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint"
+                    " FROM pg_stat_user_tables",
+    "wal_records": "SELECT wal_records FROM pg_stat_wal",
+    "wal_bytes": "SELECT wal_bytes::bigint FROM pg_stat_wal",
+    "wal_syncs": "SELECT wal_sync FROM pg_stat_wal",
+}
+# a backend that closed its connection may take a moment to have reported its counts
+STATISTICS_LAG_SECONDS = 1.5
+
+
+def database_counters(db_url):
+    counters = {}
+    conn = psycopg2.connect(db_url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            for name, sql in DATABASE_COUNTERS.items():
+                try:
+                    cur.execute(sql)
+                    counters[name] = int(cur.fetchone()[0])
+                except psycopg2.errors.UndefinedTable:  # no pg_stat_wal before PostgreSQL 14
+                    counters[name] = None
+    finally:
+        conn.close()
+    return counters
+
+
+class DatabaseMeter:
+    """PostgreSQL's work during a phase, per accepted dossier."""
+
+    def __init__(self, db_url):
+        self.db_url = db_url
+        self.before = database_counters(db_url)
+
+    def result(self, dossiers):
+        time.sleep(STATISTICS_LAG_SECONDS)
+        after = database_counters(self.db_url)
+        totals = {name: None if after[name] is None else after[name] - self.before[name]
+                  for name in after}
+        return {"totals": totals,
+                "per_dossier": {name: None if total is None else round(total / max(1, dossiers), 2)
+                                for name, total in totals.items()}}
+
+
 # ----------------------------------------------------------------------------- end-to-end run
 STAGE_LABELS = {"http": "HTTP answer", "department_queue": "department queue",
                 "receipt_sms": "receipt SMS sent", "bill": "bill created",
@@ -992,6 +1042,7 @@ def print_report(results):
     print_audit(e2e["audit"])
     print_cpu(e2e["cpu"], results["machine"]["nproc"])
     print_memory(e2e["memory"])
+    print_database(e2e["database"]["per_dossier"])
     if results["ceilings"]["broker"]:
         print_ceilings(results["ceilings"], results["ratios"])
     diagnostics = results["diagnostics"]
@@ -1054,6 +1105,14 @@ def print_cpu(cpu, nproc):
 def print_memory(memory):
     print("peak RSS (MB): " + ", ".join(
         f"{k} {v}" for k, v in memory.items() if not k.endswith("_processes")))
+
+
+def print_database(per_dossier):
+    wal = ("" if per_dossier["wal_records"] is None else
+           f", {per_dossier['wal_records']} WAL records ({per_dossier['wal_bytes'] / 1000:.1f} kB),"
+           f" {per_dossier['wal_syncs']} WAL syncs")
+    print(f"PostgreSQL per dossier: {per_dossier['transactions']} transactions committed, "
+          f"{per_dossier['rows_written']} rows written{wal}")
 
 
 def print_ceilings(ceilings, ratios):
@@ -1158,11 +1217,14 @@ def main(argv=None):
         size = f"for {args.duration} s" if args.duration else f"{args.dossiers} dossiers"
         print(f"stack up ({', '.join(names)}; intake {stack.url('intake')}, logs in "
               f"{stack.log_dir}); submitting {size}")
+        database_meter = DatabaseMeter(DB_URL)
         e2e = run_e2e(stack, secret, args, stages)
         diagnostics = stack_diagnostics(services)
         work = work_per_dossier(e2e["accepted"])
     finally:
         stack.stop()
+    # after the stop: an idle connection may hold its counts back for seconds, a closed one not
+    e2e["database"] = database_meter.result(e2e["accepted"])
     e2e_rate = (e2e["steady"]["e2e_dossiers_per_s"] if "steady" in e2e
                 else e2e["e2e_dossiers_per_s"])
     ceilings = {"broker": {}, "broker_one_publisher": {}, "bare_pipeline": {}}
