@@ -511,7 +511,7 @@ class CpuMeter:
 
 
 # What PostgreSQL did for the whole stack, from its own statistics: transactions committed
-# in the bench database (a relay's LISTEN connection commits one more each time any outbox
+# in the bench database (a relay's LISTEN connection commits up to one more each time any outbox
 # of the database notifies, whichever channel: PostgreSQL wakes every listener), rows
 # written, and the server's WAL (pg_stat_wal, PostgreSQL 14 and later; the whole server).
 DATABASE_COUNTERS = {
