@@ -1,5 +1,6 @@
 """payment's SQL: bills, payments, refunds, receipts, notifications, idempotency keys."""
 import json
+import uuid
 from functools import partial
 
 from psycopg2.extras import Json
@@ -81,7 +82,14 @@ def _bill_once_row(n, message_id, consumer, refused_code=None, bill=None, event=
     return row
 
 
-_dumps_with_uuids = partial(json.dumps, default=str)
+def _uuid_text(value):
+    """Bill and message ids are UUIDs; any other non-JSON value is a bug, not text."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+_dumps_with_uuids = partial(json.dumps, default=_uuid_text)
 
 
 def get_bill(cur, bill_id, lock=False):
