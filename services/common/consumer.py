@@ -110,10 +110,11 @@ def bind_envelope(envelope):
               event_type=envelope["type"])
 
 
-def validate_data(contract, envelope):
-    """The event's `data` loaded with its contract (a schema class); invalid data is poison."""
+def validate_data(contract, envelope, only=None):
+    """The event's `data` loaded with its contract (a schema class), or with just the fields
+    `only` names when the consumer reads no others; invalid data is poison."""
     try:
-        return contract_schema(contract).load(envelope["data"])
+        return contract_schema(contract, only).load(envelope["data"])
     except ValidationError as exc:
         raise PoisonMessage(f"invalid {envelope['type']} data: {exc.messages}") from exc
 

@@ -12,13 +12,14 @@ RESULT_DELIVERIES = ("counter", "post")
 _schemas = {}
 
 
-def contract_schema(contract):
+def contract_schema(contract, only=None):
     """The one instance of a contract's schema in this process: building a marshmallow schema
     costs more than using it (it deep-copies its fields), and schemas keep no state between
-    loads and dumps."""
-    schema = _schemas.get(contract)
+    loads and dumps. `only` (field names, dotted for nested ones) is a consumer's view: it
+    checks and loads just the fields that consumer reads (a tolerant reader)."""
+    schema = _schemas.get((contract, only))
     if schema is None:
-        schema = _schemas.setdefault(contract, contract())
+        schema = _schemas.setdefault((contract, only), contract(only=only))
     return schema
 
 

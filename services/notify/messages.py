@@ -114,13 +114,19 @@ def shipment_delivered(data):
     })
 
 
-# event type -> (contract, message builder)
+# What notify reads of dossier.received (the receipt SMS and the dossier's contact): it is
+# checked for these fields only.
+RECEIVED_FIELDS = ("code", "applicant.full_name", "applicant.phone", "applicant.email",
+                   "procedure.name", "procedure.department", "due_date", "lookup_secret",
+                   "received_at")
+
+# event type -> (contract, message builder, the fields read: None for all of them)
 EVENTS = {
-    "dossier.received": (contracts.DossierReceived, receipt),
-    "dossier.supplement_requested": (contracts.SupplementRequested, supplement_requested),
-    "dossier.result_ready": (contracts.ResultReady, result_ready),
-    "dossier.apology_issued": (contracts.ApologyIssued, apology),
-    "payment.requested": (contracts.PaymentRequested, payment_requested),
-    "postal.shipment_created": (contracts.ShipmentCreated, shipment_created),
-    "postal.delivered": (contracts.ShipmentDelivered, shipment_delivered),
+    "dossier.received": (contracts.DossierReceived, receipt, RECEIVED_FIELDS),
+    "dossier.supplement_requested": (contracts.SupplementRequested, supplement_requested, None),
+    "dossier.result_ready": (contracts.ResultReady, result_ready, None),
+    "dossier.apology_issued": (contracts.ApologyIssued, apology, None),
+    "payment.requested": (contracts.PaymentRequested, payment_requested, None),
+    "postal.shipment_created": (contracts.ShipmentCreated, shipment_created, None),
+    "postal.delivered": (contracts.ShipmentDelivered, shipment_delivered, None),
 }

@@ -235,8 +235,8 @@ class NotifyService(OpsEndpoints):
 
     @staticmethod
     def _message_of(envelope):
-        contract, build = messages.EVENTS[envelope["type"]]
-        data = validate_data(contract, envelope)
+        contract, build, fields_read = messages.EVENTS[envelope["type"]]
+        data = validate_data(contract, envelope, fields_read)
         return data, build(data)
 
     @staticmethod

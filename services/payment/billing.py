@@ -113,6 +113,12 @@ def new_bill(envelope, kind, source_ref, dossier_code, description, fee=0, charg
     }
 
 
+# What a dossier's bill is made of: dossier.received is checked for these fields only.
+DOSSIER_BILL_FIELDS = ("code", "applicant.full_name", "procedure.code", "procedure.name",
+                       "procedure.department", "procedure.fee", "procedure.charge",
+                       "procedure.refund_on_refusal")
+
+
 def dossier_bill(envelope, data):
     procedure = data["procedure"]
     return new_bill(

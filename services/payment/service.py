@@ -99,7 +99,7 @@ class PaymentService(OpsEndpoints):
     @staticmethod
     def _received_dossier(body):
         envelope = parse_envelope(body)
-        return envelope, validate_data(DossierReceived, envelope)
+        return envelope, validate_data(DossierReceived, envelope, billing.DOSSIER_BILL_FIELDS)
 
     def _bill_refused_dossier(self, envelope, data, consumer):
         """Rare: the refusal overtook dossier.received. The bill is made and cancelled at once."""

@@ -63,6 +63,10 @@ log = logging.getLogger("motcua.postal")
 
 MAX_IDEMPOTENCY_KEY = 200
 MAX_IMPORT_BYTES = 4 * 1024 * 1024
+# What the month's counts and the post office's receptions read of dossier.received: it is
+# checked for these fields only.
+RECEIVED_FIELDS = ("code", "channel", "received_at", "receiver", "procedure.code",
+                   "procedure.department")
 SHIPMENTS_NOW = Gauge("motcua_postal_shipments_by_status", "Shipments now in each status", ["status"])
 
 
@@ -487,7 +491,7 @@ class PostalService(OpsEndpoints):
     @staticmethod
     def _received_dossier(body):
         envelope = parse_envelope(body)
-        return envelope, validate_data(DossierReceived, envelope)
+        return envelope, validate_data(DossierReceived, envelope, RECEIVED_FIELDS)
 
     @staticmethod
     def _count_received(batch, envelope, dossier):
