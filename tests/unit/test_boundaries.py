@@ -47,6 +47,13 @@ def test_masking_hides_ids_phones_emails():
         "address": "***", "code": "000.00.31.H33-261123-0001"}
 
 
+def test_masking_keeps_uuids_whose_last_group_looks_like_an_id_or_a_phone():
+    event_ids = ["4c1d8a62-8a3e-4c5a-9f57-079190001234", "4c1d8a62-8a3e-4c5a-9f57-0912345678ab"]
+    for event_id in event_ids:
+        assert mask_text(f"event {event_id} sent to 0912345678") == f"event {event_id} sent to ***678"
+    assert mask_text("CCCD-079190001234") == "CCCD-*********234"  # not a UUID: masked
+
+
 def test_token_round_trip_and_rejections():
     principal = authenticate(SECRET, "Bearer " + issue_token(SECRET, "counter_officer",
                                                              department="stp"))
