@@ -1,0 +1,93 @@
+"""The benchmark's own arithmetic: its audit finds a lost, a duplicated and an unexpected
+effect; a redelivered department message is not counted as a second arrival; percentiles are
+nearest-rank; a dossier's full path waits for every stage it needs; the bare pipeline repeats
+exactly the run's counts of work."""
+import json
+import uuid
+
+import pytest
+
+from bench.e2e import Arrivals, Submission, instances_option, percentile, spread, stage_times
+from bench.stages import audit
+
+
+def test_audit_finds_lost_duplicated_and_unexpected_effects():
+    result = audit({"bill": {"A", "B", "C"}}, {"bill": {"A": 1, "B": 2, "D": 1}})["bill"]
+    assert (result["expected"], result["lost"], result["duplicated"], result["unexpected"]) == (
+        3, 1, 1, 1)
+    assert (result["lost_codes"], result["duplicated_codes"], result["unexpected_codes"]) == (
+        ["C"], ["B"], ["D"])
+
+
+def test_audit_of_a_clean_run_is_zero_everywhere():
+    result = audit({"routed": {"A", "B"}}, {"routed": {"A": 1, "B": 1}})["routed"]
+    assert (result["lost"], result["duplicated"], result["unexpected"]) == (0, 0, 0)
+
+
+def assigned(code, envelope_id=None, event_type="dossier.assigned"):
+    return json.dumps({"id": envelope_id or str(uuid.uuid4()), "type": event_type,
+                       "dossier_code": code}).encode()
+
+
+def test_a_redelivery_is_not_a_second_arrival_but_a_second_envelope_is_a_duplicate():
+    arrivals = Arrivals()
+    redelivered = str(uuid.uuid4())
+    arrivals.record(1.0, "STP", assigned("A", redelivered))
+    arrivals.record(2.0, "STP", assigned("A", redelivered))  # at-least-once: same envelope
+    arrivals.record(3.0, "SXD", assigned("B"))
+    arrivals.record(4.0, "SXD", assigned("B"))  # a second envelope: routed twice
+    arrivals.record(5.0, "SXD", assigned("C", event_type="dossier.due_soon"))
+    assert arrivals.first == {"A": (1.0, "STP"), "B": (3.0, "SXD")}
+    assert arrivals.duplicate_ids == 1
+    assert dict(arrivals.ids_per_code) == {"A": 1, "B": 2}
+    assert audit({"department_queue": {"A", "B", "C"}},
+                 {"department_queue": dict(arrivals.ids_per_code)})["department_queue"][
+        "duplicated_codes"] == ["B"]
+
+
+def test_percentiles_are_nearest_rank():
+    values = [v / 1000 for v in range(1, 101)]
+    assert (percentile(values, 50), percentile(values, 99), percentile(values, 100)) == (
+        0.05, 0.099, 0.1)
+    assert percentile([0.7], 99) == 0.7
+    assert percentile([], 50) is None
+
+
+class Collector:
+    stages = ("receipt_sms", "bill")
+
+    def __init__(self, seen):
+        self.seen = seen
+
+
+def submission(code, fee, start=10.0):
+    return Submission("counter", "STP", "t", {}, start=start, done=start + 0.2, code=code,
+                      fee=fee)
+
+
+def test_full_path_waits_for_every_stage_a_dossier_needs_and_the_bill_only_with_a_fee():
+    arrivals = Arrivals()
+    for code in ("FEE", "FREE", "SLOW"):
+        arrivals.record(10.5, "STP", assigned(code))
+    collector = Collector({"receipt_sms": {"FEE": 11.0, "FREE": 10.8, "SLOW": 10.9},
+                           "bill": {"FEE": 11.5}})
+    times = stage_times([submission("FEE", True), submission("FREE", False),
+                         submission("SLOW", True)], arrivals, collector)
+    assert times["FEE"]["full_path"] == pytest.approx(1.5)   # its bill came last
+    assert times["FREE"]["full_path"] == pytest.approx(0.8)  # no bill to wait for
+    assert "full_path" not in times["SLOW"]                   # its bill never came
+    assert times["SLOW"]["http"] == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("per_dossier", [0.0, 0.4, 1.0, 5.598, 6.7])
+def test_the_bare_pipeline_spreads_fractional_work_to_the_run_total(per_dossier):
+    shares = [spread(per_dossier, i) for i in range(1000)]
+    assert sum(shares) == int(1000 * per_dossier)
+    assert set(shares) <= {int(per_dossier), int(per_dossier) + 1}
+
+
+def test_instances_option_reads_counts_and_refuses_nonsense():
+    assert instances_option("routing=2, notify=3") == {"routing": 2, "notify": 3}
+    for bad in ("routing", "routing=0", "routing=two"):
+        with pytest.raises(Exception, match="expected"):
+            instances_option(bad)
