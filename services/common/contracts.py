@@ -1,7 +1,9 @@
 """Contracts of the events services exchange: the `data` of each event type.
 
 Publishers build `data` to these shapes and consumers load it through them, so a change of
-shape shows up as a validation failure on one side, not as a KeyError deep in a handler.
+shape shows up as a validation failure on one side, not as a KeyError deep in a handler. A
+consumer that reads only part of an event loads it through its view (`only`), so it checks
+just the fields it relies on.
 """
 from marshmallow import EXCLUDE, Schema, fields, validate
 
