@@ -2,6 +2,7 @@
 effect; a redelivered department message is not counted as a second arrival; percentiles are
 nearest-rank; a dossier's full path waits for every stage it needs; the bare pipeline repeats
 exactly the run's counts of work."""
+import argparse
 import json
 import uuid
 
@@ -89,5 +90,5 @@ def test_the_bare_pipeline_spreads_fractional_work_to_the_run_total(per_dossier)
 def test_instances_option_reads_counts_and_refuses_nonsense():
     assert instances_option("routing=2, notify=3") == {"routing": 2, "notify": 3}
     for bad in ("routing", "routing=0", "routing=two"):
-        with pytest.raises(Exception, match="expected"):
+        with pytest.raises(argparse.ArgumentTypeError, match="expected"):
             instances_option(bad)

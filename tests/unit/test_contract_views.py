@@ -1,15 +1,21 @@
 """Consumers of dossier.received check only the fields they read (their view of the
-contract): what they build from a view is what they would build from the whole event, a field
-they read is still refused when it is malformed, and one they don't read cannot stop them."""
+contract): what they build from a view is what they would build from the whole event (postal's
+counts on the real database), a field they read is still refused when it is malformed, and one
+they don't read cannot stop them."""
+from datetime import date
+
 import pytest
 
-from services.common.consumer import PoisonMessage, validate_data
+from services.common.consumer import PoisonMessage, run_deliveries, validate_data
 from services.common.contracts import DossierReceived
+from services.common.db import StatementBatch
 from services.common.events import new_envelope
 from services.notify import messages
 from services.notify.service import NotifyService
 from services.payment import billing
 from services.postal.service import RECEIVED_FIELDS as POSTAL_FIELDS
+from services.postal.service import PostalService
+from tests.conftest import query
 
 DATA = {
     "code": "000.00.31.H33-261204-0001",
@@ -52,11 +58,18 @@ def test_payment_builds_the_same_bill_from_its_view():
             {**billing.dossier_bill(event, whole), **ignore_id})
 
 
-def test_postal_reads_what_it_counts_from_its_view():
+def test_postal_counts_and_records_a_reception_from_its_view(db):
     _, view = whole_and_view(POSTAL_FIELDS)
-    assert view["procedure"] == {"code": "1.001639", "department": "STP"}
-    assert view["receiver"]["post_office"] == "BD-TRUNGTAM"
-    assert view["received_at"].isoformat() == "2026-12-04T10:00:00+07:00"
+    with db.cursor() as cur:  # postal's own statements, on the real database
+        batch = StatementBatch(cur)
+        PostalService._count_received(batch, envelope(DATA), view)
+        assert run_deliveries(batch, 1)
+    assert query(db, "SELECT department, month, counted FROM postal.department_volumes") == [
+        {"department": "STP", "month": date(2026, 12, 1), "counted": 1}]
+    assert query(db, "SELECT dossier_code, post_office, department, procedure_code, clerk"
+                     " FROM postal.receptions") == [
+        {"dossier_code": DATA["code"], "post_office": "BD-TRUNGTAM", "department": "STP",
+         "procedure_code": "1.001639", "clerk": "clerk-1"}]
 
 
 @pytest.mark.parametrize("fields", VIEWS)
