@@ -71,6 +71,10 @@ HTTP_TIMEOUT = 30
 SETTLE_SECONDS = 2.0   # keep consuming after the last arrival, to catch late duplicates
 PROGRESS_SECONDS = 10  # how often the wait for the last stages says what is left
 DEFAULT_MESSAGE_BYTES = 1500
+# XXXX of a dossier code has 4 digits: a receiving unit numbers at most 9,999 dossiers a day
+# (intake answers 503 `numbers_exhausted` after that). A fast run reaches it for the center's
+# unit, which receives every online dossier, so the workload stops there instead.
+NUMBERS_PER_UNIT_PER_DAY = 9999
 INFRASTRUCTURE = {"beam.smp": "rabbitmq", "postgres": "postgres"}  # process name -> server
 
 
@@ -182,21 +186,32 @@ def has_fee(procedure):
 class Workload:
     """The submissions, made on demand (a --duration run does not know how many):
     ~COUNTER_SHARE at the counter, the rest online, over every procedure that accepts the
-    channel (so every department). Same seed, same sequence."""
+    channel (so every department). Same seed, same sequence. It ends, keeping its mix, before
+    a receiving unit would need more numbers than a day has (`full` then says which)."""
 
-    def __init__(self, procedures, tokens, rng):
+    def __init__(self, procedures, tokens, rng, numbers_per_unit=NUMBERS_PER_UNIT_PER_DAY):
         self.by_channel = {ch: [p for p in procedures if ch in p["channels"]]
                            for ch in ("counter", "online")}
         self.tokens, self.rng = tokens, rng
+        self.numbers_per_unit = numbers_per_unit
+        self.per_unit = Counter()
+        self.full = None  # the receiving unit whose day of numbers ended the workload
         self.plan = []
         self.lock = threading.Lock()
 
     def item(self, n):
-        """The n-th submission, made (with those before it) if needed."""
+        """The n-th submission, made (with those before it) if needed; None once the
+        workload has ended."""
         with self.lock:
-            while len(self.plan) <= n:
-                self.plan.append(self._make(len(self.plan)))
-            return self.plan[n]
+            while len(self.plan) <= n and self.full is None:
+                submission = self._make(len(self.plan))
+                unit = receiving_unit(submission)
+                if self.per_unit[unit] == self.numbers_per_unit:
+                    self.full = unit
+                    break
+                self.per_unit[unit] += 1
+                self.plan.append(submission)
+            return self.plan[n] if n < len(self.plan) else None
 
     def _make(self, n):
         rng = self.rng
@@ -206,6 +221,11 @@ class Workload:
         token = rng.choice(self.tokens[dept]) if channel == "counter" else self.tokens["portal"]
         return Submission(channel, dept, token, dossier_body(rng, procedure, n),
                           fee=has_fee(procedure))
+
+
+def receiving_unit(submission):
+    """Who numbers the dossier: the department's counter, or the center for online ones."""
+    return submission.department if submission.channel == "counter" else "center"
 
 
 # ----------------------------------------------------------------------------- department queues
@@ -370,6 +390,8 @@ def submit_all(url, workload, accepted, concurrency, rate=None, count=None, dura
             if end is not None and due >= end:
                 break
             item = workload.item(i)
+            if item is None:
+                break
             if rate:
                 item.start = t0 + i / rate
                 time.sleep(max(0.0, item.start - time.monotonic()))
@@ -584,13 +606,16 @@ def stage_times(accepted, arrivals, collector):
     return times
 
 
-def steady_window(t0, duration, warmup):
-    """[start, end] of the steady window: after the warm-up, before the drain."""
-    return t0 + warmup, t0 + duration
+def steady_window(t0, duration, warmup, load_ended=None):
+    """[start, end] of the steady window: after the warm-up, before the drain (or before the
+    load ended, when the workload ran out of dossier numbers first)."""
+    end = t0 + duration if load_ended is None else min(t0 + duration, load_ended)
+    return t0 + warmup, end
 
 
-def e2e_figures(plan, accepted, consumers, collector, t0, args):
+def e2e_figures(workload, accepted, consumers, collector, t0, args):
     """Every figure of the end-to-end run, from the plan's records, arrivals and stages."""
+    plan = workload.plan
     arrivals = consumers.arrivals
     errors = Counter(s.status for s in plan if s.status != "201")
     first_submit = min(s.start for s in plan)
@@ -631,9 +656,11 @@ def e2e_figures(plan, accepted, consumers, collector, t0, args):
         "collector_errors": collector.errors[:5],
         "collector_queries": collector.queries,
         "department_message_bytes_mean": round(arrivals.bytes_total / max(1, arrivals.messages)),
+        "numbers_ran_out_at": workload.full,
     }
     if args.duration:
-        start, end = steady_window(t0, args.duration, args.warmup)
+        load_ended = max(s.start for s in plan) if workload.full else None
+        start, end = steady_window(t0, args.duration, args.warmup, load_ended)
         seconds = end - start
         figures["steady"] = {
             "from_s": round(start - t0, 1), "to_s": round(end - t0, 1),
@@ -690,6 +717,9 @@ def run_e2e(stack, secret, args, stages):
                         args.concurrency, args.rate, count, args.duration)
         print(f"submitted {len(workload.plan)} ({len(accepted)} accepted) in "
               f"{time.monotonic() - t0:.1f} s; waiting for every stage")
+        if workload.full:
+            print(f"  the load stopped early: receiving unit '{workload.full}' had given all "
+                  f"{NUMBERS_PER_UNIT_PER_DAY:,} dossier numbers of the day")
         wait_for_stages(consumers, collector, {s.code for s in accepted}, args.timeout)
         cpu = meter.result(time.monotonic() - started)
         memory = peak_memory(stack)
@@ -697,8 +727,7 @@ def run_e2e(stack, secret, args, stages):
     finally:
         consumers.stop()
         collector.stop()
-    plan = workload.plan
-    figures = e2e_figures(plan, accepted, consumers, collector, t0, args)
+    figures = e2e_figures(workload, accepted, consumers, collector, t0, args)
     figures["audit"] = run_audit(accepted, consumers.arrivals, stages)
     figures["lost"] = max((check["lost"] for check in figures["audit"].values()), default=0)
     figures["duplicated"] = max((check["duplicated"] for check in figures["audit"].values()),
@@ -707,7 +736,7 @@ def run_e2e(stack, secret, args, stages):
     figures["memory"] = memory
     figures["catalogue"] = {"procedures": len(procedures), "departments": len(departments),
                             "with_fee": sum(has_fee(p) for p in procedures)}
-    figures["error_samples"] = error_samples(plan)
+    figures["error_samples"] = error_samples(workload.plan)
     return figures
 
 
@@ -1059,6 +1088,11 @@ def print_counts(e2e):
         ("channels", ", ".join(f"{k} {v}" for k, v in sorted(e2e["channels"].items()))
          + f"; result by post {e2e['result_by_post']}"),
         ("departments / procedures", f"{e2e['departments']} / {e2e['procedures']}"),
+    ]
+    if e2e["numbers_ran_out_at"]:
+        rows += [("load ended early", f"receiving unit '{e2e['numbers_ran_out_at']}' gave all "
+                                      f"{NUMBERS_PER_UNIT_PER_DAY:,} numbers of the day")]
+    rows += [
         ("accepted/s (HTTP)", fmt(e2e["accepted_per_s"])),
         ("end-to-end dossiers/s (full path)", fmt(e2e["e2e_dossiers_per_s"])),
     ]

@@ -1,14 +1,27 @@
 """The benchmark's own arithmetic: its audit finds a lost, a duplicated and an unexpected
 effect; a redelivered department message is not counted as a second arrival; percentiles are
 nearest-rank; a dossier's full path waits for every stage it needs; the bare pipeline repeats
-exactly the run's counts of work."""
+exactly the run's counts of work; the load ends before a receiving unit runs out of the day's
+dossier numbers."""
 import argparse
 import json
+import random
 import uuid
+from collections import Counter
 
 import pytest
 
-from bench.e2e import Arrivals, Submission, instances_option, percentile, spread, stage_times
+from bench.e2e import (
+    Arrivals,
+    Submission,
+    Workload,
+    instances_option,
+    percentile,
+    receiving_unit,
+    spread,
+    stage_times,
+    steady_window,
+)
 from bench.stages import audit
 
 
@@ -92,3 +105,29 @@ def test_instances_option_reads_counts_and_refuses_nonsense():
     for bad in ("routing", "routing=0", "routing=two"):
         with pytest.raises(argparse.ArgumentTypeError, match="expected"):
             instances_option(bad)
+
+
+def procedure(code, department, channels):
+    return {"code": code, "department": department, "channels": channels, "postal_return": False,
+            "documents": [{"key": "don", "mandatory": True}], "fee": 0, "charge": 0}
+
+
+def test_the_load_ends_with_its_mix_before_a_unit_runs_out_of_the_days_numbers():
+    procedures = [procedure("1.000001", "stp", ["counter", "online"]),
+                  procedure("1.000002", "sxd", ["counter"])]
+    tokens = {"portal": "p", "stp": ["s"], "sxd": ["x"]}
+    workload = Workload(procedures, tokens, random.Random(7), numbers_per_unit=40)
+    items = [workload.item(n) for n in range(500)]
+    made = [item for item in items if item is not None]
+    assert items[len(made):] == [None] * (500 - len(made))  # once ended, it stays ended
+    per_unit = Counter(receiving_unit(item) for item in made)
+    assert max(per_unit.values()) == 40 and workload.full in per_unit
+    assert per_unit[workload.full] == 40
+    assert {item.channel for item in made} == {"counter", "online"}
+    assert per_unit["center"] == sum(item.channel == "online" for item in made)
+
+
+def test_the_steady_window_ends_where_the_load_ended_if_that_came_first():
+    assert steady_window(100.0, 60, 10) == (110.0, 160.0)
+    assert steady_window(100.0, 60, 10, load_ended=148.5) == (110.0, 148.5)
+    assert steady_window(100.0, 60, 10, load_ended=175.0) == (110.0, 160.0)
