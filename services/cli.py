@@ -100,7 +100,11 @@ def cmd_ledger(args):
 
 def cmd_run(args):
     os.chdir(ROOT)
-    os.execvp("honcho", ["honcho", "start", "-f", str(ROOT / "Procfile")])
+    # honcho, and the Procfile's nameko and motcua, sit beside this interpreter: found even
+    # when the virtual environment was not activated (`.venv/bin/motcua run`)
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])}
+    os.execvpe("honcho", ["honcho", "start", "-f", str(ROOT / "Procfile")], env)
 
 
 def cmd_dlq(args):
