@@ -76,7 +76,6 @@ class DossierRequestSchema(_Strict):
     delivery_address = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(min=5, max=300)
     )
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
 
     @validates_schema(skip_on_field_errors=False)
     def check_delivery(self, data, **kwargs):

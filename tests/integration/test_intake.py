@@ -61,7 +61,7 @@ def test_idempotency_key_returns_same_dossier_and_refuses_other_body(intake, db)
     again = intake.post("/api/v1/dossiers", token=counter("syt"), json=body, headers=headers)
     assert first.status_code == 201 and again.status_code == 200
     assert again.json()["code"] == first.json()["code"]
-    other = dict(body, note="khác")
+    other = dict(body, applicant={**body["applicant"], "address": "Số 2 Lê Lợi, phường Khác"})
     conflict = intake.post("/api/v1/dossiers", token=counter("syt"), json=other, headers=headers)
     assert conflict.status_code == 409
     assert conflict.json()["error"]["code"] == "idempotency_key_reused"
