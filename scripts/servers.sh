@@ -22,6 +22,20 @@ ensure_postgres() {
   exit 1
 }
 
+# The demo, the tests and the benchmark connect as postgres over 127.0.0.1 without a password.
+ensure_postgres_login() {
+  command -v psql >/dev/null || return 0
+  local answer
+  for _ in $(seq 1 15); do
+    answer=$(psql "postgresql://postgres@127.0.0.1:5432/postgres" -w -tAc 'SELECT 1' 2>&1) && return 0
+    case "$answer" in *"starting up"*) sleep 1 ;; *) break ;; esac
+  done
+  echo "PostgreSQL on 127.0.0.1:5432 refused user postgres without a password: $answer" >&2
+  echo "On a development machine, put 'host all all 127.0.0.1/32 trust' first in pg_hba.conf" >&2
+  echo "and reload PostgreSQL (.ci/run does so on CI)." >&2
+  exit 1
+}
+
 ensure_rabbitmq() {
   if ! port_open 5672; then
     if command -v rabbitmq-server >/dev/null; then
@@ -42,4 +56,5 @@ ensure_rabbitmq() {
 }
 
 ensure_postgres
+ensure_postgres_login
 ensure_rabbitmq
