@@ -3,6 +3,7 @@ import collections
 import json
 import random
 import threading
+import time
 
 import pytest
 import requests
@@ -10,6 +11,8 @@ import requests
 from tests.conftest import CATALOGUE, dossier_body, drain, running_stack, token, wait_for
 
 pytestmark = pytest.mark.e2e
+
+SETTLE_SECONDS = 3.0  # after the last expected arrival, keep draining for late duplicates
 
 
 @pytest.fixture
@@ -39,8 +42,9 @@ def submit(stack, department, body):
     return response.json()
 
 
-def collect(amqp_uri, departments, expected):
-    """Drain department queues until `expected` dossiers arrived; returns codes by envelope id."""
+def collect(amqp_uri, departments, expected, settle=SETTLE_SECONDS):
+    """Drain department queues until `expected` dossiers arrived, then `settle` seconds more
+    so that a late second copy is caught too; returns envelope ids by dossier code."""
     seen = collections.defaultdict(list)
 
     def arrived():
@@ -50,6 +54,9 @@ def collect(amqp_uri, departments, expected):
         return len(seen) >= expected
 
     wait_for(arrived, timeout=90, interval=0.2)
+    settled = time.monotonic() + settle
+    while time.monotonic() < settled:
+        arrived()
     return seen
 
 

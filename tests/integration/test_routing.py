@@ -2,6 +2,7 @@
 broker and database."""
 
 import pytest
+from prometheus_client import REGISTRY
 
 from services.common.consumer import DEAD_LETTER_QUEUE, reliable_handler
 from services.common.events import events_exchange, new_envelope
@@ -57,17 +58,29 @@ def test_wrong_secret_and_unknown_code_look_the_same(services, db):
     assert routing.get(f"/api/v1/dossiers/{created['code']}").status_code == 422
 
 
+def routing_consumed():
+    """dossier.received messages routing has finished with (committed, then acked)."""
+    return REGISTRY.get_sample_value("motcua_events_consumed_total", {
+        "service": "routing", "type": "dossier.received", "outcome": "ok"}) or 0
+
+
 def test_redelivered_event_is_applied_once(services, db):
     """The same dossier.received envelope published twice (a redelivery) routes once."""
     intake, _, amqp_uri = services
+    before = routing_consumed()
     submit(intake, "stp")
-    wait_for(lambda: query(db, "SELECT 1 FROM routing.outbox WHERE published_at IS NOT NULL"
-                               " AND routing_key = 'stp.dossier.assigned'"))
+    wait_for(lambda: routing_consumed() == before + 1)
+    announced = query(db, "SELECT count(*) AS n FROM routing.outbox")
     [event] = query(db, "SELECT body FROM intake.outbox")
     publish(amqp_uri, events_exchange("intake"), "dossier.received", event["body"])
-    wait_for(lambda: query(db, "SELECT 1 FROM routing.processed_messages"))
+    wait_for(lambda: routing_consumed() == before + 2)  # the copy was handled and acked
+    assert query(db, "SELECT count(*) AS n FROM routing.outbox") == announced
+    wait_for(lambda: query(db, "SELECT 1 FROM routing.outbox WHERE published_at IS NOT NULL"
+                               " AND routing_key = 'stp.dossier.assigned'"))
     assert len(drain(amqp_uri, "department.stp", wait=1.5)) == 1
     assert len(query(db, "SELECT 1 FROM routing.dossiers")) == 1
+    assert [h["status"] for h in query(db, "SELECT status FROM routing.history ORDER BY id")] == [
+        "received", "assigned"]
 
 
 def test_malformed_event_is_dead_lettered_with_reason(services, db):
