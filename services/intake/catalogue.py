@@ -109,14 +109,19 @@ def validate_catalogue(document):
         except ValidationError as exc:
             problems += _row_problems("departments", index, row, exc.messages)
             continue
+        where = f"departments[{index}] ({dept['code']})"
         if dept["code"] in departments:
-            problems.append(f"departments[{index}] ({dept['code']}): code: duplicate code")
+            problems.append(f"{where}: code: duplicate code")
+        # two units with one code would share one sequence of dossier numbers
+        unit_owner = next((other for other, d in departments.items()
+                           if d["receiving_unit"] == dept["receiving_unit"]
+                           and other != dept["code"]), None)
+        if center and dept["receiving_unit"] == center["receiving_unit"]:
+            unit_owner = "the center"
+        if unit_owner:
+            problems.append(f"{where}: receiving_unit: {dept['receiving_unit']} is already the "
+                            f"receiving unit of {unit_owner}")
         departments[dept["code"]] = dept
-    units = [d["receiving_unit"] for d in departments.values()]
-    if center:
-        units.append(center["receiving_unit"])
-    if len(units) != len(set(units)):
-        problems.append("departments: receiving_unit: every receiving unit must be unique")
     for index, row in enumerate(document.get("procedures") or []):
         try:
             proc = ProcedureSchema().load(row)

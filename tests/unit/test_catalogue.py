@@ -57,3 +57,18 @@ def test_missing_field_and_wrong_type_are_named():
     problems = problems_of(doc)
     assert any("procedures[1]" in p and "documents" in p for p in problems)
     assert any("procedures[2]" in p and "fee" in p for p in problems)
+
+
+def test_a_receiving_unit_used_twice_is_named_with_its_row_and_owner():
+    doc = raw_catalogue()
+    departments = doc["departments"]
+    departments[4]["receiving_unit"] = departments[1]["receiving_unit"]
+    departments[6]["receiving_unit"] = doc["center"]["receiving_unit"]
+    problems = problems_of(doc)
+    assert f"departments[4] ({departments[4]['code']}): receiving_unit: " \
+           f"{departments[1]['receiving_unit']} is already the receiving unit of " \
+           f"{departments[1]['code']}" in problems
+    assert f"departments[6] ({departments[6]['code']}): receiving_unit: " \
+           f"{doc['center']['receiving_unit']} is already the receiving unit of the center" \
+           in problems
+    assert len(problems) == 2
