@@ -17,8 +17,10 @@ install: $(STAMP)
 servers:
 	@bash scripts/servers.sh
 
-demo: install servers
-	$(PY) -m scripts.demo
+# The demo stops what it started, servers included: RabbitMQ or PostgreSQL if it had to start them.
+demo: install
+	@bash scripts/servers.sh --record .run/demo-servers
+	@$(PY) -m scripts.demo; status=$$?; bash scripts/servers.sh --stop .run/demo-servers; exit $$status
 
 run: install servers
 	@test -f .env || { echo "TOKEN_SECRET=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" > .env; echo "created .env with a new TOKEN_SECRET"; }

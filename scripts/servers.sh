@@ -1,7 +1,26 @@
 #!/usr/bin/env bash
 # Make sure RabbitMQ (with its management plugin) and PostgreSQL are up on localhost.
 # Starts them if they are installed and stopped; otherwise says how to get them. Idempotent.
+#   scripts/servers.sh                  make sure both are up
+#   scripts/servers.sh --record FILE    the same, and list in FILE the servers it started
+#   scripts/servers.sh --stop FILE      stop the servers listed in FILE (and remove it)
 set -euo pipefail
+
+started_file=""
+
+record() { [ -z "$started_file" ] || echo "$1" >> "$started_file"; }
+
+stop_recorded() {
+  [ -f "$1" ] || return 0
+  while read -r server; do
+    case "$server" in
+      postgresql) echo "stopping PostgreSQL (started for this run)"
+                  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main stop ;;
+      rabbitmq)   echo "stopping RabbitMQ (started for this run)"; rabbitmqctl -q stop ;;
+    esac
+  done < "$1"
+  rm -f "$1"
+}
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -15,6 +34,7 @@ ensure_postgres() {
   if command -v pg_ctlcluster >/dev/null; then
     echo "starting PostgreSQL"
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+    record postgresql
     wait_port 5432 && return 0
   fi
   echo "PostgreSQL is not reachable on 127.0.0.1:5432." >&2
@@ -41,6 +61,7 @@ ensure_rabbitmq() {
     if command -v rabbitmq-server >/dev/null; then
       echo "starting RabbitMQ"
       rabbitmq-server -detached
+      record rabbitmq
       wait_port 5672 || { echo "RabbitMQ did not start" >&2; exit 1; }
     else
       echo "RabbitMQ is not reachable on 127.0.0.1:5672." >&2
@@ -54,6 +75,14 @@ ensure_rabbitmq() {
     wait_port 15672 || { echo "RabbitMQ management plugin did not start" >&2; exit 1; }
   fi
 }
+
+case "${1:-}" in
+  --stop) stop_recorded "${2:?--stop needs the file --record wrote}"; exit 0 ;;
+  --record) started_file="${2:?--record needs a file}"; mkdir -p "$(dirname "$started_file")"
+            : > "$started_file" ;;
+  "") ;;
+  *) echo "usage: $0 [--record FILE | --stop FILE]" >&2; exit 2 ;;
+esac
 
 ensure_postgres
 ensure_postgres_login
