@@ -8,6 +8,8 @@ set -euo pipefail
 
 started_file=""
 
+postgres_version() { ls /etc/postgresql | head -1; }
+
 record() { [ -z "$started_file" ] || echo "$1" >> "$started_file"; }
 
 stop_recorded() {
@@ -15,7 +17,7 @@ stop_recorded() {
   while read -r server; do
     case "$server" in
       postgresql) echo "stopping PostgreSQL (started for this run)"
-                  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main stop ;;
+                  pg_ctlcluster --skip-systemctl-redirect "$(postgres_version)" main stop ;;
       rabbitmq)   echo "stopping RabbitMQ (started for this run)"; rabbitmqctl -q stop ;;
     esac
   done < "$1"
@@ -33,7 +35,7 @@ ensure_postgres() {
   port_open 5432 && return 0
   if command -v pg_ctlcluster >/dev/null; then
     echo "starting PostgreSQL"
-    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+    pg_ctlcluster --skip-systemctl-redirect "$(postgres_version)" main start
     record postgresql
     wait_port 5432 && return 0
   fi

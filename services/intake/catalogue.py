@@ -103,6 +103,8 @@ def validate_catalogue(document):
         center = None
         problems += _row_problems("center", 0, {}, exc.messages)
     departments, procedures = {}, {}
+    # who numbers with each receiving unit: two with one unit would share a dossier sequence
+    unit_owners = {center["receiving_unit"]: "the center"} if center else {}
     for index, row in enumerate(document.get("departments") or []):
         try:
             dept = DepartmentSchema().load(row)
@@ -112,15 +114,10 @@ def validate_catalogue(document):
         where = f"departments[{index}] ({dept['code']})"
         if dept["code"] in departments:
             problems.append(f"{where}: code: duplicate code")
-        # two units with one code would share one sequence of dossier numbers
-        unit_owner = next((other for other, d in departments.items()
-                           if d["receiving_unit"] == dept["receiving_unit"]
-                           and other != dept["code"]), None)
-        if center and dept["receiving_unit"] == center["receiving_unit"]:
-            unit_owner = "the center"
-        if unit_owner:
+        owner = unit_owners.setdefault(dept["receiving_unit"], dept["code"])
+        if owner != dept["code"]:
             problems.append(f"{where}: receiving_unit: {dept['receiving_unit']} is already the "
-                            f"receiving unit of {unit_owner}")
+                            f"receiving unit of {owner}")
         departments[dept["code"]] = dept
     for index, row in enumerate(document.get("procedures") or []):
         try:

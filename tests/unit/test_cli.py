@@ -53,6 +53,7 @@ def test_a_catalogue_with_bad_rows_is_refused_whole_naming_row_and_field(tmp_pat
     bad = tmp_path / "procedures.yml"
     shipped = (cli.ROOT / "services/intake/catalogue/procedures.yml").read_text()
     bad.write_text(shipped.replace("processing_days: 15", "processing_days: 0", 1))
+    assert bad.read_text() != shipped
     for action in ("check", "load"):  # load refuses before it touches the database
         result = motcua("catalogue", action, str(bad), DB_URL="postgresql://nobody@127.0.0.1:1/x")
         assert result.returncode == 2
@@ -75,6 +76,7 @@ def test_run_finds_honcho_and_the_services_without_an_activated_environment(monk
     monkeypatch.setattr(os, "chdir", lambda path: None)
     monkeypatch.setattr(os, "execvpe", lambda file, args, env: started.update(
         file=file, args=args, env=env))
+    monkeypatch.setattr(os, "execvp", lambda file, args: started.update(file=file, args=args))
     cli.cmd_run(None)
     bin_dir = Path(sys.executable).parent
     first = started["env"]["PATH"].split(os.pathsep)[0]
