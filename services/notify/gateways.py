@@ -3,7 +3,9 @@ through SMTP or the log.
 
 A gateway returns the status the notification reaches (`sent` when a delivery report will
 follow, `delivered` when acceptance is final) or raises GatewayError, which the sender
-retries with backoff. Recipients are never logged in clear.
+retries with backoff, or OutcomeUnknown when the request reached the gateway but its answer
+was lost: the sender then waits for the gateway's report before sending again. Recipients
+are never logged in clear.
 """
 import logging
 import re
@@ -11,11 +13,12 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import parseaddr
 from string import Template
 from urllib.parse import quote
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from services.common.logs import mask_text
 from services.common.phones import international
@@ -36,6 +39,20 @@ class GatewayError(Exception):
 
 class RecipientRejected(GatewayError):
     """The gateway refuses this recipient for good (e.g. SMTP 5xx on RCPT): do not retry."""
+
+
+class OutcomeUnknown(GatewayError):
+    """The request reached the gateway, whose answer was lost (a read timeout, a connection
+    dropped mid-answer): the message may have gone."""
+
+
+def request_error(gateway, exc):
+    """The GatewayError for a failed HTTP request: a plain retry when no connection was made
+    (nothing reached the gateway), OutcomeUnknown otherwise."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(exc, requests.ConnectTimeout) or isinstance(reason, NewConnectionError):
+        return GatewayError(f"{gateway} unreachable: {type(exc).__name__}")
+    return OutcomeUnknown(f"{gateway}'s answer lost: {type(exc).__name__}")
 
 
 @dataclass(frozen=True)
@@ -88,7 +105,7 @@ class KannelSms:
         try:
             response = self.http.get(self.sendsms_url, params=params, timeout=self.timeout)
         except requests.RequestException as exc:
-            raise GatewayError(f"kannel unreachable: {type(exc).__name__}") from exc
+            raise request_error("kannel", exc) from exc
         # 202 "0: Accepted for delivery" or "3: Queued for later delivery"
         if response.status_code != 202:
             raise GatewayError(f"kannel answered {response.status_code}: {response.text[:200]}")
@@ -124,7 +141,7 @@ class HttpAggregatorSms:
             response = self.http.post(self.url, json=body, headers=self.headers,
                                       timeout=self.timeout)
         except requests.RequestException as exc:
-            raise GatewayError(f"aggregator unreachable: {type(exc).__name__}") from exc
+            raise request_error("aggregator", exc) from exc
         if not 200 <= response.status_code < 300:
             raise GatewayError(f"aggregator answered {response.status_code}")
         try:
@@ -156,7 +173,9 @@ class LogSms:
 
 class SmtpMail:
     """Email through SMTP (smtplib): STARTTLS and login when configured. Acceptance by the
-    mail server is the last thing SMTP tells us, so it counts as delivered."""
+    mail server is the last thing SMTP tells us, so it counts as delivered. Every attempt of
+    one notification carries the same Message-ID, so a copy sent again after a lost answer
+    is recognisable as the same message."""
 
     name = "smtp"
 
@@ -172,7 +191,7 @@ class SmtpMail:
         message["From"] = self.sender
         message["To"] = address
         message["Subject"] = content["subject"]
-        message["Message-ID"] = make_msgid(idstring=str(notification_id))
+        message["Message-ID"] = message_id(notification_id, self.sender)
         message.set_content(content["text"])
         message.add_alternative(content["html"], subtype="html")
         try:
@@ -190,6 +209,12 @@ class SmtpMail:
         except (OSError, smtplib.SMTPException) as exc:
             raise GatewayError(f"smtp: {type(exc).__name__}: {mask_text(str(exc))[:200]}") from exc
         return Outcome("delivered", self.name, message["Message-ID"])
+
+
+def message_id(notification_id, sender):
+    """`<notification id@sender's domain>`: the same for every attempt of a notification."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<{notification_id}@{domain}>"
 
 
 class LogMail:

@@ -18,12 +18,14 @@ class OptOutSchema(Schema):
 
 
 # --- answers (documentation only: the handlers build plain dicts of these shapes) -----------
-STATUSES = ("pending", "sent", "delivered", "failed", "expired", "opted_out")
+STATUSES = ("pending", "sending", "unknown", "sent", "delivered", "failed", "expired",
+            "opted_out")
 
 
 class DeliveryReportAnswer(Schema):
     id = fields.UUID(required=True)
-    status = fields.String(required=True, metadata={"enum": ["delivered", "failed", "noted"]})
+    status = fields.String(required=True, metadata={"enum": ["delivered", "failed", "accepted",
+                                                                 "noted"]})
 
 
 class NotificationView(Schema):

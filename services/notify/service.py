@@ -2,10 +2,14 @@
 
 Handlers only record: in the transaction that consumes an event they store the rendered
 notifications as `pending` (one per event and channel), then wake the sender. The sender
-(woken, or every second) claims due notifications (FOR UPDATE SKIP LOCKED plus a lease, so two
-notify instances never send one twice), sends them outside any transaction, and records the
-batch's outcomes in one transaction: `sent` (a delivery report will follow), `delivered`, a
-retry with backoff, or after RETRY_FOR_SECONDS `failed`.
+(woken, or every second) claims due notifications as `sending` (FOR UPDATE SKIP LOCKED, and a
+lease), so the attempt is recorded before it is made and two notify instances never send one
+twice; it sends them outside any transaction and records the batch's outcomes in one
+transaction: `sent` (a delivery report will follow), `delivered`, a retry with backoff, after
+RETRY_FOR_SECONDS `failed`, or `unknown` when the gateway's answer was lost.
+An attempt still `sending` when its lease ends (its sender died, or lost the database) is
+`unknown` too. The gateway's report settles an unknown attempt (Kannel's acceptance report
+comes within seconds); one with no report within ACCEPTANCE_WINDOW_SECONDS is sent again.
 `sent` without a delivery report past DLR_TIMEOUT_SECONDS becomes `expired`.
 """
 import hmac
@@ -45,10 +49,12 @@ from services.common.phones import normalise_phone
 from . import gateways, messages, store
 from .gateways import (
     DLR_DELIVERED,
+    DLR_SMSC_ACK,
     DLR_SMSC_REJECT,
     DLR_UNDELIVERED,
     GatewayError,
     Outcome,
+    OutcomeUnknown,
     RecipientRejected,
 )
 from .quiet import earliest_send, parse_quiet_hours
@@ -79,6 +85,11 @@ GATEWAY_LATENCY = Histogram(
     ["channel", "provider", "outcome"], buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 SEND_RETRIES = Counter("motcua_notify_send_retries_total", "Sends to retry later", ["channel"])
+IN_DOUBT = Counter(
+    "motcua_notify_outcome_unknown_total", "Attempts whose outcome was not recorded, by stage: "
+    "unknown (the answer or the sender was lost), settled (the gateway's report came), resent "
+    "(no report within the acceptance window)", ["channel", "stage"],
+)
 UNRENDERABLE = Counter(
     "motcua_notify_unrenderable_total", "Events dead-lettered because their message cannot be "
     "rendered", ["template"],
@@ -87,9 +98,11 @@ UNRENDERABLE = Counter(
 
 @dataclass(frozen=True)
 class Refusal:
-    """A send the gateway refused or that could not reach it: retried unless `final`."""
+    """A send the gateway refused or that could not reach it: retried unless `final`;
+    `unknown` when it reached the gateway and the answer was lost."""
     error: str
     final: bool = False
+    unknown: bool = False
 
 
 def setting(config, key, default, kind=int):
@@ -115,6 +128,7 @@ class Settings(DependencyProvider):
         self.retry_max = setting(config, "RETRY_MAX_SECONDS", 3600, float)
         self.retry_for = setting(config, "RETRY_FOR_SECONDS", 86400, float)
         self.dlr_timeout = setting(config, "DLR_TIMEOUT_SECONDS", 172800, float)
+        self.acceptance_window = setting(config, "ACCEPTANCE_WINDOW_SECONDS", 300, float)
         self.batch = setting(config, "SEND_BATCH", 200)
         self.concurrency = setting(config, "SEND_CONCURRENCY", 20)
         self.lease = setting(config, "SEND_LEASE_SECONDS", 300, float)
@@ -288,10 +302,23 @@ class NotifyService(OpsEndpoints):
             pass
 
     @timer(interval=SENDER_TICK_SECONDS)
-    def expire_unreported(self):
+    def watch_attempts(self):
+        """Attempts whose lease ended become `unknown`; unknown ones with no report within the
+        acceptance window are sent again; `sent` ones with no delivery report expire."""
+        non_urgent_at = earliest_send(now(), self.settings.quiet_hours, False)
         with self.db.transaction() as cur:
+            lapsed = store.lapse_attempts(cur, self.settings.acceptance_window)
+            resent = store.resend_unreported(cur, non_urgent_at)
             for row in store.expire_unreported(cur, self.settings.dlr_timeout):
                 self._finished(cur, row, "expired")
+        for stage, rows in (("unknown", lapsed), ("resent", resent)):
+            for row in rows:
+                IN_DOUBT.labels(row["channel"], stage).inc()
+        if lapsed or resent:
+            log.warning("attempts without a recorded outcome", extra={
+                "now_unknown": len(lapsed), "sent_again": len(resent)})
+        if resent:
+            self.wake_sender()
 
     def _send_batch(self):
         """Claims a batch, sends it concurrently, records every outcome in one transaction."""
@@ -320,7 +347,8 @@ class NotifyService(OpsEndpoints):
         except GatewayError as exc:
             GATEWAY_LATENCY.labels(row["channel"], gateway.name, "error").observe(
                 time.perf_counter() - started)
-            return Refusal(str(exc), final=isinstance(exc, RecipientRejected))
+            return Refusal(str(exc), final=isinstance(exc, RecipientRejected),
+                           unknown=isinstance(exc, OutcomeUnknown))
         except Exception as exc:  # noqa: BLE001 - a bug must not stop the other sends
             log.exception("sending failed unexpectedly", extra={"notification_id": str(row["id"])})
             return Refusal(f"{type(exc).__name__}: {mask_text(str(exc))[:200]}")
@@ -351,15 +379,23 @@ class NotifyService(OpsEndpoints):
                                       "recorded": len(applied)})
 
     def _outcome(self, row, result):
-        """What to record for one send: accepted, failed for good, or retried with backoff."""
+        """What to record for one send: accepted, unknown (awaiting the gateway's report),
+        failed for good, or retried with backoff."""
+        attempt = row["attempts"]
         if isinstance(result, Outcome):
-            return store.Recorded(row["id"], result.status, result.provider, result.message_id)
+            return store.Recorded(row["id"], attempt, result.status, result.provider,
+                                  result.message_id)
+        if result.unknown:
+            window_ends = now() + timedelta(seconds=self.settings.acceptance_window)
+            return store.Recorded(row["id"], attempt, "unknown", next_attempt_at=window_ends,
+                                  error=result.error)
         age = (now() - row["created_at"]).total_seconds()
         if result.final or age >= self.settings.retry_for:
-            return store.Recorded(row["id"], "failed", error=result.error)
+            return store.Recorded(row["id"], attempt, "failed", error=result.error)
         when = earliest_send(now() + timedelta(seconds=self._retry_delay(row)),
                              self.settings.quiet_hours, row["urgent"])
-        return store.Recorded(row["id"], "pending", next_attempt_at=when, error=result.error)
+        return store.Recorded(row["id"], attempt, "pending", next_attempt_at=when,
+                              error=result.error)
 
     def _retry_delay(self, row):
         return min(self.settings.retry_first * 2 ** (row["attempts"] - 1), self.settings.retry_max)
@@ -395,7 +431,12 @@ class NotifyService(OpsEndpoints):
             if outcome.status == "delivered" and applied:
                 NOTIFICATIONS.labels(row["channel"], row["template"], "delivered").inc()
         elif not applied:
-            return  # no longer pending: a delivery report or another sender settled it
+            return  # a report settled it first, or the attempt is no longer its last
+        elif outcome.status == "unknown":
+            IN_DOUBT.labels(row["channel"], "unknown").inc()
+            log.warning("the gateway's answer was lost; waiting for its report", extra={
+                **ids, "attempt": row["attempts"], "error": outcome.error,
+                "window_seconds": self.settings.acceptance_window})
         elif outcome.status == "failed":
             NOTIFICATIONS.labels(row["channel"], row["template"], "failed").inc()
             log.warning("notification failed for good", extra={**ids, "error": outcome.error})
@@ -427,7 +468,8 @@ class NotifyService(OpsEndpoints):
          responses={200: ("recorded (an intermediate report is noted)", DeliveryReportAnswer),
                     403: "unknown delivery-report secret", 404: "no notification with this id"})
     def delivery_report(self, request, secret):
-        """Kannel's (or the aggregator's) delivery report; the secret in the URL proves it."""
+        """Kannel's (or the aggregator's) delivery report; the secret in the URL proves it.
+        Answered 200 only once recorded: Kannel tries a report again on any other answer."""
         expected = self.settings.dlr_secret
         if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
             raise ApiError(403, "forbidden", "unknown delivery-report secret")
@@ -437,14 +479,24 @@ class NotifyService(OpsEndpoints):
             row = store.lock(cur, query["id"])
             if row is None:
                 raise ApiError(404, "not_found", "no notification with this id")
-            if status in ("delivered", "failed") and row["status"] in ("pending", "sent"):
-                store.finish(cur, row["id"], status, None if status == "delivered"
-                             else f"delivery report {query.get('type') or query.get('status')}")
-                self._finished(cur, row, status)
-                log.info("delivery report", extra={"notification_id": str(row["id"]),
-                                                   "dossier_code": row["dossier_code"],
-                                                   "status": status})
+            if row["status"] in REPORTABLE.get(status, ()):
+                self._apply_report(cur, row, status, query)
         return json_response({"id": str(query["id"]), "status": status or "noted"})
+
+    def _apply_report(self, cur, row, status, query):
+        """A report is the gateway's evidence that the message went: it settles an attempt
+        whose outcome was lost, and one the sender has not recorded yet."""
+        if status == "accepted":
+            store.mark_accepted(cur, row["id"], self.settings.sms.name)
+        else:
+            store.finish(cur, row["id"], status, None if status == "delivered"
+                         else f"delivery report {query.get('type') or query.get('status')}")
+            self._finished(cur, row, status)
+        if row["status"] == "unknown":
+            IN_DOUBT.labels(row["channel"], "settled").inc()
+        log.info("delivery report", extra={"notification_id": str(row["id"]),
+                                           "dossier_code": row["dossier_code"],
+                                           "status": status})
 
     @api("GET", "/api/v1/dossiers/<code>/notifications",
          summary="The notifications sent about a dossier (recipients masked)",
@@ -489,8 +541,14 @@ class NotifyService(OpsEndpoints):
                               "opted_out": True}, 201)
 
 
+# The statuses a report moves a notification from: `pending` too, as an attempt whose
+# answer was lost may have been recorded as a refusal to retry.
+OPEN = ("pending", "sending", "unknown")
+REPORTABLE = {"accepted": OPEN, "delivered": (*OPEN, "sent"), "failed": (*OPEN, "sent")}
+
+
 def report_status(query):
-    """delivered / failed / None (an intermediate report such as 'accepted by the SMSC')."""
+    """delivered / failed / accepted (by the SMSC) / None (another intermediate report)."""
     if query.get("status"):
         return query["status"]
     kind = query.get("type")
@@ -500,6 +558,8 @@ def report_status(query):
         return "delivered"
     if kind & (DLR_UNDELIVERED | DLR_SMSC_REJECT):
         return "failed"
+    if kind & DLR_SMSC_ACK:
+        return "accepted"
     return None
 
 

@@ -133,15 +133,17 @@ def insert_notifications(cur, rows):
 
 
 def claim_due(cur, limit, lease_seconds):
-    """Pending notifications whose time has come, leased to this sender: another sender skips
-    them (SKIP LOCKED now, the lease afterwards); if this one dies they come back after it.
-    The due index is walked in order, never by a bitmap scan: each row leaves it twice dead
-    (leased, then sent) long before autovacuum comes, and only an index scan marks such
-    entries to be skipped; a bitmap scan reads every one's heap page at every claim."""
+    """Pending notifications whose time has come, taken as `sending` (the attempt recorded
+    before it is made) until the lease ends: another sender skips them (SKIP LOCKED now, the
+    status afterwards); if this one dies before recording an outcome, the watcher finds them
+    `sending` past their lease (`lapse_attempts`). The due index is walked in order, never by
+    a bitmap scan: each row leaves it dead (claimed) long before autovacuum comes, and only an
+    index scan marks such entries to be skipped; a bitmap scan reads every one's heap page at
+    every claim."""
     cur.execute(
         """SET LOCAL enable_bitmapscan = off;
            UPDATE notify.notifications n
-              SET attempts = n.attempts + 1,
+              SET status = 'sending', attempts = n.attempts + 1,
                   next_attempt_at = now() + make_interval(secs => %s)
             WHERE n.id IN (SELECT id FROM notify.notifications
                             WHERE status = 'pending' AND next_attempt_at <= now()
@@ -154,15 +156,53 @@ def claim_due(cur, limit, lease_seconds):
     return cur.fetchall()
 
 
+def lapse_attempts(cur, window_seconds, limit=500):
+    """`sending` past the lease, no outcome recorded: the sender died, or lost its database
+    or the gateway's answer. The attempt may have reached the gateway, so it is not simply
+    made again: `unknown` until the acceptance window ends, for the gateway's report to
+    settle it. Returns (id, channel) of each."""
+    cur.execute(
+        """UPDATE notify.notifications
+              SET status = 'unknown', next_attempt_at = now() + make_interval(secs => %s),
+                  last_error = 'no outcome recorded for attempt ' || attempts
+            WHERE id IN (SELECT id FROM notify.notifications
+                          WHERE status = 'sending' AND next_attempt_at <= now()
+                          LIMIT %s FOR UPDATE SKIP LOCKED)
+        RETURNING id, channel""",
+        (window_seconds, limit),
+    )
+    return cur.fetchall()
+
+
+def resend_unreported(cur, non_urgent_at, limit=500):
+    """`unknown` past the acceptance window with no report: pending again, urgent ones at once,
+    the others at `non_urgent_at` (after quiet hours). Returns (id, channel) of each."""
+    cur.execute(
+        """UPDATE notify.notifications
+              SET status = 'pending',
+                  next_attempt_at = CASE WHEN urgent THEN now() ELSE %s END,
+                  last_error = 'no report of attempt ' || attempts || ' within the acceptance'
+                               ' window: sending again'
+            WHERE id IN (SELECT id FROM notify.notifications
+                          WHERE status = 'unknown' AND next_attempt_at <= now()
+                          LIMIT %s FOR UPDATE SKIP LOCKED)
+        RETURNING id, channel""",
+        (non_urgent_at, limit),
+    )
+    return cur.fetchall()
+
+
 def lock(cur, notification_id):
     cur.execute("SELECT * FROM notify.notifications WHERE id = %s FOR UPDATE", (notification_id,))
     return cur.fetchone()
 
 
 class Recorded(NamedTuple):
-    """What a send leaves: `sent` or `delivered` (accepted by `provider`), `failed`, or
-    `pending` again (to retry at next_attempt_at)."""
+    """What attempt number `attempt` of a send leaves: `sent` or `delivered` (accepted by
+    `provider`), `failed`, `pending` again (to retry at next_attempt_at), or `unknown` (the
+    gateway's answer was lost; its report is awaited until next_attempt_at)."""
     id: uuid.UUID
+    attempt: int
     status: str
     provider: str | None = None
     message_id: str | None = None
@@ -172,8 +212,9 @@ class Recorded(NamedTuple):
 
 def record_outcomes(cur, outcomes):
     """Opens the transaction recording a sent batch (BEGIN sent with the statement, on a
-    cursor of a spelled-out transaction): its outcomes (Recorded) in one statement, applied
-    only to notifications still `pending`: one whose delivery report came first keeps the
+    cursor of a spelled-out transaction): its outcomes (Recorded) in one statement, each
+    applied only while its attempt is the notification's last and still open (`sending`, or
+    `unknown` / `pending` once its lease ended): one whose report came first keeps the
     report's status. Returns the ids it was applied to."""
     rows = psycopg2.extras.execute_values(cur, """BEGIN;
         UPDATE notify.notifications n
@@ -188,10 +229,12 @@ def record_outcomes(cur, outcomes):
                next_attempt_at = coalesce(v.next_attempt_at, n.next_attempt_at),
                last_error = CASE v.status WHEN 'sent' THEN NULL WHEN 'delivered' THEN n.last_error
                                  ELSE v.error END
-          FROM (VALUES %s) AS v (id, status, provider, message_id, next_attempt_at, error)
-         WHERE n.id = v.id AND n.status = 'pending'
+          FROM (VALUES %s) AS v (id, attempt, status, provider, message_id, next_attempt_at,
+                                 error)
+         WHERE n.id = v.id AND n.attempts = v.attempt
+           AND n.status IN ('sending', 'unknown', 'pending')
         RETURNING n.id""", outcomes,
-        template="(%s::uuid, %s, %s, %s, %s::timestamptz, %s)", page_size=len(outcomes),
+        template="(%s::uuid, %s::int, %s, %s, %s, %s::timestamptz, %s)", page_size=len(outcomes),
         fetch=True)
     return {row["id"] for row in rows}
 
@@ -206,6 +249,17 @@ def record_sendings(cur, outcomes):
           FROM (VALUES %s) AS v (id, provider, message_id)
          WHERE n.id = v.id""", [(o.id, o.provider, o.message_id) for o in outcomes],
         template="(%s::uuid, %s, %s)", page_size=len(outcomes))
+
+
+def mark_accepted(cur, notification_id, provider):
+    """The gateway's acceptance report (Kannel's type 8): the message went, a delivery report
+    may follow."""
+    cur.execute(
+        """UPDATE notify.notifications SET status = 'sent', sent_at = coalesce(sent_at, now()),
+               provider = coalesce(provider, %s), last_error = NULL
+            WHERE id = %s""",
+        (provider, notification_id),
+    )
 
 
 def finish(cur, notification_id, status, error=None):

@@ -6,19 +6,27 @@ For every accepted dossier it checks, each separately:
   between the confirm and marking its row, are counted apart as `redelivered`: a department
   recognises them by the id);
 - `routed`: routing assigned it once (its `assigned` history entries);
-- `receipt sms`: notify recorded one receipt SMS, and the SMS gateway (the fake SMSC) got
-  exactly one message carrying the code, when a gateway is in the test;
+- `receipt sms`: notify recorded one receipt SMS; when a gateway is in the test, Kannel
+  accepted exactly one receipt carrying the code (`receipt sms sent`: notify handed it over
+  once) and the fake SMSC got exactly one (`receipt sms delivered`: the citizen's phone would
+  show it once);
 - `bill`: payment opened one fee bill when the procedure has a fee or charge, none otherwise.
 A dossier missing from any check is lost; one found twice in any check is duplicated.
+The audit waits until everything shows, or until nothing has changed for STALL_SECONDS.
 """
 import collections
 import re
+import time
 from dataclasses import dataclass, field
 
+import eventlet
 import pika
 
 from services.common.consumer import DEAD_LETTER_QUEUE
-from tests.conftest import CATALOGUE, drain, query, wait_for
+from tests.conftest import CATALOGUE, drain, query
+
+STALL_SECONDS = 90
+SENT, DELIVERED = "receipt sms sent", "receipt sms delivered"
 
 
 @dataclass
@@ -61,6 +69,12 @@ def line(result, faults):
             f"duplicated={len(result.duplicated_codes)} faults={faults}")
 
 
+def sms_line(result):
+    """How many receipt SMS went twice to the gateway, and how many reached the SMSC twice."""
+    return (f"receipt sms sent twice={len(result.duplicated.get(SENT, {}))} "
+            f"delivered twice={len(result.duplicated.get(DELIVERED, {}))}")
+
+
 def details(result):
     parts = [f"{name}: {len(codes)} lost" for name, codes in result.lost.items()]
     parts += [f"{name}: {len(found)} duplicated" for name, found in result.duplicated.items()]
@@ -78,9 +92,10 @@ def counts(conn, sql):
     return {row["code"]: row["n"] for row in query(conn, sql)}
 
 
-def run(accepted, amqp_uri, conn, sms_received=None, timeout=240):
-    """Wait until everything accepted shows downstream (or `timeout`), then compare.
-    `sms_received()` returns the texts the SMS gateway got, when one is in the test."""
+def run(accepted, amqp_uri, conn, sms_sent=None, sms_received=None, stall=STALL_SECONDS):
+    """Wait until everything accepted shows downstream (or nothing changed for `stall`
+    seconds), then compare. When a gateway is in the test, `sms_sent()` returns the texts it
+    accepted and `sms_received()` those its SMSC got, [(to, text)]."""
     codes = {a["code"] for a in accepted}
     billed = {a["code"] for a in accepted if has_fee(a)}
     departments = sorted({a["department"] for a in accepted})
@@ -100,8 +115,10 @@ def run(accepted, amqp_uri, conn, sms_received=None, timeout=240):
             "bill": counts(conn, "SELECT dossier_code AS code, count(*) AS n FROM payment.bills"
                                  " WHERE kind = 'fee' GROUP BY 1"),
         }
+        if sms_sent is not None:
+            now[SENT] = texts_by_code(sms_sent(), codes)
         if sms_received is not None:
-            now["receipt sms at the gateway"] = texts_by_code(sms_received(), codes)
+            now[DELIVERED] = texts_by_code(sms_received(), codes)
         return now
 
     found = {}
@@ -112,10 +129,8 @@ def run(accepted, amqp_uri, conn, sms_received=None, timeout=240):
             (billed if name == "bill" else codes) <= set(counted)
             for name, counted in found.items()))
 
-    try:
-        wait_for(complete, timeout=timeout, interval=1)
-    except AssertionError:
-        pass  # what is still missing is reported as lost
+    wait_while_progressing(complete, lambda: (sum(map(len, arrived.values())), repr(found)),
+                           stall)  # what is still missing then is reported as lost
     checks = {"department queue": (codes, {c: len(set(ids)) for c, ids in arrived.items()})}
     for name, counted in found.items():
         checks[name] = (billed if name == "bill" else codes, counted)
@@ -123,6 +138,18 @@ def run(accepted, amqp_uri, conn, sms_received=None, timeout=240):
     checks["no bill without a fee"] = (set(), {c: n + 1 for c, n in unbilled.items()})
     redelivered = sum(len(ids) - len(set(ids)) for ids in arrived.values())
     return compare(checks, len(codes), redelivered, dead_letter_count(amqp_uri))
+
+
+def wait_while_progressing(done, progress, stall):
+    """Until done(), or until progress() has not changed for `stall` seconds."""
+    last, changed_at = None, time.monotonic()
+    while not done():
+        now = progress()
+        if now != last:
+            last, changed_at = now, time.monotonic()
+        elif time.monotonic() - changed_at > stall:
+            return
+        eventlet.sleep(1)
 
 
 DOSSIER_CODE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}")

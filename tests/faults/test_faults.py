@@ -1,9 +1,11 @@
 """Fault injection with an exactly-once audit.
 
 A stream of dossiers goes through the whole stack (the Procfile's processes) while faults
-are injected one after another. Afterwards the audit compares every accepted dossier (each
-201) with what exists downstream and prints
-`accepted=N lost=0 duplicated=0 faults=K`.
+are injected one after another; after each, every service must be connected to the broker
+again within RECOVERY_SECONDS (its /ready reports its own connections), and the time it took
+is printed. Afterwards the audit compares every accepted dossier (each 201) with what exists
+downstream and prints `accepted=N lost=0 duplicated=0 faults=K`, then how many receipt SMS
+went twice to the gateway and how many reached the SMSC twice.
 
 `make test` runs a reduced stream; `make test-faults` runs 5,000 dossiers. Settings:
 MOTCUA_FAULT_DOSSIERS (how many), MOTCUA_FAULTS (comma-separated kinds, default all).
@@ -24,6 +26,7 @@ from tests.conftest import TOKEN_SECRET, connect, token, wait_for
 from tests.e2e.test_flow import counter_dossiers
 from tests.faults import audit
 from tests.faults.proxy import FaultyProxy
+from tests.integration.gateway_proxy import GatewayProxy, accepted_texts
 from tests.integration.notify_gateways import Kannel
 
 pytestmark = pytest.mark.faults
@@ -34,6 +37,9 @@ FAULTS_DB_URL = os.environ.get("MOTCUA_FAULTS_DB", "postgresql://postgres@127.0.
 PORT_OFFSET = int(os.environ.get("MOTCUA_FAULTS_PORT_OFFSET", "800"))
 SUBMITTERS = 6
 GIVE_UP_AFTER = 180  # seconds a single submission may keep being retried through faults
+RECOVERY_SECONDS = 30  # after a fault is lifted, until every service is connected again
+SEND_LEASE_SECONDS = 20
+HELD_DOSSIERS = 5  # submitted while Kannel's answers are held
 
 
 def through(proxy, amqp_uri):
@@ -60,18 +66,31 @@ def kannel(tmp_path):
 
 
 @pytest.fixture
-def stack(rabbit_config, proxy, kannel, tmp_path):
+def gateway(kannel, tmp_path):
+    """notify's links with Kannel through a proxy that can hold Kannel's answers and keep
+    the delivery reports away; it notes every SMS Kannel accepted."""
+    running = GatewayProxy(kannel.sendsms_url, f"http://127.0.0.1:{8003 + PORT_OFFSET}",
+                           accepted_file=tmp_path / "kannel-accepted.jsonl")
+    running.accepted = lambda: accepted_texts(tmp_path / "kannel-accepted.jsonl")
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def stack(rabbit_config, proxy, kannel, gateway, tmp_path):
     ensure_database(FAULTS_DB_URL, fresh=True)
     amqp_uri = rabbit_config["AMQP_URI"]
-    notify_url = f"http://127.0.0.1:{8003 + PORT_OFFSET}"
     sms_gateway = {
-        "KANNEL_SENDSMS_URL": kannel.sendsms_url, "KANNEL_USERNAME": kannel.username,
+        "KANNEL_SENDSMS_URL": gateway.sendsms_url, "KANNEL_USERNAME": kannel.username,
         "KANNEL_PASSWORD": kannel.password, "NOTIFY_DLR_SECRET": "dlr-" + "x" * 20,
-        "NOTIFY_PUBLIC_URL": notify_url, "NOTIFY_QUIET_HOURS": "",
+        "NOTIFY_PUBLIC_URL": gateway.dlr_url, "NOTIFY_QUIET_HOURS": "",
         # a gateway back after a few seconds is tried again within seconds, not minutes
         "NOTIFY_RETRY_FIRST_SECONDS": "2", "NOTIFY_RETRY_MAX_SECONDS": "8",
-        # a sender killed mid-batch leaves its claimed rows leased: small batches, short lease
-        "NOTIFY_SEND_BATCH": "20", "NOTIFY_SEND_CONCURRENCY": "20", "NOTIFY_SEND_LEASE_SECONDS": "20",
+        # a sender killed mid-batch leaves its claimed rows `sending`: small batches, short
+        # lease, and a window for Kannel's reports (retried every 3 s) to settle them
+        "NOTIFY_SEND_BATCH": "20", "NOTIFY_SEND_CONCURRENCY": "20",
+        "NOTIFY_SEND_LEASE_SECONDS": str(SEND_LEASE_SECONDS),
+        "NOTIFY_ACCEPTANCE_WINDOW_SECONDS": "30",
     }
     # routing talks to the broker through the proxy, so the broker link can be slowed or cut.
     with Stack(FAULTS_DB_URL, amqp_uri, TOKEN_SECRET, tmp_path / "logs", port_offset=PORT_OFFSET,
@@ -92,7 +111,7 @@ def postgres_cluster():
     return ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
 
 
-def fault_catalogue(stack, proxy, kannel):
+def fault_catalogue(stack, proxy, kannel, gateway, stream):
     """name → action; each action returns once the fault has been injected and lifted."""
 
     def kill(name):
@@ -124,10 +143,29 @@ def fault_catalogue(stack, proxy, kannel):
         eventlet.sleep(5)
         kannel.start()
 
+    def notify_killed_between_acceptance_and_record():
+        """Kannel has accepted SMS (they reach the SMSC) whose answers notify never gets: it
+        is killed first. Its reports are kept away until the lease of those attempts ended."""
+        gateway.set("sendsms", "hold")
+        gateway.set("dlr", "down")
+        held = gateway.held()
+        # dossiers of its own, so that receipts are being sent whenever it comes
+        submitting = eventlet.spawn(stream.submit_more, counter_dossiers(HELD_DOSSIERS, seed=31))
+        wait_for(lambda: gateway.held() > held, timeout=60)
+        eventlet.sleep(0.5)  # more of the batch accepted meanwhile
+        stack.kill("notify")
+        gateway.set("sendsms", "pass")
+        stack.restart("notify")
+        eventlet.sleep(SEND_LEASE_SECONDS + 3)
+        gateway.set("dlr", "pass")
+        submitting.wait()
+
     faults = {f"kill -9 {name}": kill(name) for name in stack.commands}
     faults.update({
         "amqp connections closed": lambda: rabbitmqctl("close_all_connections", "fault test"),
         "sms gateway down": sms_gateway_down,
+        "notify killed between the sms gateway's acceptance and its record":
+            notify_killed_between_acceptance_and_record,
         "broker link slow (proxy)": proxy_fault("slow"),
         "broker link dead (proxy)": proxy_fault("dead"),
         "rabbitmq restarted": restart_rabbitmq,
@@ -149,6 +187,7 @@ class Stream:
 
     def __init__(self, stack, dossiers):
         self.stack, self.pending = stack, list(dossiers)
+        self.submitted = len(self.pending)
         self.accepted, self.rejected, self.retries, self.replayed = [], [], 0, 0
 
     def run(self):
@@ -161,6 +200,12 @@ class Stream:
         session = requests.Session()
         for department, body in part:
             self._submit(session, department, body)
+
+    def submit_more(self, dossiers):
+        """Dossiers beyond the stream's, submitted one after another (a fault's own)."""
+        dossiers = list(dossiers)
+        self.submitted += len(dossiers)
+        self._submit_all(dossiers)
 
     def _submit(self, session, department, body):
         headers = {"Authorization": "Bearer " + token("counter_officer", department=department),
@@ -186,31 +231,48 @@ class Stream:
         self.rejected.append(("gave up", body["procedure_code"]))
 
 
-def test_no_dossier_lost_or_duplicated_through_faults(stack, proxy, kannel, rabbit_config):
-    faults = chosen(fault_catalogue(stack, proxy, kannel))
+def seconds_until_connected(stack):
+    """Seconds until every service answers /ready (its own broker connections consuming,
+    its database reachable); fails past RECOVERY_SECONDS."""
+    started = time.monotonic()
+    services = [name for name in stack.processes
+                if not name.endswith("_relay") and stack.port_of(name)]
+    stack.wait_ready(services, timeout=RECOVERY_SECONDS)
+    return time.monotonic() - started
+
+
+def test_no_dossier_lost_or_duplicated_through_faults(stack, proxy, kannel, gateway,
+                                                      rabbit_config):
     started = time.monotonic()
     stream = Stream(stack, counter_dossiers(DOSSIERS, seed=29))
+    faults = chosen(fault_catalogue(stack, proxy, kannel, gateway, stream))
     submitting = eventlet.spawn(stream.run)
-    injected = []
+    injected, recovery = [], {}
     for n, (name, action) in enumerate(faults.items(), start=1):
         threshold = DOSSIERS * n // (len(faults) + 1)
         wait_for(lambda: len(stream.accepted) >= threshold or submitting.dead,  # noqa: B023
                  timeout=GIVE_UP_AFTER)
         action()
         injected.append(name)
+        recovery[name] = seconds_until_connected(stack)
     submitting.wait()
     assert not stream.rejected, stream.rejected[:5]
     assert all(a["receipt_url"] == f"/api/v1/dossiers/{a['code']}/receipt" for a in stream.accepted)
 
     submitted = time.monotonic()
     with connect(FAULTS_DB_URL) as conn:
-        result = audit.run(stream.accepted, rabbit_config["AMQP_URI"], conn, kannel.received)
+        result = audit.run(stream.accepted, rabbit_config["AMQP_URI"], conn,
+                           sms_sent=gateway.accepted, sms_received=kannel.received)
     print(f"\nfaults injected: {', '.join(injected)}; submissions retried: {stream.retries}, "
           f"answered by an idempotent replay: {stream.replayed}; submitting took "
           f"{submitted - started:.0f} s, everything downstream {time.monotonic() - submitted:.0f} s later")
+    slowest = max(recovery, key=recovery.get)
+    print(f"every service connected again after each fault within {recovery[slowest]:.1f} s "
+          f"(slowest: {slowest}; limit {RECOVERY_SECONDS} s)")
     print(audit.line(result, faults=len(injected)))
+    print(audit.sms_line(result))
     print(audit.details(result))
-    assert len(stream.accepted) == DOSSIERS
+    assert len(stream.accepted) == stream.submitted
     assert result.lost == {} and result.duplicated == {} and result.dead_letters == 0
 
 
@@ -223,6 +285,9 @@ def test_audit_reports_a_lost_and_a_duplicated_dossier():
     assert result.lost == {"department queue": ["A"]}
     assert result.duplicated == {"bill": {"B": 2}}
     assert audit.line(result, faults=0) == "accepted=2 lost=1 duplicated=1 faults=0"
+    twice_at_the_smsc = audit.compare({audit.SENT: ({"A"}, {"A": 1}),
+                                       audit.DELIVERED: ({"A"}, {"A": 2})}, accepted_count=1)
+    assert audit.sms_line(twice_at_the_smsc) == "receipt sms sent twice=0 delivered twice=1"
     texts = [("+84912345678", "Hồ sơ 000.00.31.H33-261123-0001 đã được tiếp nhận"),
              ("+84912345678", "Hồ sơ 000.00.31.H33-261123-0001 đã được tiếp nhận"),
              ("+84912345678", "Hồ sơ 000.00.31.H33-261123-0001 cần nộp 200.000 đ")]

@@ -11,7 +11,7 @@ from nameko.testing.utils import get_extension
 
 from services.common.events import TIMEZONE
 from services.notify import store
-from services.notify.gateways import GatewayError, Outcome, RecipientRejected
+from services.notify.gateways import GatewayError, Outcome, OutcomeUnknown, RecipientRejected
 from services.notify.service import NotifyService, Settings
 from services.notify.wakeup import Wakeup
 from tests.conftest import query, wait_for
@@ -27,14 +27,17 @@ class StubSms:
     name = "stub"
 
     def __init__(self, status="sent", client=None, report_first=(), refuse=(), reject=(),
-                 pause=0.0):
+                 pause=0.0, answer_lost=()):
         self.status, self.client, self.pause = status, client, pause
         self.report_first, self.refuse, self.reject = set(report_first), set(refuse), set(reject)
+        self.answer_lost = set(answer_lost)  # the first send of these: accepted, answer lost
         self.sent = collections.Counter()
 
     def send(self, notification_id, phone, message):
         self.sent[notification_id] += 1
         eventlet.sleep(self.pause)
+        if notification_id in self.answer_lost and self.sent[notification_id] == 1:
+            raise OutcomeUnknown("stub: the answer was lost")
         if notification_id in self.refuse:
             raise GatewayError("stub: try again later")
         if notification_id in self.reject:
@@ -91,7 +94,7 @@ def test_a_report_between_send_and_record_keeps_delivered_with_one_event(sender,
     early = ids[3]
     gateway = StubSms(accepted_as, report_first={early})
     sender(gateway)
-    wait_for(lambda: all(r["status"] != "pending" for r in rows(db).values()))
+    wait_for(lambda: all(r["status"] not in ("pending", "sending") for r in rows(db).values()))
     after = rows(db)
     assert after[early]["status"] == "delivered"  # the report's status, not the gateway's
     assert after[early]["provider"] == "stub" and after[early]["sent_at"] is not None
@@ -188,3 +191,43 @@ def test_commits_in_quick_succession_are_sent_in_one_batch_after_the_linger(send
     wait_for(lambda: len(rows(db)) == 5 and all(r["status"] == "delivered"
                                                for r in rows(db).values()), timeout=5)
     assert len({r["sent_at"] for r in rows(db).values()}) == 1  # one batch, one transaction
+
+
+def test_a_lost_answer_waits_for_the_acceptance_report_and_is_not_sent_again(sender, db):
+    ids = add_pending(db, 3)
+    lost = ids[1]
+    gateway = StubSms("sent", answer_lost={lost})
+    _, client = sender(gateway, ACCEPTANCE_WINDOW_SECONDS=2)
+    wait_for(lambda: rows(db)[lost]["status"] == "unknown")
+    assert {rows(db)[i]["status"] for i in ids if i != lost} == {"sent"}
+    report = client.get(f"/api/v1/notify/dlr/{DLR_SECRET}?id={lost}&type=8")
+    assert report.json() == {"id": str(lost), "status": "accepted"}
+    eventlet.sleep(3)  # past the window: settled, so never sent again
+    assert rows(db)[lost]["status"] == "sent" and rows(db)[lost]["sent_at"] is not None
+    assert gateway.sent[lost] == 1
+    client.get(f"/api/v1/notify/dlr/{DLR_SECRET}?id={lost}&type=1")
+    assert rows(db)[lost]["status"] == "delivered"
+    assert events(db, "notification.delivered") == {str(lost): 1}
+
+
+def test_an_acceptance_report_after_the_delivery_report_changes_nothing(sender, db):
+    [only] = add_pending(db, 1)
+    _, client = sender(StubSms("sent"))
+    wait_for(lambda: rows(db)[only]["status"] == "sent")
+    client.get(f"/api/v1/notify/dlr/{DLR_SECRET}?id={only}&type=1")
+    client.get(f"/api/v1/notify/dlr/{DLR_SECRET}?id={only}&type=8")
+    assert rows(db)[only]["status"] == "delivered"
+
+
+def test_an_attempt_left_sending_by_a_dead_sender_is_unknown_then_sent_again(sender, db):
+    """As a sender killed mid-batch leaves it: claimed, its lease over, no outcome."""
+    [only] = add_pending(db, 1)
+    with db.cursor() as cur:
+        cur.execute("UPDATE notify.notifications SET status = 'sending', attempts = 1,"
+                    " next_attempt_at = now() WHERE id = %s", (only,))
+    gateway = StubSms("sent")
+    sender(gateway, ACCEPTANCE_WINDOW_SECONDS=1.5)
+    wait_for(lambda: rows(db)[only]["status"] == "unknown")
+    assert gateway.sent[only] == 0
+    wait_for(lambda: rows(db)[only]["status"] == "sent", timeout=5)
+    assert gateway.sent[only] == 1 and rows(db)[only]["attempts"] == 2

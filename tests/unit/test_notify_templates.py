@@ -123,7 +123,8 @@ def test_kannel_report_types():
     assert report_status({"type": 1, "status": None}) == "delivered"
     assert report_status({"type": 2, "status": None}) == "failed"
     assert report_status({"type": 16, "status": None}) == "failed"
-    assert report_status({"type": 8, "status": None}) is None  # accepted by the SMSC: not final
+    assert report_status({"type": 8, "status": None}) == "accepted"  # by the SMSC: not final
+    assert report_status({"type": 4, "status": None}) is None  # buffered: nothing to record
     assert report_status({"type": None, "status": "delivered"}) == "delivered"
 
 
