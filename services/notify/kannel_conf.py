@@ -1,6 +1,7 @@
 """Prints Kannel's configuration for notify (kannel/kannel.conf filled in).
 
-    python -m services.notify.kannel_conf --password SECRET --log-dir /var/log/kannel > kannel.conf
+    python -m services.notify.kannel_conf --password SECRET --log-dir /var/log/kannel \
+        --spool-dir /var/spool/kannel > kannel.conf
     bearerbox kannel.conf & smsbox kannel.conf
 
 Then point notify at it: KANNEL_SENDSMS_URL=http://127.0.0.1:13013/cgi-bin/sendsms,
@@ -24,12 +25,14 @@ def main(argv=None):
                         help="where Kannel's fakesmsc connects (replace the fake SMSC group by "
                              "the operator's link in production)")
     parser.add_argument("--log-dir", default="/var/log/kannel")
+    parser.add_argument("--spool-dir", default="/var/spool/kannel",
+                        help="where bearerbox keeps the messages it holds across restarts")
     args = parser.parse_args(argv)
     print(kannel_config(
         username=args.username, password=args.password, admin_password=args.admin_password,
         admin_port=args.admin_port, smsbox_port=args.smsbox_port,
         sendsms_port=args.sendsms_port, fake_smsc_port=args.fake_smsc_port,
-        log_dir=args.log_dir,
+        log_dir=args.log_dir, spool_dir=args.spool_dir,
     ), end="")
 
 

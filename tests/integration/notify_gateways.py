@@ -39,7 +39,7 @@ class Kannel:
         self.conf = self.dir / "kannel.conf"
         self.conf.write_text(kannel_config(**ports, admin_password=secrets.token_urlsafe(8),
                                            username=self.username, password=self.password,
-                                           log_dir=str(self.dir)))
+                                           log_dir=str(self.dir), spool_dir=str(self.dir)))
         self.processes = []
         self.runs = 0
 
@@ -68,9 +68,11 @@ class Kannel:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self):
-        for process in reversed(self.processes):
+        """As Kannel is restarted: smsbox, then bearerbox (which keeps what it holds in its
+        store); the operator's SMSC (fakesmsc, which exits without its bearerbox) last."""
+        bearerbox, smsbox, fakesmsc = self.processes
+        for process in (smsbox, bearerbox, fakesmsc):
             process.terminate()
-        for process in self.processes:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
