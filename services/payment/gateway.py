@@ -72,8 +72,18 @@ def sign(secret, params):
 
 
 def signature_valid(secret, params):
-    given = params.get("vnp_SecureHash") or ""
-    return hmac.compare_digest(given.lower(), sign(secret, params))
+    """The gateway's signature checked in constant time, as bytes: a value with characters
+    the gateway never sends (non-ASCII, a lone surrogate) is simply not its signature."""
+    try:
+        expected = sign(secret, params)
+    except UnicodeEncodeError:  # a parameter no gateway could have signed
+        return False
+    return same_signature(params.get("vnp_SecureHash"), expected)
+
+
+def same_signature(given, expected):
+    return hmac.compare_digest(str(given or "").lower().encode("utf-8", "replace"),
+                               expected.encode("ascii"))
 
 
 def gateway_time(moment):
@@ -161,7 +171,7 @@ class Vnpay:
             self.secret, "|".join(request[f] for f in QUERY_REQUEST_FIELDS))
         answer = self._post(request)
         expected = query_response_signature(self.secret, answer)
-        if not hmac.compare_digest(str(answer.get("vnp_SecureHash") or "").lower(), expected):
+        if not same_signature(answer.get("vnp_SecureHash"), expected):
             raise GatewayError(f"querydr answer for {txn_ref} has an invalid signature")
         if answer.get("vnp_ResponseCode") == SUCCESS and answer.get("vnp_TxnRef") != txn_ref:
             raise GatewayError(f"querydr answered about {answer.get('vnp_TxnRef')}, not {txn_ref}")

@@ -36,13 +36,22 @@ RECONCILED = Counter("motcua_reconciliation_lines_total", "Statement lines match
                      ["channel"])
 
 
-def parse_statement(raw, day):
-    """[(line number, reference, amount)] from the CSV, or a 422 naming every bad line."""
+def statement_text(raw):
+    """The file as text with one kind of line end: UTF-8 with or without a BOM, lines ended
+    by CR LF, LF or a bare CR (Excel's "CSV (Macintosh)"); a 422 naming the first line that
+    is not UTF-8."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ApiError(400, "malformed_csv", f"statement is not UTF-8 text: {exc}") from exc
-    reader = csv.DictReader(io.StringIO(text))
+        line = raw[:exc.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
+        raise ApiError(422, "validation_failed", "the statement is not UTF-8 text",
+                       {f"line {line}": ["not UTF-8 text: save the file as CSV UTF-8"]}) from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_statement(raw, day):
+    """[(line number, reference, amount)] from the CSV, or a 422 naming every bad line."""
+    reader = csv.DictReader(io.StringIO(statement_text(raw)))
     header = [name.strip() for name in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:

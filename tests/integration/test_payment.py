@@ -294,6 +294,23 @@ def test_ipn_valid_tampered_wrong_secret_and_replay(payment, bill_for, db):
     assert payment.get("/api/v1/gateway/vnpay/return", params=tampered).status_code == 400
 
 
+def test_a_non_ascii_signature_is_a_bad_signature_not_an_error(payment, bill_for, db):
+    started = start_online(payment, bill_for())
+    forged = {**ipn_params(SECRET, started["pay_url"]), "vnp_SecureHash": "chữ ký"}
+    assert ipn(payment, forged) == "97"  # bad signature: the gateway does not retry it
+    assert payment.get("/api/v1/gateway/vnpay/return", params=forged).status_code == 400
+    assert not outbox(db, "payment.settled")
+
+
+def test_a_statement_saved_with_bare_cr_line_ends_is_read(payment, db):
+    day = now().date().isoformat()
+    body = f"reference,amount,value_date,description\rPL-X,1000,{day},Nop tien\r".encode()
+    response = import_statement(payment, body, day)
+    assert response.status_code == 201, response.text
+    [report] = response.json()["channels"]
+    assert report["summary"]["counts"]["missing_in_motcua"] == 1
+
+
 def test_declined_online_payment_leaves_the_bill_open(payment, bill_for, db):
     bill = bill_for()
     started = start_online(payment, bill)

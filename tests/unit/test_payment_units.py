@@ -60,6 +60,14 @@ def test_ipn_signature_valid_tampered_and_wrong_secret():
     assert not Vnpay({**CONFIG, "VNPAY_HASH_SECRET": ""}).verify(params)  # off: nothing trusted
 
 
+@pytest.mark.parametrize("field, value", [
+    ("vnp_SecureHash", "chữ ký"), ("vnp_SecureHash", "\ud800"), ("vnp_OrderInfo", "\udfff"),
+])
+def test_a_signature_or_parameter_no_gateway_sends_is_invalid_not_an_error(field, value):
+    params = ipn_params(SECRET, pay_url())
+    assert not Vnpay(CONFIG).verify({**params, field: value})
+
+
 def test_signature_ignores_its_own_fields_and_empty_values():
     params = {"vnp_B": "2", "vnp_A": "1 2", "vnp_C": "", "other": "x"}
     assert canonical_query(params) == "vnp_A=1+2&vnp_B=2"
@@ -80,6 +88,23 @@ def test_statement_lines_are_validated_all_at_once():
     with pytest.raises(ApiError) as caught:
         reconciliation.parse_statement(b"ref,amount\n", DAY)
     assert "header" in caught.value.fields
+
+
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\n", b"\r"])
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_statement_is_read_whatever_its_line_ends_and_bom(line_end, bom):
+    lines = [b"reference,amount,value_date,description", b"PL-2026-0000001,1000,2026-11-23,Nop",
+             b"PL-2026-0000002,-500,2026-11-23,Hoan"]
+    raw = bom + line_end.join(lines) + line_end
+    assert reconciliation.parse_statement(raw, DAY) == [
+        (2, "PL-2026-0000001", 1000), (3, "PL-2026-0000002", -500)]
+
+
+def test_a_statement_that_is_not_utf8_is_refused_naming_the_line():
+    raw = b"reference,amount,value_date\rPL-1,1000,2026-11-23\rPL-2,1,Ti\xean\r"  # cp1258 ê
+    with pytest.raises(ApiError) as caught:
+        reconciliation.parse_statement(raw, DAY)
+    assert caught.value.status == 422 and list(caught.value.fields) == ["line 3"]
 
 
 def movement(reference, amount, alias=None, kind="payment"):
