@@ -22,6 +22,7 @@ message delays the others but never fails them.
 """
 import logging
 import time
+from contextlib import contextmanager
 from functools import cache, partial
 
 import eventlet
@@ -36,7 +37,7 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 from prometheus_client import Counter
 
-from . import logs
+from . import broker, logs
 from .contracts import contract_schema
 from .db import PreparedStatement, has_nul
 from .events import EnvelopeSchema
@@ -49,6 +50,8 @@ MAX_ATTEMPTS = 5
 FIRST_BACKOFF_MS = 1000
 # Our largest event (a dossier with its documents) is a few KiB; anything near this is not ours.
 MAX_MESSAGE_BYTES = 256 * 1024
+# A consumer whose broker went away tries again after 1 s, 2 s, ... then every 5 s.
+RECONNECT_MAX_SECONDS = 5
 
 CONSUMED = Counter(
     "motcua_events_consumed_total", "Events consumed", ["service", "type", "outcome"]
@@ -162,19 +165,71 @@ class UndecodableMessage(PoisonMessage):
     """The body could not be decoded into an object at all."""
 
 
-class ReliableQueueConsumer(QueueConsumer):
-    """nameko's queue consumer, but a message kombu cannot decode goes to the handler's
-    dead-letter path instead of kombu's log-and-ack."""
+class ServiceQueueConsumer(QueueConsumer):
+    """The service's one queue consumer. Its event handlers, RPC entrypoints and RPC replies
+    all consume through it (services.common.rpc), as nameko's share one per container, so the
+    state of its one connection is the service's (services.common.broker: /ready, gauges).
+    A message kombu cannot decode goes to the event handler's dead-letter path instead of
+    kombu's log-and-ack."""
+
+    def setup(self):
+        super().setup()
+        self.broker_link = broker.report(broker.BrokerLink(self.container.service_name, "service"))
+
+    def stop(self):
+        super().stop()
+        self._forget_link()
+
+    def kill(self):
+        super().kill()
+        self._forget_link()
+
+    def _forget_link(self):
+        link = getattr(self, "broker_link", None)  # none if the container failed before setup
+        if link is not None:
+            broker.forget(link)
 
     def get_consumers(self, consumer_cls, channel):
         consumers = super().get_consumers(consumer_cls, channel)
         for provider, consumer in self._consumers.items():
-            consumer.on_decode_error = partial(provider.reject_undecodable, consumer)
+            reject = getattr(provider, "reject_undecodable", None)  # event handlers only
+            if reject is not None:
+                consumer.on_decode_error = partial(reject, consumer)
         return consumers
+
+    @contextmanager
+    def establish_connection(self):
+        """kombu's, but waiting at most RECONNECT_MAX_SECONDS between attempts (kombu's 30 s
+        would keep a service idle up to half a minute after a long broker outage ended)."""
+        with self.create_connection() as conn:
+            conn.ensure_connection(self.on_connection_error, self.connect_max_retries,
+                                   interval_start=1, interval_step=1,
+                                   interval_max=RECONNECT_MAX_SECONDS)
+            yield conn
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        """kombu: connected, and every queue consumed (after each reconnection too)."""
+        self.broker_link.connected()
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
+
+    def on_connection_error(self, exc, interval):
+        """kombu: connecting failed; it tries again in `interval` seconds."""
+        self.broker_link.disconnected(exc)
+        super().on_connection_error(exc, interval)
+
+    def consume(self, *args, **kwargs):
+        """kombu's consuming loop, which an error ends when the connection or channel is lost
+        (kombu then connects again); it ends quietly only when the service stops."""
+        try:
+            yield from super().consume(*args, **kwargs)
+        except Exception as exc:
+            if not self.should_stop:
+                self.broker_link.disconnected(exc)
+            raise
 
 
 class ReliableEventHandler(EventHandler):
-    queue_consumer = ReliableQueueConsumer()
+    queue_consumer = ServiceQueueConsumer()
 
     def __init__(self, source_service, event_type, **kwargs):
         super().__init__(source_service, event_type, requeue_on_error=False, **kwargs)

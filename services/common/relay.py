@@ -25,7 +25,7 @@ import psycopg2.extras
 from kombu.utils.url import url_to_parts
 from prometheus_client import Counter, Gauge, Histogram
 
-from . import logs
+from . import broker, logs
 from .events import DEPARTMENTS_EXCHANGE, events_exchange
 
 log = logging.getLogger("motcua.relay")
@@ -132,6 +132,7 @@ class Relay:
         self._confirms = None
         self._stats_at = 0.0
         self.stopping = False
+        self.broker_link = broker.BrokerLink(service, "relay")
 
     # connections -------------------------------------------------------------------------
     def _connect_db(self):
@@ -174,13 +175,21 @@ class Relay:
         for exchange in (events_exchange(self.service), DEPARTMENTS_EXCHANGE):
             channel.exchange_declare(exchange, "topic", durable=True, auto_delete=False)
         self._channel, self._confirms = channel, confirms
+        self.broker_link.connected()
 
     def close(self, broken=False):
         """Close the connections. After a failure the broker's is dropped without the close
         handshake, which would wait without limit for a broker that stopped answering."""
+        self._close_db()
+        self._close_broker(broken)
+
+    def _close_db(self):
         for conn in (self._db, self._listener):
             if conn is not None and not conn.closed:
                 conn.close()
+        self._db = self._listener = None
+
+    def _close_broker(self, broken):
         if self._amqp is not None:
             try:
                 if not broken:
@@ -189,7 +198,7 @@ class Relay:
                 pass
             finally:
                 self._amqp.collect()
-        self._db = self._listener = self._amqp = self._channel = self._confirms = None
+        self._amqp = self._channel = self._confirms = None
 
     # work --------------------------------------------------------------------------------
     def publish_batch(self):
@@ -324,20 +333,47 @@ class Relay:
 
     def run(self):
         log.info("outbox relay started", extra={"service": self.service})
+        broker.report(self.broker_link)
         backoff = 0.5
-        while not self.stopping:
-            try:
-                self.run_once()
-                backoff = 0.5
-            except (psycopg2.Error, *BROKER_ERRORS) as exc:
-                log.warning(
-                    "relay lost a connection, reconnecting",
-                    extra={"error": type(exc).__name__, "retry_in_seconds": backoff},
-                )
-                self.close(broken=True)
-                time.sleep(backoff)
-                backoff = min(backoff * 2, 10)
-        self.close()
+        try:
+            while not self.stopping:
+                backoff = self._run_once_or_recover(backoff)
+        finally:
+            self.close()
+            broker.forget(self.broker_link)
+
+    def _run_once_or_recover(self, backoff):
+        """One round; after a lost connection, waits `backoff` seconds and returns the next."""
+        try:
+            self.run_once()
+            return 0.5
+        except psycopg2.Error as exc:
+            self._log_lost("database", exc, backoff)
+            self._close_db()  # the broker's connection has nothing wrong with it: kept
+            self._pause(backoff)
+        except BROKER_ERRORS as exc:
+            self.broker_link.disconnected(exc)
+            self._log_lost("broker", exc, backoff)
+            self.close(broken=True)  # whatever state the round left behind, start afresh
+            time.sleep(backoff)
+        return min(backoff * 2, 10)
+
+    def _log_lost(self, connection, exc, backoff):
+        log.warning("relay lost a connection, reconnecting",
+                    extra={"connection": connection, "error": type(exc).__name__,
+                           "retry_in_seconds": backoff})
+
+    def _pause(self, seconds):
+        """Waits out a backoff while keeping the broker's connection: its heartbeats are
+        answered, and a close by the broker is noticed (and reported) at once."""
+        time.sleep(seconds)
+        if self._amqp is None:
+            return
+        try:
+            self._read_idle_broker_frames()
+        except BROKER_ERRORS as exc:
+            self.broker_link.disconnected(exc)
+            self._close_broker(broken=True)
 
 
 def observe_reception_to_department(received_at):

@@ -2,7 +2,6 @@
 import logging
 
 from marshmallow import ValidationError
-from nameko.rpc import rpc
 from prometheus_client import Counter
 from werkzeug.wrappers import Response
 
@@ -18,6 +17,7 @@ from services.common.http import (
     read_json,
 )
 from services.common.ratelimit import RateLimits
+from services.common.rpc import rpc
 
 from . import store
 from .catalogue import ProcedureSchema

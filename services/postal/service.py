@@ -5,7 +5,6 @@ import uuid
 from datetime import date, datetime
 
 from marshmallow import INCLUDE, ValidationError
-from nameko.rpc import RpcProxy
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from werkzeug.wrappers import Response
 
@@ -31,6 +30,7 @@ from services.common.http import (
     json_response,
     read_json,
 )
+from services.common.rpc import RpcProxy
 
 from . import reception, reports, store
 from .catalogue import IntakeCatalogue

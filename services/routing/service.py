@@ -10,7 +10,6 @@ from typing import Any
 
 from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from nameko.timer import Timer
 from werkzeug.wrappers import Response
 
@@ -31,6 +30,7 @@ from services.common.contracts import DossierReceived, PaymentSettled, ShipmentD
 from services.common.db import Database, StatementBatch
 from services.common.events import TIMEZONE
 from services.common.http import ApiError, Auth, OpsEndpoints, api, json_response, read_json
+from services.common.rpc import rpc
 from services.common.topology import declare_department_queues, with_channel
 
 from . import apology, deadlines, metrics, reports, store

@@ -60,8 +60,9 @@ def test_every_alert_has_a_runbook_and_severity():
     alerts = [rule for group in groups for rule in group["rules"] if "alert" in rule]
     runbook = (ROOT / "docs" / "runbook.md").read_text(encoding="utf-8").lower()
     assert {a["alert"] for a in alerts} >= {
-        "MotcuaServiceDown", "MotcuaDeadLetters", "MotcuaOutboxStale", "MotcuaOverdueRising",
-        "MotcuaSmsFailures", "MotcuaIntakeErrorBudgetBurnFast", "MotcuaIntakeLatencyBudgetBurn"}
+        "MotcuaServiceDown", "MotcuaDeadLetters", "MotcuaOutboxStale", "MotcuaBrokerDisconnected",
+        "MotcuaOverdueRising", "MotcuaSmsFailures", "MotcuaIntakeErrorBudgetBurnFast",
+        "MotcuaIntakeLatencyBudgetBurn"}
     for alert in alerts:
         assert alert["labels"]["severity"] in ("critical", "warning")
         anchor = alert["annotations"]["runbook_url"].split("#")[1]

@@ -148,3 +148,22 @@ def test_rows_whose_confirm_did_not_come_are_not_marked_and_are_published_again(
     assert set(delivered) == {e["id"] for e in envelopes}
     assert all(delivered.count(id_) == 1 for id_ in marked)
     relay.close()
+
+
+def test_a_lost_database_connection_keeps_the_broker_connection(db, db_url, rabbit_config):
+    """The database's failure is not the broker's: the relay reconnects to the database only,
+    publishes on the broker connection it had, and never reports that one down."""
+    amqp_uri = rabbit_config["AMQP_URI"]
+    with_channel(amqp_uri, declare_department_queues, ["sdb"])
+    relay = Relay("routing", db_url, amqp_uri)
+    relay.run_once()
+    broker_connection, listener = relay._amqp, relay._listener.get_backend_pid()
+    # its listening connection dies (waiting up to 5 s until it has)
+    query(db, "SELECT pg_terminate_backend(%s, 5000)", (listener,))
+    envelopes = write_events(db, ["sdb.dossier.assigned"])
+    for _ in range(3):  # the loss shows at the first or second read of that connection
+        relay._run_once_or_recover(0.01)
+    assert relay._listener.get_backend_pid() != listener
+    assert relay._amqp is broker_connection and relay.broker_link.up
+    assert [body["id"] for _, body in drain(amqp_uri, "department.sdb")] == [envelopes[0]["id"]]
+    relay.close()
