@@ -2,10 +2,11 @@
 
 A stream of dossiers goes through the whole stack (the Procfile's processes) while faults
 are injected one after another; after each, every service must be connected to the broker
-again within RECOVERY_SECONDS (its /ready reports its own connections), and the time it took
-is printed. Afterwards the audit compares every accepted dossier (each 201) with what exists
-downstream and prints `accepted=N lost=0 duplicated=0 faults=K`, then how many receipt SMS
-went twice to the gateway and how many reached the SMSC twice.
+again within RECOVERY_SECONDS (a service's /ready and a relay's `motcua_broker_connected`
+report their own connections), and the time it took is printed. Afterwards the audit
+compares every accepted dossier (each 201) with what exists downstream and prints
+`accepted=N lost=0 duplicated=0 faults=K`, then how many receipt SMS went twice to the
+gateway and how many reached the SMSC twice.
 
 `make test` runs a reduced stream; `make test-faults` runs 5,000 dossiers. Settings:
 MOTCUA_FAULT_DOSSIERS (how many), MOTCUA_FAULTS (comma-separated kinds, default all).
@@ -28,6 +29,7 @@ from tests.faults import audit
 from tests.faults.proxy import FaultyProxy
 from tests.integration.gateway_proxy import GatewayProxy, accepted_texts
 from tests.integration.notify_gateways import Kannel
+from tests.integration.test_broker_recovery import all_connected, poll
 
 pytestmark = pytest.mark.faults
 
@@ -111,7 +113,7 @@ def postgres_cluster():
     return ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
 
 
-def fault_catalogue(stack, proxy, kannel, gateway, stream):
+def fault_catalogue(stack, proxy, kannel, gateway, stream, vhost):
     """name → action; each action returns once the fault has been injected and lifted."""
 
     def kill(name):
@@ -162,7 +164,9 @@ def fault_catalogue(stack, proxy, kannel, gateway, stream):
 
     faults = {f"kill -9 {name}": kill(name) for name in stack.commands}
     faults.update({
-        "amqp connections closed": lambda: rabbitmqctl("close_all_connections", "fault test"),
+        # without --vhost only the connections of the default virtual host would be closed
+        "amqp connections closed": lambda: rabbitmqctl("close_all_connections", "--vhost",
+                                                       vhost, "fault test"),
         "sms gateway down": sms_gateway_down,
         "notify killed between the sms gateway's acceptance and its record":
             notify_killed_between_acceptance_and_record,
@@ -232,12 +236,13 @@ class Stream:
 
 
 def seconds_until_connected(stack):
-    """Seconds until every service answers /ready (its own broker connections consuming,
-    its database reachable); fails past RECOVERY_SECONDS."""
+    """Seconds until every service answers /ready (its own broker connection consuming, its
+    database reachable) and every relay's own broker connection is up; fails past
+    RECOVERY_SECONDS."""
     started = time.monotonic()
-    services = [name for name in stack.processes
-                if not name.endswith("_relay") and stack.port_of(name)]
-    stack.wait_ready(services, timeout=RECOVERY_SECONDS)
+    assert poll(lambda: all_connected(stack), RECOVERY_SECONDS), (
+        f"not every service and relay connected {RECOVERY_SECONDS} s after the fault was "
+        f"lifted; see {stack.log_dir}")
     return time.monotonic() - started
 
 
@@ -245,7 +250,8 @@ def test_no_dossier_lost_or_duplicated_through_faults(stack, proxy, kannel, gate
                                                       rabbit_config):
     started = time.monotonic()
     stream = Stream(stack, counter_dossiers(DOSSIERS, seed=29))
-    faults = chosen(fault_catalogue(stack, proxy, kannel, gateway, stream))
+    faults = chosen(fault_catalogue(stack, proxy, kannel, gateway, stream,
+                                    rabbit_config["vhost"]))
     submitting = eventlet.spawn(stream.run)
     injected, recovery = [], {}
     for n, (name, action) in enumerate(faults.items(), start=1):
