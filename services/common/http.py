@@ -3,7 +3,9 @@ and request metrics; plus /health, /ready and /metrics.
 
 Error shape: {"error": {"code": ..., "message": ..., "fields": {"dotted.field": [...]}}}.
 400 malformed, 401/403 auth, 404 unknown, 409 conflict, 413 too large, 422 field errors.
-Anything unexpected is a 500 with no detail; the detail goes to the log.
+Anything unexpected is a 500 with no detail; the detail goes to the log, at ERROR with its
+traceback. An answered error (a client's mistake, or a deliberate 5xx such as "try again")
+is logged once, without traceback: INFO for 4xx, WARNING for 5xx.
 """
 import json
 import logging
@@ -48,6 +50,26 @@ class ApiError(Exception):
         self.message = message
         self.fields = fields
         self.headers = headers
+
+
+# What a handler raises to answer its caller (or a database restarting): not a fault of ours.
+ANSWERED_ERRORS = (ApiError, AuthError, ValidationError, OverflowError,
+                   psycopg2.OperationalError, psycopg2.InterfaceError)
+
+
+class AnsweredErrorsLoggedOnce(logging.Filter):
+    """nameko logs every exception a worker raises at ERROR with its traceback. For an HTTP
+    worker's answered error that line is dropped: `response_from_exception` logs it once,
+    plainly, so real failures stand out."""
+
+    def filter(self, record):
+        worker_ctx = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        error = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(getattr(worker_ctx, "entrypoint", None), ApiEndpoint)
+                    and isinstance(error, ANSWERED_ERRORS))
+
+
+ANSWERED_ERRORS_FILTER = AnsweredErrorsLoggedOnce()
 
 
 def _json_default(value):
@@ -128,6 +150,7 @@ class ApiEndpoint(HttpRequestHandler):
     def setup(self):
         super().setup()
         self._checked_signatures = set()
+        logging.getLogger("nameko.containers").addFilter(ANSWERED_ERRORS_FILTER)  # once
 
     def check_signature(self, args, kwargs):
         """nameko's check (inspect.getcallargs, on every request) depends only on the names of
@@ -153,6 +176,21 @@ class ApiEndpoint(HttpRequestHandler):
         return response
 
     def response_from_exception(self, exc):
+        response = self._error_response(exc)
+        if isinstance(exc, ANSWERED_ERRORS):
+            self._log_answered(exc, response)
+        return response
+
+    def _log_answered(self, exc, response):
+        """One line, no traceback, nothing of the request's content (it may be personal)."""
+        body = json.loads(response.get_data())
+        log.log(logging.WARNING if response.status_code >= 500 else logging.INFO,
+                "request answered with an error", extra={
+                    "status": response.status_code, "error_code": body["error"]["code"],
+                    "method": self.method, "route": self.url,
+                    "exception": type(exc).__name__})
+
+    def _error_response(self, exc):
         if isinstance(exc, OverflowError):
             # date arithmetic on a date near year 1 or 9999 that a schema let through
             return error_response(422, "validation_failed",
@@ -169,8 +207,6 @@ class ApiEndpoint(HttpRequestHandler):
             )
         if isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError):
             # the database is restarting or unreachable: the caller should try again shortly
-            log.warning("database unavailable in %s %s: %s", self.method, self.url,
-                        type(exc).__name__)
             return error_response(503, "database_unavailable",
                                   "the database is not reachable right now; please try again "
                                   "(with the same Idempotency-Key a submission is never stored "
