@@ -39,7 +39,7 @@ from prometheus_client import Counter
 
 from . import broker, logs
 from .contracts import contract_schema
-from .db import PreparedStatement, has_nul
+from .db import PreparedStatement, unstorable_at
 from .events import EnvelopeSchema
 
 log = logging.getLogger("motcua.consumer")
@@ -96,8 +96,10 @@ def parse_envelope(body):
     """The envelope as a dict, validated; a malformed one is a PoisonMessage."""
     if not isinstance(body, dict):
         raise PoisonMessage("body is not a JSON object")
-    if has_nul(body):  # it could never be stored: retrying would only delay the dead letter
-        raise PoisonMessage("text with a NUL character (\\u0000), which cannot be stored")
+    where = unstorable_at(body)
+    if where is not None:  # it could never be stored: retrying would only delay the dead letter
+        raise PoisonMessage(f"{where or 'body'}: text with a NUL or a lone surrogate, which "
+                            "cannot be stored")
     try:
         _envelope_schema.load(body)
     except ValidationError as exc:

@@ -14,16 +14,34 @@ psycopg2.extras.register_uuid()
 TIMEZONE_NAME = "Asia/Ho_Chi_Minh"  # deadlines and displayed times are local
 
 
-def has_nul(value):
-    """True when a string anywhere in `value` holds NUL, which PostgreSQL text and jsonb cannot
-    store: the boundaries refuse it instead of failing in the driver."""
+def unstorable_at(value, path=""):
+    """The dotted path of the first text in `value` that PostgreSQL cannot store (a NUL, or a
+    lone UTF-16 surrogate such as JSON's "\\ud800", which has no UTF-8 form), "" for `value`
+    itself, or None when all is storable: the boundaries refuse such text naming the field
+    instead of failing in the driver."""
     if isinstance(value, str):
-        return "\x00" in value
+        return path if "\x00" in value or _SURROGATE.search(value) else None
     if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(has_nul(v) for v in value)
-    return False
+        items = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        here = f"{path}.{key}" if path else str(key)
+        if unstorable_at(key, here) is not None:
+            return here
+        found = unstorable_at(item, here)
+        if found is not None:
+            return found
+    return None
+
+
+def has_unstorable(value):
+    return unstorable_at(value) is not None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Pool:

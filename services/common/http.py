@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 
 from . import broker, logs
 from .auth import AuthError, authenticate, check_secret, require_role
-from .db import has_nul
+from .db import has_unstorable, unstorable_at
 from .migrations import pending
 
 log = logging.getLogger("motcua.http")
@@ -31,7 +31,8 @@ log = logging.getLogger("motcua.http")
 MAX_BODY_BYTES = 64 * 1024
 # "not used": a service with no consumer needs no broker connection to serve.
 PASSING_CHECKS = ("ok", "not used")
-NUL_MESSAGE = "text must not contain NUL characters (\\u0000)"
+UNSTORABLE_MESSAGE = ("có ký tự không lưu được (ký tự NUL \\u0000 hoặc nửa cặp UTF-16 "
+                      "như \\ud800): hãy nhập lại")
 
 REQUESTS = Counter(
     "motcua_http_requests_total", "HTTP requests", ["service", "route", "method", "status"]
@@ -123,8 +124,9 @@ def read_json(request, schema, max_bytes=MAX_BODY_BYTES):
         raise ApiError(400, "malformed_json", f"request body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise ApiError(400, "malformed_json", "request body must be a JSON object")
-    if has_nul(body):
-        raise ApiError(400, "malformed_json", NUL_MESSAGE)
+    where = unstorable_at(body)
+    if where is not None:
+        raise ValidationError({where or "_body": [UNSTORABLE_MESSAGE]})
     return schema.load(body)
 
 
@@ -165,8 +167,8 @@ class ApiEndpoint(HttpRequestHandler):
         correlation_id = request.headers.get("X-Correlation-Id") or str(uuid.uuid4())
         logs.bind(correlation_id=correlation_id)
         request.correlation_id = correlation_id
-        if has_nul(request.path) or has_nul(list(request.args.items(multi=True))):
-            response = error_response(400, "malformed_request", "the URL: " + NUL_MESSAGE)
+        if has_unstorable([request.path, *request.args.items(multi=True)]):
+            response = error_response(400, "malformed_request", "địa chỉ (URL) " + UNSTORABLE_MESSAGE)
         else:
             response = super().handle_request(request)
         response.headers["X-Correlation-Id"] = correlation_id

@@ -17,6 +17,7 @@ from prometheus_client import Counter
 
 from services.common.events import TIMEZONE
 from services.common.http import ApiError
+from services.common.uploads import NotUtf8, uploaded_text
 
 from .store import json_param
 
@@ -37,16 +38,14 @@ RECONCILED = Counter("motcua_reconciliation_lines_total", "Statement lines match
 
 
 def statement_text(raw):
-    """The file as text with one kind of line end: UTF-8 with or without a BOM, lines ended
-    by CR LF, LF or a bare CR (Excel's "CSV (Macintosh)"); a 422 naming the first line that
-    is not UTF-8."""
+    """The file as text (any BOM and line ends), or a 422 naming the first line that is not
+    UTF-8."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
+        return uploaded_text(raw)
+    except NotUtf8 as exc:
         raise ApiError(422, "validation_failed", "the statement is not UTF-8 text",
-                       {f"line {line}": ["not UTF-8 text: save the file as CSV UTF-8"]}) from exc
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+                       {f"line {exc.line}": ["not UTF-8 text: save the file as CSV UTF-8"]}
+                       ) from exc
 
 
 def parse_statement(raw, day):

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from services.common.uploads import NotUtf8, uploaded_text
+
 STATUSES = ("created", "picked_up", "in_transit", "delivered", "delivery_failed",
             "returned_to_center")
 # event → the statuses it may follow. A failed attempt may be retried (→ in_transit again,
@@ -93,9 +95,9 @@ class UnreadableFile(ValueError):
 def read_rows(raw, content_type):
     """The rows of a carrier file: CSV with a header line, or JSON (a list, or {"rows": [...]})."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile("the file is not UTF-8 text") from exc
+        text = uploaded_text(raw)
+    except NotUtf8 as exc:
+        raise UnreadableFile(f"the file is not UTF-8 text from line {exc.line} on") from exc
     if "json" in (content_type or ""):
         try:
             parsed = json.loads(text)

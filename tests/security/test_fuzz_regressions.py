@@ -115,3 +115,57 @@ def test_times_in_answers_are_rfc3339_as_documented(world):
                         "manager")
     created = [row["created_at"] for row in listed.json()["notifications"]]
     assert created and all("T" in at for at in created), created
+
+
+LONE_SURROGATE = "\ud800"  # valid JSON ("\ud800"), no UTF-8 form: PostgreSQL cannot store it
+
+
+def test_a_lone_surrogate_anywhere_is_a_422_naming_the_field_never_a_500(world, db):
+    """A sweep of the write endpoints found 500s (UnicodeEncodeError at psycopg2 and at the
+    lookup's proof hash) for a lone surrogate in intake, routing and postal bodies."""
+    code, body = world.ids["code"], world.ids["dossier_body"]
+    month = "2026-01"
+    requests = [
+        ("intake", "POST", "/api/v1/dossiers", "counter_right",
+         {**body, "procedure_code": LONE_SURROGATE}, "procedure_code"),
+        ("intake", "POST", "/api/v1/dossiers", "counter_right",
+         {**body, "applicant": {**body["applicant"], "address": "Số 1" + LONE_SURROGATE}},
+         "applicant.address"),
+        ("routing", "POST", f"/api/v1/dossiers/{code}/actions/accept", "officer_right",
+         {"processing_unit": LONE_SURROGATE}, "processing_unit"),
+        ("postal", "POST", "/api/v1/delegations", "manager",
+         {"post_office": OFFICE["code"], "department": LONE_SURROGATE,
+          "valid_from": "2026-01-05"}, "department"),
+        ("postal", "POST", "/api/v1/pickups", "portal",
+         {"post_office": OFFICE["code"], "pickup_address": LONE_SURROGATE, "dossier": body},
+         "pickup_address"),
+        ("postal", "POST", "/api/v1/receptions", "clerk_right",
+         {**body, "procedure_code": LONE_SURROGATE}, "procedure_code"),
+        ("postal", "PUT", "/api/v1/volumes", "manager",
+         {"volumes": [{"department": LONE_SURROGATE, "month": month, "dossiers": 1}]},
+         "volumes.0.department"),
+    ]
+    answers = []
+    for service, method, path, role, json_body, field_name in requests:
+        response = world.call(service, method, path, role, json=json_body)
+        fields = response.json().get("error", {}).get("fields", {})
+        answers.append((service, path, response.status_code, field_name in fields))
+    assert answers == [(s, p, 422, True) for s, p, *_ in answers]
+
+
+RATING = {"overall": "satisfied", "criteria": {
+    "time": "satisfied", "contacts": "satisfied", "attitude": "satisfied", "result": "satisfied"}}
+
+
+def test_the_citizen_endpoints_answer_alike_for_a_known_and_an_unknown_code(world):
+    """A stranger must not learn which dossier codes exist, whatever the secret holds."""
+    known, unknown = world.ids["code"], "000.00.01.H33-991231-9999"
+    for secret in (LONE_SURROGATE, "A\x00", "SAIMATMA", "x" * 300, ""):
+        for action, json_body in (("withdrawal", {"secret": secret}),
+                                  ("resubmission", {"secret": secret}),
+                                  ("rating", {"secret": secret, **RATING})):
+            answers = [world.call("routing", "POST", f"/api/v1/dossiers/{code}/{action}",
+                                  json=json_body) for code in (known, unknown)]
+            statuses = [answer.status_code for answer in answers]
+            assert statuses[0] == statuses[1] and statuses[0] < 500, (action, secret, statuses)
+            assert answers[0].json() == answers[1].json(), (action, secret)

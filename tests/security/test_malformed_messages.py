@@ -42,7 +42,10 @@ def malformed_cases(source, event_type):
         ("invalid_data", json.dumps(invalid_data).encode(), "application/json",
          f"invalid {event_type} data"),
         ("nul_in_valid_data", json.dumps(with_nul).encode(), "application/json",
-         "NUL character"),
+         "data.code: text with a NUL or a lone surrogate"),
+        ("lone_surrogate_in_valid_data", json.dumps(
+            {**with_nul, "data": {**with_nul["data"], "code": "\ud800"}}).encode(),
+         "application/json", "data.code: text with a NUL or a lone surrogate"),
         ("null_data", json.dumps({**invalid_data, "data": None}).encode(), "application/json",
          "invalid"),
         ("oversized", json.dumps({**invalid_data, "padding": "x" * (MAX_MESSAGE_BYTES + 1)})
