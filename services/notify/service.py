@@ -481,6 +481,9 @@ class NotifyService(OpsEndpoints):
                 raise ApiError(404, "not_found", "no notification with this id")
             if row["status"] in REPORTABLE.get(status, ()):
                 self._apply_report(cur, row, status, query)
+            else:
+                log.info("delivery report noted", extra={"notification_id": str(row["id"]),
+                                                      "report": status, "now": row["status"]})
         return json_response({"id": str(query["id"]), "status": status or "noted"})
 
     def _apply_report(self, cur, row, status, query):

@@ -7,9 +7,9 @@ For every accepted dossier it checks, each separately:
   recognises them by the id);
 - `routed`: routing assigned it once (its `assigned` history entries);
 - `receipt sms`: notify recorded one receipt SMS; when a gateway is in the test, Kannel
-  accepted exactly one receipt carrying the code (`receipt sms sent`: notify handed it over
-  once) and the fake SMSC got exactly one (`receipt sms delivered`: the citizen's phone would
-  show it once);
+  was handed exactly one receipt carrying the code (`receipt sms sent`: accepted, or its
+  answer lost) and the fake SMSC got exactly one (`receipt sms delivered`: the citizen's
+  phone would show it once);
 - `bill`: payment opened one fee bill when the procedure has a fee or charge, none otherwise.
 A dossier missing from any check is lost; one found twice in any check is duplicated.
 The audit waits until everything shows, or until nothing has changed for STALL_SECONDS.
@@ -94,8 +94,8 @@ def counts(conn, sql):
 
 def run(accepted, amqp_uri, conn, sms_sent=None, sms_received=None, stall=STALL_SECONDS):
     """Wait until everything accepted shows downstream (or nothing changed for `stall`
-    seconds), then compare. When a gateway is in the test, `sms_sent()` returns the texts it
-    accepted and `sms_received()` those its SMSC got, [(to, text)]."""
+    seconds), then compare. When a gateway is in the test, `sms_sent()` returns the texts
+    handed to it and `sms_received()` those its SMSC got, [(to, text)]."""
     codes = {a["code"] for a in accepted}
     billed = {a["code"] for a in accepted if has_fee(a)}
     departments = sorted({a["department"] for a in accepted})

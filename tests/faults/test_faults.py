@@ -27,7 +27,7 @@ from tests.conftest import TOKEN_SECRET, connect, token, wait_for
 from tests.e2e.test_flow import counter_dossiers
 from tests.faults import audit
 from tests.faults.proxy import FaultyProxy
-from tests.integration.gateway_proxy import GatewayProxy, accepted_texts
+from tests.integration.gateway_proxy import GatewayProxy, handed_texts
 from tests.integration.notify_gateways import Kannel
 from tests.integration.test_broker_recovery import all_connected, poll
 
@@ -70,10 +70,10 @@ def kannel(tmp_path):
 @pytest.fixture
 def gateway(kannel, tmp_path):
     """notify's links with Kannel through a proxy that can hold Kannel's answers and keep
-    the delivery reports away; it notes every SMS Kannel accepted."""
+    the delivery reports away; it notes every SMS handed to Kannel."""
     running = GatewayProxy(kannel.sendsms_url, f"http://127.0.0.1:{8003 + PORT_OFFSET}",
-                           accepted_file=tmp_path / "kannel-accepted.jsonl")
-    running.accepted = lambda: accepted_texts(tmp_path / "kannel-accepted.jsonl")
+                           handed_file=tmp_path / "kannel-handed.jsonl")
+    running.handed = lambda: handed_texts(tmp_path / "kannel-handed.jsonl")
     yield running
     running.close()
 
@@ -268,7 +268,7 @@ def test_no_dossier_lost_or_duplicated_through_faults(stack, proxy, kannel, gate
     submitted = time.monotonic()
     with connect(FAULTS_DB_URL) as conn:
         result = audit.run(stream.accepted, rabbit_config["AMQP_URI"], conn,
-                           sms_sent=gateway.accepted, sms_received=kannel.received)
+                           sms_sent=gateway.handed, sms_received=kannel.received)
     print(f"\nfaults injected: {', '.join(injected)}; submissions retried: {stream.retries}, "
           f"answered by an idempotent replay: {stream.replayed}; submitting took "
           f"{submitted - started:.0f} s, everything downstream {time.monotonic() - submitted:.0f} s later")

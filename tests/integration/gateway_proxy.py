@@ -5,8 +5,8 @@ gateway's acceptance of an SMS and notify's record of it, with no hook in notify
   (Kannel accepts, the SMS goes out) but keeps Kannel's answer from notify until `pass`.
   A Kannel that cannot be reached is answered 503; one that fails once it has the request
   gets notify's connection closed unanswered, as notify would see it without the proxy. With
-  `--accepted FILE` the text of every SMS Kannel accepted is appended to FILE (JSON lines):
-  what notify handed to the gateway, to count against what reached the SMSC.
+  `--handed FILE` the text of every SMS handed to Kannel (accepted, or its answer lost) is
+  appended to FILE (JSON lines): what notify sent, to count against what reached the SMSC.
 - `dlr` face (Kannel → notify, the delivery reports): in `down` it answers 503 without
   passing the report on, as a notify that is not there would; Kannel tries it again later.
 
@@ -28,8 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Faces:
     """The state both faces share: modes, the answers held, how many were ever held."""
 
-    def __init__(self, accepted_file=None):
-        self.accepted_file = accepted_file
+    def __init__(self, handed_file=None):
+        self.handed_file = handed_file
         self.sendsms, self.dlr = "pass", "pass"
         self.released = threading.Event()
         self.released.set()
@@ -50,12 +50,12 @@ class Faces:
             return f"unknown command {line.strip()!r}"
         return "ok"
 
-    def accepted(self, path):
-        """Kannel accepted the SMS of this sendsms request: its text noted."""
-        if self.accepted_file:
+    def handed(self, path):
+        """Kannel has the SMS of this sendsms request: its text noted."""
+        if self.handed_file:
             query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
             line = json.dumps({"to": query.get("to", [""])[0], "text": query.get("text", [""])[0]})
-            with self.lock, open(self.accepted_file, "a", encoding="utf-8") as out:
+            with self.lock, open(self.handed_file, "a", encoding="utf-8") as out:
                 out.write(line + "\n")
 
 
@@ -71,12 +71,12 @@ def forwarding_handler(faces, face, target):
                 self._answer(503, b"notify is not there")
                 return
             answer = self._forward()
+            if face == "sendsms" and (answer is None or answer[0] == 202):
+                faces.handed(self.path)
             if answer is None:
                 self.close_connection = True  # the request went, its answer is lost
                 return
             status, body = answer
-            if face == "sendsms" and status == 202:
-                faces.accepted(self.path)
             if face == "sendsms" and faces.sendsms == "hold":
                 with faces.lock:
                     faces.held_total += 1
@@ -119,8 +119,8 @@ class GatewayProxy:
     """The proxy process, from a test: `.sendsms_url(path)`, `.dlr_url`, `.set(face, mode)`,
     `.held()` (answers ever held), `.close()`."""
 
-    def __init__(self, sendsms_url, notify_url, accepted_file=None):
-        options = ["--accepted", str(accepted_file)] if accepted_file else []
+    def __init__(self, sendsms_url, notify_url, handed_file=None):
+        options = ["--handed", str(handed_file)] if handed_file else []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.integration.gateway_proxy", sendsms_url, notify_url,
              *options],
@@ -149,8 +149,8 @@ class GatewayProxy:
         self.process.wait()
 
 
-def accepted_texts(path):
-    """[(to, text)] of the SMS Kannel accepted, from the proxy's --accepted file."""
+def handed_texts(path):
+    """[(to, text)] of the SMS handed to Kannel, from the proxy's --handed file."""
     if not path.exists():
         return []
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -168,9 +168,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("sendsms_url", help="Kannel's sendsms URL")
     parser.add_argument("notify_url", help="notify's base URL, where reports go")
-    parser.add_argument("--accepted", help="append the SMS Kannel accepted to this file")
+    parser.add_argument("--handed", help="append the SMS handed to Kannel to this file")
     args = parser.parse_args()
-    faces = Faces(args.accepted)
+    faces = Faces(args.handed)
     kannel = urllib.parse.urlsplit(args.sendsms_url)
     ports = (serve(faces, "sendsms", f"{kannel.scheme}://{kannel.netloc}"),
              serve(faces, "dlr", args.notify_url))
