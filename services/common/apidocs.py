@@ -258,9 +258,12 @@ def asyncapi_document(departments):
             "description": (
                 f"Durable quorum queue `{queue}` bound with `{code}.#` on the topic exchange "
                 f"`{DEPARTMENTS_EXCHANGE}` (routing key `{code}.<message type>`). Read it as "
-                f"the department's own RabbitMQ user `department-{code}`; ack after your own "
-                f"commit. A message delivered more than {DEPARTMENT_DELIVERY_LIMIT} times goes "
-                "to `motcua.dead_letters`."
+                f"the department's own RabbitMQ user `department-{code}`, which may read it "
+                "and nothing else: open it passively (`queue_declare(passive=True)`, or no "
+                "declare at all), since declaring it is configuring it, which that user may "
+                "not do (403 ACCESS_REFUSED, and the broker closes the channel). Ack after "
+                f"your own commit. A message delivered more than {DEPARTMENT_DELIVERY_LIMIT} "
+                "times goes to `motcua.dead_letters`."
             ),
             "messages": {message_id: {"$ref": f"#/components/messages/{message_id}"}
                          for message_id in messages},
