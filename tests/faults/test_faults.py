@@ -294,6 +294,12 @@ def test_audit_reports_a_lost_and_a_duplicated_dossier():
     twice_at_the_smsc = audit.compare({audit.SENT: ({"A"}, {"A": 1}),
                                        audit.DELIVERED: ({"A"}, {"A": 2})}, accepted_count=1)
     assert audit.sms_line(twice_at_the_smsc) == "receipt sms sent twice=0 delivered twice=1"
+    assert audit.line(twice_at_the_smsc, faults=1) == "accepted=1 lost=0 duplicated=1 faults=1"
+    # handed over again after a lost answer, but at the SMSC once: not a duplicate
+    resent = audit.compare({audit.SENT: ({"A"}, {"A": 2}),
+                            audit.DELIVERED: ({"A"}, {"A": 1})}, accepted_count=1)
+    assert audit.line(resent, faults=1) == "accepted=1 lost=0 duplicated=0 faults=1"
+    assert audit.sms_line(resent) == "receipt sms sent twice=1 delivered twice=0"
     texts = [("+84912345678", "Hồ sơ 000.00.31.H33-261123-0001 đã được tiếp nhận"),
              ("+84912345678", "Hồ sơ 000.00.31.H33-261123-0001 đã được tiếp nhận"),
              ("+84912345678", "Hồ sơ 000.00.31.H33-261123-0001 cần nộp 200.000 đ")]
