@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from email import message_from_bytes, policy
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
@@ -33,26 +34,40 @@ class Kannel:
     def __init__(self, directory):
         self.dir = Path(directory)
         self.username, self.password = "motcua", secrets.token_urlsafe(12)
-        ports = {name: free_port() for name in
-                 ("admin_port", "smsbox_port", "fake_smsc_port", "sendsms_port")}
-        self.ports = ports
         self.conf = self.dir / "kannel.conf"
-        self.conf.write_text(kannel_config(**ports, admin_password=secrets.token_urlsafe(8),
-                                           username=self.username, password=self.password,
-                                           log_dir=str(self.dir), spool_dir=str(self.dir)))
+        self._choose_ports()
         self.processes = []
         self.runs = 0
+
+    def _choose_ports(self):
+        """Free ports now, written into the configuration (another process may take one before
+        bearerbox binds it: `start` then chooses again)."""
+        self.ports = {name: free_port() for name in
+                      ("admin_port", "smsbox_port", "fake_smsc_port", "sendsms_port")}
+        self.conf.write_text(kannel_config(**self.ports, admin_password=secrets.token_urlsafe(8),
+                                           username=self.username, password=self.password,
+                                           log_dir=str(self.dir), spool_dir=str(self.dir)))
+
+    def _listening_or_dead(self, bearerbox):
+        return _port_open(self.ports["smsbox_port"]) or bearerbox.poll() is not None
 
     @property
     def sendsms_url(self):
         return f"http://127.0.0.1:{self.ports['sendsms_port']}/cgi-bin/sendsms"
 
-    def start(self):
+    def start(self, attempts=3):
         self.runs += 1
         out = lambda name: open(self.dir / f"{name}.{self.runs}.out", "w")  # noqa: E731
-        self.processes = [subprocess.Popen(["bearerbox", str(self.conf)], stdout=out("bb"),
-                                           stderr=subprocess.STDOUT)]
-        wait_for(lambda: _port_open(self.ports["smsbox_port"]), timeout=10)
+        for attempt in range(1, attempts + 1):
+            bearerbox = subprocess.Popen(["bearerbox", str(self.conf)], stdout=out("bb"),
+                                         stderr=subprocess.STDOUT)
+            wait_for(partial(self._listening_or_dead, bearerbox), timeout=10)
+            if bearerbox.poll() is None:
+                break
+            if self.runs > 1 or attempt == attempts:  # a restart keeps the ports notify knows
+                raise RuntimeError("bearerbox did not start: see " + str(self.dir))
+            self._choose_ports()
+        self.processes = [bearerbox]
         self.processes.append(subprocess.Popen(["smsbox", str(self.conf)], stdout=out("sb"),
                                                stderr=subprocess.STDOUT))
         self.processes.append(subprocess.Popen(
