@@ -23,7 +23,7 @@ message delays the others but never fails them.
 import logging
 import time
 from contextlib import contextmanager
-from functools import cache, partial
+from functools import cache, partial, wraps
 
 import eventlet
 import psycopg2.errors
@@ -39,7 +39,7 @@ from prometheus_client import Counter
 
 from . import broker, logs
 from .contracts import contract_schema
-from .db import PreparedStatement, unstorable_at
+from .db import PreparedStatement, StatementBatch, unstorable_at
 from .events import EnvelopeSchema
 
 log = logging.getLogger("motcua.consumer")
@@ -417,5 +417,95 @@ class ReliableBatchHandler(ReliableEventHandler):
         return result, exc_info
 
 
+def reliable_event_handler(source_service, event_type, *, contract, fields=None, **kwargs):
+    """A reliable handler of one event at a time, declared with its contract (a schema
+    class) and the `fields` of its data it reads (None: all). The kernel parses the envelope,
+    validates those fields (either invalid: dead-lettered at once), opens a transaction on the
+    service's `db`, records the envelope id under the method's own name, and calls
+    `method(self, cur, envelope, data)` the first time only. Whatever the method returns that
+    is callable is called after the commit (to wake a sender, count a metric)."""
+    def decorate(method):
+        consumer = method.__name__
+
+        @wraps(method)
+        def handle(self, body):
+            envelope = parse_envelope(body)
+            data = validate_data(contract, envelope, fields)
+            with self.db.transaction() as cur:
+                if not first_delivery(cur, self.name, envelope["id"], consumer):
+                    log.info("duplicate delivery ignored",
+                             extra={"dossier_code": envelope["dossier_code"]})
+                    return
+                after_commit = method(self, cur, envelope, data)
+            if callable(after_commit):
+                after_commit()
+
+        return ReliableEventHandler.decorator(source_service, event_type, **kwargs)(handle)
+    return decorate
+
+
+def reliable_batch_event_handler(source_service, event_type, *, contract, fields=None,
+                                 linger=0, **kwargs):
+    """The batch form (ReliableBatchHandler) for effects made of writes nobody reads back:
+    the kernel parses and validates every message of the batch, opens one `StatementBatch` on
+    an autocommit cursor, records each envelope id under the method's name and calls
+    `method(self, batch, envelope, data)` for each, then sends the whole batch in one round
+    trip (committed together). A repeated delivery makes its batch fail and run message by
+    message, where it changes nothing."""
+    def decorate(method):
+        consumer = method.__name__
+
+        @wraps(method)
+        def handle(self, bodies):
+            events = parsed_events(bodies, contract, fields)
+            with self.db.autocommit() as cur:
+                batch = StatementBatch(cur)
+                for envelope, data in events:
+                    record_delivery(batch, self.name, envelope["id"], consumer)
+                    method(self, batch, envelope, data)
+                applied = run_deliveries(batch, len(events))
+            for envelope, _ in events:
+                bind_envelope(envelope)
+                log.info("event applied" if applied else "duplicate delivery ignored",
+                         extra={"dossier_code": envelope["dossier_code"]})
+
+        return ReliableBatchHandler.decorator(source_service, event_type, linger=linger,
+                                              **kwargs)(handle)
+    return decorate
+
+
+def reliable_bulk_event_handler(source_service, event_type, *, contract, fields=None,
+                                linger=0, **kwargs):
+    """The batch form for a bulk effect that reads its own results back (which deliveries
+    were first, what was billed), written as one statement by a store function: the kernel
+    parses and validates the batch, leaves out copies of one envelope redelivered into the
+    same batch, and calls `method(self, consumer, events)` with the method's name (under
+    which that statement records each envelope id, in its own transaction) and the
+    [(envelope, data)] events."""
+    def decorate(method):
+        consumer = method.__name__
+
+        @wraps(method)
+        def handle(self, bodies):
+            return method(self, consumer, parsed_events(bodies, contract, fields))
+
+        return ReliableBatchHandler.decorator(source_service, event_type, linger=linger,
+                                              **kwargs)(handle)
+    return decorate
+
+
+def parsed_events(bodies, contract, fields=None):
+    """[(envelope, data)] of a batch, each validated, a copy of an envelope already in the
+    batch (redelivered while the first waited) left out."""
+    events, seen = [], set()
+    for body in bodies:
+        envelope = parse_envelope(body)
+        if envelope["id"] not in seen:
+            seen.add(envelope["id"])
+            events.append((envelope, validate_data(contract, envelope, fields)))
+    return events
+
+
+# The plain forms, for a handler that does its own parsing (the kernel's tests).
 reliable_handler = ReliableEventHandler.decorator
 reliable_batch_handler = ReliableBatchHandler.decorator

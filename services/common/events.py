@@ -5,13 +5,15 @@ publishes it afterwards with confirms. Its `id` is fixed when it is written, so 
 and redelivery carries the same id and consumers can recognise it.
 """
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from zoneinfo import ZoneInfo
 
 import psycopg2.extras
 from marshmallow import RAISE, Schema, fields, validate
 
+from .contracts import contract_schema
 from .db import PreparedStatement, json_param
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -53,6 +55,56 @@ def new_envelope(event_type, source, data, correlation_id, dossier_code=None):
         "dossier_code": dossier_code,
         "data": data,
     }
+
+
+class BrokenContract(ValueError):
+    """Our own bug: an event that does not fit its contract is never kept."""
+
+
+def jsonable(value):
+    """`value` with dates, times, UUIDs and decimals as the strings JSON carries."""
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    return value
+
+
+def event(source, event_type, contract, data, correlation_id, dossier_code=None):
+    """The envelope of a new event of `source`, its data checked against its contract (a
+    schema class): the one way an event is made."""
+    payload = jsonable(data)
+    problems = contract_schema(contract).validate(payload)
+    if problems:
+        raise BrokenContract(f"{event_type} does not fit its contract: {problems}")
+    return new_envelope(event_type, source, payload, correlation_id, dossier_code)
+
+
+def publish(cur, source, event_type, contract, data, correlation_id, dossier_code=None):
+    """A new event on `source`'s exchange, kept in its outbox in the caller's transaction (on
+    a cursor or into a StatementBatch); returns its envelope."""
+    envelope = event(source, event_type, contract, data, correlation_id, dossier_code)
+    add_to_outbox(cur, source, envelope, events_exchange(source), event_type)
+    return envelope
+
+
+def to_department(cur, source, department, event_type, contract, data, correlation_id,
+                  dossier_code=None):
+    """A message on a department's own queue (`<department>.<event type>` on the
+    departments' exchange), checked against its contract like any event."""
+    envelope = event(source, event_type, contract, data, correlation_id, dossier_code)
+    add_to_outbox(cur, source, envelope, DEPARTMENTS_EXCHANGE, f"{department}.{event_type}")
+    return envelope
+
+
+def publish_all(cur, source, envelopes):
+    """Envelopes made by `event` for `source`'s exchange, kept in one statement."""
+    add_all_to_outbox(cur, source, [(envelope, events_exchange(source), envelope["type"])
+                                    for envelope in envelopes])
 
 
 @cache

@@ -7,6 +7,7 @@ Anything unexpected is a 500 with no detail; the detail goes to the log, at ERRO
 traceback. An answered error (a client's mistake, or a deliberate 5xx such as "try again")
 is logged once, without traceback: INFO for 4xx, WARNING for 5xx.
 """
+import inspect
 import json
 import logging
 import time
@@ -24,6 +25,7 @@ from werkzeug.wrappers import Response
 from . import broker, logs
 from .auth import AuthError, authenticate, check_secret, require_role
 from .db import has_unstorable, unstorable_at
+from .errors import DomainError, http_status
 from .migrations import pending
 
 log = logging.getLogger("motcua.http")
@@ -54,7 +56,7 @@ class ApiError(Exception):
 
 
 # What a handler raises to answer its caller (or a database restarting): not a fault of ours.
-ANSWERED_ERRORS = (ApiError, AuthError, ValidationError, OverflowError,
+ANSWERED_ERRORS = (ApiError, AuthError, DomainError, ValidationError, OverflowError,
                    psycopg2.OperationalError, psycopg2.InterfaceError)
 
 
@@ -130,29 +132,67 @@ def read_json(request, schema, max_bytes=MAX_BODY_BYTES):
     return schema.load(body)
 
 
+def read_query(request, schema):
+    """The query string loaded through a marshmallow schema (422 naming the parameter)."""
+    return schema.load(request.args.to_dict())
+
 
 class ApiEndpoint(HttpRequestHandler):
-    """`@api('POST', '/path')`: errors become JSON, and every request is measured.
+    """`@api('POST', '/path', auth=..., body=..., query=...)`: what the endpoint declares is
+    what is enforced, and errors become JSON; every request is measured.
 
-    Optional keywords only describe the endpoint for its OpenAPI document (services.common.
-    apidocs) and change nothing at run time: `summary`, `body` (marshmallow schema class of
-    the JSON body), `query` (schema class of the query string), `responses` ({status:
-    description or (description, schema class)}), `auth` (roles allowed; None = public).
+    - `auth`: the roles allowed (None: public). The bearer token is checked against them
+      before anything else and the method gets the caller as `caller`. With `public_if`
+      (a query parameter's name, such as the citizen's lookup `secret`), a request carrying
+      that parameter needs no token (`caller` is then None, and the method checks the
+      parameter) while one without it needs a token of an allowed role.
+    - `query`, `body`: marshmallow schema classes; the method gets the loaded values as
+      `query` and `body` (a body is read as JSON, at most MAX_BODY_BYTES).
+    - `summary`, `responses` ({status: description or (description, schema class)}) only
+      describe it in its OpenAPI document (services.common.apidocs).
     """
 
     def __init__(self, method, url, *, summary=None, body=None, query=None, responses=None,
-                 auth=None, **kwargs):
+                 auth=None, public_if=None, **kwargs):
         self.summary = summary
         self.body = body
         self.query = query
         self.responses = responses or {}
-        self.auth = auth
+        self.auth = tuple(auth) if auth is not None else None
+        self.public_if = public_if
         super().__init__(method, url, **kwargs)
 
     def setup(self):
         super().setup()
         self._checked_signatures = set()
+        if self.auth is not None:
+            self.token_secret = check_secret(self.container.config.get("TOKEN_SECRET"))
+        method = getattr(self.container.service_cls, self.method_name)
+        self.takes = set(inspect.signature(method).parameters)
         logging.getLogger("nameko.containers").addFilter(ANSWERED_ERRORS_FILTER)  # once
+
+    def get_entrypoint_parameters(self, request):
+        """nameko's (request, path values) plus what the endpoint declares: who is calling
+        first (so that nothing about the request is told to a caller who may not make it),
+        then the loaded query and body."""
+        args, path_values = super().get_entrypoint_parameters(request)
+        kwargs = dict(path_values)
+        if self.auth is not None:
+            caller = self.caller(request)
+            if "caller" in self.takes:
+                kwargs["caller"] = caller
+        if self.query is not None and "query" in self.takes:
+            kwargs["query"] = read_query(request, self.query())
+        if self.body is not None and "body" in self.takes:
+            kwargs["body"] = read_json(request, self.body())
+        return args, kwargs
+
+    def caller(self, request):
+        if self.public_if is not None and request.args.get(self.public_if):
+            return None
+        found = authenticate(self.token_secret, request.headers.get("Authorization"))
+        require_role(found, *self.auth)
+        return found
 
     def check_signature(self, args, kwargs):
         """nameko's check (inspect.getcallargs, on every request) depends only on the names of
@@ -199,6 +239,9 @@ class ApiEndpoint(HttpRequestHandler):
                                   "a date or number is too far out of range to work with")
         if isinstance(exc, ApiError):
             return error_response(exc.status, exc.code, exc.message, exc.fields, exc.headers)
+        if isinstance(exc, DomainError):
+            return error_response(http_status(exc), exc.code, exc.message, exc.fields,
+                                  {"Retry-After": "2"} if http_status(exc) == 503 else None)
         if isinstance(exc, AuthError):
             code = "unauthenticated" if exc.status == 401 else "forbidden"
             return error_response(exc.status, code, exc.message)

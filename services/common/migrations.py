@@ -1,8 +1,11 @@
 """Versioned SQL migrations per service through yoyo-migrations.
 
 Each service keeps its SQL files in services/<name>/migrations and its own schema; yoyo's
-bookkeeping tables live in that schema too, so services migrate independently.
+bookkeeping tables live in that schema too, so services migrate independently. The kernel's
+own tables (outbox, processed messages, idempotency keys) are written once, in
+kernel_tables.sql, and brought into each service's schema before its migrations.
 """
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import psycopg2
@@ -17,9 +20,15 @@ def _backend_url(db_url, schema):
     return urlunsplit(("postgresql", parts.netloc, parts.path, query, parts.fragment))
 
 
+KERNEL_TABLES = Path(__file__).with_name("kernel_tables.sql")
+
+
 def _ensure_schema(db_url, schema):
+    """The schema and the kernel's tables in it (every statement of those is idempotent)."""
     with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"kernel_tables:{schema}",))
         cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        cur.execute(KERNEL_TABLES.read_text(encoding="utf-8").replace("{schema}", schema))
     conn.close()
 
 

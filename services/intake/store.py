@@ -93,7 +93,7 @@ class KeyAlreadyUsed(Exception):
 
 def find_idempotency_key(cur, principal, key):
     cur.execute(
-        "SELECT request_hash, dossier_code FROM intake.idempotency_keys"
+        "SELECT request_hash, response->>'code' AS dossier_code FROM intake.idempotency_keys"
         " WHERE principal = %s AND key = %s",
         (principal, key),
     )
@@ -118,8 +118,9 @@ NUMBERED_DOSSIER = PreparedStatement("intake_numbered_dossier", """
             jsonb_set(%(receipt)s::jsonb, '{code}', to_jsonb(code))
         FROM number
     ), claim AS (
-        INSERT INTO intake.idempotency_keys (principal, key, request_hash, dossier_code)
-        SELECT %(principal)s::text, %(key)s::text, %(request_hash)s::text, code FROM number
+        INSERT INTO intake.idempotency_keys (principal, key, request_hash, status, response)
+        SELECT %(principal)s::text, %(key)s::text, %(request_hash)s::text, 201,
+            jsonb_build_object('code', code) FROM number
         WHERE %(key)s::text IS NOT NULL
     ), event AS (
         INSERT INTO intake.outbox (id, exchange, routing_key, body)

@@ -180,14 +180,14 @@ def officers_of(cur, code):
 
 # idempotent writes ---------------------------------------------------------------------------
 def earlier_response(cur, caller, key):
-    cur.execute("""SELECT request_hash, status, response FROM routing.idempotent_requests
-                   WHERE caller = %s AND key = %s""", (caller, key))
+    cur.execute("""SELECT request_hash, status, response FROM routing.idempotency_keys
+                   WHERE principal = %s AND key = %s""", (caller, key))
     return cur.fetchone()
 
 
 def keep_response(cur, caller, key, request_hash, status, response):
     cur.execute(
-        """INSERT INTO routing.idempotent_requests (caller, key, request_hash, status, response)
+        """INSERT INTO routing.idempotency_keys (principal, key, request_hash, status, response)
            VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
         (caller, key, request_hash, status, json_param(response)),
     )

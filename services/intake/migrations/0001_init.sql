@@ -46,33 +46,3 @@ CREATE TABLE intake.dossiers (
 );
 CREATE INDEX dossiers_received_at ON intake.dossiers (received_at);
 
-CREATE TABLE intake.idempotency_keys (
-    principal     text NOT NULL,
-    key           text NOT NULL,
-    request_hash  text NOT NULL,
-    dossier_code  text NOT NULL REFERENCES intake.dossiers (code) DEFERRABLE INITIALLY DEFERRED,
-    created_at    timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (principal, key)
-);
-
-CREATE TABLE intake.outbox (
-    seq              bigserial PRIMARY KEY,
-    id               uuid NOT NULL UNIQUE,
-    exchange         text NOT NULL,
-    routing_key      text NOT NULL,
-    body             jsonb NOT NULL,
-    created_at       timestamptz NOT NULL DEFAULT now(),
-    next_attempt_at  timestamptz NOT NULL DEFAULT now(),
-    published_at     timestamptz,
-    attempts         integer NOT NULL DEFAULT 0,
-    last_error       text
-);
-CREATE INDEX outbox_unpublished ON intake.outbox (seq) WHERE published_at IS NULL;
-
-CREATE FUNCTION intake.outbox_wake() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('intake_outbox', '');
-    RETURN NULL;
-END $$;
-CREATE TRIGGER outbox_wake AFTER INSERT ON intake.outbox
-    FOR EACH STATEMENT EXECUTE FUNCTION intake.outbox_wake();

@@ -44,31 +44,3 @@ CREATE TABLE notify.opt_outs (
     PRIMARY KEY (channel, address)
 );
 
-CREATE TABLE notify.processed_messages (
-    message_id    uuid NOT NULL,
-    consumer      text NOT NULL,
-    processed_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (message_id, consumer)
-);
-
-CREATE TABLE notify.outbox (
-    seq              bigserial PRIMARY KEY,
-    id               uuid NOT NULL UNIQUE,
-    exchange         text NOT NULL,
-    routing_key      text NOT NULL,
-    body             jsonb NOT NULL,
-    created_at       timestamptz NOT NULL DEFAULT now(),
-    next_attempt_at  timestamptz NOT NULL DEFAULT now(),
-    published_at     timestamptz,
-    attempts         integer NOT NULL DEFAULT 0,
-    last_error       text
-);
-CREATE INDEX outbox_unpublished ON notify.outbox (seq) WHERE published_at IS NULL;
-
-CREATE FUNCTION notify.outbox_wake() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('notify_outbox', '');
-    RETURN NULL;
-END $$;
-CREATE TRIGGER outbox_wake AFTER INSERT ON notify.outbox
-    FOR EACH STATEMENT EXECUTE FUNCTION notify.outbox_wake();

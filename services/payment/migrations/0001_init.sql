@@ -146,16 +146,6 @@ END $$;
 CREATE TRIGGER ledger_append_only BEFORE UPDATE OR DELETE ON payment.ledger
     FOR EACH ROW EXECUTE FUNCTION payment.ledger_append_only();
 
-CREATE TABLE payment.idempotency_keys (
-    principal     text NOT NULL,
-    key           text NOT NULL,
-    request_hash  text NOT NULL,
-    status        integer,
-    response      jsonb,
-    created_at    timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (principal, key)
-);
-
 -- Dossiers refused, kept so that a refusal that overtakes its dossier.received (separate
 -- queues keep no order between them) still cancels the bill made afterwards.
 CREATE TABLE payment.refused_dossiers (
@@ -171,31 +161,3 @@ CREATE TABLE payment.daily_checks (
     summary  jsonb
 );
 
-CREATE TABLE payment.processed_messages (
-    message_id    uuid NOT NULL,
-    consumer      text NOT NULL,
-    processed_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (message_id, consumer)
-);
-
-CREATE TABLE payment.outbox (
-    seq              bigserial PRIMARY KEY,
-    id               uuid NOT NULL UNIQUE,
-    exchange         text NOT NULL,
-    routing_key      text NOT NULL,
-    body             jsonb NOT NULL,
-    created_at       timestamptz NOT NULL DEFAULT now(),
-    next_attempt_at  timestamptz NOT NULL DEFAULT now(),
-    published_at     timestamptz,
-    attempts         integer NOT NULL DEFAULT 0,
-    last_error       text
-);
-CREATE INDEX outbox_unpublished ON payment.outbox (seq) WHERE published_at IS NULL;
-
-CREATE FUNCTION payment.outbox_wake() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('payment_outbox', '');
-    RETURN NULL;
-END $$;
-CREATE TRIGGER outbox_wake AFTER INSERT ON payment.outbox
-    FOR EACH STATEMENT EXECUTE FUNCTION payment.outbox_wake();

@@ -112,31 +112,3 @@ CREATE TABLE postal.tracking_events (
     UNIQUE (tracking_number, event, at)
 );
 
-CREATE TABLE postal.processed_messages (
-    message_id    uuid NOT NULL,
-    consumer      text NOT NULL,
-    processed_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (message_id, consumer)
-);
-
-CREATE TABLE postal.outbox (
-    seq              bigserial PRIMARY KEY,
-    id               uuid NOT NULL UNIQUE,
-    exchange         text NOT NULL,
-    routing_key      text NOT NULL,
-    body             jsonb NOT NULL,
-    created_at       timestamptz NOT NULL DEFAULT now(),
-    next_attempt_at  timestamptz NOT NULL DEFAULT now(),
-    published_at     timestamptz,
-    attempts         integer NOT NULL DEFAULT 0,
-    last_error       text
-);
-CREATE INDEX outbox_unpublished ON postal.outbox (seq) WHERE published_at IS NULL;
-
-CREATE FUNCTION postal.outbox_wake() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('postal_outbox', '');
-    RETURN NULL;
-END $$;
-CREATE TRIGGER outbox_wake AFTER INSERT ON postal.outbox
-    FOR EACH STATEMENT EXECUTE FUNCTION postal.outbox_wake();

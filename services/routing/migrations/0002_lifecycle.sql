@@ -80,12 +80,3 @@ CREATE TABLE routing.ratings (
     rated_at      timestamptz NOT NULL
 );
 
-CREATE TABLE routing.idempotent_requests (
-    caller        text NOT NULL,
-    key           text NOT NULL,
-    request_hash  text NOT NULL,
-    status        integer NOT NULL,
-    response      jsonb NOT NULL,
-    created_at    timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (caller, key)
-);

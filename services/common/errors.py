@@ -1,0 +1,82 @@
+"""Domain errors: what domain code raises when a request cannot be done, whatever the
+entrypoint. The HTTP edge maps each to a status with one table (services.common.http); over
+RPC they travel as themselves (registered with nameko), so a caller in another service
+catches the same class instead of reading an {"error": ...} dict.
+
+Every error is built from positional arguments only (message, then its own), which is what
+nameko sends and rebuilds."""
+from nameko.exceptions import deserialize_to_instance
+
+
+class DomainError(Exception):
+    """Base: `message` is said to the caller; `fields` names the fields at fault."""
+
+    code = "domain_error"
+
+    def __init__(self, message, *args):
+        super().__init__(message, *args)
+        self.message = message
+
+    @property
+    def fields(self):
+        return None
+
+
+@deserialize_to_instance
+class NotFound(DomainError):
+    code = "not_found"
+
+
+@deserialize_to_instance
+class NotAllowed(DomainError):
+    """The caller has no part in this (its role may do the action, not on this object)."""
+
+    code = "forbidden"
+
+
+@deserialize_to_instance
+class Conflict(DomainError):
+    """The object's state does not allow it; `code` says which conflict."""
+
+    def __init__(self, message, code="conflict", fields=None):
+        super().__init__(message, code, fields)
+        self.code = code
+        self._fields = fields
+
+    @property
+    def fields(self):
+        return self._fields
+
+
+@deserialize_to_instance
+class Invalid(DomainError):
+    """A value the schema let through that the rules refuse, naming its field."""
+
+    code = "validation_failed"
+
+    def __init__(self, message, field="_body"):
+        super().__init__(message, field)
+        self.field = field
+
+    @property
+    def fields(self):
+        return {self.field: [self.message]}
+
+
+@deserialize_to_instance
+class Unavailable(DomainError):
+    """Something this needs is not reachable now: the caller should try again."""
+
+    code = "unavailable"
+
+
+# The one table from domain errors to HTTP statuses (most specific class first).
+HTTP_STATUS = ((NotFound, 404), (NotAllowed, 403), (Conflict, 409), (Invalid, 422),
+               (Unavailable, 503))
+
+
+def http_status(error):
+    for cls, status in HTTP_STATUS:
+        if isinstance(error, cls):
+            return status
+    return 500
