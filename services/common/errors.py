@@ -50,17 +50,19 @@ class Conflict(DomainError):
 
 @deserialize_to_instance
 class Invalid(DomainError):
-    """A value the schema let through that the rules refuse, naming its field."""
+    """Values the rules refuse, naming their fields: one `field` (the message is its
+    problem), or `fields` ({"dotted.field": [problems]}, as a schema reports them)."""
 
     code = "validation_failed"
 
-    def __init__(self, message, field="_body"):
-        super().__init__(message, field)
+    def __init__(self, message, field="_body", fields=None):
+        super().__init__(message, field, fields)
         self.field = field
+        self._fields = fields
 
     @property
     def fields(self):
-        return {self.field: [self.message]}
+        return self._fields or {self.field: [self.message]}
 
 
 @deserialize_to_instance
