@@ -149,7 +149,7 @@ def applicant(rng, n):
     person = {
         "full_name": f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
         "citizen_id": f"{rng.randint(1, 96):03d}{rng.randint(0, 3)}{n % 100_000_000:08d}",
-        "phone": f"{rng.choice(('09', '03', '08'))}{n % 100_000_000:08d}",
+        "phone": f"{rng.choice(('090', '039', '088'))}{n % 10_000_000:07d}",  # allocated prefixes
         "address": address(rng),
     }
     if rng.random() < 0.35:

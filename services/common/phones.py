@@ -1,22 +1,51 @@
-"""Vietnamese phone numbers: one normal form (0xxxxxxxxx) for storage, lookup and sending."""
-import re
+"""Vietnamese phone numbers, read by libphonenumber's rules for Viet Nam: one normal form
+(0xxxxxxxxx, the national form) for storage, lookup and sending."""
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
-_MOBILE = re.compile(r"^0(3|5|7|8|9)\d{8}$")
-_LANDLINE = re.compile(r"^02\d{9}$")
+REGION = "VN"
+_COUNTRY_CODE = phonenumbers.country_code_for_region(REGION)
+# What people type around the digits; libphonenumber alone would also take letters (as on
+# a keypad) and read "ext." as an extension.
+_SEPARATORS = frozenset("+.-()")
+
+
+def _parse(value):
+    """The number `value` writes, if it is one of Viet Nam's (+84); not yet checked valid."""
+    if not value or not all(ch in "0123456789" or ch in _SEPARATORS or ch.isspace() for ch in value):
+        return None
+    try:
+        number = phonenumbers.parse(value, REGION)
+    except NumberParseException:
+        return None
+    return number if number.country_code == _COUNTRY_CODE else None
+
+
+def _normal(value, kinds):
+    """The normal form of the number `value` writes if it is valid and of one of these kinds
+    (an invalid number has none: number_type is the validity check, done once)."""
+    number = _parse(value)
+    if number is None or phonenumbers.number_type(number) not in kinds:
+        return None
+    return "0" + str(number.national_number)
 
 
 def normalise_phone(value):
-    """'+84 912 345 678', '84912345678', '0912.345.678' -> '0912345678'; None if invalid."""
-    digits = re.sub(r"[\s.\-()]", "", value or "")
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) in (11, 12):
-        digits = "0" + digits[2:]
-    if _MOBILE.match(digits) or _LANDLINE.match(digits):
-        return digits
-    return None
+    """'+84 912 345 678', '84912345678', '0912.345.678' -> '0912345678'; a landline too
+    ('028 3812 3456' -> '02838123456'); None if it is neither."""
+    return _normal(value, (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE))
+
+
+def mobile_phone(value):
+    """The normal form of a mobile number, the only kind an SMS reaches; None otherwise."""
+    return _normal(value, (PhoneNumberType.MOBILE,))
 
 
 def international(phone):
-    """'0912345678' -> '+84912345678' (what SMS gateways expect)."""
-    return "+84" + phone[1:]
+    """'0912345678' -> '+84912345678' (E.164, what SMS gateways expect)."""
+    return phonenumbers.format_number(phonenumbers.parse(phone, REGION), PhoneNumberFormat.E164)
+
+
+def mask_phone(phone):
+    """'0912345678' -> '***678': the last three digits, enough for its owner to know it."""
+    return "***" + phone[-3:]

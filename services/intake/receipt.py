@@ -1,14 +1,11 @@
 """The receipt and appointment slip (Mẫu 01, Giấy tiếp nhận hồ sơ và hẹn trả kết quả,
 Circular 03/2025/TT-VPCP) as JSON, and as a printable HTML page."""
-from html import escape
-from pathlib import Path
-from string import Template
-
+from services.common.documents import environment
 from services.common.events import TIMEZONE
 
 FORM = "Mẫu 01"
 TITLE = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
-_TEMPLATE = Template((Path(__file__).parent / "templates" / "receipt.html").read_text("utf-8"))
+_TEMPLATE = environment(__package__).get_template("receipt.html")
 CHANNEL_LABELS = {
     "counter": "Trực tiếp tại Trung tâm",
     "online": "Trực tuyến",
@@ -40,33 +37,11 @@ def build_receipt(dossier, procedure, receiving_unit):
     }
 
 
-def _vnd(amount):
-    return f"{amount:,}".replace(",", ".") + " đồng"
-
-
 def render_html(receipt):
-    rows = "\n".join(
-        f"<tr><td>{i}</td><td>{escape(d['name'])}</td><td>{d['copies']}</td></tr>"
-        for i, d in enumerate(receipt["documents"], 1)
+    return _TEMPLATE.render(
+        receipt=receipt, form=FORM, title=TITLE,
+        channel=CHANNEL_LABELS[receipt["channel"]],
+        delivery=DELIVERY_LABELS[receipt["result_delivery"]],
+        received_at=receipt["received_at"][:16].replace("T", " "),
+        due_date="/".join(reversed(receipt["due_date"].split("-"))),
     )
-    received = receipt["received_at"][:16].replace("T", " ")
-    due = "/".join(reversed(receipt["due_date"].split("-")))
-    values = {
-        "unit_name": receipt["receiving_unit"]["name"],
-        "form": FORM,
-        "title": TITLE,
-        "code": receipt["code"],
-        "secret": receipt["lookup_secret"],
-        "full_name": receipt["applicant"]["full_name"],
-        "phone": receipt["applicant"]["phone"],
-        "address": receipt["applicant"]["address"],
-        "procedure": f"{receipt['procedure']['name']} (mã {receipt['procedure']['code']})",
-        "channel": CHANNEL_LABELS[receipt["channel"]],
-        "received_at": received,
-        "due_date": due,
-        "delivery": DELIVERY_LABELS[receipt["result_delivery"]]
-        + (f": {receipt['delivery_address']}" if receipt["delivery_address"] else ""),
-        "fees": _vnd(receipt["fee"] + receipt["charge"]),
-    }
-    escaped = {k: escape(str(v)) for k, v in values.items()}
-    return _TEMPLATE.substitute(escaped, documents=rows)

@@ -21,7 +21,7 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from services.common.logs import mask_text
-from services.common.phones import international
+from services.common.phones import international, mask_phone
 
 from . import KANNEL_CONFIG
 
@@ -164,7 +164,7 @@ class LogSms:
 
     def send(self, notification_id, phone, message):
         log.info("SMS (log provider)", extra={
-            "notification_id": str(notification_id), "to": mask_text(phone),
+            "notification_id": str(notification_id), "to": mask_phone(phone),
             "coding": message["coding"], "segments": message["segments"],
             "text": LOOKUP_SECRET.sub("********", message["text"]),
         })

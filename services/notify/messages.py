@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from services.common import contracts
 from services.common.events import TIMEZONE
+from services.common.money import vnd
 
 
 def day(value):
@@ -18,10 +19,6 @@ def day(value):
 
 def moment(value):
     return value.astimezone(TIMEZONE).strftime("%H:%M %d/%m/%Y")
-
-
-def vnd(amount):
-    return f"{amount:,}".replace(",", ".") + " đồng"
 
 
 COMMON_FIELDS = ("center", "full_name", "code")

@@ -5,13 +5,17 @@ A template is YAML with `urgent` (sent even in quiet hours), `sms`, and `email` 
 event provides (messages.FIELDS). A template naming an unknown field, a missing template, or
 an SMS that cannot fit the segment limit even with the longest plausible values fails at
 load, so a bad template stops the service at start instead of failing at send time.
+
+The HTML part is filled by MarkupSafe's Markup, the escaping Jinja2 autoescapes with: every
+value is escaped as it is inserted. It keeps the `{field}` form rather than Jinja's syntax
+because a province may keep its own templates in that form (NOTIFY_TEMPLATES_DIR).
 """
-import html
 import string
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from markupsafe import Markup
 
 from . import sms
 from .sms import RenderError
@@ -37,11 +41,10 @@ class Template:
         return sms.fit(self.sms.format_map(context), policy)
 
     def render_email(self, context):
-        escaped = {key: html.escape(str(value)) for key, value in context.items()}
         return {
             "subject": self.email_subject.format_map(context).strip(),
             "text": self.email_text.format_map(context),
-            "html": self.email_html.format_map(escaped),
+            "html": str(Markup(self.email_html).format_map(context)),
         }
 
 

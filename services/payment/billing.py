@@ -28,6 +28,7 @@ from services.common.contracts import (
 )
 from services.common.events import TIMEZONE, add_to_outbox, events_exchange, new_envelope, now
 from services.common.http import ApiError
+from services.common.money import vnd
 
 from . import ledger, receipts, store
 from .gateway import new_txn_ref
@@ -219,8 +220,8 @@ def check_amount(bill, amount):
     due = outstanding(bill)
     if amount > due:
         raise ApiError(422, "validation_failed", "amount exceeds what is outstanding", {
-            "amount": [f"số tiền {receipts.vnd(amount)} vượt quá số còn phải nộp "
-                       f"{receipts.vnd(due)}; give change or charge {due}"]})
+            "amount": [f"số tiền {vnd(amount)} vượt quá số còn phải nộp "
+                       f"{vnd(due)}; give change or charge {due}"]})
 
 
 # --- payments ---------------------------------------------------------------------------------

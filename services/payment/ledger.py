@@ -11,6 +11,7 @@ import json
 from datetime import UTC
 
 from services.common.events import now
+from services.common.money import vnd
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x6D6F7463756101  # "motcua" + 1: the ledger's advisory lock
@@ -121,6 +122,5 @@ def verify_command(db_url):
         for problem in problems:
             print(f"  - {problem}")
         return 1
-    net = f"{totals['net']:,}".replace(",", ".")
-    print(f"ledger intact: {totals['n']} movement(s), net {net} VND")
+    print(f"ledger intact: {totals['n']} movement(s), net {vnd(totals['net'])}")
     return 0

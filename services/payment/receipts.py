@@ -1,16 +1,15 @@
 """Biên lai thu phí, lệ phí: numbered per series and year without gaps or duplicates (the
 counter row is locked by the issuing transaction), stored as issued, printable as HTML."""
 import uuid
-from html import escape
-from pathlib import Path
-from string import Template
 
+from services.common.documents import environment
 from services.common.events import TIMEZONE
+from services.common.money import vnd as vnd  # payment's demo imports it from here
 
 from .store import json_param
 
 TITLE = "BIÊN LAI THU PHÍ, LỆ PHÍ"
-_TEMPLATE = Template((Path(__file__).parent / "templates" / "receipt.html").read_text("utf-8"))
+_TEMPLATE = environment(__package__).get_template("receipt.html")
 CHANNEL_LABELS = {"cash": "Tiền mặt", "card": "Thẻ (máy POS)", "online": "Trực tuyến"}
 ONLINE_COLLECTOR = "Thanh toán trực tuyến qua cổng thanh toán"
 KIND_LABELS = {"fee": "Phí, lệ phí giải quyết thủ tục hành chính", "postal": "Cước dịch vụ bưu chính"}
@@ -77,10 +76,6 @@ def issue(cur, settings, bill, payment, numbering, paid_after):
     return {"id": str(receipt_id), **content}
 
 
-def vnd(amount):
-    return f"{amount:,}".replace(",", ".") + " đồng"
-
-
 def _three_digits(number, full):
     """Words for 0-999; `full` reads the hundreds even when zero (inside a larger number)."""
     hundreds, tens, units = number // 100, number // 10 % 10, number % 10
@@ -130,24 +125,9 @@ def amount_in_words(amount):
 
 
 def render_html(content):
-    issued = content["issued_at"][:16].replace("T", " ")
-    values = {
-        "title": TITLE,
-        "unit": content["collecting_unit"],
-        "series": f"{content['series']}/{content['year']}",
-        "number": f"{content['number']:07d}",
-        "issued_at": issued,
-        "payer_name": content["payer_name"] or "",
-        "dossier_code": content["dossier_code"],
-        "kind": KIND_LABELS[content["kind"]],
-        "description": content["description"],
-        "amount": vnd(content["amount"]),
-        "amount_in_words": content["amount_in_words"],
-        "channel": CHANNEL_LABELS[content["channel"]],
-        "reference": content["reference"],
-        "bill_amount": vnd(content["bill_amount"]),
-        "paid_to_date": vnd(content["paid_to_date"]),
-        "outstanding": vnd(content["outstanding"]),
-        "collected_by": content["collected_by"],
-    }
-    return _TEMPLATE.substitute({k: escape(str(v)) for k, v in values.items()})
+    return _TEMPLATE.render(
+        receipt=content, title=TITLE,
+        series=f"{content['series']}/{content['year']}", number=f"{content['number']:07d}",
+        issued_at=content["issued_at"][:16].replace("T", " "),
+        kind=KIND_LABELS[content["kind"]], channel=CHANNEL_LABELS[content["channel"]],
+    )
