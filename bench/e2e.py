@@ -1169,7 +1169,7 @@ def write_json(results, path):
 
 
 # ----------------------------------------------------------------------------- main
-CORE = ("intake", "routing", "intake_relay", "routing_relay")  # the core flow of issue 2
+CORE = ("intake", "routing", "intake_relay", "routing_relay")  # reception to the department queue
 FULL_STAGES = ("receipt_sms", "bill")
 DEFAULT_DURATION = 60
 

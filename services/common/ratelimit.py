@@ -1,9 +1,11 @@
 """Rate limits per client: a token bucket per key, in the process.
 
 Each instance keeps its own buckets, so N instances behind a load balancer allow up to N
-times the rate; the limits are there to stop one client from flooding the center (a script
-guessing lookup secrets, a runaway integration), not to meter exact quotas. A limit is a
-setting `RATE_LIMIT_<NAME>: "<requests>/<seconds>"`; "0/1" turns it off.
+times the rate; the limits are there to stop one client from flooding a service with
+dossiers (a runaway integration, a script), not to meter exact quotas. A limit applies where
+a service calls it: intake's submissions, per counter officer and per citizen ID. Routing's
+lookups with a secret are not limited. A limit is a setting
+`RATE_LIMIT_<NAME>: "<requests>/<seconds>"`; "0/1" turns it off.
 """
 import hashlib
 import math
@@ -56,12 +58,6 @@ def client_key(*parts):
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
-def client_address(request, trust_forwarded):
-    if trust_forwarded and request.access_route:
-        return request.access_route[0]
-    return request.remote_addr or "unknown"
-
-
 class RateLimits(DependencyProvider):
     """`self.rate_limit(name, *key_parts)` raises a 429 with Retry-After when over the limit
     named `RATE_LIMIT_<NAME>` in the service's config."""
@@ -71,7 +67,6 @@ class RateLimits(DependencyProvider):
 
     def setup(self):
         config = self.container.config
-        self.trust_forwarded = bool(config.get("TRUST_FORWARDED_FOR", False))
         self.buckets = {
             name: TokenBucket(*parse_limit(config.get(f"RATE_LIMIT_{name.upper()}", default)))
             for name, default in self.defaults.items()
@@ -85,5 +80,4 @@ class RateLimits(DependencyProvider):
                                f"too many requests from this client; try again in {wait} s",
                                headers={"Retry-After": str(wait)})
 
-        rate_limit.client_address = lambda request: client_address(request, self.trust_forwarded)
         return rate_limit

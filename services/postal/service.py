@@ -31,6 +31,7 @@ from services.common.http import (
     read_json,
 )
 from services.common.rpc import RpcProxy
+from services.common.stationing import STATION_THRESHOLD, judged_half_year, must_station_officers
 
 from . import reception, reports, store
 from .catalogue import IntakeCatalogue
@@ -57,7 +58,7 @@ from .schemas import (
 )
 from .shipments import Refused, apply_update, create_shipment, public_view
 from .tracking import STATUSES, TrackingUpdateSchema, UnreadableFile, read_rows, validate_rows
-from .volumes import judged_half_year, month_start, must_station_officers
+from .volumes import month_start
 
 log = logging.getLogger("motcua.postal")
 
@@ -117,12 +118,11 @@ class PostalService(OpsEndpoints):
                 raise ApiError(422, "validation_failed", "unknown post office",
                                {"post_office": [f"no post office {body['post_office']}"]})
             volume = store.department_volume(cur, body["department"], first_day, last_day)
-            threshold = int(self.config.get("STATION_THRESHOLD", 500))
-            if must_station_officers(volume, threshold) and not body["override_reason"]:
+            if must_station_officers(volume) and not body["override_reason"]:
                 raise ApiError(
                     409, "department_must_station_officers",
                     f"department {body['department']} received {volume} dossiers from "
-                    f"{first_day} to {last_day} ({threshold} or more): it must station its own "
+                    f"{first_day} to {last_day} ({STATION_THRESHOLD} or more): it must station its own "
                     "officers at the center; a manager may override with override_reason",
                 )
             delegation = store.insert_delegation(cur, {
@@ -183,7 +183,6 @@ class PostalService(OpsEndpoints):
     def list_delegations(self, request):
         caller = self.principal(request, "manager", "postal_clerk")
         office = caller.post_office if caller.role == "postal_clerk" else None
-        threshold = int(self.config.get("STATION_THRESHOLD", 500))
         first_day, last_day = judged_half_year(now().date())
         views = []
         with self.db.transaction() as cur:
@@ -196,7 +195,7 @@ class PostalService(OpsEndpoints):
                 view["volume_now"] = {
                     "dossiers": volume, "from": first_day.isoformat(),
                     "to": last_day.isoformat(),
-                    "must_station_officers": must_station_officers(volume, threshold)}
+                    "must_station_officers": must_station_officers(volume)}
                 views.append(view)
         return json_response({"delegations": views})
 

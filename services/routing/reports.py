@@ -1,6 +1,6 @@
 """The center's statistics: per period and department, the monthly report in the words of the
-province's reports, the weekly report per department, and the six-month volumes by channel
-that decide whether a department must station officers at the center (500 or more).
+province's reports, the weekly report per department, and the volumes by channel with, for
+the first six months of a year, the 500-dossier rule's verdict (services/common/stationing.py).
 
 A dossier is late when it was ever overdue or its result came after its legal due date (the
 due date moved only by supplement pauses, never by an apology's new appointment)."""
@@ -11,11 +11,16 @@ from datetime import date, datetime, time, timedelta
 
 from services.common.contracts import CHANNELS
 from services.common.events import TIMEZONE
+from services.common.stationing import (
+    STATION_THRESHOLD,
+    is_first_half,
+    judged_half_year,
+    must_station_officers,
+)
 
 from .lifecycle import local_day
 from .schemas import SATISFACTION
 
-STATION_THRESHOLD = 500  # seed 000, item 5
 CHANNEL_WORDS = {"counter": "nhận trực tiếp", "online": "nhận trực tuyến",
                  "postal": "nhận qua dịch vụ bưu chính"}
 OPEN_BEFORE_END = """SELECT code, department, channel, received_at, legal_due_date,
@@ -172,12 +177,20 @@ def weekly_report(cur, calendar, week_of, today):
 
 
 def default_six_months(today):
-    return today - timedelta(days=182), today
+    """The channel report's default period: the six months the 500-dossier rule judges today."""
+    return judged_half_year(today)
+
+
+def station_rule(total):
+    if must_station_officers(total):
+        return "must station officers at the center"
+    return "may delegate reception to the post office"
 
 
 def department_volumes(cur, since, until):
-    """Dossiers received per department and channel in [since, until], with the rule: 500 or
-    more must station officers at the center; fewer may delegate reception to the post office."""
+    """Dossiers received per department and channel in [since, until]. When the period is the
+    first six months of a year, each department has the 500-dossier rule's verdict; for any
+    other period `must_station_officers` is None, since the rule counts only those months."""
     cur.execute(
         """SELECT department, channel, count(*) AS n FROM routing.dossiers
            WHERE received_at >= %s AND received_at < %s GROUP BY department, channel""",
@@ -186,6 +199,7 @@ def department_volumes(cur, since, until):
     counts = defaultdict(lambda: dict.fromkeys(CHANNELS, 0))
     for row in cur.fetchall():
         counts[row["department"]][row["channel"]] = row["n"]
+    judged = is_first_half(since, until)
     volumes = []
     for department in sorted(counts):
         by_channel = counts[department]
@@ -193,9 +207,9 @@ def department_volumes(cur, since, until):
         volumes.append({
             "department": department, "total": total, "by_channel": by_channel,
             "share": {c: round(100 * n / total, 1) for c, n in by_channel.items()},
-            "must_station_officers": total >= STATION_THRESHOLD,
-            "rule": "must station officers at the center" if total >= STATION_THRESHOLD
-                    else "may delegate reception to the post office",
+            "must_station_officers": must_station_officers(total) if judged else None,
+            "rule": station_rule(total) if judged
+                    else "not judged: the rule counts January to June of a year",
         })
     return {"since": since.isoformat(), "until": until.isoformat(),
             "threshold": STATION_THRESHOLD, "departments": volumes}

@@ -432,8 +432,8 @@ class RoutingService(OpsEndpoints):
 
     @rpc
     def department_volumes(self, since, until):
-        """Dossiers per department and channel in [since, until] (ISO dates) with the
-        500-dossier rule: postal uses it to know which departments may delegate reception."""
+        """Dossiers per department and channel in [since, until] (ISO dates), as the channel
+        report answers them (with the 500-dossier rule's verdict for January to June)."""
         try:
             query = VolumesQuerySchema().load({"since": since, "until": until})
         except ValidationError as exc:

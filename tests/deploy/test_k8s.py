@@ -43,7 +43,9 @@ def by_kind(documents, kind):
 
 
 def test_generated_manifests_are_up_to_date():
-    for path, text in provision.k8s_files().items():
+    generated = provision.k8s_files()
+    assert generated
+    for path, text in generated.items():
         assert path.read_text(encoding="utf-8") == text, (
             f"{path.name} is stale: run `python -m services.provision`")
 
@@ -69,6 +71,7 @@ def test_every_service_and_its_relay_is_deployed(rendered):
     deployments = by_kind(rendered, "Deployment")
     services = by_kind(rendered, "Service")
     budgets = by_kind(rendered, "PodDisruptionBudget")
+    assert provision.DEPLOYED
     for deployed in provision.DEPLOYED:
         for name in (f"motcua-{deployed.name}", f"motcua-{deployed.name}-relay"):
             assert name in deployments and name in services and name in budgets
@@ -94,7 +97,9 @@ def containers(documents):
 
 
 def test_pods_run_hardened_with_resources_and_probes(rendered):
-    for doc, pod, container in containers(rendered):
+    found = list(containers(rendered))
+    assert {doc["kind"] for doc, _, _ in found} == {"Deployment", "Job"}
+    for doc, pod, container in found:
         security = container["securityContext"]
         assert security["runAsNonRoot"] and security["readOnlyRootFilesystem"]
         assert not security["allowPrivilegeEscalation"]
@@ -107,16 +112,20 @@ def test_pods_run_hardened_with_resources_and_probes(rendered):
 
 
 def test_services_are_ready_only_when_broker_database_and_migrations_are(rendered):
-    for name, deployment in by_kind(rendered, "Deployment").items():
+    services = {name: deployment for name, deployment in by_kind(rendered, "Deployment").items()
+                if not name.endswith("-relay")}
+    assert services
+    for deployment in services.values():
         container = deployment["spec"]["template"]["spec"]["containers"][0]
-        if not name.endswith("-relay"):
-            assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
-            assert container["livenessProbe"]["httpGet"]["path"] == "/health"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
+        assert container["livenessProbe"]["httpGet"]["path"] == "/health"
 
 
 def test_no_secret_value_is_committed(rendered):
     assert not by_kind(rendered, "Secret")
-    for _, _, container in containers(rendered):
+    found = list(containers(rendered))
+    assert found
+    for _, _, container in found:
         for variable in container.get("env", []):
             assert variable["name"] not in ("TOKEN_SECRET", "DB_URL", "AMQP_URI")
 
@@ -152,6 +161,7 @@ def test_scaled_queue_pattern_matches_the_event_queues_of_its_service():
 
 def test_production_overlay_pins_the_image_and_namespace():
     documents = kustomize(K8S / "overlays" / "production")
+    assert documents
     assert all(doc["metadata"].get("namespace") == "motcua" for doc in documents
                if doc["kind"] != "Namespace")
     images = {container["image"] for _, _, container in containers(documents)}

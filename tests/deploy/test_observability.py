@@ -72,6 +72,7 @@ def test_every_alert_has_a_runbook_and_severity():
 def test_scrape_config_covers_every_service_and_relay():
     config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text(encoding="utf-8"))
     jobs = {job["job_name"]: job["static_configs"][0]["targets"] for job in config["scrape_configs"]}
+    assert provision.DEPLOYED
     for service in provision.DEPLOYED:
         assert jobs[f"motcua-{service.name}"] == [f"{service.name}:{service.http_port}"]
         assert jobs[f"motcua-{service.name}-relay"] == [f"{service.name}-relay:{service.relay_port}"]
@@ -111,6 +112,7 @@ def test_dashboard_queries_are_valid_promql(dashboard, tmp_path):
         for variable, value in GRAFANA_VARIABLES.items():
             expr = expr.replace(variable, value)
         rules.append({"record": f"dashboard:query_{index}", "expr": expr})
+    assert rules
     (tmp_path / "dashboard.yml").write_text(yaml.safe_dump({"groups": [{"name": "d", "rules": rules}]}))
     code, output = promtool("check", "rules", "dashboard.yml", cwd=tmp_path)
     assert code == 0, output
@@ -152,10 +154,11 @@ def test_every_metric_of_the_code_is_documented_and_no_label_names_a_dossier():
     assert registered - set(documented) == set(), "document these in docs/metrics.md"
     in_code = {name for name, status in documented.items() if status == "in code"}
     assert in_code - registered == set(), "docs/metrics.md says these are in the code"
-    for family in REGISTRY.collect():
-        if family.name.startswith("motcua_"):
-            for sample in family.samples:
-                assert not {"code", "dossier_code", "phone", "citizen_id"} & set(sample.labels)
+    labels = [set(sample.labels) for family in REGISTRY.collect()
+              if family.name.startswith("motcua_") for sample in family.samples]
+    assert registered and any(labels)
+    for names in labels:
+        assert not {"code", "dossier_code", "phone", "citizen_id"} & names
 
 
 # --- compose -------------------------------------------------------------------------------
@@ -173,6 +176,7 @@ def compose_config(*files):
 def test_compose_files_are_valid_and_run_every_service_and_relay():
     config = compose_config("docker-compose.yml", "deploy/docker-compose.monitoring.yml")
     services = config["services"]
+    assert SERVICE_NAMES
     for service in SERVICE_NAMES:
         assert service in services and f"{service}-relay" in services, service
     assert {"prometheus", "grafana", "rabbitmq", "postgres", "migrate"} <= set(services)

@@ -31,6 +31,7 @@ def test_committed_definitions_are_those_of_the_catalogue():
         {f"department.{code}" for code in CATALOGUE_DEPARTMENTS} | {DEAD_LETTER_QUEUE}
     )
     # no secret is ever committed: the users there cannot log in until given a password
+    assert committed["users"]
     assert all(user["password_hash"] == "" for user in committed["users"])
 
 

@@ -152,17 +152,21 @@ def test_weekly_report_per_department(fixture):
             sxd["withdrawn"], sxd["in_progress_on_time"]) == (2, 1, 1, 1, 1, 1)
 
 
-def test_six_month_channel_share_and_the_500_rule(fixture):
+def test_channel_share_over_any_period_and_the_500_rule_only_for_january_to_june(fixture):
     volumes = get(fixture, "/api/v1/reports/channels", since="2026-08-01",
                   until="2026-09-30").json()
     by_department = {d["department"]: d for d in volumes["departments"]}
     assert by_department["sxd"]["by_channel"] == {"counter": 5, "online": 2, "postal": 1}
     assert by_department["sxd"]["share"] == {"counter": 62.5, "online": 25.0, "postal": 12.5}
-    assert by_department["sxd"]["must_station_officers"] is False
+    assert by_department["sxd"]["must_station_officers"] is None  # August–September: not judged
     assert by_department["stp"]["total"] == 1
     with entrypoint_hook(fixture.container, "department_volumes") as rpc:
         assert rpc("2026-08-01", "2026-09-30") == volumes
         assert "error" in rpc("2026-13-01", "2026-09-30")
+    # on 2026-10-05 the half-year that decides is January–June 2026, before the fixture's dossiers
+    judged = get(fixture, "/api/v1/reports/channels").json()
+    assert (judged["since"], judged["until"], judged["departments"]) == \
+        ("2026-01-01", "2026-06-30", [])
 
 
 def test_reports_are_for_managers(fixture):

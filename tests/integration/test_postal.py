@@ -7,9 +7,9 @@ import pytest
 
 from services.common.consumer import DEAD_LETTER_QUEUE
 from services.common.events import events_exchange, new_envelope
+from services.common.stationing import judged_half_year
 from services.intake.service import IntakeService
 from services.postal.service import PostalService
-from services.postal.volumes import judged_half_year
 from services.routing.service import RoutingService
 from tests.conftest import (
     CATALOGUE,

@@ -5,6 +5,8 @@ fields, the body, or the unknown field sent; never another exception."""
 import importlib
 import inspect
 import pkgutil
+import re
+import string
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 from marshmallow import RAISE, Schema, ValidationError
 
 import services
-from services.postal.tracking import is_tracking_number
+from services.postal.tracking import is_tracking_number, tracking_number
 from tests.conftest import count_fuzz_case
 from tests.unit.test_properties import json_values
 
@@ -95,10 +97,51 @@ def test_a_strict_schema_names_the_unknown_field_it_refuses(name, data, unknown)
     assert unknown in refused.value.messages
 
 
+S10_SHAPE = re.compile(r"[A-Z]{2}[0-9]{9}VN")  # ASCII only, unlike str.isdigit()
+BUILT_NUMBERS = st.builds(tracking_number, st.text(string.ascii_uppercase, min_size=2, max_size=2),
+                          st.integers(0, 99_999_999))
+
+
+def built_from_its_serial(value):
+    """Whether `value` is a tracking number, found another way than is_tracking_number: the
+    shape by a regular expression, then the number rebuilt from its prefix and serial."""
+    return (S10_SHAPE.fullmatch(value) is not None
+            and value == tracking_number(value[:2], int(value[2:10])))
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("RR123456785VN", True),
+    ("AA473124829VN", True),  # UPU S10's own example serial
+    ("RM000000005VN", True),  # weighted sum ≡ 0 (mod 11): check digit 5
+    ("RM000000080VN", True),  # weighted sum ≡ 1 (mod 11): check digit 0
+    ("RR123456784VN", False),  # wrong check digit
+    ("RR123465785VN", False),  # two digits swapped
+    ("rr123456785VN", False),
+    ("ÀR123456785VN", False),
+    ("RR123456785GB", False),
+    ("RR12345678VN", False),
+    ("RR1234567855VN", False),
+    ("RR12345６785VN", False),  # a fullwidth digit
+    ("RR1²3456785VN", False),  # a digit str.isdigit() accepts and int() refuses
+    ("", False),
+])
+def test_known_tracking_numbers_are_told_apart(value, expected):
+    assert is_tracking_number(value) is expected
+
+
 @EXAMPLES
 @given(value=st.text(max_size=20) | st.builds(
     lambda digits: f"RM{digits}VN",  # any Unicode digit where the serial's digits go
     st.text(alphabet=st.characters(categories=("Nd", "No")), min_size=9, max_size=9)))
-def test_checking_a_tracking_number_never_raises(value):
+def test_any_text_is_a_tracking_number_exactly_when_built_from_its_serial(value):
     count_fuzz_case("service_schemas")
-    assert is_tracking_number(value) in (True, False)
+    assert is_tracking_number(value) is built_from_its_serial(value)
+
+
+@EXAMPLES
+@given(number=BUILT_NUMBERS, shift=st.integers(1, 9))
+def test_every_built_number_is_recognised_and_any_other_check_digit_refused(number, shift):
+    count_fuzz_case("service_schemas")
+    assert is_tracking_number(number) is True
+    other_check = (int(number[10]) + shift) % 10
+    assert is_tracking_number(f"{number[:10]}{other_check}{number[11:]}") is False

@@ -1,4 +1,4 @@
-from datetime import UTC, date
+from datetime import UTC
 
 import pytest
 from marshmallow import ValidationError
@@ -14,7 +14,6 @@ from services.postal.tracking import (
     tracking_number,
     validate_rows,
 )
-from services.postal.volumes import judged_half_year, must_station_officers
 
 GOOD = tracking_number("RM", 1234)
 
@@ -46,20 +45,6 @@ def test_tracking_numbers_are_recognised_and_typos_caught():
 ])
 def test_status_machine(current, event, allowed):
     assert (refusal(current, event) is None) is allowed
-
-
-@pytest.mark.parametrize("start,first,last", [
-    (date(2026, 9, 1), date(2026, 1, 1), date(2026, 6, 30)),
-    (date(2026, 7, 1), date(2026, 1, 1), date(2026, 6, 30)),
-    (date(2026, 6, 30), date(2025, 1, 1), date(2025, 6, 30)),
-    (date(2027, 1, 1), date(2026, 1, 1), date(2026, 6, 30)),
-])
-def test_the_latest_completed_first_half_year_decides(start, first, last):
-    assert judged_half_year(start) == (first, last)
-
-
-def test_threshold_is_500_or_more():
-    assert must_station_officers(500, 500) and not must_station_officers(499, 500)
 
 
 def test_csv_rows_are_validated_one_by_one_and_applied_in_time_order():
