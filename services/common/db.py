@@ -173,8 +173,7 @@ class StatementBatch:
 
 class PreparedStatement:
     """A statement PostgreSQL parses and plans once per connection instead of at every
-    execution (for the hot paths, where parsing and planning would cost the database more
-    than running them).
+    execution (for the hot paths, which run the same statements for every dossier).
     Written with `%(name)s` placeholders like any other; a placeholder whose type PostgreSQL
     cannot infer from where it stands needs a cast (`%(day)s::date`). Name the columns it
     returns, never `*`: a column a migration adds while it is prepared would change its result
