@@ -23,9 +23,10 @@ from services.common.config import SERVICE_NAMES, load_config  # noqa: E402
 from services.common.events import now  # noqa: E402
 from services.common.migrations import migrate  # noqa: E402
 from services.common.relay import Relay  # noqa: E402
-from services.common.topology import declare_event_queues, with_channel  # noqa: E402
+from services.common.topology import with_channel  # noqa: E402
 from services.intake.catalogue import read_catalogue  # noqa: E402
 from services.intake.store import save_catalogue  # noqa: E402
+from tooling.topology import declare_event_queues  # noqa: E402
 
 patch_psycopg()
 
