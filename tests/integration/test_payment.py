@@ -16,6 +16,7 @@ import psycopg2
 import pytest
 from prometheus_client import REGISTRY
 
+from scripts.payment_gateway import ipn_params, redirect_params
 from services.common.config import load_config
 from services.common.consumer import DEAD_LETTER_QUEUE, is_repeated_delivery
 from services.common.db import Pool
@@ -28,7 +29,6 @@ from services.payment.gateway import (
     query_response_signature,
 )
 from services.payment.service import PaymentService
-from services.payment.simulator import ipn_params, redirect_params
 from tests.conftest import CATALOGUE, drain, publish_all, publish_envelope, query, token, wait_for
 from tooling import cli
 
