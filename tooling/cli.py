@@ -89,8 +89,10 @@ def cmd_token(args):
 
 def cmd_relay(args):
     from services.common.relay import main
+    from tooling.relays import confirmed_event_observer
 
-    main(args.service, load_config(args.service))
+    main(args.service, load_config(args.service),
+         on_confirmed=confirmed_event_observer(args.service))
 
 
 def cmd_ledger(args):
