@@ -7,6 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY services ./services
+COPY tooling ./tooling
 COPY config ./config
 COPY Procfile ./
 # editable: the catalogue, calendar and config files are read from /app

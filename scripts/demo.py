@@ -35,13 +35,13 @@ import requests
 warnings.filterwarnings("ignore", message=".*pkg_resources.*")
 warnings.filterwarnings("ignore", message="(?s).*Eventlet is deprecated")
 
+from scripts import postal_demo  # noqa: E402
+from scripts.department_simulation import Desk, run_department_work  # noqa: E402
+from scripts.payment_demo import pay_in_cash, show_payments  # noqa: E402
 from scripts.stack import CATALOGUE, HTTP_PORTS, ROOT, Stack, ensure_database  # noqa: E402
 from services.common.auth import issue_token  # noqa: E402
 from services.common.topology import department_queue_name  # noqa: E402
 from services.intake.catalogue import read_catalogue  # noqa: E402
-from services.payment.demo import pay_in_cash, show_payments  # noqa: E402
-from services.postal import demo as postal_demo  # noqa: E402
-from services.routing.simulation import Desk, run_department_work  # noqa: E402
 
 NAME = "motcua_demo"  # database and RabbitMQ virtual host
 DB_URL = f"postgresql://postgres@127.0.0.1:5432/{NAME}"

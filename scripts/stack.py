@@ -111,7 +111,7 @@ class Stack:
         return {key: value if key.endswith("_PORT") else f"127.0.0.1:{value}"}
 
     def cli(self, *args):
-        subprocess.run([sys.executable, "-m", "services.cli", *args], env=self.env, cwd=ROOT,
+        subprocess.run([sys.executable, "-m", "tooling.cli", *args], env=self.env, cwd=ROOT,
                        check=True, stdout=subprocess.DEVNULL)
 
     def prepare(self, catalogue=CATALOGUE):

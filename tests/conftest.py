@@ -23,9 +23,11 @@ from services.common.config import SERVICE_NAMES, load_config  # noqa: E402
 from services.common.events import now  # noqa: E402
 from services.common.migrations import migrate  # noqa: E402
 from services.common.relay import Relay  # noqa: E402
-from services.common.topology import declare_event_queues, with_channel  # noqa: E402
+from services.common.topology import with_channel  # noqa: E402
 from services.intake.catalogue import read_catalogue  # noqa: E402
 from services.intake.store import save_catalogue  # noqa: E402
+from tooling.relays import confirmed_event_observer  # noqa: E402
+from tooling.topology import declare_event_queues  # noqa: E402
 
 patch_psycopg()
 
@@ -134,7 +136,8 @@ def relays(db_url, rabbit_config):
 
     def start(*services):
         for service in services:
-            relay = Relay(service, db_url, rabbit_config["AMQP_URI"])
+            relay = Relay(service, db_url, rabbit_config["AMQP_URI"],
+                          on_confirmed=confirmed_event_observer(service))
             running.append((relay, eventlet.spawn(relay.run)))
 
     yield start

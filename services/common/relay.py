@@ -11,19 +11,19 @@ was confirmed is marked, the rest is simply published again later (consumers ign
 ids they already handled) and the relay reconnects with backoff. The row's jsonb body is
 published as PostgreSQL's own JSON text, never decoded. Several relays may run for one
 service: rows are claimed with FOR UPDATE SKIP LOCKED. New rows wake the relay through
-LISTEN/NOTIFY.
+LISTEN/NOTIFY. The relay knows nothing of what the events mean: a service that measures
+something of its own events once they are confirmed gives the relay an observer.
 """
 import logging
 import select
 import time
-from datetime import datetime
 from itertools import takewhile
 
 import amqp
 import psycopg2
 import psycopg2.extras
 from kombu.utils.url import url_to_parts
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge
 
 from . import broker, logs
 from .events import DEPARTMENTS_EXCHANGE, events_exchange
@@ -38,14 +38,6 @@ PUBLISHED = Counter(
 BACKLOG = Gauge("motcua_outbox_backlog", "Unpublished outbox rows", ["service"])
 OLDEST = Gauge(
     "motcua_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", ["service"]
-)
-# From the dossier's reception (`received_at`, committed by intake) to the broker's confirm of
-# the message on the department's queue: the whole pipeline a citizen's dossier goes through
-# before a department can see it. Observed by the relay that publishes department messages.
-RECEPTION_TO_DEPARTMENT = Histogram(
-    "motcua_dossier_reception_to_department_seconds",
-    "Time from a dossier's reception to its confirmed delivery to the department queue",
-    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
 )
 
 REFUSED_FIRST_RETRY_SECONDS = 5
@@ -118,12 +110,16 @@ class Confirms:
 
 
 class Relay:
-    def __init__(self, service, db_url, amqp_uri, batch_size=BATCH_SIZE):
+    """`on_confirmed(exchange, body)`, if given, is called with each event the broker
+    confirmed (body: the JSON text as published), before it is marked published."""
+
+    def __init__(self, service, db_url, amqp_uri, batch_size=BATCH_SIZE, on_confirmed=None):
         self.service = service
         self.schema = service
         self.db_url = db_url
         self.amqp_uri = amqp_uri
         self.batch_size = batch_size
+        self.on_confirmed = on_confirmed
         self.channel_name = f"{service}_outbox"
         self._db = None
         self._listener = None
@@ -207,12 +203,11 @@ class Relay:
         with self._db, self._db.cursor() as cur:
             cur.execute(
                 f"""SELECT seq, id::text AS id, exchange, routing_key, body::text AS body,
-                    body->>'type' AS type, body->>'correlation_id' AS correlation_id,
-                    CASE WHEN exchange = %s THEN body->'data'->>'received_at' END AS received_at
+                    body->>'type' AS type, body->>'correlation_id' AS correlation_id
                     FROM {self.schema}.outbox
                     WHERE published_at IS NULL AND next_attempt_at <= now()
                     ORDER BY seq LIMIT %s FOR UPDATE SKIP LOCKED""",
-                (DEPARTMENTS_EXCHANGE, self.batch_size),
+                (self.batch_size,),
             )
             try:
                 for row in cur.fetchall():
@@ -261,8 +256,8 @@ class Relay:
     def _record(self, cur, confirmed, refused):
         for row in confirmed:
             PUBLISHED.labels(self.service, row["type"], "confirmed").inc()
-            if row["received_at"] is not None:
-                observe_reception_to_department(row["received_at"])
+            if self.on_confirmed is not None:
+                self.on_confirmed(row["exchange"], row["body"])
         if confirmed:
             cur.execute(
                 f"UPDATE {self.schema}.outbox SET published_at = now(), attempts = attempts + 1"
@@ -376,18 +371,9 @@ class Relay:
             self._close_broker(broken=True)
 
 
-def observe_reception_to_department(received_at):
-    try:
-        received = datetime.fromisoformat(received_at)
-    except (TypeError, ValueError):
-        return  # not a dossier message: nothing to measure
-    if received.tzinfo is not None:
-        RECEPTION_TO_DEPARTMENT.observe(max(0.0, time.time() - received.timestamp()))
-
-
-def main(service, config):
+def main(service, config, on_confirmed=None):
     from prometheus_client import start_http_server
 
     logs.setup(config.get("LOG_LEVEL", "INFO"))
     start_http_server(int(config["RELAY_METRICS_PORT"]), addr="0.0.0.0")
-    Relay(service, config["DB_URL"], config["AMQP_URI"]).run()
+    Relay(service, config["DB_URL"], config["AMQP_URI"], on_confirmed=on_confirmed).run()

@@ -254,7 +254,7 @@ class RatingAnswer(Schema):
 
 
 # --- the department queues (documentation: docs/asyncapi.yaml) --------------------------------
-# Besides dossier.assigned (common/apidocs.py: the DossierReceived data), routing sends these
+# Besides dossier.assigned (tooling/docs.py: the DossierReceived data), routing sends these
 # to a department's own queue (`<department>.dossier.<event>`, lifecycle.to_department).
 class _ProcedureRef(Schema):
     code = fields.String(required=True, metadata={"example": "1.001234"})

@@ -9,16 +9,11 @@ import pytest
 import yaml
 from openapi_spec_validator import validate as validate_openapi
 
-from services.common.apidocs import (
-    DOCS_DIR,
-    asyncapi_document,
-    department_message_example,
-    http_services,
-    openapi_document,
-)
+from services.common.apidocs import openapi_document
 from services.common.config import SERVICE_NAMES
-from services.common.topology import service_class
 from services.intake.catalogue import read_catalogue
+from tooling.docs import DOCS_DIR, asyncapi_document, department_message_example, http_services
+from tooling.topology import service_class
 
 # From the npm package @asyncapi/specs 6.11.1 (Apache-2.0), schemas/3.0.0-without-$id.json.
 ASYNCAPI_SCHEMA = Path(__file__).parent / "schemas" / "asyncapi-3.0.0.json"

@@ -8,11 +8,13 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from services import provision
 from services.common.config import SERVICE_NAMES, load_config
-from services.common.topology import service_class
+from tooling import ROOT
+from tooling.provision import kubernetes
+from tooling.provision.alerts import PROMETHEUS_RULES
+from tooling.topology import service_class
 
-K8S = provision.ROOT / "deploy" / "k8s"
+K8S = ROOT / "deploy" / "k8s"
 KUBERNETES_VERSION = "1.31.0"
 # Custom resources: their schemas are not Kubernetes' own, and no offline package of them is
 # installed, so kubernetes-validate is skipped for these kinds on purpose. What matters in
@@ -43,11 +45,11 @@ def by_kind(documents, kind):
 
 
 def test_generated_manifests_are_up_to_date():
-    generated = provision.k8s_files()
+    generated = kubernetes.k8s_files()
     assert generated
     for path, text in generated.items():
         assert path.read_text(encoding="utf-8") == text, (
-            f"{path.name} is stale: run `python -m services.provision`")
+            f"{path.name} is stale: run `python -m tooling.provision.kubernetes`")
 
 
 def test_every_manifest_is_valid_kubernetes(rendered):
@@ -71,8 +73,8 @@ def test_every_service_and_its_relay_is_deployed(rendered):
     deployments = by_kind(rendered, "Deployment")
     services = by_kind(rendered, "Service")
     budgets = by_kind(rendered, "PodDisruptionBudget")
-    assert provision.DEPLOYED
-    for deployed in provision.DEPLOYED:
+    assert kubernetes.DEPLOYED
+    for deployed in kubernetes.DEPLOYED:
         for name in (f"motcua-{deployed.name}", f"motcua-{deployed.name}-relay"):
             assert name in deployments and name in services and name in budgets
 
@@ -80,8 +82,8 @@ def test_every_service_and_its_relay_is_deployed(rendered):
 @pytest.mark.parametrize("service", SERVICE_NAMES)
 def test_deployment_table_matches_the_code(service):
     """A service in the code is deployed with its own class and the ports of its config.yml."""
-    deployed = {d.name: d for d in provision.DEPLOYED}
-    assert service in deployed, f"add {service} to services/provision.py DEPLOYED"
+    deployed = {d.name: d for d in kubernetes.DEPLOYED}
+    assert service in deployed, f"add {service} to tooling/provision/kubernetes.py DEPLOYED"
     config = load_config(service)
     assert service_class(service).__name__ == deployed[service].service_class
     assert config["WEB_SERVER_ADDRESS"].endswith(f":{deployed[service].http_port}")
@@ -143,16 +145,17 @@ def test_custom_resources_point_at_what_exists(rendered):
     monitor = by_kind(rendered, "ServiceMonitor")["motcua"]
     assert {endpoint["port"] for endpoint in monitor["spec"]["endpoints"]} == port_names
     rule = by_kind(rendered, "PrometheusRule")["motcua"]
-    alerts = yaml.safe_load(provision.PROMETHEUS_RULES.read_text(encoding="utf-8"))
+    alerts = yaml.safe_load(PROMETHEUS_RULES.read_text(encoding="utf-8"))
     assert rule["spec"]["groups"] == alerts["groups"]
 
 
 def test_scaled_queue_pattern_matches_the_event_queues_of_its_service():
     import re
 
-    from services.common.topology import event_queue_name, subscriptions
+    from services.common.topology import event_queue_name
+    from tooling.topology import subscriptions
 
-    routing = next(s for s in provision.k8s_workloads()
+    routing = next(s for s in kubernetes.k8s_workloads()
                    if s["kind"] == "ScaledObject" and s["metadata"]["name"] == "motcua-routing")
     pattern = re.compile(routing["spec"]["triggers"][0]["metadata"]["queueName"])
     queues = [event_queue_name(*sub) for sub in subscriptions()]

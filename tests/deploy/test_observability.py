@@ -11,10 +11,10 @@ import pytest
 import yaml
 from prometheus_client import REGISTRY
 
-from services import provision
 from services.common.config import SERVICE_NAMES
+from tooling import ROOT
+from tooling.provision.kubernetes import DEPLOYED
 
-ROOT = provision.ROOT
 PROMETHEUS = ROOT / "deploy" / "prometheus"
 DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "motcua.json"
 METRICS_DOC = ROOT / "docs" / "metrics.md"
@@ -72,8 +72,8 @@ def test_every_alert_has_a_runbook_and_severity():
 def test_scrape_config_covers_every_service_and_relay():
     config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text(encoding="utf-8"))
     jobs = {job["job_name"]: job["static_configs"][0]["targets"] for job in config["scrape_configs"]}
-    assert provision.DEPLOYED
-    for service in provision.DEPLOYED:
+    assert DEPLOYED
+    for service in DEPLOYED:
         assert jobs[f"motcua-{service.name}"] == [f"{service.name}:{service.http_port}"]
         assert jobs[f"motcua-{service.name}-relay"] == [f"{service.name}-relay:{service.relay_port}"]
 

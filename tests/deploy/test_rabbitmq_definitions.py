@@ -10,11 +10,11 @@ import pytest
 import requests
 from pika.exceptions import ChannelClosedByBroker
 
-from services import provision
 from services.common.consumer import DEAD_LETTER_QUEUE
 from services.common.events import DEPARTMENTS_EXCHANGE
 from services.common.topology import department_queue_arguments
 from services.intake.catalogue import read_catalogue
+from tooling.provision import rabbitmq
 
 MANAGEMENT = "http://127.0.0.1:15672"
 GUEST = ("guest", "guest")
@@ -22,8 +22,8 @@ CATALOGUE_DEPARTMENTS = sorted(read_catalogue()["departments"])
 
 
 def test_committed_definitions_are_those_of_the_catalogue():
-    committed = json.loads(provision.DEFINITIONS_FILE.read_text(encoding="utf-8"))
-    assert committed == provision.definitions(CATALOGUE_DEPARTMENTS), (
+    committed = json.loads(rabbitmq.DEFINITIONS_FILE.read_text(encoding="utf-8"))
+    assert committed == rabbitmq.definitions(CATALOGUE_DEPARTMENTS), (
         "deploy/rabbitmq/definitions.json is stale: run "
         "`motcua departments provision -o deploy/rabbitmq/definitions.json`"
     )
@@ -38,13 +38,13 @@ def test_committed_definitions_are_those_of_the_catalogue():
 def test_password_hash_is_what_rabbitmq_computes():
     salt = bytes.fromhex("908dc60a")
     # the example of RabbitMQ's "Credentials and Passwords" guide for password "test12"
-    assert provision.password_hash("test12", salt) == "kI3GCqW5JLMJa4iX1lo7X4D6XbYqlLgxIs30+P6tENUV2POR"
+    assert rabbitmq.password_hash("test12", salt) == "kI3GCqW5JLMJa4iX1lo7X4D6XbYqlLgxIs30+P6tENUV2POR"
 
 
 def test_apply_refuses_users_without_password():
-    document = provision.definitions(["stp"])
-    with pytest.raises(provision.ProvisionError, match="--passwords"):
-        provision.apply_definitions(document, MANAGEMENT)
+    document = rabbitmq.definitions(["stp"])
+    with pytest.raises(rabbitmq.ProvisionError, match="--passwords"):
+        rabbitmq.apply_definitions(document, MANAGEMENT)
 
 
 @pytest.fixture
@@ -54,9 +54,9 @@ def imported():
     vhost = f"motcua-provision-{tag}"
     prefix = f"test-{tag}-department-"
     passwords = {"stp": secrets.token_urlsafe(16), "ca": secrets.token_urlsafe(16)}
-    document = provision.definitions(sorted(passwords), vhost=vhost, passwords=passwords,
+    document = rabbitmq.definitions(sorted(passwords), vhost=vhost, passwords=passwords,
                                      user_prefix=prefix)
-    provision.apply_definitions(document, "http://guest:guest@127.0.0.1:15672")
+    rabbitmq.apply_definitions(document, "http://guest:guest@127.0.0.1:15672")
     path = quote(vhost, safe="")
     requests.put(f"{MANAGEMENT}/api/permissions/{path}/guest", auth=GUEST,
                  json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
@@ -123,7 +123,7 @@ def test_a_department_reads_its_own_queue_and_nothing_else(imported):
 
 
 def test_cli_writes_the_definitions_with_hashed_passwords(tmp_path, capsys):
-    from services.cli import main
+    from tooling.cli import main
 
     passwords = tmp_path / "passwords.yml"
     passwords.write_text("stp: a-long-enough-password\n")
@@ -133,7 +133,7 @@ def test_cli_writes_the_definitions_with_hashed_passwords(tmp_path, capsys):
     assert len(users) == len(CATALOGUE_DEPARTMENTS)
     salt_and_digest = base64.b64decode(users["department-stp"])
     salt = salt_and_digest[:4]
-    assert provision.password_hash("a-long-enough-password", salt) == users["department-stp"]
+    assert rabbitmq.password_hash("a-long-enough-password", salt) == users["department-stp"]
     assert "a-long-enough-password" not in output.read_text()
     assert users["department-ca"] == ""
 
@@ -144,7 +144,7 @@ def test_cli_writes_the_definitions_with_hashed_passwords(tmp_path, capsys):
     ("- just a list\n", "expected a mapping"),
 ])
 def test_cli_refuses_a_bad_passwords_file(tmp_path, capsys, content, problem):
-    from services.cli import main
+    from tooling.cli import main
 
     passwords = tmp_path / "passwords.yml"
     passwords.write_text(content)
@@ -153,7 +153,7 @@ def test_cli_refuses_a_bad_passwords_file(tmp_path, capsys, content, problem):
 
 
 def test_cli_refuses_an_invalid_catalogue(tmp_path, capsys):
-    from services.cli import main
+    from tooling.cli import main
 
     catalogue = tmp_path / "procedures.yml"
     catalogue.write_text("version: 1\ndepartments: nothing\n")

@@ -14,8 +14,9 @@ from services.common.consumer import (
 )
 from services.common.db import Database, StatementBatch
 from services.common.events import new_envelope
-from services.common.topology import declare_event_queues, with_channel
+from services.common.topology import with_channel
 from tests.conftest import drain, publish_all, query, wait_for
+from tooling.topology import declare_event_queues
 
 REJECTED = "the department's system rejects this one"
 

@@ -6,7 +6,6 @@ import eventlet
 import pika
 import pytest
 
-from services import cli
 from services.common.consumer import (
     DEAD_LETTER_QUEUE,
     MAX_MESSAGE_BYTES,
@@ -15,9 +14,11 @@ from services.common.consumer import (
 )
 from services.common.db import Database
 from services.common.events import events_exchange, new_envelope
-from services.common.topology import declare_event_queues, event_queue_name, with_channel
-from services.dlq import DeadLetters
+from services.common.topology import event_queue_name, with_channel
 from tests.conftest import publish_envelope, query, wait_for
+from tooling import cli
+from tooling.dead_letters import DeadLetters
+from tooling.topology import declare_event_queues
 
 PROBE_QUEUE = event_queue_name("intake", "dossier.received", "probe", "handle")
 

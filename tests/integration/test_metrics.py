@@ -5,10 +5,11 @@ import jsonschema
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.common.apidocs import asyncapi_document, openapi_document
+from services.common.apidocs import openapi_document
 from services.intake.service import IntakeService
 from services.routing.service import RoutingService
 from tests.conftest import dossier_body, drain, procedure, query, token, wait_for
+from tooling.docs import asyncapi_document
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import psycopg2
 import pytest
 from prometheus_client import REGISTRY
 
-from services import cli
+from scripts.payment_gateway import ipn_params, redirect_params
 from services.common.config import load_config
 from services.common.consumer import DEAD_LETTER_QUEUE, is_repeated_delivery
 from services.common.db import Pool
@@ -29,8 +29,8 @@ from services.payment.gateway import (
     query_response_signature,
 )
 from services.payment.service import PaymentService
-from services.payment.simulator import ipn_params, redirect_params
 from tests.conftest import CATALOGUE, drain, publish_all, publish_envelope, query, token, wait_for
+from tooling import cli
 
 SECRET = "gateway-secret-for-tests-0123456789"
 GATEWAY = {"VNPAY_TMN_CODE": "MOTCUA01", "VNPAY_HASH_SECRET": SECRET}

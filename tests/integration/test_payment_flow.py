@@ -4,11 +4,11 @@ published on payment.events, the receipt prints, and the day's statement reconci
 import pika
 import pytest
 
+from scripts.payment_gateway import ipn_params
 from services.common.events import events_exchange, now
 from services.intake.service import IntakeService
 from services.payment import ledger
 from services.payment.service import PaymentService
-from services.payment.simulator import ipn_params
 from tests.conftest import dossier_body, drain, query, token, wait_for
 from tests.integration.test_payment import GATEWAY, SECRET, fee_procedure
 

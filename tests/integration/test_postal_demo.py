@@ -1,8 +1,8 @@
 """The postal part of the demo, run against real containers: every check it reports passes."""
 from datetime import datetime
 
+from scripts import postal_demo
 from services.common.events import TIMEZONE, new_envelope
-from services.postal import demo
 from tests.conftest import CATALOGUE, TOKEN_SECRET, dossier_body, query
 from tests.integration.test_postal_delivery import publish
 
@@ -36,7 +36,7 @@ def test_demo_steps_pass_against_the_running_services(container_factory, config_
             "releasable": True}, "corr-demo", dossier_code=code))
 
     lines = []
-    checks = demo.run(f"http://{postal_config['WEB_SERVER_ADDRESS']}", TOKEN_SECRET, CATALOGUE,
+    checks = postal_demo.run(f"http://{postal_config['WEB_SERVER_ADDRESS']}", TOKEN_SECRET, CATALOGUE,
                       make_body, complete, show=lines.append, timeout=20)
     assert checks and all(checks.values()), (checks, lines)
     assert len(checks) == 6

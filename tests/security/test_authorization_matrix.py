@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from services.common.apidocs import endpoints
 from services.common.config import SERVICE_NAMES
-from services.common.topology import service_class
 from tests.security.conftest import DEPARTMENT, DLR_SECRET, OFFICE, OTHER_DEPARTMENT, roles
+from tooling.topology import service_class
 
 ROLES = list(roles())
 UNAUTHENTICATED = ("no_token", "expired", "wrong_signature")

@@ -11,9 +11,10 @@ from prometheus_client import REGISTRY
 
 from services.common.consumer import DEAD_LETTER_QUEUE, MAX_MESSAGE_BYTES
 from services.common.events import TIMEZONE, new_envelope
-from services.common.topology import event_queue_name, subscriptions
+from services.common.topology import event_queue_name
 from tests.conftest import count_fuzz_case, dossier_body, query, token, wait_for
 from tests.security.conftest import APPLICANT, DEPARTMENT, expect, fee_procedure
+from tooling.topology import subscriptions
 
 CASE_HEADER = "x-security-case"
 SNAPSHOT_KEYS = ("code", "name", "department", "cooperating", "processing_days", "day_kind",

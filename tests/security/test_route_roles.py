@@ -8,9 +8,9 @@ import re
 from services.common.apidocs import endpoints
 from services.common.auth import ROLE_SCOPES
 from services.common.config import SERVICE_NAMES
-from services.common.topology import service_class
 from tests.conftest import token
 from tests.security.conftest import DEPARTMENT, OFFICE
+from tooling.topology import service_class
 
 ROLE_REFUSAL = re.compile(r"^role (\w+) may not do this")
 # A path parameter the world has no value for gets one that names nothing.

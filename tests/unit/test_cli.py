@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from services import cli
 from services.common.auth import authenticate
+from tooling import cli
 
 MOTCUA = str(Path(sys.executable).parent / "motcua")
 SECRET = secrets.token_urlsafe(32)

@@ -5,12 +5,12 @@ from datetime import date, datetime
 
 import pytest
 
+from scripts.payment_gateway import ipn_params, redirect_params
 from services.common.events import TIMEZONE
 from services.common.http import ApiError
 from services.payment import ledger, reconciliation
 from services.payment.gateway import Vnpay, canonical_query, sign, signature_valid
 from services.payment.receipts import amount_in_words
-from services.payment.simulator import ipn_params, redirect_params
 
 SECRET = "S" * 32
 CONFIG = {"VNPAY_TMN_CODE": "MOTCUA01", "VNPAY_HASH_SECRET": SECRET,

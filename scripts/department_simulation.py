@@ -4,7 +4,7 @@ return most; then routing's clock jumps ahead so short dossiers left undecided b
 overdue, the departments apologise with a new date and finish them late; the manager's
 monthly report closes the demo.
 
-    from services.routing.simulation import run_department_work
+    from scripts.department_simulation import run_department_work
     ok = run_department_work(stack, secret, accepted, random.Random(seed))
 
 `stack` is a running scripts.stack.Stack (routing is restarted once, with its clock moved),

@@ -12,6 +12,7 @@
   motcua docs                         write docs/openapi-<service>.json and docs/asyncapi.yaml
 """
 import argparse
+import json
 import os
 import sys
 import warnings
@@ -24,8 +25,7 @@ warnings.filterwarnings("ignore", message="(?s).*Eventlet is deprecated")
 from services.common import logs  # noqa: E402 - after the warning filters
 from services.common.auth import DEFAULT_TTL_SECONDS, ROLE_SCOPES, issue_token  # noqa: E402
 from services.common.config import SERVICE_NAMES, load_config  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
+from tooling import ROOT  # noqa: E402
 
 
 def _settings():
@@ -34,7 +34,8 @@ def _settings():
 
 def cmd_migrate(args):
     from services.common.migrations import migrate
-    from services.common.topology import declare_event_queues, with_channel
+    from services.common.topology import with_channel
+    from tooling.topology import declare_event_queues
 
     settings = _settings()
     for service in args.service or SERVICE_NAMES:
@@ -88,8 +89,10 @@ def cmd_token(args):
 
 def cmd_relay(args):
     from services.common.relay import main
+    from tooling.relays import confirmed_event_observer
 
-    main(args.service, load_config(args.service))
+    main(args.service, load_config(args.service),
+         on_confirmed=confirmed_event_observer(args.service))
 
 
 def cmd_ledger(args):
@@ -108,9 +111,7 @@ def cmd_run(args):
 
 
 def cmd_dlq(args):
-    import json
-
-    from services.dlq import DeadLetterError, DeadLetters
+    from tooling.dead_letters import DeadLetterError, DeadLetters
 
     if args.action in ("replay", "purge") and not args.keys and not args.all:
         print(f"error: name the messages to {args.action} (keys from `motcua dlq list`) or give --all",
@@ -136,16 +137,56 @@ def cmd_dlq(args):
     return 0
 
 
-def cmd_departments(args):
-    from services.provision import provision_command
+def _catalogue_departments(path):
+    from services.intake.catalogue import DEFAULT_FILE, CatalogueError, read_catalogue
 
-    return provision_command(args)
+    path = path or DEFAULT_FILE
+    try:
+        return sorted(read_catalogue(path)["departments"])
+    except CatalogueError as exc:
+        print(f"catalogue {path} rejected:", *(f"  - {p}" for p in exc.problems),
+              sep="\n", file=sys.stderr)
+        return None
+
+
+def cmd_departments(args):
+    """Print, write (-o) and/or apply the departments' RabbitMQ definitions."""
+    from tooling.provision.rabbitmq import (
+        ProvisionError,
+        apply_definitions,
+        definitions,
+        read_passwords,
+        write_definitions,
+    )
+
+    departments = _catalogue_departments(args.catalogue)
+    if departments is None:
+        return 2
+    try:
+        passwords = read_passwords(args.passwords) if args.passwords else None
+        document = definitions(departments, vhost=args.vhost, passwords=passwords)
+        if args.output:
+            print(f"definitions written to {write_definitions(document, args.output)}")
+        elif not args.apply:
+            print(json.dumps(document, indent=2, ensure_ascii=False))
+        if args.apply:
+            apply_definitions(document, args.apply)
+            print(f"definitions applied: {len(departments)} department queues and users")
+    except ProvisionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def cmd_docs(args):
-    from services.provision import docs_command
+    from tooling.docs import write_docs
 
-    return docs_command(args)
+    departments = _catalogue_departments(args.catalogue)
+    if departments is None:
+        return 2
+    for path in write_docs(departments):
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
 
 
 def build_parser():

@@ -1,18 +1,17 @@
 """What `make demo` shows of payment: fees paid by cash, card and online (the gateway's
-signed IPN played by `simulator`), each receipt, and the day's reconciliation per channel
+signed IPN played by `payment_gateway`), each receipt, and the day's reconciliation per channel
 from statements that show exactly what was collected.
 
-    from services.payment.demo import show_payments
+    from scripts.payment_demo import show_payments
     ok = show_payments(payment_url, token_for, dossier_codes, gateway_secret)
 """
 import time
 
 import requests
 
+from scripts.payment_gateway import ipn_params
 from services.common.events import now
-
-from .receipts import vnd
-from .simulator import ipn_params
+from services.payment.receipts import vnd
 
 CHANNEL_LABELS = {"cash": "tiền mặt", "card": "thẻ (POS)", "online": "trực tuyến (VNPay)"}
 STATEMENT_SOURCE = {"cash": "treasury", "card": "bank", "online": "gateway"}

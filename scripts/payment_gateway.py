@@ -5,8 +5,7 @@ import urllib.parse
 from datetime import datetime
 
 from services.common.events import TIMEZONE
-
-from .gateway import DATE_FORMAT, sign
+from services.payment.gateway import DATE_FORMAT, sign
 
 
 def redirect_params(pay_url):

@@ -1,0 +1,216 @@
+"""The API documents in docs/, generated from the code so they cannot drift from it.
+
+- OpenAPI 3.0 of each HTTP service: the document it serves at /openapi.json
+  (services/common/apidocs.py).
+- AsyncAPI 3.0 of the department queues: the messages a department receives, built from the
+  DossierReceived contract (dossier.assigned) and routing's schemas of the others.
+
+`motcua docs` writes both into docs/; a test fails when the committed ones are stale.
+"""
+import inspect
+import json
+import re
+
+import yaml
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields
+
+from services.common import contracts
+from services.common.apidocs import OPENAPI_VERSION, endpoints, openapi_document
+from services.common.config import SERVICE_NAMES
+from services.common.events import DEPARTMENTS_EXCHANGE, EnvelopeSchema
+from services.common.topology import DEPARTMENT_DELIVERY_LIMIT, department_queue_name
+from services.routing.schemas import DEPARTMENT_MESSAGES
+
+from . import ROOT
+from .topology import service_class
+
+DOCS_DIR = ROOT / "docs"
+
+
+def _json_schema(schema_cls):
+    """A marshmallow schema as plain JSON Schema (apispec's converter, refs inlined, nulls
+    as JSON Schema types)."""
+    spec = APISpec(title="x", version="1", openapi_version=OPENAPI_VERSION,
+                   plugins=[MarshmallowPlugin()])
+    plugin = spec.plugins[0]
+    return _inline(plugin.converter.schema2jsonschema(schema_cls), spec)
+
+
+def _inline(node, spec):
+    components = spec.to_dict().get("components", {}).get("schemas", {})
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline(components[node["$ref"].rsplit("/", 1)[-1]], spec)
+        node = {key: _inline(value, spec) for key, value in node.items()}
+        if node.pop("nullable", False):  # OpenAPI 3.0's spelling; JSON Schema's is a type list
+            node["type"] = [node["type"], "null"]
+        return node
+    if isinstance(node, list):
+        return [_inline(value, spec) for value in node]
+    return node
+
+
+class DepartmentMessageData(contracts.DossierReceived):
+    """What a department receives: the DossierReceived data without the citizen's lookup
+    secret, plus the department it is for and its role (lead or cooperating)."""
+
+    department = fields.String(required=True, metadata={"example": "stp"})
+    role = fields.String(required=True, metadata={"enum": ["lead", "cooperating"]})
+
+    class Meta:
+        exclude = ("lookup_secret",)
+
+
+def department_message_example():
+    return {
+        "id": "0b8f4c1e-7d2a-4b5e-9c1f-2a3b4c5d6e7f",
+        "type": "dossier.assigned",
+        "version": 1,
+        "occurred_at": "2026-03-02T09:15:04+07:00",
+        "source": "routing",
+        "correlation_id": "4c9e2f7a-1b3d-4e5f-8a9b-0c1d2e3f4a5b",
+        "dossier_code": "000.00.01.H33-260302-0001",
+        "data": {
+            "code": "000.00.01.H33-260302-0001",
+            "procedure": {
+                "code": "1.001234", "name": "Cấp Phiếu lý lịch tư pháp", "department": "stp",
+                "cooperating": [], "processing_days": 10, "day_kind": "working", "fee": 0,
+                "charge": 200000, "postal_return": True, "refund_on_refusal": False,
+                "hold_result_until_paid": False,
+            },
+            "channel": "counter",
+            "receiving_unit": "000.00.01.H33",
+            "received_at": "2026-03-02T09:15:03+07:00",
+            "due_date": "2026-03-16",
+            # fictitious person: department messages carry the applicant, as the contract says
+            "applicant": {"full_name": "Nguyễn Văn A", "citizen_id": "001090000000",
+                          "phone": "0900000000", "address": "1 Đường Ví Dụ, Phường Mẫu"},
+            "documents": [{"key": "to_khai", "copies": 1}],
+            "result_delivery": "counter",
+            "receiver": {"kind": "counter_officer", "id": "officer-1", "department": "stp"},
+            "department": "stp",
+            "role": "lead",
+        },
+    }
+
+
+def _message_id(event_type):
+    """`dossier.consultation_requested` -> `dossierConsultationRequested`."""
+    words = re.split(r"[._]", event_type)
+    return words[0] + "".join(word.capitalize() for word in words[1:])
+
+
+def _envelope_payload(event_type, data_schema):
+    envelope = _json_schema(EnvelopeSchema)
+    envelope["properties"]["data"] = _json_schema(data_schema)
+    envelope["properties"]["type"]["const"] = event_type
+    return envelope
+
+
+def _message(event_type, title, payload, examples=()):
+    message = {
+        "name": event_type,
+        "title": title,
+        "contentType": "application/json",
+        "payload": payload,
+        "bindings": {"amqp": {"messageType": event_type, "contentEncoding": "utf-8",
+                              "bindingVersion": "0.3.0"}},
+    }
+    if examples:
+        message["examples"] = list(examples)
+    return message
+
+
+def department_messages():
+    """{message id: AsyncAPI message} of everything routing sends to a department's queue:
+    dossier.assigned first, then the lifecycle messages routing's schemas describe."""
+    messages = {"dossierAssigned": _message(
+        "dossier.assigned", "A dossier assigned to the department",
+        _envelope_payload("dossier.assigned", DepartmentMessageData),
+        [{"name": "counter_dossier", "payload": department_message_example()}])}
+    for event_type, schema in DEPARTMENT_MESSAGES.items():
+        title = (inspect.getdoc(schema) or event_type).splitlines()[0]
+        messages[_message_id(event_type)] = _message(
+            event_type, title, _envelope_payload(event_type, schema))
+    return messages
+
+
+def asyncapi_document(departments):
+    messages = department_messages()
+    channels, operations = {}, {}
+    for code in departments:
+        queue = department_queue_name(code)
+        channel_id = f"department_{code}"
+        channels[channel_id] = {
+            "address": queue,
+            "title": f"Queue of department {code}",
+            "description": (
+                f"Durable quorum queue `{queue}` bound with `{code}.#` on the topic exchange "
+                f"`{DEPARTMENTS_EXCHANGE}` (routing key `{code}.<message type>`). Read it as "
+                f"the department's own RabbitMQ user `department-{code}`, which may read it "
+                "and nothing else: open it passively (`queue_declare(passive=True)`, or no "
+                "declare at all), since declaring it is configuring it, which that user may "
+                "not do (403 ACCESS_REFUSED, and the broker closes the channel). Ack after "
+                f"your own commit. A message delivered more than {DEPARTMENT_DELIVERY_LIMIT} "
+                "times goes to `motcua.dead_letters`."
+            ),
+            "messages": {message_id: {"$ref": f"#/components/messages/{message_id}"}
+                         for message_id in messages},
+            "bindings": {"amqp": {
+                "is": "queue",
+                "queue": {"name": queue, "durable": True, "exclusive": False,
+                          "autoDelete": False, "vhost": "/"},
+                "bindingVersion": "0.3.0",
+            }},
+        }
+        operations[f"receive_{code}"] = {
+            "action": "receive",
+            "channel": {"$ref": f"#/channels/{channel_id}"},
+            "summary": (f"Department {code} receives the dossiers it leads or cooperates on, "
+                        "and what happens to them that it must act on"),
+            "messages": [{"$ref": f"#/channels/{channel_id}/messages/{message_id}"}
+                         for message_id in messages],
+        }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "motcua department queues",
+            "version": "1",
+            "description": (
+                "Each department of the catalogue has its own queue of the dossiers assigned "
+                "to it and of what happens to them that it must act on (a supplement handed "
+                "in, a consultation asked or answered, a due date near or passed). Messages "
+                "are JSON event envelopes, delivered at least once: the envelope `id` is "
+                "stable, so deduplicate on it; `type` says which message it is."
+            ),
+        },
+        "defaultContentType": "application/json",
+        "servers": {"broker": {"host": "rabbitmq:5672", "protocol": "amqp",
+                               "protocolVersion": "0.9.1"}},
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages},
+    }
+
+
+def http_services():
+    """Services whose class serves HTTP (all of them today: OpsEndpoints)."""
+    return [service for service in SERVICE_NAMES if endpoints(service_class(service))]
+
+
+def write_docs(departments, directory=DOCS_DIR):
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for service in http_services():
+        path = directory / f"openapi-{service}.json"
+        document = openapi_document(service_class(service))
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+                        encoding="utf-8")
+        written.append(path)
+    path = directory / "asyncapi.yaml"
+    path.write_text(yaml.safe_dump(asyncapi_document(departments), allow_unicode=True,
+                                   sort_keys=False), encoding="utf-8")
+    written.append(path)
+    return written
