@@ -15,7 +15,7 @@ from services.notify.gateways import GatewayError, Outcome, OutcomeUnknown, Reci
 from services.notify.service import NotifyService, Settings
 from services.notify.wakeup import Wakeup
 from tests.conftest import query, wait_for
-from tests.integration.test_notify import DLR_SECRET, publish, received_event
+from tests.notify.test_notify import DLR_SECRET, publish, received_event
 
 
 class StubSms:
