@@ -18,12 +18,15 @@ from string import Template
 from urllib.parse import quote
 
 import requests
+from nameko.extensions import DependencyProvider
 from urllib3.exceptions import NewConnectionError
 
 from services.common.logs import mask_text
 from services.common.phones import international, mask_phone
+from services.common.settings import read_settings
 
 from . import KANNEL_CONFIG
+from .settings import GatewaySettings
 
 log = logging.getLogger("motcua.notify.gateways")
 
@@ -180,7 +183,7 @@ class SmtpMail:
     name = "smtp"
 
     def __init__(self, host, port, sender, starttls, username, password, timeout, ca_file=None):
-        self.host, self.port, self.sender = host, int(port), sender
+        self.host, self.port, self.sender = host, port, sender
         self.starttls, self.username, self.password = starttls, username, password
         self.timeout = timeout
         # a relay inside the province's network may use its own CA
@@ -228,48 +231,43 @@ class LogMail:
         return Outcome("delivered", self.name)
 
 
-def enabled(value):
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
+def sms_gateway(settings):
+    """The SMS gateway its settings (GatewaySettings) choose: Kannel, an HTTP aggregator or
+    the log."""
+    common = dict(sender=settings.sms_sender, public_url=settings.public_url,
+                  dlr_secret=settings.dlr_secret, timeout=settings.gateway_timeout,
+                  connections=settings.concurrency)
+    if settings.sms_provider == "kannel":
+        return KannelSms(settings.kannel_sendsms_url, settings.kannel_username,
+                         settings.kannel_password, **common)
+    if settings.sms_provider == "http":
+        return HttpAggregatorSms(settings.sms_http_url, settings.sms_http_token, **common)
+    return LogSms()
 
 
-def sms_gateway(config):
-    """SMS_PROVIDER kannel | http | log; empty means kannel when KANNEL_SENDSMS_URL is set,
-    else log."""
-    provider = (config.get("SMS_PROVIDER") or "").strip()
-    if not provider:
-        provider = "kannel" if config.get("KANNEL_SENDSMS_URL") else "log"
-    timeout = float(config.get("GATEWAY_TIMEOUT_SECONDS", 10))
-    common = dict(sender=config.get("SMS_SENDER", "MOTCUA"),
-                  public_url=config.get("NOTIFY_PUBLIC_URL", "http://127.0.0.1:8003"),
-                  dlr_secret=config.get("DLR_SECRET") or "", timeout=timeout,
-                  connections=int(config.get("SEND_CONCURRENCY") or 20))
-    if provider in ("kannel", "http") and len(common["dlr_secret"]) < 16:
-        raise ValueError(f"SMS_PROVIDER={provider} needs NOTIFY_DLR_SECRET (16+ characters): "
-                         "delivery reports are authenticated by it")
-    if provider == "kannel":
-        if not config.get("KANNEL_SENDSMS_URL"):
-            raise ValueError("SMS_PROVIDER=kannel needs KANNEL_SENDSMS_URL")
-        return KannelSms(config["KANNEL_SENDSMS_URL"], config.get("KANNEL_USERNAME", ""),
-                         config.get("KANNEL_PASSWORD", ""), **common)
-    if provider == "http":
-        if not config.get("SMS_HTTP_URL"):
-            raise ValueError("SMS_PROVIDER=http needs SMS_HTTP_URL")
-        return HttpAggregatorSms(config["SMS_HTTP_URL"], config.get("SMS_HTTP_TOKEN", ""),
-                                 **common)
-    if provider == "log":
-        return LogSms()
-    raise ValueError(f"SMS_PROVIDER must be kannel, http or log, not {provider!r}")
-
-
-def mail_gateway(config):
+def mail_gateway(settings):
     """SMTP when SMTP_HOST is set, else the log."""
-    if not config.get("SMTP_HOST"):
+    if not settings.smtp_host:
         return LogMail()
-    return SmtpMail(config["SMTP_HOST"], config.get("SMTP_PORT", 587),
-                    config.get("MAIL_FROM", "motcua@localhost"),
-                    enabled(config.get("SMTP_STARTTLS", True)), config.get("SMTP_USERNAME") or None,
-                    config.get("SMTP_PASSWORD") or "",
-                    float(config.get("GATEWAY_TIMEOUT_SECONDS", 10)), config.get("SMTP_CA_FILE"))
+    return SmtpMail(settings.smtp_host, settings.smtp_port, settings.mail_from,
+                    settings.smtp_starttls, settings.smtp_username, settings.smtp_password,
+                    settings.gateway_timeout, settings.smtp_ca_file)
+
+
+class Gateways(DependencyProvider):
+    """The SMS and mail gateways, built once at start and kept: their HTTP sessions keep
+    connections open between sends."""
+
+    def setup(self):
+        settings = read_settings(GatewaySettings, self.container.config)
+        self.sms = sms_gateway(settings)
+        self.mail = mail_gateway(settings)
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def of(self, channel):
+        return self.sms if channel == "sms" else self.mail
 
 
 def kannel_config(**values):

@@ -6,7 +6,9 @@ department issues the apology (Mẫu 04) with the new appointment date, and that
 message the citizen gets (`dossier.apology_issued`); an overdue flag without a new date
 would only worry them.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from services.common import contracts
 from services.common.events import TIMEZONE
@@ -117,13 +119,24 @@ RECEIVED_FIELDS = ("code", "applicant.full_name", "applicant.phone", "applicant.
                    "procedure.name", "procedure.department", "due_date", "lookup_secret",
                    "received_at")
 
-# event type -> (contract, message builder, the fields read: None for all of them)
+
+class Reading(NamedTuple):
+    """How notify reads an event it tells the citizen about: its contract, the fields it
+    reads (None: all of them) and the message it makes."""
+    contract: type
+    fields: tuple | None
+    build: Callable
+
+
+# event type -> how it is read; the handlers declare the same, and an event that waited for
+# its dossier's contact is read again through it.
 EVENTS = {
-    "dossier.received": (contracts.DossierReceived, receipt, RECEIVED_FIELDS),
-    "dossier.supplement_requested": (contracts.SupplementRequested, supplement_requested, None),
-    "dossier.result_ready": (contracts.ResultReady, result_ready, None),
-    "dossier.apology_issued": (contracts.ApologyIssued, apology, None),
-    "payment.requested": (contracts.PaymentRequested, payment_requested, None),
-    "postal.shipment_created": (contracts.ShipmentCreated, shipment_created, None),
-    "postal.delivered": (contracts.ShipmentDelivered, shipment_delivered, None),
+    "dossier.received": Reading(contracts.DossierReceived, RECEIVED_FIELDS, receipt),
+    "dossier.supplement_requested": Reading(contracts.SupplementRequested, None,
+                                            supplement_requested),
+    "dossier.result_ready": Reading(contracts.ResultReady, None, result_ready),
+    "dossier.apology_issued": Reading(contracts.ApologyIssued, None, apology),
+    "payment.requested": Reading(contracts.PaymentRequested, None, payment_requested),
+    "postal.shipment_created": Reading(contracts.ShipmentCreated, None, shipment_created),
+    "postal.delivered": Reading(contracts.ShipmentDelivered, None, shipment_delivered),
 }

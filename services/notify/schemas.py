@@ -1,5 +1,15 @@
 """notify's HTTP inputs, and the shapes of its answers (for the OpenAPI document)."""
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from .contacts import ADDRESS_PROBLEMS, address_of
 
 
 class DlrQuerySchema(Schema):
@@ -11,10 +21,25 @@ class DlrQuerySchema(Schema):
     status = fields.String(load_default=None,  # an HTTP aggregator
                            validate=validate.OneOf(("delivered", "failed")))
 
+    @validates_schema
+    def check_report_kind(self, query, **kwargs):
+        if query["status"] is None and query["type"] is None:
+            raise ValidationError("type or status is required", "type")
+
 
 class OptOutSchema(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(("sms", "email")))
     address = fields.String(required=True, validate=validate.Length(min=3, max=254))
+
+    @validates_schema
+    def check_address(self, body, **kwargs):
+        if address_of(body["channel"], body["address"]) is None:
+            raise ValidationError(ADDRESS_PROBLEMS[body["channel"]], "address")
+
+    @post_load
+    def stored_address(self, body, **kwargs):
+        """The address as notify stores it (a phone in normal form, an email in lower case)."""
+        return {**body, "address": address_of(body["channel"], body["address"])}
 
 
 # --- answers (documentation only: the handlers build plain dicts of these shapes) -----------

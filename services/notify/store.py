@@ -5,10 +5,10 @@ from typing import NamedTuple
 
 import psycopg2.extras
 
-from services.common.db import PreparedStatement, json_param
+from services.common.db import PreparedStatement, StatementBatch, json_param
+from services.common.events import publish_all
 
 SCHEMA = "notify"
-FINAL_STATUSES = ("delivered", "failed", "expired", "opted_out")
 
 
 # Every transaction opens with its dossiers' locks, in code order (so two never wait for each
@@ -249,6 +249,19 @@ def record_sendings(cur, outcomes):
           FROM (VALUES %s) AS v (id, provider, message_id)
          WHERE n.id = v.id""", [(o.id, o.provider, o.message_id) for o in outcomes],
         template="(%s::uuid, %s, %s)", page_size=len(outcomes))
+
+
+def complete_outcomes(cur, late, envelopes):
+    """Closes the transaction `record_outcomes` opened, in one round trip: what the outcomes
+    it applied lead to (the sendings of `late` ones, Recorded, whose report came first; the
+    events of final ones) and COMMIT."""
+    then = StatementBatch(cur)
+    if late:
+        record_sendings(then, late)
+    if envelopes:
+        publish_all(then, SCHEMA, envelopes)
+    then.execute("COMMIT")
+    then.run()
 
 
 def mark_accepted(cur, notification_id, provider):

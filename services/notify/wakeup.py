@@ -1,10 +1,11 @@
 """A timer the consumers can wake: the sender runs as soon as a handler has recorded something
-to send, and every `interval` seconds anyway (retries, quiet hours, work recorded by another
+to send, and every interval anyway (retries, quiet hours, work recorded by another
 instance). Waking is in-process only; other instances find the work at their next tick."""
 from eventlet import Timeout
 from eventlet.event import Event
 from nameko.extensions import DependencyProvider, SharedExtension
-from nameko.timer import Timer
+
+from services.common.timers import IntervalTimer
 
 
 class Wakeup(SharedExtension):
@@ -28,8 +29,8 @@ class Wakeup(SharedExtension):
         return woken
 
 
-class WakeableTimer(Timer):
-    """nameko's timer, but a wake fires it, after `SEND_LINGER_SECONDS` (config) to gather
+class WakeableTimer(IntervalTimer):
+    """The interval timer, but a wake fires it, after `SEND_LINGER_SECONDS` (config) to gather
     what the next commits bring: under a steady stream every commit wakes it, and a run per
     commit pays the run's fixed cost (the sender's three round trips) for one or two rows.
     Like the timer, it never runs two workers at a time: a wake during a run fires it again

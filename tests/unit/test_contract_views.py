@@ -11,7 +11,7 @@ from services.common.contracts import DossierReceived
 from services.common.db import StatementBatch
 from services.common.events import new_envelope
 from services.notify import messages
-from services.notify.service import NotifyService
+from services.notify.contacts import contact_of
 from services.payment import billing
 from services.postal.service import RECEIVED_FIELDS as POSTAL_FIELDS
 from services.postal.service import PostalService
@@ -31,7 +31,7 @@ DATA = {
     "result_delivery": "post", "delivery_address": "12 Lê Lợi, Huế", "lookup_secret": "ABCDEFGH",
     "receiver": {"kind": "postal_clerk", "id": "clerk-1", "post_office": "BD-TRUNGTAM"},
 }
-NOTIFY_FIELDS = messages.EVENTS["dossier.received"][2]
+NOTIFY_FIELDS = messages.RECEIVED_FIELDS
 VIEWS = [POSTAL_FIELDS, billing.DOSSIER_BILL_FIELDS, NOTIFY_FIELDS]
 
 
@@ -47,7 +47,7 @@ def whole_and_view(fields):
 def test_notify_builds_the_same_receipt_sms_and_contact_from_its_view():
     whole, view = whole_and_view(NOTIFY_FIELDS)
     assert messages.receipt(view) == messages.receipt(whole)
-    assert NotifyService._contact_of(view) == NotifyService._contact_of(whole)
+    assert contact_of(view) == contact_of(whole)
 
 
 def test_payment_builds_the_same_bill_from_its_view():

@@ -16,7 +16,7 @@ from tests.faults.audit import texts_by_code
 from tests.integration import notify_gateways
 from tests.integration.gateway_proxy import GatewayProxy
 from tests.integration.notify_gateways import settle
-from tests.integration.test_notify import publish, received_event
+from tests.notify.events import publish, received_event
 
 kannel = notify_gateways.kannel
 

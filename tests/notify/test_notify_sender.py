@@ -11,11 +11,18 @@ from nameko.testing.utils import get_extension
 
 from services.common.events import TIMEZONE
 from services.notify import store
-from services.notify.gateways import GatewayError, Outcome, OutcomeUnknown, RecipientRejected
-from services.notify.service import NotifyService, Settings
+from services.notify.gateways import (
+    GatewayError,
+    Gateways,
+    Outcome,
+    OutcomeUnknown,
+    RecipientRejected,
+)
+from services.notify.service import NotifyService
 from services.notify.wakeup import Wakeup
 from tests.conftest import query, wait_for
-from tests.integration.test_notify import DLR_SECRET, publish, received_event
+from tests.notify.events import publish, received_event
+from tests.notify.test_notify import DLR_SECRET
 
 
 class StubSms:
@@ -59,7 +66,7 @@ def sender(container_factory, config_for, client_for, topology):
         container.start()
         client = client_for(config)
         gateway.client = gateway.client or client
-        get_extension(container, Settings).sms = gateway
+        get_extension(container, Gateways).sms = gateway
         return container, client
     return start
 

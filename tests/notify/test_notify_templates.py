@@ -5,13 +5,18 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from marshmallow import ValidationError
 
 from services.common.events import TIMEZONE
 from services.common.logs import ContextFilter, JsonFormatter
+from services.common.settings import read_settings
 from services.notify import messages
+from services.notify.contacts import mask_recipient
 from services.notify.gateways import LogMail, LogSms, mail_gateway, sms_gateway
 from services.notify.quiet import earliest_send, parse_quiet_hours
-from services.notify.service import mask_recipient, report_status
+from services.notify.reports import report_status
+from services.notify.schemas import DlrQuerySchema, OptOutSchema
+from services.notify.settings import GatewaySettings
 from services.notify.sms import RenderError, SmsPolicy, encode, fit, strip_diacritics
 from services.notify.templates import TemplateError, load_templates
 
@@ -133,16 +138,34 @@ def test_recipients_are_masked():
     assert mask_recipient("ngoc.tran@example.vn") == "n***@example.vn"
 
 
-def test_sms_gateway_is_the_log_unless_one_is_configured():
-    assert sms_gateway({}).name == "log"
-    with pytest.raises(ValueError, match="NOTIFY_DLR_SECRET"):
-        sms_gateway({"KANNEL_SENDSMS_URL": "http://127.0.0.1:13013/cgi-bin/sendsms"})
-    kannel = sms_gateway({"KANNEL_SENDSMS_URL": "http://127.0.0.1:13013/cgi-bin/sendsms",
-                          "DLR_SECRET": "s" * 24})
-    assert kannel.name == "kannel"
-    with pytest.raises(ValueError, match="kannel, http or log"):
-        sms_gateway({"SMS_PROVIDER": "carrier-pigeon"})
-    assert mail_gateway({}).name == "log" and mail_gateway({"SMTP_HOST": "mail"}).name == "smtp"
+def test_a_report_says_its_type_or_status():
+    report = DlrQuerySchema().load({"id": "7f1e4f8c-7b7e-4d8e-9a43-1f0c0c0c0c0c", "type": "8"})
+    assert report_status(report) == "accepted"
+    with pytest.raises(ValidationError) as refused:
+        DlrQuerySchema().load({"id": "7f1e4f8c-7b7e-4d8e-9a43-1f0c0c0c0c0c"})
+    assert refused.value.messages == {"type": ["type or status is required"]}
+
+
+def test_an_opt_out_address_is_stored_in_its_normal_form():
+    assert OptOutSchema().load({"channel": "sms", "address": "+84 912 345 678"}) == {
+        "channel": "sms", "address": "0912345678"}
+    assert OptOutSchema().load({"channel": "email", "address": " Ngoc@Example.VN"}) == {
+        "channel": "email", "address": "ngoc@example.vn"}
+    with pytest.raises(ValidationError) as refused:
+        OptOutSchema().load({"channel": "sms", "address": "12345"})
+    assert refused.value.messages == {"address": ["not a Vietnamese phone number"]}
+
+
+def test_the_gateways_are_the_log_unless_one_is_configured():
+    def gateways(**config):
+        settings = read_settings(GatewaySettings, config)
+        return sms_gateway(settings).name, mail_gateway(settings).name
+
+    assert gateways() == ("log", "log")
+    assert gateways(KANNEL_SENDSMS_URL="http://127.0.0.1:13013/cgi-bin/sendsms",
+                    DLR_SECRET="s" * 24, SMTP_HOST="mail") == ("kannel", "smtp")
+    assert gateways(SMS_PROVIDER="http", SMS_HTTP_URL="http://aggregator/sms",
+                    DLR_SECRET="s" * 24) == ("http", "log")
 
 
 def test_log_provider_never_writes_the_phone_in_clear():

@@ -13,7 +13,7 @@ from eventlet import wsgi
 from werkzeug.wrappers import Request, Response
 
 from services.common.consumer import DEAD_LETTER_QUEUE
-from services.common.events import TIMEZONE, events_exchange, new_envelope
+from services.common.events import TIMEZONE, new_envelope
 from services.notify import store
 from services.notify.gateways import SmtpMail
 from services.notify.service import NotifyService
@@ -23,55 +23,27 @@ from tests.conftest import (
     drain,
     free_port,
     publish_all,
-    publish_envelope,
     query,
     token,
     wait_for,
 )
 from tests.integration import notify_gateways
 from tests.integration.notify_gateways import settle
+from tests.notify.events import (
+    apology_event,
+    bill_event,
+    publish,
+    received_event,
+    result_ready_event,
+    shipment_created_event,
+    shipment_delivered_event,
+    supplement_event,
+)
 
 smtp_server = notify_gateways.smtp_server
 secure_smtp_server = notify_gateways.secure_smtp_server
 
 DLR_SECRET = secrets.token_urlsafe(24)
-
-
-def publish(amqp_uri, source, envelope):
-    publish_envelope(amqp_uri, envelope, events_exchange(source))
-
-
-def received_event(code, phone="0912345678", email="ngoc.tran@example.vn", department="sxd"):
-    now = datetime.now(TIMEZONE)
-    return new_envelope("dossier.received", "intake", {
-        "code": code,
-        "procedure": {"code": "1.009972", "name": "Cấp giấy phép xây dựng", "department": department,
-                      "cooperating": [], "processing_days": 15, "day_kind": "working", "fee": 0,
-                      "charge": 75000, "postal_return": True, "refund_on_refusal": False,
-                      "hold_result_until_paid": False},
-        "channel": "counter", "receiving_unit": "000.00.31.H33", "received_at": now.isoformat(),
-        "due_date": (now + timedelta(days=21)).date().isoformat(),
-        "applicant": {"full_name": "Trần Thị Bích Ngọc", "citizen_id": "079190001234",
-                      "phone": phone, "email": email, "address": "25 Nguyễn Huệ"},
-        "documents": [], "result_delivery": "counter", "delivery_address": None,
-        "lookup_secret": "ABCD2345", "receiver": {"role": "counter_officer"},
-    }, f"corr-{code}", dossier_code=code)
-
-
-def result_ready_event(code, method="counter"):
-    return new_envelope("dossier.result_ready", "routing", {
-        "code": code, "department": "sxd", "procedure_name": "Cấp giấy phép xây dựng",
-        "result_reference": "123/GP-SXD", "ready_at": datetime.now(TIMEZONE).isoformat(),
-        "delivery": {"method": method}, "releasable": True,
-    }, f"corr-{code}", dossier_code=code)
-
-
-def supplement_event(code, documents):
-    return new_envelope("dossier.supplement_requested", "routing", {
-        "code": code, "department": "sxd", "procedure_name": "Cấp giấy phép xây dựng",
-        "documents": [{"name": name} for name in documents], "reason": "Thiếu giấy tờ",
-        "requested_at": datetime.now(TIMEZONE).isoformat(),
-    }, f"corr-{code}", dossier_code=code)
 
 
 def notifications(db, code=None):
@@ -115,9 +87,7 @@ def test_events_before_the_dossier_is_known_wait_for_it(notify, db):
     consumes): it waits for the contact, neither retried nor dead-lettered nor lost."""
     notify()
     code = "000.00.31.H33-261123-0002"
-    bill = new_envelope("payment.requested", "payment", {
-        "bill_id": "B2", "code": code, "kind": "fee", "amount": 100000,
-        "description": "Lệ phí", "pay_url": None}, "c", dossier_code=code)
+    bill = bill_event(code, "B2", 100000, "Lệ phí")
     publish(notify.amqp_uri, "routing", result_ready_event(code, "post"))
     publish(notify.amqp_uri, "payment", bill)
     publish(notify.amqp_uri, "payment", bill)  # redelivered
@@ -138,9 +108,7 @@ def test_a_burst_of_dossiers_gets_one_receipt_each_and_what_waited(notify, db):
     each, a redelivered one ignored, and the fee message that overtook its dossier sent."""
     notify()
     codes = [f"000.00.31.H33-261123-{n:04d}" for n in range(100, 130)]
-    bill = new_envelope("payment.requested", "payment", {
-        "bill_id": "B9", "code": codes[7], "kind": "fee", "amount": 50000,
-        "description": "Lệ phí", "pay_url": None}, "c", dossier_code=codes[7])
+    bill = bill_event(codes[7], "B9", 50000, "Lệ phí")
     publish(notify.amqp_uri, "payment", bill)
     wait_for(lambda: query(db, "SELECT 1 FROM notify.awaiting_contact"))
     events = [received_event(code, email=None) for code in codes]
@@ -152,10 +120,8 @@ def test_a_burst_of_dossiers_gets_one_receipt_each_and_what_waited(notify, db):
     assert query(db, "SELECT 1 FROM notify.awaiting_contact") == []
 
     unknown = "000.00.31.H33-261123-0199"  # its dossier.received is still on its way
-    bills = [new_envelope("payment.requested", "payment", {
-        "bill_id": f"B{n}", "code": code, "kind": "fee", "amount": 50000,
-        "description": "Lệ phí", "pay_url": None}, "c", dossier_code=code)
-        for n, code in enumerate([*codes[10:20], unknown])]
+    bills = [bill_event(code, f"B{n}", 50000, "Lệ phí")
+             for n, code in enumerate([*codes[10:20], unknown])]
     publish_all(notify.amqp_uri, [*bills[:5], bills[2], *bills[5:]], "payment.events",
                 "payment.requested")
     wait_for(lambda: len(notifications(db)) == 41, timeout=20)
@@ -172,9 +138,7 @@ def test_dossier_received_waiting_on_the_lock_takes_the_event_kept_meanwhile(db,
     contact while dossier.received waits on the lock; once the event commits,
     dossier.received sees it and takes it, so it does not wait for ever."""
     code = "000.00.31.H33-261123-0009"
-    bill = new_envelope("payment.requested", "payment", {
-        "bill_id": "B9", "code": code, "kind": "fee", "amount": 100000,
-        "description": "Lệ phí", "pay_url": None}, "c", dossier_code=code)
+    bill = bill_event(code, "B9", 100000, "Lệ phí")
     contact = {"code": code, "full_name": "Trần Thị Ngọc", "phone": "0912345678",
                "email": None, "department": "sxd"}
     later, received = connect(db_url), connect(db_url)
@@ -424,24 +388,10 @@ def test_every_later_event_gets_its_message(notify, db):
     code = "000.00.31.H33-261123-0080"
     publish(notify.amqp_uri, "intake", received_event(code, email=None))
     wait_for(lambda: len(notifications(db)) == 1)
-    now = datetime.now(TIMEZONE).isoformat()
-    publish(notify.amqp_uri, "routing", new_envelope("dossier.apology_issued", "routing", {
-        "code": code, "department": "sxd", "procedure_name": "Cấp giấy phép xây dựng",
-        "letter_number": "45/SXD-VP", "reason": "Chờ ý kiến cơ quan phối hợp",
-        "previous_due_date": "2026-12-01", "new_due_date": "2026-12-08", "issued_at": now,
-    }, "c", dossier_code=code))
-    publish(notify.amqp_uri, "payment", new_envelope("payment.requested", "payment", {
-        "bill_id": "B1", "code": code, "kind": "fee", "amount": 1500000,
-        "description": "Lệ phí cấp giấy phép", "pay_url": None,
-    }, "c", dossier_code=code))
-    publish(notify.amqp_uri, "postal", new_envelope("postal.shipment_created", "postal", {
-        "shipment_id": "S1", "tracking_number": "EB123456789VN", "code": code,
-        "post_office": "Bưu điện Sài Gòn", "fee": 30000, "created_at": now,
-    }, "c", dossier_code=code))
-    publish(notify.amqp_uri, "postal", new_envelope("postal.delivered", "postal", {
-        "shipment_id": "S1", "tracking_number": "EB123456789VN", "code": code,
-        "delivered_at": "2026-12-09T10:15:00+07:00",
-    }, "c", dossier_code=code))
+    publish(notify.amqp_uri, "routing", apology_event(code))
+    publish(notify.amqp_uri, "payment", bill_event(code))
+    publish(notify.amqp_uri, "postal", shipment_created_event(code))
+    publish(notify.amqp_uri, "postal", shipment_delivered_event(code))
     wait_for(lambda: len(notifications(db)) == 5)
     texts = {r["template"]: r["content"]["text"] for r in notifications(db)}
     assert "Hẹn mới: 08/12/2026" in texts["apology"] and "01/12/2026" in texts["apology"]
