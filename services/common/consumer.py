@@ -22,6 +22,7 @@ message delays the others but never fails them.
 """
 import logging
 import time
+import uuid
 from contextlib import contextmanager
 from functools import cache, partial, wraps
 
@@ -500,8 +501,9 @@ def parsed_events(bodies, contract, fields=None):
     events, seen = [], set()
     for body in bodies:
         envelope = parse_envelope(body)
-        if envelope["id"] not in seen:
-            seen.add(envelope["id"])
+        envelope_id = uuid.UUID(envelope["id"])  # one id however its text is spelled
+        if envelope_id not in seen:
+            seen.add(envelope_id)
             events.append((envelope, validate_data(contract, envelope, fields)))
     return events
 

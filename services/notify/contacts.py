@@ -2,7 +2,7 @@
 was sent about a dossier, and the addresses that asked for nothing more."""
 import logging
 
-from services.common.phones import normalise_phone
+from services.common.phones import mobile_phone, normalise_phone
 
 from . import store
 from .errors import NoNotifications, OtherDepartment
@@ -15,11 +15,12 @@ ADDRESS_PROBLEMS = {"sms": "not a Vietnamese phone number", "email": "not an ema
 
 def contact_of(data):
     """The dossier's contact from its dossier.received data: the phone in normal form (None,
-    so no SMS, when it is not a Vietnamese number), the email in lower case."""
+    so no SMS, when it is not a Vietnamese mobile number: a landline receives none), the email
+    in lower case."""
     applicant = data["applicant"]
-    phone = normalise_phone(applicant["phone"])
+    phone = mobile_phone(applicant["phone"])
     if phone is None:
-        log.warning("applicant's phone is not a Vietnamese number: no SMS",
+        log.warning("applicant's phone is not a Vietnamese mobile number: no SMS",
                     extra={"dossier_code": data["code"]})
     email = (applicant["email"] or "").strip().lower()
     return {"code": data["code"], "full_name": applicant["full_name"], "phone": phone,

@@ -82,6 +82,15 @@ def test_redelivered_event_makes_one_notification_per_channel(notify, db):
     assert sms["recipient"] == "0912345678" and sms["provider"] == "log"
 
 
+def test_a_landline_gets_no_sms_and_the_email_still_goes(notify, db):
+    notify()
+    publish(notify.amqp_uri, "intake", received_event("000.00.31.H33-261123-0002",
+                                                      phone="028 3812 3456"))
+    wait_for(lambda: summary(db) == [("receipt", "email", "delivered")])
+    settle(1.0)
+    assert summary(db) == [("receipt", "email", "delivered")]
+
+
 def test_events_before_the_dossier_is_known_wait_for_it(notify, db):
     """payment.requested can overtake dossier.received (payment bills faster than notify
     consumes): it waits for the contact, neither retried nor dead-lettered nor lost."""
