@@ -4,7 +4,7 @@ from datetime import datetime
 from services.common.events import TIMEZONE, new_envelope
 from services.postal import demo
 from tests.conftest import CATALOGUE, TOKEN_SECRET, dossier_body, query
-from tests.integration.test_postal_delivery import publish
+from tests.postal.test_delivery import publish
 
 
 def test_demo_steps_pass_against_the_running_services(container_factory, config_for,

@@ -10,7 +10,7 @@ from services.intake.service import IntakeService
 from services.postal.service import PostalService
 from services.routing.service import RoutingService
 from tests.conftest import dossier_body, drain, procedure, publish_envelope, query, wait_for
-from tests.integration.test_postal import CLERK, MANAGER, OFFICE, delegate
+from tests.postal.test_reception import CLERK, MANAGER, OFFICE, delegate
 
 CAPTURE = "test.postal.events"
 
