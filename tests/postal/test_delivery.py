@@ -17,11 +17,9 @@ CAPTURE = "test.postal.events"
 
 @pytest.fixture
 def stack(container_factory, config_for, client_for, topology, relays):
-    intake_config = config_for("intake")
-    postal_config = config_for("postal",
-                               INTAKE_URL=f"http://{intake_config['WEB_SERVER_ADDRESS']}")
+    postal_config = config_for("postal")
     capture_postal_events(topology)
-    container_factory(IntakeService, intake_config).start()
+    container_factory(IntakeService, config_for("intake")).start()
     container_factory(RoutingService, config_for("routing")).start()
     container_factory(PostalService, postal_config).start()
     relays("intake", "routing", "postal")

@@ -34,8 +34,7 @@ TODAY = local_today()
 def stack(container_factory, config_for, client_for, topology, relays):
     """intake, routing and postal running with their relays; one post office registered."""
     intake_config = config_for("intake")
-    postal_config = config_for("postal",
-                               INTAKE_URL=f"http://{intake_config['WEB_SERVER_ADDRESS']}")
+    postal_config = config_for("postal")
     container_factory(IntakeService, intake_config).start()
     container_factory(RoutingService, config_for("routing")).start()
     container_factory(PostalService, postal_config).start()
