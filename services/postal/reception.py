@@ -1,78 +1,105 @@
 """Delegated reception: a post office registers dossiers for the departments that handed it
-reception, through intake's RPC, and only while a delegation is active."""
-import hashlib
-import json
+reception, through intake, and only while a delegation is active; and what intake's
+dossier.received tells postal (the departments' monthly volumes, its offices' receptions)."""
+import logging
 
-import eventlet
-from nameko.exceptions import RemoteError, UnknownService
 from prometheus_client import Counter
 
-from services.common.http import ApiError
+from services.common import idempotency
+from services.common.errors import Conflict, NotAllowed
+from services.common.events import TIMEZONE
 
-from . import store
+from . import intake, store
+from .errors import IntakeUnanswered, NoDelegation
+from .volumes import month_start
 
-RPC_TIMEOUT_SECONDS = 30
-
-
-class Unanswered(Exception):
-    """intake did not answer in time: the dossier may or may not have been registered."""
-
+log = logging.getLogger("motcua.postal")
 
 RECEPTIONS = Counter("motcua_postal_receptions_total", "Dossiers registered by post offices",
                      ["post_office", "kind"])
+# What the month's counts and the post office's receptions read of dossier.received: it is
+# checked for these fields only.
+RECEIVED_FIELDS = ("code", "channel", "received_at", "receiver", "procedure.code",
+                   "procedure.department")
 
 
-def request_hash(body):
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def clerk_office(cur, caller):
-    office = store.get_post_office(cur, caller.post_office)
+def clerk_office(cur, clerk):
+    office = store.get_post_office(cur, clerk.post_office)
     if office is None:
-        raise ApiError(403, "forbidden", f"post office {caller.post_office} is not registered")
+        raise NotAllowed(f"post office {clerk.post_office} is not registered")
     return office
 
 
-def department_of(catalogue, procedure_code, field="procedure_code", channel=None):
-    """The department deciding a procedure (422 if unknown, or closed to `channel`)."""
-    procedure = catalogue.procedure(procedure_code)
-    if procedure is None:
-        raise ApiError(422, "validation_failed", "unknown procedure",
-                       {field: [f"no procedure with code {procedure_code}"]})
-    if channel and channel not in procedure["channels"]:
-        raise ApiError(422, "validation_failed", "procedure not received by post",
-                       {field: [f"thủ tục {procedure_code} does not accept dossiers through "
-                                f"channel {channel}"]})
-    return procedure["department"]
-
-
-def check_delegation(cur, office_code, department, procedure_code, status=403):
+def check_delegation(cur, office_code, department, procedure_code, refused=NoDelegation):
     if store.active_delegation(cur, office_code, department, procedure_code) is None:
-        raise ApiError(
-            status, "no_delegation",
-            f"post office {office_code} holds no active delegation to receive dossiers of "
-            f"department {department} (procedure {procedure_code})",
-        )
+        raise refused(f"post office {office_code} holds no active delegation to receive "
+                      f"dossiers of department {department} (procedure {procedure_code})")
 
 
-def register(intake, body, office, clerk, correlation_id, kind):
-    """The receipt from intake's `register_dossier`, or ApiError with intake's reasons."""
+def register(intake_rpc, body, office, clerk, correlation_id, kind):
+    """The dossier as intake registered it (channel postal, the clerk and office receiving)."""
     receiver = {"kind": "postal_clerk", "id": clerk, "post_office": office["code"],
                 "receiving_unit": office["receiving_unit"]}
-    try:
-        with eventlet.Timeout(RPC_TIMEOUT_SECONDS, Unanswered):
-            result = intake.register_dossier(body, receiver, correlation_id)
-    except Unanswered as exc:
-        raise ApiError(504, "intake_timeout",
-                       "registration (intake) did not answer in time; the dossier may have been "
-                       "registered: look at GET /api/v1/receptions before receiving it again"
-                       ) from exc
-    except (RemoteError, UnknownService) as exc:
-        raise ApiError(503, "intake_unavailable",
-                       "registration (intake) failed; nothing was registered, try again") from exc
-    if "error" in result:
-        error = result["error"]
-        code = "validation_failed" if error["status"] == 422 else "registration_failed"
-        raise ApiError(error["status"], code, error["message"], error.get("fields"))
+    dossier = intake.register(intake_rpc, body, receiver, correlation_id)
     RECEPTIONS.labels(office["code"], kind).inc()
-    return result["dossier"]
+    return dossier
+
+
+def receive(db, intake_rpc, clerk, body, key, correlation_id):
+    """(receipt, replayed): a dossier the clerk received at the counter of its post office,
+    registered once per Idempotency-Key `key`. The key is claimed in the transaction that
+    waits for intake, so a retry waits for the first answer; when intake stays silent the
+    bare claim commits, and a retry is told the reception is in progress instead of
+    registering the dossier a second time."""
+    department = intake.procedure_department(intake_rpc, body["procedure_code"])
+    unanswered = None
+    with db.transaction() as cur:
+        office = clerk_office(cur, clerk)
+        check_delegation(cur, office["code"], department, body["procedure_code"])
+        held = None
+        if key:
+            held, earlier = idempotency.claim(cur, store.SCHEMA, clerk.subject, key,
+                                              idempotency.request_hash(body))
+            if earlier:
+                return replayed(earlier)
+        try:
+            dossier = register(intake_rpc, body, office, clerk.subject, correlation_id,
+                               "counter")
+        except IntakeUnanswered as silence:
+            unanswered = silence
+        else:
+            receipt = {**dossier, "post_office": office["code"]}
+            if held:
+                idempotency.save(cur, held, 201, receipt)
+    if unanswered:
+        raise unanswered
+    log.info("dossier received by post office",
+             extra={"dossier_code": receipt["code"], "post_office": office["code"]})
+    return receipt, False
+
+
+def replayed(earlier):
+    status, answer = earlier
+    if status is None:
+        raise Conflict("this reception is still being registered", "in_progress")
+    return answer, True
+
+
+def receptions_today(cur, clerk):
+    """The dossiers the clerk's post office registered today (local date)."""
+    return store.receptions_today(cur, clerk.post_office)
+
+
+def count_received(cur, envelope, dossier):
+    """One more dossier in its department's month; one registered by a postal clerk is also
+    its post office's reception. On a cursor or into a StatementBatch."""
+    department = dossier["procedure"]["department"]
+    received_at = dossier["received_at"].astimezone(TIMEZONE)
+    store.count_received(cur, department, month_start(received_at))
+    receiver = dossier["receiver"]
+    if dossier["channel"] == "postal" and receiver.get("kind") == "postal_clerk":
+        store.insert_reception(cur, {
+            "dossier_code": dossier["code"], "post_office": receiver["post_office"],
+            "department": department, "procedure_code": dossier["procedure"]["code"],
+            "clerk": receiver["id"], "received_at": received_at,
+        })

@@ -2,6 +2,9 @@
 month, delivery success rate and time, and postal fees billed."""
 from datetime import datetime
 
+from services.common.errors import Invalid
+from services.common.events import TIMEZONE
+
 from . import store
 
 
@@ -9,6 +12,19 @@ def next_month(moment):
     if moment.month == 12:
         return moment.replace(year=moment.year + 1, month=1)
     return moment.replace(month=moment.month + 1)
+
+
+def month_start(month):
+    """The first moment of a "YYYY-MM" month, local time."""
+    return datetime.fromisoformat(month + "-01").replace(tzinfo=TIMEZONE)
+
+
+def of_months(cur, month_from, month_to):
+    """The report of the months from `month_from` to `month_to` ("YYYY-MM"), both included."""
+    first, last = month_start(month_from), month_start(month_to)
+    if last < first:
+        raise Invalid("the period is reversed", "to", {"to": ["must not be before from"]})
+    return build(cur, first, next_month(last))
 
 
 def build(cur, start, end):

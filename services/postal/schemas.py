@@ -1,5 +1,5 @@
 """postal's HTTP bodies. Messages are meant for a manager or a post-office clerk to read."""
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from .tracking import STATUSES
 
@@ -45,13 +45,22 @@ class VolumeSchema(_Strict):
     dossiers = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**6))
 
 
+class VolumeQuerySchema(_Strict):
+    department = fields.String(load_default=None, validate=validate.Length(min=1, max=20))
+
+
 class VolumesSchema(_Strict):
     volumes = fields.List(fields.Nested(VolumeSchema), required=True,
                           validate=validate.Length(min=1, max=1000))
 
 
 class ReceptionSchema(Schema):
-    """Only what postal reads itself; intake validates the whole dossier."""
+    """Only what postal reads itself; the rest of the dossier is kept for intake, which
+    validates the whole."""
+
+    class Meta:
+        unknown = INCLUDE
+
     procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
 
 

@@ -1,4 +1,4 @@
-"""postal's SQL."""
+"""postal's SQL: every statement the service runs."""
 from services.common.db import PreparedStatement
 
 SCHEMA = "postal"
@@ -90,7 +90,8 @@ COUNT_RECEIVED = PreparedStatement("postal_count_received", """
 
 
 def count_received(cur, department, month):
-    """On a cursor, or into a StatementBatch: one more dossier of `department` this month."""
+    """On a cursor, or into a StatementBatch: one more dossier of `department` this month.
+    Prepared: it runs for every dossier received, the service's most frequent statement."""
     COUNT_RECEIVED.execute(cur, {"department": department, "month": month})
 
 
@@ -151,29 +152,6 @@ def reception_post_office(cur, dossier_code):
                 (dossier_code,))
     row = cur.fetchone()
     return row["post_office"] if row else None
-
-
-def claim_reception_key(cur, clerk, key, request_hash):
-    """None when the key is new (now claimed); else the earlier claim."""
-    cur.execute(
-        """INSERT INTO postal.reception_keys (clerk, key, request_hash) VALUES (%s, %s, %s)
-           ON CONFLICT DO NOTHING""",
-        (clerk, key, request_hash),
-    )
-    if cur.rowcount == 1:
-        return None
-    cur.execute("SELECT * FROM postal.reception_keys WHERE clerk = %s AND key = %s", (clerk, key))
-    return cur.fetchone()
-
-
-def settle_reception_key(cur, clerk, key, response):
-    """Keep intake's answer for a replay; an error frees the key for a corrected retry."""
-    if response is None:
-        cur.execute("DELETE FROM postal.reception_keys WHERE clerk = %s AND key = %s",
-                    (clerk, key))
-    else:
-        cur.execute("UPDATE postal.reception_keys SET response = %s WHERE clerk = %s AND key = %s",
-                    (response, clerk, key))
 
 
 # pick-ups ------------------------------------------------------------------------------------------
@@ -240,6 +218,11 @@ def insert_shipment(cur, shipment):
         shipment,
     )
     return cur.fetchone()
+
+
+def shipments_by_status(cur):
+    cur.execute("SELECT status, count(*)::int AS n FROM postal.shipments GROUP BY status")
+    return {row["status"]: row["n"] for row in cur.fetchall()}
 
 
 def get_shipment(cur, tracking_number, lock=False):

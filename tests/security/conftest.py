@@ -93,8 +93,7 @@ def services(container_factory, config_for, client_for, topology, relays):
         "notify": config_for("notify", DLR_SECRET=DLR_SECRET, SMS_PROVIDER="log",
                              QUIET_HOURS="", SEND_BATCH=50, **small),
         "payment": config_for("payment", **GATEWAY, **small),
-        "postal": config_for("postal", INTAKE_URL=f"http://{intake_config['WEB_SERVER_ADDRESS']}",
-                             DELIVERY_POST_OFFICE=OFFICE["code"], **small),
+        "postal": config_for("postal", DELIVERY_POST_OFFICE=OFFICE["code"], **small),
     }
     for name, cls in SERVICES.items():
         container_factory(cls, configs[name]).start()

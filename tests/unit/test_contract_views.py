@@ -13,8 +13,7 @@ from services.common.events import new_envelope
 from services.notify import messages
 from services.notify.contacts import contact_of
 from services.payment import billing
-from services.postal.service import RECEIVED_FIELDS as POSTAL_FIELDS
-from services.postal.service import PostalService
+from services.postal import reception as postal_reception
 from tests.conftest import query
 
 DATA = {
@@ -32,6 +31,7 @@ DATA = {
     "receiver": {"kind": "postal_clerk", "id": "clerk-1", "post_office": "BD-TRUNGTAM"},
 }
 NOTIFY_FIELDS = messages.RECEIVED_FIELDS
+POSTAL_FIELDS = postal_reception.RECEIVED_FIELDS
 VIEWS = [POSTAL_FIELDS, billing.DOSSIER_BILL_FIELDS, NOTIFY_FIELDS]
 
 
@@ -62,7 +62,7 @@ def test_postal_counts_and_records_a_reception_from_its_view(db):
     _, view = whole_and_view(POSTAL_FIELDS)
     with db.cursor() as cur:  # postal's own statements, on the real database
         batch = StatementBatch(cur)
-        PostalService._count_received(batch, envelope(DATA), view)
+        postal_reception.count_received(batch, envelope(DATA), view)
         assert run_deliveries(batch, 1)
     assert query(db, "SELECT department, month, counted FROM postal.department_volumes") == [
         {"department": "STP", "month": date(2026, 12, 1), "counted": 1}]

@@ -7,6 +7,8 @@ from datetime import date, datetime
 import pytest
 from psycopg2.extras import execute_values
 
+from services.common.consumer import validate_data
+from services.common.contracts import DossierReceived
 from services.common.db import StatementBatch
 from services.common.events import TIMEZONE, new_envelope
 from services.common.stationing import (
@@ -16,8 +18,8 @@ from services.common.stationing import (
     judged_half_year,
     must_station_officers,
 )
+from services.postal import reception
 from services.postal import store as postal_store
-from services.postal.service import PostalService
 from services.routing import reports
 
 
@@ -90,9 +92,9 @@ def test_postal_counts_the_first_and_last_moments_of_the_half_year_and_nothing_b
         batch = StatementBatch(cur)  # postal's handler of dossier.received, on the real database
         for department, moments in RECEIVED.items():
             for received_at in moments:
-                envelope, dossier = PostalService._received_dossier(
-                    received_event(department, received_at))
-                PostalService._count_received(batch, envelope, dossier)
+                envelope = received_event(department, received_at)
+                dossier = validate_data(DossierReceived, envelope, reception.RECEIVED_FIELDS)
+                reception.count_received(batch, envelope, dossier)
         batch.run()
         first_day, last_day = judged_half_year(date(2026, 9, 1))
         counted = {department: postal_store.department_volume(cur, department, first_day, last_day)

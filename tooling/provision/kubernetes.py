@@ -33,9 +33,7 @@ DEPLOYED = (
     Deployed("routing", "RoutingService", 8002, 9102, queue_scaled=True),
     Deployed("notify", "NotifyService", 8003, 9103, queue_scaled=True),
     Deployed("payment", "PaymentService", 8004, 9104),
-    # postal reads intake's public catalogue over HTTP (its Service, not localhost)
-    Deployed("postal", "PostalService", 8005, 9105,
-             env=(("INTAKE_URL", "http://motcua-intake:8001"),)),
+    Deployed("postal", "PostalService", 8005, 9105),
 )
 IMAGE = "motcua"
 RUN_AS = 10001

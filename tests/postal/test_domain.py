@@ -3,6 +3,8 @@ from datetime import UTC
 import pytest
 from marshmallow import ValidationError
 
+from services.common.errors import Invalid, NotFound, http_status
+from services.postal.intake import procedure_department
 from services.postal.schemas import DelegationSchema, PostOfficeSchema
 from services.postal.tracking import (
     TrackingUpdateSchema,
@@ -92,14 +94,6 @@ def test_post_office_and_delegation_bodies():
     assert set(caught.value.messages) == {"valid_to", "override_reason"}
 
 
-def test_intake_is_found_from_its_url_or_its_listening_address():
-    from services.postal.catalogue import intake_url
-    assert intake_url({"INTAKE_URL": "http://intake:8001/", "INTAKE_HTTP": "x:1"}) == \
-        "http://intake:8001"
-    assert intake_url({"INTAKE_URL": "", "INTAKE_HTTP": "0.0.0.0:8001"}) == "http://127.0.0.1:8001"
-    assert intake_url({"INTAKE_HTTP": "10.0.0.5:8601"}) == "http://10.0.0.5:8601"
-
-
 def test_an_event_dated_in_the_future_is_refused():
     from datetime import datetime, timedelta
     soon = datetime.now(UTC) + timedelta(minutes=5)
@@ -111,20 +105,21 @@ def test_an_event_dated_in_the_future_is_refused():
     assert caught.value.messages == {"at": ["is in the future"]}
 
 
+class Intake:
+    """intake's catalogue RPCs as postal calls them."""
+
+    @staticmethod
+    def get_procedure(code):
+        if code != "2.1":
+            raise NotFound(f"no procedure with code {code}")
+        return {"code": code, "department": "ca", "channels": ["counter"]}
+
+
 def test_a_procedure_closed_to_the_postal_channel_is_named():
-    from services.common.http import ApiError
-    from services.postal.reception import department_of
-
-    class Catalogue:
-        @staticmethod
-        def procedure(code):
-            return {"code": code, "department": "ca", "channels": ["counter"]} \
-                if code == "2.1" else None
-
-    assert department_of(Catalogue, "2.1") == "ca"
-    with pytest.raises(ApiError) as closed:
-        department_of(Catalogue, "2.1", "dossier.procedure_code", channel="postal")
+    assert procedure_department(Intake, "2.1") == "ca"
+    with pytest.raises(Invalid) as closed:
+        procedure_department(Intake, "2.1", "dossier.procedure_code", channel="postal")
     assert "channel postal" in closed.value.fields["dossier.procedure_code"][0]
-    with pytest.raises(ApiError) as unknown:
-        department_of(Catalogue, "9.9")
-    assert unknown.value.status == 422 and "procedure_code" in unknown.value.fields
+    with pytest.raises(Invalid) as unknown:
+        procedure_department(Intake, "9.9")
+    assert http_status(unknown.value) == 422 and "procedure_code" in unknown.value.fields

@@ -7,8 +7,10 @@ import pytest
 
 from services.common.consumer import DEAD_LETTER_QUEUE
 from services.common.events import events_exchange, new_envelope
+from services.common.rpc import rpc
 from services.common.stationing import judged_half_year
 from services.intake.service import IntakeService
+from services.postal import intake as postal_intake
 from services.postal.service import PostalService
 from services.routing.service import RoutingService
 from tests.conftest import (
@@ -34,8 +36,7 @@ TODAY = local_today()
 def stack(container_factory, config_for, client_for, topology, relays):
     """intake, routing and postal running with their relays; one post office registered."""
     intake_config = config_for("intake")
-    postal_config = config_for("postal",
-                               INTAKE_URL=f"http://{intake_config['WEB_SERVER_ADDRESS']}")
+    postal_config = config_for("postal")
     container_factory(IntakeService, intake_config).start()
     container_factory(RoutingService, config_for("routing")).start()
     container_factory(PostalService, postal_config).start()
@@ -194,6 +195,66 @@ def test_idempotency_key_replays_the_same_receipt(stack, db):
                              token=CLERK, headers=dict(headers))
     assert other_body.status_code == 409
     assert len(query(db, "SELECT 1 FROM intake.dossiers")) == 1
+
+
+def test_a_key_whose_dossier_intake_refused_serves_the_corrected_dossier(stack, db):
+    postal, _, _ = stack
+    delegate(postal, "ca")
+    proc = procedure(department="ca", channel="postal")
+    headers = {"Idempotency-Key": "phieu-0002"}
+    refused = postal.post("/api/v1/receptions", json=dossier_body(proc, documents=[]),
+                          token=CLERK, headers=dict(headers))
+    corrected = postal.post("/api/v1/receptions", json=dossier_body(proc), token=CLERK,
+                            headers=dict(headers))
+    assert (refused.status_code, corrected.status_code) == (422, 201)
+    assert len(query(db, "SELECT 1 FROM intake.dossiers")) == 1
+
+
+class SilentIntake:
+    """intake answering questions about its catalogue but never a registration."""
+
+    name = "intake"
+
+    @rpc
+    def departments(self):
+        return [{"code": "stp"}]
+
+    @rpc
+    def get_procedure(self, code):
+        return {"code": code, "department": "stp", "channels": ["counter", "postal"]}
+
+    @rpc
+    def register_dossier(self, body, receiver, correlation_id):
+        eventlet.sleep(5)
+
+
+def test_an_unanswered_registration_is_504_and_its_key_stays_taken(
+        container_factory, config_for, client_for, monkeypatch, db):
+    monkeypatch.setattr(postal_intake, "REGISTRATION_TIMEOUT_SECONDS", 0.5)
+    container_factory(SilentIntake, config_for("intake")).start()
+    postal_config = config_for("postal")
+    container_factory(PostalService, postal_config).start()
+    postal = client_for(postal_config)
+    assert postal.post("/api/v1/post-offices", json=OFFICE, token=MANAGER).status_code == 201
+    assert delegate(postal, "stp").status_code == 201
+    body = dossier_body(procedure(department="stp", channel="postal"))
+    headers = {"Idempotency-Key": "phieu-0003"}
+    silent = postal.post("/api/v1/receptions", json=body, token=CLERK, headers=dict(headers))
+    assert (silent.status_code, silent.json()["error"]["code"]) == (504, "intake_timeout")
+    again = postal.post("/api/v1/receptions", json=body, token=CLERK, headers=dict(headers))
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "in_progress")
+
+
+def test_without_intake_a_reception_is_503_and_nothing_is_kept(
+        container_factory, config_for, client_for, db):
+    postal_config = config_for("postal")
+    container_factory(PostalService, postal_config).start()
+    postal = client_for(postal_config)
+    response = postal.post("/api/v1/receptions", token=CLERK, headers={"Idempotency-Key": "k"},
+                           json=dossier_body(procedure(department="stp", channel="postal")))
+    assert (response.status_code, response.json()["error"]["code"]) == \
+        (503, "intake_unavailable")
+    assert not query(db, "SELECT 1 FROM postal.idempotency_keys")
 
 
 def test_incomplete_dossier_is_refused_by_intake_with_its_fields(stack, db):

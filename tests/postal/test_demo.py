@@ -4,7 +4,7 @@ from datetime import datetime
 from scripts import postal_demo
 from services.common.events import TIMEZONE, new_envelope
 from tests.conftest import CATALOGUE, TOKEN_SECRET, dossier_body, query
-from tests.integration.test_postal_delivery import publish
+from tests.postal.test_delivery import publish
 
 
 def test_demo_steps_pass_against_the_running_services(container_factory, config_for,
@@ -13,9 +13,8 @@ def test_demo_steps_pass_against_the_running_services(container_factory, config_
     from services.postal.service import PostalService
     from services.routing.service import RoutingService
 
-    intake_config = config_for("intake")
-    postal_config = config_for("postal", INTAKE_HTTP=intake_config["WEB_SERVER_ADDRESS"])
-    container_factory(IntakeService, intake_config).start()
+    postal_config = config_for("postal")
+    container_factory(IntakeService, config_for("intake")).start()
     container_factory(RoutingService, config_for("routing")).start()
     container_factory(PostalService, postal_config).start()
     relays("intake", "routing", "postal")

@@ -10,18 +10,16 @@ from services.intake.service import IntakeService
 from services.postal.service import PostalService
 from services.routing.service import RoutingService
 from tests.conftest import dossier_body, drain, procedure, publish_envelope, query, wait_for
-from tests.integration.test_postal import CLERK, MANAGER, OFFICE, delegate
+from tests.postal.test_reception import CLERK, MANAGER, OFFICE, delegate
 
 CAPTURE = "test.postal.events"
 
 
 @pytest.fixture
 def stack(container_factory, config_for, client_for, topology, relays):
-    intake_config = config_for("intake")
-    postal_config = config_for("postal",
-                               INTAKE_URL=f"http://{intake_config['WEB_SERVER_ADDRESS']}")
+    postal_config = config_for("postal")
     capture_postal_events(topology)
-    container_factory(IntakeService, intake_config).start()
+    container_factory(IntakeService, config_for("intake")).start()
     container_factory(RoutingService, config_for("routing")).start()
     container_factory(PostalService, postal_config).start()
     relays("intake", "routing", "postal")
