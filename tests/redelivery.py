@@ -27,10 +27,21 @@ def schema_contents(conn, schema):
     return contents
 
 
+def recorded(conn, schema, envelope_id, consumer):
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT 1 FROM {schema}.processed_messages"
+                    " WHERE message_id = %s AND consumer = %s", (envelope_id, consumer))
+        found = cur.fetchone() is not None
+    conn.commit()
+    return found
+
+
 def delivered_twice(container_factory, service_cls, config, conn, method, envelope):
     """Runs the handler `method` of a container of `service_cls` (only that entrypoint: no
     timer or other consumer changes the data meanwhile) with `envelope` twice; asserts the
-    first changed the service's tables and the second changed nothing."""
+    first changed the service's tables and recorded the envelope under the method's name (an
+    effect that happens to be idempotent on its own must still be recorded: the next version
+    of the handler may not be), and the second changed nothing."""
     container = container_factory(service_cls, config)
     restrict_entrypoints(container, method)
     container.start()
@@ -42,6 +53,8 @@ def delivered_twice(container_factory, service_cls, config, conn, method, envelo
         handle(argument)
     once = schema_contents(conn, schema)
     assert once != before, f"{method}: the first delivery changed nothing"
+    assert recorded(conn, schema, envelope["id"], method), \
+        f"{method}: the delivery was not recorded under the handler's name"
     with entrypoint_hook(container, method) as handle:
         handle(argument)
     assert schema_contents(conn, schema) == once, f"{method}: the second delivery had an effect"
