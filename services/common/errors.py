@@ -72,9 +72,16 @@ class Unavailable(DomainError):
     code = "unavailable"
 
 
+@deserialize_to_instance
+class Unanswered(DomainError):
+    """Another service did not answer in time: what was asked may or may not have been done."""
+
+    code = "timeout"
+
+
 # The one table from domain errors to HTTP statuses (most specific class first).
 HTTP_STATUS = ((NotFound, 404), (NotAllowed, 403), (Conflict, 409), (Invalid, 422),
-               (Unavailable, 503))
+               (Unavailable, 503), (Unanswered, 504))
 
 
 def http_status(error):

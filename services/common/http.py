@@ -132,6 +132,20 @@ def read_json(request, schema, max_bytes=MAX_BODY_BYTES):
     return schema.load(body)
 
 
+def read_upload(request, max_bytes):
+    """The raw body of an uploaded file (not JSON: a statement, a carrier's file), at most
+    `max_bytes` (413 beyond); an empty one is a 422."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise ApiError(413, "body_too_large", f"the file exceeds {max_bytes} bytes")
+    raw = request.stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise ApiError(413, "body_too_large", f"the file exceeds {max_bytes} bytes")
+    if not raw.strip():
+        raise ApiError(422, "validation_failed", "the file is empty",
+                       {"_body": ["send the file in the request body"]})
+    return raw
+
+
 def read_query(request, schema):
     """The query string loaded through a marshmallow schema (422 naming the parameter)."""
     return schema.load(request.args.to_dict())

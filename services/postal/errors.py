@@ -1,5 +1,5 @@
 """postal's domain errors: the kernel's (services.common.errors), named for postal's cases."""
-from services.common.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, Unavailable
+from services.common.errors import Conflict, Invalid, NotAllowed, NotFound, Unanswered, Unavailable
 
 
 class NoDelegation(NotAllowed):
@@ -20,7 +20,7 @@ class IntakeUnavailable(Unavailable):
     code = "intake_unavailable"
 
 
-class IntakeUnanswered(DomainError):
+class IntakeUnanswered(Unanswered):
     """intake did not answer a registration in time: the dossier may have been registered."""
 
     code = "intake_timeout"

@@ -1,17 +1,15 @@
 """postal: post offices and delegations, delegated reception, pick-up at home, result delivery
 by post with tracking, and the departments' dossier volumes."""
-from contextlib import contextmanager
 
 from services.common.consumer import reliable_batch_event_handler, reliable_event_handler
 from services.common.contracts import DossierReceived, ResultReady
 from services.common.db import Database
-from services.common.http import ApiError, OpsEndpoints, api, json_response
+from services.common.http import OpsEndpoints, api, json_response
 from services.common.idempotency import key_of
 from services.common.rpc import RpcProxy
 from services.common.settings import ServiceSettings
 
 from . import delegations, pickups, reception, reports, shipments, store
-from .errors import IntakeUnanswered
 from .schemas import (
     ClerkUpdateSchema,
     DelegationEndSchema,
@@ -117,9 +115,8 @@ class PostalService(OpsEndpoints):
                     504: "intake did not answer in time; look at GET /api/v1/receptions"})
     def receive(self, request, caller, body):
         key = key_of(request)
-        with unanswered_is_504():
-            receipt, replayed = reception.receive(self.db, self.intake, caller, body, key,
-                                                  request.correlation_id)
+        receipt, replayed = reception.receive(self.db, self.intake, caller, body, key,
+                                              request.correlation_id)
         return json_response(receipt, *((200, REPLAYED) if replayed else (201,)))
 
     @api("GET", "/api/v1/receptions",
@@ -162,9 +159,8 @@ class PostalService(OpsEndpoints):
     def pickup_received(self, request, pickup_id, caller):
         """The collected dossier is checked at the post office and registered (channel postal).
         The order stays locked while intake registers it, so it is registered once."""
-        with unanswered_is_504():
-            return json_response(pickups.received(self.db, self.intake, caller, pickup_id,
-                                                  request.correlation_id), 201)
+        return json_response(pickups.received(self.db, self.intake, caller, pickup_id,
+                                              request.correlation_id), 201)
 
     # result delivery --------------------------------------------------------------------------
     @reliable_event_handler("routing", "dossier.result_ready", contract=ResultReady,
@@ -232,11 +228,3 @@ class PostalService(OpsEndpoints):
         return OpsEndpoints.metrics(self, request)
 
 
-@contextmanager
-def unanswered_is_504():
-    """intake's silence answered as a gateway timeout: the kernel's table of domain errors
-    has no status for it."""
-    try:
-        yield
-    except IntakeUnanswered as silence:
-        raise ApiError(504, silence.code, silence.message) from silence

@@ -1,7 +1,7 @@
 """The carrier's tracking file as a request brings it: a CSV or JSON file, not a JSON body
 the kernel loads, so it is read here, within its own size limit (413 beyond), and a file
 that cannot be read at all is a malformed request (400)."""
-from services.common.http import ApiError
+from services.common.http import ApiError, read_upload
 
 from .tracking import UnreadableFile, read_rows
 
@@ -10,10 +10,7 @@ MAX_IMPORT_BYTES = 4 * 1024 * 1024
 
 def uploaded_rows(request):
     """The rows of the uploaded carrier file (tracking.read_rows)."""
-    raw = request.stream.read(MAX_IMPORT_BYTES + 1)
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise ApiError(413, "body_too_large", f"the file exceeds {MAX_IMPORT_BYTES} bytes")
     try:
-        return read_rows(raw, request.content_type)
+        return read_rows(read_upload(request, MAX_IMPORT_BYTES), request.content_type)
     except UnreadableFile as exc:
         raise ApiError(400, "unreadable_file", str(exc)) from exc
