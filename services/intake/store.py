@@ -78,6 +78,11 @@ def get_procedure_and_units(cur, code):
     return row["data"], {"code": row["code"], "name": row["name"]}, center
 
 
+def listen_to_catalogue_loads(cur):
+    """On an autocommit connection: its `notifies` then tell of every catalogue load."""
+    cur.execute(f"LISTEN {CATALOGUE_CHANNEL}")
+
+
 def list_departments(cur):
     cur.execute("SELECT code, name, receiving_unit FROM intake.departments ORDER BY code")
     return cur.fetchall()
