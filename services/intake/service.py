@@ -30,6 +30,7 @@ log = logging.getLogger("motcua.intake")
 # Schemas hold no state between loads: built once, not per call.
 DOSSIER_REQUEST = DossierRequestSchema()
 RECEIVER = ReceiverSchema()
+PROCEDURE_QUERY = ProcedureQuerySchema()
 
 DOSSIERS_RECEIVED = Counter(
     "motcua_dossiers_received_total", "Dossiers registered (counted after the commit)",
@@ -47,16 +48,17 @@ class IntakeService(OpsEndpoints):
     # files more than a few a minute.
     rate_limit = RateLimits(officer_submissions="1200/60", citizen_submissions="20/60")
 
-    # catalogue -----------------------------------------------------------------------------
+    # catalogue (named apart from the RPCs get_procedure and list_procedures, which answer
+    # the same: a service class has one namespace for all its entrypoints) ------------------
     @api("GET", "/api/v1/procedures", summary="The procedures of the catalogue",
          query=ProcedureQuerySchema, responses={200: ("the active procedures", ProcedureList)})
-    def list_procedures(self, request, query):
+    def browse_procedures(self, request, query):
         with self.db.transaction() as cur:
             return json_response(procedures.procedure_list(cur, **query))
 
     @api("GET", "/api/v1/procedures/<code>", summary="One procedure of the catalogue",
          responses={200: ("the procedure", ProcedureSchema), 404: "no such procedure"})
-    def get_procedure(self, request, code):
+    def show_procedure(self, request, code):
         with self.db.transaction() as cur:
             return json_response(procedures.procedure(cur, code))
 
@@ -123,6 +125,19 @@ class IntakeService(OpsEndpoints):
             raise Unavailable(exc.message) from exc
         self._received(dossier)
         return {"dossier": reception.created_response(dossier)}
+
+    @rpc
+    def get_procedure(self, code):
+        """As GET /api/v1/procedures/<code>; NotFound when no active procedure has it."""
+        with self.db.transaction() as cur:
+            return procedures.procedure(cur, code)
+
+    @rpc
+    def list_procedures(self, department=None, channel=None):
+        """As GET /api/v1/procedures[?department=&channel=]; Invalid for a bad filter."""
+        query = loaded(PROCEDURE_QUERY, {"department": department, "channel": channel})
+        with self.db.transaction() as cur:
+            return procedures.procedure_list(cur, **query)
 
     @rpc
     def departments(self):

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from services.common.errors import Invalid, Unavailable
+from services.common.errors import Invalid, NotFound, Unavailable
 from services.intake.service import IntakeService
 from services.intake.store import save_catalogue
 from tests.conftest import CATALOGUE, Client, dossier_body, procedure, query, token, wait_for
@@ -232,6 +232,19 @@ def test_the_post_office_s_numbers_exhausted_is_the_kernel_s_unavailable(intake_
         intake_rpc.register_dossier(dossier_body(proc), POST_OFFICE_CLERK, "corr-rpc")
     assert "9999" in refused.value.message
     assert count(db, "intake.dossiers") == 1
+
+
+def test_the_catalogue_by_rpc_answers_as_over_http(intake_rpc, intake):
+    code = procedure(department="sxd")["code"]
+    assert intake_rpc.get_procedure(code) == intake.get(f"/api/v1/procedures/{code}").json()
+    assert intake_rpc.list_procedures() == intake.get("/api/v1/procedures").json()
+    assert intake_rpc.list_procedures("sxd", "online") == \
+        intake.get("/api/v1/procedures?department=sxd&channel=online").json()
+    with pytest.raises(NotFound):
+        intake_rpc.get_procedure("9.999999")
+    with pytest.raises(Invalid) as refused:
+        intake_rpc.list_procedures(channel="fax")
+    assert "channel" in refused.value.fields
 
 
 def test_a_citizen_flooding_the_portal_is_slowed_with_429_and_nothing_stored(
