@@ -2,6 +2,7 @@
 import re
 
 from marshmallow import (
+    EXCLUDE,
     RAISE,
     Schema,
     ValidationError,
@@ -100,6 +101,16 @@ class ReceiverSchema(_Strict):
 class ProcedureQuerySchema(_Strict):
     department = fields.String(load_default=None, validate=validate.Length(max=20))
     channel = fields.String(load_default=None, validate=validate.OneOf(("counter", "online", "postal")))
+
+
+class ReceiptQuerySchema(Schema):
+    """Other parameters (a browser's cache breaker) are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "html")),
+                           metadata={"description": "html: the printable receipt (Mẫu 01)"})
 
 
 def loaded(schema, value):

@@ -22,6 +22,7 @@ from .schemas import (
     DossierRequestSchema,
     ProcedureList,
     ProcedureQuerySchema,
+    ReceiptQuerySchema,
     ReceiverSchema,
     loaded,
 )
@@ -68,7 +69,12 @@ class IntakeService(OpsEndpoints):
          responses={201: ("registered; Location is its receipt", DossierCreated),
                     200: ("replay of an earlier request with the same Idempotency-Key",
                           DossierCreated),
-                    409: "Idempotency-Key reused for a different body"})
+                    409: "Idempotency-Key reused for a different body",
+                    429: "too many submissions from this officer or for this citizen; "
+                         "Retry-After says when to try again",
+                    503: "the day's 9,999 numbers of the receiving unit are used "
+                         "(numbers_exhausted), the catalogue is not loaded, or the database "
+                         "is not reachable"})
     def submit_dossier(self, request, caller, body):
         self._limit_submissions(caller, body)
         key = idempotency.key_of(request)
@@ -100,12 +106,14 @@ class IntakeService(OpsEndpoints):
                                             "department": dossier["department"]})
 
     @api("GET", "/api/v1/dossiers/<code>/receipt", summary="The receipt of a dossier",
-         auth=("counter_officer", "portal", "manager"),
-         responses={404: "no receipt with this code for this caller"})
-    def get_receipt(self, request, code, caller):
+         auth=("counter_officer", "portal", "manager"), query=ReceiptQuerySchema,
+         responses={200: "the receipt (Mẫu 01): JSON, or a printable HTML page with "
+                         "format=html",
+                    404: "no receipt with this code for this caller"})
+    def get_receipt(self, request, code, caller, query):
         with self.db.transaction() as cur:
             receipt = reception.receipt_for(cur, caller, code)
-        if request.args.get("format") == "html":
+        if query["format"] == "html":
             return Response(render_html(receipt), mimetype="text/html")
         return json_response(receipt)
 

@@ -44,6 +44,8 @@ def test_counter_submission_is_numbered_stored_with_receipt_and_event(intake, db
     assert created["code"] in receipt.text
     as_json = intake.get(f"/api/v1/dossiers/{created['code']}/receipt", token=counter("stp"))
     assert as_json.json()["code"] == created["code"]
+    assert intake.get(f"/api/v1/dossiers/{created['code']}/receipt?format=pdf",
+                      token=counter("stp")).status_code == 422
     assert intake.get(f"/api/v1/dossiers/{created['code']}/receipt", token=counter("syt")
                       ).status_code == 404
     second = intake.post("/api/v1/dossiers", token=counter("stp"), json=dossier_body(proc))
