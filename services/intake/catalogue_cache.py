@@ -13,7 +13,7 @@ import psycopg2
 from eventlet.hubs import trampoline
 from nameko.extensions import DependencyProvider
 
-from .store import CATALOGUE_CHANNEL
+from .store import listen_to_catalogue_loads
 
 RECONNECT_SECONDS = 1
 
@@ -61,7 +61,7 @@ class CatalogueCache(DependencyProvider):
                 conn = psycopg2.connect(self._dsn)
                 conn.autocommit = True
                 with conn.cursor() as cur:
-                    cur.execute(f"LISTEN {CATALOGUE_CHANNEL}")
+                    listen_to_catalogue_loads(cur)
                 self._forget()  # a read begun before LISTEN may predate a missed load
                 self._listening = True
                 self._wait_for_changes(conn)

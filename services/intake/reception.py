@@ -1,31 +1,70 @@
 """Reception of a dossier (Decree 61/2018 art. 18, Decree 118/2025): check it against the
-procedure, number it, set its appointment date, and write dossier, receipt and
-`dossier.received` in one transaction."""
-import hashlib
-import json
+procedure, number it, set its appointment date, and store dossier, receipt and
+`dossier.received` together."""
 import secrets
 
-from services.common.events import events_exchange, new_envelope, now
-from services.common.http import ApiError
+from services.common import idempotency
+from services.common.contracts import DossierReceived
+from services.common.errors import Invalid, NotAllowed, NotFound
+from services.common.events import event, now
 
 from . import store
+from .errors import CatalogueNotLoaded
 from .receipt import build_receipt
 
+SOURCE = "intake"
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the counter
 SECRET_LENGTH = 8
+CHANNEL_BY_ROLE = {"counter_officer": "counter", "portal": "online"}
+# The code's number until the statement that stores the dossier assigns it (store.py).
+UNNUMBERED = "XXXX"
 
 
-def request_hash(body):
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+def receive(cur, catalogue, calendar, caller, request, claim, correlation_id):
+    """A dossier handed in at the counter (counter officer) or online (portal), stored:
+    (dossier, False); or, when `claim`'s Idempotency-Key was used before by the same request,
+    the dossier it stored: (dossier, True)."""
+    channel = CHANNEL_BY_ROLE[caller.role]
+    code = request["procedure_code"]
+    procedure, counter_unit, center = catalogue.procedure_and_units(
+        code, lambda: store.get_procedure_and_units(cur, code))
+    if caller.role == "counter_officer" and procedure and \
+            procedure["department"] != caller.department:
+        raise NotAllowed(f"a counter officer of {caller.department} cannot receive dossiers of "
+                         f"department {procedure['department']}")
+    unit = counter_unit if channel == "counter" else center
+    if procedure is not None and unit is None:
+        raise CatalogueNotLoaded("the center's receiving unit has not been loaded")
+    receiver = {"kind": caller.role, "id": caller.subject, "department": caller.department}
+    try:
+        return register(cur, calendar, request, procedure, channel, unit, receiver,
+                        correlation_id, claim), False
+    except store.KeyAlreadyUsed:
+        return earlier_dossier(cur, claim), True
+
+
+def receive_by_post(cur, calendar, request, receiver, correlation_id):
+    """A dossier handed in at a post office that holds a delegation (postal checked it),
+    numbered with the post office's receiving unit."""
+    unit = {"code": receiver["receiving_unit"], "name": receiver["post_office"]}
+    procedure = store.get_procedure(cur, request["procedure_code"])
+    return register(cur, calendar, request, procedure, "postal", unit, receiver, correlation_id)
+
+
+def earlier_dossier(cur, claim):
+    """The dossier stored by the request that claimed the key first (the key's row exists:
+    the kernel's claim finds it, and refuses it when it was claimed for another body)."""
+    _, (_, answer) = idempotency.claim(cur, claim.schema, claim.principal, claim.key,
+                                       claim.request_hash)
+    return store.get_dossier(cur, answer["code"])
 
 
 def check_against_procedure(procedure, request, channel):
-    """422 naming every problem: the channel, delivery by post, and each missing document."""
+    """Invalid naming every problem: the channel, delivery by post, each missing document."""
     if procedure is None:
-        raise ApiError(
-            422, "validation_failed", "unknown procedure",
-            {"procedure_code": [f"no procedure with code {request['procedure_code']}"]},
-        )
+        problem = f"no procedure with code {request['procedure_code']}"
+        # `fields` given, never None: nameko sends None across RPC as the text "None"
+        raise Invalid(problem, fields={"procedure_code": [problem]})
     problems = {}
     if channel not in procedure["channels"]:
         problems["procedure_code"] = [
@@ -36,19 +75,23 @@ def check_against_procedure(procedure, request, channel):
         problems["result_delivery"] = [
             f"the result of thủ tục {procedure['code']} cannot be delivered by post"
         ]
-    required = {d["key"]: d for d in procedure["documents"]}
-    given = [d["key"] for d in request["documents"]]
-    unknown = [k for k in given if k not in required]
-    missing = [d for d in procedure["documents"] if d["mandatory"] and d["key"] not in given]
-    doc_problems = [f"missing mandatory document: {d['name']} ({d['key']})" for d in missing]
-    doc_problems += [f"{k!r} is not a document of thủ tục {procedure['code']}" for k in unknown]
-    if len(given) != len(set(given)):
-        doc_problems.append("a document is listed twice")
-    if doc_problems:
-        problems["documents"] = doc_problems
+    document_problems = documents_problems(procedure, request)
+    if document_problems:
+        problems["documents"] = document_problems
     if problems:
-        raise ApiError(422, "validation_failed", "the dossier is incomplete or not admissible",
-                       problems)
+        raise Invalid("the dossier is incomplete or not admissible", fields=problems)
+
+
+def documents_problems(procedure, request):
+    required = {d["key"] for d in procedure["documents"]}
+    given = [d["key"] for d in request["documents"]]
+    missing = [d for d in procedure["documents"] if d["mandatory"] and d["key"] not in given]
+    problems = [f"missing mandatory document: {d['name']} ({d['key']})" for d in missing]
+    problems += [f"{k!r} is not a document of thủ tục {procedure['code']}"
+                 for k in given if k not in required]
+    if len(given) != len(set(given)):
+        problems.append("a document is listed twice")
+    return problems
 
 
 def snapshot(procedure):
@@ -63,32 +106,21 @@ def documents_received(procedure, request):
             for d in request["documents"]]
 
 
-class Replay(Exception):
-    """The Idempotency-Key was used before: the transaction is abandoned, `earlier` answers."""
-
-    def __init__(self, earlier):
-        super().__init__("idempotent replay")
-        self.earlier = earlier
-
-
 def register(cur, calendar, request, procedure, channel, receiving_unit, receiver, correlation_id,
-             idempotency=None):
-    """Store one dossier and return it. `idempotency` is (principal, key, request hash)."""
+             claim=None):
+    """Store one dossier and return it; `claim` (services.common.idempotency.Claim) is the
+    request's Idempotency-Key, stored with it (store.KeyAlreadyUsed when it was before)."""
     check_against_procedure(procedure, request, channel)
-    if idempotency:
-        earlier = store.find_idempotency_key(cur, *idempotency[:2])
-        if earlier:
-            raise Replay(earlier)
     received_at = now()
-    due = calendar.due_date(received_at, procedure["processing_days"], procedure["day_kind"])
     dossier = {
-        "code": None,  # numbered by the database as it is stored
+        "code": store.code_prefix(receiving_unit["code"], received_at) + UNNUMBERED,
         "procedure_code": procedure["code"],
         "department": procedure["department"],
         "channel": channel,
         "receiving_unit": receiving_unit["code"],
         "received_at": received_at,
-        "due_date": due,
+        "due_date": calendar.due_date(received_at, procedure["processing_days"],
+                                      procedure["day_kind"]),
         "applicant": request["applicant"],
         "documents": documents_received(procedure, request),
         "result_delivery": request["result_delivery"],
@@ -97,15 +129,9 @@ def register(cur, calendar, request, procedure, channel, receiving_unit, receive
         "receiver": receiver,
     }
     dossier["receipt"] = build_receipt(dossier, procedure, receiving_unit)
-    event = new_envelope("dossier.received", "intake", received_event_data(dossier, procedure),
-                         correlation_id)
-    try:
-        code = store.insert_numbered_dossier(cur, dossier, event, events_exchange("intake"),
-                                             "dossier.received", idempotency)
-    except store.SequenceExhausted as exc:
-        raise ApiError(503, "numbers_exhausted", str(exc)) from exc
-    except store.KeyAlreadyUsed as exc:  # a concurrent request with the same key won
-        raise Replay(store.find_idempotency_key(cur, *idempotency[:2])) from exc
+    received = event(SOURCE, "dossier.received", DossierReceived,
+                     received_event_data(dossier, procedure), correlation_id)
+    code = store.insert_numbered_dossier(cur, dossier, received, claim)
     dossier["code"] = dossier["receipt"]["code"] = code
     return dossier
 
@@ -116,8 +142,8 @@ def received_event_data(dossier, procedure):
         "procedure": snapshot(procedure),
         "channel": dossier["channel"],
         "receiving_unit": dossier["receiving_unit"],
-        "received_at": dossier["received_at"].isoformat(),
-        "due_date": dossier["due_date"].isoformat(),
+        "received_at": dossier["received_at"],
+        "due_date": dossier["due_date"],
         "applicant": dossier["applicant"],
         "documents": dossier["documents"],
         "result_delivery": dossier["result_delivery"],
@@ -125,6 +151,16 @@ def received_event_data(dossier, procedure):
         "lookup_secret": dossier["lookup_secret"],
         "receiver": dossier["receiver"],
     }
+
+
+def receipt_for(cur, caller, code):
+    """The receipt of dossier `code` as the caller may see it: a counter officer sees its own
+    department's only (another's is as unknown to it as a code that does not exist)."""
+    row = store.get_receipt(cur, code)
+    if row is None or (caller.role == "counter_officer" and
+                       row["department"] != caller.department):
+        raise NotFound(f"no receipt {code} for this caller")
+    return row["receipt"]
 
 
 def created_response(dossier):

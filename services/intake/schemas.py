@@ -2,6 +2,7 @@
 import re
 
 from marshmallow import (
+    EXCLUDE,
     RAISE,
     Schema,
     ValidationError,
@@ -13,6 +14,8 @@ from marshmallow import (
 )
 
 from services.common.contracts import RESULT_DELIVERIES
+from services.common.errors import Invalid
+from services.common.http import flatten_messages
 from services.common.phones import normalise_phone
 
 from .catalogue import ProcedureSchema
@@ -98,6 +101,26 @@ class ReceiverSchema(_Strict):
 class ProcedureQuerySchema(_Strict):
     department = fields.String(load_default=None, validate=validate.Length(max=20))
     channel = fields.String(load_default=None, validate=validate.OneOf(("counter", "online", "postal")))
+
+
+class ReceiptQuerySchema(Schema):
+    """Other parameters (a browser's cache breaker) are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "html")),
+                           metadata={"description": "html: the printable receipt (Mẫu 01)"})
+
+
+def loaded(schema, value):
+    """`value` (received by RPC) loaded by `schema`, or the kernel's Invalid naming each field
+    at fault: the error crosses RPC as itself."""
+    try:
+        return schema.load(value)
+    except ValidationError as exc:
+        raise Invalid("some fields are missing or invalid",
+                      fields=flatten_messages(exc.messages)) from exc
 
 
 # --- answers (documentation only, for the OpenAPI document: the handlers build plain dicts) ---

@@ -2,13 +2,12 @@
 import psycopg2.errors
 
 from services.common.db import PreparedStatement, json_param
+from services.common.events import events_exchange
+
+from .errors import NumbersExhausted
 
 SCHEMA = "intake"
 CATALOGUE_CHANNEL = "intake_catalogue"  # NOTIFYed by every catalogue load (catalogue_cache.py)
-
-
-class SequenceExhausted(Exception):
-    pass
 
 
 def save_catalogue(cur, catalogue):
@@ -78,6 +77,11 @@ def get_procedure_and_units(cur, code):
     return row["data"], {"code": row["code"], "name": row["name"]}, center
 
 
+def listen_to_catalogue_loads(cur):
+    """On an autocommit connection: its `notifies` then tell of every catalogue load."""
+    cur.execute(f"LISTEN {CATALOGUE_CHANNEL}")
+
+
 def list_departments(cur):
     cur.execute("SELECT code, name, receiving_unit FROM intake.departments ORDER BY code")
     return cur.fetchall()
@@ -88,16 +92,7 @@ IDEMPOTENCY_KEY_CONSTRAINT = "idempotency_keys_pkey"
 
 
 class KeyAlreadyUsed(Exception):
-    """Another request with this Idempotency-Key committed first."""
-
-
-def find_idempotency_key(cur, principal, key):
-    cur.execute(
-        "SELECT request_hash, response->>'code' AS dossier_code FROM intake.idempotency_keys"
-        " WHERE principal = %s AND key = %s",
-        (principal, key),
-    )
-    return cur.fetchone()
+    """A request with this Idempotency-Key was stored before (or committed first)."""
 
 
 NUMBERED_DOSSIER = PreparedStatement("intake_numbered_dossier", """
@@ -132,15 +127,19 @@ NUMBERED_DOSSIER = PreparedStatement("intake_numbered_dossier", """
     SELECT code FROM number""")
 
 
-def insert_numbered_dossier(cur, dossier, event, exchange, routing_key, idempotency=None):
-    """Numbers the dossier and stores it, its receipt, its event and its Idempotency-Key in one
-    statement; returns the code. The number is the next XXXX of the unit and day: its row is
-    locked only until this statement commits, so two receptions never share a number and a
-    failed one leaves no gap. The code is written into the receipt and the event here, where
-    it is known."""
-    principal, key, request_hash = idempotency or (None, None, None)
+def insert_numbered_dossier(cur, dossier, event, claim=None):
+    """Numbers the dossier and stores it, its receipt, its event and the Idempotency-Key it
+    claims (services.common.idempotency.Claim, or None) in one statement; returns the code.
+
+    One statement, so that the number's row is locked only while it runs: the number is the
+    next XXXX of the unit and day, two receptions never share one and a failed reception
+    leaves no gap; and the key commits with the dossier it answers, or not at all. The code
+    is written into the receipt and the event here, where it is known.
+    NumbersExhausted after 9999; KeyAlreadyUsed when the key was claimed before."""
     unit = dossier["receiving_unit"]
     received_at = dossier["received_at"]
+    principal, key, request_hash = \
+        (claim.principal, claim.key, claim.request_hash) if claim else (None, None, None)
     try:
         NUMBERED_DOSSIER.execute(
             cur,
@@ -148,26 +147,31 @@ def insert_numbered_dossier(cur, dossier, event, exchange, routing_key, idempote
                 **dossier,
                 "unit": unit,
                 "day": received_at.date(),
-                "prefix": f"{unit}-{received_at:%y%m%d}-",
+                "prefix": code_prefix(unit, received_at),
                 "applicant": json_param(dossier["applicant"]),
                 "documents": json_param(dossier["documents"]),
                 "receiver": json_param(dossier["receiver"]),
                 "receipt": json_param(dossier["receipt"]),
                 "principal": principal, "key": key, "request_hash": request_hash,
-                "event_id": event["id"], "exchange": exchange, "routing_key": routing_key,
-                "event": json_param(event),
+                "event_id": event["id"], "exchange": events_exchange(SCHEMA),
+                "routing_key": event["type"], "event": json_param(event),
             },
         )
     except psycopg2.errors.CheckViolation as exc:
         if exc.diag.constraint_name != NUMBER_LIMIT_CONSTRAINT:
             raise
-        raise SequenceExhausted(
+        raise NumbersExhausted(
             f"receiving unit {unit} has used all 9999 numbers of {received_at.date()}") from exc
     except psycopg2.errors.UniqueViolation as exc:
         if exc.diag.constraint_name != IDEMPOTENCY_KEY_CONSTRAINT:
             raise
         raise KeyAlreadyUsed() from exc
     return cur.fetchone()["code"]
+
+
+def code_prefix(unit, received_at):
+    """`<receiving unit>-YYMMDD-` of a dossier code; the day is the day it was handed in."""
+    return f"{unit}-{received_at:%y%m%d}-"
 
 
 def get_dossier(cur, code):

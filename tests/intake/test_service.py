@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from services.common.errors import Invalid, NotFound, Unavailable
 from services.intake.service import IntakeService
 from services.intake.store import save_catalogue
 from tests.conftest import CATALOGUE, Client, dossier_body, procedure, query, token, wait_for
@@ -41,6 +42,12 @@ def test_counter_submission_is_numbered_stored_with_receipt_and_event(intake, db
                          token=counter("stp"))
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in receipt.text
     assert created["code"] in receipt.text
+    as_json = intake.get(f"/api/v1/dossiers/{created['code']}/receipt", token=counter("stp"))
+    assert as_json.json()["code"] == created["code"]
+    assert intake.get(f"/api/v1/dossiers/{created['code']}/receipt?format=pdf",
+                      token=counter("stp")).status_code == 422
+    assert intake.get(f"/api/v1/dossiers/{created['code']}/receipt", token=counter("syt")
+                      ).status_code == 404
     second = intake.post("/api/v1/dossiers", token=counter("stp"), json=dossier_body(proc))
     assert second.json()["code"].endswith("-0002")
 
@@ -172,22 +179,74 @@ def test_procedures_are_listed_and_found(intake):
     assert intake.get("/api/v1/procedures?channel=fax").status_code == 422
 
 
-def test_post_office_registers_through_rpc_with_its_own_unit(container_factory, config_for, db):
+@pytest.fixture
+def intake_rpc(container_factory, config_for):
     from nameko.standalone.rpc import ServiceRpcProxy
 
     config = config_for("intake")
     container_factory(IntakeService, config).start()
+    with ServiceRpcProxy("intake", config) as proxy:
+        yield proxy
+
+
+POST_OFFICE_CLERK = {"kind": "postal_clerk", "id": "buudien.01", "post_office": "BDT-TT",
+                     "receiving_unit": "000.21.31.H33"}
+
+
+def test_post_office_registers_through_rpc_with_its_own_unit(intake_rpc, db):
     proc = procedure(channel="postal")
-    receiver = {"kind": "postal_clerk", "id": "buudien.01", "post_office": "BDT-TT",
-                "receiving_unit": "000.21.31.H33"}
-    with ServiceRpcProxy("intake", config) as intake_rpc:
-        answer = intake_rpc.register_dossier(dossier_body(proc), receiver, "corr-rpc")
-        refused = intake_rpc.register_dossier(dossier_body(proc, documents=[]), receiver, "c")
+    answer = intake_rpc.register_dossier(dossier_body(proc), POST_OFFICE_CLERK, "corr-rpc")
     assert answer["dossier"]["code"].startswith("000.21.31.H33-")
     assert answer["dossier"]["channel"] == "postal"
-    assert refused["error"]["status"] == 422 and "documents" in refused["error"]["fields"]
     [row] = query(db, "SELECT channel, receiver FROM intake.dossiers")
     assert row["channel"] == "postal" and row["receiver"]["post_office"] == "BDT-TT"
+    [event] = query(db, "SELECT body FROM intake.outbox")
+    assert event["body"]["dossier_code"] == event["body"]["data"]["code"] == \
+        answer["dossier"]["code"]
+
+
+@pytest.mark.parametrize("change,named", [
+    ({"documents": []}, "documents"),
+    ({"procedure_code": "9.999999"}, "procedure_code"),
+    ({"applicant": {"full_name": "A"}}, "applicant.citizen_id"),
+])
+def test_a_dossier_refused_by_rpc_raises_the_kernel_s_invalid_naming_the_field(
+        intake_rpc, db, change, named):
+    body = {**dossier_body(procedure(channel="postal")), **change}
+    with pytest.raises(Invalid) as refused:
+        intake_rpc.register_dossier(body, POST_OFFICE_CLERK, "corr-rpc")
+    assert named in refused.value.fields
+    assert count(db, "intake.dossiers") == 0
+
+
+def test_a_bad_receiver_is_invalid(intake_rpc):
+    with pytest.raises(Invalid) as refused:
+        intake_rpc.register_dossier(dossier_body(procedure(channel="postal")),
+                                    {**POST_OFFICE_CLERK, "kind": "manager"}, "corr-rpc")
+    assert "kind" in refused.value.fields
+
+
+def test_the_post_office_s_numbers_exhausted_is_the_kernel_s_unavailable(intake_rpc, db):
+    proc = procedure(channel="postal")
+    intake_rpc.register_dossier(dossier_body(proc), POST_OFFICE_CLERK, "corr-rpc")
+    db.cursor().execute("UPDATE intake.daily_sequences SET last_number = 9999")
+    with pytest.raises(Unavailable) as refused:
+        intake_rpc.register_dossier(dossier_body(proc), POST_OFFICE_CLERK, "corr-rpc")
+    assert "9999" in refused.value.message
+    assert count(db, "intake.dossiers") == 1
+
+
+def test_the_catalogue_by_rpc_answers_as_over_http(intake_rpc, intake):
+    code = procedure(department="sxd")["code"]
+    assert intake_rpc.get_procedure(code) == intake.get(f"/api/v1/procedures/{code}").json()
+    assert intake_rpc.list_procedures() == intake.get("/api/v1/procedures").json()
+    assert intake_rpc.list_procedures("sxd", "online") == \
+        intake.get("/api/v1/procedures?department=sxd&channel=online").json()
+    with pytest.raises(NotFound):
+        intake_rpc.get_procedure("9.999999")
+    with pytest.raises(Invalid) as refused:
+        intake_rpc.list_procedures(channel="fax")
+    assert "channel" in refused.value.fields
 
 
 def test_a_citizen_flooding_the_portal_is_slowed_with_429_and_nothing_stored(
