@@ -3,17 +3,26 @@ entrypoint. The HTTP edge maps each to a status with one table (services.common.
 RPC they travel as themselves (registered with nameko), so a caller in another service
 catches the same class instead of reading an {"error": ...} dict.
 
-Every error is built from positional arguments only (message, then its own), which is what
-nameko sends and rebuilds."""
+nameko sends an error's positional arguments and rebuilds it from them, by the exact class:
+every error here is built from positional arguments only (trailing ones left out when None,
+which nameko would send as the text "None"), and an error meant to cross an RPC is one of
+these classes with its own `code`, not a service's subclass (which the caller cannot
+import)."""
 from nameko.exceptions import deserialize_to_instance
 
 
 class DomainError(Exception):
-    """Base: `message` is said to the caller; `fields` names the fields at fault."""
+    """Base: `message` is said to the caller, `code` names the error for programs (the
+    class's own when not given); `fields` names the fields at fault."""
 
     code = "domain_error"
+    # seconds after which trying again may succeed (HTTP Retry-After), when that is known
+    retry_after = None
 
     def __init__(self, message, *args):
+        args = list(args)
+        while args and args[-1] is None:
+            args.pop()
         super().__init__(message, *args)
         self.message = message
 
@@ -22,13 +31,20 @@ class DomainError(Exception):
         return None
 
 
+class CodedError(DomainError):
+    def __init__(self, message, code=None):
+        super().__init__(message, code)
+        if code is not None:
+            self.code = code
+
+
 @deserialize_to_instance
-class NotFound(DomainError):
+class NotFound(CodedError):
     code = "not_found"
 
 
 @deserialize_to_instance
-class NotAllowed(DomainError):
+class NotAllowed(CodedError):
     """The caller has no part in this (its role may do the action, not on this object)."""
 
     code = "forbidden"
@@ -66,14 +82,15 @@ class Invalid(DomainError):
 
 
 @deserialize_to_instance
-class Unavailable(DomainError):
-    """Something this needs is not reachable now: the caller should try again."""
+class Unavailable(CodedError):
+    """Something this needs is not reachable now: the caller should try again shortly."""
 
     code = "unavailable"
+    retry_after = 2
 
 
 @deserialize_to_instance
-class Unanswered(DomainError):
+class Unanswered(CodedError):
     """Another service did not answer in time: what was asked may or may not have been done."""
 
     code = "timeout"

@@ -63,13 +63,30 @@ ANSWERED_ERRORS = (ApiError, AuthError, DomainError, ValidationError, OverflowEr
 class AnsweredErrorsLoggedOnce(logging.Filter):
     """nameko logs every exception a worker raises at ERROR with its traceback. For an HTTP
     worker's answered error that line is dropped: `response_from_exception` logs it once,
-    plainly, so real failures stand out."""
+    plainly. Any other worker's domain error (an RPC refusing what it was asked) is the
+    caller's answer too: its line becomes one INFO line without traceback. Real failures
+    stand out."""
 
     def filter(self, record):
         worker_ctx = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        entrypoint = getattr(worker_ctx, "entrypoint", None)
         error = record.exc_info[1] if record.exc_info else None
-        return not (isinstance(getattr(worker_ctx, "entrypoint", None), ApiEndpoint)
-                    and isinstance(error, ANSWERED_ERRORS))
+        if entrypoint is None or error is None:
+            return True
+        if isinstance(entrypoint, ApiEndpoint):
+            return not isinstance(error, ANSWERED_ERRORS)
+        if isinstance(error, DomainError):
+            self._as_answer(record, entrypoint, error)
+        return True
+
+    @staticmethod
+    def _as_answer(record, entrypoint, error):
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        record.msg, record.args = "answered with an error", ()
+        record.exc_info = record.exc_text = None
+        record.entrypoint = f"{entrypoint.container.service_name}.{entrypoint.method_name}"
+        record.error_code = error.code
+        record.exception = type(error).__name__
 
 
 ANSWERED_ERRORS_FILTER = AnsweredErrorsLoggedOnce()
@@ -254,8 +271,8 @@ class ApiEndpoint(HttpRequestHandler):
         if isinstance(exc, ApiError):
             return error_response(exc.status, exc.code, exc.message, exc.fields, exc.headers)
         if isinstance(exc, DomainError):
-            return error_response(http_status(exc), exc.code, exc.message, exc.fields,
-                                  {"Retry-After": "2"} if http_status(exc) == 503 else None)
+            retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+            return error_response(http_status(exc), exc.code, exc.message, exc.fields, retry)
         if isinstance(exc, AuthError):
             code = "unauthenticated" if exc.status == 401 else "forbidden"
             return error_response(exc.status, code, exc.message)

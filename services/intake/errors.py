@@ -6,6 +6,7 @@ class NumbersExhausted(Unavailable):
     """The receiving unit has numbered 9,999 dossiers today: XXXX of the code has four digits."""
 
     code = "numbers_exhausted"
+    retry_after = None  # the numbers come back tomorrow, not in seconds
 
 
 class CatalogueNotLoaded(Unavailable):

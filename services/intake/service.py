@@ -130,7 +130,7 @@ class IntakeService(OpsEndpoints):
                                                     correlation_id)
         except NumbersExhausted as exc:
             # nameko rebuilds only registered classes at the caller: the kernel's, not ours
-            raise Unavailable(exc.message) from exc
+            raise Unavailable(exc.message, exc.code) from exc
         self._received(dossier)
         return {"dossier": reception.created_response(dossier)}
 
