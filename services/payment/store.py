@@ -256,3 +256,45 @@ def record_refusal(cur, code, reason, refused_at):
 def refusal_of(cur, code):
     cur.execute("SELECT * FROM payment.refused_dossiers WHERE code = %s", (code,))
     return cur.fetchone()
+
+
+# --- the ledger -------------------------------------------------------------------------------
+_LEDGER_LOCK = 0x6D6F7463756101  # "motcua" + 1: the ledger's advisory lock
+
+
+def ledger_head(cur):
+    """The ledger's last row (seq, hash), or None; appends are serialised from here to the
+    commit by a transaction-scoped advisory lock, as the chain has one head."""
+    cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LEDGER_LOCK,))
+    cur.execute("SELECT seq, hash FROM payment.ledger ORDER BY seq DESC LIMIT 1")
+    return cur.fetchone()
+
+
+def insert_ledger_row(cur, row):
+    cur.execute(
+        """INSERT INTO payment.ledger (seq, at, movement, movement_id, bill_id, dossier_code,
+               channel, amount, reference, prev_hash, hash)
+           VALUES (%(seq)s, %(at)s, %(movement)s, %(movement_id)s, %(bill_id)s,
+               %(dossier_code)s, %(channel)s, %(amount)s, %(reference)s, %(prev_hash)s,
+               %(hash)s)""",
+        row,
+    )
+
+
+def ledger_rows(cur):
+    cur.execute("SELECT * FROM payment.ledger ORDER BY seq")
+    return cur.fetchall()
+
+
+def recorded_movements(cur):
+    """Every succeeded payment (+amount) and refund (-amount)."""
+    cur.execute(
+        """SELECT 'payment' AS movement, id, amount FROM payment.payments WHERE status = 'succeeded'
+           UNION ALL SELECT 'refund', id, -amount FROM payment.refunds"""
+    )
+    return cur.fetchall()
+
+
+def ledger_totals(cur):
+    cur.execute("SELECT count(*) AS n, coalesce(sum(amount), 0) AS net FROM payment.ledger")
+    return cur.fetchone()
