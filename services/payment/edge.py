@@ -1,6 +1,6 @@
 """What payment's HTTP entrypoints need beyond what `@api` loads: a write answered once per
-Idempotency-Key (services.common.idempotency), and the statement file, which comes as the
-raw request body (CSV, not JSON), read within its limits."""
+Idempotency-Key (services.common.idempotency); the statement file, which comes as the raw
+request body (CSV, not JSON), read within its limits; the gateway's signed parameters."""
 import json
 
 from services.common import idempotency
@@ -50,3 +50,9 @@ def statement_file(request):
     if lines - 1 > MAX_STATEMENT_LINES:
         raise ApiError(413, "statement_too_large", f"more than {MAX_STATEMENT_LINES} lines")
     return raw
+
+
+def gateway_params(request):
+    """The gateway's vnp_* query parameters as sent, all of them (its signature covers them:
+    no schema may drop or convert one)."""
+    return request.args.to_dict()

@@ -113,10 +113,10 @@ class PaymentService(OpsEndpoints):
          summary="The gateway's payment notification (IPN; signed vnp_* query parameters)",
          responses={200: ("always 200: the outcome is in RspCode", GatewayAck)})
     def vnpay_ipn(self, request):
-        """Server to server from the gateway: always 200 with VNPay's RspCode JSON. Its
-        parameters are read as sent: the signature covers them all."""
+        """Server to server from the gateway: always 200 with VNPay's RspCode JSON."""
         return json_response(online.answer_ipn(self.db, self.gateway, self.settings,
-                                               request.args.to_dict(), request.correlation_id))
+                                               edge.gateway_params(request),
+                                               request.correlation_id))
 
     @api("GET", "/api/v1/gateway/vnpay/return",
          summary="Where the gateway sends the citizen back (signed vnp_* query parameters)",
@@ -124,7 +124,7 @@ class PaymentService(OpsEndpoints):
                     400: "the signature does not verify"})
     def vnpay_return(self, request):
         with self.db.transaction() as cur:
-            view = online.return_view(cur, self.gateway, request.args.to_dict())
+            view = online.return_view(cur, self.gateway, edge.gateway_params(request))
         if view is None:
             raise ApiError(400, "invalid_signature", "chữ ký không hợp lệ: the gateway's answer "
                            "could not be verified")
