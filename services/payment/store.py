@@ -1,6 +1,6 @@
 """payment's SQL: bills, payments, refunds, receipts, gateway notifications and checks,
-refusals, the ledger and reconciliations. (receipts.py still numbers and stores receipts
-with its own statements.)"""
+refusals, the ledger and reconciliations (receipts.py numbers and stores receipts
+with its own statements)."""
 import json
 import uuid
 from functools import partial
