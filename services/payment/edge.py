@@ -4,10 +4,9 @@ request body (CSV, not JSON), read within its limits; the gateway's signed param
 import json
 
 from services.common import idempotency
-from services.common.http import ApiError, json_response
+from services.common.http import ApiError, json_response, read_upload
 from services.common.uploads import one_line_end
 
-from .errors import InvalidStatement
 from .store import SCHEMA
 
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
@@ -35,17 +34,9 @@ def answered_once(db, request, caller, content, action, status=201):
 
 
 def statement_file(request):
-    """The uploaded statement's bytes: 413 over MAX_STATEMENT_BYTES or MAX_STATEMENT_LINES
-    lines, 422 when empty."""
-    too_large = ApiError(413, "body_too_large", f"statement exceeds {MAX_STATEMENT_BYTES} bytes")
-    if request.content_length is not None and request.content_length > MAX_STATEMENT_BYTES:
-        raise too_large
-    raw = request.stream.read(MAX_STATEMENT_BYTES + 1)
-    if len(raw) > MAX_STATEMENT_BYTES:
-        raise too_large
-    if not raw.strip():
-        raise InvalidStatement("the statement is empty", "_body",
-                               {"_body": ["send the statement as CSV in the request body"]})
+    """The uploaded statement's bytes (services.common.http.read_upload: 413 over
+    MAX_STATEMENT_BYTES, 422 when empty); 413 over MAX_STATEMENT_LINES lines."""
+    raw = read_upload(request, MAX_STATEMENT_BYTES)
     lines = sum(1 for line in one_line_end(raw).split(b"\n") if line)
     if lines - 1 > MAX_STATEMENT_LINES:
         raise ApiError(413, "statement_too_large", f"more than {MAX_STATEMENT_LINES} lines")
