@@ -16,27 +16,22 @@ import secrets
 import uuid
 
 import psycopg2
-from marshmallow import Schema
 from prometheus_client import Counter
 
-from services.common.consumer import is_repeated_delivery
-from services.common.contracts import (
-    PaymentRefunded,
-    PaymentRequested,
-    PaymentSettled,
-    contract_schema,
-)
-from services.common.events import TIMEZONE, add_to_outbox, events_exchange, new_envelope, now
-from services.common.http import ApiError
+from services.common.consumer import bind_envelope, first_delivery, is_repeated_delivery
+from services.common.contracts import PaymentRefunded, PaymentRequested, PaymentSettled
+from services.common.events import TIMEZONE, event, now, publish
 from services.common.money import vnd
 
 from . import ledger, receipts, store
+from .errors import DuplicateReference, NoRefundDue, NoSuchBill, NotPayable, TooMuch
 from .gateway import new_txn_ref
+from .settings import for_receipts
 
 log = logging.getLogger("motcua.payment")
 
+SOURCE = "payment"  # of the events billing publishes
 CHANNELS = ("cash", "card", "online")
-OPEN_STATUSES = ("open", "partially_paid")
 
 PAYMENTS = Counter("motcua_payments_total", "Payments by channel and outcome",
                    ["channel", "status"])
@@ -77,17 +72,8 @@ def status_of(bill):
     return "paid" if net == bill["amount"] else "overpaid"
 
 
-def _envelope(event_type, contract: type[Schema], data, bill, correlation_id):
-    problems = contract_schema(contract).validate(data)
-    if problems:  # our own bug: never publish what the contract refuses
-        raise ValueError(f"{event_type} does not fit its contract: {problems}")
-    return new_envelope(event_type, "payment", data, correlation_id,
-                        dossier_code=bill["dossier_code"])
-
-
-def _publish(cur, event_type, contract: type[Schema], data, bill, correlation_id):
-    envelope = _envelope(event_type, contract, data, bill, correlation_id)
-    add_to_outbox(cur, store.SCHEMA, envelope, events_exchange("payment"), event_type)
+def _publish(cur, event_type, contract, data, bill, correlation_id):
+    publish(cur, SOURCE, event_type, contract, data, correlation_id, bill["dossier_code"])
 
 
 # --- bills ------------------------------------------------------------------------------------
@@ -130,6 +116,10 @@ def dossier_bill(envelope, data):
     )
 
 
+# What a shipment's bill is made of: postal.shipment_created is checked for these only.
+SHIPMENT_BILL_FIELDS = ("shipment_id", "tracking_number", "code", "fee")
+
+
 def shipment_bill(envelope, data):
     return new_bill(
         envelope, "postal", data["shipment_id"], data["code"],
@@ -137,33 +127,37 @@ def shipment_bill(envelope, data):
     )
 
 
+def _requested(settings, bill):
+    """payment.requested's data: the new bill, and where the portal lets the citizen pay it."""
+    pay_url = (settings.portal_pay_url or "").replace("{bill_id}", str(bill["id"])) or None
+    return {"bill_id": str(bill["id"]), "code": bill["dossier_code"], "kind": bill["kind"],
+            "amount": bill["amount"], "description": bill["description"], "pay_url": pay_url}
+
+
 def payment_requested(settings, bill, correlation_id):
     """The envelope announcing a new bill, checked against its contract."""
-    pay_url = (settings.get("PORTAL_PAY_URL") or "").replace("{bill_id}", str(bill["id"])) or None
-    return _envelope("payment.requested", PaymentRequested, {
-        "bill_id": str(bill["id"]), "code": bill["dossier_code"], "kind": bill["kind"],
-        "amount": bill["amount"], "description": bill["description"], "pay_url": pay_url,
-    }, bill, correlation_id)
+    return event(SOURCE, "payment.requested", PaymentRequested, _requested(settings, bill),
+                 correlation_id, bill["dossier_code"])
 
 
 REFUSED_BEFORE_BILLED = "refused before billed"
 
 
-def bill_at_once(cur, settings, deliveries):
-    """On an autocommit cursor, one round trip for `deliveries`, each (envelope, consumer, the
-    bill it owes or None, the code of its dossier or None): records each delivery and, when
-    its bill is owed and its source has none yet, inserts it with its payment.requested.
+def bill_at_once(db, settings, deliveries):
+    """One round trip for `deliveries`, each (envelope, consumer, the bill it owes or None, the
+    code of its dossier or None): records each delivery and, when its bill is owed and its
+    source has none yet, inserts it with its payment.requested (store.insert_bills_once).
     Returns, per delivery, its new bill (the values inserted); None (nothing owed, the source
     billed already); or REFUSED_BEFORE_BILLED when its dossier was refused already (nothing of
     it was written: `bill_for_dossier` bills and cancels it). A repeated delivery makes
     several fail (the batch handler then runs each alone); alone, it returns [None]."""
-    exchange = events_exchange("payment")
     rows = [{"message_id": envelope["id"], "consumer": consumer, "refused_code": refused_code,
-             "bill": bill, "exchange": exchange,
+             "bill": bill,
              "event": bill and payment_requested(settings, bill, envelope["correlation_id"])}
             for envelope, consumer, bill, refused_code in deliveries]
     try:
-        outcomes = store.insert_bills_once(cur, rows)
+        with db.autocommit() as cur:
+            outcomes = store.insert_bills_once(cur, rows)
     except psycopg2.Error as exc:
         if len(rows) > 1 or not is_repeated_delivery(exc):
             raise
@@ -188,8 +182,8 @@ def create_bill(cur, settings, envelope, bill):
     bill = store.insert_bill(cur, bill)
     if bill is None:
         return None
-    add_to_outbox(cur, store.SCHEMA, payment_requested(settings, bill, envelope["correlation_id"]),
-                  events_exchange("payment"), "payment.requested")
+    _publish(cur, "payment.requested", PaymentRequested, _requested(settings, bill), bill,
+             envelope["correlation_id"])
     BILLS.labels(bill["kind"], "open").inc()
     return bill
 
@@ -203,34 +197,81 @@ def bill_for_dossier(cur, settings, envelope, data):
     return bill
 
 
+# --- bills from events ------------------------------------------------------------------------
+def bill_received_dossiers(db, settings, consumer, events):
+    """dossier.received, a batch at a time ([(envelope, data)], deliveries recorded under
+    `consumer`): each dossier whose procedure has a fee gets its bill."""
+    bills = bill_at_once(db, settings, [
+        (envelope, consumer, dossier_bill(envelope, data), data["code"])
+        for envelope, data in events])
+    for (envelope, data), bill in zip(events, bills, strict=True):
+        bind_envelope(envelope)
+        if bill == REFUSED_BEFORE_BILLED:
+            bill = _bill_refused_dossier(db, settings, consumer, envelope, data)
+        if bill:
+            log.info("dossier billed", extra={"dossier_code": data["code"],
+                                              "bill_id": str(bill["id"]), "amount": bill["amount"]})
+
+
+def _bill_refused_dossier(db, settings, consumer, envelope, data):
+    """Rare: the refusal overtook dossier.received. The bill is made and cancelled at once."""
+    with db.transaction() as cur:
+        if not first_delivery(cur, store.SCHEMA, envelope["id"], consumer):
+            return None
+        return bill_for_dossier(cur, settings, envelope, data)
+
+
+def bill_shipments(db, settings, consumer, events):
+    """postal.shipment_created, a batch at a time: each shipment's postal charge is billed
+    (a refusal of its dossier does not cancel it)."""
+    bills = bill_at_once(db, settings, [
+        (envelope, consumer, shipment_bill(envelope, data), None) for envelope, data in events])
+    for (envelope, data), bill in zip(events, bills, strict=True):
+        bind_envelope(envelope)
+        if bill:
+            log.info("shipment billed", extra={"dossier_code": data["code"],
+                                               "bill_id": str(bill["id"]), "amount": bill["amount"]})
+
+
+def close_bills_of_refused_dossier(cur, envelope, data):
+    """dossier.refused: remembered (its dossier.received may still come), and the dossier's
+    fee bills closed (`refuse`)."""
+    store.record_refusal(cur, data["code"], data["reason"], data["refused_at"])
+    for bill in store.bills_of_dossier(cur, data["code"], kind="fee", lock=True):
+        bill, refunds = refuse(cur, bill, data["reason"], envelope["correlation_id"])
+        log.info("bill of a refused dossier closed", extra={
+            "dossier_code": data["code"], "bill_id": str(bill["id"]),
+            "status": bill["status"], "refunds": len(refunds)})
+
+
+# --- payments ---------------------------------------------------------------------------------
 def payable_bill(cur, bill_id):
-    """The bill, locked, if money may still be taken for it (else 404/409)."""
+    """The bill, locked, if money may still be taken for it."""
     bill = store.get_bill(cur, bill_id, lock=True)
     if bill is None:
-        raise ApiError(404, "not_found", f"no bill {bill_id}")
+        raise NoSuchBill(f"no bill {bill_id}")
     if bill["void"]:
-        raise ApiError(409, "bill_closed", f"bill {bill_id} is {bill['status']}: nothing to pay")
+        raise NotPayable(f"bill {bill_id} is {bill['status']}: nothing to pay", "bill_closed")
     if outstanding(bill) == 0:
-        raise ApiError(409, "nothing_outstanding",
-                       f"bill {bill_id} is {bill['status']}: nothing outstanding")
+        raise NotPayable(f"bill {bill_id} is {bill['status']}: nothing outstanding",
+                         "nothing_outstanding")
     return bill
 
 
 def check_amount(bill, amount):
     due = outstanding(bill)
     if amount > due:
-        raise ApiError(422, "validation_failed", "amount exceeds what is outstanding", {
+        raise TooMuch("amount exceeds what is outstanding", "amount", {
             "amount": [f"số tiền {vnd(amount)} vượt quá số còn phải nộp "
                        f"{vnd(due)}; give change or charge {due}"]})
 
 
-# --- payments ---------------------------------------------------------------------------------
 def record_counter_payment(cur, settings, bill, channel, amount, recorded_by, correlation_id,
                            terminal_id=None, terminal_reference=None):
     """Cash or card taken at the counter: completed at once, with its receipt."""
     check_amount(bill, amount)
     at = now()
-    numbering = receipts.reserve(cur, settings, bill, at)
+    numbering = receipts.reserve(cur, for_receipts(settings), bill, at)
     reference = receipts.receipt_no(*numbering) if channel == "cash" else terminal_reference
     payment = store.insert_payment(cur, {
         "id": uuid.uuid4(), "bill_id": bill["id"], "channel": channel, "amount": amount,
@@ -238,9 +279,10 @@ def record_counter_payment(cur, settings, bill, channel, amount, recorded_by, co
         "recorded_by": recorded_by, "expires_at": None, "created_at": at, "completed_at": at,
     })
     if payment is None:
-        raise ApiError(409, "duplicate_reference",
-                       f"a {channel} payment with reference {reference} is already recorded",
-                       {"terminal_reference": ["already recorded"]} if channel == "card" else None)
+        raise DuplicateReference(
+            f"a {channel} payment with reference {reference} is already recorded",
+            "duplicate_reference",
+            {"terminal_reference": ["already recorded"]} if channel == "card" else None)
     return complete(cur, settings, bill, payment, correlation_id, numbering)
 
 
@@ -248,12 +290,14 @@ def complete(cur, settings, bill, payment, correlation_id, numbering=None):
     """A payment's money has arrived: ledger, receipt, the bill's new status, events."""
     # Locks in one order on every path (receipt counter, then the ledger's head) so two
     # payments never wait on each other in a circle.
-    numbering = numbering or receipts.reserve(cur, settings, bill, payment["completed_at"])
+    numbering = numbering or receipts.reserve(cur, for_receipts(settings), bill,
+                                              payment["completed_at"])
     ledger.append(cur, "payment", payment["id"], bill, payment["channel"], payment["amount"],
                   payment["reference"], at=payment["completed_at"])
     paid = bill["paid"] + payment["amount"]
     changed = {**bill, "paid": paid}
-    receipt = receipts.issue(cur, settings, bill, payment, numbering, net_paid(changed))
+    receipt = receipts.issue(cur, for_receipts(settings), bill, payment, numbering,
+                             net_paid(changed))
     updates = {"paid": paid, "status": status_of(changed)}
     newly_settled = not bill["void"] and bill["settled_at"] is None and net_paid(changed) >= \
         bill["amount"]
@@ -324,9 +368,9 @@ def record_refund(cur, bill, amount, channel, reason, recorded_by, correlation_i
         "recorded_by": recorded_by, "completed_at": at,
     })
     if refund is None:
-        raise ApiError(409, "duplicate_reference",
-                       f"a {channel} refund with reference {reference} is already recorded",
-                       {"reference": ["already recorded"]})
+        raise DuplicateReference(
+            f"a {channel} refund with reference {reference} is already recorded",
+            "duplicate_reference", {"reference": ["already recorded"]})
     ledger.append(cur, "refund", refund["id"], bill, channel, -amount, refund["reference"], at=at)
     refunded = bill["refunded"] + amount
     bill = store.update_bill(cur, bill["id"], refunded=refunded,
@@ -344,10 +388,10 @@ def record_refund(cur, bill, amount, channel, reason, recorded_by, correlation_i
 def refund_excess(cur, bill, amount, channel, reference, recorded_by, correlation_id):
     due = refund_due(bill)
     if due == 0:
-        raise ApiError(409, "no_refund_due", f"bill {bill['id']} is {bill['status']}: no refund due")
+        raise NoRefundDue(f"bill {bill['id']} is {bill['status']}: no refund due")
     if amount > due:
-        raise ApiError(422, "validation_failed", "amount exceeds the refund due",
-                       {"amount": [f"at most {due} VND is due back"]})
+        raise TooMuch("amount exceeds the refund due", "amount",
+                      {"amount": [f"at most {due} VND is due back"]})
     return record_refund(cur, bill, amount, channel, "overpayment", recorded_by, correlation_id,
                          reference=reference)
 
@@ -376,44 +420,3 @@ def refuse(cur, bill, reason, correlation_id):
                                      correlation_id, payment_id=payment["id"])
         refunds.append(refund)
     return bill, refunds
-
-
-# --- views ------------------------------------------------------------------------------------
-def bill_view(cur, bill):
-    return {
-        "id": str(bill["id"]),
-        "kind": bill["kind"],
-        "dossier_code": bill["dossier_code"],
-        "department": bill["department"],
-        "description": bill["description"],
-        "fee": bill["fee"],
-        "charge": bill["charge"],
-        "amount": bill["amount"],
-        "paid": bill["paid"],
-        "refunded": bill["refunded"],
-        "outstanding": outstanding(bill),
-        "refund_due": refund_due(bill),
-        "status": bill["status"],
-        "settled_at": bill["settled_at"].isoformat() if bill["settled_at"] else None,
-        "payments": [payment_view(p) for p in store.payments_of_bill(cur, bill["id"])],
-        "refunds": [{"id": str(r["id"]), "channel": r["channel"], "amount": r["amount"],
-                     "reference": r["reference"], "reason": r["reason"],
-                     "completed_at": r["completed_at"].isoformat()}
-                    for r in store.refunds_of_bill(cur, bill["id"])],
-        "receipts": [{"id": str(r["id"]), "receipt_no": r["content"]["receipt_no"],
-                      "amount": r["content"]["amount"],
-                      "url": f"/api/v1/receipts/{r['id']}"}
-                     for r in store.receipts_of_bill(cur, bill["id"])],
-    }
-
-
-def payment_view(payment):
-    return {
-        "id": str(payment["id"]),
-        "channel": payment["channel"],
-        "amount": payment["amount"],
-        "status": payment["status"],
-        "reference": payment["reference"],
-        "created_at": payment["created_at"].isoformat(),
-        "completed_at": payment["completed_at"].isoformat() if payment["completed_at"] else None,
-    }

@@ -21,6 +21,7 @@ import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta
 
+from services.common.errors import Unavailable
 from services.common.events import TIMEZONE
 
 log = logging.getLogger("motcua.payment.gateway")
@@ -52,8 +53,8 @@ class GatewayError(Exception):
     """The gateway could not be asked, or its answer cannot be trusted."""
 
 
-class GatewayNotConfigured(Exception):
-    pass
+class GatewayNotConfigured(Unavailable):
+    code = "gateway_not_configured"
 
 
 def hmac_sha512(secret, data):
@@ -106,14 +107,15 @@ def ascii_text(text):
 
 
 class Vnpay:
-    def __init__(self, config):
-        self.tmn_code = config.get("VNPAY_TMN_CODE") or ""
-        self.secret = config.get("VNPAY_HASH_SECRET") or ""
-        self.pay_url = config["VNPAY_PAY_URL"]
-        self.api_url = config["VNPAY_API_URL"]
-        self.return_url = config["VNPAY_RETURN_URL"]
-        self.expire_minutes = int(config.get("VNPAY_EXPIRE_MINUTES", 15))
-        self.timeout = float(config.get("VNPAY_TIMEOUT_SECONDS", 10))
+    def __init__(self, settings):
+        """`settings`: payment's (services.payment.settings)."""
+        self.tmn_code = settings.vnpay_tmn_code
+        self.secret = settings.vnpay_hash_secret
+        self.pay_url = settings.vnpay_pay_url
+        self.api_url = settings.vnpay_api_url
+        self.return_url = settings.vnpay_return_url
+        self.expire_minutes = settings.vnpay_expire_minutes
+        self.timeout = settings.vnpay_timeout_seconds
 
     @property
     def configured(self):

@@ -13,8 +13,9 @@ from datetime import UTC
 from services.common.events import now
 from services.common.money import vnd
 
+from . import store
+
 GENESIS = "0" * 64
-_LOCK_KEY = 0x6D6F7463756101  # "motcua" + 1: the ledger's advisory lock
 
 
 def canonical(row):
@@ -38,9 +39,7 @@ def chain_hash(prev_hash, row):
 
 def append(cur, movement, movement_id, bill, channel, amount, reference, at=None):
     """Record one movement (+amount in, -amount out) in the caller's transaction."""
-    cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-    cur.execute("SELECT seq, hash FROM payment.ledger ORDER BY seq DESC LIMIT 1")
-    last = cur.fetchone()
+    last = store.ledger_head(cur)
     row = {
         "seq": (last["seq"] + 1) if last else 1,
         "at": at or now(),
@@ -54,24 +53,16 @@ def append(cur, movement, movement_id, bill, channel, amount, reference, at=None
     }
     row["prev_hash"] = last["hash"] if last else GENESIS
     row["hash"] = chain_hash(row["prev_hash"], row)
-    cur.execute(
-        """INSERT INTO payment.ledger (seq, at, movement, movement_id, bill_id, dossier_code,
-               channel, amount, reference, prev_hash, hash)
-           VALUES (%(seq)s, %(at)s, %(movement)s, %(movement_id)s, %(bill_id)s,
-               %(dossier_code)s, %(channel)s, %(amount)s, %(reference)s, %(prev_hash)s,
-               %(hash)s)""",
-        row,
-    )
+    store.insert_ledger_row(cur, row)
     return row
 
 
 def verify(cur):
     """Every problem found in the ledger, as readable strings; [] when it is intact."""
     problems = []
-    cur.execute("SELECT * FROM payment.ledger ORDER BY seq")
     prev_hash, expected_seq = GENESIS, 1
     ledger_rows = {}
-    for row in cur:
+    for row in store.ledger_rows(cur):
         if row["seq"] != expected_seq:
             problems.append(f"row {expected_seq} to {row['seq'] - 1} missing (deleted?)")
         if row["prev_hash"] != prev_hash:
@@ -87,12 +78,8 @@ def verify(cur):
 
 def _check_movements(cur, ledger_rows):
     """Each succeeded payment (+) and refund (-) has its ledger row with the same amount."""
-    cur.execute(
-        """SELECT 'payment' AS movement, id, amount FROM payment.payments WHERE status = 'succeeded'
-           UNION ALL SELECT 'refund', id, -amount FROM payment.refunds"""
-    )
     problems = []
-    for movement in cur.fetchall():
+    for movement in store.recorded_movements(cur):
         row = ledger_rows.pop(str(movement["id"]), None)
         if row is None:
             problems.append(f"{movement['movement']} {movement['id']} has no ledger row (deleted?)")
@@ -113,8 +100,7 @@ def verify_command(db_url):
     try:
         with conn, conn.cursor() as cur:
             problems = verify(cur)
-            cur.execute("SELECT count(*) AS n, coalesce(sum(amount), 0) AS net FROM payment.ledger")
-            totals = cur.fetchone()
+            totals = store.ledger_totals(cur)
     finally:
         conn.close()
     if problems:

@@ -7,10 +7,12 @@ changes nothing. Refused notifications are logged (reference and reason only) an
 payment.gateway_notifications.
 """
 import logging
+import uuid
 from datetime import datetime, time, timedelta
 
 from prometheus_client import Counter
 
+from services.common import logs
 from services.common.events import TIMEZONE, now
 
 from . import billing, store
@@ -20,6 +22,7 @@ from .gateway import (
     IPN_INVALID_AMOUNT,
     IPN_INVALID_SIGNATURE,
     IPN_NOT_FOUND,
+    IPN_UNKNOWN_ERROR,
     QUERY_NOT_FOUND,
     SUCCESS,
     GatewayError,
@@ -40,6 +43,17 @@ def _refuse(cur, txn_ref, outcome, answer, level=logging.WARNING):
     log.log(level, "gateway notification refused",
             extra={"txn_ref": txn_ref, "outcome": outcome, "rsp_code": answer["RspCode"]})
     return answer
+
+
+def answer_ipn(db, gateway, settings, params, correlation_id):
+    """The IPN answered in its own transaction, whatever happens: the gateway must get its
+    JSON answer (99 for an unexpected failure, which it retries)."""
+    try:
+        with db.transaction() as cur:
+            return handle_ipn(cur, gateway, settings, params, correlation_id)
+    except Exception:  # noqa: BLE001 - the gateway must get its JSON answer and retry
+        log.exception("IPN could not be processed", extra={"txn_ref": params.get("vnp_TxnRef")})
+        return IPN_UNKNOWN_ERROR
 
 
 def handle_ipn(cur, gateway, settings, params, correlation_id):
@@ -87,7 +101,8 @@ def _pay_date(text):
 
 
 def return_view(cur, gateway, params):
-    """What the citizen's browser is told on its way back; only the IPN changes anything."""
+    """What the citizen's browser is told on its way back (None: the signature does not
+    verify); only the IPN changes anything."""
     txn_ref = params.get("vnp_TxnRef")
     if not gateway.verify(params):
         store.record_notification(cur, "return", (txn_ref or "")[:100] or None,
@@ -107,6 +122,39 @@ def return_view(cur, gateway, params):
 
 
 # --- scheduled checks -------------------------------------------------------------------------
+def run_pending_check(db, gateway, settings):
+    """The frequent check: pending payments older than PENDING_MIN_AGE_SECONDS, each asked
+    about at most once per PENDING_CHECK_SECONDS."""
+    correlation_id = _scheduled_run("pending-check")
+    if not gateway.configured:
+        return
+    summary = check_pending(db, gateway, settings,
+                            timedelta(seconds=settings.pending_min_age_seconds),
+                            timedelta(seconds=settings.pending_check_seconds), correlation_id)
+    if summary:
+        log.info("pending online payments checked", extra={"summary": summary})
+
+
+def run_daily_check(db, gateway, settings):
+    """Every tick: yesterday's daily check, if no instance has run it yet."""
+    correlation_id = _scheduled_run("daily-check")
+    if not gateway.configured:
+        return
+    yesterday = now().date() - timedelta(days=1)
+    summary = daily_check(db, gateway, settings, yesterday, correlation_id)
+    if summary is not None:
+        log.info("daily check of online payments", extra={"day": yesterday.isoformat(),
+                                                          "summary": summary})
+
+
+def _scheduled_run(name):
+    """A scheduled run has no request: it gets its own correlation id for logs and events."""
+    correlation_id = f"{name}-{uuid.uuid4()}"
+    logs.clear()
+    logs.bind(correlation_id=correlation_id)
+    return correlation_id
+
+
 def check_pending(db, gateway, settings, min_age, recheck_after, correlation_id,
                   started_before=None):
     """Ask the gateway about pending online payments; settle, fail or cancel them as it says.
@@ -132,8 +180,7 @@ def check_pending(db, gateway, settings, min_age, recheck_after, correlation_id,
 
 
 def apply_answer(cur, settings, payment_id, answer, correlation_id):
-    cur.execute("SELECT * FROM payment.payments WHERE id = %s FOR UPDATE", (payment_id,))
-    payment = cur.fetchone()
+    payment = store.get_payment(cur, payment_id, lock=True)
     if payment["status"] != "pending":
         return "already_resolved"  # an IPN arrived meanwhile
     store.mark_checked(cur, payment_id)

@@ -9,20 +9,23 @@ Importing a day and channel again replaces its earlier report.
 import csv
 import hashlib
 import io
+import logging
 import re
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from prometheus_client import Counter
 
+from services.common.errors import Invalid
 from services.common.events import TIMEZONE
-from services.common.http import ApiError
 from services.common.uploads import NotUtf8, uploaded_text
 
-from .store import json_param
+from . import store
+from .errors import InvalidStatement, NoReconciliation
+
+log = logging.getLogger("motcua.payment")
 
 REQUIRED_COLUMNS = ("reference", "amount", "value_date")
-MAX_LINES = 100_000
 OUTCOMES = ("matched", "missing_in_statement", "missing_in_motcua", "amount_mismatch",
             "duplicate")
 REPORT_COLUMNS = ("day", "channel", "outcome", "reference", "line", "statement_amount",
@@ -38,30 +41,27 @@ RECONCILED = Counter("motcua_reconciliation_lines_total", "Statement lines match
 
 
 def statement_text(raw):
-    """The file as text (any BOM and line ends), or a 422 naming the first line that is not
-    UTF-8."""
+    """The file as text (any BOM and line ends); InvalidStatement names the first line that
+    is not UTF-8."""
     try:
         return uploaded_text(raw)
     except NotUtf8 as exc:
-        raise ApiError(422, "validation_failed", "the statement is not UTF-8 text",
-                       {f"line {exc.line}": ["not UTF-8 text: save the file as CSV UTF-8"]}
-                       ) from exc
+        raise InvalidStatement("the statement is not UTF-8 text", f"line {exc.line}", {
+            f"line {exc.line}": ["not UTF-8 text: save the file as CSV UTF-8"]}) from exc
 
 
 def parse_statement(raw, day):
-    """[(line number, reference, amount)] from the CSV, or a 422 naming every bad line."""
+    """[(line number, reference, amount)] from the CSV; InvalidStatement names every bad line."""
     reader = csv.DictReader(io.StringIO(statement_text(raw)))
     header = [name.strip() for name in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise ApiError(422, "validation_failed", "the statement's header is incomplete",
-                       {"header": [f"missing column {c!r} (header must name "
-                                   f"{', '.join(REQUIRED_COLUMNS)})" for c in missing]})
+        raise InvalidStatement("the statement's header is incomplete", "header", {
+            "header": [f"missing column {c!r} (header must name {', '.join(REQUIRED_COLUMNS)})"
+                       for c in missing]})
     reader.fieldnames = header
     lines, problems = [], {}
     for number, row in enumerate(reader, start=2):
-        if number - 1 > MAX_LINES:
-            raise ApiError(413, "statement_too_large", f"more than {MAX_LINES} lines")
         if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
             continue
         reference = (row.get("reference") or "").strip()
@@ -82,26 +82,15 @@ def parse_statement(raw, day):
         else:
             lines.append((number, reference, int(amount)))
     if problems:
-        raise ApiError(422, "validation_failed", "some statement lines are invalid; nothing "
-                       "was imported", problems)
+        raise InvalidStatement("some statement lines are invalid; nothing was imported",
+                               next(iter(problems)), problems)
     return lines
 
 
 def movements_of_day(cur, day, channel):
     """The payments (+) and refunds (-) recorded on `day` (Asia/Ho_Chi_Minh) on `channel`."""
     start = datetime.combine(day, time(), TIMEZONE)
-    end = start + timedelta(days=1)
-    cur.execute(
-        """SELECT 'payment' AS movement, id, reference, gateway_transaction_no AS alias, amount
-             FROM payment.payments
-            WHERE status = 'succeeded' AND channel = %(channel)s
-              AND completed_at >= %(start)s AND completed_at < %(end)s
-           UNION ALL
-           SELECT 'refund', id, reference, NULL, -amount FROM payment.refunds
-            WHERE channel = %(channel)s AND completed_at >= %(start)s AND completed_at < %(end)s""",
-        {"channel": channel, "start": start, "end": end},
-    )
-    return cur.fetchall()
+    return store.movements_of_day(cur, channel, start, start + timedelta(days=1))
 
 
 def match(lines, movements):
@@ -150,56 +139,53 @@ def summarise(items):
     }
 
 
+def what_is_imported(query, raw):
+    """What identifies an import for its Idempotency-Key: the day, channel and source it is
+    for, and the file's hash."""
+    return {**{key: str(value) for key, value in query.items()},
+            "sha256": hashlib.sha256(raw).hexdigest()}
+
+
 def import_statement(cur, raw, day, channel, source, imported_by):
+    """The statement matched and its report kept (replacing the day and channel's earlier
+    one); returns the day's report of that channel."""
     lines = parse_statement(raw, day)
     items = match(lines, movements_of_day(cur, day, channel))
     summary = summarise(items)
-    cur.execute("DELETE FROM payment.reconciliations WHERE day = %s AND channel = %s",
-                (day, channel))
-    recon_id = uuid.uuid4()
-    cur.execute(
-        """INSERT INTO payment.reconciliations (id, day, channel, source, file_sha256,
-               imported_by, summary) VALUES (%s, %s, %s, %s, %s, %s, %s)""",
-        (recon_id, day, channel, source, hashlib.sha256(raw).hexdigest(), imported_by,
-         json_param(summary)),
-    )
-    for item in items:
-        cur.execute(
-            """INSERT INTO payment.reconciliation_items (reconciliation_id, outcome, reference,
-                   line, statement_amount, motcua_amount, movement, movement_id)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
-            (recon_id, item["outcome"], item["reference"], item["line"],
-             item["statement_amount"], item["motcua_amount"], item["movement"],
-             item["movement_id"]),
-        )
+    store.replace_reconciliation(cur, {
+        "id": uuid.uuid4(), "day": day, "channel": channel, "source": source,
+        "file_sha256": hashlib.sha256(raw).hexdigest(), "imported_by": imported_by,
+        "summary": summary}, items)
     for outcome, count in summary["counts"].items():
         if outcome == "matched":
             RECONCILED.labels(channel).inc(count)
         elif count:
             MISMATCHES.labels(channel, outcome).inc(count)
+    log.info("statement imported", extra={"day": day.isoformat(), "channel": channel})
     return report(cur, day, channel)
+
+
+def report_of_day(cur, day, channel=None):
+    """The report of `day` as the URL gives it (YYYY-MM-DD)."""
+    try:
+        the_day = date.fromisoformat(day)
+    except ValueError as exc:
+        raise Invalid("the day is not a date", "day",
+                               {"day": [f"{day!r} is not a date YYYY-MM-DD"]}) from exc
+    found = report(cur, the_day, channel)
+    if not found["channels"]:
+        raise NoReconciliation(f"no statement imported for {day}")
+    return found
 
 
 def report(cur, day, channel=None):
     """The day's reconciliation per channel: summary and items (JSON-ready)."""
-    cur.execute(
-        """SELECT * FROM payment.reconciliations WHERE day = %s
-             AND (%s::text IS NULL OR channel = %s) ORDER BY channel""",
-        (day, channel, channel),
-    )
-    channels = []
-    for recon in cur.fetchall():
-        cur.execute(
-            """SELECT outcome, reference, line, statement_amount, motcua_amount, movement
-                 FROM payment.reconciliation_items WHERE reconciliation_id = %s ORDER BY id""",
-            (recon["id"],),
-        )
-        channels.append({
-            "channel": recon["channel"], "source": recon["source"],
-            "imported_at": recon["imported_at"].isoformat(), "imported_by": recon["imported_by"],
-            "file_sha256": recon["file_sha256"], "summary": recon["summary"],
-            "items": [dict(item) for item in cur.fetchall()],
-        })
+    channels = [{
+        "channel": recon["channel"], "source": recon["source"],
+        "imported_at": recon["imported_at"].isoformat(), "imported_by": recon["imported_by"],
+        "file_sha256": recon["file_sha256"], "summary": recon["summary"],
+        "items": [dict(item) for item in store.reconciliation_items(cur, recon["id"])],
+    } for recon in store.reconciliations_of_day(cur, day, channel)]
     return {"day": day.isoformat(), "channels": channels}
 
 

@@ -1,11 +1,14 @@
-"""payment's SQL: bills, payments, refunds, receipts, notifications, idempotency keys."""
+"""payment's SQL: bills, payments, refunds, receipts, gateway notifications and checks,
+refusals, the ledger and reconciliations (receipts.py numbers and stores receipts
+with its own statements)."""
 import json
 import uuid
 from functools import partial
 
-from psycopg2.extras import Json
+from psycopg2.extras import Json, execute_values
 
 from services.common.db import PreparedStatement, json_param
+from services.common.events import events_exchange
 
 SCHEMA = "payment"
 
@@ -59,10 +62,11 @@ BILLS_ONCE = PreparedStatement("payment_bills_once", """WITH delivery_row AS (
 
 
 def insert_bills_once(cur, deliveries):
-    """In ONE statement (on an autocommit cursor, its own transaction), for each delivery —
-    message_id, consumer, refused_code, and when a bill is owed the `bill`, its
-    payment.requested `event` and the `exchange` — its id in processed_messages, the bill and
-    its event in the outbox; all of them or nothing. A repeated message id fails on
+    """Bills a whole batch of deliveries in ONE prepared statement, so that billing costs
+    every dossier received a share of one round trip (on an autocommit cursor: its own
+    transaction). For each delivery — message_id, consumer, refused_code, and when a bill is
+    owed the `bill` and its payment.requested `event` — its id in processed_messages, the bill
+    and its event in the outbox; all of them or nothing. A repeated message id fails on
     processed_messages' key (`is_repeated_delivery`); a source that has its bill already gets
     only the delivery recorded. A delivery whose dossier `refused_code` was refused writes
     nothing: the caller takes the transactional path that cancels its bill.
@@ -72,13 +76,12 @@ def insert_bills_once(cur, deliveries):
     return cur.fetchall()
 
 
-def _bill_once_row(n, message_id, consumer, refused_code=None, bill=None, event=None,
-                   exchange=None):
+def _bill_once_row(n, message_id, consumer, refused_code=None, bill=None, event=None):
     row = {**(bill or {}), "n": n, "message_id": message_id, "consumer": consumer,
            "refused_code": refused_code}
     if event is not None:
         row.update(event=event, event_id=event["id"], routing_key=event["type"],
-                   exchange=exchange)
+                   exchange=events_exchange(SCHEMA))
     return row
 
 
@@ -124,6 +127,12 @@ def insert_payment(cur, payment):
            ON CONFLICT (channel, reference) DO NOTHING RETURNING *""",
         payment,
     )
+    return cur.fetchone()
+
+
+def get_payment(cur, payment_id, lock=False):
+    cur.execute("SELECT * FROM payment.payments WHERE id = %s" + (" FOR UPDATE" if lock else ""),
+                (payment_id,))
     return cur.fetchone()
 
 
@@ -226,28 +235,6 @@ def finish_daily_check(cur, day, summary):
                 (json_param(summary), day))
 
 
-def claim_idempotency_key(cur, principal, key, request_hash):
-    """None when the key is new (now held by this transaction), else the earlier request."""
-    cur.execute(
-        """INSERT INTO payment.idempotency_keys (principal, key, request_hash)
-           VALUES (%s, %s, %s) ON CONFLICT DO NOTHING""",
-        (principal, key, request_hash),
-    )
-    if cur.rowcount == 1:
-        return None
-    cur.execute("SELECT * FROM payment.idempotency_keys WHERE principal = %s AND key = %s",
-                (principal, key))
-    return cur.fetchone()
-
-
-def save_idempotent_response(cur, principal, key, status, response):
-    cur.execute(
-        "UPDATE payment.idempotency_keys SET status = %s, response = %s"
-        " WHERE principal = %s AND key = %s",
-        (status, json_param(response), principal, key),
-    )
-
-
 def record_refusal(cur, code, reason, refused_at):
     cur.execute("INSERT INTO payment.refused_dossiers (code, reason, refused_at)"
                 " VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", (code, reason, refused_at))
@@ -256,3 +243,101 @@ def record_refusal(cur, code, reason, refused_at):
 def refusal_of(cur, code):
     cur.execute("SELECT * FROM payment.refused_dossiers WHERE code = %s", (code,))
     return cur.fetchone()
+
+
+# --- the ledger -------------------------------------------------------------------------------
+_LEDGER_LOCK = 0x6D6F7463756101  # "motcua" + 1: the ledger's advisory lock
+
+
+def ledger_head(cur):
+    """The ledger's last row (seq, hash), or None; appends are serialised from here to the
+    commit by a transaction-scoped advisory lock, as the chain has one head."""
+    cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LEDGER_LOCK,))
+    cur.execute("SELECT seq, hash FROM payment.ledger ORDER BY seq DESC LIMIT 1")
+    return cur.fetchone()
+
+
+def insert_ledger_row(cur, row):
+    cur.execute(
+        """INSERT INTO payment.ledger (seq, at, movement, movement_id, bill_id, dossier_code,
+               channel, amount, reference, prev_hash, hash)
+           VALUES (%(seq)s, %(at)s, %(movement)s, %(movement_id)s, %(bill_id)s,
+               %(dossier_code)s, %(channel)s, %(amount)s, %(reference)s, %(prev_hash)s,
+               %(hash)s)""",
+        row,
+    )
+
+
+def ledger_rows(cur):
+    cur.execute("SELECT * FROM payment.ledger ORDER BY seq")
+    return cur.fetchall()
+
+
+def recorded_movements(cur):
+    """Every succeeded payment (+amount) and refund (-amount)."""
+    cur.execute(
+        """SELECT 'payment' AS movement, id, amount FROM payment.payments WHERE status = 'succeeded'
+           UNION ALL SELECT 'refund', id, -amount FROM payment.refunds"""
+    )
+    return cur.fetchall()
+
+
+def ledger_totals(cur):
+    cur.execute("SELECT count(*) AS n, coalesce(sum(amount), 0) AS net FROM payment.ledger")
+    return cur.fetchone()
+
+
+# --- reconciliation ---------------------------------------------------------------------------
+def movements_of_day(cur, channel, start, end):
+    """The payments (+) and refunds (-) completed in [start, end) on `channel`."""
+    cur.execute(
+        """SELECT 'payment' AS movement, id, reference, gateway_transaction_no AS alias, amount
+             FROM payment.payments
+            WHERE status = 'succeeded' AND channel = %(channel)s
+              AND completed_at >= %(start)s AND completed_at < %(end)s
+           UNION ALL
+           SELECT 'refund', id, reference, NULL, -amount FROM payment.refunds
+            WHERE channel = %(channel)s AND completed_at >= %(start)s AND completed_at < %(end)s""",
+        {"channel": channel, "start": start, "end": end},
+    )
+    return cur.fetchall()
+
+
+def replace_reconciliation(cur, reconciliation, items):
+    """The day and channel's reconciliation and its items, instead of any earlier one."""
+    cur.execute("DELETE FROM payment.reconciliations WHERE day = %(day)s AND channel = %(channel)s",
+                reconciliation)
+    cur.execute(
+        """INSERT INTO payment.reconciliations (id, day, channel, source, file_sha256,
+               imported_by, summary)
+           VALUES (%(id)s, %(day)s, %(channel)s, %(source)s, %(file_sha256)s, %(imported_by)s,
+               %(summary)s)""",
+        {**reconciliation, "summary": json_param(reconciliation["summary"])},
+    )
+    execute_values(
+        cur,
+        """INSERT INTO payment.reconciliation_items (reconciliation_id, outcome, reference,
+               line, statement_amount, motcua_amount, movement, movement_id) VALUES %s""",
+        [(reconciliation["id"], item["outcome"], item["reference"], item["line"],
+          item["statement_amount"], item["motcua_amount"], item["movement"], item["movement_id"])
+         for item in items],
+        page_size=1000,
+    )
+
+
+def reconciliations_of_day(cur, day, channel=None):
+    cur.execute(
+        """SELECT * FROM payment.reconciliations WHERE day = %s
+             AND (%s::text IS NULL OR channel = %s) ORDER BY channel""",
+        (day, channel, channel),
+    )
+    return cur.fetchall()
+
+
+def reconciliation_items(cur, reconciliation_id):
+    cur.execute(
+        """SELECT outcome, reference, line, statement_amount, motcua_amount, movement
+             FROM payment.reconciliation_items WHERE reconciliation_id = %s ORDER BY id""",
+        (reconciliation_id,),
+    )
+    return cur.fetchall()

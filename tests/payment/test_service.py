@@ -21,6 +21,7 @@ from services.common.config import load_config
 from services.common.consumer import DEAD_LETTER_QUEUE, is_repeated_delivery
 from services.common.db import Pool
 from services.common.events import events_exchange, new_envelope, now
+from services.common.settings import read_settings
 from services.payment import billing, ledger, online, store
 from services.payment.gateway import (
     QUERY_REQUEST_FIELDS,
@@ -29,6 +30,7 @@ from services.payment.gateway import (
     query_response_signature,
 )
 from services.payment.service import PaymentService
+from services.payment.settings import PaymentSettings
 from tests.conftest import CATALOGUE, drain, publish_all, publish_envelope, query, token, wait_for
 from tooling import cli
 
@@ -64,6 +66,11 @@ def received(proc, code=None):
         "lookup_secret": "ABCDEFGH", "receiver": {"kind": "counter_officer", "id": "o1"},
     }
     return new_envelope("dossier.received", "intake", data, "corr-pay", dossier_code=code)
+
+
+def payment_settings(**overrides):
+    """payment's settings as the service reads them, with the test gateway's."""
+    return read_settings(PaymentSettings, {**load_config("payment"), **GATEWAY, **overrides})
 
 
 def publish(amqp_uri, source, envelope):
@@ -175,13 +182,13 @@ def test_the_billing_statement_writes_all_or_nothing(db_url, db):
     """The deliveries, the bills and their payment.requested commit together or not at all."""
     envelope, other = received(fee_procedure()), received(fee_procedure())
     bill, other_bill = (billing.dossier_bill(e, e["data"]) for e in (envelope, other))
-    event, other_event = (billing.payment_requested({}, b, "corr") for b in (bill, other_bill))
+    event, other_event = (billing.payment_requested(payment_settings(), b, "corr")
+                          for b in (bill, other_bill))
     query(db, "INSERT INTO payment.outbox (id, exchange, routing_key, body)"
               " VALUES (%s, 'x', 'y', '{}') RETURNING id", (other_event["id"],))
 
     def delivery(envelope, bill, event):
-        return {"message_id": envelope["id"], "consumer": "test", "bill": bill, "event": event,
-                "exchange": "payment.events"}
+        return {"message_id": envelope["id"], "consumer": "test", "bill": bill, "event": event}
 
     pool = Pool(db_url, 1)
     try:
@@ -612,7 +619,7 @@ def test_daily_check_runs_once_a_day_over_yesterdays_pending_payments(payment, b
                     " expires_at = now() - interval '23 hours', last_checked_at = now()")
     fake_gateway.outcomes[refs[0]] = ("00", "00")
     fake_gateway.amounts[refs[0]] = paid_late["amount"]
-    settings = {**load_config("payment"), **GATEWAY, "VNPAY_API_URL": fake_gateway.url}
+    settings = payment_settings(VNPAY_API_URL=fake_gateway.url)
     pool = Pool(db_url, 2)
     yesterday = now().date() - timedelta(days=1)
     try:

@@ -10,7 +10,7 @@ from services.intake.service import IntakeService
 from services.payment import ledger
 from services.payment.service import PaymentService
 from tests.conftest import dossier_body, drain, query, token, wait_for
-from tests.integration.test_payment import GATEWAY, SECRET, fee_procedure
+from tests.payment.test_service import GATEWAY, SECRET, fee_procedure
 
 SETTLED_QUEUE = "test.payment.settled"
 

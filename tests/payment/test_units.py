@@ -6,16 +6,23 @@ from datetime import date, datetime
 import pytest
 
 from scripts.payment_gateway import ipn_params, redirect_params
+from services.common.errors import http_status
 from services.common.events import TIMEZONE
-from services.common.http import ApiError
+from services.common.settings import read_settings
 from services.payment import ledger, reconciliation
+from services.payment.errors import InvalidStatement
 from services.payment.gateway import Vnpay, canonical_query, sign, signature_valid
 from services.payment.receipts import amount_in_words
+from services.payment.settings import PaymentSettings
 
 SECRET = "S" * 32
 CONFIG = {"VNPAY_TMN_CODE": "MOTCUA01", "VNPAY_HASH_SECRET": SECRET,
           "VNPAY_PAY_URL": "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html",
           "VNPAY_API_URL": "http://127.0.0.1:1/", "VNPAY_RETURN_URL": "https://motcua/return"}
+
+
+def gateway(**overrides):
+    return Vnpay(read_settings(PaymentSettings, {**CONFIG, **overrides}))
 
 
 @pytest.mark.parametrize("amount, words", [
@@ -33,7 +40,7 @@ def test_amount_in_words_reads_as_on_a_receipt(amount, words):
 
 
 def pay_url():
-    url, _ = Vnpay(CONFIG).payment_url("261123ABCDEF1234", 250_000, "Thanh toán phí hồ sơ Đất",
+    url, _ = gateway().payment_url("261123ABCDEF1234", 250_000, "Thanh toán phí hồ sơ Đất",
                                        "113.161.0.10", datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE))
     return url
 
@@ -51,13 +58,13 @@ def test_payment_url_is_signed_over_sorted_encoded_parameters():
 
 def test_ipn_signature_valid_tampered_and_wrong_secret():
     params = ipn_params(SECRET, pay_url())
-    gateway = Vnpay(CONFIG)
-    assert gateway.verify(params)
-    assert not gateway.verify({**params, "vnp_Amount": "1000"})
+    vnpay = gateway()
+    assert vnpay.verify(params)
+    assert not vnpay.verify({**params, "vnp_Amount": "1000"})
     forged = ipn_params("W" * 32, pay_url())
-    assert not gateway.verify(forged)
-    assert not gateway.verify({k: v for k, v in params.items() if k != "vnp_SecureHash"})
-    assert not Vnpay({**CONFIG, "VNPAY_HASH_SECRET": ""}).verify(params)  # off: nothing trusted
+    assert not vnpay.verify(forged)
+    assert not vnpay.verify({k: v for k, v in params.items() if k != "vnp_SecureHash"})
+    assert not gateway(VNPAY_HASH_SECRET="").verify(params)  # off: nothing trusted
 
 
 @pytest.mark.parametrize("field, value", [
@@ -65,7 +72,7 @@ def test_ipn_signature_valid_tampered_and_wrong_secret():
 ])
 def test_a_signature_or_parameter_no_gateway_sends_is_invalid_not_an_error(field, value):
     params = ipn_params(SECRET, pay_url())
-    assert not Vnpay(CONFIG).verify({**params, field: value})
+    assert not gateway().verify({**params, field: value})
 
 
 def test_signature_ignores_its_own_fields_and_empty_values():
@@ -80,12 +87,12 @@ DAY = date(2026, 11, 23)
 def test_statement_lines_are_validated_all_at_once():
     raw = (b"reference,amount,value_date\nPL-2026-0000001,200000,2026-11-23\n"
            b"bad ref,2.000,2026-11-22\n")
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(InvalidStatement) as caught:
         reconciliation.parse_statement(raw, DAY)
-    assert caught.value.status == 422
+    assert http_status(caught.value) == 422
     [problems] = caught.value.fields.values()
     assert len(problems) == 3 and "line 3" in caught.value.fields
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(InvalidStatement) as caught:
         reconciliation.parse_statement(b"ref,amount\n", DAY)
     assert "header" in caught.value.fields
 
@@ -102,9 +109,9 @@ def test_a_statement_is_read_whatever_its_line_ends_and_bom(line_end, bom):
 
 def test_a_statement_that_is_not_utf8_is_refused_naming_the_line():
     raw = b"reference,amount,value_date\rPL-1,1000,2026-11-23\rPL-2,1,Ti\xean\r"  # cp1258 ê
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(InvalidStatement) as caught:
         reconciliation.parse_statement(raw, DAY)
-    assert caught.value.status == 422 and list(caught.value.fields) == ["line 3"]
+    assert http_status(caught.value) == 422 and list(caught.value.fields) == ["line 3"]
 
 
 def movement(reference, amount, alias=None, kind="payment"):
