@@ -11,7 +11,7 @@ import requests
 
 from scripts.payment_gateway import ipn_params
 from services.common.events import now
-from services.payment.receipts import vnd
+from services.common.money import vnd
 
 CHANNEL_LABELS = {"cash": "tiền mặt", "card": "thẻ (POS)", "online": "trực tuyến (VNPay)"}
 STATEMENT_SOURCE = {"cash": "treasury", "card": "bank", "online": "gateway"}

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 
 from .db import json_param
-from .http import ApiError
+from .http import ApiError, json_response
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
@@ -59,3 +59,23 @@ def save(cur, held, status, answer):
     cur.execute(f"""UPDATE {held.schema}.idempotency_keys SET status = %s, response = %s
                     WHERE principal = %s AND key = %s""",
                 (status, json_param(answer), held.principal, held.key))
+
+
+def answered_once(db, schema, request, caller, content, action, status=201):
+    """`action(cur)` -> the answer, run in one transaction once per Idempotency-Key: a retry
+    with the same key and request (`content`: what identifies it beyond method and path) gets
+    the first answer again, marked Idempotent-Replayed; another request with the key is a
+    409. Without a key it simply runs."""
+    key = key_of(request)
+    with db.transaction() as cur:
+        held = None
+        if key:
+            held, earlier = claim(cur, schema, caller.subject, key,
+                                  request_hash(request.method, request.path, content))
+            if earlier:
+                earlier_status, answer = earlier
+                return json_response(answer, earlier_status, {"Idempotent-Replayed": "true"})
+        answer = json.loads(json.dumps(action(cur), default=str))  # as a replay reads it back
+        if held:
+            save(cur, held, status, answer)
+    return json_response(answer, status)

@@ -26,7 +26,6 @@ from services.common.money import vnd
 from . import ledger, receipts, store
 from .errors import DuplicateReference, NoRefundDue, NoSuchBill, NotPayable, TooMuch
 from .gateway import new_txn_ref
-from .settings import for_receipts
 
 log = logging.getLogger("motcua.payment")
 
@@ -271,7 +270,7 @@ def record_counter_payment(cur, settings, bill, channel, amount, recorded_by, co
     """Cash or card taken at the counter: completed at once, with its receipt."""
     check_amount(bill, amount)
     at = now()
-    numbering = receipts.reserve(cur, for_receipts(settings), bill, at)
+    numbering = receipts.reserve(cur, settings, bill, at)
     reference = receipts.receipt_no(*numbering) if channel == "cash" else terminal_reference
     payment = store.insert_payment(cur, {
         "id": uuid.uuid4(), "bill_id": bill["id"], "channel": channel, "amount": amount,
@@ -290,13 +289,13 @@ def complete(cur, settings, bill, payment, correlation_id, numbering=None):
     """A payment's money has arrived: ledger, receipt, the bill's new status, events."""
     # Locks in one order on every path (receipt counter, then the ledger's head) so two
     # payments never wait on each other in a circle.
-    numbering = numbering or receipts.reserve(cur, for_receipts(settings), bill,
+    numbering = numbering or receipts.reserve(cur, settings, bill,
                                               payment["completed_at"])
     ledger.append(cur, "payment", payment["id"], bill, payment["channel"], payment["amount"],
                   payment["reference"], at=payment["completed_at"])
     paid = bill["paid"] + payment["amount"]
     changed = {**bill, "paid": paid}
-    receipt = receipts.issue(cur, for_receipts(settings), bill, payment, numbering,
+    receipt = receipts.issue(cur, settings, bill, payment, numbering,
                              net_paid(changed))
     updates = {"paid": paid, "status": status_of(changed)}
     newly_settled = not bill["void"] and bill["settled_at"] is None and net_paid(changed) >= \

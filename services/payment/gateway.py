@@ -55,6 +55,7 @@ class GatewayError(Exception):
 
 class GatewayNotConfigured(Unavailable):
     code = "gateway_not_configured"
+    retry_after = None  # configuration, not a passing outage
 
 
 def hmac_sha512(secret, data):

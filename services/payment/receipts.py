@@ -4,9 +4,8 @@ import uuid
 
 from services.common.documents import environment
 from services.common.events import TIMEZONE
-from services.common.money import vnd as vnd  # payment's demo imports it from here
 
-from .store import json_param
+from . import store
 
 TITLE = "BIÊN LAI THU PHÍ, LỆ PHÍ"
 _TEMPLATE = environment(__package__).get_template("receipt.html")
@@ -17,27 +16,16 @@ KIND_LABELS = {"fee": "Phí, lệ phí giải quyết thủ tục hành chính",
 _DIGITS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
 
 
-def next_number(cur, series, year):
-    cur.execute(
-        """INSERT INTO payment.receipt_counters (series, year, last_number) VALUES (%s, %s, 1)
-           ON CONFLICT (series, year) DO UPDATE
-               SET last_number = payment.receipt_counters.last_number + 1
-           RETURNING last_number""",
-        (series, year),
-    )
-    return cur.fetchone()["last_number"]
-
-
 def receipt_no(series, year, number):
     return f"{series}-{year}-{number:07d}"
 
 
 def reserve(cur, settings, bill, at):
     """(series, year, number) of the next receipt for this bill's kind, locked until commit."""
-    series = settings["RECEIPT_SERIES_FEE"] if bill["kind"] == "fee" else \
-        settings["RECEIPT_SERIES_POSTAL"]
+    series = settings.receipt_series_fee if bill["kind"] == "fee" else \
+        settings.receipt_series_postal
     year = at.astimezone(TIMEZONE).year
-    return series, year, next_number(cur, series, year)
+    return series, year, store.next_receipt_number(cur, series, year)
 
 
 def issue(cur, settings, bill, payment, numbering, paid_after):
@@ -45,7 +33,7 @@ def issue(cur, settings, bill, payment, numbering, paid_after):
     issued_at = payment["completed_at"]
     content = {
         "title": TITLE,
-        "collecting_unit": settings["COLLECTING_UNIT"],
+        "collecting_unit": settings.collecting_unit,
         "receipt_no": receipt_no(series, year, number),
         "series": series,
         "year": year,
@@ -67,12 +55,9 @@ def issue(cur, settings, bill, payment, numbering, paid_after):
         payment["recorded_by"],
     }
     receipt_id = uuid.uuid4()
-    cur.execute(
-        """INSERT INTO payment.receipts (id, payment_id, bill_id, series, year, number, issued_at,
-               content) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
-        (receipt_id, payment["id"], bill["id"], series, year, number, issued_at,
-         json_param(content)),
-    )
+    store.insert_receipt(cur, {"id": receipt_id, "payment_id": payment["id"],
+                               "bill_id": bill["id"], "series": series, "year": year,
+                               "number": number, "issued_at": issued_at, "content": content})
     return {"id": str(receipt_id), **content}
 
 

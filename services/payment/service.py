@@ -6,10 +6,11 @@ from services.common.consumer import reliable_bulk_event_handler, reliable_event
 from services.common.contracts import DossierReceived, DossierRefused, ShipmentCreated
 from services.common.db import Database
 from services.common.http import ApiError, OpsEndpoints, api, json_response
+from services.common.idempotency import answered_once
 from services.common.settings import ServiceSettings
 from services.common.timers import interval_timer
 
-from . import billing, cashier, edge, online, reconciliation, views
+from . import billing, cashier, edge, online, reconciliation, store, views
 from .gateway import Vnpay
 from .receipts import render_html
 from .schemas import (
@@ -83,9 +84,10 @@ class PaymentService(OpsEndpoints):
                     503: "online payment is not configured"})
     def pay(self, request, bill_id, caller, body):
         cashier.check_channel(caller, body["channel"])
-        return edge.answered_once(self.db, request, caller, body, lambda cur: cashier.pay(
-            cur, self.settings, self.gateway, caller, bill_id, body, request.remote_addr,
-            request.correlation_id))
+        return answered_once(self.db, store.SCHEMA, request, caller, body,
+                             lambda cur: cashier.pay(cur, self.settings, self.gateway, caller,
+                                                     bill_id, body, request.remote_addr,
+                                                     request.correlation_id))
 
     @api("POST", "/api/v1/bills/<bill_id>/refunds", summary="Refund what a bill owes back",
          body=RefundRequestSchema, auth=("counter_officer", "manager"),
@@ -94,8 +96,9 @@ class PaymentService(OpsEndpoints):
                     404: "no such bill for this caller",
                     409: "nothing to refund, or the Idempotency-Key was reused"})
     def refund(self, request, bill_id, caller, body):
-        return edge.answered_once(self.db, request, caller, body, lambda cur: cashier.refund(
-            cur, caller, bill_id, body, request.correlation_id))
+        return answered_once(self.db, store.SCHEMA, request, caller, body,
+                             lambda cur: cashier.refund(cur, caller, bill_id, body,
+                                                        request.correlation_id))
 
     @api("GET", "/api/v1/receipts/<receipt_id>",
          summary="A receipt (biên lai), as JSON or printable HTML (?format=html)",
@@ -148,8 +151,8 @@ class PaymentService(OpsEndpoints):
                     413: "the statement is too large"})
     def import_statement(self, request, caller, query):
         raw = edge.statement_file(request)
-        return edge.answered_once(
-            self.db, request, caller, reconciliation.what_is_imported(query, raw),
+        return answered_once(
+            self.db, store.SCHEMA, request, caller, reconciliation.what_is_imported(query, raw),
             lambda cur: reconciliation.import_statement(cur, raw, query["day"], query["channel"],
                                                         query["source"], caller.subject))
 

@@ -44,9 +44,3 @@ class PaymentSettings(SettingsSchema):
                                            validate=validate.Range(min=0))
     daily_check_tick_seconds = _seconds("DAILY_CHECK_TICK_SECONDS", 3600.0)
 
-
-def for_receipts(settings):
-    """What `receipts` reads, by the settings' names (it takes a mapping)."""
-    return {"COLLECTING_UNIT": settings.collecting_unit,
-            "RECEIPT_SERIES_FEE": settings.receipt_series_fee,
-            "RECEIPT_SERIES_POSTAL": settings.receipt_series_postal}

@@ -341,3 +341,26 @@ def reconciliation_items(cur, reconciliation_id):
         (reconciliation_id,),
     )
     return cur.fetchall()
+
+
+# receipts ------------------------------------------------------------------------------------
+def next_receipt_number(cur, series, year):
+    """The next number of the series and year; its counter row stays locked until commit, so
+    numbers have no gap and no duplicate."""
+    cur.execute(
+        """INSERT INTO payment.receipt_counters (series, year, last_number) VALUES (%s, %s, 1)
+           ON CONFLICT (series, year) DO UPDATE
+               SET last_number = payment.receipt_counters.last_number + 1
+           RETURNING last_number""",
+        (series, year),
+    )
+    return cur.fetchone()["last_number"]
+
+
+def insert_receipt(cur, receipt):
+    cur.execute(
+        """INSERT INTO payment.receipts (id, payment_id, bill_id, series, year, number, issued_at,
+               content) VALUES (%(id)s, %(payment_id)s, %(bill_id)s, %(series)s, %(year)s,
+               %(number)s, %(issued_at)s, %(content)s)""",
+        {**receipt, "content": json_param(receipt["content"])},
+    )
