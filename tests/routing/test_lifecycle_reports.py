@@ -8,7 +8,7 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 
 from tests.conftest import token
-from tests.integration.lifecycle_helpers import (
+from tests.routing.lifecycle_helpers import (
     act,
     at,
     counter,
