@@ -1,9 +1,9 @@
 """routing's HTTP bodies, and the shapes of its answers (for the OpenAPI document)."""
 import copy
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from services.common.contracts import DossierOverdue
+from services.common.contracts import CHANNELS, DossierOverdue, DossierReceived
 
 
 class LookupQuerySchema(Schema):
@@ -253,9 +253,37 @@ class RatingAnswer(Schema):
     officers = fields.List(fields.String(), required=True)
 
 
+# --- dossier.assigned: on routing.events, and to the lead department's queue -----------------
+class DossierAssigned(Schema):
+    """The contract of dossier.assigned on routing.events (services/common/contracts.py has
+    none for it): the dossier reached its lead department's queue."""
+    class Meta:
+        unknown = EXCLUDE  # a consumer's view, as the kernel's contracts are
+
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    cooperating = fields.List(fields.String(), required=True)
+    due_date = fields.Date(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    received_at = fields.AwareDateTime(required=True)
+
+
+class DossierAssignedMessage(DossierReceived):
+    """What the lead department receives: the dossier.received data as intake sent it (what a
+    newer intake adds passes through), without the citizen's lookup secret, plus the
+    department it is for and its role (documented as common/apidocs.py's
+    DepartmentMessageData)."""
+    class Meta:
+        unknown = EXCLUDE
+        exclude = ("lookup_secret",)
+
+    department = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(("lead", "cooperating")))
+
+
 # --- the department queues (documentation: docs/asyncapi.yaml) --------------------------------
-# Besides dossier.assigned (common/apidocs.py: the DossierReceived data), routing sends these
-# to a department's own queue (`<department>.dossier.<event>`, lifecycle.to_department).
+# Besides dossier.assigned (above), routing sends these to a department's own queue
+# (`<department>.dossier.<event>`, events.to_department).
 class _ProcedureRef(Schema):
     code = fields.String(required=True, metadata={"example": "1.001234"})
     name = fields.String(required=True)

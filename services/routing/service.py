@@ -1,7 +1,5 @@
 """routing: the dossier lifecycle after reception, department queues and actions, deadlines,
 the public lookup, ratings and the center's statistics."""
-import hashlib
-import json
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -28,13 +26,16 @@ from services.common.consumer import (
 )
 from services.common.contracts import DossierReceived, PaymentSettled, ShipmentDelivered
 from services.common.db import Database, StatementBatch
+from services.common.errors import DomainError, NotAllowed, http_status
 from services.common.events import TIMEZONE
 from services.common.http import ApiError, Auth, OpsEndpoints, api, json_response, read_json
+from services.common.idempotency import MAX_KEY_LENGTH, key_of, request_hash, save
+from services.common.idempotency import claim as idempotency_claim
 from services.common.rpc import rpc
 from services.common.topology import declare_department_queues, with_channel
 
 from . import apology, deadlines, metrics, reports, store
-from .actions import ACTIONS, Conflict, Invalid, fees_paid, postal_delivered, releasable
+from .actions import ACTIONS, fees_paid, postal_delivered, releasable
 from .assignment import assign, matches, phone_matches
 from .lifecycle import (
     ACTION_LABELS,
@@ -42,7 +43,6 @@ from .lifecycle import (
     STATUS_LABELS,
     Actor,
     InvalidTransition,
-    NotAllowed,
     relation_of,
 )
 from .schemas import (
@@ -64,7 +64,6 @@ from .schemas import (
 )
 
 log = logging.getLogger("motcua.routing")
-MAX_IDEMPOTENCY_KEY = 200
 DEFAULT_CONSULTATION_DAYS = 5
 NO_DOSSIER_FOR_SECRET = "no dossier with this code and lookup secret"
 
@@ -204,7 +203,7 @@ class RoutingService(OpsEndpoints):
             raise ApiError(404, "not_found", f"no action {action}; actions: "
                            + ", ".join(sorted(ACTIONS)))
         body = read_json(request, ACTION_BODIES[action]())
-        key = request.headers.get("Idempotency-Key")
+        key = key_of(request)
         status, answer = self._perform(code, action, body, officer(caller), request.correlation_id,
                                        (caller.subject, key) if key else None)
         return json_response(answer, status)
@@ -218,6 +217,9 @@ class RoutingService(OpsEndpoints):
                 raise ApiError(404, "not_found", f"no action {action}")
             loaded = ACTION_BODIES[action]().load(body)
             caller = Principal("department_officer", officer_id, department=department)
+            if idempotency_key and len(idempotency_key) > MAX_KEY_LENGTH:
+                raise ApiError(400, "bad_idempotency_key",
+                               f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
             key = (officer_id, idempotency_key) if idempotency_key else None
             _, answer = self._perform(code, action, loaded, officer(caller),
                                       correlation_id or str(uuid.uuid4()), key)
@@ -263,12 +265,13 @@ class RoutingService(OpsEndpoints):
     def _perform(self, code, action, body, who, correlation_id, idempotency, unknown=None):
         """Runs an action in one transaction; (HTTP status, answer). `unknown`: the message
         when no dossier has this code."""
-        request_hash = _hash(code, action, body)
         completed = []
+        held = None
         try:
             with self.db.transaction() as cur:
                 if idempotency:
-                    earlier = _replay(cur, idempotency, request_hash)
+                    held, earlier = idempotency_claim(cur, store.SCHEMA, *idempotency,
+                                                      request_hash(code, action, body))
                     if earlier:
                         return earlier
                 dossier = store.get_dossier(cur, code, lock=True)
@@ -283,17 +286,10 @@ class RoutingService(OpsEndpoints):
                           "due_date": dossier["due_date"].isoformat()}
                 if extra:
                     answer["letter"] = apology.letter_view(extra, dossier)
-                if idempotency:
-                    store.keep_response(cur, *idempotency, request_hash, 200, answer)
-        except NotAllowed as exc:
-            raise ApiError(403, "forbidden", str(exc)) from exc
-        except InvalidTransition as exc:
-            raise ApiError(409, "invalid_transition", str(exc),
-                           {"status": [f"current status: {exc.status}"]}) from exc
-        except Conflict as exc:
-            raise ApiError(409, exc.code, str(exc)) from exc
-        except Invalid as exc:
-            raise ApiError(422, "validation_failed", str(exc), {exc.field: [str(exc)]}) from exc
+                if held:
+                    save(cur, held, 200, answer)
+        except DomainError as exc:
+            raise ApiError(http_status(exc), exc.code, exc.message, exc.fields) from exc
         for days in completed:
             metrics.observe_processing(dossier["department"], days)
         log.info("dossier action", extra={"dossier_code": code, "action": action,
@@ -446,13 +442,9 @@ class RoutingService(OpsEndpoints):
     def watch_deadlines(self):
         now = self.clock()
         with self.db.transaction() as cur:
-            due_soon, overdue = deadlines.watch(cur, self.calendar, now,
-                                                f"deadline-watch-{uuid.uuid4()}")
+            deadlines.watch(cur, self.calendar, now)
         with self.db.transaction() as cur:
             metrics.refresh(cur)
-        if due_soon or overdue:
-            log.info("deadline watch", extra={"due_soon": len(due_soon),
-                                              "overdue": len(overdue)})
 
 
 def officer(caller):
@@ -464,25 +456,6 @@ def officer(caller):
                              f"{dossier['code']} (lead department {dossier['department']})")
         return Actor(caller.subject, relation, caller.department)
     return on
-
-
-def _hash(code, action, body):
-    return hashlib.sha256(json.dumps([code, action, body], sort_keys=True,
-                                     default=str).encode()).hexdigest()
-
-
-def _replay(cur, idempotency, request_hash):
-    caller, key = idempotency
-    if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
-        raise ApiError(400, "bad_idempotency_key",
-                       f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
-    earlier = store.earlier_response(cur, caller, key)
-    if earlier is None:
-        return None
-    if earlier["request_hash"] != request_hash:
-        raise ApiError(409, "idempotency_key_reused",
-                       "this Idempotency-Key was used for a different request")
-    return earlier["status"], earlier["response"]
 
 
 def _report_response(report, fmt, to_csv):
@@ -552,7 +525,6 @@ def asked_of_citizen(cur, dossier):
             where = "Đề nghị Ông/Bà nộp phí, lệ phí để nhận kết quả"
         return {"what": "collect_result", "message": where}
     if status == "returned":
-        cur.execute("SELECT 1 FROM routing.ratings WHERE dossier_code = %s", (dossier["code"],))
-        if cur.fetchone() is None:
+        if not store.is_rated(cur, dossier["code"]):
             return {"what": "rating", "message": "Mời Ông/Bà đánh giá mức độ hài lòng"}
     return None
