@@ -169,7 +169,7 @@ def complete(ctx, dossier, actor, body):
                f"kết quả số {body['result_reference']}")
     dossier["resolved_at"] = ctx.now
     publish_result_ready(ctx.cur, dossier, ctx.correlation_id)
-    ctx.completed.append(processing_working_days(ctx.calendar, dossier))
+    ctx.completed.append((dossier["department"], processing_working_days(ctx.calendar, dossier)))
 
 
 def releasable(dossier):

@@ -27,6 +27,13 @@ def phone_matches(dossier, phone):
     return normal is not None and matches(dossier["code"], dossier["phone_hash"], normal)
 
 
+def departments_of(data):
+    """The departments a received dossier goes to: its lead department, and the cooperating
+    ones it may consult."""
+    procedure = data["procedure"]
+    return procedure["department"], *procedure["cooperating"]
+
+
 def assign(cur, envelope, data):
     """Record the dossier as received and assigned to its lead department."""
     code, procedure = data["code"], data["procedure"]

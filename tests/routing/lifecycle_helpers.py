@@ -8,7 +8,8 @@ import jsonschema
 from services.common.apidocs import department_messages
 from services.common.events import TIMEZONE, events_exchange, new_envelope
 from services.common.topology import declare_department_queues, with_channel
-from services.routing.service import Clock, RoutingService
+from services.routing.dependencies import Clock
+from services.routing.service import RoutingService
 from tests.conftest import CATALOGUE, publish_envelope, query, token, wait_for
 
 

@@ -7,6 +7,7 @@ import io
 import pytest
 from nameko.testing.services import entrypoint_hook
 
+from services.common.errors import Invalid
 from tests.conftest import token
 from tests.routing.lifecycle_helpers import (
     act,
@@ -162,7 +163,9 @@ def test_six_month_channel_share_and_the_500_rule(fixture):
     assert by_department["stp"]["total"] == 1
     with entrypoint_hook(fixture.container, "department_volumes") as rpc:
         assert rpc("2026-08-01", "2026-09-30") == volumes
-        assert "error" in rpc("2026-13-01", "2026-09-30")
+        with pytest.raises(Invalid) as refused:
+            rpc("2026-13-01", "2026-09-30")
+        assert "since" in refused.value.fields
 
 
 def test_reports_are_for_managers(fixture):
