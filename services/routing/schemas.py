@@ -13,7 +13,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from services.common.contracts import CHANNELS, DossierOverdue, DossierReceived
+from services.common.contracts import CHANNELS, DossierOverdue
 from services.common.errors import Invalid
 from services.common.http import flatten_messages
 
@@ -301,17 +301,24 @@ class DossierAssigned(Schema):
     received_at = fields.AwareDateTime(required=True)
 
 
-class DossierAssignedMessage(DossierReceived):
-    """What the lead department receives: the dossier.received data as intake sent it (what a
-    newer intake adds passes through), without the citizen's lookup secret, plus the
-    department it is for and its role (documented as common/apidocs.py's
-    DepartmentMessageData)."""
+class DossierAssignedMessage(Schema):
+    """The contract of what the lead department receives: the dossier.received data as intake
+    sent it (checked against DossierReceived when routing consumed it, so not checked again
+    here: that would double the handler's validation work), plus what routing changes: the
+    department it is for, its role, and no lookup secret. Documented whole as
+    common/apidocs.py's DepartmentMessageData."""
     class Meta:
         unknown = EXCLUDE
-        exclude = ("lookup_secret",)
 
+    code = fields.String(required=True)
     department = fields.String(required=True)
     role = fields.String(required=True, validate=validate.OneOf(("lead", "cooperating")))
+
+    @validates_schema(pass_original=True)
+    def without_lookup_secret(self, data, original, **kwargs):
+        if "lookup_secret" in original:
+            raise ValidationError("a department never receives the citizen's lookup secret",
+                                  "lookup_secret")
 
 
 # --- the department queues (documentation: docs/asyncapi.yaml) --------------------------------
