@@ -9,37 +9,27 @@ from services.common.contracts import (
     ResultReady,
     SupplementRequested,
 )
+from services.common.errors import Conflict, Invalid
+from services.common.events import publish, to_department
 
 from . import store
 from .lifecycle import (
+    SOURCE,
     SYSTEM,
     Actor,
     InvalidTransition,
     check,
     local_day,
-    publish,
     record,
-    to_department,
     transition,
+)
+from .schemas import (
+    ConsultationAnsweredMessage,
+    ConsultationRequestedMessage,
+    DossierResubmittedMessage,
 )
 
 ROUTING = Actor("routing", SYSTEM)
-
-
-class Conflict(Exception):
-    """409 for a reason other than the status (supplement already asked once, fees unpaid)."""
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-
-
-class Invalid(Exception):
-    """422 on one field, for rules that need the dossier (a date before the due date)."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
 
 
 def accept(ctx, dossier, actor, body):
@@ -66,15 +56,14 @@ def request_supplement(ctx, dossier, actor, body):
     """Mẫu 02, asked once for everything missing; the clock stops until resubmission."""
     check(dossier, "request_supplement", actor)
     if store.count_supplements(ctx.cur, dossier["code"]):
-        raise Conflict("supplement_already_requested",
-                       "a supplement was already requested for this dossier: the department "
-                       "asks once, for everything missing")
+        raise Conflict("a supplement was already requested for this dossier: the department "
+                       "asks once, for everything missing", "supplement_already_requested")
     store.add_supplement(ctx.cur, dossier["code"], body["documents"], body["reason"], ctx.now,
                          actor.id)
     store.update_dossier(ctx.cur, dossier["code"], paused_since=ctx.now)
     transition(ctx.cur, dossier, "request_supplement", actor, ctx.now, ctx.correlation_id,
                body["reason"])
-    publish(ctx.cur, "dossier.supplement_requested", SupplementRequested, {
+    publish(ctx.cur, SOURCE, "dossier.supplement_requested", SupplementRequested, {
         "code": dossier["code"], "department": dossier["department"],
         "procedure_name": dossier["procedure_name"], "documents": body["documents"],
         "reason": body["reason"], "requested_at": ctx.now,
@@ -98,7 +87,8 @@ def resubmit(ctx, dossier, actor, body):
     note = (f"thời hạn tạm dừng {paused} ngày làm việc; hẹn trả mới {due:%d/%m/%Y}"
             + (f"; {body['note']}" if body.get("note") else ""))
     transition(ctx.cur, dossier, "resubmit", actor, ctx.now, ctx.correlation_id, note)
-    to_department(ctx.cur, dossier["department"], "resubmitted", {
+    to_department(ctx.cur, SOURCE, dossier["department"], "dossier.resubmitted",
+                  DossierResubmittedMessage, {
         "code": dossier["code"], "department": dossier["department"],
         "resubmitted_at": ctx.now.isoformat(), "paused_working_days": paused,
         "due_date": due.isoformat(), "note": body.get("note"),
@@ -112,19 +102,21 @@ def consult(ctx, dossier, actor, body):
     departments = body.get("departments") or list(dossier["cooperating"])
     strangers = sorted(set(departments) - set(dossier["cooperating"]))
     if not departments or strangers:
-        raise Invalid("departments", "consult the procedure's cooperating departments: "
+        raise Invalid("consult the procedure's cooperating departments: "
                       f"{', '.join(dossier['cooperating']) or 'none for this procedure'}"
-                      + (f" (not cooperating: {', '.join(strangers)})" if strangers else ""))
+                      + (f" (not cooperating: {', '.join(strangers)})" if strangers else ""),
+                      "departments")
     reply_due = body.get("reply_due_date") or min(
         ctx.calendar.add_working_days(local_day(ctx.now), ctx.consultation_days),
         dossier["due_date"])
     if reply_due > dossier["due_date"] or reply_due < local_day(ctx.now):
-        raise Invalid("reply_due_date", "the reply date must be between today and the "
-                      f"dossier's due date {dossier['due_date']:%d/%m/%Y}")
+        raise Invalid("the reply date must be between today and the dossier's due date "
+                      f"{dossier['due_date']:%d/%m/%Y}", "reply_due_date")
     for department in departments:
         request_id = store.add_consultation(ctx.cur, dossier["code"], department,
                                             body["question"], reply_due, ctx.now, actor.id)
-        to_department(ctx.cur, department, "consultation_requested", {
+        to_department(ctx.cur, SOURCE, department, "dossier.consultation_requested",
+                      ConsultationRequestedMessage, {
             "code": dossier["code"], "consultation_id": request_id,
             "lead_department": dossier["department"], "department": department,
             "procedure": {"code": dossier["procedure_code"], "name": dossier["procedure_name"]},
@@ -141,14 +133,15 @@ def reply_consultation(ctx, dossier, actor, body):
     answered = store.answer_consultation(ctx.cur, dossier["code"], actor.department,
                                          body["opinion"], body["agrees"], ctx.now, actor.id)
     if answered is None:
-        raise Conflict("no_open_consultation",
-                       f"department {actor.department} has no open consultation on this dossier")
+        raise Conflict(f"department {actor.department} has no open consultation on this dossier",
+                       "no_open_consultation")
     still_open = store.open_consultations(ctx.cur, dossier["code"])
     verdict = "đồng ý" if body["agrees"] else "không đồng ý"
     transition(ctx.cur, dossier, "reply_consultation", actor, ctx.now, ctx.correlation_id,
                f"{actor.department} {verdict}: {body['opinion']}",
                to_status="consulting" if still_open else None)
-    to_department(ctx.cur, dossier["department"], "consultation_answered", {
+    to_department(ctx.cur, SOURCE, dossier["department"], "dossier.consultation_answered",
+                  ConsultationAnsweredMessage, {
         "code": dossier["code"], "consultation_id": answered["id"],
         "department": actor.department, "agrees": body["agrees"], "opinion": body["opinion"],
         "answered_at": ctx.now.isoformat(), "open_consultations": still_open,
@@ -157,7 +150,7 @@ def reply_consultation(ctx, dossier, actor, body):
 
 def refuse(ctx, dossier, actor, body):
     transition(ctx.cur, dossier, "refuse", actor, ctx.now, ctx.correlation_id, body["reason"])
-    publish(ctx.cur, "dossier.refused", DossierRefused, {
+    publish(ctx.cur, SOURCE, "dossier.refused", DossierRefused, {
         "code": dossier["code"], "department": dossier["department"],
         "reason": body["reason"], "refused_at": ctx.now,
     }, ctx.correlation_id, dossier["code"])
@@ -176,7 +169,7 @@ def complete(ctx, dossier, actor, body):
                f"kết quả số {body['result_reference']}")
     dossier["resolved_at"] = ctx.now
     publish_result_ready(ctx.cur, dossier, ctx.correlation_id)
-    ctx.completed.append(processing_working_days(ctx.calendar, dossier))
+    ctx.completed.append((dossier["department"], processing_working_days(ctx.calendar, dossier)))
 
 
 def releasable(dossier):
@@ -189,7 +182,7 @@ def releasable(dossier):
 
 def publish_result_ready(cur, dossier, correlation_id):
     by_post = dossier["result_delivery"] == "post"
-    publish(cur, "dossier.result_ready", ResultReady, {
+    publish(cur, SOURCE, "dossier.result_ready", ResultReady, {
         "code": dossier["code"], "department": dossier["department"],
         "procedure_name": dossier["procedure_name"],
         "result_reference": dossier["result_reference"], "ready_at": dossier["resolved_at"],
@@ -206,7 +199,7 @@ def return_result(ctx, dossier, actor, body):
     check(dossier, "return", actor)
     method = body["method"]
     if not releasable(dossier):  # neither at the counter nor to the post office
-        raise Conflict("fees_unpaid", "the result is held until the fees are paid")
+        raise Conflict("the result is held until the fees are paid", "fees_unpaid")
     note = "trả tại Trung tâm" if method == "counter" else "giao bưu điện chuyển phát"
     returned(ctx.cur, dossier, actor, ctx.now, method, note, ctx.correlation_id)
 
@@ -214,10 +207,15 @@ def return_result(ctx, dossier, actor, body):
 def returned(cur, dossier, actor, at, method, note, correlation_id):
     store.update_dossier(cur, dossier["code"], return_method=method)
     transition(cur, dossier, "return", actor, at, correlation_id, note)
-    publish(cur, "dossier.returned", DossierReturned, {
+    publish(cur, SOURCE, "dossier.returned", DossierReturned, {
         "code": dossier["code"], "department": dossier["department"], "method": method,
         "returned_at": at,
     }, correlation_id, dossier["code"])
+
+
+# What dossier.apology_issued tells of the letter (who signed it stays in routing).
+APOLOGY_ANNOUNCED = ("letter_number", "code", "department", "reason", "previous_due_date",
+                     "new_due_date", "issued_at")
 
 
 def issue_apology(ctx, dossier, actor, body):
@@ -226,10 +224,10 @@ def issue_apology(ctx, dossier, actor, body):
     check(dossier, "issue_apology", actor)
     new_due = body["new_due_date"]
     if new_due <= dossier["due_date"] or new_due <= local_day(ctx.now):
-        raise Invalid("new_due_date", "the new appointment must be after the current due "
-                      f"date {dossier['due_date']:%d/%m/%Y} and after today")
+        raise Invalid("the new appointment must be after the current due date "
+                      f"{dossier['due_date']:%d/%m/%Y} and after today", "new_due_date")
     if not ctx.calendar.is_working_day(new_due):
-        raise Invalid("new_due_date", f"{new_due:%d/%m/%Y} is not a working day")
+        raise Invalid(f"{new_due:%d/%m/%Y} is not a working day", "new_due_date")
     letter = {
         "letter_number": store.next_letter_number(ctx.cur, dossier["department"],
                                                   local_day(ctx.now).year),
@@ -243,8 +241,9 @@ def issue_apology(ctx, dossier, actor, body):
     transition(ctx.cur, dossier, "issue_apology", actor, ctx.now, ctx.correlation_id,
                f"thư xin lỗi số {letter['letter_number']}: {body['reason']}; hẹn trả mới "
                f"{new_due:%d/%m/%Y}")
-    publish(ctx.cur, "dossier.apology_issued", ApologyIssued, {
-        **letter, "procedure_name": dossier["procedure_name"],
+    publish(ctx.cur, SOURCE, "dossier.apology_issued", ApologyIssued, {
+        **{key: letter[key] for key in APOLOGY_ANNOUNCED},
+        "procedure_name": dossier["procedure_name"],
     }, ctx.correlation_id, dossier["code"])
     return letter
 

@@ -4,16 +4,12 @@ import hashlib
 import hmac
 
 from services.common.contracts import DossierStatusChanged
-from services.common.events import (
-    DEPARTMENTS_EXCHANGE,
-    add_to_outbox,
-    events_exchange,
-    new_envelope,
-)
+from services.common.events import publish, to_department
 from services.common.phones import normalise_phone
 
 from . import store
-from .lifecycle import SYSTEM, publish
+from .lifecycle import SOURCE, SYSTEM
+from .schemas import DossierAssigned, DossierAssignedMessage
 
 CHANNEL_LABELS = {"counter": "trực tiếp", "online": "trực tuyến", "postal": "qua bưu chính"}
 
@@ -29,6 +25,13 @@ def matches(code, expected_hash, value):
 def phone_matches(dossier, phone):
     normal = normalise_phone(phone)
     return normal is not None and matches(dossier["code"], dossier["phone_hash"], normal)
+
+
+def departments_of(data):
+    """The departments a received dossier goes to: its lead department, and the cooperating
+    ones it may consult."""
+    procedure = data["procedure"]
+    return procedure["department"], *procedure["cooperating"]
 
 
 def assign(cur, envelope, data):
@@ -61,21 +64,14 @@ def assign(cur, envelope, data):
                       + (f"; phối hợp {cooperating}" if cooperating else ""),
                       action="assign", from_status="received", actor_role=SYSTEM)
     correlation = envelope["correlation_id"]
-    to_department = new_envelope(
-        "dossier.assigned", "routing", department_message(envelope["data"], department),
-        correlation, dossier_code=code,
-    )
-    add_to_outbox(cur, store.SCHEMA, to_department, DEPARTMENTS_EXCHANGE,
-                  f"{department}.dossier.assigned")
-    assigned = new_envelope(
-        "dossier.assigned", "routing",
-        {"code": code, "department": department, "cooperating": procedure["cooperating"],
-         "due_date": data["due_date"].isoformat(), "channel": data["channel"],
-         "received_at": data["received_at"].isoformat()},
-        correlation, dossier_code=code,
-    )
-    add_to_outbox(cur, store.SCHEMA, assigned, events_exchange("routing"), "dossier.assigned")
-    publish(cur, "dossier.status_changed", DossierStatusChanged, {
+    to_department(cur, SOURCE, department, "dossier.assigned", DossierAssignedMessage,
+                  department_message(envelope["data"], department), correlation, code)
+    publish(cur, SOURCE, "dossier.assigned", DossierAssigned, {
+        "code": code, "department": department, "cooperating": procedure["cooperating"],
+        "due_date": data["due_date"], "channel": data["channel"],
+        "received_at": data["received_at"],
+    }, correlation, code)
+    publish(cur, SOURCE, "dossier.status_changed", DossierStatusChanged, {
         "code": code, "department": department, "from_status": "received",
         "to_status": "assigned", "actor": "routing", "reason": None,
         "at": data["received_at"], "due_date": data["due_date"],

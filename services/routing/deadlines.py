@@ -1,53 +1,53 @@
 """The clock watch run by routing's timer: dossiers due within one working day are flagged to
-their department once, dossiers past their due date become overdue once. Both are single
-UPDATE ... WHERE <flag> IS NULL RETURNING statements over rows taken with FOR UPDATE SKIP
-LOCKED, so two routing instances ticking together never flag one dossier twice."""
-from services.common.contracts import DossierOverdue
+their department once, dossiers past their due date become overdue once (store.flag_due:
+two routing instances ticking together never flag one dossier twice)."""
+import logging
+import uuid
 
+from services.common.contracts import DossierOverdue
+from services.common.events import publish, to_department
+
+from . import store
 from .actions import ROUTING
-from .lifecycle import local_day, publish, record, to_department
+from .lifecycle import SOURCE, local_day, record
+from .schemas import DossierDueSoonMessage, DossierOverdueMessage
+
+log = logging.getLogger("motcua.routing")
 
 # A paused dossier (supplement requested) is not watched: its clock is stopped.
 WATCHED = ("assigned", "processing", "resubmitted", "consulting")
-BATCH = 500
 
 
-def watch(cur, calendar, now, correlation_id):
+def watch(cur, calendar, now):
     """Flags due-soon and overdue dossiers as of `now`; returns (due_soon, overdue) codes."""
+    correlation_id = f"deadline-watch-{uuid.uuid4()}"
     today = local_day(now)
-    overdue = _flag(cur, "overdue_at", "due_date < %(today)s", now, today)
+    overdue = store.flag_due(cur, "overdue_at", now, WATCHED, today)
     for dossier in overdue:
-        record(cur, dossier, "overdue", ROUTING, now,
-               f"quá hạn giải quyết (hẹn trả {dossier['due_date']:%d/%m/%Y})")
-        data = {"code": dossier["code"], "department": dossier["department"],
-                "due_date": dossier["due_date"], "detected_at": now}
-        publish(cur, "dossier.overdue", DossierOverdue, data, correlation_id, dossier["code"])
-        to_department(cur, dossier["department"], "overdue", {
-            "code": dossier["code"], "department": dossier["department"],
-            "due_date": dossier["due_date"].isoformat(), "detected_at": now.isoformat(),
-            "asked": "issue an apology letter (Mẫu 04) with a new appointment date",
-        }, correlation_id, dossier["code"])
-    due_soon = _flag(cur, "due_soon_at", "due_date BETWEEN %(today)s AND %(horizon)s", now,
-                     today, horizon=calendar.next_working_day(today))
+        announce_overdue(cur, dossier, now, correlation_id)
+    due_soon = store.flag_due(cur, "due_soon_at", now, WATCHED, today,
+                              horizon=calendar.next_working_day(today))
     for dossier in due_soon:
-        to_department(cur, dossier["department"], "due_soon", {
-            "code": dossier["code"], "department": dossier["department"],
-            "procedure": {"code": dossier["procedure_code"], "name": dossier["procedure_name"]},
-            "status": dossier["status"], "due_date": dossier["due_date"].isoformat(),
-        }, correlation_id, dossier["code"])
+        to_department(cur, SOURCE, dossier["department"], "dossier.due_soon",
+                      DossierDueSoonMessage, {
+                          "code": dossier["code"], "department": dossier["department"],
+                          "procedure": {"code": dossier["procedure_code"],
+                                        "name": dossier["procedure_name"]},
+                          "status": dossier["status"], "due_date": dossier["due_date"],
+                      }, correlation_id, dossier["code"])
+    if due_soon or overdue:
+        log.info("deadline watch", extra={"due_soon": len(due_soon), "overdue": len(overdue)})
     return [d["code"] for d in due_soon], [d["code"] for d in overdue]
 
 
-def _flag(cur, flag, due_condition, now, today, horizon=None):
-    cur.execute(
-        f"""UPDATE routing.dossiers SET {flag} = %(now)s
-            WHERE code IN (SELECT code FROM routing.dossiers
-                           WHERE {flag} IS NULL AND status = ANY(%(watched)s)
-                             AND {due_condition}
-                           ORDER BY due_date LIMIT %(batch)s FOR UPDATE SKIP LOCKED)
-              AND {flag} IS NULL
-            RETURNING code, department, status, due_date, procedure_code, procedure_name""",
-        {"now": now, "today": today, "horizon": horizon, "watched": list(WATCHED),
-         "batch": BATCH},
-    )
-    return cur.fetchall()
+def announce_overdue(cur, dossier, now, correlation_id):
+    """The history line, dossier.overdue, and the department's request for an apology."""
+    record(cur, dossier, "overdue", ROUTING, now,
+           f"quá hạn giải quyết (hẹn trả {dossier['due_date']:%d/%m/%Y})")
+    data = {"code": dossier["code"], "department": dossier["department"],
+            "due_date": dossier["due_date"], "detected_at": now}
+    publish(cur, SOURCE, "dossier.overdue", DossierOverdue, data, correlation_id,
+            dossier["code"])
+    to_department(cur, SOURCE, dossier["department"], "dossier.overdue", DossierOverdueMessage,
+                  {**data, "asked": "issue an apology letter (Mẫu 04) with a new appointment "
+                                    "date"}, correlation_id, dossier["code"])

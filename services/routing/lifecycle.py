@@ -5,16 +5,14 @@ through `transition`, which checks the table, records the history (who, when, wh
 from collections import namedtuple
 from dataclasses import dataclass
 
-from services.common.contracts import DossierStatusChanged, contract_schema
-from services.common.events import (
-    DEPARTMENTS_EXCHANGE,
-    TIMEZONE,
-    add_to_outbox,
-    events_exchange,
-    new_envelope,
-)
+from services.common import events
+from services.common.contracts import DossierStatusChanged
+from services.common.errors import Conflict, NotAllowed
+from services.common.events import TIMEZONE
 
 from . import store
+
+SOURCE = "routing"  # of the events routing publishes
 
 Transition = namedtuple("Transition", "from_status action to_status roles")
 
@@ -88,15 +86,12 @@ class Actor:
     department: str | None = None
 
 
-class NotAllowed(Exception):
-    """403: the caller has no part in this action on this dossier."""
-
-
-class InvalidTransition(Exception):
-    """409: the action is not possible from the dossier's current status."""
+class InvalidTransition(Conflict):
+    """The action is not possible from the dossier's current status (named in `fields`)."""
 
     def __init__(self, action, status):
-        super().__init__(f"cannot {action.replace('_', ' ')} a dossier whose status is {status}")
+        super().__init__(f"cannot {action.replace('_', ' ')} a dossier whose status is {status}",
+                         "invalid_transition", {"status": [f"current status: {status}"]})
         self.status = status
 
 
@@ -144,7 +139,7 @@ def transition(cur, dossier, action, actor, at, correlation_id, reason=None, to_
                       department=actor.department)
     dossier["status"] = target
     if target != previous:
-        publish(cur, "dossier.status_changed", DossierStatusChanged, {
+        events.publish(cur, SOURCE, "dossier.status_changed", DossierStatusChanged, {
             "code": dossier["code"], "department": dossier["department"],
             "from_status": previous, "to_status": target, "actor": actor.id,
             "reason": reason, "at": at, "due_date": dossier["due_date"],
@@ -157,27 +152,6 @@ def record(cur, dossier, action, actor, at, note):
     store.add_history(cur, dossier["code"], dossier["status"], actor.id, note, at=at,
                       action=action, from_status=dossier["status"], actor_role=actor.relation,
                       department=actor.department)
-
-
-def publish(cur, event_type, contract, data, correlation_id, code):
-    """An event of routing.events, its data checked against its contract (a schema class)
-    before it is kept."""
-    schema = contract_schema(contract)
-    payload = schema.dump(data)
-    errors = schema.validate(payload)
-    if errors:
-        raise ValueError(f"{event_type} would break its contract: {errors}")
-    envelope = new_envelope(event_type, "routing", payload, correlation_id, dossier_code=code)
-    add_to_outbox(cur, store.SCHEMA, envelope, events_exchange("routing"), event_type)
-    return envelope
-
-
-def to_department(cur, department, event, data, correlation_id, code):
-    """A message on a department's own queue: `<department>.dossier.<event>`."""
-    envelope = new_envelope(f"dossier.{event}", "routing", data, correlation_id,
-                            dossier_code=code)
-    add_to_outbox(cur, store.SCHEMA, envelope, DEPARTMENTS_EXCHANGE,
-                  f"{department}.dossier.{event}")
 
 
 def local_day(at):

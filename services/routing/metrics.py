@@ -8,6 +8,8 @@ from prometheus_client import Gauge, Histogram
 
 from services.common.events import DEPARTMENTS_EXCHANGE
 
+from . import store
+
 DOSSIERS = Gauge("motcua_routing_dossiers", "Dossiers by status and lead department",
                  ["status", "department"])
 OVERDUE = Gauge("motcua_routing_dossiers_overdue",
@@ -28,13 +30,8 @@ RECEPTION_TO_DEPARTMENT = Histogram(
 
 
 def refresh(cur):
-    cur.execute("SELECT status, department, count(*) AS n FROM routing.dossiers"
-                " GROUP BY status, department")
-    rows = cur.fetchall()
-    cur.execute("""SELECT department, count(*) AS n FROM routing.dossiers
-                   WHERE overdue_at IS NOT NULL AND resolved_at IS NULL
-                     AND status NOT IN ('refused', 'withdrawn') GROUP BY department""")
-    overdue = cur.fetchall()
+    rows = store.count_by_status(cur)
+    overdue = store.count_overdue(cur)
     DOSSIERS.clear()
     for row in rows:
         DOSSIERS.labels(row["status"], row["department"]).set(row["n"])

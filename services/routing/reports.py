@@ -18,31 +18,26 @@ from services.common.stationing import (
     must_station_officers,
 )
 
+from . import store
 from .lifecycle import local_day
 from .schemas import SATISFACTION
 
 CHANNEL_WORDS = {"counter": "nhận trực tiếp", "online": "nhận trực tuyến",
                  "postal": "nhận qua dịch vụ bưu chính"}
-OPEN_BEFORE_END = """SELECT code, department, channel, received_at, legal_due_date,
-        paused_since, paused_working_days, overdue_at, resolved_at, returned_at, refused_at,
-        withdrawn_at
-    FROM routing.dossiers
-    WHERE received_at < %(after_end)s
-      AND coalesce(least(resolved_at, refused_at, withdrawn_at), 'infinity') >= %(start)s
-      AND (%(department)s::text IS NULL OR department = %(department)s)"""
 
 
 def _midnight(day):
     return datetime.combine(day, time(0), tzinfo=TIMEZONE)
 
 
+def _days(start, end):
+    """The days from start to end as times: [start's midnight, the midnight after end)."""
+    return _midnight(start), _midnight(end + timedelta(days=1))
+
+
 def dossiers_for(cur, start, end, department=None):
     """Every dossier that was open at some time in [start, end] or got returned in it."""
-    cur.execute(OPEN_BEFORE_END + " OR (returned_at >= %(start)s AND returned_at < %(after_end)s"
-                " AND (%(department)s::text IS NULL OR department = %(department)s))",
-                {"start": _midnight(start), "after_end": _midnight(end + timedelta(days=1)),
-                 "department": department})
-    return cur.fetchall()
+    return store.dossiers_open_in(cur, *_days(start, end), department)
 
 
 def _day(value):
@@ -113,28 +108,12 @@ def period_report(cur, calendar, start, end, today, department=None):
 def ratings(cur, start, end, department=None):
     """Citizens' ratings given in the period: overall, and for each officer who handled the
     rated dossiers."""
-    cur.execute(
-        """SELECT officer, overall, count(*) AS n
-           FROM routing.ratings, unnest(officers) AS officer
-           WHERE rated_at >= %(start)s AND rated_at < %(after_end)s
-             AND (%(department)s::text IS NULL OR department = %(department)s)
-           GROUP BY officer, overall""",
-        {"start": _midnight(start), "after_end": _midnight(end + timedelta(days=1)),
-         "department": department},
-    )
     by_officer = defaultdict(lambda: dict.fromkeys(SATISFACTION, 0))
-    for row in cur.fetchall():
+    for row in store.ratings_by_officer(cur, *_days(start, end), department):
         by_officer[row["officer"]][row["overall"]] += row["n"]
-    cur.execute(
-        """SELECT overall, count(*) AS n FROM routing.ratings
-           WHERE rated_at >= %(start)s AND rated_at < %(after_end)s
-             AND (%(department)s::text IS NULL OR department = %(department)s)
-           GROUP BY overall""",
-        {"start": _midnight(start), "after_end": _midnight(end + timedelta(days=1)),
-         "department": department},
-    )
     overall = dict.fromkeys(SATISFACTION, 0)
-    overall.update({row["overall"]: row["n"] for row in cur.fetchall()})
+    overall.update({row["overall"]: row["n"]
+                    for row in store.ratings_overall(cur, *_days(start, end), department)})
     return {"overall": overall,
             "by_officer": [{"officer": name, **counts}
                            for name, counts in sorted(by_officer.items())]}
@@ -191,13 +170,8 @@ def department_volumes(cur, since, until):
     """Dossiers received per department and channel in [since, until]. When the period is the
     first six months of a year, each department has the 500-dossier rule's verdict; for any
     other period `must_station_officers` is None, since the rule counts only those months."""
-    cur.execute(
-        """SELECT department, channel, count(*) AS n FROM routing.dossiers
-           WHERE received_at >= %s AND received_at < %s GROUP BY department, channel""",
-        (_midnight(since), _midnight(until + timedelta(days=1))),
-    )
     counts = defaultdict(lambda: dict.fromkeys(CHANNELS, 0))
-    for row in cur.fetchall():
+    for row in store.received_by_department_and_channel(cur, *_days(since, until)):
         counts[row["department"]][row["channel"]] = row["n"]
     judged = is_first_half(since, until)
     volumes = []
@@ -256,19 +230,10 @@ def volumes_csv(volumes):
 def step_durations(cur, calendar, start, end, department=None):
     """Per procedure, the average working days dossiers received in [start, end] spent in
     each status (finished steps only), for the weekly review of procedures (seed 002)."""
-    cur.execute(
-        """SELECT d.procedure_code, d.procedure_name, h.dossier_code, h.status, h.at
-           FROM routing.history h JOIN routing.dossiers d ON d.code = h.dossier_code
-           WHERE d.received_at >= %(start)s AND d.received_at < %(after_end)s
-             AND (%(department)s::text IS NULL OR d.department = %(department)s)
-           ORDER BY h.dossier_code, h.id""",
-        {"start": _midnight(start), "after_end": _midnight(end + timedelta(days=1)),
-         "department": department},
-    )
     spent = defaultdict(lambda: defaultdict(list))
     names, dossiers = {}, defaultdict(set)
     previous = None
-    for row in cur.fetchall():
+    for row in store.history_of_received(cur, *_days(start, end), department):
         names[row["procedure_code"]] = row["procedure_name"]
         dossiers[row["procedure_code"]].add(row["dossier_code"])
         if previous and previous["dossier_code"] == row["dossier_code"]:

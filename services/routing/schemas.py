@@ -1,9 +1,31 @@
-"""routing's HTTP bodies, and the shapes of its answers (for the OpenAPI document)."""
+"""routing's HTTP bodies and queries, the shapes of its answers (for the OpenAPI document) and
+of the messages it sends."""
 import copy
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    missing,
+    validate,
+    validates_schema,
+)
 
-from services.common.contracts import DossierOverdue
+from services.common.contracts import CHANNELS, DossierOverdue
+from services.common.errors import Invalid
+from services.common.http import flatten_messages
+
+
+def loaded(schema_cls, values):
+    """`values` (an RPC's arguments) loaded by the schema; what it refuses is raised as
+    Invalid, naming each field."""
+    try:
+        return schema_cls().load(values)
+    except ValidationError as exc:
+        raise Invalid("some fields are missing or invalid",
+                      fields=flatten_messages(exc.messages)) from exc
 
 
 class LookupQuerySchema(Schema):
@@ -147,6 +169,13 @@ class PeriodQuerySchema(_Body):
                                   "end")
 
 
+class StepsQuerySchema(PeriodQuerySchema):
+    @validates_schema
+    def json_only(self, data, **kwargs):
+        if data["format"] == "csv":
+            raise ValidationError("the steps report is JSON only", "format")
+
+
 class MonthQuerySchema(_Body):
     month = fields.String(required=True, validate=validate.Regexp(
         r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", error="give the month as YYYY-MM"))
@@ -165,9 +194,10 @@ class VolumesQuerySchema(_Body):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
-# --- documentation only (the OpenAPI document; handlers validate with the schemas above) -----
+# --- an action's body, whichever the action ---------------------------------------------------
 def _action_body_fields():
-    """Every field of ACTION_BODIES, each saying which actions take it (required there or not)."""
+    """Every field of ACTION_BODIES, each saying which actions take it (required there or
+    not), none required and none filled in: the action's own schema does that."""
     merged = {}
     for action, schema in ACTION_BODIES.items():
         for name, field in schema._declared_fields.items():
@@ -178,6 +208,9 @@ def _action_body_fields():
         field = copy.deepcopy(field)
         field.required = False
         field.metadata = {**field.metadata, "description": "for " + ", ".join(actions)}
+        if field.load_default is not missing:  # documented, left to the action's schema
+            field.metadata["default"] = field._serialize(field.load_default, None, None)
+            field.load_default = missing
         documented[name] = field
     return documented
 
@@ -253,9 +286,44 @@ class RatingAnswer(Schema):
     officers = fields.List(fields.String(), required=True)
 
 
+# --- dossier.assigned: on routing.events, and to the lead department's queue -----------------
+class DossierAssigned(Schema):
+    """The contract of dossier.assigned on routing.events (services/common/contracts.py has
+    none for it): the dossier reached its lead department's queue."""
+    class Meta:
+        unknown = EXCLUDE  # a consumer's view, as the kernel's contracts are
+
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    cooperating = fields.List(fields.String(), required=True)
+    due_date = fields.Date(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    received_at = fields.AwareDateTime(required=True)
+
+
+class DossierAssignedMessage(Schema):
+    """The contract of what the lead department receives: the dossier.received data as intake
+    sent it (checked against DossierReceived when routing consumed it, so not checked again
+    here: that would double the handler's validation work), plus what routing changes: the
+    department it is for, its role, and no lookup secret. Documented whole as
+    tooling/docs.py's DepartmentMessageData."""
+    class Meta:
+        unknown = EXCLUDE
+
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(("lead", "cooperating")))
+
+    @validates_schema(pass_original=True)
+    def without_lookup_secret(self, data, original, **kwargs):
+        if "lookup_secret" in original:
+            raise ValidationError("a department never receives the citizen's lookup secret",
+                                  "lookup_secret")
+
+
 # --- the department queues (documentation: docs/asyncapi.yaml) --------------------------------
-# Besides dossier.assigned (tooling/docs.py: the DossierReceived data), routing sends these
-# to a department's own queue (`<department>.dossier.<event>`, lifecycle.to_department).
+# Besides dossier.assigned (above), routing sends these to a department's own queue
+# (`<department>.dossier.<event>`, events.to_department).
 class _ProcedureRef(Schema):
     code = fields.String(required=True, metadata={"example": "1.001234"})
     name = fields.String(required=True)

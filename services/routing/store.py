@@ -178,17 +178,108 @@ def officers_of(cur, code):
     return [row["actor"] for row in cur.fetchall()]
 
 
-# idempotent writes ---------------------------------------------------------------------------
-def earlier_response(cur, caller, key):
-    cur.execute("""SELECT request_hash, status, response FROM routing.idempotency_keys
-                   WHERE principal = %s AND key = %s""", (caller, key))
-    return cur.fetchone()
+def is_rated(cur, code):
+    cur.execute("SELECT 1 FROM routing.ratings WHERE dossier_code = %s", (code,))
+    return cur.fetchone() is not None
 
 
-def keep_response(cur, caller, key, request_hash, status, response):
+# the deadline watch ------------------------------------------------------------------------
+DUE_CONDITIONS = {"overdue_at": "due_date < %(today)s",
+                  "due_soon_at": "due_date BETWEEN %(today)s AND %(horizon)s"}
+FLAG_BATCH = 500
+
+
+def flag_due(cur, flag, now, statuses, today, horizon=None):
+    """Sets `flag` (overdue_at: due before `today`; due_soon_at: due from `today` to
+    `horizon`) to `now` on at most FLAG_BATCH dossiers in `statuses` that do not have it yet,
+    and returns them. One UPDATE ... WHERE <flag> IS NULL ... RETURNING over rows taken with
+    FOR UPDATE SKIP LOCKED, so two routing instances ticking together never flag one dossier
+    twice."""
     cur.execute(
-        """INSERT INTO routing.idempotency_keys (principal, key, request_hash, status, response)
-           VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
-        (caller, key, request_hash, status, json_param(response)),
+        f"""UPDATE routing.dossiers SET {flag} = %(now)s
+            WHERE code IN (SELECT code FROM routing.dossiers
+                           WHERE {flag} IS NULL AND status = ANY(%(watched)s)
+                             AND {DUE_CONDITIONS[flag]}
+                           ORDER BY due_date LIMIT %(batch)s FOR UPDATE SKIP LOCKED)
+              AND {flag} IS NULL
+            RETURNING code, department, status, due_date, procedure_code, procedure_name""",
+        {"now": now, "today": today, "horizon": horizon, "watched": list(statuses),
+         "batch": FLAG_BATCH},
     )
-    return cur.rowcount == 1
+    return cur.fetchall()
+
+
+# metrics -------------------------------------------------------------------------------------
+def count_by_status(cur):
+    cur.execute("SELECT status, department, count(*) AS n FROM routing.dossiers"
+                " GROUP BY status, department")
+    return cur.fetchall()
+
+
+def count_overdue(cur):
+    """Open dossiers flagged overdue, per department."""
+    cur.execute("""SELECT department, count(*) AS n FROM routing.dossiers
+                   WHERE overdue_at IS NOT NULL AND resolved_at IS NULL
+                     AND status NOT IN ('refused', 'withdrawn') GROUP BY department""")
+    return cur.fetchall()
+
+
+# reports -------------------------------------------------------------------------------------
+def dossiers_open_in(cur, start, after_end, department=None):
+    """Every dossier open at some time in [start, after_end) or returned in it."""
+    cur.execute(
+        """SELECT code, department, channel, received_at, legal_due_date, paused_since,
+                  paused_working_days, overdue_at, resolved_at, returned_at, refused_at,
+                  withdrawn_at
+           FROM routing.dossiers
+           WHERE received_at < %(after_end)s
+             AND coalesce(least(resolved_at, refused_at, withdrawn_at), 'infinity') >= %(start)s
+             AND (%(department)s::text IS NULL OR department = %(department)s)
+              OR (returned_at >= %(start)s AND returned_at < %(after_end)s
+                  AND (%(department)s::text IS NULL OR department = %(department)s))""",
+        {"start": start, "after_end": after_end, "department": department})
+    return cur.fetchall()
+
+
+def ratings_by_officer(cur, start, after_end, department=None):
+    """(officer, overall, n) of the ratings given in [start, after_end)."""
+    cur.execute(
+        """SELECT officer, overall, count(*) AS n
+           FROM routing.ratings, unnest(officers) AS officer
+           WHERE rated_at >= %(start)s AND rated_at < %(after_end)s
+             AND (%(department)s::text IS NULL OR department = %(department)s)
+           GROUP BY officer, overall""",
+        {"start": start, "after_end": after_end, "department": department})
+    return cur.fetchall()
+
+
+def ratings_overall(cur, start, after_end, department=None):
+    """(overall, n) of the ratings given in [start, after_end)."""
+    cur.execute(
+        """SELECT overall, count(*) AS n FROM routing.ratings
+           WHERE rated_at >= %(start)s AND rated_at < %(after_end)s
+             AND (%(department)s::text IS NULL OR department = %(department)s)
+           GROUP BY overall""",
+        {"start": start, "after_end": after_end, "department": department})
+    return cur.fetchall()
+
+
+def received_by_department_and_channel(cur, start, after_end):
+    cur.execute(
+        """SELECT department, channel, count(*) AS n FROM routing.dossiers
+           WHERE received_at >= %s AND received_at < %s GROUP BY department, channel""",
+        (start, after_end))
+    return cur.fetchall()
+
+
+def history_of_received(cur, start, after_end, department=None):
+    """The history of the dossiers received in [start, after_end), dossier by dossier, in
+    order, with their procedure."""
+    cur.execute(
+        """SELECT d.procedure_code, d.procedure_name, h.dossier_code, h.status, h.at
+           FROM routing.history h JOIN routing.dossiers d ON d.code = h.dossier_code
+           WHERE d.received_at >= %(start)s AND d.received_at < %(after_end)s
+             AND (%(department)s::text IS NULL OR d.department = %(department)s)
+           ORDER BY h.dossier_code, h.id""",
+        {"start": start, "after_end": after_end, "department": department})
+    return cur.fetchall()

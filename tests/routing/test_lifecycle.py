@@ -9,7 +9,7 @@ from nameko.testing.services import entrypoint_hook
 from services.common.contracts import ResultReady, SupplementRequested
 from services.common.events import events_exchange, new_envelope
 from tests.conftest import drain, query, token, wait_for
-from tests.integration.lifecycle_helpers import (
+from tests.routing.lifecycle_helpers import (
     act,
     assert_documented,
     at,

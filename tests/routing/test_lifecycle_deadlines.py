@@ -6,7 +6,7 @@ import eventlet
 from nameko.testing.services import entrypoint_hook
 
 from tests.conftest import drain, query, wait_for
-from tests.integration.lifecycle_helpers import (
+from tests.routing.lifecycle_helpers import (
     act,
     assert_documented,
     at,

@@ -7,8 +7,9 @@ import io
 import pytest
 from nameko.testing.services import entrypoint_hook
 
+from services.common.errors import Invalid
 from tests.conftest import token
-from tests.integration.lifecycle_helpers import (
+from tests.routing.lifecycle_helpers import (
     act,
     at,
     counter,
@@ -162,7 +163,9 @@ def test_channel_share_over_any_period_and_the_500_rule_only_for_january_to_june
     assert by_department["stp"]["total"] == 1
     with entrypoint_hook(fixture.container, "department_volumes") as rpc:
         assert rpc("2026-08-01", "2026-09-30") == volumes
-        assert "error" in rpc("2026-13-01", "2026-09-30")
+        with pytest.raises(Invalid) as refused:
+            rpc("2026-13-01", "2026-09-30")
+        assert "since" in refused.value.fields
     # on 2026-10-05 the half-year that decides is January–June 2026, before the fixture's dossiers
     judged = get(fixture, "/api/v1/reports/channels").json()
     assert (judged["since"], judged["until"], judged["departments"]) == \

@@ -5,9 +5,11 @@ from types import SimpleNamespace
 
 import jsonschema
 
-from services.common.events import TIMEZONE, events_exchange, new_envelope
+from services.common.contracts import DossierReceived
+from services.common.events import TIMEZONE, event, events_exchange
 from services.common.topology import declare_department_queues, with_channel
-from services.routing.service import Clock, RoutingService
+from services.routing.dependencies import Clock
+from services.routing.service import RoutingService
 from tests.conftest import CATALOGUE, publish_envelope, query, token, wait_for
 from tooling.docs import department_messages
 
@@ -41,9 +43,9 @@ def publish(amqp_uri, exchange, routing_key, envelope):
 SEQUENCE = iter(range(1, 10**6))
 
 
-def receive(db, amqp_uri, procedure_code, received_at, due_date, channel="counter",
-            result_delivery="counter", secret="SECRET01", code=None):
-    """Publishes dossier.received as intake would and waits until routing has it."""
+def dossier_received(procedure_code, received_at, due_date, channel="counter",
+                     result_delivery="counter", secret="SECRET01", code=None):
+    """dossier.received as intake publishes it."""
     proc = CATALOGUE["procedures"][procedure_code]
     code = code or f"000.00.31.H33-{received_at:%y%m%d}-{next(SEQUENCE):04d}"
     snapshot = {k: proc[k] for k in ("code", "name", "department", "cooperating",
@@ -62,8 +64,14 @@ def receive(db, amqp_uri, procedure_code, received_at, due_date, channel="counte
         "receiver": {"kind": "counter_officer", "id": f"canbo.{proc['department']}.01",
                      "department": proc["department"]},
     }
-    envelope = new_envelope("dossier.received", "intake", data, "corr-test", dossier_code=code)
+    return event("intake", "dossier.received", DossierReceived, data, "corr-test", code)
+
+
+def receive(db, amqp_uri, procedure_code, received_at, due_date, **received):
+    """Publishes dossier.received as intake would and waits until routing has it."""
+    envelope = dossier_received(procedure_code, received_at, due_date, **received)
     publish(amqp_uri, events_exchange("intake"), "dossier.received", envelope)
+    code = envelope["dossier_code"]
     wait_for(lambda: query(db, "SELECT 1 FROM routing.dossiers WHERE code = %s", (code,)))
     return code
 

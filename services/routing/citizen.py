@@ -1,0 +1,124 @@
+"""What the citizen sees and does with the code and the lookup secret printed on the receipt
+(or the phone given at submission): where the dossier is, in plain Vietnamese, what is asked
+of them, the apology letter, the rating. A wrong proof and an unknown code get the same
+answer, so nothing tells which codes exist."""
+from services.common.errors import Conflict, NotFound
+
+from . import store
+from .actions import releasable
+from .assignment import matches, phone_matches
+from .lifecycle import ACTION_LABELS, CITIZEN, STATUS_LABELS, Actor, relation_of
+
+NO_DOSSIER_FOR_SECRET = "no dossier with this code and lookup secret"
+NO_DOSSIER_FOR_PROOF = "no dossier with this code and lookup secret or phone"
+BY_WHOM = {"lead_officer": "cơ quan chủ trì", "cooperating_officer": "cơ quan phối hợp",
+           "counter_officer": "Bộ phận Một cửa", "citizen": "người nộp hồ sơ",
+           "system": "hệ thống", "portal": "Cổng dịch vụ công", "postal_clerk": "bưu điện"}
+
+
+def secret_matches(dossier, secret):
+    return matches(dossier["code"], dossier["lookup_secret_hash"], secret.upper())
+
+
+def proving(secret):
+    """The citizen acting on a dossier, once the secret proves it is theirs."""
+    def on(dossier):
+        if not secret_matches(dossier, secret):
+            raise NotFound(NO_DOSSIER_FOR_SECRET)
+        return Actor("citizen", CITIZEN)
+    return on
+
+
+def lookup(cur, code, query):
+    """The dossier as the citizen sees it, with the lookup secret or the phone."""
+    dossier = store.get_dossier(cur, code)
+    if dossier is None or not proof_ok(dossier, query):
+        raise NotFound(NO_DOSSIER_FOR_PROOF)
+    return public_view(cur, dossier, store.get_history(cur, code))
+
+
+def proof_ok(dossier, query):
+    if query["secret"]:
+        return secret_matches(dossier, query["secret"])
+    return phone_matches(dossier, query["phone"])
+
+
+def public_view(cur, dossier, history):
+    """Where the dossier is, in plain Vietnamese, the current due date and what is asked of
+    the citizen."""
+    status = dossier["status"]
+    view = {
+        "code": dossier["code"],
+        "procedure": {"code": dossier["procedure_code"], "name": dossier["procedure_name"]},
+        "status": status,
+        "status_label": STATUS_LABELS.get(status, status),
+        "department": dossier["department"],
+        "cooperating": dossier["cooperating"],
+        "channel": dossier["channel"],
+        "received_at": dossier["received_at"].isoformat(),
+        "due_date": dossier["due_date"].isoformat(),
+        "overdue": dossier["overdue_at"] is not None,
+        "asked_of_citizen": asked_of_citizen(cur, dossier),
+        "history": [
+            {"at": h["at"].isoformat(), "status": h["status"],
+             "label": ACTION_LABELS.get(h["action"]) or STATUS_LABELS.get(h["status"],
+                                                                         h["status"]),
+             "by": BY_WHOM.get(h["actor_role"], "hệ thống"), "note": h["note"]}
+            for h in history
+        ],
+    }
+    if status in ("result_ready", "returned"):
+        view["result_reference"] = dossier["result_reference"]
+    return view
+
+
+def asked_of_citizen(cur, dossier):
+    status = dossier["status"]
+    if status == "supplement_requested":
+        supplement = store.open_supplement(cur, dossier["code"])
+        return {"what": "supplement",
+                "message": "Đề nghị Ông/Bà bổ sung, hoàn thiện hồ sơ: " + supplement["reason"],
+                "documents": supplement["documents"]}
+    if status == "result_ready":
+        where = ("Kết quả sẽ được gửi qua dịch vụ bưu chính" if dossier["result_delivery"] ==
+                 "post" else "Mời Ông/Bà đến Trung tâm nhận kết quả")
+        if not releasable(dossier):
+            where = "Đề nghị Ông/Bà nộp phí, lệ phí để nhận kết quả"
+        return {"what": "collect_result", "message": where}
+    if status == "returned" and not store.is_rated(cur, dossier["code"]):
+        return {"what": "rating", "message": "Mời Ông/Bà đánh giá mức độ hài lòng"}
+    return None
+
+
+def latest_apology(cur, code, secret, caller):
+    """(letter, dossier) of the dossier's latest apology letter (Mẫu 04), for the citizen
+    with the lookup secret (`caller` None) or an officer of the dossier or a manager."""
+    dossier = store.get_dossier(cur, code)
+    letters = store.apologies(cur, code) if dossier else []
+    if not letters or not may_read(dossier, secret, caller):
+        raise NotFound(f"no apology letter for dossier {code}")
+    return letters[-1], dossier
+
+
+def may_read(dossier, secret, caller):
+    if caller is None:
+        return secret_matches(dossier, secret)
+    return caller.role == "manager" or relation_of(caller, dossier) is not None
+
+
+def rate(cur, code, body, now):
+    """The citizen's one rating of a returned dossier, credited to the officers who acted on
+    it; returns the answer."""
+    dossier = store.get_dossier(cur, code, lock=True)
+    if dossier is None or not secret_matches(dossier, body["secret"]):
+        raise NotFound(NO_DOSSIER_FOR_SECRET)
+    if dossier["status"] != "returned":
+        raise Conflict("a dossier is rated after its result is returned; its status is "
+                       f"{dossier['status']}", "not_returned")
+    officers = store.officers_of(cur, code)
+    rating = {"code": code, "overall": body["overall"], "criteria": body["criteria"],
+              "comment": body["comment"], "officers": officers,
+              "department": dossier["department"], "rated_at": now}
+    if not store.add_rating(cur, rating):
+        raise Conflict("this dossier has already been rated", "already_rated")
+    return {"code": code, "overall": body["overall"], "officers": officers}
