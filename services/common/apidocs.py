@@ -70,6 +70,12 @@ def _operation(method_name, method, endpoint):
         operation["requestBody"] = {
             "required": True, "content": {"application/json": {"schema": endpoint.body}},
         }
+    elif endpoint.upload is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {media_type: {"schema": schema}
+                        for media_type, schema in endpoint.upload.items()},
+        }
     declared = dict(endpoint.responses)
     if not any(200 <= int(status) < 300 for status in declared):
         declared[200] = "OK"
@@ -86,10 +92,11 @@ def _operation(method_name, method, endpoint):
         operation["description"] = "Roles allowed: " + ", ".join(endpoint.auth) + "."
         for status in (401, 403):
             operation["responses"].setdefault(str(status), {"$ref": f"#/components/responses/E{status}"})
-    if endpoint.body is not None or endpoint.query is not None:
+    takes_input = any(part is not None for part in (endpoint.body, endpoint.query, endpoint.upload))
+    if takes_input:
         for status in (400, 422):
             operation["responses"].setdefault(str(status), {"$ref": f"#/components/responses/E{status}"})
-    if endpoint.body is not None:
+    if endpoint.body is not None or endpoint.upload is not None:
         operation["responses"].setdefault("413", {"$ref": "#/components/responses/E413"})
     if not operation["parameters"]:
         del operation["parameters"]

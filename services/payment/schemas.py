@@ -45,9 +45,41 @@ class RefundRequestSchema(_Strict):
 
 
 class StatementQuerySchema(_Strict):
-    day = fields.Date(required=True)
+    day = fields.Date(required=True, metadata={"example": "2026-01-05"})
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     source = fields.String(required=True, validate=validate.OneOf(("bank", "treasury", "gateway")))
+
+
+# The statement is the raw request body (edge.statement_file reads it), described here.
+STATEMENT_FILE = {"text/csv": {
+    "type": "string",
+    "description": "CSV with a header line naming reference, amount (VND) and value_date "
+                   "(description optional); UTF-8 with or without BOM, any line end (LF, "
+                   "CR LF, or a bare CR as Excel's CSV Macintosh saves)",
+    "example": "reference,amount,value_date,description\r\n"
+               "PL-2026-0000001,1000,2026-01-05,Nop tien le phi\r\n",
+}}
+
+
+class GatewayQuerySchema(Schema):
+    """The gateway's signed parameters on its return URL and IPN, described for the document:
+    the handlers read them as sent (the signature covers every one; no schema may drop or
+    convert one), and a missing or wrong one is the gateway's "bad signature" answer."""
+
+    vnp_TmnCode = fields.String(required=True, metadata={"example": "MOTCUA01"})
+    vnp_TxnRef = fields.String(required=True, metadata={"description": "the payment's reference"})
+    vnp_Amount = fields.String(required=True, metadata={"description": "in 1/100 VND",
+                                                        "example": "100000"})
+    vnp_ResponseCode = fields.String(required=True, metadata={"example": "00"})
+    vnp_TransactionStatus = fields.String(metadata={"example": "00"})
+    vnp_TransactionNo = fields.String()
+    vnp_BankCode = fields.String(metadata={"example": "NCB"})
+    vnp_CardType = fields.String()
+    vnp_OrderInfo = fields.String()
+    vnp_PayDate = fields.String(metadata={"description": "yyyyMMddHHmmss, Vietnam's time"})
+    vnp_SecureHashType = fields.String(metadata={"example": "HmacSHA512"})
+    vnp_SecureHash = fields.String(required=True, metadata={
+        "description": "HMAC-SHA512 (hex) of the other vnp_* parameters, sorted by name"})
 
 
 class ReportQuerySchema(_Strict):

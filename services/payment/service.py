@@ -14,10 +14,12 @@ from . import billing, cashier, edge, online, reconciliation, store, views
 from .gateway import Vnpay
 from .receipts import render_html
 from .schemas import (
+    STATEMENT_FILE,
     BillList,
     BillQuerySchema,
     BillView,
     GatewayAck,
+    GatewayQuerySchema,
     GatewayReturnView,
     PaymentAnswer,
     PaymentRequestSchema,
@@ -114,7 +116,7 @@ class PaymentService(OpsEndpoints):
     # the gateway -----------------------------------------------------------------------------
     @api("GET", "/api/v1/gateway/vnpay/ipn",
          summary="The gateway's payment notification (IPN; signed vnp_* query parameters)",
-         responses={200: ("always 200: the outcome is in RspCode", GatewayAck)})
+         query=GatewayQuerySchema, responses={200: ("always 200: the outcome is in RspCode", GatewayAck)})
     def vnpay_ipn(self, request):
         """Server to server from the gateway: always 200 with VNPay's RspCode JSON."""
         return json_response(online.answer_ipn(self.db, self.gateway, self.settings,
@@ -123,6 +125,7 @@ class PaymentService(OpsEndpoints):
 
     @api("GET", "/api/v1/gateway/vnpay/return",
          summary="Where the gateway sends the citizen back (signed vnp_* query parameters)",
+         query=GatewayQuerySchema,
          responses={200: ("what to tell the citizen; only the IPN settles", GatewayReturnView),
                     400: "the signature does not verify"})
     def vnpay_return(self, request):
@@ -144,7 +147,7 @@ class PaymentService(OpsEndpoints):
     # statements and reconciliation -----------------------------------------------------------
     @api("POST", "/api/v1/statements",
          summary="Import a bank, treasury or gateway statement (CSV body) and reconcile the day",
-         query=StatementQuerySchema, auth=("manager",),
+         query=StatementQuerySchema, upload=STATEMENT_FILE, auth=("manager",),
          responses={201: "the reconciliation report of the day and channel",
                     200: "replay of an earlier request with the same Idempotency-Key",
                     409: "the Idempotency-Key was reused for another statement",
