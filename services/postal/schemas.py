@@ -1,10 +1,19 @@
 """postal's HTTP bodies. Messages are meant for a manager or a post-office clerk to read."""
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from .tracking import STATUSES
+from services.common.contracts import RESULT_DELIVERIES
+
+from .tracking import EVENTS, STATUSES, TrackingUpdateSchema
 
 PICKUP_STATUSES = ("requested", "collected", "received")
 AGENCY_CODE = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$"  # Circular 10/2016/TT-BTTTT
+# A dossier of the Department of Justice as intake takes it (docs/examples/dossier.json).
+APPLICANT_EXAMPLE = {"full_name": "Trần Thị Bích Ngọc", "citizen_id": "079190001234",
+                     "phone": "0912345678", "email": "ngoc.tran@example.vn",
+                     "address": "25 Nguyễn Huệ, phường Sài Gòn, TP. Hồ Chí Minh"}
+DOSSIER_EXAMPLE = {"procedure_code": "1.001756", "applicant": APPLICANT_EXAMPLE,
+                   "documents": [{"key": key} for key in ("don_de_nghi", "de_an_thanh_lap",
+                                                          "qd_bo_nhiem_ccv", "giay_to_tru_so")]}
 
 
 class _Strict(Schema):
@@ -22,9 +31,11 @@ class PostOfficeSchema(_Strict):
 
 
 class DelegationSchema(_Strict):
-    department = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    department = fields.String(required=True, validate=validate.Length(min=1, max=20),
+                               metadata={"description": "a department of intake's catalogue",
+                                         "example": "sxd"})
     post_office = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    valid_from = fields.Date(required=True)
+    valid_from = fields.Date(required=True, metadata={"example": "2026-01-01"})
     valid_to = fields.Date(load_default=None, allow_none=True)
     procedures = fields.List(fields.String(validate=validate.Length(min=1, max=20)),
                              load_default=None, allow_none=True,
@@ -54,20 +65,53 @@ class VolumesSchema(_Strict):
                           validate=validate.Length(min=1, max=1000))
 
 
-class ReceptionSchema(Schema):
-    """Only what postal reads itself; the rest of the dossier is kept for intake, which
-    validates the whole."""
+class _Passed(Schema):
+    """Part of a dossier postal passes on to intake, which validates the whole (citizen ID,
+    phone, the procedure's documents): the fields are here for the document and their types."""
 
     class Meta:
         unknown = INCLUDE
 
-    procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+class ReceptionApplicantSchema(_Passed):
+    full_name = fields.String(required=True, metadata={"example": APPLICANT_EXAMPLE["full_name"]})
+    citizen_id = fields.String(required=True, metadata={
+        "description": "số định danh cá nhân: 12 digits",
+        "example": APPLICANT_EXAMPLE["citizen_id"]})
+    phone = fields.String(required=True, metadata={"example": APPLICANT_EXAMPLE["phone"]})
+    email = fields.String(allow_none=True, metadata={"example": APPLICANT_EXAMPLE["email"]})
+    address = fields.String(required=True, metadata={"example": APPLICANT_EXAMPLE["address"]})
+
+
+class ReceptionDocumentSchema(_Passed):
+    key = fields.String(required=True, metadata={
+        "description": "a document key of the procedure (GET /api/v1/procedures/{code} of "
+                       "intake); every mandatory one must be handed in"})
+    copies = fields.Integer(strict=True, metadata={"description": "1 if left out"})
+
+
+class ReceptionSchema(_Passed):
+    """The body of intake's POST /api/v1/dossiers: postal reads the procedure's code, intake
+    validates the rest."""
+
+    procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=20),
+                                   metadata={"example": DOSSIER_EXAMPLE["procedure_code"]})
+    applicant = fields.Nested(ReceptionApplicantSchema, required=True)
+    documents = fields.List(fields.Nested(ReceptionDocumentSchema), required=True,
+                            metadata={"example": DOSSIER_EXAMPLE["documents"]})
+    result_delivery = fields.String(validate=validate.OneOf(RESULT_DELIVERIES), metadata={
+        "description": "counter if left out", "example": "counter"})
+    delivery_address = fields.String(allow_none=True, metadata={
+        "description": "required when result_delivery is post",
+        "example": APPLICANT_EXAMPLE["address"]})
 
 
 class PickupSchema(_Strict):
     post_office = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    pickup_address = fields.String(required=True, validate=validate.Length(min=5, max=300))
-    dossier = fields.Dict(required=True)
+    pickup_address = fields.String(required=True, validate=validate.Length(min=5, max=300),
+                                   metadata={"example": APPLICANT_EXAMPLE["address"]})
+    dossier = fields.Dict(required=True, metadata={
+        "description": "the body of intake's POST /api/v1/dossiers", "example": DOSSIER_EXAMPLE})
 
     @validates_schema
     def check_dossier(self, data, **kwargs):
@@ -76,8 +120,22 @@ class PickupSchema(_Strict):
             raise ValidationError("procedure_code is required", "dossier.procedure_code")
 
 
+# The carrier's file is the raw request body (uploads.uploaded_rows reads it), described here.
+TRACKING_FILE = {
+    "text/csv": {
+        "type": "string",
+        "description": "CSV with a header line naming tracking_number, event, at (RFC 3339) "
+                       "and reason (for delivery_failed, returned_to_center); UTF-8 with or "
+                       "without BOM, any line end (LF, CR LF, bare CR)",
+        "example": "tracking_number,event,at,reason\r\n"
+                   "RM00000001VN,in_transit,2026-01-05T09:00:00+07:00,\r\n",
+    },
+    "application/json": {"type": "array", "items": TrackingUpdateSchema},
+}
+
+
 class ClerkUpdateSchema(_Strict):
-    event = fields.String(required=True)
+    event = fields.String(required=True, validate=validate.OneOf(EVENTS))
     at = fields.AwareDateTime(load_default=None, allow_none=True)
     reason = fields.String(load_default=None, allow_none=True)
 

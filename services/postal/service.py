@@ -11,6 +11,7 @@ from services.common.settings import ServiceSettings
 
 from . import delegations, pickups, reception, reports, shipments, store
 from .schemas import (
+    TRACKING_FILE,
     ClerkUpdateSchema,
     DelegationEndSchema,
     DelegationList,
@@ -197,7 +198,7 @@ class PostalService(OpsEndpoints):
 
     @api("POST", "/api/v1/tracking-imports",
          summary="The carrier's tracking file (CSV or JSON body): rows applied one by one",
-         auth=STAFF,
+         upload=TRACKING_FILE, auth=STAFF,
          responses={200: ("what was applied, repeated and rejected", TrackingImportAnswer),
                     400: "the file cannot be read", 413: "the file is too large"})
     def import_tracking(self, request, caller):
