@@ -30,11 +30,15 @@ class _Strict(Schema):
 
 
 class ApplicantSchema(_Strict):
-    full_name = fields.String(required=True, validate=validate.Length(min=2, max=100))
-    citizen_id = fields.String(required=True)
-    phone = fields.String(required=True)
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
-    address = fields.String(required=True, validate=validate.Length(min=5, max=300))
+    full_name = fields.String(required=True, validate=validate.Length(min=2, max=100),
+                              metadata={"example": "Trần Thị Bích Ngọc"})
+    citizen_id = fields.String(required=True, metadata={
+        "description": "số định danh cá nhân: 12 digits", "example": "079190001234"})
+    phone = fields.String(required=True, metadata={"example": "0912345678"})
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254),
+                         metadata={"example": "ngoc.tran@example.vn"})
+    address = fields.String(required=True, validate=validate.Length(min=5, max=300),
+                            metadata={"example": "25 Nguyễn Huệ, phường Sài Gòn, TP. Hồ Chí Minh"})
 
     @validates("full_name")
     def check_name(self, value, **kwargs):
@@ -68,10 +72,15 @@ class SubmittedDocumentSchema(_Strict):
 
 
 class DossierRequestSchema(_Strict):
-    procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=20),
+                                   metadata={"example": "1.001756"})
     applicant = fields.Nested(ApplicantSchema, required=True)
     documents = fields.List(
-        fields.Nested(SubmittedDocumentSchema), required=True, validate=validate.Length(max=50)
+        fields.Nested(SubmittedDocumentSchema), required=True, validate=validate.Length(max=50),
+        metadata={"description": "every mandatory document of the procedure (GET "
+                                 "/api/v1/procedures/{code})",
+                  "example": [{"key": key} for key in (
+                      "don_de_nghi", "de_an_thanh_lap", "qd_bo_nhiem_ccv", "giay_to_tru_so")]},
     )
     result_delivery = fields.String(
         load_default="counter", validate=validate.OneOf(RESULT_DELIVERIES)

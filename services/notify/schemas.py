@@ -28,8 +28,11 @@ class DlrQuerySchema(Schema):
 
 
 class OptOutSchema(Schema):
-    channel = fields.String(required=True, validate=validate.OneOf(("sms", "email")))
-    address = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    channel = fields.String(required=True, validate=validate.OneOf(("sms", "email")),
+                            metadata={"example": "email"})
+    address = fields.String(required=True, validate=validate.Length(min=3, max=254), metadata={
+        "description": "a Vietnamese mobile number for sms, an email address for email",
+        "example": "ngoc.tran@example.vn"})
 
     @validates_schema
     def check_address(self, body, **kwargs):
