@@ -37,10 +37,12 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 
 
 def caller_of(row):
-    """The role to fuzz an operation with: one the matrix lets through, or none if public."""
+    """The role to fuzz an operation with: one the matrix lets through (to the resource, where
+    the resource decides), or none if public."""
     if row.public is not None:
         return None
-    return min(row.allowed, key=lambda role: (row.allowed[role] >= 400, role))
+    return min(row.allowed, key=lambda role: (
+        row.allowed[role] >= 400, row.allowed[role] in (403, 404), role))
 
 
 def real_path_parameters(world):
