@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo run test test-unit test-integration test-e2e test-faults bench lint servers install clean
+.PHONY: demo run test test-unit test-integration test-e2e test-faults fuzz bench lint servers install clean
 
 $(STAMP): pyproject.toml
 	python3.11 -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
@@ -40,6 +40,11 @@ test-e2e: install servers
 # Every fault kind while 5,000 dossiers flow, then the exactly-once audit line.
 test-faults: install servers
 	MOTCUA_FAULT_DOSSIERS=$${MOTCUA_FAULT_DOSSIERS:-5000} $(PY) -m pytest -q -s -W ignore::DeprecationWarning tests/faults
+
+# The OpenAPI fuzzing at length: 1,000 generated cases per operation (`make test` runs 45).
+fuzz: install servers
+	MOTCUA_FUZZ_EXAMPLES=$${MOTCUA_FUZZ_EXAMPLES:-1000} $(PY) -m pytest -q -s -W ignore::DeprecationWarning \
+	  tests/security/test_openapi_fuzz.py tests/security/test_citizen_endpoints_alike.py
 
 bench: install servers
 	$(PY) -m bench.e2e

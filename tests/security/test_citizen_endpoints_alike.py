@@ -3,7 +3,7 @@ a token with a dossier's code (the lookup, resubmission, withdrawal, rating, the
 letter with its secret...) answers a real code with a wrong secret exactly as it answers a
 code that does not exist, whatever else the request holds.
 
-The endpoints are found in the served documents (a {code} in the path, and no token needed,
+The endpoints are found in the served documents (a dossier's path, and no token needed,
 or a lookup `secret` that stands for one); their requests are schemathesis's positive and
 negative cases, a third of them with hostile text (tests/security/hostile.py) somewhere
 other than the code. Each is sent twice, once per code; the statuses and error codes must
@@ -22,18 +22,20 @@ from tests.security import hostile
 
 EXAMPLES_PER_ENDPOINT = int(os.environ.get("MOTCUA_FUZZ_EXAMPLES", "45"))
 UNKNOWN_CODE = "000.00.01.H33-991231-9999"
+DOSSIER_PATH = "/api/v1/dossiers/{code}"
 
 
 def citizen_endpoints(clients):
-    """(service, operation) of every documented operation a citizen calls with a code."""
+    """(service, operation) of every documented operation a citizen calls with a dossier's
+    code."""
     for service, client in clients.items():
         schema = schemathesis.openapi.from_url(client.base + "/openapi.json")
         for result in schema.get_all_operations():
             operation = result.ok()
             definition = operation.definition.raw
             queried = {p["name"] for p in definition.get("parameters", []) if p["in"] == "query"}
-            if "{code}" in operation.path and (not definition.get("security")
-                                                or "secret" in queried):
+            if operation.path.startswith(DOSSIER_PATH) and (not definition.get("security")
+                                                              or "secret" in queried):
                 yield service, operation
 
 
