@@ -10,6 +10,7 @@ is logged once, without traceback: INFO for 4xx, WARNING for 5xx.
 import inspect
 import json
 import logging
+import re
 import time
 import uuid
 from datetime import datetime
@@ -31,6 +32,10 @@ from .migrations import pending
 log = logging.getLogger("motcua.http")
 
 MAX_BODY_BYTES = 64 * 1024
+# A caller's X-Correlation-Id is carried on in the events it causes, in their AMQP properties,
+# where a short string holds 255 bytes (a longer one stops the outbox relay): one that is not
+# a plain token up to the envelope's 100 characters is replaced by a new id.
+CORRELATION_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,100}")
 # "not used": a service with no consumer needs no broker connection to serve.
 PASSING_CHECKS = ("ok", "not used")
 UNSTORABLE_MESSAGE = ("có ký tự không lưu được (ký tự NUL \\u0000 hoặc nửa cặp UTF-16 "
@@ -168,6 +173,11 @@ def read_query(request, schema):
     return schema.load(request.args.to_dict())
 
 
+def correlation_id_of(request):
+    given = request.headers.get("X-Correlation-Id")
+    return given if given and CORRELATION_ID.fullmatch(given) else str(uuid.uuid4())
+
+
 class ApiEndpoint(HttpRequestHandler):
     """`@api('POST', '/path', auth=..., body=..., query=...)`: what the endpoint declares is
     what is enforced, and errors become JSON; every request is measured.
@@ -239,7 +249,7 @@ class ApiEndpoint(HttpRequestHandler):
 
     def handle_request(self, request):
         started = time.perf_counter()
-        correlation_id = request.headers.get("X-Correlation-Id") or str(uuid.uuid4())
+        correlation_id = correlation_id_of(request)
         logs.bind(correlation_id=correlation_id)
         request.correlation_id = correlation_id
         if has_unstorable([request.path, *request.args.items(multi=True)]):

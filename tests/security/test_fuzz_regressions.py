@@ -1,5 +1,5 @@
 """500s the fuzzers found, kept as plain regression tests against the running services."""
-from tests.conftest import query
+from tests.conftest import query, wait_for
 from tests.security.conftest import OFFICE
 
 
@@ -169,3 +169,22 @@ def test_the_citizen_endpoints_answer_alike_for_a_known_and_an_unknown_code(worl
             statuses = [answer.status_code for answer in answers]
             assert statuses[0] == statuses[1] and statuses[0] < 500, (action, secret, statuses)
             assert answers[0].json() == answers[1].json(), (action, secret)
+
+
+def test_a_correlation_id_that_cannot_travel_in_an_event_is_replaced_not_a_stuck_relay(world, db):
+    """The hostile-text fuzzing found a 4,000-byte X-Correlation-Id stored with the dossier's
+    event: the relay could not publish it (an AMQP short string holds 255 bytes) and every
+    later event of intake waited behind it. Such an id is now replaced at the boundary."""
+    body = world.ids["dossier_body"]
+    for given in ("x" * 4000, "Đ" * 100, "id with spaces", "tương-quan"):
+        submitted = world.call("intake", "POST", "/api/v1/dossiers", "counter_right", json=body,
+                               headers={"X-Correlation-Id": given.encode()})
+        assert submitted.status_code == 201, submitted.text
+        replaced = submitted.headers["X-Correlation-Id"]
+        assert len(replaced) == 36, replaced[:60]  # a new UUID
+        code = submitted.json()["code"]
+        wait_for(lambda code=code: query(db, "SELECT 1 FROM routing.dossiers WHERE code = %s",
+                                         (code,)))
+    plain = world.call("intake", "POST", "/api/v1/dossiers", "counter_right", json=body,
+                       headers={"X-Correlation-Id": "portal-2026-000123"})
+    assert plain.headers["X-Correlation-Id"] == "portal-2026-000123"
