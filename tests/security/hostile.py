@@ -122,7 +122,7 @@ def _replaced(value, path, text):
 def uploaded_file(data, text, line_end, encoding):
     """A CSV as a spreadsheet saves it: `text` appended to its last cell, every line ended by
     `line_end` (LF, CRLF or CR), in `encoding` (what it cannot encode becomes "?")."""
-    content = data.decode("utf-8", "surrogatepass") if isinstance(data, bytes) else data
+    content = data.decode("utf-8", "surrogateescape") if isinstance(data, bytes) else data
     lines = content.splitlines() or [""]
     lines[-1] += text
     saved = LINE_ENDS[line_end].join(lines) + LINE_ENDS[line_end]
