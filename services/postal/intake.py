@@ -3,11 +3,13 @@ their procedures, and the registration of a dossier a post office received.
 
 intake answers with its own domain errors (services.common.errors: an unknown procedure is
 NotFound, a dossier it refuses is Invalid naming the fields); those reach the caller as they
-are. An intake that cannot be reached, or that stays silent, is IntakeUnavailable, except for
-a registration, where silence may hide a registered dossier (IntakeUnanswered)."""
+are. An intake that cannot be reached (the broker down included), or that stays silent, is
+IntakeUnavailable, except for a registration, where silence or a broker lost midway may hide
+a registered dossier (IntakeUnanswered)."""
 from contextlib import contextmanager
 
 import eventlet
+from kombu.exceptions import OperationalError as BrokerUnreachable
 from nameko.exceptions import RemoteError, UnknownService
 
 from services.common.errors import Invalid, NotFound
@@ -27,7 +29,7 @@ def reaching_intake(what, seconds=CATALOGUE_TIMEOUT_SECONDS):
     try:
         with eventlet.Timeout(seconds, Silent):
             yield
-    except (Silent, RemoteError, UnknownService) as exc:
+    except (Silent, RemoteError, UnknownService, BrokerUnreachable) as exc:
         raise IntakeUnavailable(f"{what} (intake) cannot be reached; try again") from exc
 
 
@@ -71,7 +73,7 @@ def register(intake, body, receiver, correlation_id):
     try:
         with eventlet.Timeout(REGISTRATION_TIMEOUT_SECONDS, Silent):
             return intake.register_dossier(body, receiver, correlation_id)["dossier"]
-    except Silent as exc:
+    except (Silent, BrokerUnreachable) as exc:  # the broker may have lost it after sending it
         raise IntakeUnanswered(
             "registration (intake) did not answer in time; the dossier may have been "
             "registered: look at GET /api/v1/receptions before receiving it again") from exc

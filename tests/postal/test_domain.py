@@ -1,10 +1,12 @@
 from datetime import UTC
 
 import pytest
+from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
 
 from services.common.errors import Invalid, NotFound, http_status
-from services.postal.intake import procedure_department
+from services.postal.errors import IntakeUnanswered, IntakeUnavailable
+from services.postal.intake import procedure_department, register
 from services.postal.schemas import DelegationSchema, PostOfficeSchema
 from services.postal.tracking import (
     TrackingUpdateSchema,
@@ -113,6 +115,26 @@ class Intake:
         if code != "2.1":
             raise NotFound(f"no procedure with code {code}")
         return {"code": code, "department": "ca", "channels": ["counter"]}
+
+
+class BrokerDown:
+    """The RPC proxy while RabbitMQ is down: publishing the request fails."""
+
+    @staticmethod
+    def get_procedure(*args):
+        raise OperationalError("[Errno 111] ECONNREFUSED")
+
+    register_dossier = get_procedure
+
+
+def test_intake_behind_a_broker_that_is_down_is_unavailable_not_a_500():
+    """The fuzzing found POST /api/v1/pickups answering 500 while RabbitMQ restarted: kombu's
+    OperationalError went past the RPC's errors."""
+    with pytest.raises(IntakeUnavailable) as asked:
+        procedure_department(BrokerDown, "2.1")
+    assert http_status(asked.value) == 503
+    with pytest.raises(IntakeUnanswered):
+        register(BrokerDown, {}, {}, "corr")
 
 
 def test_a_procedure_closed_to_the_postal_channel_is_named():
