@@ -1,5 +1,7 @@
-"""HTTP for every service: nameko `@http` with JSON errors of one shape, body limits, auth,
-and request metrics; plus /health, /ready and /metrics.
+"""HTTP for every service: `@api` endpoints that get what they declare (the caller checked
+against their roles, the loaded query and body), JSON errors of one shape (domain errors
+mapped by services.common.errors' table), body limits and request metrics; plus /health,
+/ready, /metrics and /openapi.json.
 
 Error shape: {"error": {"code": ..., "message": ..., "fields": {"dotted.field": [...]}}}.
 400 malformed, 401/403 auth, 404 unknown, 409 conflict, 413 too large, 422 field errors.
@@ -198,8 +200,7 @@ class ApiEndpoint(HttpRequestHandler):
         self._checked_signatures = set()
         if self.auth is not None:
             self.token_secret = check_secret(self.container.config.get("TOKEN_SECRET"))
-        method = getattr(self.container.service_cls, self.method_name)
-        self.takes = set(inspect.signature(method).parameters)
+        self._check_method_takes_what_is_declared()
         logging.getLogger("nameko.containers").addFilter(ANSWERED_ERRORS_FILTER)  # once
 
     def get_entrypoint_parameters(self, request):
@@ -209,14 +210,24 @@ class ApiEndpoint(HttpRequestHandler):
         args, path_values = super().get_entrypoint_parameters(request)
         kwargs = dict(path_values)
         if self.auth is not None:
-            caller = self.caller(request)
-            if "caller" in self.takes:
-                kwargs["caller"] = caller
-        if self.query is not None and "query" in self.takes:
+            kwargs["caller"] = self.caller(request)
+        if self.query is not None:
             kwargs["query"] = read_query(request, self.query())
-        if self.body is not None and "body" in self.takes:
+        if self.body is not None:
             kwargs["body"] = read_json(request, self.body())
         return args, kwargs
+
+    def _check_method_takes_what_is_declared(self):
+        """A method that does not take what its endpoint declares would read it by hand (and
+        a body can be read only once): the service does not start."""
+        declared = {"caller": self.auth, "query": self.query, "body": self.body}
+        takes = inspect.signature(getattr(self.container.service_cls, self.method_name)).parameters
+        missing = [name for name, value in declared.items()
+                   if value is not None and name not in takes]
+        if missing:
+            raise TypeError(f"{self.container.service_name}.{self.method_name} declares "
+                            f"{', '.join(missing)} in @api but does not take "
+                            f"{'it' if len(missing) == 1 else 'them'}")
 
     def caller(self, request):
         if self.public_if is not None and request.args.get(self.public_if):
@@ -292,24 +303,6 @@ class ApiEndpoint(HttpRequestHandler):
 
 
 api = ApiEndpoint.decorator
-
-
-class Auth(DependencyProvider):
-    """Injects `principal(request, *roles)`; TOKEN_SECRET from config."""
-
-    def setup(self):
-        self.secret = check_secret(self.container.config.get("TOKEN_SECRET"))
-
-    def get_dependency(self, worker_ctx):
-        secret = self.secret
-
-        def principal(request, *roles):
-            found = authenticate(secret, request.headers.get("Authorization"))
-            if roles:
-                require_role(found, *roles)
-            return found
-
-        return principal
 
 
 class LogContext(DependencyProvider):
