@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo run test test-unit test-integration test-e2e test-faults bench lint servers install clean
+.PHONY: demo run test test-e2e test-faults bench lint servers install clean
 
 $(STAMP): pyproject.toml
 	python3.11 -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
@@ -28,11 +28,10 @@ run: install servers
 	  PATH=$(VENV)/bin:$$PATH motcua catalogue load services/intake/catalogue/procedures.yml && \
 	  PATH=$(VENV)/bin:$$PATH motcua run
 
+# The tests mirror the code: tests/<service>/ for a service, tests/common/ for the kernel,
+# tests/tooling/ for the tools; one folder alone: .venv/bin/python -m pytest tests/routing
 test: install servers lint
 	$(PY) -m pytest -W ignore::DeprecationWarning -W ignore::UserWarning tests
-
-test-unit: install
-	$(PY) -m pytest -q tests/unit
 
 test-e2e: install servers
 	$(PY) -m pytest -q -s tests/e2e

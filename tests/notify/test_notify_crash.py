@@ -1,6 +1,6 @@
 """notify killed exactly between Kannel's acceptance of an SMS and its own record of it.
 
-notify runs as a real process; a proxy on its links with Kannel (tests/integration/
+notify runs as a real process; a proxy on its links with Kannel (tests/notify/
 gateway_proxy.py) holds Kannel's answer while the SMS goes out to the fake SMSC, and keeps the
 delivery reports away until the test lets them through, so the crash falls in that window
 every time and nothing in notify's code knows about it."""
@@ -13,10 +13,10 @@ import requests
 from scripts.stack import Stack
 from tests.conftest import TOKEN_SECRET, query, wait_for
 from tests.faults.audit import texts_by_code
-from tests.integration import notify_gateways
-from tests.integration.gateway_proxy import GatewayProxy
-from tests.integration.notify_gateways import settle
+from tests.notify import notify_gateways
 from tests.notify.events import publish, received_event
+from tests.notify.gateway_proxy import GatewayProxy
+from tests.notify.notify_gateways import settle
 
 kannel = notify_gateways.kannel
 
