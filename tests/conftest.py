@@ -25,7 +25,9 @@ from services.common.migrations import migrate  # noqa: E402
 from services.common.relay import Relay  # noqa: E402
 from services.common.topology import with_channel  # noqa: E402
 from services.intake.catalogue import read_catalogue  # noqa: E402
+from services.intake.service import IntakeService  # noqa: E402
 from services.intake.store import save_catalogue  # noqa: E402
+from services.routing.service import RoutingService  # noqa: E402
 from tooling.relays import confirmed_event_observer  # noqa: E402
 from tooling.topology import declare_event_queues  # noqa: E402
 
@@ -127,6 +129,16 @@ def topology(rabbit_config):
     uri = rabbit_config["AMQP_URI"]
     with_channel(uri, declare_event_queues)
     return uri
+
+
+@pytest.fixture
+def intake_and_routing(container_factory, config_for, client_for, topology, relays):
+    """intake and routing with their relays: (intake client, routing client, AMQP URI)."""
+    intake_config, routing_config = config_for("intake"), config_for("routing")
+    container_factory(IntakeService, intake_config).start()
+    container_factory(RoutingService, routing_config).start()
+    relays("intake", "routing")
+    return client_for(intake_config), client_for(routing_config), topology
 
 
 @pytest.fixture
