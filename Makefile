@@ -23,7 +23,10 @@ demo: install
 	@$(PY) -m scripts.demo; status=$$?; bash scripts/servers.sh --stop .run/demo-servers; exit $$status
 
 run: install servers
-	@test -f .env || { echo "TOKEN_SECRET=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" > .env; echo "created .env with a new TOKEN_SECRET"; }
+	@touch .env
+	@grep -q '^TOKEN_SECRET=' .env || { echo "TOKEN_SECRET=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" >> .env; echo "added a new TOKEN_SECRET to .env"; }
+	@grep -q '^LOOKUP_PEPPER=' .env || { echo "LOOKUP_PEPPER=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" >> .env; echo "added a new LOOKUP_PEPPER to .env"; }
+	@grep -q '^NOTIFY_SECRET_KEY=' .env || { echo "NOTIFY_SECRET_KEY=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" >> .env; echo "added a new NOTIFY_SECRET_KEY to .env"; }
 	set -a; source .env; set +a; PATH=$(VENV)/bin:$$PATH motcua migrate && \
 	  PATH=$(VENV)/bin:$$PATH motcua catalogue load services/intake/catalogue/procedures.yml && \
 	  PATH=$(VENV)/bin:$$PATH motcua run

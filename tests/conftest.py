@@ -15,9 +15,11 @@ import psycopg2  # noqa: E402
 import psycopg2.extras  # noqa: E402
 import pytest  # noqa: E402
 import requests  # noqa: E402
+from cryptography.fernet import Fernet  # noqa: E402
 from psycogreen.eventlet import patch_psycopg  # noqa: E402
 
 from scripts.stack import Stack, ensure_database  # noqa: E402
+from services.common import lookup  # noqa: E402
 from services.common.auth import issue_token  # noqa: E402
 from services.common.config import SERVICE_NAMES, load_config  # noqa: E402
 from services.common.events import now  # noqa: E402
@@ -36,6 +38,8 @@ patch_psycopg()
 # Two checkouts on one machine test side by side when each sets its own database.
 TEST_DB_URL = os.environ.get("MOTCUA_TEST_DB", "postgresql://postgres@127.0.0.1:5432/motcua_test")
 TOKEN_SECRET = secrets.token_urlsafe(32)
+LOOKUP_PEPPER = secrets.token_urlsafe(32)
+NOTIFY_SECRET_KEY = Fernet.generate_key().decode()
 CATALOGUE = read_catalogue()
 # Reference data loaded once per session; every other table of every service is emptied.
 KEPT_TABLES = {"intake.procedures", "intake.departments", "intake.receiving_units"}
@@ -51,8 +55,9 @@ def running_stack(name, amqp_uri, log_dir, **env):
     (`<test database>_<name>`, or MOTCUA_E2E_DB) and the given RabbitMQ virtual host."""
     db_url = os.environ.get("MOTCUA_E2E_DB") or f"{TEST_DB_URL}_{name}"
     ensure_database(db_url, fresh=True)
+    keys = {"LOOKUP_PEPPER": LOOKUP_PEPPER, "NOTIFY_SECRET_KEY": NOTIFY_SECRET_KEY}
     with Stack(db_url, amqp_uri, TOKEN_SECRET, log_dir, port_offset=E2E_PORT_OFFSET,
-               extra_env=env) as stack:
+               extra_env={**keys, **env}) as stack:
         stack.prepare()
         stack.start()
         yield stack
@@ -114,6 +119,8 @@ def config_for(db, db_url, rabbit_config):
             AMQP_URI=rabbit_config["AMQP_URI"],
             DB_URL=db_url,
             TOKEN_SECRET=TOKEN_SECRET,
+            LOOKUP_PEPPER=LOOKUP_PEPPER,
+            NOTIFY_SECRET_KEY=NOTIFY_SECRET_KEY,
             WEB_SERVER_ADDRESS=f"127.0.0.1:{free_port()}",
             HANDLER_FIRST_BACKOFF_MS=50,
         )
@@ -206,6 +213,12 @@ def procedure(department=None, channel="counter", cooperating=None):
             continue
         return proc
     raise LookupError(f"no procedure for {department} {channel}")
+
+
+def lookup_fields(secret):
+    """What dossier.received carries of a lookup secret, made with the tests' keys."""
+    return {"lookup_proof": lookup.proof(LOOKUP_PEPPER, secret),
+            "lookup_secret_for_notify": lookup.seal(Fernet(NOTIFY_SECRET_KEY), secret)}
 
 
 def dossier_body(proc, **overrides):

@@ -3,7 +3,7 @@ procedure, number it, set its appointment date, and store dossier, receipt and
 `dossier.received` together."""
 import secrets
 
-from services.common import idempotency
+from services.common import idempotency, lookup
 from services.common.contracts import DossierReceived
 from services.common.errors import Invalid, NotAllowed, NotFound
 from services.common.events import event, now
@@ -20,10 +20,11 @@ CHANNEL_BY_ROLE = {"counter_officer": "counter", "portal": "online"}
 UNNUMBERED = "XXXX"
 
 
-def receive(cur, catalogue, calendar, caller, request, claim, correlation_id):
+def receive(cur, catalogue, calendar, settings, caller, request, claim, correlation_id):
     """A dossier handed in at the counter (counter officer) or online (portal), stored:
     (dossier, False); or, when `claim`'s Idempotency-Key was used before by the same request,
-    the dossier it stored: (dossier, True)."""
+    the dossier it stored: (dossier, True). `settings` are intake's (the lookup secret's
+    keys)."""
     channel = CHANNEL_BY_ROLE[caller.role]
     code = request["procedure_code"]
     procedure, counter_unit, center = catalogue.procedure_and_units(
@@ -37,18 +38,19 @@ def receive(cur, catalogue, calendar, caller, request, claim, correlation_id):
         raise CatalogueNotLoaded("the center's receiving unit has not been loaded")
     receiver = {"kind": caller.role, "id": caller.subject, "department": caller.department}
     try:
-        return register(cur, calendar, request, procedure, channel, unit, receiver,
+        return register(cur, calendar, settings, request, procedure, channel, unit, receiver,
                         correlation_id, claim), False
     except store.KeyAlreadyUsed:
         return earlier_dossier(cur, claim), True
 
 
-def receive_by_post(cur, calendar, request, receiver, correlation_id):
+def receive_by_post(cur, calendar, settings, request, receiver, correlation_id):
     """A dossier handed in at a post office that holds a delegation (postal checked it),
     numbered with the post office's receiving unit."""
     unit = {"code": receiver["receiving_unit"], "name": receiver["post_office"]}
     procedure = store.get_procedure(cur, request["procedure_code"])
-    return register(cur, calendar, request, procedure, "postal", unit, receiver, correlation_id)
+    return register(cur, calendar, settings, request, procedure, "postal", unit, receiver,
+                    correlation_id)
 
 
 def earlier_dossier(cur, claim):
@@ -106,8 +108,8 @@ def documents_received(procedure, request):
             for d in request["documents"]]
 
 
-def register(cur, calendar, request, procedure, channel, receiving_unit, receiver, correlation_id,
-             claim=None):
+def register(cur, calendar, settings, request, procedure, channel, receiving_unit, receiver,
+             correlation_id, claim=None):
     """Store one dossier and return it; `claim` (services.common.idempotency.Claim) is the
     request's Idempotency-Key, stored with it (store.KeyAlreadyUsed when it was before)."""
     check_against_procedure(procedure, request, channel)
@@ -130,13 +132,16 @@ def register(cur, calendar, request, procedure, channel, receiving_unit, receive
     }
     dossier["receipt"] = build_receipt(dossier, procedure, receiving_unit)
     received = event(SOURCE, "dossier.received", DossierReceived,
-                     received_event_data(dossier, procedure), correlation_id)
+                     received_event_data(dossier, procedure, settings), correlation_id)
     code = store.insert_numbered_dossier(cur, dossier, received, claim)
     dossier["code"] = dossier["receipt"]["code"] = code
     return dossier
 
 
-def received_event_data(dossier, procedure):
+def received_event_data(dossier, procedure, settings):
+    """dossier.received's data: the lookup secret only as routing's proof of it and encrypted
+    for notify, and the citizen ID masked (no consumer needs it whole; the event stays in
+    the event log)."""
     return {
         "code": dossier["code"],
         "procedure": snapshot(procedure),
@@ -144,13 +149,21 @@ def received_event_data(dossier, procedure):
         "receiving_unit": dossier["receiving_unit"],
         "received_at": dossier["received_at"],
         "due_date": dossier["due_date"],
-        "applicant": dossier["applicant"],
+        "applicant": {**dossier["applicant"],
+                      "citizen_id": mask_citizen_id(dossier["applicant"]["citizen_id"])},
         "documents": dossier["documents"],
         "result_delivery": dossier["result_delivery"],
         "delivery_address": dossier["delivery_address"],
-        "lookup_secret": dossier["lookup_secret"],
+        "lookup_proof": lookup.proof(settings.lookup_pepper, dossier["lookup_secret"]),
+        "lookup_secret_for_notify": lookup.seal(settings.notify_secret_key,
+                                                dossier["lookup_secret"]),
         "receiver": dossier["receiver"],
     }
+
+
+def mask_citizen_id(citizen_id):
+    """'079301004567' -> '*********567', as the logs show it."""
+    return "*" * (len(citizen_id) - 3) + citizen_id[-3:]
 
 
 def receipt_for(cur, caller, code):

@@ -305,8 +305,10 @@ class DossierAssignedMessage(Schema):
     """The contract of what the lead department receives: the dossier.received data as intake
     sent it (checked against DossierReceived when routing consumed it, so not checked again
     here: that would double the handler's validation work), plus what routing changes: the
-    department it is for, its role, and no lookup secret. Documented whole as
-    tooling/docs.py's DepartmentMessageData."""
+    department it is for, its role, and nothing of the lookup secret. Documented whole as
+    tooling/docs.py's DepartmentMessageData. Version 2: the citizen ID is masked."""
+    VERSION = 2
+
     class Meta:
         unknown = EXCLUDE
 
@@ -316,9 +318,10 @@ class DossierAssignedMessage(Schema):
 
     @validates_schema(pass_original=True)
     def without_lookup_secret(self, data, original, **kwargs):
-        if "lookup_secret" in original:
-            raise ValidationError("a department never receives the citizen's lookup secret",
-                                  "lookup_secret")
+        for key in ("lookup_secret", "lookup_proof", "lookup_secret_for_notify"):
+            if key in original:
+                raise ValidationError("a department never receives the citizen's lookup secret",
+                                      key)
 
 
 # --- the department queues (documentation: docs/asyncapi.yaml) --------------------------------

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from scripts.stack import Stack
-from tests.conftest import TOKEN_SECRET, query, wait_for
+from tests.conftest import NOTIFY_SECRET_KEY, TOKEN_SECRET, query, wait_for
 from tests.faults.audit import texts_by_code
 from tests.notify import notify_gateways
 from tests.notify.events import publish, received_event
@@ -37,6 +37,7 @@ def crashable_notify(db, db_url, topology, kannel, tmp_path):
                           "KANNEL_SENDSMS_URL": proxy.sendsms_url,
                           "KANNEL_USERNAME": kannel.username, "KANNEL_PASSWORD": kannel.password,
                           "NOTIFY_DLR_SECRET": secrets.token_urlsafe(24),
+                          "NOTIFY_SECRET_KEY": NOTIFY_SECRET_KEY,
                           "NOTIFY_PUBLIC_URL": proxy.dlr_url, "NOTIFY_QUIET_HOURS": "",
                           "NOTIFY_SEND_BATCH": "2", "NOTIFY_SEND_CONCURRENCY": "2",
                           "NOTIFY_GATEWAY_TIMEOUT_SECONDS": "1",
