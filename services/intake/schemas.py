@@ -16,6 +16,7 @@ from marshmallow import (
 from services.common.contracts import RESULT_DELIVERIES
 from services.common.errors import Invalid
 from services.common.http import flatten_messages
+from services.common.messages import ItemCount
 from services.common.phones import normalise_phone
 
 from .catalogue import ProcedureSchema
@@ -71,7 +72,7 @@ class DossierRequestSchema(_Strict):
     procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
     applicant = fields.Nested(ApplicantSchema, required=True)
     documents = fields.List(
-        fields.Nested(SubmittedDocumentSchema), required=True, validate=validate.Length(max=50)
+        fields.Nested(SubmittedDocumentSchema), required=True, validate=ItemCount(max=50)
     )
     result_delivery = fields.String(
         load_default="counter", validate=validate.OneOf(RESULT_DELIVERIES)

@@ -1,6 +1,8 @@
 """postal's HTTP bodies. Messages are meant for a manager or a post-office clerk to read."""
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.messages import ItemCount
+
 from .tracking import STATUSES
 
 PICKUP_STATUSES = ("requested", "collected", "received")
@@ -28,7 +30,7 @@ class DelegationSchema(_Strict):
     valid_to = fields.Date(load_default=None, allow_none=True)
     procedures = fields.List(fields.String(validate=validate.Length(min=1, max=20)),
                              load_default=None, allow_none=True,
-                             validate=validate.Length(min=1, max=200))
+                             validate=ItemCount(min=1, max=200))
     override_reason = fields.String(load_default=None, allow_none=True,
                                     validate=validate.Length(min=10, max=1000))
 
@@ -51,7 +53,7 @@ class VolumeQuerySchema(_Strict):
 
 class VolumesSchema(_Strict):
     volumes = fields.List(fields.Nested(VolumeSchema), required=True,
-                          validate=validate.Length(min=1, max=1000))
+                          validate=ItemCount(min=1, max=1000))
 
 
 class ReceptionSchema(Schema):
