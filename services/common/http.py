@@ -134,13 +134,13 @@ def too_large(what, max_bytes):
     return ApiError(413, "body_too_large", f"{what} quá lớn: tối đa {max_bytes} byte.")
 
 
-def json_problem(exc):
-    """Where the JSON breaks, said plainly (the parser's own words are English)."""
+def json_problem(exc, what="Dữ liệu gửi lên"):
+    """Where the JSON of `what` breaks, said plainly (the parser's own words are English)."""
     if isinstance(exc, json.JSONDecodeError):
-        return f"Dữ liệu gửi lên không phải JSON hợp lệ (lỗi ở dòng {exc.lineno}, cột {exc.colno})."
+        return f"{what} không phải JSON hợp lệ (lỗi ở dòng {exc.lineno}, cột {exc.colno})."
     if isinstance(exc, UnicodeDecodeError):
-        return "Dữ liệu gửi lên không phải văn bản UTF-8."
-    return "Dữ liệu gửi lên lồng nhau quá sâu."
+        return f"{what} không phải văn bản UTF-8."
+    return f"{what} lồng nhau quá sâu."
 
 
 def read_json(request, schema, max_bytes=MAX_BODY_BYTES):
@@ -252,7 +252,7 @@ class ApiEndpoint(HttpRequestHandler):
         logs.bind(correlation_id=correlation_id)
         request.correlation_id = correlation_id
         if has_unstorable([request.path, *request.args.items(multi=True)]):
-            response = error_response(400, "malformed_request", "địa chỉ (URL) " + UNSTORABLE_MESSAGE)
+            response = error_response(400, "malformed_request", "Địa chỉ (URL) " + UNSTORABLE_MESSAGE)
         else:
             response = super().handle_request(request)
         response.headers["X-Correlation-Id"] = correlation_id

@@ -13,7 +13,7 @@ them, keeping its format variables ({min}, {max}, {choices}, ...).
 """
 from marshmallow import Schema, fields, validate
 
-NOT_AN_OBJECT = "Phải là một đối tượng JSON ({...})."
+NOT_AN_OBJECT = "Phải là một đối tượng JSON."
 SPECIAL_NUMBER = "Không nhận giá trị đặc biệt (NaN, vô cực)."
 
 FIELD_MESSAGES = {

@@ -49,7 +49,7 @@ def intake_cases():
         ("wrong role", "POST", "/api/v1/dossiers", "clerk", {"json": body}, 403, "forbidden"),
         ("unknown dossier", "GET", f"/api/v1/dossiers/{UNKNOWN_CODE}/receipt", "manager", {},
          404, "not_found"),
-        ("unknown procedure", "GET", "/api/v1/procedures/NO-SUCH", None, {}, 404, "not_found"),
+        ("unknown procedure", "GET", "/api/v1/procedures/KHONG-CO", None, {}, 404, "not_found"),
         ("bad query", "GET", "/api/v1/procedures?channel=fax", None, {},
          422, "validation_failed"),
     ]
