@@ -5,6 +5,7 @@ eventlet.monkey_patch()
 
 import json  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import secrets  # noqa: E402
 import socket  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
@@ -307,3 +308,18 @@ def publish_all(amqp_uri, envelopes, exchange="intake.events", routing_key="doss
                 mandatory=True)
     finally:
         connection.close()
+
+
+# Words of an English sentence that a Vietnamese message never needs (a field name such as
+# `valid_from` does not match: `_` joins it into one word).
+ENGLISH_WORDS = re.compile(
+    r"\b(must|not|missing|unknown|invalid|length|valid|is|are|the|field|required|may|"
+    r"only|exceeds|than|between|one of|such|no|give|try|again|request|body|too|"
+    r"shorter|longer|greater|less|equal|number|string|date|type|list|input|cannot|"
+    r"should|already|does|with|without|for|this)\b",
+    re.IGNORECASE)
+
+
+def english_words_in(text):
+    """The English words of a message, outside its format variables ({min}, {input}...)."""
+    return ENGLISH_WORDS.findall(re.sub(r"\{[^{}]*\}", "", text))

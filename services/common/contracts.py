@@ -8,6 +8,7 @@ just the fields it relies on.
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from .lookup import PROOF_PATTERN
+from .messages import ItemCount
 
 CHANNELS = ("counter", "online", "postal")
 RESULT_DELIVERIES = ("counter", "post")
@@ -111,7 +112,7 @@ class SupplementRequested(_Tolerant):
     department = fields.String(required=True)
     procedure_name = fields.String(required=True)
     documents = fields.List(fields.Nested(RequestedDocument), required=True,
-                            validate=validate.Length(min=1))
+                            validate=ItemCount(min=1))
     reason = fields.String(required=True)
     requested_at = fields.AwareDateTime(required=True)
 

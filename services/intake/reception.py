@@ -31,11 +31,12 @@ def receive(cur, catalogue, calendar, settings, caller, request, claim, correlat
         code, lambda: store.get_procedure_and_units(cur, code))
     if caller.role == "counter_officer" and procedure and \
             procedure["department"] != caller.department:
-        raise NotAllowed(f"a counter officer of {caller.department} cannot receive dossiers of "
-                         f"department {procedure['department']}")
+        raise NotAllowed(f"Công chức một cửa của {caller.department} không được tiếp nhận hồ sơ "
+                         f"của sở, ngành {procedure['department']}.")
     unit = counter_unit if channel == "counter" else center
     if procedure is not None and unit is None:
-        raise CatalogueNotLoaded("the center's receiving unit has not been loaded")
+        raise CatalogueNotLoaded("Chưa nạp đơn vị tiếp nhận của Trung tâm vào danh mục; xin "
+                                 "báo quản trị hệ thống.")
     receiver = {"kind": caller.role, "id": caller.subject, "department": caller.department}
     try:
         return register(cur, calendar, settings, request, procedure, channel, unit, receiver,
@@ -64,35 +65,35 @@ def earlier_dossier(cur, claim):
 def check_against_procedure(procedure, request, channel):
     """Invalid naming every problem: the channel, delivery by post, each missing document."""
     if procedure is None:
-        problem = f"no procedure with code {request['procedure_code']}"
+        problem = f"Không có thủ tục mã {request['procedure_code']}."
         # `fields` given, never None: nameko sends None across RPC as the text "None"
         raise Invalid(problem, fields={"procedure_code": [problem]})
     problems = {}
     if channel not in procedure["channels"]:
         problems["procedure_code"] = [
-            f"thủ tục {procedure['code']} does not accept dossiers through channel {channel}"
-            f" (accepted: {', '.join(procedure['channels'])})"
+            f"Thủ tục {procedure['code']} không nhận hồ sơ qua kênh {channel} (chỉ nhận qua: "
+            f"{', '.join(procedure['channels'])})."
         ]
     if request["result_delivery"] == "post" and not procedure["postal_return"]:
         problems["result_delivery"] = [
-            f"the result of thủ tục {procedure['code']} cannot be delivered by post"
+            f"Kết quả của thủ tục {procedure['code']} không trả qua bưu chính được."
         ]
     document_problems = documents_problems(procedure, request)
     if document_problems:
         problems["documents"] = document_problems
     if problems:
-        raise Invalid("the dossier is incomplete or not admissible", fields=problems)
+        raise Invalid("Hồ sơ chưa đầy đủ hoặc không được tiếp nhận.", fields=problems)
 
 
 def documents_problems(procedure, request):
     required = {d["key"] for d in procedure["documents"]}
     given = [d["key"] for d in request["documents"]]
     missing = [d for d in procedure["documents"] if d["mandatory"] and d["key"] not in given]
-    problems = [f"missing mandatory document: {d['name']} ({d['key']})" for d in missing]
-    problems += [f"{k!r} is not a document of thủ tục {procedure['code']}"
+    problems = [f"Thiếu giấy tờ bắt buộc: {d['name']} ({d['key']})." for d in missing]
+    problems += [f"'{k}' không phải thành phần hồ sơ của thủ tục {procedure['code']}."
                  for k in given if k not in required]
     if len(given) != len(set(given)):
-        problems.append("a document is listed twice")
+        problems.append("Có giấy tờ được kê hai lần.")
     return problems
 
 
@@ -172,7 +173,7 @@ def receipt_for(cur, caller, code):
     row = store.get_receipt(cur, code)
     if row is None or (caller.role == "counter_officer" and
                        row["department"] != caller.department):
-        raise NotFound(f"no receipt {code} for this caller")
+        raise NotFound(f"Không tìm thấy giấy tiếp nhận của hồ sơ {code} (hoặc bạn không được xem).")
     return row["receipt"]
 
 

@@ -9,8 +9,9 @@ from .actions import releasable
 from .assignment import phone_matches, secret_matches
 from .lifecycle import ACTION_LABELS, CITIZEN, STATUS_LABELS, Actor, relation_of
 
-NO_DOSSIER_FOR_SECRET = "no dossier with this code and lookup secret"
-NO_DOSSIER_FOR_PROOF = "no dossier with this code and lookup secret or phone"
+NO_DOSSIER_FOR_SECRET = "Không tìm thấy hồ sơ có mã hồ sơ và mã tra cứu này."
+NO_DOSSIER_FOR_PROOF = ("Không tìm thấy hồ sơ có mã hồ sơ và mã tra cứu (hoặc số điện thoại) "
+                        "này.")
 BY_WHOM = {"lead_officer": "cơ quan chủ trì", "cooperating_officer": "cơ quan phối hợp",
            "counter_officer": "Bộ phận Một cửa", "citizen": "người nộp hồ sơ",
            "system": "hệ thống", "portal": "Cổng dịch vụ công", "postal_clerk": "bưu điện"}
@@ -93,7 +94,7 @@ def latest_apology(cur, code, secret, caller, pepper):
     dossier = store.get_dossier(cur, code)
     letters = store.apologies(cur, code) if dossier else []
     if not letters or not may_read(dossier, secret, caller, pepper):
-        raise NotFound(f"no apology letter for dossier {code}")
+        raise NotFound(f"Không có thư xin lỗi nào của hồ sơ {code}.")
     return letters[-1], dossier
 
 
@@ -110,12 +111,12 @@ def rate(cur, code, body, now, pepper):
     if dossier is None or not secret_matches(dossier, body["secret"].upper(), pepper):
         raise NotFound(NO_DOSSIER_FOR_SECRET)
     if dossier["status"] != "returned":
-        raise Conflict("a dossier is rated after its result is returned; its status is "
-                       f"{dossier['status']}", "not_returned")
+        raise Conflict("Chỉ đánh giá được sau khi đã trả kết quả; hồ sơ đang ở trạng thái "
+                       f"“{STATUS_LABELS[dossier['status']]}”.", "not_returned")
     officers = store.officers_of(cur, code)
     rating = {"code": code, "overall": body["overall"], "criteria": body["criteria"],
               "comment": body["comment"], "officers": officers,
               "department": dossier["department"], "rated_at": now}
     if not store.add_rating(cur, rating):
-        raise Conflict("this dossier has already been rated", "already_rated")
+        raise Conflict("Hồ sơ này đã được đánh giá.", "already_rated")
     return {"code": code, "overall": body["overall"], "officers": officers}
