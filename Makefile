@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo run test test-unit test-integration test-e2e test-faults fuzz bench lint servers install clean
+.PHONY: demo run test test-e2e test-faults fuzz bench lint servers install clean
 
 $(STAMP): pyproject.toml
 	python3.11 -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
@@ -23,16 +23,18 @@ demo: install
 	@$(PY) -m scripts.demo; status=$$?; bash scripts/servers.sh --stop .run/demo-servers; exit $$status
 
 run: install servers
-	@test -f .env || { echo "TOKEN_SECRET=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" > .env; echo "created .env with a new TOKEN_SECRET"; }
+	@touch .env
+	@grep -q '^TOKEN_SECRET=' .env || { echo "TOKEN_SECRET=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" >> .env; echo "added a new TOKEN_SECRET to .env"; }
+	@grep -q '^LOOKUP_PEPPER=' .env || { echo "LOOKUP_PEPPER=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" >> .env; echo "added a new LOOKUP_PEPPER to .env"; }
+	@grep -q '^NOTIFY_SECRET_KEY=' .env || { echo "NOTIFY_SECRET_KEY=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" >> .env; echo "added a new NOTIFY_SECRET_KEY to .env"; }
 	set -a; source .env; set +a; PATH=$(VENV)/bin:$$PATH motcua migrate && \
 	  PATH=$(VENV)/bin:$$PATH motcua catalogue load services/intake/catalogue/procedures.yml && \
 	  PATH=$(VENV)/bin:$$PATH motcua run
 
+# The tests mirror the code: tests/<service>/ for a service, tests/common/ for the kernel,
+# tests/tooling/ for the tools; one folder alone: .venv/bin/python -m pytest tests/routing
 test: install servers lint
 	$(PY) -m pytest -W ignore::DeprecationWarning -W ignore::UserWarning tests
-
-test-unit: install
-	$(PY) -m pytest -q tests/unit
 
 test-e2e: install servers
 	$(PY) -m pytest -q -s tests/e2e

@@ -3,6 +3,7 @@ and RabbitMQ virtual host: used by `make demo`, the benchmark and the end-to-end
 `instances={"routing": 2}` also runs `routing#2` (same command and config, its own ports):
 competing consumers, as on Kubernetes."""
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import psycopg2
 import requests
+from cryptography.fernet import Fernet
 
 from services.common.config import SERVICE_NAMES
 
@@ -70,6 +72,10 @@ class Stack:
             "DB_URL": db_url,
             "AMQP_URI": amqp_uri,
             "TOKEN_SECRET": token_secret,
+            # the lookup secret's keys: the caller's, or new ones for this stack alone
+            "LOOKUP_PEPPER": os.environ.get("LOOKUP_PEPPER") or secrets.token_urlsafe(32),
+            "NOTIFY_SECRET_KEY": os.environ.get("NOTIFY_SECRET_KEY")
+            or Fernet.generate_key().decode(),
             "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
             **{f"{name.upper()}_HTTP": f"127.0.0.1:{port}" for name, port in self.ports.items()},
             **{f"{name.upper()}_RELAY_METRICS_PORT": str(port + RELAY_PORT_GAP)

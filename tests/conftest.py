@@ -5,6 +5,7 @@ eventlet.monkey_patch()
 
 import json  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import secrets  # noqa: E402
 import socket  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
@@ -15,9 +16,11 @@ import psycopg2  # noqa: E402
 import psycopg2.extras  # noqa: E402
 import pytest  # noqa: E402
 import requests  # noqa: E402
+from cryptography.fernet import Fernet  # noqa: E402
 from psycogreen.eventlet import patch_psycopg  # noqa: E402
 
 from scripts.stack import Stack, ensure_database  # noqa: E402
+from services.common import lookup  # noqa: E402
 from services.common.auth import issue_token  # noqa: E402
 from services.common.config import SERVICE_NAMES, load_config  # noqa: E402
 from services.common.events import now  # noqa: E402
@@ -25,7 +28,9 @@ from services.common.migrations import migrate  # noqa: E402
 from services.common.relay import Relay  # noqa: E402
 from services.common.topology import with_channel  # noqa: E402
 from services.intake.catalogue import read_catalogue  # noqa: E402
+from services.intake.service import IntakeService  # noqa: E402
 from services.intake.store import save_catalogue  # noqa: E402
+from services.routing.service import RoutingService  # noqa: E402
 from tooling.relays import confirmed_event_observer  # noqa: E402
 from tooling.topology import declare_event_queues  # noqa: E402
 
@@ -34,6 +39,8 @@ patch_psycopg()
 # Two checkouts on one machine test side by side when each sets its own database.
 TEST_DB_URL = os.environ.get("MOTCUA_TEST_DB", "postgresql://postgres@127.0.0.1:5432/motcua_test")
 TOKEN_SECRET = secrets.token_urlsafe(32)
+LOOKUP_PEPPER = secrets.token_urlsafe(32)
+NOTIFY_SECRET_KEY = Fernet.generate_key().decode()
 CATALOGUE = read_catalogue()
 # Reference data loaded once per session; every other table of every service is emptied.
 KEPT_TABLES = {"intake.procedures", "intake.departments", "intake.receiving_units"}
@@ -49,8 +56,9 @@ def running_stack(name, amqp_uri, log_dir, **env):
     (`<test database>_<name>`, or MOTCUA_E2E_DB) and the given RabbitMQ virtual host."""
     db_url = os.environ.get("MOTCUA_E2E_DB") or f"{TEST_DB_URL}_{name}"
     ensure_database(db_url, fresh=True)
+    keys = {"LOOKUP_PEPPER": LOOKUP_PEPPER, "NOTIFY_SECRET_KEY": NOTIFY_SECRET_KEY}
     with Stack(db_url, amqp_uri, TOKEN_SECRET, log_dir, port_offset=E2E_PORT_OFFSET,
-               extra_env=env) as stack:
+               extra_env={**keys, **env}) as stack:
         stack.prepare()
         stack.start()
         yield stack
@@ -112,6 +120,8 @@ def config_for(db, db_url, rabbit_config):
             AMQP_URI=rabbit_config["AMQP_URI"],
             DB_URL=db_url,
             TOKEN_SECRET=TOKEN_SECRET,
+            LOOKUP_PEPPER=LOOKUP_PEPPER,
+            NOTIFY_SECRET_KEY=NOTIFY_SECRET_KEY,
             WEB_SERVER_ADDRESS=f"127.0.0.1:{free_port()}",
             HANDLER_FIRST_BACKOFF_MS=50,
         )
@@ -127,6 +137,16 @@ def topology(rabbit_config):
     uri = rabbit_config["AMQP_URI"]
     with_channel(uri, declare_event_queues)
     return uri
+
+
+@pytest.fixture
+def intake_and_routing(container_factory, config_for, client_for, topology, relays):
+    """intake and routing with their relays: (intake client, routing client, AMQP URI)."""
+    intake_config, routing_config = config_for("intake"), config_for("routing")
+    container_factory(IntakeService, intake_config).start()
+    container_factory(RoutingService, routing_config).start()
+    relays("intake", "routing")
+    return client_for(intake_config), client_for(routing_config), topology
 
 
 @pytest.fixture
@@ -194,6 +214,12 @@ def procedure(department=None, channel="counter", cooperating=None):
             continue
         return proc
     raise LookupError(f"no procedure for {department} {channel}")
+
+
+def lookup_fields(secret):
+    """What dossier.received carries of a lookup secret, made with the tests' keys."""
+    return {"lookup_proof": lookup.proof(LOOKUP_PEPPER, secret),
+            "lookup_secret_for_notify": lookup.seal(Fernet(NOTIFY_SECRET_KEY), secret)}
 
 
 def dossier_body(proc, **overrides):
@@ -282,3 +308,18 @@ def publish_all(amqp_uri, envelopes, exchange="intake.events", routing_key="doss
                 mandatory=True)
     finally:
         connection.close()
+
+
+# Words of an English sentence that a Vietnamese message never needs (a field name such as
+# `valid_from` does not match: `_` joins it into one word).
+ENGLISH_WORDS = re.compile(
+    r"\b(must|not|missing|unknown|invalid|length|valid|is|are|the|field|required|may|"
+    r"only|exceeds|than|between|one of|such|no|give|try|again|request|body|too|"
+    r"shorter|longer|greater|less|equal|number|string|date|type|list|input|cannot|"
+    r"should|already|does|with|without|for|this)\b",
+    re.IGNORECASE)
+
+
+def english_words_in(text):
+    """The English words of a message, outside its format variables ({min}, {input}...)."""
+    return ENGLISH_WORDS.findall(re.sub(r"\{[^{}]*\}", "", text))

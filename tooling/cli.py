@@ -226,7 +226,8 @@ def build_parser():
     departments.add_argument("--catalogue", type=Path, help="default: the bundled catalogue")
     departments.add_argument("--vhost", default="/")
     departments.add_argument("--passwords", type=Path,
-                             help="YAML/JSON {department: password}; never commit it")
+                             help="YAML/JSON {department or user: password} (users motcua, "
+                             "motcua-operations); never commit it")
     departments.add_argument("--output", "-o", type=Path,
                              help="definitions file, e.g. deploy/rabbitmq/definitions.json")
     departments.add_argument("--apply", metavar="MANAGEMENT_URL",

@@ -19,9 +19,10 @@ from marshmallow import fields
 from services.common import contracts
 from services.common.apidocs import OPENAPI_VERSION, endpoints, openapi_document
 from services.common.config import SERVICE_NAMES
-from services.common.events import DEPARTMENTS_EXCHANGE, EnvelopeSchema
+from services.common.events import DEPARTMENTS_EXCHANGE, ENVELOPE_VERSION, EnvelopeSchema
 from services.common.topology import DEPARTMENT_DELIVERY_LIMIT, department_queue_name
-from services.routing.schemas import DEPARTMENT_MESSAGES
+from services.routing.assignment import NOT_FOR_DEPARTMENTS
+from services.routing.schemas import DEPARTMENT_MESSAGES, DossierAssignedMessage
 
 from . import ROOT
 from .topology import service_class
@@ -53,21 +54,22 @@ def _inline(node, spec):
 
 
 class DepartmentMessageData(contracts.DossierReceived):
-    """What a department receives: the DossierReceived data without the citizen's lookup
-    secret, plus the department it is for and its role (lead or cooperating)."""
+    """What a department receives: the DossierReceived data without anything of the
+    citizen's lookup secret (the citizen ID masked, as intake sends it), plus the department
+    it is for and its role (lead or cooperating)."""
 
     department = fields.String(required=True, metadata={"example": "stp"})
     role = fields.String(required=True, metadata={"enum": ["lead", "cooperating"]})
 
     class Meta:
-        exclude = ("lookup_secret",)
+        exclude = NOT_FOR_DEPARTMENTS
 
 
 def department_message_example():
     return {
         "id": "0b8f4c1e-7d2a-4b5e-9c1f-2a3b4c5d6e7f",
         "type": "dossier.assigned",
-        "version": 1,
+        "version": DossierAssignedMessage.VERSION,
         "occurred_at": "2026-03-02T09:15:04+07:00",
         "source": "routing",
         "correlation_id": "4c9e2f7a-1b3d-4e5f-8a9b-0c1d2e3f4a5b",
@@ -85,7 +87,7 @@ def department_message_example():
             "received_at": "2026-03-02T09:15:03+07:00",
             "due_date": "2026-03-16",
             # fictitious person: department messages carry the applicant, as the contract says
-            "applicant": {"full_name": "Nguyễn Văn A", "citizen_id": "001090000000",
+            "applicant": {"full_name": "Nguyễn Văn A", "citizen_id": "*********000",
                           "phone": "0900000000", "address": "1 Đường Ví Dụ, Phường Mẫu"},
             "documents": [{"key": "to_khai", "copies": 1}],
             "result_delivery": "counter",
@@ -102,10 +104,11 @@ def _message_id(event_type):
     return words[0] + "".join(word.capitalize() for word in words[1:])
 
 
-def _envelope_payload(event_type, data_schema):
+def _envelope_payload(event_type, data_schema, version=ENVELOPE_VERSION):
     envelope = _json_schema(EnvelopeSchema)
     envelope["properties"]["data"] = _json_schema(data_schema)
     envelope["properties"]["type"]["const"] = event_type
+    envelope["properties"]["version"]["const"] = version
     return envelope
 
 
@@ -128,7 +131,8 @@ def department_messages():
     dossier.assigned first, then the lifecycle messages routing's schemas describe."""
     messages = {"dossierAssigned": _message(
         "dossier.assigned", "A dossier assigned to the department",
-        _envelope_payload("dossier.assigned", DepartmentMessageData),
+        _envelope_payload("dossier.assigned", DepartmentMessageData,
+                          DossierAssignedMessage.VERSION),
         [{"name": "counter_dossier", "payload": department_message_example()}])}
     for event_type, schema in DEPARTMENT_MESSAGES.items():
         title = (inspect.getdoc(schema) or event_type).splitlines()[0]
@@ -177,13 +181,19 @@ def asyncapi_document(departments):
         "asyncapi": "3.0.0",
         "info": {
             "title": "motcua department queues",
-            "version": "1",
+            "version": "2",
             "description": (
                 "Each department of the catalogue has its own queue of the dossiers assigned "
                 "to it and of what happens to them that it must act on (a supplement handed "
                 "in, a consultation asked or answered, a due date near or passed). Messages "
                 "are JSON event envelopes, delivered at least once: the envelope `id` is "
-                "stable, so deduplicate on it; `type` says which message it is."
+                "stable, so deduplicate on it; `type` says which message it is, `version` "
+                "which shape of it.\n\n"
+                "Version 2 of this document: `dossier.assigned` is at envelope version 2, "
+                "whose applicant's `citizen_id` is masked to its last three digits "
+                "(`*********567`; version 1 carried the whole number), and which carries "
+                "nothing of the citizen's lookup secret. The other messages are unchanged "
+                "(version 1)."
             ),
         },
         "defaultContentType": "application/json",

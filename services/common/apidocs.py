@@ -22,11 +22,16 @@ ERROR_STATUSES = {
 
 
 class ErrorDetail(Schema):
-    code = fields.String(required=True, metadata={"example": "validation_failed"})
-    message = fields.String(required=True)
+    code = fields.String(required=True, metadata={
+        "example": "validation_failed",
+        "description": "what went wrong, for programs: stable, in English"})
+    message = fields.String(required=True, metadata={
+        "example": "Một số trường còn thiếu hoặc không hợp lệ.",
+        "description": "what went wrong, for a person to read: in Vietnamese"})
     fields = fields.Dict(
         keys=fields.String(), values=fields.List(fields.String()),
-        metadata={"description": "dotted field path -> problems"},
+        metadata={"description": "dotted field path (in English, as in the request) -> its "
+                                 "problems (in Vietnamese)"},
     )
 
 

@@ -12,7 +12,16 @@ ROLE_SCOPES = {
     "manager": None,
     "portal": None,
 }
+# The roles as the people who hold them are called (the codes stay in tokens and answers).
+ROLE_NAMES = {
+    "counter_officer": "công chức một cửa",
+    "department_officer": "chuyên viên sở, ngành",
+    "postal_clerk": "nhân viên bưu điện",
+    "manager": "lãnh đạo trung tâm",
+    "portal": "Cổng Dịch vụ công quốc gia",
+}
 MIN_SECRET_LENGTH = 32
+LOG_IN_AGAIN = "hãy đăng nhập lại."
 DEFAULT_TTL_SECONDS = 8 * 3600  # one working day
 
 
@@ -68,14 +77,15 @@ MAX_VERIFIED_TOKENS = 10_000
 def authenticate(secret, authorization_header):
     """The caller's Principal from an `Authorization: Bearer ...` header, or AuthError(401)."""
     if not authorization_header or not authorization_header.startswith("Bearer "):
-        raise AuthError(401, "missing bearer token (header Authorization: Bearer <token>)")
+        raise AuthError(401, "Chưa đăng nhập: thiếu mã xác thực (tiêu đề "
+                             "Authorization: Bearer <mã>).")
     token = authorization_header[len("Bearer "):].strip()
     known = _verified.get((secret, token))
     if known is not None:
         principal, expires = known
         if time.time() < expires:
             return principal
-        raise AuthError(401, "token expired")
+        raise AuthError(401, f"Phiên đăng nhập đã hết hạn; {LOG_IN_AGAIN}")
     principal, expires = _verify(secret, token)
     if len(_verified) >= MAX_VERIFIED_TOKENS:
         _verified.clear()
@@ -89,11 +99,11 @@ def _verify(secret, token):
             token, secret, algorithms=["HS256"], options={"require": ["exp", "role", "sub"]}
         )
     except jwt.ExpiredSignatureError as exc:
-        raise AuthError(401, "token expired") from exc
+        raise AuthError(401, f"Phiên đăng nhập đã hết hạn; {LOG_IN_AGAIN}") from exc
     except jwt.InvalidTokenError as exc:
-        raise AuthError(401, "invalid token") from exc
+        raise AuthError(401, f"Mã xác thực không hợp lệ; {LOG_IN_AGAIN}") from exc
     if claims["role"] not in ROLE_SCOPES:
-        raise AuthError(401, "invalid token role")
+        raise AuthError(401, f"Mã xác thực mang vai trò không có trong hệ thống; {LOG_IN_AGAIN}")
     principal = Principal(
         role=claims["role"],
         subject=claims["sub"],
@@ -105,4 +115,6 @@ def _verify(secret, token):
 
 def require_role(principal, *roles):
     if principal.role not in roles:
-        raise AuthError(403, f"role {principal.role} may not do this (allowed: {', '.join(roles)})")
+        allowed = ", ".join(ROLE_NAMES.get(role, role) for role in roles)
+        raise AuthError(403, f"Vai trò {ROLE_NAMES.get(principal.role, principal.role)} không "
+                             f"được làm việc này (chỉ dành cho: {allowed}).")

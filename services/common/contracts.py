@@ -7,6 +7,9 @@ just the fields it relies on.
 """
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from .lookup import PROOF_PATTERN
+from .messages import ItemCount
+
 CHANNELS = ("counter", "online", "postal")
 RESULT_DELIVERIES = ("counter", "post")
 
@@ -44,15 +47,25 @@ class ProcedureSnapshot(_Tolerant):
     hold_result_until_paid = fields.Boolean(required=True)
 
 
+MASKED_CITIZEN_ID = r"^\*+\d{3}$"
+
+
 class Applicant(_Tolerant):
     full_name = fields.String(required=True)
-    citizen_id = fields.String(required=True)
+    # masked to its last three digits: the event stays in the event log, and no consumer
+    # needs the whole number (intake keeps it)
+    citizen_id = fields.String(required=True, validate=validate.Regexp(MASKED_CITIZEN_ID),
+                               metadata={"example": "*********567"})
     phone = fields.String(required=True)
     email = fields.String(load_default=None, allow_none=True)
     address = fields.String(required=True)
 
 
 class DossierReceived(_Tolerant):
+    """Version 2: the lookup secret is no longer carried in clear (`lookup_secret`, version
+    1) but as routing's proof of it and encrypted for notify; the citizen ID is masked."""
+    VERSION = 2
+
     code = fields.String(required=True)
     procedure = fields.Nested(ProcedureSnapshot, required=True)
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
@@ -63,7 +76,10 @@ class DossierReceived(_Tolerant):
     documents = fields.List(fields.Dict(), required=True)
     result_delivery = fields.String(required=True, validate=validate.OneOf(RESULT_DELIVERIES))
     delivery_address = fields.String(load_default=None, allow_none=True)
-    lookup_secret = fields.String(required=True)
+    # HMAC-SHA256 of the secret keyed with LOOKUP_PEPPER (services/common/lookup.py)
+    lookup_proof = fields.String(required=True, validate=validate.Regexp(PROOF_PATTERN))
+    # Fernet-encrypted with NOTIFY_SECRET_KEY: only notify opens it, for the receipt SMS
+    lookup_secret_for_notify = fields.String(required=True)
     receiver = fields.Dict(required=True)
 
 
@@ -96,7 +112,7 @@ class SupplementRequested(_Tolerant):
     department = fields.String(required=True)
     procedure_name = fields.String(required=True)
     documents = fields.List(fields.Nested(RequestedDocument), required=True,
-                            validate=validate.Length(min=1))
+                            validate=ItemCount(min=1))
     reason = fields.String(required=True)
     requested_at = fields.AwareDateTime(required=True)
 

@@ -10,6 +10,9 @@ these classes with its own `code`, not a service's subclass (which the caller ca
 import)."""
 from nameko.exceptions import deserialize_to_instance
 
+# What a 422 says above the fields it names (each field's own problem is under `fields`).
+FIELDS_INVALID = "Một số trường còn thiếu hoặc không hợp lệ."
+
 
 class DomainError(Exception):
     """Base: `message` is said to the caller, `code` names the error for programs (the

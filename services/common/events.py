@@ -44,11 +44,12 @@ def now():
     return datetime.now(TIMEZONE)
 
 
-def new_envelope(event_type, source, data, correlation_id, dossier_code=None):
+def new_envelope(event_type, source, data, correlation_id, dossier_code=None,
+                 version=ENVELOPE_VERSION):
     return {
         "id": str(uuid.uuid4()),
         "type": event_type,
-        "version": ENVELOPE_VERSION,
+        "version": version,
         "occurred_at": now().isoformat(),
         "source": source,
         "correlation_id": correlation_id,
@@ -76,12 +77,14 @@ def jsonable(value):
 
 def event(source, event_type, contract, data, correlation_id, dossier_code=None):
     """The envelope of a new event of `source`, its data checked against its contract (a
-    schema class): the one way an event is made."""
+    schema class): the one way an event is made. Its version is the contract's `VERSION`
+    (1 unless a change a consumer could notice raised it)."""
     payload = jsonable(data)
     problems = contract_schema(contract).validate(payload)
     if problems:
         raise BrokenContract(f"{event_type} does not fit its contract: {problems}")
-    return new_envelope(event_type, source, payload, correlation_id, dossier_code)
+    return new_envelope(event_type, source, payload, correlation_id, dossier_code,
+                        getattr(contract, "VERSION", ENVELOPE_VERSION))
 
 
 def publish(cur, source, event_type, contract, data, correlation_id, dossier_code=None):

@@ -1,5 +1,7 @@
-"""HTTP for every service: nameko `@http` with JSON errors of one shape, body limits, auth,
-and request metrics; plus /health, /ready and /metrics.
+"""HTTP for every service: `@api` endpoints that get what they declare (the caller checked
+against their roles, the loaded query and body), JSON errors of one shape (domain errors
+mapped by services.common.errors' table), body limits and request metrics; plus /health,
+/ready, /metrics and /openapi.json.
 
 Error shape: {"error": {"code": ..., "message": ..., "fields": {"dotted.field": [...]}}}.
 400 malformed, 401/403 auth, 404 unknown, 409 conflict, 413 too large, 422 field errors.
@@ -26,7 +28,7 @@ from werkzeug.wrappers import Response
 from . import broker, logs
 from .auth import AuthError, authenticate, check_secret, require_role
 from .db import has_unstorable, unstorable_at
-from .errors import DomainError, http_status
+from .errors import FIELDS_INVALID, DomainError, http_status
 from .migrations import pending
 
 log = logging.getLogger("motcua.http")
@@ -135,19 +137,32 @@ def flatten_messages(messages, prefix=""):
     return flat
 
 
+def too_large(what, max_bytes):
+    return ApiError(413, "body_too_large", f"{what} quá lớn: tối đa {max_bytes} byte.")
+
+
+def json_problem(exc, what="Dữ liệu gửi lên"):
+    """Where the JSON of `what` breaks, said plainly (the parser's own words are English)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{what} không phải JSON hợp lệ (lỗi ở dòng {exc.lineno}, cột {exc.colno})."
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{what} không phải văn bản UTF-8."
+    return f"{what} lồng nhau quá sâu."
+
+
 def read_json(request, schema, max_bytes=MAX_BODY_BYTES):
     """The request body loaded through a marshmallow schema (400/413/422 on bad input)."""
     if request.content_length is not None and request.content_length > max_bytes:
-        raise ApiError(413, "body_too_large", f"request body exceeds {max_bytes} bytes")
+        raise too_large("Dữ liệu gửi lên", max_bytes)
     raw = request.stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
-        raise ApiError(413, "body_too_large", f"request body exceeds {max_bytes} bytes")
+        raise too_large("Dữ liệu gửi lên", max_bytes)
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # deep nesting too
-        raise ApiError(400, "malformed_json", f"request body is not valid JSON: {exc}") from exc
+        raise ApiError(400, "malformed_json", json_problem(exc)) from exc
     if not isinstance(body, dict):
-        raise ApiError(400, "malformed_json", "request body must be a JSON object")
+        raise ApiError(400, "malformed_json", "Dữ liệu gửi lên phải là một đối tượng JSON ({...}).")
     where = unstorable_at(body)
     if where is not None:
         raise ValidationError({where or "_body": [UNSTORABLE_MESSAGE]})
@@ -158,13 +173,13 @@ def read_upload(request, max_bytes):
     """The raw body of an uploaded file (not JSON: a statement, a carrier's file), at most
     `max_bytes` (413 beyond); an empty one is a 422."""
     if request.content_length is not None and request.content_length > max_bytes:
-        raise ApiError(413, "body_too_large", f"the file exceeds {max_bytes} bytes")
+        raise too_large("Tệp gửi lên", max_bytes)
     raw = request.stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
-        raise ApiError(413, "body_too_large", f"the file exceeds {max_bytes} bytes")
+        raise too_large("Tệp gửi lên", max_bytes)
     if not raw.strip():
-        raise ApiError(422, "validation_failed", "the file is empty",
-                       {"_body": ["send the file in the request body"]})
+        raise ApiError(422, "validation_failed", "Tệp gửi lên không có nội dung.",
+                       {"_body": ["Hãy gửi nội dung tệp trong thân yêu cầu."]})
     return raw
 
 
@@ -212,8 +227,7 @@ class ApiEndpoint(HttpRequestHandler):
         self._checked_signatures = set()
         if self.auth is not None:
             self.token_secret = check_secret(self.container.config.get("TOKEN_SECRET"))
-        method = getattr(self.container.service_cls, self.method_name)
-        self.takes = set(inspect.signature(method).parameters)
+        self._check_method_takes_what_is_declared()
         logging.getLogger("nameko.containers").addFilter(ANSWERED_ERRORS_FILTER)  # once
 
     def get_entrypoint_parameters(self, request):
@@ -223,14 +237,24 @@ class ApiEndpoint(HttpRequestHandler):
         args, path_values = super().get_entrypoint_parameters(request)
         kwargs = dict(path_values)
         if self.auth is not None:
-            caller = self.caller(request)
-            if "caller" in self.takes:
-                kwargs["caller"] = caller
-        if self.query is not None and "query" in self.takes:
+            kwargs["caller"] = self.caller(request)
+        if self.query is not None:
             kwargs["query"] = read_query(request, self.query())
-        if self.body is not None and "body" in self.takes:
+        if self.body is not None:
             kwargs["body"] = read_json(request, self.body())
         return args, kwargs
+
+    def _check_method_takes_what_is_declared(self):
+        """A method that does not take what its endpoint declares would read it by hand (and
+        a body can be read only once): the service does not start."""
+        declared = {"caller": self.auth, "query": self.query, "body": self.body}
+        takes = inspect.signature(getattr(self.container.service_cls, self.method_name)).parameters
+        missing = [name for name, value in declared.items()
+                   if value is not None and name not in takes]
+        if missing:
+            raise TypeError(f"{self.container.service_name}.{self.method_name} declares "
+                            f"{', '.join(missing)} in @api but does not take "
+                            f"{'it' if len(missing) == 1 else 'them'}")
 
     def caller(self, request):
         if self.public_if is not None and request.args.get(self.public_if):
@@ -253,7 +277,7 @@ class ApiEndpoint(HttpRequestHandler):
         logs.bind(correlation_id=correlation_id)
         request.correlation_id = correlation_id
         if has_unstorable([request.path, *request.args.items(multi=True)]):
-            response = error_response(400, "malformed_request", "địa chỉ (URL) " + UNSTORABLE_MESSAGE)
+            response = error_response(400, "malformed_request", "Địa chỉ (URL) " + UNSTORABLE_MESSAGE)
         else:
             response = super().handle_request(request)
         response.headers["X-Correlation-Id"] = correlation_id
@@ -281,7 +305,7 @@ class ApiEndpoint(HttpRequestHandler):
         if isinstance(exc, OverflowError):
             # date arithmetic on a date near year 1 or 9999 that a schema let through
             return error_response(422, "validation_failed",
-                                  "a date or number is too far out of range to work with")
+                                  "Có ngày tháng hoặc con số nằm quá xa ngoài phạm vi xử lý được.")
         if isinstance(exc, ApiError):
             return error_response(exc.status, exc.code, exc.message, exc.fields, exc.headers)
         if isinstance(exc, DomainError):
@@ -292,38 +316,21 @@ class ApiEndpoint(HttpRequestHandler):
             return error_response(exc.status, code, exc.message)
         if isinstance(exc, ValidationError):
             return error_response(
-                422, "validation_failed", "some fields are missing or invalid",
+                422, "validation_failed", FIELDS_INVALID,
                 flatten_messages(exc.messages),
             )
         if isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError):
             # the database is restarting or unreachable: the caller should try again shortly
             return error_response(503, "database_unavailable",
-                                  "the database is not reachable right now; please try again "
-                                  "(with the same Idempotency-Key a submission is never stored "
-                                  "twice)", headers={"Retry-After": "2"})
+                                  "Cơ sở dữ liệu tạm thời không kết nối được; xin thử lại sau "
+                                  "giây lát (gửi lại với cùng Idempotency-Key thì hồ sơ không "
+                                  "bị lưu hai lần).", headers={"Retry-After": "2"})
         log.error("unhandled error in %s %s", self.method, self.url, exc_info=exc)
-        return error_response(500, "internal_error", "internal error; the incident was logged")
+        return error_response(500, "internal_error",
+                              "Lỗi hệ thống; sự cố đã được ghi lại để xử lý.")
 
 
 api = ApiEndpoint.decorator
-
-
-class Auth(DependencyProvider):
-    """Injects `principal(request, *roles)`; TOKEN_SECRET from config."""
-
-    def setup(self):
-        self.secret = check_secret(self.container.config.get("TOKEN_SECRET"))
-
-    def get_dependency(self, worker_ctx):
-        secret = self.secret
-
-        def principal(request, *roles):
-            found = authenticate(secret, request.headers.get("Authorization"))
-            if roles:
-                require_role(found, *roles)
-            return found
-
-        return principal
 
 
 class LogContext(DependencyProvider):

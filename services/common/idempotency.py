@@ -28,7 +28,7 @@ def key_of(request):
     key = request.headers.get(HEADER)
     if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
         raise ApiError(400, "bad_idempotency_key",
-                       f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters")
+                       f"{HEADER} phải có từ 1 đến {MAX_KEY_LENGTH} ký tự.")
     return key
 
 
@@ -50,7 +50,7 @@ def claim(cur, schema, principal, key, digest):
     earlier = cur.fetchone()
     if earlier["request_hash"] != digest:
         raise ApiError(409, "idempotency_key_reused",
-                       f"this {HEADER} was used for a different request")
+                       f"{HEADER} này đã được dùng cho một yêu cầu khác.")
     return None, (earlier["status"], earlier["response"])
 
 

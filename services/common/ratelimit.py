@@ -77,7 +77,8 @@ class RateLimits(DependencyProvider):
             wait = self.buckets[name].take(client_key(*key_parts))
             if wait:
                 raise ApiError(429, "rate_limited",
-                               f"too many requests from this client; try again in {wait} s",
+                               f"Gửi quá nhiều yêu cầu trong thời gian ngắn; xin thử lại sau "
+                               f"{wait} giây.",
                                headers={"Retry-After": str(wait)})
 
         return rate_limit

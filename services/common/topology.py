@@ -9,7 +9,9 @@ from .events import DEPARTMENTS_EXCHANGE
 
 DEPARTMENT_DELIVERY_LIMIT = 20
 # Every event of every service is also kept in this stream for 30 days: an event no service
-# subscribes to yet (dossier.assigned today) is kept, not dropped, and can be replayed.
+# subscribes to yet (dossier.assigned today) is kept, not dropped, and can be replayed. It
+# holds the citizens' personal data that long, readable by the operations user alone
+# (docs/operations.md, "Personal data in the broker").
 EVENT_LOG = "motcua.event_log"
 EVENT_LOG_ARGUMENTS = {"x-queue-type": "stream", "x-max-age": "30D"}
 

@@ -11,6 +11,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from services.common.contracts import CHANNELS
 from services.common.http import flatten_messages
+from services.common.messages import ItemCount
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "catalogue" / "procedures.yml"
 AGENCY_CODE = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$"
@@ -57,14 +58,14 @@ class ProcedureSchema(_Strict):
     charge = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
     channels = fields.List(
         fields.String(validate=validate.OneOf(CHANNELS)), required=True,
-        validate=validate.Length(min=1),
+        validate=ItemCount(min=1),
     )
     postal_return = fields.Boolean(required=True)
     online_level = fields.String(required=True, validate=validate.OneOf(("full", "partial", "none")))
     refund_on_refusal = fields.Boolean(required=True)
     hold_result_until_paid = fields.Boolean(required=True)
     documents = fields.List(
-        fields.Nested(DocumentSchema), required=True, validate=validate.Length(min=1)
+        fields.Nested(DocumentSchema), required=True, validate=ItemCount(min=1)
     )
 
     @validates_schema

@@ -13,5 +13,5 @@ def procedure_list(cur, department=None, channel=None):
 def procedure(cur, code):
     found = store.get_procedure(cur, code)
     if found is None:
-        raise NotFound(f"no procedure with code {code}")
+        raise NotFound(f"Không có thủ tục mã {code}.")
     return found

@@ -3,7 +3,7 @@ procedure, number it, set its appointment date, and store dossier, receipt and
 `dossier.received` together."""
 import secrets
 
-from services.common import idempotency
+from services.common import idempotency, lookup
 from services.common.contracts import DossierReceived
 from services.common.errors import Invalid, NotAllowed, NotFound
 from services.common.events import event, now
@@ -20,35 +20,38 @@ CHANNEL_BY_ROLE = {"counter_officer": "counter", "portal": "online"}
 UNNUMBERED = "XXXX"
 
 
-def receive(cur, catalogue, calendar, caller, request, claim, correlation_id):
+def receive(cur, catalogue, calendar, settings, caller, request, claim, correlation_id):
     """A dossier handed in at the counter (counter officer) or online (portal), stored:
     (dossier, False); or, when `claim`'s Idempotency-Key was used before by the same request,
-    the dossier it stored: (dossier, True)."""
+    the dossier it stored: (dossier, True). `settings` are intake's (the lookup secret's
+    keys)."""
     channel = CHANNEL_BY_ROLE[caller.role]
     code = request["procedure_code"]
     procedure, counter_unit, center = catalogue.procedure_and_units(
         code, lambda: store.get_procedure_and_units(cur, code))
     if caller.role == "counter_officer" and procedure and \
             procedure["department"] != caller.department:
-        raise NotAllowed(f"a counter officer of {caller.department} cannot receive dossiers of "
-                         f"department {procedure['department']}")
+        raise NotAllowed(f"Công chức một cửa của {caller.department} không được tiếp nhận hồ sơ "
+                         f"của sở, ngành {procedure['department']}.")
     unit = counter_unit if channel == "counter" else center
     if procedure is not None and unit is None:
-        raise CatalogueNotLoaded("the center's receiving unit has not been loaded")
+        raise CatalogueNotLoaded("Chưa nạp đơn vị tiếp nhận của Trung tâm vào danh mục; xin "
+                                 "báo quản trị hệ thống.")
     receiver = {"kind": caller.role, "id": caller.subject, "department": caller.department}
     try:
-        return register(cur, calendar, request, procedure, channel, unit, receiver,
+        return register(cur, calendar, settings, request, procedure, channel, unit, receiver,
                         correlation_id, claim), False
     except store.KeyAlreadyUsed:
         return earlier_dossier(cur, claim), True
 
 
-def receive_by_post(cur, calendar, request, receiver, correlation_id):
+def receive_by_post(cur, calendar, settings, request, receiver, correlation_id):
     """A dossier handed in at a post office that holds a delegation (postal checked it),
     numbered with the post office's receiving unit."""
     unit = {"code": receiver["receiving_unit"], "name": receiver["post_office"]}
     procedure = store.get_procedure(cur, request["procedure_code"])
-    return register(cur, calendar, request, procedure, "postal", unit, receiver, correlation_id)
+    return register(cur, calendar, settings, request, procedure, "postal", unit, receiver,
+                    correlation_id)
 
 
 def earlier_dossier(cur, claim):
@@ -62,35 +65,35 @@ def earlier_dossier(cur, claim):
 def check_against_procedure(procedure, request, channel):
     """Invalid naming every problem: the channel, delivery by post, each missing document."""
     if procedure is None:
-        problem = f"no procedure with code {request['procedure_code']}"
+        problem = f"Không có thủ tục mã {request['procedure_code']}."
         # `fields` given, never None: nameko sends None across RPC as the text "None"
         raise Invalid(problem, fields={"procedure_code": [problem]})
     problems = {}
     if channel not in procedure["channels"]:
         problems["procedure_code"] = [
-            f"thủ tục {procedure['code']} does not accept dossiers through channel {channel}"
-            f" (accepted: {', '.join(procedure['channels'])})"
+            f"Thủ tục {procedure['code']} không nhận hồ sơ qua kênh {channel} (chỉ nhận qua: "
+            f"{', '.join(procedure['channels'])})."
         ]
     if request["result_delivery"] == "post" and not procedure["postal_return"]:
         problems["result_delivery"] = [
-            f"the result of thủ tục {procedure['code']} cannot be delivered by post"
+            f"Kết quả của thủ tục {procedure['code']} không trả qua bưu chính được."
         ]
     document_problems = documents_problems(procedure, request)
     if document_problems:
         problems["documents"] = document_problems
     if problems:
-        raise Invalid("the dossier is incomplete or not admissible", fields=problems)
+        raise Invalid("Hồ sơ chưa đầy đủ hoặc không được tiếp nhận.", fields=problems)
 
 
 def documents_problems(procedure, request):
     required = {d["key"] for d in procedure["documents"]}
     given = [d["key"] for d in request["documents"]]
     missing = [d for d in procedure["documents"] if d["mandatory"] and d["key"] not in given]
-    problems = [f"missing mandatory document: {d['name']} ({d['key']})" for d in missing]
-    problems += [f"{k!r} is not a document of thủ tục {procedure['code']}"
+    problems = [f"Thiếu giấy tờ bắt buộc: {d['name']} ({d['key']})." for d in missing]
+    problems += [f"'{k}' không phải thành phần hồ sơ của thủ tục {procedure['code']}."
                  for k in given if k not in required]
     if len(given) != len(set(given)):
-        problems.append("a document is listed twice")
+        problems.append("Có giấy tờ được kê hai lần.")
     return problems
 
 
@@ -106,8 +109,8 @@ def documents_received(procedure, request):
             for d in request["documents"]]
 
 
-def register(cur, calendar, request, procedure, channel, receiving_unit, receiver, correlation_id,
-             claim=None):
+def register(cur, calendar, settings, request, procedure, channel, receiving_unit, receiver,
+             correlation_id, claim=None):
     """Store one dossier and return it; `claim` (services.common.idempotency.Claim) is the
     request's Idempotency-Key, stored with it (store.KeyAlreadyUsed when it was before)."""
     check_against_procedure(procedure, request, channel)
@@ -130,13 +133,16 @@ def register(cur, calendar, request, procedure, channel, receiving_unit, receive
     }
     dossier["receipt"] = build_receipt(dossier, procedure, receiving_unit)
     received = event(SOURCE, "dossier.received", DossierReceived,
-                     received_event_data(dossier, procedure), correlation_id)
+                     received_event_data(dossier, procedure, settings), correlation_id)
     code = store.insert_numbered_dossier(cur, dossier, received, claim)
     dossier["code"] = dossier["receipt"]["code"] = code
     return dossier
 
 
-def received_event_data(dossier, procedure):
+def received_event_data(dossier, procedure, settings):
+    """dossier.received's data: the lookup secret only as routing's proof of it and encrypted
+    for notify, and the citizen ID masked (no consumer needs it whole; the event stays in
+    the event log)."""
     return {
         "code": dossier["code"],
         "procedure": snapshot(procedure),
@@ -144,13 +150,21 @@ def received_event_data(dossier, procedure):
         "receiving_unit": dossier["receiving_unit"],
         "received_at": dossier["received_at"],
         "due_date": dossier["due_date"],
-        "applicant": dossier["applicant"],
+        "applicant": {**dossier["applicant"],
+                      "citizen_id": mask_citizen_id(dossier["applicant"]["citizen_id"])},
         "documents": dossier["documents"],
         "result_delivery": dossier["result_delivery"],
         "delivery_address": dossier["delivery_address"],
-        "lookup_secret": dossier["lookup_secret"],
+        "lookup_proof": lookup.proof(settings.lookup_pepper, dossier["lookup_secret"]),
+        "lookup_secret_for_notify": lookup.seal(settings.notify_secret_key,
+                                                dossier["lookup_secret"]),
         "receiver": dossier["receiver"],
     }
+
+
+def mask_citizen_id(citizen_id):
+    """'079301004567' -> '*********567', as the logs show it."""
+    return "*" * (len(citizen_id) - 3) + citizen_id[-3:]
 
 
 def receipt_for(cur, caller, code):
@@ -159,7 +173,7 @@ def receipt_for(cur, caller, code):
     row = store.get_receipt(cur, code)
     if row is None or (caller.role == "counter_officer" and
                        row["department"] != caller.department):
-        raise NotFound(f"no receipt {code} for this caller")
+        raise NotFound(f"Không tìm thấy giấy tiếp nhận của hồ sơ {code} (hoặc bạn không được xem).")
     return row["receipt"]
 
 

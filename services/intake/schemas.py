@@ -14,8 +14,9 @@ from marshmallow import (
 )
 
 from services.common.contracts import RESULT_DELIVERIES
-from services.common.errors import Invalid
+from services.common.errors import FIELDS_INVALID, Invalid
 from services.common.http import flatten_messages
+from services.common.messages import ItemCount
 from services.common.phones import normalise_phone
 
 from .catalogue import ProcedureSchema
@@ -43,20 +44,20 @@ class ApplicantSchema(_Strict):
     @validates("full_name")
     def check_name(self, value, **kwargs):
         if any(ch.isdigit() for ch in value) or not value.strip():
-            raise ValidationError("họ tên must be letters and spaces, without digits")
+            raise ValidationError("Họ tên chỉ gồm chữ và dấu cách, không có chữ số.")
 
     @validates("citizen_id")
     def check_citizen_id(self, value, **kwargs):
         if not re.fullmatch(r"\d{12}", value):
-            raise ValidationError("số định danh cá nhân must be exactly 12 digits")
+            raise ValidationError("Số định danh cá nhân phải gồm đúng 12 chữ số.")
         if value[:3] not in _PROVINCE_CODES:
-            raise ValidationError("số định danh cá nhân starts with an unknown province code")
+            raise ValidationError("Số định danh cá nhân bắt đầu bằng mã tỉnh không tồn tại.")
 
     @validates("phone")
     def check_phone(self, value, **kwargs):
         if normalise_phone(value) is None:
             raise ValidationError(
-                "not a Vietnamese phone number (e.g. 0912345678 or +84912345678)"
+                "Không phải số điện thoại Việt Nam (ví dụ 0912345678 hoặc +84912345678)."
             )
 
     @post_load
@@ -76,7 +77,7 @@ class DossierRequestSchema(_Strict):
                                    metadata={"example": "1.001756"})
     applicant = fields.Nested(ApplicantSchema, required=True)
     documents = fields.List(
-        fields.Nested(SubmittedDocumentSchema), required=True, validate=validate.Length(max=50),
+        fields.Nested(SubmittedDocumentSchema), required=True, validate=ItemCount(max=50),
         metadata={"description": "every mandatory document of the procedure (GET "
                                  "/api/v1/procedures/{code})",
                   "example": [{"key": key} for key in (
@@ -93,7 +94,7 @@ class DossierRequestSchema(_Strict):
     def check_delivery(self, data, **kwargs):
         if data.get("result_delivery") == "post" and not data.get("delivery_address"):
             raise ValidationError(
-                "required when the result is to be delivered by post", "delivery_address"
+                "Bắt buộc khi nhận kết quả qua bưu chính.", "delivery_address"
             )
 
 
@@ -128,7 +129,7 @@ def loaded(schema, value):
     try:
         return schema.load(value)
     except ValidationError as exc:
-        raise Invalid("some fields are missing or invalid",
+        raise Invalid(FIELDS_INVALID,
                       fields=flatten_messages(exc.messages)) from exc
 
 

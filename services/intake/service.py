@@ -11,6 +11,7 @@ from services.common.errors import Unavailable
 from services.common.http import OpsEndpoints, api, json_response
 from services.common.ratelimit import RateLimits
 from services.common.rpc import rpc
+from services.common.settings import ServiceSettings
 
 from . import procedures, reception, store
 from .catalogue import ProcedureSchema
@@ -26,6 +27,7 @@ from .schemas import (
     ReceiverSchema,
     loaded,
 )
+from .settings import IntakeSettings
 
 log = logging.getLogger("motcua.intake")
 # Schemas hold no state between loads: built once, not per call.
@@ -45,6 +47,7 @@ class IntakeService(OpsEndpoints):
     db = Database()
     catalogue = CatalogueCache()
     calendar = Calendar()
+    settings = ServiceSettings(IntakeSettings)
     # An officer can enter dossiers fast (bulk entry) but not flood; a citizen online rarely
     # files more than a few a minute.
     rate_limit = RateLimits(officer_submissions="1200/60", citizen_submissions="20/60")
@@ -83,8 +86,9 @@ class IntakeService(OpsEndpoints):
         # autocommit: reading the catalogue (when not kept) takes no transaction, and
         # registering is one statement
         with self.db.autocommit() as cur:
-            dossier, replayed = reception.receive(cur, self.catalogue, self.calendar, caller,
-                                                  body, claim, request.correlation_id)
+            dossier, replayed = reception.receive(cur, self.catalogue, self.calendar,
+                                                  self.settings, caller, body, claim,
+                                                  request.correlation_id)
         if replayed:
             return json_response(reception.created_response(dossier), 200,
                                  {"Idempotent-Replayed": "true"})
@@ -126,8 +130,8 @@ class IntakeService(OpsEndpoints):
         request, receiver = loaded(DOSSIER_REQUEST, body), loaded(RECEIVER, receiver)
         try:
             with self.db.transaction() as cur:
-                dossier = reception.receive_by_post(cur, self.calendar, request, receiver,
-                                                    correlation_id)
+                dossier = reception.receive_by_post(cur, self.calendar, self.settings, request,
+                                                    receiver, correlation_id)
         except NumbersExhausted as exc:
             # nameko rebuilds only registered classes at the caller: the kernel's, not ours
             raise Unavailable(exc.message, exc.code) from exc

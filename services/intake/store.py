@@ -161,7 +161,8 @@ def insert_numbered_dossier(cur, dossier, event, claim=None):
         if exc.diag.constraint_name != NUMBER_LIMIT_CONSTRAINT:
             raise
         raise NumbersExhausted(
-            f"receiving unit {unit} has used all 9999 numbers of {received_at.date()}") from exc
+            f"Đơn vị tiếp nhận {unit} đã dùng hết 9999 số hồ sơ của ngày "
+            f"{received_at.date():%d/%m/%Y}; hôm sau mới cấp số tiếp được.") from exc
     except psycopg2.errors.UniqueViolation as exc:
         if exc.diag.constraint_name != IDEMPOTENCY_KEY_CONSTRAINT:
             raise

@@ -10,7 +10,8 @@ from .errors import NoNotifications, OtherDepartment
 log = logging.getLogger("motcua.notify")
 
 # What an address must be on each channel.
-ADDRESS_PROBLEMS = {"sms": "not a Vietnamese phone number", "email": "not an email address"}
+ADDRESS_PROBLEMS = {"sms": "Không phải số điện thoại Việt Nam.",
+                    "email": "Không phải địa chỉ email hợp lệ."}
 
 
 def contact_of(data):
@@ -42,9 +43,9 @@ def dossier_notifications(cur, caller, code):
     officers of the dossier's department."""
     contact = store.get_contact(cur, code)
     if contact is None:
-        raise NoNotifications("no notifications for this dossier")
+        raise NoNotifications("Hồ sơ này chưa có thông báo nào.")
     if caller.role != "manager" and caller.department != contact["department"]:
-        raise OtherDepartment("this dossier belongs to another department")
+        raise OtherDepartment("Hồ sơ này thuộc sở, ngành khác.")
     return {"code": code, "notifications": [
         {**row, "id": str(row["id"]), "recipient": mask_recipient(row["recipient"])}
         for row in store.of_dossier(cur, code)

@@ -58,10 +58,18 @@ class Message:
     context: dict
 
 
+@dataclass(frozen=True)
+class Sealed:
+    """A value encrypted for notify alone (the lookup secret, services/common/lookup.py):
+    opened only when the message is rendered, so nothing else notify keeps holds it."""
+    token: str
+
+
 def receipt(data):
     return Message("receipt", {
         "code": data["code"], "procedure_name": data["procedure"]["name"],
-        "due_date": day(data["due_date"]), "lookup_secret": data["lookup_secret"],
+        "due_date": day(data["due_date"]),
+        "lookup_secret": Sealed(data["lookup_secret_for_notify"]),
         "received_at": moment(data["received_at"]),
     })
 
@@ -116,8 +124,8 @@ def shipment_delivered(data):
 # What notify reads of dossier.received (the receipt SMS and the dossier's contact): it is
 # checked for these fields only.
 RECEIVED_FIELDS = ("code", "applicant.full_name", "applicant.phone", "applicant.email",
-                   "procedure.name", "procedure.department", "due_date", "lookup_secret",
-                   "received_at")
+                   "procedure.name", "procedure.department", "due_date",
+                   "lookup_secret_for_notify", "received_at")
 
 
 class Reading(NamedTuple):

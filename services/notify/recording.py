@@ -7,6 +7,7 @@ the dossier's contact; the dossier.received that brings the contact records its
 notifications too."""
 import logging
 
+from services.common import lookup
 from services.common.consumer import PoisonMessage, bind_envelope, validate_data
 from services.common.events import now
 
@@ -80,7 +81,8 @@ def notifications(settings, envelope, code, message, contact, opted_out):
     """The event's notifications to the dossier's contact, rendered, one per channel it has an
     address for: `opted_out` where the address opted out of the channel."""
     template = settings.templates[message.template]
-    context = {"center": settings.center, "full_name": contact["full_name"], **message.context}
+    context = {"center": settings.center, "full_name": contact["full_name"],
+               **opened(message.context, settings.notify_secret_key)}
     when = earliest_send(now(), settings.quiet_hours, template.urgent)
     rows = []
     for channel in CHANNELS:
@@ -96,6 +98,17 @@ def notifications(settings, envelope, code, message, contact, opted_out):
             "status": "opted_out" if channel in opted_out else "pending",
         })
     return rows
+
+
+def opened(context, key):
+    """The message's context with its sealed values decrypted, to be rendered; an event whose
+    secret was not sealed with notify's key can never be rendered, and is dead-lettered (to
+    be replayed once NOTIFY_SECRET_KEY is the one intake uses)."""
+    try:
+        return {name: lookup.unseal(key, value.token) if isinstance(value, messages.Sealed)
+                else value for name, value in context.items()}
+    except ValueError as exc:
+        raise PoisonMessage(str(exc)) from exc
 
 
 def rendered(template, channel, context, policy):

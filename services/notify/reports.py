@@ -21,7 +21,7 @@ REPORTABLE = {"accepted": OPEN, "delivered": (*OPEN, "sent"), "failed": (*OPEN, 
 def check_secret(expected, secret):
     """The secret in the report's URL is the one notify gave the gateway."""
     if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
-        raise UnknownReportSecret("unknown delivery-report secret")
+        raise UnknownReportSecret("Mã bí mật của báo cáo gửi tin không đúng.")
 
 
 def report_status(query):
@@ -44,7 +44,7 @@ def record_report(cur, query, provider):
     status = report_status(query)
     row = store.lock(cur, query["id"])
     if row is None:
-        raise UnknownNotification("no notification with this id")
+        raise UnknownNotification("Không có thông báo nào mang mã này.")
     if row["status"] in REPORTABLE.get(status, ()):
         apply_report(cur, row, status, query, provider)
     else:

@@ -24,7 +24,7 @@ class DlrQuerySchema(Schema):
     @validates_schema
     def check_report_kind(self, query, **kwargs):
         if query["status"] is None and query["type"] is None:
-            raise ValidationError("type or status is required", "type")
+            raise ValidationError("Cần có type hoặc status.", "type")
 
 
 class OptOutSchema(Schema):

@@ -3,6 +3,7 @@ README lists their environment variables). The templates are loaded with them: a
 that does not fit its settings stops the service at start."""
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
+from services.common.lookup import SecretKey, required_setting
 from services.common.settings import SettingsSchema
 
 from . import messages
@@ -93,6 +94,9 @@ class GatewaySettings(SettingsSchema):
 
 class NotifySettings(GatewaySettings):
     center = text("CENTER_NAME", "TT PVHCC")
+    # opens the lookup secret intake encrypts for the receipt SMS and email
+    notify_secret_key = required_setting(SecretKey, "NOTIFY_SECRET_KEY",
+                                         "a Fernet key, the same in intake and notify")
     sms_unaccented = fields.Boolean(data_key="SMS_UNACCENTED", load_default=False)
     sms_max_segments = count("SMS_MAX_SEGMENTS", 3)
     # A province may keep its own wording in its own folder.

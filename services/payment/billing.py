@@ -31,6 +31,7 @@ log = logging.getLogger("motcua.payment")
 
 SOURCE = "payment"  # of the events billing publishes
 CHANNELS = ("cash", "card", "online")
+ALREADY_RECORDED = "Mã tham chiếu này đã được ghi nhận rồi."
 
 PAYMENTS = Counter("motcua_payments_total", "Payments by channel and outcome",
                    ["channel", "status"])
@@ -248,21 +249,22 @@ def payable_bill(cur, bill_id):
     """The bill, locked, if money may still be taken for it."""
     bill = store.get_bill(cur, bill_id, lock=True)
     if bill is None:
-        raise NoSuchBill(f"no bill {bill_id}")
+        raise NoSuchBill(f"Không có hóa đơn {bill_id}.")
     if bill["void"]:
-        raise NotPayable(f"bill {bill_id} is {bill['status']}: nothing to pay", "bill_closed")
+        raise NotPayable(f"Hóa đơn {bill_id} đã đóng (trạng thái {bill['status']}): không thu "
+                         "thêm được.", "bill_closed")
     if outstanding(bill) == 0:
-        raise NotPayable(f"bill {bill_id} is {bill['status']}: nothing outstanding",
-                         "nothing_outstanding")
+        raise NotPayable(f"Hóa đơn {bill_id} không còn khoản nào phải nộp (trạng thái "
+                         f"{bill['status']}).", "nothing_outstanding")
     return bill
 
 
 def check_amount(bill, amount):
     due = outstanding(bill)
     if amount > due:
-        raise TooMuch("amount exceeds what is outstanding", "amount", {
-            "amount": [f"số tiền {vnd(amount)} vượt quá số còn phải nộp "
-                       f"{vnd(due)}; give change or charge {due}"]})
+        raise TooMuch("Số tiền vượt quá số còn phải nộp.", "amount", {
+            "amount": [f"Số tiền {vnd(amount)} vượt quá số còn phải nộp {vnd(due)}: hãy trả lại "
+                       f"tiền thừa hoặc chỉ thu {due}."]})
 
 
 def record_counter_payment(cur, settings, bill, channel, amount, recorded_by, correlation_id,
@@ -279,9 +281,9 @@ def record_counter_payment(cur, settings, bill, channel, amount, recorded_by, co
     })
     if payment is None:
         raise DuplicateReference(
-            f"a {channel} payment with reference {reference} is already recorded",
+            f"Khoản thanh toán {channel} có mã tham chiếu {reference} đã được ghi nhận rồi.",
             "duplicate_reference",
-            {"terminal_reference": ["already recorded"]} if channel == "card" else None)
+            {"terminal_reference": [ALREADY_RECORDED]} if channel == "card" else None)
     return complete(cur, settings, bill, payment, correlation_id, numbering)
 
 
@@ -368,8 +370,8 @@ def record_refund(cur, bill, amount, channel, reason, recorded_by, correlation_i
     })
     if refund is None:
         raise DuplicateReference(
-            f"a {channel} refund with reference {reference} is already recorded",
-            "duplicate_reference", {"reference": ["already recorded"]})
+            f"Khoản hoàn tiền {channel} có mã tham chiếu {reference} đã được ghi nhận rồi.",
+            "duplicate_reference", {"reference": [ALREADY_RECORDED]})
     ledger.append(cur, "refund", refund["id"], bill, channel, -amount, refund["reference"], at=at)
     refunded = bill["refunded"] + amount
     bill = store.update_bill(cur, bill["id"], refunded=refunded,
@@ -387,10 +389,11 @@ def record_refund(cur, bill, amount, channel, reason, recorded_by, correlation_i
 def refund_excess(cur, bill, amount, channel, reference, recorded_by, correlation_id):
     due = refund_due(bill)
     if due == 0:
-        raise NoRefundDue(f"bill {bill['id']} is {bill['status']}: no refund due")
+        raise NoRefundDue(f"Hóa đơn {bill['id']} không có khoản nào phải hoàn trả (trạng thái "
+                          f"{bill['status']}).")
     if amount > due:
-        raise TooMuch("amount exceeds the refund due", "amount",
-                      {"amount": [f"at most {due} VND is due back"]})
+        raise TooMuch("Số tiền vượt quá số phải hoàn trả.", "amount",
+                      {"amount": [f"Chỉ phải hoàn trả tối đa {vnd(due)}."]})
     return record_refund(cur, bill, amount, channel, "overpayment", recorded_by, correlation_id,
                          reference=reference)
 

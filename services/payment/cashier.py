@@ -5,6 +5,8 @@ own department only; to the others a bill of another department does not exist."
 import logging
 import uuid
 
+from services.common.auth import ROLE_NAMES
+
 from . import billing, store, views
 from .errors import ChannelNotAllowed, NoSuchBill, NoSuchReceipt
 
@@ -19,9 +21,10 @@ def may_see(caller, bill):
 
 
 def visible_bill(cur, caller, bill_id, lock=False):
-    bill = store.get_bill(cur, _uuid(bill_id, NoSuchBill(f"no bill {bill_id}")), lock=lock)
+    bill = store.get_bill(cur, _uuid(bill_id, NoSuchBill(f"Không có hóa đơn {bill_id}.")),
+                          lock=lock)
     if bill is None or not may_see(caller, bill):
-        raise NoSuchBill(f"no bill {bill_id} for this caller")
+        raise NoSuchBill(f"Không tìm thấy hóa đơn {bill_id} (hoặc bạn không được xem).")
     return bill
 
 
@@ -45,8 +48,9 @@ def bill(cur, caller, bill_id):
 def check_channel(caller, channel):
     """Before anything else: cash and card are taken at the counter, online through the portal."""
     if caller.role not in ROLE_BY_CHANNEL[channel]:
-        raise ChannelNotAllowed(f"role {caller.role} may not record {channel} payments "
-                                f"(allowed: {', '.join(ROLE_BY_CHANNEL[channel])})")
+        allowed = ", ".join(ROLE_NAMES[role] for role in ROLE_BY_CHANNEL[channel])
+        raise ChannelNotAllowed(f"Vai trò {ROLE_NAMES[caller.role]} không được ghi nhận thanh "
+                                f"toán qua kênh {channel} (chỉ dành cho: {allowed}).")
 
 
 def pay(cur, settings, gateway, caller, bill_id, body, remote_addr, correlation_id):
@@ -75,7 +79,8 @@ def refund(cur, caller, bill_id, body, correlation_id):
 
 def receipt(cur, caller, receipt_id):
     """The receipt row (id, content as issued, the bill's department)."""
-    row = store.get_receipt(cur, _uuid(receipt_id, NoSuchReceipt(f"no receipt {receipt_id}")))
+    row = store.get_receipt(cur, _uuid(receipt_id,
+                                       NoSuchReceipt(f"Không có biên lai {receipt_id}.")))
     if row is None or not may_see(caller, row):
-        raise NoSuchReceipt(f"no receipt {receipt_id} for this caller")
+        raise NoSuchReceipt(f"Không tìm thấy biên lai {receipt_id} (hoặc bạn không được xem).")
     return row

@@ -15,7 +15,8 @@ def statement_file(request):
     raw = read_upload(request, MAX_STATEMENT_BYTES)
     lines = sum(1 for line in one_line_end(raw).split(b"\n") if line)
     if lines - 1 > MAX_STATEMENT_LINES:
-        raise ApiError(413, "statement_too_large", f"more than {MAX_STATEMENT_LINES} lines")
+        raise ApiError(413, "statement_too_large",
+                       f"Sao kê quá dài: tối đa {MAX_STATEMENT_LINES} dòng một tệp.")
     return raw
 
 

@@ -124,8 +124,8 @@ class Vnpay:
 
     def require_configured(self):
         if not self.configured:
-            raise GatewayNotConfigured("online payment is not configured (VNPAY_TMN_CODE, "
-                                       "VNPAY_HASH_SECRET)")
+            raise GatewayNotConfigured("Chưa cấu hình thanh toán trực tuyến (VNPAY_TMN_CODE, "
+                                       "VNPAY_HASH_SECRET); xin báo quản trị hệ thống.")
 
     def payment_url(self, txn_ref, amount, order_info, ip_addr, created_at, bank_code=None,
                     locale="vn"):

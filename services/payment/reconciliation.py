@@ -46,8 +46,8 @@ def statement_text(raw):
     try:
         return uploaded_text(raw)
     except NotUtf8 as exc:
-        raise InvalidStatement("the statement is not UTF-8 text", f"line {exc.line}", {
-            f"line {exc.line}": ["not UTF-8 text: save the file as CSV UTF-8"]}) from exc
+        raise InvalidStatement("Tệp sao kê không phải văn bản UTF-8.", f"line {exc.line}", {
+            f"line {exc.line}": ["Không phải văn bản UTF-8: hãy lưu tệp dạng CSV UTF-8."]}) from exc
 
 
 def parse_statement(raw, day):
@@ -56,8 +56,8 @@ def parse_statement(raw, day):
     header = [name.strip() for name in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise InvalidStatement("the statement's header is incomplete", "header", {
-            "header": [f"missing column {c!r} (header must name {', '.join(REQUIRED_COLUMNS)})"
+        raise InvalidStatement("Dòng tiêu đề của sao kê thiếu cột.", "header", {
+            "header": [f"Thiếu cột '{c}' (dòng tiêu đề phải có: {', '.join(REQUIRED_COLUMNS)})."
                        for c in missing]})
     reader.fieldnames = header
     lines, problems = [], {}
@@ -69,20 +69,20 @@ def parse_statement(raw, day):
         value_date = (row.get("value_date") or "").strip()
         line_problems = []
         if not _REFERENCE.match(reference):
-            line_problems.append(f"reference {reference!r} is empty or has characters other "
-                                 "than letters, digits, - and _")
+            line_problems.append(f"Mã tham chiếu '{reference}' để trống hoặc có ký tự ngoài chữ "
+                                 "cái, chữ số, - và _.")
         if not _AMOUNT.match(amount):
-            line_problems.append(f"amount {amount!r} is not a whole number of VND "
-                                 "(no separators; negative for money paid out)")
+            line_problems.append(f"Số tiền '{amount}' không phải số đồng nguyên (không dùng dấu "
+                                 "phân cách; số âm cho tiền chi ra).")
         if value_date != day.isoformat():
-            line_problems.append(f"value_date {value_date!r} is not the statement day "
-                                 f"{day.isoformat()}")
+            line_problems.append(f"Ngày giá trị (value_date) '{value_date}' không phải ngày "
+                                 f"của sao kê {day.isoformat()}.")
         if line_problems:
             problems[f"line {number}"] = line_problems
         else:
             lines.append((number, reference, int(amount)))
     if problems:
-        raise InvalidStatement("some statement lines are invalid; nothing was imported",
+        raise InvalidStatement("Một số dòng sao kê không hợp lệ; chưa nhập dòng nào.",
                                next(iter(problems)), problems)
     return lines
 
@@ -170,11 +170,12 @@ def report_of_day(cur, day, channel=None):
     try:
         the_day = date.fromisoformat(day)
     except ValueError as exc:
-        raise Invalid("the day is not a date", "day",
-                               {"day": [f"{day!r} is not a date YYYY-MM-DD"]}) from exc
+        raise Invalid("Ngày không hợp lệ.", "day",
+                               {"day": [f"'{day}' không phải ngày dạng năm-tháng-ngày "
+                                        "(2026-03-02)."]}) from exc
     found = report(cur, the_day, channel)
     if not found["channels"]:
-        raise NoReconciliation(f"no statement imported for {day}")
+        raise NoReconciliation(f"Chưa nhập sao kê nào cho ngày {day}.")
     return found
 
 

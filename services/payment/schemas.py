@@ -28,14 +28,14 @@ class PaymentRequestSchema(_Strict):
     @validates_schema
     def channel_fields(self, data, **kwargs):
         if data["channel"] == "card":
-            missing = {name: ["required for a card payment"]
+            missing = {name: ["Bắt buộc khi thanh toán bằng thẻ."]
                        for name in ("terminal_id", "terminal_reference") if not data.get(name)}
             if missing:
                 raise ValidationError(missing)
         elif data.get("terminal_id") or data.get("terminal_reference"):
-            raise ValidationError({"terminal_reference": ["only for a card payment"]})
+            raise ValidationError({"terminal_reference": ["Chỉ dùng khi thanh toán bằng thẻ."]})
         if data["channel"] != "online" and (data.get("bank_code") or data.get("ip_addr")):
-            raise ValidationError({"bank_code": ["only for an online payment"]})
+            raise ValidationError({"bank_code": ["Chỉ dùng khi thanh toán trực tuyến."]})
 
 
 class RefundRequestSchema(_Strict):

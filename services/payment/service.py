@@ -132,8 +132,8 @@ class PaymentService(OpsEndpoints):
         with self.db.transaction() as cur:
             view = online.return_view(cur, self.gateway, edge.gateway_params(request))
         if view is None:
-            raise ApiError(400, "invalid_signature", "chữ ký không hợp lệ: the gateway's answer "
-                           "could not be verified")
+            raise ApiError(400, "invalid_signature", "Chữ ký không hợp lệ: không xác minh được "
+                           "kết quả do cổng thanh toán gửi về.")
         return json_response(view)
 
     @interval_timer("PENDING_CHECK_SECONDS", 900)

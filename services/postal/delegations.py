@@ -15,8 +15,8 @@ log = logging.getLogger("motcua.postal")
 
 def register_post_office(cur, office):
     if store.insert_post_office(cur, office) is None:
-        raise Conflict(f"a post office {office['code']} or one with receiving unit "
-                       f"{office['receiving_unit']} exists already")
+        raise Conflict(f"Đã có bưu điện {office['code']}, hoặc bưu điện mang mã đơn vị tiếp "
+                       f"nhận {office['receiving_unit']}.")
     return office
 
 
@@ -31,9 +31,10 @@ def delegate(db, intake_rpc, body, manager):
         volume = store.department_volume(cur, body["department"], first_day, last_day)
         if must_station_officers(volume) and not body["override_reason"]:
             raise Conflict(
-                f"department {body['department']} received {volume} dossiers from "
-                f"{first_day} to {last_day} ({STATION_THRESHOLD} or more): it must station its own "
-                "officers at the center; a manager may override with override_reason",
+                f"Sở, ngành {body['department']} đã tiếp nhận {volume} hồ sơ từ {first_day} đến "
+                f"{last_day} (từ {STATION_THRESHOLD} hồ sơ trở lên): phải cử công chức đến làm "
+                "việc tại Trung tâm; lãnh đạo có thể vẫn giao cho bưu điện khi ghi rõ lý do "
+                "(override_reason).",
                 "department_must_station_officers")
         delegation = store.insert_delegation(cur, {
             **body, "volume": volume, "volume_from": first_day, "volume_to": last_day,
@@ -49,13 +50,13 @@ def end(cur, delegation_id, body, manager):
     record with the date, who ended it and why."""
     delegation = store.get_delegation(cur, delegation_id)
     if delegation is None:
-        raise NotFound(f"no delegation {delegation_id}")
+        raise NotFound(f"Không có văn bản ủy quyền số {delegation_id}.")
     if body["valid_to"] < delegation["valid_from"]:
-        raise Invalid("the end is before the start", "valid_to",
-                      {"valid_to": [f"must not be before {delegation['valid_from']}"]})
+        raise Invalid("Ngày kết thúc trước ngày bắt đầu.", "valid_to",
+                      {"valid_to": [f"Không được trước ngày {delegation['valid_from']}."]})
     if delegation["valid_to"] and body["valid_to"] > delegation["valid_to"]:
-        raise Conflict(f"the delegation already ends on {delegation['valid_to']}; create a "
-                       "new one to extend it")
+        raise Conflict(f"Ủy quyền đã kết thúc vào ngày {delegation['valid_to']}; muốn kéo dài "
+                       "thì hãy lập ủy quyền mới.")
     return delegation_view(store.end_delegation(cur, delegation_id, body["valid_to"],
                                                  body["reason"], manager.subject))
 

@@ -36,5 +36,5 @@ class TrackingRefused(Conflict):
 
 
 def unknown_post_office(code):
-    return Invalid("unknown post office", "post_office",
-                   {"post_office": [f"no post office {code}"]})
+    return Invalid("Bưu điện không có trong danh sách.", "post_office",
+                   {"post_office": [f"Không có bưu điện {code}."]})

@@ -30,7 +30,8 @@ def reaching_intake(what, seconds=CATALOGUE_TIMEOUT_SECONDS):
         with eventlet.Timeout(seconds, Silent):
             yield
     except (Silent, RemoteError, UnknownService, BrokerUnreachable) as exc:
-        raise IntakeUnavailable(f"{what} (intake) cannot be reached; try again") from exc
+        raise IntakeUnavailable(f"Tạm thời không kết nối được {what} (intake); xin thử lại.") \
+            from exc
 
 
 def procedure_department(intake, code, field="procedure_code", channel=None):
@@ -40,12 +41,11 @@ def procedure_department(intake, code, field="procedure_code", channel=None):
         with reaching_intake("the procedure catalogue"):
             procedure = intake.get_procedure(code)
     except NotFound as exc:
-        raise Invalid("unknown procedure", field,
-                      {field: [f"no procedure with code {code}"]}) from exc
+        raise Invalid("Thủ tục không có trong danh mục.", field,
+                      {field: [f"Không có thủ tục mã {code}."]}) from exc
     if channel and channel not in procedure["channels"]:
-        raise Invalid("procedure not received by post", field,
-                      {field: [f"thủ tục {code} does not accept dossiers through channel "
-                               f"{channel}"]})
+        raise Invalid("Thủ tục không nhận hồ sơ qua bưu chính.", field,
+                      {field: [f"Thủ tục {code} không nhận hồ sơ qua kênh {channel}."]})
     return procedure["department"]
 
 
@@ -54,8 +54,8 @@ def check_department_scope(intake, department, procedures):
     with reaching_intake("the department list"):
         departments = {found["code"] for found in intake.departments()}
     if department not in departments:
-        raise Invalid("unknown department", "department",
-                      {"department": [f"no department {department} in the catalogue"]})
+        raise Invalid("Sở, ngành không có trong danh mục.", "department",
+                      {"department": [f"Danh mục không có sở, ngành {department}."]})
     if not procedures:
         return
     with reaching_intake("the procedure catalogue"):
@@ -63,8 +63,8 @@ def check_department_scope(intake, department, procedures):
                for procedure in intake.list_procedures(department)["procedures"]}
     strangers = [code for code in procedures if code not in own]
     if strangers:
-        raise Invalid("procedures of another department", "procedures",
-                      {"procedures": [f"{code} is not a procedure of department {department}"
+        raise Invalid("Có thủ tục của sở, ngành khác.", "procedures",
+                      {"procedures": [f"{code} không phải thủ tục của sở, ngành {department}."
                                       for code in strangers]})
 
 
@@ -75,8 +75,10 @@ def register(intake, body, receiver, correlation_id):
             return intake.register_dossier(body, receiver, correlation_id)["dossier"]
     except (Silent, BrokerUnreachable) as exc:  # the broker may have lost it after sending it
         raise IntakeUnanswered(
-            "registration (intake) did not answer in time; the dossier may have been "
-            "registered: look at GET /api/v1/receptions before receiving it again") from exc
+            "Dịch vụ đăng ký hồ sơ (intake) không trả lời kịp; hồ sơ có thể đã được đăng ký: "
+            "hãy xem danh sách hồ sơ đã nhận hôm nay (GET /api/v1/receptions) trước khi nhận "
+            "lại.") from exc
     except (RemoteError, UnknownService) as exc:
         raise IntakeUnavailable(
-            "registration (intake) failed; nothing was registered, try again") from exc
+            "Đăng ký hồ sơ (intake) không thành công; chưa có gì được đăng ký, xin thử lại.") \
+            from exc

@@ -60,9 +60,10 @@ def clerk_pickup(cur, clerk, pickup_id, expected_status):
     except ValueError:
         pickup = None
     if pickup is None or pickup["post_office"] != clerk.post_office:
-        raise NotFound(f"no pick-up order {pickup_id} at this post office")
+        raise NotFound(f"Bưu điện này không có yêu cầu thu gom {pickup_id}.")
     if pickup["status"] != expected_status:
-        raise Conflict(f"the pick-up order is {pickup['status']}, not {expected_status}")
+        raise Conflict(f"Yêu cầu thu gom đang ở trạng thái {pickup['status']}, không phải "
+                       f"{expected_status}.")
     return pickup
 
 

@@ -26,14 +26,14 @@ RECEIVED_FIELDS = ("code", "channel", "received_at", "receiver", "procedure.code
 def clerk_office(cur, clerk):
     office = store.get_post_office(cur, clerk.post_office)
     if office is None:
-        raise NotAllowed(f"post office {clerk.post_office} is not registered")
+        raise NotAllowed(f"Bưu điện {clerk.post_office} chưa được đăng ký.")
     return office
 
 
 def check_delegation(cur, office_code, department, procedure_code, refused=NoDelegation):
     if store.active_delegation(cur, office_code, department, procedure_code) is None:
-        raise refused(f"post office {office_code} holds no active delegation to receive "
-                      f"dossiers of department {department} (procedure {procedure_code})")
+        raise refused(f"Bưu điện {office_code} không có ủy quyền còn hiệu lực để tiếp nhận hồ "
+                      f"sơ của sở, ngành {department} (thủ tục {procedure_code}).")
 
 
 def register(intake_rpc, body, office, clerk, correlation_id, kind):
@@ -81,7 +81,7 @@ def receive(db, intake_rpc, clerk, body, key, correlation_id):
 def replayed(earlier):
     status, answer = earlier
     if status is None:
-        raise Conflict("this reception is still being registered", "in_progress")
+        raise Conflict("Hồ sơ này đang được đăng ký; xin chờ giây lát.", "in_progress")
     return answer, True
 
 

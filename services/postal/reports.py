@@ -23,7 +23,7 @@ def of_months(cur, month_from, month_to):
     """The report of the months from `month_from` to `month_to` ("YYYY-MM"), both included."""
     first, last = month_start(month_from), month_start(month_to)
     if last < first:
-        raise Invalid("the period is reversed", "to", {"to": ["must not be before from"]})
+        raise Invalid("Kỳ báo cáo bị ngược.", "to", {"to": ["Tháng cuối không được trước tháng đầu."]})
     return build(cur, first, next_month(last))
 
 

@@ -2,11 +2,13 @@
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.contracts import RESULT_DELIVERIES
+from services.common.messages import ItemCount
 
 from .tracking import EVENTS, STATUSES, TrackingUpdateSchema
 
 PICKUP_STATUSES = ("requested", "collected", "received")
 AGENCY_CODE = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$"  # Circular 10/2016/TT-BTTTT
+MONTH_FORMAT = "Nhập tháng theo dạng năm-tháng, ví dụ 2026-03."
 # A dossier of the Department of Justice as intake takes it (docs/examples/dossier.json).
 APPLICANT_EXAMPLE = {"full_name": "Trần Thị Bích Ngọc", "citizen_id": "079190001234",
                      "phone": "0912345678", "email": "ngoc.tran@example.vn",
@@ -23,11 +25,11 @@ class _Strict(Schema):
 
 class PostOfficeSchema(_Strict):
     code = fields.String(required=True, validate=validate.Regexp(
-        r"^[A-Z0-9][A-Z0-9_-]{1,39}$", error="2 to 40 capital letters, digits, - or _"))
+        r"^[A-Z0-9][A-Z0-9_-]{1,39}$", error="Từ 2 đến 40 ký tự: chữ in hoa, chữ số, - hoặc _."))
     name = fields.String(required=True, validate=validate.Length(min=3, max=200))
     address = fields.String(required=True, validate=validate.Length(min=5, max=300))
     receiving_unit = fields.String(required=True, validate=validate.Regexp(
-        AGENCY_CODE, error="an agency code such as 000.00.31.H33"))
+        AGENCY_CODE, error="Mã cơ quan, đơn vị dạng 000.00.31.H33."))
 
 
 class DelegationSchema(_Strict):
@@ -39,20 +41,20 @@ class DelegationSchema(_Strict):
     valid_to = fields.Date(load_default=None, allow_none=True)
     procedures = fields.List(fields.String(validate=validate.Length(min=1, max=20)),
                              load_default=None, allow_none=True,
-                             validate=validate.Length(min=1, max=200))
+                             validate=ItemCount(min=1, max=200))
     override_reason = fields.String(load_default=None, allow_none=True,
                                     validate=validate.Length(min=10, max=1000))
 
     @validates_schema(skip_on_field_errors=False)
     def check_dates(self, data, **kwargs):
         if data.get("valid_to") and data.get("valid_from") and data["valid_to"] < data["valid_from"]:
-            raise ValidationError("must not be before valid_from", "valid_to")
+            raise ValidationError("Không được trước ngày bắt đầu (valid_from).", "valid_to")
 
 
 class VolumeSchema(_Strict):
     department = fields.String(required=True, validate=validate.Length(min=1, max=20))
     month = fields.String(required=True, validate=validate.Regexp(
-        r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", error="a month as YYYY-MM"))
+        r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", error=MONTH_FORMAT))
     dossiers = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**6))
 
 
@@ -62,7 +64,7 @@ class VolumeQuerySchema(_Strict):
 
 class VolumesSchema(_Strict):
     volumes = fields.List(fields.Nested(VolumeSchema), required=True,
-                          validate=validate.Length(min=1, max=1000))
+                          validate=ItemCount(min=1, max=1000))
 
 
 class _Passed(Schema):
@@ -117,7 +119,7 @@ class PickupSchema(_Strict):
     def check_dossier(self, data, **kwargs):
         code = data["dossier"].get("procedure_code")
         if not isinstance(code, str) or not 0 < len(code) <= 20:
-            raise ValidationError("procedure_code is required", "dossier.procedure_code")
+            raise ValidationError("Cần có mã thủ tục (procedure_code).", "dossier.procedure_code")
 
 
 # The carrier's file is the raw request body (uploads.uploaded_rows reads it), described here.
@@ -142,9 +144,9 @@ class ClerkUpdateSchema(_Strict):
 
 class ReportQuerySchema(_Strict):
     month_from = fields.String(data_key="from", required=True, validate=validate.Regexp(
-        r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", error="a month as YYYY-MM"))
+        r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", error=MONTH_FORMAT))
     month_to = fields.String(data_key="to", required=True, validate=validate.Regexp(
-        r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", error="a month as YYYY-MM"))
+        r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", error=MONTH_FORMAT))
 
 
 class DelegationEndSchema(_Strict):

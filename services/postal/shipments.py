@@ -56,7 +56,7 @@ def delivering_office(cur, dossier_code, configured):
     office = store.reception_post_office(cur, dossier_code) or configured \
         or store.first_post_office(cur)
     if not office:
-        raise NoPostOffice("no post office is registered to deliver results by post")
+        raise NoPostOffice("Chưa đăng ký bưu điện nào để chuyển phát kết quả.")
     return office
 
 
@@ -92,13 +92,13 @@ def apply_update(cur, update, source, actor, correlation_id, post_office=None):
     shipments."""
     shipment = store.get_shipment(cur, update["tracking_number"], lock=True)
     if shipment is None or (post_office and shipment["post_office"] != post_office):
-        raise UnknownShipment(f"no shipment {update['tracking_number']}"
-                              + (f" at post office {post_office}" if post_office else ""))
+        raise UnknownShipment(f"Không có bưu gửi {update['tracking_number']}"
+                              + (f" tại bưu điện {post_office}" if post_office else "") + ".")
     if not store.add_tracking_event(cur, shipment["tracking_number"], update, source, actor):
         return "duplicate", shipment
     problem = refusal(shipment["status"], update["event"])
     if update["at"] < shipment["created_at"]:
-        problem = "the event is dated before the shipment was created"
+        problem = "Sự kiện mang ngày trước khi bưu gửi được tạo."
     if problem:
         raise TrackingRefused(problem)
     attempts = shipment["attempts"] + (update["event"] == "delivery_failed")
@@ -137,7 +137,7 @@ def clerk_update(cur, tracking_number, body, clerk, correlation_id):
             "tracking_number": tracking_number, "event": body["event"],
             "at": (body["at"] or now()).isoformat(), "reason": body["reason"]})
     except ValidationError as exc:
-        raise Invalid("the update is invalid", fields=exc.messages) from exc
+        raise Invalid("Cập nhật không hợp lệ.", fields=exc.messages) from exc
     outcome, shipment = apply_update(cur, update, "clerk", clerk.subject, correlation_id,
                                      clerk.post_office)
     return outcome, public_view(shipment)
@@ -178,7 +178,7 @@ def one(cur, caller, tracking_number):
     shipment = store.get_shipment(cur, tracking_number)
     office = own_office(caller)
     if shipment is None or (office and shipment["post_office"] != office):
-        raise NotFound(f"no shipment {tracking_number} for this caller")
+        raise NotFound(f"Không tìm thấy bưu gửi {tracking_number} (hoặc bạn không được xem).")
     return public_view(shipment, store.tracking_history(cur, tracking_number))
 
 

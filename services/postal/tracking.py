@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from services.common.http import json_problem
 from services.common.uploads import NotUtf8, uploaded_text
 
 STATUSES = ("created", "picked_up", "in_transit", "delivered", "delivery_failed",
@@ -52,10 +53,10 @@ def is_tracking_number(value):
 def refusal(current, event):
     """Why `event` cannot follow `current`, or None when it can."""
     if current in FINAL:
-        return f"the shipment is already {current}"
+        return f"Bưu gửi đã ở trạng thái cuối {current}."
     if current not in TRANSITIONS[event]:
         allowed = ", ".join(sorted(TRANSITIONS[event]))
-        return f"{event} cannot follow {current} (only after: {allowed})"
+        return f"{event} không thể đến sau {current} (chỉ sau: {allowed})."
     return None
 
 
@@ -78,11 +79,11 @@ class TrackingUpdateSchema(Schema):
         problems = {}
         if not is_tracking_number(loaded["tracking_number"]):
             problems["tracking_number"] = [
-                f"not a tracking number, or mistyped (e.g. {tracking_number('RM', 1)})"]
+                f"Không phải số hiệu bưu gửi, hoặc gõ nhầm (ví dụ {tracking_number('RM', 1)})."]
         if loaded["at"] > datetime.now(UTC) + CLOCK_SKEW:
-            problems["at"] = ["is in the future"]
+            problems["at"] = ["Thời điểm ở tương lai."]
         if loaded["event"] in ("delivery_failed", "returned_to_center") and not loaded["reason"]:
-            problems["reason"] = [f"required for {loaded['event']}"]
+            problems["reason"] = [f"Bắt buộc với sự kiện {loaded['event']}."]
         if problems:
             raise ValidationError(problems)
         return loaded
@@ -97,24 +98,24 @@ def read_rows(raw, content_type):
     try:
         text = uploaded_text(raw)
     except NotUtf8 as exc:
-        raise UnreadableFile(f"the file is not UTF-8 text from line {exc.line} on") from exc
+        raise UnreadableFile(f"Tệp không phải văn bản UTF-8 từ dòng {exc.line}.") from exc
     if "json" in (content_type or ""):
         try:
             parsed = json.loads(text)
         except (ValueError, RecursionError) as exc:
-            raise UnreadableFile(f"the file is not valid JSON: {exc}") from exc
+            raise UnreadableFile(json_problem(exc, "Tệp")) from exc
         rows = parsed.get("rows") if isinstance(parsed, dict) else parsed
         if not isinstance(rows, list):
-            raise UnreadableFile('JSON must be a list of rows or {"rows": [...]}')
+            raise UnreadableFile('Tệp JSON phải là danh sách các dòng, hoặc {"rows": [...]}.')
     else:
         reader = csv.DictReader(io.StringIO(text))
         missing = [c for c in CSV_COLUMNS[:3] if c not in (reader.fieldnames or [])]
         if missing:
-            raise UnreadableFile(f"CSV header lacks column(s): {', '.join(missing)} "
-                               f"(expected {','.join(CSV_COLUMNS)})")
+            raise UnreadableFile(f"Dòng tiêu đề CSV thiếu cột: {', '.join(missing)} "
+                               f"(cần có: {','.join(CSV_COLUMNS)}).")
         rows = [{k: v for k, v in row.items() if k in CSV_COLUMNS} for row in reader]
     if len(rows) > MAX_ROWS:
-        raise UnreadableFile(f"at most {MAX_ROWS} rows per file")
+        raise UnreadableFile(f"Mỗi tệp tối đa {MAX_ROWS} dòng.")
     return rows
 
 
@@ -124,7 +125,7 @@ def validate_rows(rows):
     schema, valid, rejected = TrackingUpdateSchema(), [], []
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
-            rejected.append({"row": number, "errors": {"_row": ["not an object"]}})
+            rejected.append({"row": number, "errors": {"_row": ["Dòng phải là một đối tượng JSON."]}})
             continue
         try:
             valid.append((number, schema.load(row)))

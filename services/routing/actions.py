@@ -56,8 +56,8 @@ def request_supplement(ctx, dossier, actor, body):
     """Mẫu 02, asked once for everything missing; the clock stops until resubmission."""
     check(dossier, "request_supplement", actor)
     if store.count_supplements(ctx.cur, dossier["code"]):
-        raise Conflict("a supplement was already requested for this dossier: the department "
-                       "asks once, for everything missing", "supplement_already_requested")
+        raise Conflict("Hồ sơ này đã được yêu cầu bổ sung: cơ quan giải quyết chỉ yêu cầu một "
+                       "lần, nêu đủ mọi thứ còn thiếu.", "supplement_already_requested")
     store.add_supplement(ctx.cur, dossier["code"], body["documents"], body["reason"], ctx.now,
                          actor.id)
     store.update_dossier(ctx.cur, dossier["code"], paused_since=ctx.now)
@@ -102,16 +102,17 @@ def consult(ctx, dossier, actor, body):
     departments = body.get("departments") or list(dossier["cooperating"])
     strangers = sorted(set(departments) - set(dossier["cooperating"]))
     if not departments or strangers:
-        raise Invalid("consult the procedure's cooperating departments: "
-                      f"{', '.join(dossier['cooperating']) or 'none for this procedure'}"
-                      + (f" (not cooperating: {', '.join(strangers)})" if strangers else ""),
+        raise Invalid("Chỉ lấy ý kiến các cơ quan phối hợp của thủ tục: "
+                      f"{', '.join(dossier['cooperating']) or 'thủ tục này không có'}"
+                      + (f" (không phải cơ quan phối hợp: {', '.join(strangers)})"
+                         if strangers else "") + ".",
                       "departments")
     reply_due = body.get("reply_due_date") or min(
         ctx.calendar.add_working_days(local_day(ctx.now), ctx.consultation_days),
         dossier["due_date"])
     if reply_due > dossier["due_date"] or reply_due < local_day(ctx.now):
-        raise Invalid("the reply date must be between today and the dossier's due date "
-                      f"{dossier['due_date']:%d/%m/%Y}", "reply_due_date")
+        raise Invalid("Hạn trả lời phải từ hôm nay đến hạn giải quyết của hồ sơ "
+                      f"({dossier['due_date']:%d/%m/%Y}).", "reply_due_date")
     for department in departments:
         request_id = store.add_consultation(ctx.cur, dossier["code"], department,
                                             body["question"], reply_due, ctx.now, actor.id)
@@ -133,8 +134,8 @@ def reply_consultation(ctx, dossier, actor, body):
     answered = store.answer_consultation(ctx.cur, dossier["code"], actor.department,
                                          body["opinion"], body["agrees"], ctx.now, actor.id)
     if answered is None:
-        raise Conflict(f"department {actor.department} has no open consultation on this dossier",
-                       "no_open_consultation")
+        raise Conflict(f"Cơ quan {actor.department} không có yêu cầu lấy ý kiến nào đang mở "
+                       "về hồ sơ này.", "no_open_consultation")
     still_open = store.open_consultations(ctx.cur, dossier["code"])
     verdict = "đồng ý" if body["agrees"] else "không đồng ý"
     transition(ctx.cur, dossier, "reply_consultation", actor, ctx.now, ctx.correlation_id,
@@ -199,7 +200,7 @@ def return_result(ctx, dossier, actor, body):
     check(dossier, "return", actor)
     method = body["method"]
     if not releasable(dossier):  # neither at the counter nor to the post office
-        raise Conflict("the result is held until the fees are paid", "fees_unpaid")
+        raise Conflict("Kết quả chỉ được trả khi đã nộp đủ phí, lệ phí.", "fees_unpaid")
     note = "trả tại Trung tâm" if method == "counter" else "giao bưu điện chuyển phát"
     returned(ctx.cur, dossier, actor, ctx.now, method, note, ctx.correlation_id)
 
@@ -224,10 +225,10 @@ def issue_apology(ctx, dossier, actor, body):
     check(dossier, "issue_apology", actor)
     new_due = body["new_due_date"]
     if new_due <= dossier["due_date"] or new_due <= local_day(ctx.now):
-        raise Invalid("the new appointment must be after the current due date "
-                      f"{dossier['due_date']:%d/%m/%Y} and after today", "new_due_date")
+        raise Invalid("Ngày hẹn mới phải sau hạn giải quyết hiện tại "
+                      f"({dossier['due_date']:%d/%m/%Y}) và sau hôm nay.", "new_due_date")
     if not ctx.calendar.is_working_day(new_due):
-        raise Invalid(f"{new_due:%d/%m/%Y} is not a working day", "new_due_date")
+        raise Invalid(f"Ngày {new_due:%d/%m/%Y} không phải ngày làm việc.", "new_due_date")
     letter = {
         "letter_number": store.next_letter_number(ctx.cur, dossier["department"],
                                                   local_day(ctx.now).year),

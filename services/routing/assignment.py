@@ -3,6 +3,7 @@ history, the message on the department's queue and `dossier.assigned`, in one tr
 import hashlib
 import hmac
 
+from services.common import lookup
 from services.common.contracts import DossierStatusChanged
 from services.common.events import publish, to_department
 from services.common.phones import normalise_phone
@@ -20,6 +21,16 @@ def proof_hash(code, value):
 
 def matches(code, expected_hash, value):
     return hmac.compare_digest(expected_hash, proof_hash(code, value))
+
+
+def secret_matches(dossier, secret, pepper):
+    """Whether `secret` is the dossier's lookup secret. Dossiers received before dossier.received
+    version 2 keep the unsalted hash routing made of the secret then: it cannot be turned into
+    a proof without the secret, so it is checked as it was."""
+    stored = dossier["lookup_proof"]
+    if stored.startswith(f"{lookup.PROOF_SCHEME}$"):
+        return lookup.proves(pepper, stored, secret)
+    return matches(dossier["code"], stored, secret)
 
 
 def phone_matches(dossier, phone):
@@ -49,7 +60,7 @@ def assign(cur, envelope, data):
         "received_at": data["received_at"],
         "due_date": data["due_date"],
         "result_delivery": data["result_delivery"],
-        "lookup_secret_hash": proof_hash(code, data["lookup_secret"]),
+        "lookup_proof": data["lookup_proof"],
         "phone_hash": proof_hash(code, data["applicant"]["phone"]),
         "procedure": envelope["data"]["procedure"],
         **postal_recipient(data),
@@ -87,10 +98,15 @@ def postal_recipient(data):
             "delivery_address": data["delivery_address"] or applicant["address"]}
 
 
+# What routing forwards of dossier.received: the dossier, and nothing of the lookup secret
+# (neither its proof nor notify's encrypted copy).
+NOT_FOR_DEPARTMENTS = ("lookup_proof", "lookup_secret_for_notify")
+
+
 def department_message(received, department):
-    """What the department needs to process the dossier: the dossier itself, without the
-    citizen's lookup secret."""
-    message = {k: v for k, v in received.items() if k != "lookup_secret"}
+    """What the department needs to process the dossier: the dossier itself (the citizen ID
+    masked, as intake sent it), without anything of the citizen's lookup secret."""
+    message = {k: v for k, v in received.items() if k not in NOT_FOR_DEPARTMENTS}
     message["department"] = department
     message["role"] = "lead"
     return message

@@ -6,40 +6,38 @@ from services.common.errors import Conflict, NotFound
 
 from . import store
 from .actions import releasable
-from .assignment import matches, phone_matches
+from .assignment import phone_matches, secret_matches
 from .lifecycle import ACTION_LABELS, CITIZEN, STATUS_LABELS, Actor, relation_of
 
-NO_DOSSIER_FOR_SECRET = "no dossier with this code and lookup secret"
-NO_DOSSIER_FOR_PROOF = "no dossier with this code and lookup secret or phone"
+NO_DOSSIER_FOR_SECRET = "Không tìm thấy hồ sơ có mã hồ sơ và mã tra cứu này."
+NO_DOSSIER_FOR_PROOF = ("Không tìm thấy hồ sơ có mã hồ sơ và mã tra cứu (hoặc số điện thoại) "
+                        "này.")
 BY_WHOM = {"lead_officer": "cơ quan chủ trì", "cooperating_officer": "cơ quan phối hợp",
            "counter_officer": "Bộ phận Một cửa", "citizen": "người nộp hồ sơ",
            "system": "hệ thống", "portal": "Cổng dịch vụ công", "postal_clerk": "bưu điện"}
 
 
-def secret_matches(dossier, secret):
-    return matches(dossier["code"], dossier["lookup_secret_hash"], secret.upper())
-
-
-def proving(secret):
-    """The citizen acting on a dossier, once the secret proves it is theirs."""
+def proving(secret, pepper):
+    """The citizen acting on a dossier, once the secret proves it is theirs (`pepper`: the
+    LOOKUP_PEPPER its proof was made with)."""
     def on(dossier):
-        if not secret_matches(dossier, secret):
+        if not secret_matches(dossier, secret.upper(), pepper):
             raise NotFound(NO_DOSSIER_FOR_SECRET)
         return Actor("citizen", CITIZEN)
     return on
 
 
-def lookup(cur, code, query):
+def lookup(cur, code, query, pepper):
     """The dossier as the citizen sees it, with the lookup secret or the phone."""
     dossier = store.get_dossier(cur, code)
-    if dossier is None or not proof_ok(dossier, query):
+    if dossier is None or not proof_ok(dossier, query, pepper):
         raise NotFound(NO_DOSSIER_FOR_PROOF)
     return public_view(cur, dossier, store.get_history(cur, code))
 
 
-def proof_ok(dossier, query):
+def proof_ok(dossier, query, pepper):
     if query["secret"]:
-        return secret_matches(dossier, query["secret"])
+        return secret_matches(dossier, query["secret"].upper(), pepper)
     return phone_matches(dossier, query["phone"])
 
 
@@ -90,35 +88,35 @@ def asked_of_citizen(cur, dossier):
     return None
 
 
-def latest_apology(cur, code, secret, caller):
+def latest_apology(cur, code, secret, caller, pepper):
     """(letter, dossier) of the dossier's latest apology letter (Mẫu 04), for the citizen
     with the lookup secret (`caller` None) or an officer of the dossier or a manager."""
     dossier = store.get_dossier(cur, code)
     letters = store.apologies(cur, code) if dossier else []
-    if not letters or not may_read(dossier, secret, caller):
-        raise NotFound(f"no apology letter for dossier {code}")
+    if not letters or not may_read(dossier, secret, caller, pepper):
+        raise NotFound(f"Không có thư xin lỗi nào của hồ sơ {code}.")
     return letters[-1], dossier
 
 
-def may_read(dossier, secret, caller):
+def may_read(dossier, secret, caller, pepper):
     if caller is None:
-        return secret_matches(dossier, secret)
+        return secret_matches(dossier, secret.upper(), pepper)
     return caller.role == "manager" or relation_of(caller, dossier) is not None
 
 
-def rate(cur, code, body, now):
+def rate(cur, code, body, now, pepper):
     """The citizen's one rating of a returned dossier, credited to the officers who acted on
     it; returns the answer."""
     dossier = store.get_dossier(cur, code, lock=True)
-    if dossier is None or not secret_matches(dossier, body["secret"]):
+    if dossier is None or not secret_matches(dossier, body["secret"].upper(), pepper):
         raise NotFound(NO_DOSSIER_FOR_SECRET)
     if dossier["status"] != "returned":
-        raise Conflict("a dossier is rated after its result is returned; its status is "
-                       f"{dossier['status']}", "not_returned")
+        raise Conflict("Chỉ đánh giá được sau khi đã trả kết quả; hồ sơ đang ở trạng thái "
+                       f"“{STATUS_LABELS[dossier['status']]}”.", "not_returned")
     officers = store.officers_of(cur, code)
     rating = {"code": code, "overall": body["overall"], "criteria": body["criteria"],
               "comment": body["comment"], "officers": officers,
               "department": dossier["department"], "rated_at": now}
     if not store.add_rating(cur, rating):
-        raise Conflict("this dossier has already been rated", "already_rated")
+        raise Conflict("Hồ sơ này đã được đánh giá.", "already_rated")
     return {"code": code, "overall": body["overall"], "officers": officers}

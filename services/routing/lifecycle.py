@@ -22,6 +22,8 @@ COOPERATING = "cooperating_officer"  # department_officer of a cooperating depar
 COUNTER = "counter_officer"      # counter officer of the lead department, at the center
 CITIZEN = "citizen"              # the applicant, proven by the lookup secret
 SYSTEM = "system"                # routing itself, or an event from payment/postal
+RELATION_NAMES = {LEAD: "Cơ quan chủ trì", COOPERATING: "Cơ quan phối hợp",
+                  COUNTER: "Bộ phận Một cửa", CITIZEN: "Người nộp hồ sơ", SYSTEM: "Hệ thống"}
 
 ACTIVE = ("assigned", "processing", "supplement_requested", "resubmitted", "consulting")
 FINAL = ("returned", "refused", "withdrawn")
@@ -90,8 +92,10 @@ class InvalidTransition(Conflict):
     """The action is not possible from the dossier's current status (named in `fields`)."""
 
     def __init__(self, action, status):
-        super().__init__(f"cannot {action.replace('_', ' ')} a dossier whose status is {status}",
-                         "invalid_transition", {"status": [f"current status: {status}"]})
+        label = f"“{STATUS_LABELS.get(status, status)}” ({status})"
+        super().__init__(f"Hồ sơ đang ở trạng thái {label}: không thực hiện được thao tác "
+                         f"{action}.", "invalid_transition",
+                         {"status": [f"Trạng thái hiện tại: {label}."]})
         self.status = status
 
 
@@ -115,8 +119,8 @@ def find_transition(action, status, relation):
     if not rows:
         raise ValueError(f"unknown action {action!r}")
     if not any(relation in t.roles for t in rows):
-        raise NotAllowed(f"{relation or 'this caller'} may not {action.replace('_', ' ')} "
-                         "this dossier")
+        raise NotAllowed(f"{RELATION_NAMES.get(relation, 'Bạn')} không được thực hiện thao tác "
+                         f"{action} với hồ sơ này.")
     for row in rows:
         if row.from_status == status and relation in row.roles:
             return row

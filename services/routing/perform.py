@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from services.common.auth import ROLE_NAMES
 from services.common.errors import DomainError, NotAllowed, NotFound, http_status
 from services.common.http import ApiError
 from services.common.idempotency import HEADER, MAX_KEY_LENGTH, claim, request_hash, save
@@ -33,7 +34,8 @@ class ActionContext:
 
 def known_action(action):
     if action not in ACTIONS:
-        raise NotFound(f"no action {action}; actions: " + ", ".join(sorted(ACTIONS)))
+        raise NotFound(f"Không có thao tác {action}; các thao tác: " + ", ".join(sorted(ACTIONS))
+                       + ".")
     return action
 
 
@@ -56,7 +58,7 @@ def sent_key(officer_id, key):
         return None
     if len(key) > MAX_KEY_LENGTH:
         raise ApiError(400, "bad_idempotency_key",
-                       f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters")
+                       f"{HEADER} phải có từ 1 đến {MAX_KEY_LENGTH} ký tự.")
     return officer_id, key
 
 
@@ -65,8 +67,9 @@ def officer(caller):
     def on(dossier):
         relation = relation_of(caller, dossier)
         if relation is None:
-            raise NotAllowed(f"{caller.role} of {caller.department} has no part in dossier "
-                             f"{dossier['code']} (lead department {dossier['department']})")
+            raise NotAllowed(f"{ROLE_NAMES.get(caller.role, caller.role).capitalize()} của "
+                             f"{caller.department} không tham gia giải quyết hồ sơ "
+                             f"{dossier['code']} (cơ quan chủ trì: {dossier['department']}).")
         return Actor(caller.subject, relation, caller.department)
     return on
 
@@ -85,7 +88,7 @@ def perform(ctx, code, action, body, who, idempotency=None, unknown=None):
             return earlier
     dossier = store.get_dossier(ctx.cur, code, lock=True)
     if dossier is None:
-        raise NotFound(unknown or f"no dossier {code}")
+        raise NotFound(unknown or f"Không có hồ sơ {code}.")
     letter = ACTIONS[action](ctx, dossier, who(dossier), body)
     answer = {"code": code, "action": action, "status": dossier["status"],
               "due_date": dossier["due_date"].isoformat()}

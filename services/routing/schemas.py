@@ -14,8 +14,9 @@ from marshmallow import (
 )
 
 from services.common.contracts import CHANNELS, DossierOverdue
-from services.common.errors import Invalid
+from services.common.errors import FIELDS_INVALID, Invalid
 from services.common.http import flatten_messages
+from services.common.messages import ItemCount
 
 
 def loaded(schema_cls, values):
@@ -24,7 +25,7 @@ def loaded(schema_cls, values):
     try:
         return schema_cls().load(values)
     except ValidationError as exc:
-        raise Invalid("some fields are missing or invalid",
+        raise Invalid(FIELDS_INVALID,
                       fields=flatten_messages(exc.messages)) from exc
 
 
@@ -38,8 +39,8 @@ class LookupQuerySchema(Schema):
     @validates_schema
     def one_proof(self, data, **kwargs):
         if not data.get("secret") and not data.get("phone"):
-            raise ValidationError("give the lookup secret printed on the receipt, or the phone "
-                                  "number given at submission", "secret")
+            raise ValidationError("Hãy nhập mã tra cứu in trên giấy tiếp nhận, hoặc số điện "
+                                  "thoại đã khai khi nộp hồ sơ.", "secret")
 
 
 class _Body(Schema):
@@ -67,8 +68,8 @@ class RequestedDocumentSchema(_Body):
 
 class SupplementSchema(_Body):
     documents = fields.List(fields.Nested(RequestedDocumentSchema), required=True,
-                            validate=validate.Length(min=1, max=50,
-                                                     error="list at least one document"))
+                            validate=ItemCount(min=1, max=50,
+                                               error="Hãy ghi từ 1 đến 50 giấy tờ cần bổ sung."))
     reason = _text(required=True)
 
 
@@ -162,10 +163,10 @@ class PeriodQuerySchema(_Body):
     @validates_schema
     def ordered(self, data, **kwargs):
         if data["start"] > data["end"]:
-            raise ValidationError("the end must not be before the start", "end")
+            raise ValidationError("Ngày kết thúc không được trước ngày bắt đầu.", "end")
         # a report walks the period's days: thousands of years would keep a worker for minutes
         if (data["end"] - data["start"]).days > MAX_PERIOD_DAYS:
-            raise ValidationError(f"a report covers at most {MAX_PERIOD_DAYS} days (ten years)",
+            raise ValidationError(f"Một báo cáo chỉ gồm tối đa {MAX_PERIOD_DAYS} ngày (mười năm).",
                                   "end")
 
 
@@ -173,12 +174,12 @@ class StepsQuerySchema(PeriodQuerySchema):
     @validates_schema
     def json_only(self, data, **kwargs):
         if data["format"] == "csv":
-            raise ValidationError("the steps report is JSON only", "format")
+            raise ValidationError("Báo cáo các bước chỉ có dạng JSON.", "format")
 
 
 class MonthQuerySchema(_Body):
     month = fields.String(required=True, validate=validate.Regexp(
-        r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", error="give the month as YYYY-MM"))
+        r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", error="Nhập tháng theo dạng năm-tháng, ví dụ 2026-03."))
     department = _text(40, load_default=None)
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
@@ -305,8 +306,10 @@ class DossierAssignedMessage(Schema):
     """The contract of what the lead department receives: the dossier.received data as intake
     sent it (checked against DossierReceived when routing consumed it, so not checked again
     here: that would double the handler's validation work), plus what routing changes: the
-    department it is for, its role, and no lookup secret. Documented whole as
-    tooling/docs.py's DepartmentMessageData."""
+    department it is for, its role, and nothing of the lookup secret. Documented whole as
+    tooling/docs.py's DepartmentMessageData. Version 2: the citizen ID is masked."""
+    VERSION = 2
+
     class Meta:
         unknown = EXCLUDE
 
@@ -316,9 +319,10 @@ class DossierAssignedMessage(Schema):
 
     @validates_schema(pass_original=True)
     def without_lookup_secret(self, data, original, **kwargs):
-        if "lookup_secret" in original:
-            raise ValidationError("a department never receives the citizen's lookup secret",
-                                  "lookup_secret")
+        for key in ("lookup_secret", "lookup_proof", "lookup_secret_for_notify"):
+            if key in original:
+                raise ValidationError("a department never receives the citizen's lookup secret",
+                                      key)
 
 
 # --- the department queues (documentation: docs/asyncapi.yaml) --------------------------------

@@ -125,8 +125,8 @@ class RoutingService(OpsEndpoints):
     def _citizen_action(self, request, code, action, body):
         secret = body.pop("secret")
         # an unknown code gets the same answer as a wrong secret: nothing tells codes apart
-        status, answer = self._perform(code, action, body, citizen.proving(secret),
-                                       request.correlation_id,
+        proving = citizen.proving(secret, self.settings.lookup_pepper)
+        status, answer = self._perform(code, action, body, proving, request.correlation_id,
                                        unknown=citizen.NO_DOSSIER_FOR_SECRET)
         return json_response(answer, status)
 
@@ -148,7 +148,8 @@ class RoutingService(OpsEndpoints):
         """The latest apology letter (Mẫu 04): for the department's and counter's officers
         and managers by token, or for the citizen with the lookup secret."""
         with self.db.transaction() as cur:
-            letter, dossier = citizen.latest_apology(cur, code, query["secret"], caller)
+            letter, dossier = citizen.latest_apology(cur, code, query["secret"], caller,
+                                                    self.settings.lookup_pepper)
         if query["format"] == "html":
             return Response(apology.render_html(letter, dossier), mimetype="text/html")
         return json_response(apology.letter_view(letter, dossier))
@@ -161,7 +162,7 @@ class RoutingService(OpsEndpoints):
                     404: "no dossier with this code and lookup secret or phone"})
     def lookup(self, request, code, query):
         with self.db.transaction() as cur:
-            view = citizen.lookup(cur, code, query)
+            view = citizen.lookup(cur, code, query, self.settings.lookup_pepper)
         return json_response(view)
 
     @api("POST", "/api/v1/dossiers/<code>/rating",
@@ -172,7 +173,7 @@ class RoutingService(OpsEndpoints):
                     409: "not returned yet, or already rated"})
     def rate(self, request, code, body):
         with self.db.transaction() as cur:
-            answer = citizen.rate(cur, code, body, self.clock())
+            answer = citizen.rate(cur, code, body, self.clock(), self.settings.lookup_pepper)
         return json_response(answer, 201)
 
     # reports --------------------------------------------------------------------------------

@@ -7,11 +7,11 @@ SCHEMA = "routing"
 DOSSIER_INSERT = PreparedStatement("routing_dossier_insert", """
     INSERT INTO routing.dossiers (code, procedure_code, procedure_name, department,
         cooperating, channel, status, received_at, due_date, legal_due_date,
-        result_delivery, lookup_secret_hash, phone_hash, procedure, recipient_name,
+        result_delivery, lookup_proof, phone_hash, procedure, recipient_name,
         recipient_phone, delivery_address)
     VALUES (%(code)s, %(procedure_code)s, %(procedure_name)s, %(department)s,
         %(cooperating)s, %(channel)s, %(status)s, %(received_at)s, %(due_date)s,
-        %(due_date)s, %(result_delivery)s, %(lookup_secret_hash)s, %(phone_hash)s,
+        %(due_date)s, %(result_delivery)s, %(lookup_proof)s, %(phone_hash)s,
         %(procedure)s, %(recipient_name)s, %(recipient_phone)s, %(delivery_address)s)""")
 
 HISTORY_INSERT = PreparedStatement("routing_history_insert", """

@@ -132,6 +132,18 @@ def test_no_secret_value_is_committed(rendered):
             assert variable["name"] not in ("TOKEN_SECRET", "DB_URL", "AMQP_URI")
 
 
+def test_each_lookup_key_reaches_only_the_services_that_use_it(rendered):
+    given = {}
+    for doc, _, container in containers(rendered):
+        for variable in container.get("env", []):
+            reference = variable.get("valueFrom", {}).get("secretKeyRef")
+            if reference:
+                assert reference == {"name": "motcua-keys", "key": variable["name"]}
+                given.setdefault(variable["name"], set()).add(doc["metadata"]["name"])
+    assert given == {"LOOKUP_PEPPER": {"motcua-intake", "motcua-routing"},
+                     "NOTIFY_SECRET_KEY": {"motcua-intake", "motcua-notify"}}
+
+
 def test_custom_resources_point_at_what_exists(rendered):
     deployments = by_kind(rendered, "Deployment")
     scaled = by_kind(rendered, "ScaledObject")

@@ -163,7 +163,8 @@ def test_every_metric_of_the_code_is_documented_and_no_label_names_a_dossier():
 
 # --- compose -------------------------------------------------------------------------------
 def compose_config(*files):
-    env = {**os.environ, "TOKEN_SECRET": "x" * 32, "GRAFANA_ADMIN_PASSWORD": "x"}
+    env = {**os.environ, "TOKEN_SECRET": "x" * 32, "GRAFANA_ADMIN_PASSWORD": "x",
+           "LOOKUP_PEPPER": "p" * 32, "NOTIFY_SECRET_KEY": "k" * 44}
     command = [tool("docker-compose", "docker-compose")]
     for name in files:
         command += ["-f", str(ROOT / name)]
@@ -180,6 +181,15 @@ def test_compose_files_are_valid_and_run_every_service_and_relay():
     for service in SERVICE_NAMES:
         assert service in services and f"{service}-relay" in services, service
     assert {"prometheus", "grafana", "rabbitmq", "postgres", "migrate"} <= set(services)
+
+
+def test_compose_gives_each_lookup_key_only_to_the_services_that_use_it():
+    services = compose_config("docker-compose.yml")["services"]
+    given = {key: {name for name, service in services.items()
+                   if key in (service.get("environment") or {})}
+             for key in ("LOOKUP_PEPPER", "NOTIFY_SECRET_KEY")}
+    assert given == {"LOOKUP_PEPPER": {"intake", "routing"},
+                     "NOTIFY_SECRET_KEY": {"intake", "notify"}}
 
 
 def test_compose_refuses_a_missing_token_secret():

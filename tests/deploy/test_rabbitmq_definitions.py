@@ -12,7 +12,7 @@ from pika.exceptions import ChannelClosedByBroker
 
 from services.common.consumer import DEAD_LETTER_QUEUE
 from services.common.events import DEPARTMENTS_EXCHANGE
-from services.common.topology import department_queue_arguments
+from services.common.topology import EVENT_LOG, EVENT_LOG_ARGUMENTS, department_queue_arguments
 from services.intake.catalogue import read_catalogue
 from tooling.provision import rabbitmq
 
@@ -53,17 +53,20 @@ def imported():
     tag = secrets.token_hex(4)
     vhost = f"motcua-provision-{tag}"
     prefix = f"test-{tag}-department-"
-    passwords = {"stp": secrets.token_urlsafe(16), "ca": secrets.token_urlsafe(16)}
-    document = rabbitmq.definitions(sorted(passwords), vhost=vhost, passwords=passwords,
-                                     user_prefix=prefix)
+    system_prefix = f"test-{tag}-"
+    passwords = {name: secrets.token_urlsafe(16) for name in (
+        "stp", "ca", rabbitmq.SERVICES_USER, rabbitmq.OPERATIONS_USER)}
+    document = rabbitmq.definitions(["ca", "stp"], vhost=vhost, passwords=passwords,
+                                     user_prefix=prefix, system_prefix=system_prefix)
     rabbitmq.apply_definitions(document, "http://guest:guest@127.0.0.1:15672")
     path = quote(vhost, safe="")
     requests.put(f"{MANAGEMENT}/api/permissions/{path}/guest", auth=GUEST,
                  json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-    yield {"vhost": vhost, "prefix": prefix, "passwords": passwords}
+    yield {"vhost": vhost, "prefix": prefix, "system_prefix": system_prefix,
+           "passwords": passwords}
     requests.delete(f"{MANAGEMENT}/api/vhosts/{path}", auth=GUEST)
-    for code in passwords:
-        requests.delete(f"{MANAGEMENT}/api/users/{prefix}{code}", auth=GUEST)
+    for user in document["users"]:
+        requests.delete(f"{MANAGEMENT}/api/users/{quote(user['name'], safe='')}", auth=GUEST)
 
 
 def connect(vhost, user, password):
@@ -122,6 +125,57 @@ def test_a_department_reads_its_own_queue_and_nothing_else(imported):
         assert json.loads(body) == {"for": "ca"}
 
 
+def test_the_event_log_is_read_by_the_operations_user_alone(imported):
+    """The stream keeps the citizens' personal data for its retention: the services' own user
+    cannot read it (nor can a department's), the operations user reads it and nothing else."""
+    vhost, passwords = imported["vhost"], imported["passwords"]
+    services_user = imported["system_prefix"] + rabbitmq.SERVICES_USER
+    operations_user = imported["system_prefix"] + rabbitmq.OPERATIONS_USER
+    with connect(vhost, services_user, passwords[rabbitmq.SERVICES_USER]) as services:
+        channel = services.channel()  # what a deployment declares, as the services' user
+        channel.queue_declare(EVENT_LOG, durable=True, arguments=EVENT_LOG_ARGUMENTS)
+        channel.exchange_declare("intake.events", exchange_type="topic", durable=True)
+        channel.queue_bind(EVENT_LOG, "intake.events", routing_key="#")
+        channel.queue_declare("evt-intake-dossier.received--routing.x", durable=True)
+        channel.confirm_delivery()
+        channel.basic_publish("intake.events", "dossier.received", b'{"logged": true}',
+                              mandatory=True)
+        channel.basic_get("evt-intake-dossier.received--routing.x")  # reads its own queues
+        refused = services.channel()
+        refused.basic_qos(prefetch_count=10)
+        with pytest.raises(ChannelClosedByBroker) as closed:
+            refused.basic_consume(EVENT_LOG, lambda *args: None,
+                                  arguments={"x-stream-offset": "first"})
+        assert closed.value.reply_code == 403
+
+    with connect(vhost, f"{imported['prefix']}stp", passwords["stp"]) as stp:
+        channel = stp.channel()
+        channel.basic_qos(prefetch_count=10)
+        with pytest.raises(ChannelClosedByBroker) as closed:
+            channel.basic_consume(EVENT_LOG, lambda *args: None,
+                                  arguments={"x-stream-offset": "first"})
+        assert closed.value.reply_code == 403
+
+    with connect(vhost, operations_user, passwords[rabbitmq.OPERATIONS_USER]) as operations:
+        channel = operations.channel()
+        channel.basic_qos(prefetch_count=10)
+        bodies = []
+        channel.basic_consume(EVENT_LOG, lambda ch, method, props, body: bodies.append(body),
+                              arguments={"x-stream-offset": "first"})
+        operations.process_data_events(time_limit=2)
+        assert bodies == [b'{"logged": true}']
+        refusals = {
+            "a department's queue": lambda ch: ch.basic_get("department.stp"),
+            "declaring a queue": lambda ch: ch.queue_declare("copy-of-the-log"),
+            "publishing": lambda ch: (ch.confirm_delivery(),
+                                      ch.basic_publish("intake.events", "x", b"{}")),
+        }
+        for what, action in refusals.items():
+            with pytest.raises(ChannelClosedByBroker) as closed:
+                action(operations.channel())
+            assert closed.value.reply_code == 403, what
+
+
 def test_cli_writes_the_definitions_with_hashed_passwords(tmp_path, capsys):
     from tooling.cli import main
 
@@ -130,7 +184,7 @@ def test_cli_writes_the_definitions_with_hashed_passwords(tmp_path, capsys):
     output = tmp_path / "definitions.json"
     assert main(["departments", "provision", "--passwords", str(passwords), "-o", str(output)]) == 0
     users = {u["name"]: u["password_hash"] for u in json.loads(output.read_text())["users"]}
-    assert len(users) == len(CATALOGUE_DEPARTMENTS)
+    assert len(users) == len(CATALOGUE_DEPARTMENTS) + 2  # and the services' and operations
     salt_and_digest = base64.b64decode(users["department-stp"])
     salt = salt_and_digest[:4]
     assert rabbitmq.password_hash("a-long-enough-password", salt) == users["department-stp"]

@@ -23,13 +23,13 @@ import pytest
 import requests
 
 from scripts.stack import Stack, ensure_database
+from tests.common.test_broker_recovery import all_connected, poll
 from tests.conftest import TOKEN_SECRET, connect, token, wait_for
 from tests.e2e.test_flow import counter_dossiers
 from tests.faults import audit
 from tests.faults.proxy import FaultyProxy
-from tests.integration.gateway_proxy import GatewayProxy, handed_texts
-from tests.integration.notify_gateways import Kannel
-from tests.integration.test_broker_recovery import all_connected, poll
+from tests.notify.gateway_proxy import GatewayProxy, handed_texts
+from tests.notify.notify_gateways import Kannel
 
 pytestmark = pytest.mark.faults
 

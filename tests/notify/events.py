@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta
 
 from services.common.events import TIMEZONE, events_exchange, new_envelope
-from tests.conftest import publish_envelope
+from tests.conftest import lookup_fields, publish_envelope
 
 
 def publish(amqp_uri, source, envelope):
@@ -19,10 +19,10 @@ def received_event(code, phone="0912345678", email="ngoc.tran@example.vn", depar
                       "hold_result_until_paid": False},
         "channel": "counter", "receiving_unit": "000.00.31.H33", "received_at": now.isoformat(),
         "due_date": (now + timedelta(days=21)).date().isoformat(),
-        "applicant": {"full_name": "Trần Thị Bích Ngọc", "citizen_id": "079190001234",
+        "applicant": {"full_name": "Trần Thị Bích Ngọc", "citizen_id": "*********234",
                       "phone": phone, "email": email, "address": "25 Nguyễn Huệ"},
         "documents": [], "result_delivery": "counter", "delivery_address": None,
-        "lookup_secret": "ABCD2345", "receiver": {"role": "counter_officer"},
+        **lookup_fields("ABCD2345"), "receiver": {"role": "counter_officer"},
     }, f"corr-{code}", dossier_code=code)
 
 

@@ -27,8 +27,7 @@ from tests.conftest import (
     token,
     wait_for,
 )
-from tests.integration import notify_gateways
-from tests.integration.notify_gateways import settle
+from tests.notify import notify_gateways
 from tests.notify.events import (
     apology_event,
     bill_event,
@@ -39,6 +38,7 @@ from tests.notify.events import (
     shipment_delivered_event,
     supplement_event,
 )
+from tests.notify.notify_gateways import settle
 
 smtp_server = notify_gateways.smtp_server
 secure_smtp_server = notify_gateways.secure_smtp_server

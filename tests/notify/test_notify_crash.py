@@ -1,6 +1,6 @@
 """notify killed exactly between Kannel's acceptance of an SMS and its own record of it.
 
-notify runs as a real process; a proxy on its links with Kannel (tests/integration/
+notify runs as a real process; a proxy on its links with Kannel (tests/notify/
 gateway_proxy.py) holds Kannel's answer while the SMS goes out to the fake SMSC, and keeps the
 delivery reports away until the test lets them through, so the crash falls in that window
 every time and nothing in notify's code knows about it."""
@@ -11,12 +11,12 @@ import pytest
 import requests
 
 from scripts.stack import Stack
-from tests.conftest import TOKEN_SECRET, query, wait_for
+from tests.conftest import NOTIFY_SECRET_KEY, TOKEN_SECRET, query, wait_for
 from tests.faults.audit import texts_by_code
-from tests.integration import notify_gateways
-from tests.integration.gateway_proxy import GatewayProxy
-from tests.integration.notify_gateways import settle
+from tests.notify import notify_gateways
 from tests.notify.events import publish, received_event
+from tests.notify.gateway_proxy import GatewayProxy
+from tests.notify.notify_gateways import settle
 
 kannel = notify_gateways.kannel
 
@@ -37,6 +37,7 @@ def crashable_notify(db, db_url, topology, kannel, tmp_path):
                           "KANNEL_SENDSMS_URL": proxy.sendsms_url,
                           "KANNEL_USERNAME": kannel.username, "KANNEL_PASSWORD": kannel.password,
                           "NOTIFY_DLR_SECRET": secrets.token_urlsafe(24),
+                          "NOTIFY_SECRET_KEY": NOTIFY_SECRET_KEY,
                           "NOTIFY_PUBLIC_URL": proxy.dlr_url, "NOTIFY_QUIET_HOURS": "",
                           "NOTIFY_SEND_BATCH": "2", "NOTIFY_SEND_CONCURRENCY": "2",
                           "NOTIFY_GATEWAY_TIMEOUT_SECONDS": "1",

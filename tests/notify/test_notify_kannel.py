@@ -12,8 +12,8 @@ from services.common.phones import international
 from services.intake.service import IntakeService
 from services.notify.service import NotifyService
 from tests.conftest import dossier_body, procedure, query, token, wait_for
-from tests.integration import notify_gateways
-from tests.integration.notify_gateways import settle
+from tests.notify import notify_gateways
+from tests.notify.notify_gateways import settle
 
 kannel = notify_gateways.kannel
 smtp_server = notify_gateways.smtp_server

@@ -4,12 +4,22 @@ import pytest
 
 from services.common.settings import InvalidSettings, read_settings
 from services.notify.settings import NotifySettings
+from tests.conftest import NOTIFY_SECRET_KEY
 
 KANNEL = "http://127.0.0.1:13013/cgi-bin/sendsms"
 
 
 def settings(**config):
-    return read_settings(NotifySettings, config)
+    return read_settings(NotifySettings, {"NOTIFY_SECRET_KEY": NOTIFY_SECRET_KEY, **config})
+
+
+@pytest.mark.parametrize("key, problem", [
+    (None, "NOTIFY_SECRET_KEY must be set"),
+    ("not-a-fernet-key", "must be a Fernet key"),
+])
+def test_the_lookup_secret_key_is_checked_at_start(key, problem):
+    with pytest.raises(InvalidSettings, match=problem):
+        settings(NOTIFY_SECRET_KEY=key)
 
 
 def test_the_shipped_defaults_lease_a_batch_long_enough_for_every_send_to_time_out():

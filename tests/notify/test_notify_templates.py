@@ -11,7 +11,7 @@ from services.common.events import TIMEZONE
 from services.common.logs import ContextFilter, JsonFormatter
 from services.common.settings import read_settings
 from services.notify import messages
-from services.notify.contacts import mask_recipient
+from services.notify.contacts import ADDRESS_PROBLEMS, mask_recipient
 from services.notify.gateways import LogMail, LogSms, mail_gateway, sms_gateway
 from services.notify.quiet import earliest_send, parse_quiet_hours
 from services.notify.reports import report_status
@@ -143,7 +143,7 @@ def test_a_report_says_its_type_or_status():
     assert report_status(report) == "accepted"
     with pytest.raises(ValidationError) as refused:
         DlrQuerySchema().load({"id": "7f1e4f8c-7b7e-4d8e-9a43-1f0c0c0c0c0c"})
-    assert refused.value.messages == {"type": ["type or status is required"]}
+    assert refused.value.messages == {"type": ["Cần có type hoặc status."]}
 
 
 def test_an_opt_out_address_is_stored_in_its_normal_form():
@@ -153,7 +153,7 @@ def test_an_opt_out_address_is_stored_in_its_normal_form():
         "channel": "email", "address": "ngoc@example.vn"}
     with pytest.raises(ValidationError) as refused:
         OptOutSchema().load({"channel": "sms", "address": "12345"})
-    assert refused.value.messages == {"address": ["not a Vietnamese phone number"]}
+    assert refused.value.messages == {"address": [ADDRESS_PROBLEMS["sms"]]}
 
 
 def test_the_gateways_are_the_log_unless_one_is_configured():

@@ -31,7 +31,16 @@ from services.payment.gateway import (
 )
 from services.payment.service import PaymentService
 from services.payment.settings import PaymentSettings
-from tests.conftest import CATALOGUE, drain, publish_all, publish_envelope, query, token, wait_for
+from tests.conftest import (
+    CATALOGUE,
+    drain,
+    lookup_fields,
+    publish_all,
+    publish_envelope,
+    query,
+    token,
+    wait_for,
+)
 from tooling import cli
 
 SECRET = "gateway-secret-for-tests-0123456789"
@@ -60,10 +69,10 @@ def received(proc, code=None):
         "code": code, "procedure": {k: proc[k] for k in keys}, "channel": "counter",
         "receiving_unit": "000.00.31.H33", "received_at": now().isoformat(),
         "due_date": "2026-12-01",
-        "applicant": {"full_name": "Trần Thị Bích Ngọc", "citizen_id": "079190001234",
+        "applicant": {"full_name": "Trần Thị Bích Ngọc", "citizen_id": "*********234",
                       "phone": "0912345678", "email": None, "address": "25 Nguyễn Huệ"},
         "documents": [], "result_delivery": "counter", "delivery_address": None,
-        "lookup_secret": "ABCDEFGH", "receiver": {"kind": "counter_officer", "id": "o1"},
+        **lookup_fields("ABCDEFGH"), "receiver": {"kind": "counter_officer", "id": "o1"},
     }
     return new_envelope("dossier.received", "intake", data, "corr-pay", dossier_code=code)
 

@@ -110,7 +110,7 @@ def test_postal_dossier_end_to_end_from_clerk_to_delivered(stack, db):
     [(kind, data)] = wait_for(lambda: postal_events(amqp_uri))
     assert kind == "postal.delivered" and data["code"] == code
     after = update(postal, tracking, "in_transit")
-    assert after.status_code == 409 and "already delivered" in after.json()["error"]["message"]
+    assert after.status_code == 409 and "trạng thái cuối delivered" in after.json()["error"]["message"]
     assert postal_events(amqp_uri, wait=1) == []
     assert len(query(db, "SELECT 1 FROM postal.shipments")) == 1
 
@@ -151,9 +151,9 @@ def test_tracking_import_reports_bad_rows_and_applies_each_row_once(stack, db):
     assert (report["rows"], report["applied"], report["duplicates"]) == (10, 4, 1)
     rejected = {r["row"]: r["errors"] for r in report["rejected"]}
     assert sorted(rejected) == [5, 6, 7, 8, 10]
-    assert "before the shipment was created" in rejected[10]["event"][0]
+    assert "trước khi bưu gửi được tạo" in rejected[10]["event"][0]
     assert "tracking_number" in rejected[5] and "event" in rejected[6] and "at" in rejected[7]
-    assert "cannot follow picked_up" in rejected[8]["event"][0]
+    assert "không thể đến sau picked_up" in rejected[8]["event"][0]
     statuses = {r["tracking_number"]: r["status"]
                 for r in query(db, "SELECT tracking_number, status FROM postal.shipments")}
     assert statuses == {one: "delivered", two: "picked_up"}
@@ -192,7 +192,7 @@ def test_failed_delivery_is_retried_then_returned_to_the_center(stack, db):
                            json={"rows": rows + [missing_reason]}).json()
     assert imported["applied"] == 6
     assert [r["errors"] for r in imported["rejected"]] == \
-        [{"reason": ["required for delivery_failed"]}]
+        [{"reason": ["Bắt buộc với sự kiện delivery_failed."]}]
     view = postal.get(f"/api/v1/shipments/{tracking}", token=MANAGER).json()
     assert (view["status"], view["attempts"], view["last_failure"]) == \
         ("returned_to_center", 2, "sai địa chỉ")

@@ -104,7 +104,7 @@ def test_an_event_dated_in_the_future_is_refused():
     assert schema.load({"tracking_number": GOOD, "event": "picked_up", "at": soon.isoformat()})
     with pytest.raises(ValidationError) as caught:
         schema.load({"tracking_number": GOOD, "event": "picked_up", "at": later.isoformat()})
-    assert caught.value.messages == {"at": ["is in the future"]}
+    assert caught.value.messages == {"at": ["Thời điểm ở tương lai."]}
 
 
 class Intake:
@@ -141,7 +141,7 @@ def test_a_procedure_closed_to_the_postal_channel_is_named():
     assert procedure_department(Intake, "2.1") == "ca"
     with pytest.raises(Invalid) as closed:
         procedure_department(Intake, "2.1", "dossier.procedure_code", channel="postal")
-    assert "channel postal" in closed.value.fields["dossier.procedure_code"][0]
+    assert "kênh postal" in closed.value.fields["dossier.procedure_code"][0]
     with pytest.raises(Invalid) as unknown:
         procedure_department(Intake, "9.9")
     assert http_status(unknown.value) == 422 and "procedure_code" in unknown.value.fields

@@ -107,7 +107,7 @@ def test_clerk_without_delegation_for_the_department_gets_403_and_nothing_is_reg
     assert delegate(postal, "stp").status_code == 201
     response = receive(postal, "syt")
     assert response.status_code == 403
-    assert "department syt" in response.json()["error"]["message"]
+    assert "sở, ngành syt" in response.json()["error"]["message"]
     other_office = token("postal_clerk", post_office="BD-KHAC")
     assert receive(postal, "stp", clerk=other_office).status_code == 403
     assert not query(db, "SELECT 1 FROM intake.dossiers")
@@ -121,7 +121,7 @@ def test_expired_and_future_delegations_do_not_let_a_clerk_receive(stack, db):
     assert delegate(postal, "stp",
                     valid_from=(TODAY + timedelta(days=3)).isoformat()).status_code == 201
     response = receive(postal, "stp")
-    assert response.status_code == 403 and "department stp" in response.json()["error"]["message"]
+    assert response.status_code == 403 and "sở, ngành stp" in response.json()["error"]["message"]
     assert not query(db, "SELECT 1 FROM intake.dossiers")
 
 
@@ -150,7 +150,7 @@ def test_department_with_500_dossiers_in_the_first_half_year_needs_an_override(s
                       token=MANAGER).status_code == 200
     refused = delegate(postal, "sxd", valid_from="2026-09-01")
     assert refused.status_code == 409
-    assert "500 dossiers from 2026-01-01 to 2026-06-30" in refused.json()["error"]["message"]
+    assert "500 hồ sơ từ 2026-01-01 đến 2026-06-30" in refused.json()["error"]["message"]
     overridden = delegate(postal, "sxd", valid_from="2026-09-01",
                           override_reason="Sở Xây dựng thiếu biên chế, UBND tỉnh đồng ý tạm thời")
     assert overridden.status_code == 201
@@ -300,7 +300,7 @@ def test_pickup_for_an_undelegated_department_is_refused(stack, db):
     order = postal.post("/api/v1/pickups", token=token("portal"), json={
         "post_office": OFFICE["code"], "pickup_address": "14 Lê Lợi, phường Bến Thành",
         "dossier": dossier_body(proc)})
-    assert order.status_code == 422 and "department sct" in order.json()["error"]["message"]
+    assert order.status_code == 422 and "sở, ngành sct" in order.json()["error"]["message"]
     assert not query(db, "SELECT 1 FROM postal.pickups")
 
 

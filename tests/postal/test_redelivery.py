@@ -8,7 +8,7 @@ from services.common.contracts import DossierReceived, ResultReady
 from services.common.events import TIMEZONE, event
 from services.postal import store
 from services.postal.service import PostalService
-from tests.conftest import query
+from tests.conftest import lookup_fields, query
 from tests.postal.test_reception import OFFICE
 from tests.redelivery import delivered_twice
 
@@ -37,11 +37,11 @@ def dossier_received(db):
                       "refund_on_refusal": False, "hold_result_until_paid": False},
         "channel": "postal", "receiving_unit": OFFICE["receiving_unit"],
         "received_at": datetime.now(TIMEZONE), "due_date": "2026-12-18",
-        "applicant": {"full_name": "Nguyễn Văn An", "citizen_id": "001099012345",
+        "applicant": {"full_name": "Nguyễn Văn An", "citizen_id": "*********345",
                       "phone": "0912345678", "email": None, "address": "12 Lê Lợi, Huế"},
         "documents": [{"key": "to_khai", "name": "Tờ khai", "copies": 1}],
         "result_delivery": "post", "delivery_address": "12 Lê Lợi, Huế",
-        "lookup_secret": "ABCDEFGH",
+        **lookup_fields("ABCDEFGH"),
         "receiver": {"kind": "postal_clerk", "id": "clerk-lan", "post_office": OFFICE["code"]},
     }, "corr-redelivery", CODE)
 

@@ -10,7 +10,7 @@ from services.common.events import TIMEZONE, event, events_exchange
 from services.common.topology import declare_department_queues, with_channel
 from services.routing.dependencies import Clock
 from services.routing.service import RoutingService
-from tests.conftest import CATALOGUE, publish_envelope, query, token, wait_for
+from tests.conftest import CATALOGUE, lookup_fields, publish_envelope, query, token, wait_for
 from tooling.docs import department_messages
 
 
@@ -56,11 +56,11 @@ def dossier_received(procedure_code, received_at, due_date, channel="counter",
         "code": code, "procedure": snapshot, "channel": channel,
         "receiving_unit": "000.00.31.H33", "received_at": received_at.isoformat(),
         "due_date": str(due_date),
-        "applicant": {"full_name": "Lê Văn Tám", "citizen_id": "079190001234",
+        "applicant": {"full_name": "Lê Văn Tám", "citizen_id": "*********234",
                       "phone": "0912345678", "email": None, "address": "12 Lê Lợi, phường Bến Thành"},
         "documents": [], "result_delivery": result_delivery,
         "delivery_address": "45 Hai Bà Trưng, phường Sài Gòn" if result_delivery == "post" else None,
-        "lookup_secret": secret,
+        **lookup_fields(secret),
         "receiver": {"kind": "counter_officer", "id": f"canbo.{proc['department']}.01",
                      "department": proc["department"]},
     }

@@ -96,7 +96,7 @@ def test_a_report_over_thousands_of_years_is_refused_at_once(world):
         asked = world.call("routing", "GET", path, "manager",
                            params={"start": "0335-04-11", "end": "5317-09-15"})
         assert asked.status_code == 422, (path, asked.text)
-        assert "at most 3660 days" in asked.json()["error"]["fields"]["end"][0]
+        assert "tối đa 3660 ngày" in asked.json()["error"]["fields"]["end"][0]
 
 
 def test_a_monthly_volume_too_big_for_the_database_is_refused_not_a_500(world):

@@ -12,7 +12,7 @@ from prometheus_client import REGISTRY
 from services.common.consumer import DEAD_LETTER_QUEUE, MAX_MESSAGE_BYTES
 from services.common.events import TIMEZONE, new_envelope
 from services.common.topology import event_queue_name
-from tests.conftest import count_fuzz_case, dossier_body, query, token, wait_for
+from tests.conftest import count_fuzz_case, dossier_body, lookup_fields, query, token, wait_for
 from tests.security.conftest import APPLICANT, DEPARTMENT, expect, fee_procedure
 from tooling.topology import subscriptions
 
@@ -81,9 +81,10 @@ def valid_data(event_type, code, now):
         fresh = f"000.00.01.H33-{date.today():%y%m%d}-{uuid.uuid4().int % 10**6:06d}"
         return {"code": fresh, "procedure": {k: proc[k] for k in SNAPSHOT_KEYS},
                 "channel": "counter", "receiving_unit": "000.00.01.H33", "received_at": now,
-                "due_date": "2026-12-31", "applicant": dict(APPLICANT), "documents": [],
+                "due_date": "2026-12-31", "documents": [],
+                "applicant": dict(APPLICANT, citizen_id="*********567"),
                 "result_delivery": "counter", "delivery_address": None,
-                "lookup_secret": "ABCDEFGH", "receiver": {"kind": "counter_officer", "id": "o1"}}
+                **lookup_fields("ABCDEFGH"), "receiver": {"kind": "counter_officer", "id": "o1"}}
     shipment = {"shipment_id": str(uuid.uuid4()), "tracking_number": "RM000000001VN",
                 "code": code}
     bill = {"bill_id": str(uuid.uuid4()), "code": code, "kind": "fee", "amount": 1000}

@@ -6,13 +6,14 @@ it was sent, which this test does not judge)."""
 import re
 
 from services.common.apidocs import endpoints
-from services.common.auth import ROLE_SCOPES
+from services.common.auth import ROLE_NAMES, ROLE_SCOPES
 from services.common.config import SERVICE_NAMES
 from tests.conftest import token
 from tests.security.conftest import DEPARTMENT, OFFICE
 from tooling.topology import service_class
 
-ROLE_REFUSAL = re.compile(r"^role (\w+) may not do this")
+ROLE_REFUSAL = re.compile(r"^Vai trò (.+?) không được làm việc này")
+ROLE_OF_NAME = {name: role for role, name in ROLE_NAMES.items()}
 # A path parameter the world has no value for gets one that names nothing.
 PATH_VALUES = {"action": "accept"}
 
@@ -41,7 +42,7 @@ def refused_role(response):
     if response.status_code != 403:
         return None
     match = ROLE_REFUSAL.match(response.json()["error"]["message"])
-    return match and match.group(1)
+    return match and ROLE_OF_NAME.get(match.group(1))
 
 
 def test_every_guarded_route_enforces_exactly_its_declared_roles(world):

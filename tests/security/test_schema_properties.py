@@ -1,5 +1,5 @@
 """Property-based tests (hypothesis) of every marshmallow schema of routing, notify, payment and
-postal (tests/unit/test_properties.py covers the contracts, the envelope and intake): whatever
+postal (tests/common/test_properties.py covers the contracts, the envelope and intake): whatever
 arrives, a schema answers with data or a ValidationError whose every key names one of its
 fields, the body, or the unknown field sent; never another exception."""
 import importlib
@@ -15,8 +15,8 @@ from marshmallow import RAISE, Schema, ValidationError
 
 import services
 from services.postal.tracking import is_tracking_number, tracking_number
+from tests.common.test_properties import json_values
 from tests.conftest import count_fuzz_case
-from tests.unit.test_properties import json_values
 
 SERVICES = ("routing", "notify", "payment", "postal")
 EXAMPLES = settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))

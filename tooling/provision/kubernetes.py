@@ -16,22 +16,27 @@ K8S_BASE = ROOT / "deploy" / "k8s" / "base"
 @dataclass(frozen=True)
 class Deployed:
     """One service as deployed (DESIGN.md): its nameko class, HTTP port, relay metrics port,
-    whether it scales on the depth of its event queues, and the settings that name another
-    service's address inside the cluster."""
+    whether it scales on the depth of its event queues, the settings that name another
+    service's address inside the cluster, and the keys of the Secret `motcua-keys` given to
+    it alone (the lookup secret's: only the services that use a key can read it)."""
     name: str
     service_class: str
     http_port: int
     relay_port: int
     queue_scaled: bool = False
     env: tuple = ()
+    keys: tuple = ()
 
 
 # Every service of DESIGN.md, including those still being built: a merged service needs no
 # edit here as long as its config.yml uses these ports (a test compares them).
 DEPLOYED = (
-    Deployed("intake", "IntakeService", 8001, 9101),
-    Deployed("routing", "RoutingService", 8002, 9102, queue_scaled=True),
-    Deployed("notify", "NotifyService", 8003, 9103, queue_scaled=True),
+    Deployed("intake", "IntakeService", 8001, 9101,
+             keys=("LOOKUP_PEPPER", "NOTIFY_SECRET_KEY")),
+    Deployed("routing", "RoutingService", 8002, 9102, queue_scaled=True,
+             keys=("LOOKUP_PEPPER",)),
+    Deployed("notify", "NotifyService", 8003, 9103, queue_scaled=True,
+             keys=("NOTIFY_SECRET_KEY",)),
     Deployed("payment", "PaymentService", 8004, 9104),
     Deployed("postal", "PostalService", 8005, 9105),
 )
@@ -53,13 +58,18 @@ def _security():
             "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
 
 
-def _container(name, command, port_name, port, env, probes, resources):
+KEYS_SECRET = "motcua-keys"
+
+
+def _container(name, command, port_name, port, env, probes, resources, keys=()):
     return {
         "name": name, "image": IMAGE, "command": command,
         "ports": [{"name": port_name, "containerPort": port}],
         "envFrom": [{"configMapRef": {"name": "motcua-config"}},
                     {"secretRef": {"name": "motcua-secrets"}}],
-        "env": [{"name": key, "value": value} for key, value in env.items()],
+        "env": [{"name": key, "value": value} for key, value in env.items()]
+        + [{"name": key, "valueFrom": {"secretKeyRef": {"name": KEYS_SECRET, "key": key}}}
+           for key in keys],
         **probes,
         "lifecycle": {"preStop": {"exec": {"command": ["sleep", str(PRESTOP_SECONDS)]}}},
         "resources": resources,
@@ -153,7 +163,7 @@ def k8s_workloads():
             {"startupProbe": _http_get("/health", "http", 2, 30),
              "livenessProbe": _http_get("/health", "http", 10, 3),
              "readinessProbe": _http_get("/ready", "http", 5, 2)},
-            service_resources,
+            service_resources, service.keys,
         )
         manifests += [_deployment(name, "service", container, 2),
                       _service(name, "service", "http", service.http_port),

@@ -11,9 +11,15 @@ configure `^$` (cannot declare or delete anything), write `^$` (cannot publish t
 exchange, the default one included: it is checked as `amq.default`), read
 `^department\\.<code>$` (basic.consume and basic.get need read on the queue).
 
+Two more users keep the event log (`motcua.event_log`, which holds the citizens' personal
+data for its retention) from everyone but operations: `motcua`, the services' and relays'
+own user (AMQP_URI), may configure, write and read everything except read the event log;
+`motcua-operations` may read the event log and nothing else.
+
 Passwords are never committed: the generated file has password-less users (nobody can log
-in as them) unless `--passwords FILE` gives `{code: password}`; then the salted SHA-256
-hashes RabbitMQ expects are written instead, for a file kept out of git or for `--apply`.
+in as them) unless `--passwords FILE` gives `{code or user: password}` (`motcua` and
+`motcua-operations` by their names); then the salted SHA-256 hashes RabbitMQ expects are
+written instead, for a file kept out of git or for `--apply`.
 """
 import base64
 import hashlib
@@ -29,6 +35,7 @@ from services.common.consumer import DEAD_LETTER_QUEUE
 from services.common.events import DEPARTMENTS_EXCHANGE
 from services.common.topology import (
     DEPARTMENT_DELIVERY_LIMIT,
+    EVENT_LOG,
     department_queue_arguments,
     department_queue_name,
 )
@@ -36,6 +43,8 @@ from tooling import ROOT
 
 DEFINITIONS_FILE = ROOT / "deploy" / "rabbitmq" / "definitions.json"
 USER_PREFIX = "department-"
+SERVICES_USER = "motcua"
+OPERATIONS_USER = "motcua-operations"
 HASHING = "rabbit_password_hashing_sha256"
 DEAD_LETTER_MAX_LENGTH = 1_000_000
 
@@ -69,23 +78,41 @@ def read_passwords(path):
     return {str(code): password for code, password in data.items()}
 
 
-def definitions(departments, vhost="/", passwords=None, user_prefix=USER_PREFIX):
-    """The RabbitMQ definitions document for these department codes."""
+def _user(name, password):
+    return {"name": name, "password_hash": password_hash(password) if password else "",
+            "hashing_algorithm": HASHING, "tags": []}
+
+
+def system_permissions(vhost, prefix=""):
+    """{user: permissions} of the services' user and the operations user."""
+    event_log = re.escape(EVENT_LOG)
+    return {
+        f"{prefix}{SERVICES_USER}": {"user": f"{prefix}{SERVICES_USER}", "vhost": vhost,
+                                     "configure": ".*", "write": ".*",
+                                     "read": f"^(?!{event_log}$).*"},
+        f"{prefix}{OPERATIONS_USER}": {"user": f"{prefix}{OPERATIONS_USER}", "vhost": vhost,
+                                       "configure": "^$", "write": "^$",
+                                       "read": f"^{event_log}$"},
+    }
+
+
+def definitions(departments, vhost="/", passwords=None, user_prefix=USER_PREFIX,
+                system_prefix=""):
+    """The RabbitMQ definitions document for these department codes (`user_prefix` and
+    `system_prefix` name the users: a test imports them beside the real ones)."""
     passwords = passwords or {}
-    unknown = sorted(set(passwords) - set(departments))
+    unknown = sorted(set(passwords) - set(departments) - {SERVICES_USER, OPERATIONS_USER})
     if unknown:
         raise ProvisionError(f"passwords given for departments not in the catalogue: {unknown}")
     codes = sorted(departments)
     users, permissions, queues, bindings = [], [], [], []
+    for name in (SERVICES_USER, OPERATIONS_USER):
+        users.append(_user(f"{system_prefix}{name}", passwords.get(name)))
+    permissions += system_permissions(vhost, system_prefix).values()
     for code in codes:
         queue = department_queue_name(code)
         user = department_user(code, user_prefix)
-        users.append({
-            "name": user,
-            "password_hash": password_hash(passwords[code]) if code in passwords else "",
-            "hashing_algorithm": HASHING,
-            "tags": [],
-        })
+        users.append(_user(user, passwords.get(code)))
         permissions.append({
             "user": user, "vhost": vhost,
             "configure": "^$", "write": "^$", "read": f"^{re.escape(queue)}$",
@@ -148,7 +175,7 @@ def apply_definitions(document, management_url, timeout=30):
 
     missing = [user["name"] for user in document["users"] if not user["password_hash"]]
     if missing:
-        raise ProvisionError(f"--apply needs --passwords for every department; missing: {missing}")
+        raise ProvisionError(f"--apply needs --passwords for every user; missing: {missing}")
     parts = urlsplit(management_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ProvisionError(

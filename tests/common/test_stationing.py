@@ -70,7 +70,7 @@ def test_routing_counts_the_first_and_last_moments_of_the_half_year_and_nothing_
         execute_values(cur, """
             INSERT INTO routing.dossiers (code, procedure_code, procedure_name, department,
                 channel, status, received_at, due_date, legal_due_date, result_delivery,
-                lookup_secret_hash, phone_hash)
+                lookup_proof, phone_hash)
             SELECT v.code, 'p', 'p', v.department, 'counter', 'received', v.received_at,
                 date '2026-12-31', date '2026-12-31', 'counter', 'h', 'h'
             FROM (VALUES %s) AS v(code, department, received_at)""", rows)

@@ -2,7 +2,6 @@
 department's queue (real services, broker and database): the counters moved by exactly what
 happened, and no label names the dossier. Also /health, /ready and /openapi.json."""
 import jsonschema
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.common.apidocs import openapi_document
@@ -10,15 +9,6 @@ from services.intake.service import IntakeService
 from services.routing.service import RoutingService
 from tests.conftest import dossier_body, drain, procedure, query, token, wait_for
 from tooling.docs import asyncapi_document
-
-
-@pytest.fixture
-def services(container_factory, config_for, client_for, topology, relays):
-    intake_config, routing_config = config_for("intake"), config_for("routing")
-    container_factory(IntakeService, intake_config).start()
-    container_factory(RoutingService, routing_config).start()
-    relays("intake", "routing")
-    return client_for(intake_config), client_for(routing_config), topology
 
 
 def scrape(client):
@@ -40,8 +30,8 @@ def moved(before, after, name, **labels):
     return value(after, name, **labels) - value(before, name, **labels)
 
 
-def test_a_dossier_through_the_pipeline_moves_the_counters(services, db):
-    intake, routing, amqp_uri = services
+def test_a_dossier_through_the_pipeline_moves_the_counters(intake_and_routing, db):
+    intake, routing, amqp_uri = intake_and_routing
     before, _ = scrape(intake)
     response = intake.post("/api/v1/dossiers", json=dossier_body(procedure(department="sxd")),
                            token=token("counter_officer", department="sxd"))
@@ -78,8 +68,8 @@ def test_a_dossier_through_the_pipeline_moves_the_counters(services, db):
         assert code not in text and "079190001234" not in text
 
 
-def test_the_department_message_matches_the_asyncapi_document(services, db):
-    intake, _, amqp_uri = services
+def test_the_department_message_matches_the_asyncapi_document(intake_and_routing, db):
+    intake, _, amqp_uri = intake_and_routing
     response = intake.post("/api/v1/dossiers", json=dossier_body(procedure(department="stp")),
                            token=token("counter_officer", department="stp"))
     assert response.status_code == 201
@@ -90,8 +80,8 @@ def test_the_department_message_matches_the_asyncapi_document(services, db):
     jsonschema.validate(message, payload)
 
 
-def test_health_ready_and_openapi(services):
-    intake, routing, _ = services
+def test_health_ready_and_openapi(intake_and_routing):
+    intake, routing, _ = intake_and_routing
     for client in (intake, routing):
         assert client.get("/health").json()["status"] == "alive"
         ready = client.get("/ready")

@@ -1,6 +1,6 @@
 """An SMTP server for notify's tests (aiosmtpd, run as its own process):
 
-    python -m tests.integration.notify_smtp_handler PORT MAILDIR [--tls CERT KEY --login USER PASSWORD]
+    python -m tests.notify.notify_smtp_handler PORT MAILDIR [--tls CERT KEY --login USER PASSWORD]
 
 It stores what it receives in a Maildir and refuses, for good, any recipient whose mailbox is
 `nobody`. With --tls it requires STARTTLS, and with --login it requires AUTH after it."""

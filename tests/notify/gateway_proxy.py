@@ -13,7 +13,7 @@ gateway's acceptance of an SMS and notify's record of it, with no hook in notify
 It runs as its own process with plain threads (the tests are monkey-patched by eventlet) and
 is steered by lines on its stdin, each answered once in force:
 
-    python -m tests.integration.gateway_proxy SENDSMS_URL NOTIFY_URL  # prints its two ports
+    python -m tests.notify.gateway_proxy SENDSMS_URL NOTIFY_URL  # prints its two ports
 """
 import argparse
 import http.client
@@ -122,7 +122,7 @@ class GatewayProxy:
     def __init__(self, sendsms_url, notify_url, handed_file=None):
         options = ["--handed", str(handed_file)] if handed_file else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.gateway_proxy", sendsms_url, notify_url,
+            [sys.executable, "-m", "tests.notify.gateway_proxy", sendsms_url, notify_url,
              *options],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
         )

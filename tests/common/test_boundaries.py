@@ -58,11 +58,11 @@ def test_token_round_trip_and_rejections():
     principal = authenticate(SECRET, "Bearer " + issue_token(SECRET, "counter_officer",
                                                              department="stp"))
     assert (principal.role, principal.department) == ("counter_officer", "stp")
-    with pytest.raises(AuthError, match="expired"):
+    with pytest.raises(AuthError, match="hết hạn"):
         authenticate(SECRET, "Bearer " + issue_token(SECRET, "manager", ttl=-10))
-    with pytest.raises(AuthError, match="invalid"):
+    with pytest.raises(AuthError, match="không hợp lệ"):
         authenticate(SECRET, "Bearer " + issue_token("x" * 40, "manager"))
-    with pytest.raises(AuthError, match="missing"):
+    with pytest.raises(AuthError, match="thiếu mã xác thực"):
         authenticate(SECRET, None)
     with pytest.raises(ValueError, match="--department"):
         issue_token(SECRET, "department_officer")
@@ -74,11 +74,11 @@ def test_a_token_seen_before_still_expires_and_a_tampered_copy_is_refused(monkey
     token = issue_token(SECRET, "portal", ttl=60)
     assert authenticate(SECRET, "Bearer " + token).role == "portal"
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    with pytest.raises(AuthError, match="invalid"):
+    with pytest.raises(AuthError, match="không hợp lệ"):
         authenticate(SECRET, "Bearer " + tampered)
-    with pytest.raises(AuthError, match="invalid"):
+    with pytest.raises(AuthError, match="không hợp lệ"):
         authenticate("y" * 40, "Bearer " + token)  # verified under one secret only
     later = auth.time.time() + 61
     monkeypatch.setattr(auth.time, "time", lambda: later)
-    with pytest.raises(AuthError, match="expired"):
+    with pytest.raises(AuthError, match="hết hạn"):
         authenticate(SECRET, "Bearer " + token)

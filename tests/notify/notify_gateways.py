@@ -172,7 +172,7 @@ class SmtpServer:
                                    + (Path(directory) / "smtp.log").read_text()[-2000:])
 
     def _start(self, directory, secure):
-        command = [sys.executable, "-m", "tests.integration.notify_smtp_handler", str(self.port),
+        command = [sys.executable, "-m", "tests.notify.notify_smtp_handler", str(self.port),
                    str(self.maildir)]
         if secure:
             self.ca_file, key = Path(directory) / "smtp.crt", Path(directory) / "smtp.key"

@@ -14,7 +14,7 @@ from services.notify import messages
 from services.notify.contacts import contact_of
 from services.payment import billing
 from services.postal import reception as postal_reception
-from tests.conftest import query
+from tests.conftest import lookup_fields, query
 
 DATA = {
     "code": "000.00.31.H33-261204-0001",
@@ -24,10 +24,10 @@ DATA = {
                   "hold_result_until_paid": False},
     "channel": "postal", "receiving_unit": "BD-TRUNGTAM",
     "received_at": "2026-12-04T10:00:00+07:00", "due_date": "2026-12-18",
-    "applicant": {"full_name": "Nguyễn Văn An", "citizen_id": "001099012345",
+    "applicant": {"full_name": "Nguyễn Văn An", "citizen_id": "*********345",
                   "phone": "0912345678", "email": "An@Example.vn", "address": "12 Lê Lợi, Huế"},
     "documents": [{"key": "to_khai", "name": "Tờ khai", "copies": 1}],
-    "result_delivery": "post", "delivery_address": "12 Lê Lợi, Huế", "lookup_secret": "ABCDEFGH",
+    "result_delivery": "post", "delivery_address": "12 Lê Lợi, Huế", **lookup_fields("ABCDEFGH"),
     "receiver": {"kind": "postal_clerk", "id": "clerk-1", "post_office": "BD-TRUNGTAM"},
 }
 NOTIFY_FIELDS = messages.RECEIVED_FIELDS
