@@ -69,9 +69,8 @@ def _operation(method_name, method, endpoint):
         ],
         "responses": {},
     }
-    query = endpoint.query or endpoint.signed_query
-    if query is not None:
-        operation["parameters"].append({"in": "query", "schema": query})
+    if endpoint.query is not None:
+        operation["parameters"].append({"in": "query", "schema": endpoint.query})
     if endpoint.body is not None:
         operation["requestBody"] = {
             "required": True, "content": {"application/json": {"schema": endpoint.body}},
@@ -98,8 +97,7 @@ def _operation(method_name, method, endpoint):
         operation["description"] = "Roles allowed: " + ", ".join(endpoint.auth) + "."
         for status in (401, 403):
             operation["responses"].setdefault(str(status), {"$ref": f"#/components/responses/E{status}"})
-    takes_input = any(part is not None for part in (endpoint.body, endpoint.query,
-                                                    endpoint.signed_query, endpoint.upload))
+    takes_input = any(part is not None for part in (endpoint.body, endpoint.query, endpoint.upload))
     if takes_input:
         for status in (400, 422):
             operation["responses"].setdefault(str(status), {"$ref": f"#/components/responses/E{status}"})

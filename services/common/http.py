@@ -205,20 +205,18 @@ class ApiEndpoint(HttpRequestHandler):
     - `query`, `body`: marshmallow schema classes; the method gets the loaded values as
       `query` and `body` (a body is read as JSON, at most MAX_BODY_BYTES).
     - `upload`: an uploaded file the method reads itself (`read_upload`), described for the
-      document as {media type: OpenAPI schema}; `signed_query` likewise describes query
-      parameters the method reads as sent (a signature covers them: no schema may drop or
-      convert one).
+      document as {media type: OpenAPI schema}; a query schema the method does not take
+      (signed parameters read as sent) likewise only describes them.
     - `summary`, `responses` ({status: description or (description, schema class)}) only
       describe it in its OpenAPI document (services.common.apidocs).
     """
 
     def __init__(self, method, url, *, summary=None, body=None, query=None, responses=None,
-                 auth=None, public_if=None, upload=None, signed_query=None, **kwargs):
+                 auth=None, public_if=None, upload=None, **kwargs):
         self.summary = summary
         self.body = body
         self.upload = upload
         self.query = query
-        self.signed_query = signed_query
         self.responses = responses or {}
         self.auth = tuple(auth) if auth is not None else None
         self.public_if = public_if

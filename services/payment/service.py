@@ -116,8 +116,7 @@ class PaymentService(OpsEndpoints):
     # the gateway -----------------------------------------------------------------------------
     @api("GET", "/api/v1/gateway/vnpay/ipn",
          summary="The gateway's payment notification (IPN; signed vnp_* query parameters)",
-         signed_query=GatewayQuerySchema,
-         responses={200: ("always 200: the outcome is in RspCode", GatewayAck)})
+         query=GatewayQuerySchema, responses={200: ("always 200: the outcome is in RspCode", GatewayAck)})
     def vnpay_ipn(self, request):
         """Server to server from the gateway: always 200 with VNPay's RspCode JSON."""
         return json_response(online.answer_ipn(self.db, self.gateway, self.settings,
@@ -126,7 +125,7 @@ class PaymentService(OpsEndpoints):
 
     @api("GET", "/api/v1/gateway/vnpay/return",
          summary="Where the gateway sends the citizen back (signed vnp_* query parameters)",
-         signed_query=GatewayQuerySchema,
+         query=GatewayQuerySchema,
          responses={200: ("what to tell the citizen; only the IPN settles", GatewayReturnView),
                     400: "the signature does not verify"})
     def vnpay_return(self, request):
