@@ -205,8 +205,7 @@ class ApiEndpoint(HttpRequestHandler):
     - `query`, `body`: marshmallow schema classes; the method gets the loaded values as
       `query` and `body` (a body is read as JSON, at most MAX_BODY_BYTES).
     - `upload`: an uploaded file the method reads itself (`read_upload`), described for the
-      document as {media type: OpenAPI schema}; a query schema the method does not take
-      (signed parameters read as sent) likewise only describes them.
+      document as {media type: OpenAPI schema}.
     - `summary`, `responses` ({status: description or (description, schema class)}) only
       describe it in its OpenAPI document (services.common.apidocs).
     """

@@ -1,6 +1,5 @@
 """What payment's HTTP entrypoints need beyond what `@api` loads: the statement file, which
-comes as the raw request body (CSV, not JSON), read within its limits; the gateway's signed
-parameters."""
+comes as the raw request body (CSV, not JSON), read within its limits."""
 
 from services.common.http import ApiError, read_upload
 from services.common.uploads import one_line_end
@@ -19,8 +18,3 @@ def statement_file(request):
                        f"Sao kê quá dài: tối đa {MAX_STATEMENT_LINES} dòng một tệp.")
     return raw
 
-
-def gateway_params(request):
-    """The gateway's vnp_* query parameters as sent, all of them (its signature covers them:
-    no schema may drop or convert one)."""
-    return request.args.to_dict()

@@ -1,6 +1,6 @@
 """marshmallow schemas of payment's HTTP bodies and queries, and the shapes of its answers
 (documentation only, for the OpenAPI document: the handlers build plain dicts)."""
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from .billing import CHANNELS
 
@@ -62,24 +62,30 @@ STATEMENT_FILE = {"text/csv": {
 
 
 class GatewayQuerySchema(Schema):
-    """The gateway's signed parameters on its return URL and IPN, described for the document:
-    the handlers read them as sent (the signature covers every one; no schema may drop or
-    convert one), and a missing or wrong one is the gateway's "bad signature" answer."""
+    """The gateway's signed parameters on its return URL and IPN, loaded as sent: every one
+    kept, unknown ones too, and none converted, as the signature covers each. None is
+    required here: a missing or wrong one is the gateway's "bad signature" answer (RspCode
+    97), never a 422 the gateway would not understand. The gateway sends them all."""
 
-    vnp_TmnCode = fields.String(required=True, metadata={"example": "MOTCUA01"})
-    vnp_TxnRef = fields.String(required=True, metadata={"description": "the payment's reference"})
-    vnp_Amount = fields.String(required=True, metadata={"description": "in 1/100 VND",
-                                                        "example": "100000"})
-    vnp_ResponseCode = fields.String(required=True, metadata={"example": "00"})
+    class Meta:
+        unknown = INCLUDE
+
+    vnp_TmnCode = fields.String(metadata={"example": "MOTCUA01"})
+    vnp_TxnRef = fields.String(metadata={"description": "the payment's reference",
+                                         "example": "PL-2026-0000001"})
+    vnp_Amount = fields.String(metadata={"description": "in 1/100 VND", "example": "100000"})
+    vnp_ResponseCode = fields.String(metadata={"example": "00"})
     vnp_TransactionStatus = fields.String(metadata={"example": "00"})
-    vnp_TransactionNo = fields.String()
+    vnp_TransactionNo = fields.String(metadata={"example": "14000001"})
     vnp_BankCode = fields.String(metadata={"example": "NCB"})
-    vnp_CardType = fields.String()
-    vnp_OrderInfo = fields.String()
-    vnp_PayDate = fields.String(metadata={"description": "yyyyMMddHHmmss, Vietnam's time"})
+    vnp_CardType = fields.String(metadata={"example": "ATM"})
+    vnp_OrderInfo = fields.String(metadata={"example": "Thanh toan le phi"})
+    vnp_PayDate = fields.String(metadata={"description": "yyyyMMddHHmmss, Vietnam's time",
+                                          "example": "20260105093000"})
     vnp_SecureHashType = fields.String(metadata={"example": "HmacSHA512"})
-    vnp_SecureHash = fields.String(required=True, metadata={
-        "description": "HMAC-SHA512 (hex) of the other vnp_* parameters, sorted by name"})
+    vnp_SecureHash = fields.String(metadata={
+        "description": "HMAC-SHA512 (hex) of the other vnp_* parameters, sorted by name",
+        "example": "6f1c0e" + "0" * 122})
 
 
 class ReportQuerySchema(_Strict):

@@ -117,10 +117,9 @@ class PaymentService(OpsEndpoints):
     @api("GET", "/api/v1/gateway/vnpay/ipn",
          summary="The gateway's payment notification (IPN; signed vnp_* query parameters)",
          query=GatewayQuerySchema, responses={200: ("always 200: the outcome is in RspCode", GatewayAck)})
-    def vnpay_ipn(self, request):
+    def vnpay_ipn(self, request, query):
         """Server to server from the gateway: always 200 with VNPay's RspCode JSON."""
-        return json_response(online.answer_ipn(self.db, self.gateway, self.settings,
-                                               edge.gateway_params(request),
+        return json_response(online.answer_ipn(self.db, self.gateway, self.settings, query,
                                                request.correlation_id))
 
     @api("GET", "/api/v1/gateway/vnpay/return",
@@ -128,9 +127,9 @@ class PaymentService(OpsEndpoints):
          query=GatewayQuerySchema,
          responses={200: ("what to tell the citizen; only the IPN settles", GatewayReturnView),
                     400: "the signature does not verify"})
-    def vnpay_return(self, request):
+    def vnpay_return(self, request, query):
         with self.db.transaction() as cur:
-            view = online.return_view(cur, self.gateway, edge.gateway_params(request))
+            view = online.return_view(cur, self.gateway, query)
         if view is None:
             raise ApiError(400, "invalid_signature", "Chữ ký không hợp lệ: không xác minh được "
                            "kết quả do cổng thanh toán gửi về.")
