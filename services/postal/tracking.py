@@ -27,6 +27,9 @@ FINAL = {"delivered", "returned_to_center"}
 CSV_COLUMNS = ("tracking_number", "event", "at", "reason")
 MAX_ROWS = 10000
 CLOCK_SKEW = timedelta(minutes=10)  # a carrier's clock may run a little ahead of ours
+# Real time zones lie within UTC-12:00..UTC+14:00; PostgreSQL refuses offsets past ±15:59,
+# which Python reads (up to ±23:59).
+MAX_UTC_OFFSET = timedelta(hours=14)
 
 _S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 
@@ -80,7 +83,9 @@ class TrackingUpdateSchema(Schema):
         if not is_tracking_number(loaded["tracking_number"]):
             problems["tracking_number"] = [
                 f"Không phải số hiệu bưu gửi, hoặc gõ nhầm (ví dụ {tracking_number('RM', 1)})."]
-        if loaded["at"] > datetime.now(UTC) + CLOCK_SKEW:
+        if abs(loaded["at"].utcoffset()) > MAX_UTC_OFFSET:
+            problems["at"] = ["Múi giờ không có thật: độ lệch so với UTC tối đa là 14 giờ."]
+        elif loaded["at"] > datetime.now(UTC) + CLOCK_SKEW:
             problems["at"] = ["Thời điểm ở tương lai."]
         if loaded["event"] in ("delivery_failed", "returned_to_center") and not loaded["reason"]:
             problems["reason"] = [f"Bắt buộc với sự kiện {loaded['event']}."]

@@ -68,7 +68,8 @@ def test_the_readme_using_it_commands_run_as_written(rabbit_config, tmp_path):
     db_url = f"{TEST_DB_URL}_readme"
     ensure_database(db_url, fresh=True)
     env = {**os.environ, "DB_URL": db_url, "AMQP_URI": rabbit_config["AMQP_URI"]}
-    env.pop("TOKEN_SECRET", None)
+    for secret in ("TOKEN_SECRET", "LOOKUP_PEPPER", "NOTIFY_SECRET_KEY"):
+        env.pop(secret, None)  # a reader's shell has none: the README's commands set them
     for service, port in HTTP_PORTS.items():
         env[f"{service.upper()}_HTTP"] = f"127.0.0.1:{port + E2E_PORT_OFFSET}"
         env[f"{service.upper()}_RELAY_METRICS_PORT"] = str(port + E2E_PORT_OFFSET + RELAY_PORT_GAP)

@@ -188,3 +188,19 @@ def test_a_correlation_id_that_cannot_travel_in_an_event_is_replaced_not_a_stuck
     plain = world.call("intake", "POST", "/api/v1/dossiers", "counter_right", json=body,
                        headers={"X-Correlation-Id": "portal-2026-000123"})
     assert plain.headers["X-Correlation-Id"] == "portal-2026-000123"
+
+
+def test_a_time_zone_no_clock_has_is_refused_not_a_500(world):
+    """The fuzzing found POST /api/v1/shipments/<tracking_number>/events with
+    at=2000-01-07T06:22:48+18:41 answering 500: Python reads offsets up to ±23:59, PostgreSQL
+    refuses them past ±15:59."""
+    at = "2000-01-07T06:22:48+18:41"
+    tracking = world.ids["tracking_number"]
+    update = world.call("postal", "POST", f"/api/v1/shipments/{tracking}/events", "clerk_right",
+                        json={"event": "picked_up", "at": at})
+    assert update.status_code == 422, update.text
+    assert "at" in update.json()["error"]["fields"]
+    imported = world.call("postal", "POST", "/api/v1/tracking-imports", "manager", json=[
+        {"tracking_number": tracking, "event": "picked_up", "at": at}])
+    assert imported.status_code == 200, imported.text
+    assert [row["row"] for row in imported.json()["rejected"]] == [1]
