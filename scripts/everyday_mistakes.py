@@ -12,14 +12,9 @@ import pika
 import requests
 
 from scripts.payment_gateway import ipn_params
-from services.common.contracts import DossierReceived
 from services.common.events import now
 from services.payment.gateway import sign
 
-# The event log and the department queues keep dossier.received whole while its contract
-# carries the lookup secret (issue 22, item 4): until it no longer does, the broker check is
-# shown but does not fail the demo.
-EVENTS_CARRY_THE_SECRET = "lookup_secret" in DossierReceived._declared_fields
 MAX_MESSAGES_READ = 10_000  # per queue: the demo's day has a few thousand at most
 
 
@@ -175,8 +170,7 @@ def secrets_at_rest(amqp_uri, management_api, vhost, secrets):
 
 
 def check_afterwards(log_dir, amqp_uri, management_api, vhost, secrets, out=print):
-    """The logs and the broker after the day: {check: passed}. The broker's check counts only
-    once events stop carrying the secret (EVENTS_CARRY_THE_SECRET)."""
+    """The logs and the broker after the day: {check: passed}."""
     errors = error_lines(log_dir)
     total = sum(len(lines) for lines in errors.values())
     out(f"ERROR lines in the services' logs ({Path(log_dir).name}/*.log): {total}")
@@ -193,9 +187,5 @@ def check_afterwards(log_dir, amqp_uri, management_api, vhost, secrets, out=prin
         f"hold one, in {len(holding)} of {len(found)} queues and streams")
     for name, (read, with_secret) in sorted(holding.items()):
         out(f"  {name}: {with_secret} of {read} messages")
-    if EVENTS_CARRY_THE_SECRET:
-        out("  (not a failure of this demo yet: dossier.received still carries the lookup "
-            "secret until issue 22's change to the events lands)")
-    else:
-        checks["no lookup secret in any queue or stream"] = not holding
+    checks["no lookup secret in any queue or stream"] = not holding
     return checks
