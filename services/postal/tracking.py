@@ -135,7 +135,9 @@ def validate_rows(rows):
         try:
             valid.append((number, schema.load(row)))
         except ValidationError as exc:
-            rejected.append({"row": number, "tracking_number": row.get("tracking_number"),
+            given = row.get("tracking_number")  # echoed only as the text the answer documents
+            rejected.append({"row": number,
+                             "tracking_number": given if isinstance(given, str) else None,
                              "errors": exc.messages})
     # a carrier file is not always in time order: apply each shipment's events as they happened
     valid.sort(key=lambda item: (item[1]["at"], item[0]))

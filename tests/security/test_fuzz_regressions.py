@@ -204,3 +204,13 @@ def test_a_time_zone_no_clock_has_is_refused_not_a_500(world):
         {"tracking_number": tracking, "event": "picked_up", "at": at}])
     assert imported.status_code == 200, imported.text
     assert [row["row"] for row in imported.json()["rejected"]] == [1]
+
+
+def test_a_rejected_row_names_its_tracking_number_only_as_text(world):
+    """schemathesis (response conformance) found a rejected row of the carrier's JSON file
+    echoing its tracking_number as sent (true) where the answer documents a string or null."""
+    imported = world.call("postal", "POST", "/api/v1/tracking-imports", "manager", json=[
+        {"tracking_number": True, "event": "picked_up", "at": "2026-01-05T09:00:00+07:00"},
+        {"tracking_number": "RM1VN", "event": "picked_up", "at": "2026-01-05T09:00:00+07:00"}])
+    assert imported.status_code == 200, imported.text
+    assert [row["tracking_number"] for row in imported.json()["rejected"]] == [None, "RM1VN"]
