@@ -35,7 +35,10 @@ class EnvelopeSchema(Schema):
     version = fields.Integer(required=True, validate=validate.Range(min=1))
     occurred_at = fields.AwareDateTime(required=True)
     source = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    correlation_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    # carried into the AMQP headers of the events it causes: a short string there holds 255 bytes
+    correlation_id = fields.String(required=True, validate=[
+        validate.Length(min=1, max=100),
+        validate.Predicate("isascii", error="Chỉ gồm ký tự ASCII.")])
     dossier_code = fields.String(load_default=None, allow_none=True)
     data = fields.Dict(required=True)
 

@@ -82,3 +82,14 @@ def test_a_token_seen_before_still_expires_and_a_tampered_copy_is_refused(monkey
     monkeypatch.setattr(auth.time, "time", lambda: later)
     with pytest.raises(AuthError, match="hết hạn"):
         authenticate(SECRET, "Bearer " + token)
+
+
+def test_an_envelope_whose_correlation_id_is_not_ascii_is_refused():
+    """Up to 100 characters, but each non-ASCII one takes up to 4 bytes in the AMQP header
+    of the events it causes, where 255 is the most: such an envelope is poison."""
+    from services.common.consumer import PoisonMessage, parse_envelope
+    from services.common.events import new_envelope
+
+    envelope = new_envelope("dossier.received", "intake", {}, "mã-tương-quan-" + "đ" * 80)
+    with pytest.raises(PoisonMessage, match="correlation_id"):
+        parse_envelope(envelope)
