@@ -12,17 +12,14 @@ import json
 import re
 
 import yaml
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import fields
 
 from services.common import contracts
-from services.common.apidocs import OPENAPI_VERSION, endpoints, openapi_document
+from services.common.apidocs import endpoints, openapi_document
 from services.common.config import SERVICE_NAMES
 from services.common.events import DEPARTMENTS_EXCHANGE, ENVELOPE_VERSION, EnvelopeSchema
+from services.common.jsonschemas import json_schema
 from services.common.topology import DEPARTMENT_DELIVERY_LIMIT, department_queue_name
-from services.routing.assignment import NOT_FOR_DEPARTMENTS
-from services.routing.schemas import DEPARTMENT_MESSAGES, DossierAssignedMessage
+from services.routing.schemas import DEPARTMENT_MESSAGES
 
 from . import ROOT
 from .topology import service_class
@@ -30,46 +27,11 @@ from .topology import service_class
 DOCS_DIR = ROOT / "docs"
 
 
-def _json_schema(schema_cls):
-    """A marshmallow schema as plain JSON Schema (apispec's converter, refs inlined, nulls
-    as JSON Schema types)."""
-    spec = APISpec(title="x", version="1", openapi_version=OPENAPI_VERSION,
-                   plugins=[MarshmallowPlugin()])
-    plugin = spec.plugins[0]
-    return _inline(plugin.converter.schema2jsonschema(schema_cls), spec)
-
-
-def _inline(node, spec):
-    components = spec.to_dict().get("components", {}).get("schemas", {})
-    if isinstance(node, dict):
-        if "$ref" in node:
-            return _inline(components[node["$ref"].rsplit("/", 1)[-1]], spec)
-        node = {key: _inline(value, spec) for key, value in node.items()}
-        if node.pop("nullable", False):  # OpenAPI 3.0's spelling; JSON Schema's is a type list
-            node["type"] = [node["type"], "null"]
-        return node
-    if isinstance(node, list):
-        return [_inline(value, spec) for value in node]
-    return node
-
-
-class DepartmentMessageData(contracts.DossierReceived):
-    """What a department receives: the DossierReceived data without anything of the
-    citizen's lookup secret (the citizen ID masked, as intake sends it), plus the department
-    it is for and its role (lead or cooperating)."""
-
-    department = fields.String(required=True, metadata={"example": "stp"})
-    role = fields.String(required=True, metadata={"enum": ["lead", "cooperating"]})
-
-    class Meta:
-        exclude = NOT_FOR_DEPARTMENTS
-
-
 def department_message_example():
     return {
         "id": "0b8f4c1e-7d2a-4b5e-9c1f-2a3b4c5d6e7f",
         "type": "dossier.assigned",
-        "version": DossierAssignedMessage.VERSION,
+        "version": contracts.DossierAssignedMessage.VERSION,
         "occurred_at": "2026-03-02T09:15:04+07:00",
         "source": "routing",
         "correlation_id": "4c9e2f7a-1b3d-4e5f-8a9b-0c1d2e3f4a5b",
@@ -105,8 +67,8 @@ def _message_id(event_type):
 
 
 def _envelope_payload(event_type, data_schema, version=ENVELOPE_VERSION):
-    envelope = _json_schema(EnvelopeSchema)
-    envelope["properties"]["data"] = _json_schema(data_schema)
+    envelope = json_schema(EnvelopeSchema)
+    envelope["properties"]["data"] = json_schema(data_schema)
     envelope["properties"]["type"]["const"] = event_type
     envelope["properties"]["version"]["const"] = version
     return envelope
@@ -131,8 +93,8 @@ def department_messages():
     dossier.assigned first, then the lifecycle messages routing's schemas describe."""
     messages = {"dossierAssigned": _message(
         "dossier.assigned", "A dossier assigned to the department",
-        _envelope_payload("dossier.assigned", DepartmentMessageData,
-                          DossierAssignedMessage.VERSION),
+        _envelope_payload("dossier.assigned", contracts.DossierAssignedMessage,
+                          contracts.DossierAssignedMessage.VERSION),
         [{"name": "counter_dossier", "payload": department_message_example()}])}
     for event_type, schema in DEPARTMENT_MESSAGES.items():
         title = (inspect.getdoc(schema) or event_type).splitlines()[0]

@@ -5,7 +5,7 @@ shape shows up as a validation failure on one side, not as a KeyError deep in a 
 consumer that reads only part of an event loads it through its view (`only`), so it checks
 just the fields it relies on.
 """
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from .lookup import PROOF_PATTERN
 from .messages import ItemCount
@@ -81,6 +81,35 @@ class DossierReceived(_Tolerant):
     # Fernet-encrypted with NOTIFY_SECRET_KEY: only notify opens it, for the receipt SMS
     lookup_secret_for_notify = fields.String(required=True)
     receiver = fields.Dict(required=True)
+
+
+# --- routing: a dossier assigned --------------------------------------------------------------
+# Nothing of the citizen's lookup secret ever reaches a department.
+NOT_FOR_DEPARTMENTS = ("lookup_proof", "lookup_secret_for_notify")
+
+
+class DossierAssigned(_Tolerant):
+    """dossier.assigned on routing.events: the dossier reached its lead department's queue."""
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    cooperating = fields.List(fields.String(), required=True)
+    due_date = fields.Date(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    received_at = fields.AwareDateTime(required=True)
+
+
+class DossierAssignedMessage(DossierReceived):
+    """What a department receives on its queue as dossier.assigned: the dossier.received data
+    without anything of the lookup secret (nothing else may be added: checked at publish),
+    plus the department it is for and its role. Version 2: the citizen ID is masked."""
+    VERSION = 2
+
+    class Meta:
+        unknown = RAISE
+        exclude = NOT_FOR_DEPARTMENTS
+
+    department = fields.String(required=True, metadata={"example": "stp"})
+    role = fields.String(required=True, validate=validate.OneOf(("lead", "cooperating")))
 
 
 # --- routing: the lifecycle after reception -------------------------------------------------

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import psycopg2.extras
 from marshmallow import RAISE, Schema, fields, validate
 
-from .contracts import contract_schema
 from .db import PreparedStatement, json_param
+from .jsonschemas import contract_problems
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 ENVELOPE_VERSION = 1
@@ -83,7 +83,7 @@ def event(source, event_type, contract, data, correlation_id, dossier_code=None)
     schema class): the one way an event is made. Its version is the contract's `VERSION`
     (1 unless a change a consumer could notice raised it)."""
     payload = jsonable(data)
-    problems = contract_schema(contract).validate(payload)
+    problems = contract_problems(contract, payload)
     if problems:
         raise BrokenContract(f"{event_type} does not fit its contract: {problems}")
     return new_envelope(event_type, source, payload, correlation_id, dossier_code,

@@ -227,6 +227,10 @@ class ApiEndpoint(HttpRequestHandler):
         if self.auth is not None:
             self.token_secret = check_secret(self.container.config.get("TOKEN_SECRET"))
         self._check_method_takes_what_is_declared()
+        # one instance each: building a marshmallow schema deep-copies its fields, loading
+        # through one keeps no state between requests
+        self._query_schema = self.query() if self.query is not None else None
+        self._body_schema = self.body() if self.body is not None else None
         logging.getLogger("nameko.containers").addFilter(ANSWERED_ERRORS_FILTER)  # once
 
     def get_entrypoint_parameters(self, request):
@@ -238,9 +242,9 @@ class ApiEndpoint(HttpRequestHandler):
         if self.auth is not None:
             kwargs["caller"] = self.caller(request)
         if self.query is not None:
-            kwargs["query"] = read_query(request, self.query())
+            kwargs["query"] = read_query(request, self._query_schema)
         if self.body is not None:
-            kwargs["body"] = read_json(request, self.body())
+            kwargs["body"] = read_json(request, self._body_schema)
         return args, kwargs
 
     def _check_method_takes_what_is_declared(self):

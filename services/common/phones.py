@@ -1,6 +1,7 @@
 """Vietnamese phone numbers, read by libphonenumber's rules for Viet Nam: one normal form
 (0xxxxxxxxx, the national form) for storage, lookup and sending."""
 import phonenumbers
+from marshmallow import ValidationError, fields
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 REGION = "VN"
@@ -49,3 +50,14 @@ def international(phone):
 def mask_phone(phone):
     """'0912345678' -> '***678': the last three digits, enough for its owner to know it."""
     return "***" + phone[-3:]
+
+
+class Phone(fields.String):
+    """A Vietnamese phone number (mobile or landline), loaded in its normal form: parsed once."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        normal = normalise_phone(super()._deserialize(value, attr, data, **kwargs))
+        if normal is None:
+            raise ValidationError(
+                "Không phải số điện thoại Việt Nam (ví dụ 0912345678 hoặc +84912345678).")
+        return normal

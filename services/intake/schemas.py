@@ -17,7 +17,7 @@ from services.common.contracts import RESULT_DELIVERIES
 from services.common.errors import FIELDS_INVALID, Invalid
 from services.common.http import flatten_messages
 from services.common.messages import ItemCount
-from services.common.phones import normalise_phone
+from services.common.phones import Phone
 
 from .catalogue import ProcedureSchema
 
@@ -35,7 +35,7 @@ class ApplicantSchema(_Strict):
                               metadata={"example": "Trần Thị Bích Ngọc"})
     citizen_id = fields.String(required=True, metadata={
         "description": "số định danh cá nhân: 12 digits", "example": "079190001234"})
-    phone = fields.String(required=True, metadata={"example": "0912345678"})
+    phone = Phone(required=True, metadata={"example": "0912345678"})
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254),
                          metadata={"example": "ngoc.tran@example.vn"})
     address = fields.String(required=True, validate=validate.Length(min=5, max=300),
@@ -53,16 +53,8 @@ class ApplicantSchema(_Strict):
         if value[:3] not in _PROVINCE_CODES:
             raise ValidationError("Số định danh cá nhân bắt đầu bằng mã tỉnh không tồn tại.")
 
-    @validates("phone")
-    def check_phone(self, value, **kwargs):
-        if normalise_phone(value) is None:
-            raise ValidationError(
-                "Không phải số điện thoại Việt Nam (ví dụ 0912345678 hoặc +84912345678)."
-            )
-
     @post_load
     def normalise(self, data, **kwargs):
-        data["phone"] = normalise_phone(data["phone"])
         data["full_name"] = " ".join(data["full_name"].split())
         return data
 

@@ -4,13 +4,17 @@ import hashlib
 import hmac
 
 from services.common import lookup
-from services.common.contracts import DossierStatusChanged
+from services.common.contracts import (
+    NOT_FOR_DEPARTMENTS,
+    DossierAssigned,
+    DossierAssignedMessage,
+    DossierStatusChanged,
+)
 from services.common.events import publish, to_department
 from services.common.phones import normalise_phone
 
 from . import store
 from .lifecycle import SOURCE, SYSTEM
-from .schemas import DossierAssigned, DossierAssignedMessage
 
 CHANNEL_LABELS = {"counter": "trực tiếp", "online": "trực tuyến", "postal": "qua bưu chính"}
 
@@ -100,9 +104,6 @@ def postal_recipient(data):
 
 # What routing forwards of dossier.received: the dossier, and nothing of the lookup secret
 # (neither its proof nor notify's encrypted copy).
-NOT_FOR_DEPARTMENTS = ("lookup_proof", "lookup_secret_for_notify")
-
-
 def department_message(received, department):
     """What the department needs to process the dossier: the dossier itself (the citizen ID
     masked, as intake sent it), without anything of the citizen's lookup secret."""

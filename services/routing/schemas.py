@@ -3,7 +3,6 @@ of the messages it sends."""
 import copy
 
 from marshmallow import (
-    EXCLUDE,
     RAISE,
     Schema,
     ValidationError,
@@ -13,7 +12,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from services.common.contracts import CHANNELS, DossierOverdue
+from services.common.contracts import DossierOverdue
 from services.common.errors import FIELDS_INVALID, Invalid
 from services.common.http import flatten_messages
 from services.common.messages import ItemCount
@@ -287,46 +286,8 @@ class RatingAnswer(Schema):
     officers = fields.List(fields.String(), required=True)
 
 
-# --- dossier.assigned: on routing.events, and to the lead department's queue -----------------
-class DossierAssigned(Schema):
-    """The contract of dossier.assigned on routing.events (services/common/contracts.py has
-    none for it): the dossier reached its lead department's queue."""
-    class Meta:
-        unknown = EXCLUDE  # a consumer's view, as the kernel's contracts are
-
-    code = fields.String(required=True)
-    department = fields.String(required=True)
-    cooperating = fields.List(fields.String(), required=True)
-    due_date = fields.Date(required=True)
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    received_at = fields.AwareDateTime(required=True)
-
-
-class DossierAssignedMessage(Schema):
-    """The contract of what the lead department receives: the dossier.received data as intake
-    sent it (checked against DossierReceived when routing consumed it, so not checked again
-    here: that would double the handler's validation work), plus what routing changes: the
-    department it is for, its role, and nothing of the lookup secret. Documented whole as
-    tooling/docs.py's DepartmentMessageData. Version 2: the citizen ID is masked."""
-    VERSION = 2
-
-    class Meta:
-        unknown = EXCLUDE
-
-    code = fields.String(required=True)
-    department = fields.String(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(("lead", "cooperating")))
-
-    @validates_schema(pass_original=True)
-    def without_lookup_secret(self, data, original, **kwargs):
-        for key in ("lookup_secret", "lookup_proof", "lookup_secret_for_notify"):
-            if key in original:
-                raise ValidationError("a department never receives the citizen's lookup secret",
-                                      key)
-
-
 # --- the department queues (documentation: docs/asyncapi.yaml) --------------------------------
-# Besides dossier.assigned (above), routing sends these to a department's own queue
+# Besides dossier.assigned (services/common/contracts.py), routing sends these to a department's own queue
 # (`<department>.dossier.<event>`, events.to_department).
 class _ProcedureRef(Schema):
     code = fields.String(required=True, metadata={"example": "1.001234"})
