@@ -20,15 +20,17 @@ CHANNEL_BY_ROLE = {"counter_officer": "counter", "portal": "online"}
 UNNUMBERED = "XXXX"
 
 
-def receive(cur, catalogue, calendar, settings, caller, request, claim, correlation_id):
+def receive(db, catalogue, calendar, settings, caller, request, claim, correlation_id):
     """A dossier handed in at the counter (counter officer) or online (portal), stored:
     (dossier, False); or, when `claim`'s Idempotency-Key was used before by the same request,
     the dossier it stored: (dossier, True). `settings` are intake's (the lookup secret's
-    keys)."""
+    keys). A connection is taken only for each statement (autocommit: reading the catalogue
+    when it is not kept takes no transaction, and registering is one statement), never while
+    the dossier is checked and made."""
     channel = CHANNEL_BY_ROLE[caller.role]
     code = request["procedure_code"]
     procedure, counter_unit, center = catalogue.procedure_and_units(
-        code, lambda: store.get_procedure_and_units(cur, code))
+        code, lambda: _read(db, store.get_procedure_and_units, code))
     if caller.role == "counter_officer" and procedure and \
             procedure["department"] != caller.department:
         raise NotAllowed(f"Công chức một cửa của {caller.department} không được tiếp nhận hồ sơ "
@@ -38,11 +40,17 @@ def receive(cur, catalogue, calendar, settings, caller, request, claim, correlat
         raise CatalogueNotLoaded("Chưa nạp đơn vị tiếp nhận của Trung tâm vào danh mục; xin "
                                  "báo quản trị hệ thống.")
     receiver = {"kind": caller.role, "id": caller.subject, "department": caller.department}
+    dossier, received = made(calendar, settings, request, procedure, channel, unit, receiver,
+                             correlation_id)
     try:
-        return register(cur, calendar, settings, request, procedure, channel, unit, receiver,
-                        correlation_id, claim), False
+        return _read(db, stored, dossier, received, claim), False
     except store.KeyAlreadyUsed:
-        return earlier_dossier(cur, claim), True
+        return _read(db, earlier_dossier, claim), True
+
+
+def _read(db, function, *args):
+    with db.autocommit() as cur:
+        return function(cur, *args)
 
 
 def receive_by_post(cur, calendar, settings, request, receiver, correlation_id):
@@ -113,6 +121,15 @@ def register(cur, calendar, settings, request, procedure, channel, receiving_uni
              correlation_id, claim=None):
     """Store one dossier and return it; `claim` (services.common.idempotency.Claim) is the
     request's Idempotency-Key, stored with it (store.KeyAlreadyUsed when it was before)."""
+    dossier, received = made(calendar, settings, request, procedure, channel, receiving_unit,
+                             receiver, correlation_id)
+    return stored(cur, dossier, received, claim)
+
+
+def made(calendar, settings, request, procedure, channel, receiving_unit, receiver,
+         correlation_id):
+    """The dossier checked against its procedure, with its receipt and its dossier.received,
+    numbered when stored."""
     check_against_procedure(procedure, request, channel)
     received_at = now()
     dossier = {
@@ -134,6 +151,10 @@ def register(cur, calendar, settings, request, procedure, channel, receiving_uni
     dossier["receipt"] = build_receipt(dossier, procedure, receiving_unit)
     received = event(SOURCE, "dossier.received", DossierReceived,
                      received_event_data(dossier, procedure, settings), correlation_id)
+    return dossier, received
+
+
+def stored(cur, dossier, received, claim):
     code = store.insert_numbered_dossier(cur, dossier, received, claim)
     dossier["code"] = dossier["receipt"]["code"] = code
     return dossier

@@ -83,12 +83,9 @@ class IntakeService(OpsEndpoints):
         key = idempotency.key_of(request)
         claim = idempotency.Claim(store.SCHEMA, caller.subject, key,
                                   idempotency.request_hash(body)) if key else None
-        # autocommit: reading the catalogue (when not kept) takes no transaction, and
-        # registering is one statement
-        with self.db.autocommit() as cur:
-            dossier, replayed = reception.receive(cur, self.catalogue, self.calendar,
-                                                  self.settings, caller, body, claim,
-                                                  request.correlation_id)
+        dossier, replayed = reception.receive(self.db, self.catalogue, self.calendar,
+                                              self.settings, caller, body, claim,
+                                              request.correlation_id)
         if replayed:
             return json_response(reception.created_response(dossier), 200,
                                  {"Idempotent-Replayed": "true"})
