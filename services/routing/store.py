@@ -181,7 +181,7 @@ def open_consultations(cur, code):
 def next_letter_number(cur, department, year):
     """`<n>/XL-<DEPARTMENT>` numbered per department and year; the lock on the dossier row
     does not cover other dossiers, so take an advisory lock on the department's sequence."""
-    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"apology:{department}:{year}",))
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"extension:{department}:{year}",))
     cur.execute("""SELECT count(*) AS n FROM routing.extensions WHERE department = %s
                    AND extract(year FROM issued_at AT TIME ZONE 'Asia/Ho_Chi_Minh') = %s""",
                 (department, year))
