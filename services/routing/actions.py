@@ -96,7 +96,7 @@ def resubmit(ctx, dossier, actor, body):
     due = periods.restarted_due_date(ctx.calendar, dossier, ctx.now)
     store.close_supplement(ctx.cur, supplement["id"], ctx.now, actor.id)
     store.update_dossier(ctx.cur, dossier["code"], awaiting_supplement_since=None,
-                         period_started_at=ctx.now, due_date=due, legal_due_date=due,
+                         due_date=due, legal_due_date=due,
                          due_soon_at=None, overdue_at=None)
     dossier["due_date"] = due
     note = (f"thời hạn giải quyết tính lại từ đầu; hẹn trả mới {due:%d/%m/%Y}"
@@ -232,7 +232,9 @@ def complete(ctx, dossier, actor, body):
                f"kết quả số {body['result_reference']}")
     dossier["resolved_at"] = ctx.now
     publish_result_ready(ctx.cur, dossier, ctx.correlation_id)
-    ctx.completed.append((dossier["department"], processing_working_days(ctx.calendar, dossier)))
+    started = store.period_started_at(ctx.cur, dossier["code"])
+    ctx.completed.append((dossier["department"],
+                          processing_working_days(ctx.calendar, started, dossier["resolved_at"])))
 
 
 def releasable(dossier):
@@ -349,11 +351,11 @@ def postal_delivered(cur, dossier, at, correlation_id):
         raise InvalidTransition("return", dossier["status"])
 
 
-def processing_working_days(calendar, dossier):
+def processing_working_days(calendar, started_at, resolved_at):
     """Working days of the period that ended with the result: from reception, or from the
     complete dossier's arrival when a supplement restarted it."""
-    start = calendar.reception_day(dossier["period_started_at"])
-    return calendar.working_days_between(start, local_day(dossier["resolved_at"]))
+    return calendar.working_days_between(calendar.reception_day(started_at),
+                                         local_day(resolved_at))
 
 
 ACTIONS = {

@@ -8,12 +8,11 @@ DOSSIER_INSERT = PreparedStatement("routing_dossier_insert", """
     INSERT INTO routing.dossiers (code, procedure_code, procedure_name, department,
         cooperating, channel, status, received_at, due_date, legal_due_date,
         result_delivery, lookup_proof, phone_hash, procedure, recipient_name,
-        recipient_phone, delivery_address, period_started_at)
+        recipient_phone, delivery_address)
     VALUES (%(code)s, %(procedure_code)s, %(procedure_name)s, %(department)s,
         %(cooperating)s, %(channel)s, %(status)s, %(received_at)s, %(due_date)s,
         %(due_date)s, %(result_delivery)s, %(lookup_proof)s, %(phone_hash)s,
-        %(procedure)s, %(recipient_name)s, %(recipient_phone)s, %(delivery_address)s,
-        %(received_at)s)""")
+        %(procedure)s, %(recipient_name)s, %(recipient_phone)s, %(delivery_address)s)""")
 
 HISTORY_INSERT = PreparedStatement("routing_history_insert", """
     INSERT INTO routing.history (dossier_code, status, actor, note, at, action,
@@ -90,6 +89,16 @@ def open_supplement(cur, code):
     cur.execute("""SELECT * FROM routing.supplements WHERE dossier_code = %s
                    AND resubmitted_at IS NULL ORDER BY id DESC LIMIT 1""", (code,))
     return cur.fetchone()
+
+
+def period_started_at(cur, code):
+    """When the dossier's period started: the complete dossier's arrival after a supplement,
+    else its reception."""
+    cur.execute("""SELECT coalesce(max(s.resubmitted_at), d.received_at) AS at
+                   FROM routing.dossiers d
+                   LEFT JOIN routing.supplements s ON s.dossier_code = d.code
+                   WHERE d.code = %s GROUP BY d.received_at""", (code,))
+    return cur.fetchone()["at"]
 
 
 def latest_supplement(cur, code):
@@ -293,9 +302,11 @@ def dossiers_open_in(cur, start, after_end, department=None):
     """Every dossier open at some time in [start, after_end) or returned in it."""
     cur.execute(
         """SELECT code, department, channel, received_at, legal_due_date,
-                  awaiting_supplement_since, period_started_at, overdue_at, resolved_at,
-                  returned_at, refused_at, withdrawn_at, closed_at
-           FROM routing.dossiers
+                  awaiting_supplement_since, overdue_at, resolved_at, returned_at, refused_at,
+                  withdrawn_at, closed_at,
+                  coalesce((SELECT max(s.resubmitted_at) FROM routing.supplements s
+                            WHERE s.dossier_code = d.code), received_at) AS period_started_at
+           FROM routing.dossiers d
            WHERE received_at < %(after_end)s
              AND coalesce(least(resolved_at, refused_at, withdrawn_at, closed_at),
                           'infinity') >= %(start)s

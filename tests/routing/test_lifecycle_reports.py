@@ -190,11 +190,10 @@ def test_a_department_with_500_dossiers_in_six_months_must_station_officers(
         cur.execute("""
             INSERT INTO routing.dossiers (code, procedure_code, procedure_name, department,
                 channel, status, received_at, due_date, legal_due_date, result_delivery,
-                lookup_proof, phone_hash, period_started_at)
+                lookup_proof, phone_hash)
             SELECT d || '-' || n, 'p', 'p', d, CASE WHEN n % 5 = 0 THEN 'postal' ELSE
                 'counter' END, 'returned', timestamptz '2026-01-05 09:00+07' + n * interval
-                '8 hours', date '2026-07-01', date '2026-07-01', 'counter', 'h', 'h',
-                timestamptz '2026-01-05 09:00+07' + n * interval '8 hours'
+                '8 hours', date '2026-07-01', date '2026-07-01', 'counter', 'h', 'h'
             FROM (VALUES ('ca', 500), ('snv', 499)) AS v(d, total),
                  generate_series(1, total) AS n""")
     with entrypoint_hook(routing.container, "department_volumes") as rpc:

@@ -1,14 +1,9 @@
 -- routing: the periods of Decree 118/2025 art. 19. A supplement no longer pauses the clock:
--- the period restarts from zero with the complete dossier (period_started_at), and a dossier
--- not completed by the supplement's last day is closed. The apology letter becomes the
--- extension of Mẫu 04 (once, before the due date). A consultation answered late is flagged.
-ALTER TABLE routing.dossiers
-    ADD COLUMN period_started_at timestamptz,
-    ADD COLUMN closed_at         timestamptz;
-UPDATE routing.dossiers d SET period_started_at = coalesce(
-    (SELECT max(s.resubmitted_at) FROM routing.supplements s WHERE s.dossier_code = d.code),
-    d.received_at);
-ALTER TABLE routing.dossiers ALTER COLUMN period_started_at SET NOT NULL;
+-- the period restarts from zero with the complete dossier (its supplement's resubmitted_at),
+-- and a dossier not completed by the supplement's last day is closed. The apology letter
+-- becomes the extension of Mẫu 04 (once, before the due date). A consultation answered late
+-- is flagged.
+ALTER TABLE routing.dossiers ADD COLUMN closed_at timestamptz;
 ALTER TABLE routing.dossiers RENAME COLUMN paused_since TO awaiting_supplement_since;
 ALTER TABLE routing.dossiers DROP COLUMN paused_working_days;
 
