@@ -6,8 +6,8 @@ recreated on every run), submits about 120 dossiers the way a day at the center 
 submissions and an idempotent replay, then takes every dossier off its department's queue
 and prints what arrived where; the citizens' receipts by SMS and email (notify), fees paid by
 cash, card and online with the day's reconciliation (payment), the departments' work with
-supplements, consultations, late dossiers and apologies ending in the monthly report
-(routing), the post office receiving, collecting and delivering (postal), and the center's
+supplements, consultations, closures, an extension and late dossiers ending in the monthly
+report (routing), the post office receiving, collecting and delivering (postal), and the center's
 everyday mistakes answered plainly (a mistyped lookup secret, a statement saved with bare CR
 line ends, a wrong signature from the gateway). Once the stack has stopped it checks that the
 services' logs hold no ERROR line and looks for lookup secrets on every queue and stream.
@@ -38,7 +38,7 @@ import requests
 warnings.filterwarnings("ignore", message=".*pkg_resources.*")
 warnings.filterwarnings("ignore", message="(?s).*Eventlet is deprecated")
 
-from scripts import everyday_mistakes, postal_demo  # noqa: E402
+from scripts import everyday_mistakes, law_periods_demo, postal_demo  # noqa: E402
 from scripts.department_simulation import Desk, run_department_work  # noqa: E402
 from scripts.payment_demo import pay_in_cash, show_payments  # noqa: E402
 from scripts.stack import CATALOGUE, HTTP_PORTS, ROOT, Stack, ensure_database  # noqa: E402
@@ -538,7 +538,10 @@ def run(stack, catalogue, secret, rng):
     requests.post(stack.url("postal", "/api/v1/post-offices"), json=postal_demo.OFFICE,
                   headers={"Authorization": f"Bearer {issue_token(secret, 'manager')}"},
                   timeout=10).raise_for_status()
-    department_ok = run_department_work(stack, secret, accepted, rng)
+    law = law_periods_demo.prepare(stack, secret, lambda code: dossier_body(
+        rng, catalogue["procedures"][code]))
+    department_ok = run_department_work(stack, secret, accepted, rng, list(law["dossiers"]))
+    law_checks = law_periods_demo.show(stack, secret, law)
 
     postal_checks = postal_demo.run(
         stack.url("postal"), secret, catalogue,
@@ -553,6 +556,7 @@ def run(stack, catalogue, secret, rng):
             "a receipt SMS for every dossier": notified,
             "payments by cash, card and online, reconciled": paid,
             "department work, late dossiers, monthly report": department_ok,
+            **law_checks,
             **{f"postal: {name}": ok for name, ok in postal_checks.items()},
             **mistakes}, [d["lookup_secret"] for d in accepted]
 

@@ -19,7 +19,7 @@ from services.common.config import SERVICE_NAMES
 from services.common.events import DEPARTMENTS_EXCHANGE, ENVELOPE_VERSION, EnvelopeSchema
 from services.common.jsonschemas import json_schema
 from services.common.topology import DEPARTMENT_DELIVERY_LIMIT, department_queue_name
-from services.routing.schemas import DEPARTMENT_MESSAGES
+from services.routing.schemas import DEPARTMENT_MESSAGES, PREVIOUS_DEPARTMENT_MESSAGES
 
 from . import ROOT
 from .topology import service_class
@@ -90,17 +90,26 @@ def _message(event_type, title, payload, examples=()):
 
 def department_messages():
     """{message id: AsyncAPI message} of everything routing sends to a department's queue:
-    dossier.assigned first, then the lifecycle messages routing's schemas describe."""
+    dossier.assigned first, then the lifecycle messages routing's schemas describe, each at
+    its contract's version, then the earlier versions a queue may still hold
+    (`<id>V<version>`)."""
     messages = {"dossierAssigned": _message(
         "dossier.assigned", "A dossier assigned to the department",
         _envelope_payload("dossier.assigned", contracts.DossierAssignedMessage,
                           contracts.DossierAssignedMessage.VERSION),
         [{"name": "counter_dossier", "payload": department_message_example()}])}
     for event_type, schema in DEPARTMENT_MESSAGES.items():
-        title = (inspect.getdoc(schema) or event_type).splitlines()[0]
-        messages[_message_id(event_type)] = _message(
-            event_type, title, _envelope_payload(event_type, schema))
+        messages[_message_id(event_type)] = _lifecycle_message(event_type, schema)
+    for (event_type, version), schema in PREVIOUS_DEPARTMENT_MESSAGES.items():
+        messages[f"{_message_id(event_type)}V{version}"] = _lifecycle_message(
+            event_type, schema, version)
     return messages
+
+
+def _lifecycle_message(event_type, schema, version=None):
+    title = (inspect.getdoc(schema) or event_type).splitlines()[0]
+    version = version or getattr(schema, "VERSION", ENVELOPE_VERSION)
+    return _message(event_type, title, _envelope_payload(event_type, schema, version))
 
 
 def asyncapi_document(departments):
@@ -143,7 +152,7 @@ def asyncapi_document(departments):
         "asyncapi": "3.0.0",
         "info": {
             "title": "motcua department queues",
-            "version": "2",
+            "version": "3",
             "description": (
                 "Each department of the catalogue has its own queue of the dossiers assigned "
                 "to it and of what happens to them that it must act on (a supplement handed "
@@ -151,11 +160,18 @@ def asyncapi_document(departments):
                 "are JSON event envelopes, delivered at least once: the envelope `id` is "
                 "stable, so deduplicate on it; `type` says which message it is, `version` "
                 "which shape of it.\n\n"
-                "Version 2 of this document: `dossier.assigned` is at envelope version 2, "
-                "whose applicant's `citizen_id` is masked to its last three digits "
-                "(`*********567`; version 1 carried the whole number), and which carries "
-                "nothing of the citizen's lookup secret. The other messages are unchanged "
-                "(version 1)."
+                "Version 3 of this document follows Decree 118/2025/NĐ-CP art. 19 and 21: "
+                "`dossier.resubmitted` version 2 (the period restarts from zero with the "
+                "complete dossier: no `paused_working_days`), `dossier.due_soon` version 2 "
+                "(`extension_deadline`, the last day to ask for the one extension), and new "
+                "messages `dossier.closed` (a supplement not handed in by its last day), "
+                "`dossier.withdrawn` (the applicant asked to stop) and "
+                "`dossier.consultation_late` (a cooperating department answered late or not "
+                "at all). The versions they replace stay documented (`…V1`) for messages a "
+                "queue may still hold. `dossier.assigned` is at envelope version 2 since "
+                "version 2 of this document: the applicant's `citizen_id` masked to its last "
+                "three digits, nothing of the citizen's lookup secret. Other messages are at "
+                "version 1."
             ),
         },
         "defaultContentType": "application/json",

@@ -115,11 +115,15 @@ class DossierAssignedMessage(DossierReceived):
 # --- routing: the lifecycle after reception -------------------------------------------------
 STATUSES = (
     "received", "assigned", "processing", "supplement_requested", "resubmitted", "consulting",
-    "result_ready", "returned", "refused", "withdrawn",
+    "result_ready", "returned", "refused", "withdrawn", "closed",
 )
 
 
 class DossierStatusChanged(_Tolerant):
+    """Version 2: the status `closed` (a supplement not completed within the time the law
+    gives, Decree 118/2025 art. 19(5))."""
+    VERSION = 2
+
     code = fields.String(required=True)
     department = fields.String(required=True)
     from_status = fields.String(required=True, validate=validate.OneOf(STATUSES))
@@ -136,7 +140,11 @@ class RequestedDocument(_Tolerant):
 
 
 class SupplementRequested(_Tolerant):
-    """Mẫu 02: everything missing, asked once; the clock stops until the citizen resubmits."""
+    """Mẫu 02: everything missing, asked once. The processing period restarts from zero when
+    the complete dossier arrives; not completed by `complete_by`, the dossier is closed.
+    Version 2: `complete_by` (version 1 told of a clock paused until the citizen resubmits)."""
+    VERSION = 2
+
     code = fields.String(required=True)
     department = fields.String(required=True)
     procedure_name = fields.String(required=True)
@@ -144,6 +152,19 @@ class SupplementRequested(_Tolerant):
                             validate=ItemCount(min=1))
     reason = fields.String(required=True)
     requested_at = fields.AwareDateTime(required=True)
+    complete_by = fields.Date(required=True, metadata={
+        "description": "the last day to hand in the complete dossier; closed after it"})
+
+
+class DossierClosed(_Tolerant):
+    """The supplement asked for was not handed in by its last day: the one-stop unit closed
+    the dossier (Decree 118/2025 art. 19(5))."""
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    procedure_name = fields.String(required=True)
+    supplement_requested_at = fields.AwareDateTime(required=True)
+    complete_by = fields.Date(required=True)
+    closed_at = fields.AwareDateTime(required=True)
 
 
 class Delivery(_Tolerant):
@@ -173,6 +194,15 @@ class DossierRefused(_Tolerant):
     refused_at = fields.AwareDateTime(required=True)
 
 
+class DossierWithdrawn(_Tolerant):
+    """The applicant asked to stop: processing stops, the stop notice (Mẫu 05) is issued."""
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    procedure_name = fields.String(required=True)
+    reason = fields.String(required=True)
+    withdrawn_at = fields.AwareDateTime(required=True)
+
+
 class DossierOverdue(_Tolerant):
     """Sent once, when a dossier passes its due date unresolved."""
     code = fields.String(required=True)
@@ -181,8 +211,9 @@ class DossierOverdue(_Tolerant):
     detected_at = fields.AwareDateTime(required=True)
 
 
-class ApologyIssued(_Tolerant):
-    """Mẫu 04: the department apologises and sets a new appointment date."""
+class DossierExtended(_Tolerant):
+    """Mẫu 04: the department at fault asked, before the due date, to extend the time once;
+    the appointment moves to `new_due_date`. Statistics keep `legal_due_date`."""
     code = fields.String(required=True)
     department = fields.String(required=True)
     procedure_name = fields.String(required=True)
@@ -190,7 +221,21 @@ class ApologyIssued(_Tolerant):
     reason = fields.String(required=True)
     previous_due_date = fields.Date(required=True)
     new_due_date = fields.Date(required=True)
+    legal_due_date = fields.Date(required=True)
     issued_at = fields.AwareDateTime(required=True)
+
+
+class ConsultationLate(_Tolerant):
+    """A cooperating department had not answered by its reply date (or answered after it):
+    reported to the head of the one-stop unit (Decree 118/2025 art. 19(4)(c))."""
+    code = fields.String(required=True)
+    department = fields.String(required=True, metadata={"description": "the lead department"})
+    consulted_department = fields.String(required=True)
+    consultation_id = fields.Integer(required=True)
+    reply_due_date = fields.Date(required=True)
+    replied_at = fields.AwareDateTime(load_default=None, allow_none=True, metadata={
+        "description": "null while the answer is still awaited"})
+    detected_at = fields.AwareDateTime(required=True)
 
 
 class DossierReturned(_Tolerant):
