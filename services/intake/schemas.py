@@ -66,14 +66,14 @@ class SubmittedDocumentSchema(_Strict):
 
 class DossierRequestSchema(_Strict):
     procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=20),
-                                   metadata={"example": "1.001756"})
+                                   metadata={"example": "1.001665"})
     applicant = fields.Nested(ApplicantSchema, required=True)
     documents = fields.List(
         fields.Nested(SubmittedDocumentSchema), required=True, validate=ItemCount(max=50),
         metadata={"description": "every mandatory document of the procedure (GET "
                                  "/api/v1/procedures/{code})",
                   "example": [{"key": key} for key in (
-                      "don_de_nghi", "de_an_thanh_lap", "qd_bo_nhiem_ccv", "giay_to_tru_so")]},
+                      "don_dang_ky", "qd_cho_phep_thanh_lap", "giay_to_tru_so")]},
     )
     result_delivery = fields.String(
         load_default="counter", validate=validate.OneOf(RESULT_DELIVERIES)
