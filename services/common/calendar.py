@@ -211,8 +211,10 @@ def store_overrides(cur, schema, overrides):
 class Calendar(DependencyProvider):
     """Injects the WorkingCalendar as it is now: config/calendar.yml's office hours (config
     CALENDAR_FILE, default config/calendar.yml) with the overrides the service keeps, the
-    file's own until it keeps any. `seed(cur, file_calendar)`, when given, runs at start
-    before the first read (intake: the file's overrides become the first announced ones)."""
+    file's own until it keeps any. `seed(cur, file_calendar)`, when given, runs in a
+    transaction of its own whenever the service has no overrides yet (intake: the file's
+    become the first announced ones), at start or, when the database was not ready then
+    (migrations still running), once the listener reads them."""
 
     def __init__(self, seed=None):
         self.seed = seed
@@ -226,11 +228,10 @@ class Calendar(DependencyProvider):
 
     def start(self):
         try:  # once before serving, so that the first requests compute with the kept set
-            conn = psycopg2.connect(self.dsn, cursor_factory=psycopg2.extras.RealDictCursor)
+            conn = self._connect()
+            conn.autocommit = True
             try:
-                with conn, conn.cursor() as cur:
-                    if self.seed is not None:
-                        self.seed(cur, self.file_calendar)
+                with conn.cursor() as cur:
                     self._learn(cur)
             finally:
                 conn.close()
@@ -243,8 +244,19 @@ class Calendar(DependencyProvider):
     def stop(self):
         self._follower.kill()
 
+    def _connect(self):
+        return psycopg2.connect(self.dsn, cursor_factory=psycopg2.extras.RealDictCursor)
+
     def _learn(self, cur):
         found = read_overrides(cur, self.schema)
+        if found is None and self.seed is not None:
+            conn = self._connect()
+            try:
+                with conn, conn.cursor() as seeding:
+                    self.seed(seeding, self.file_calendar)
+            finally:
+                conn.close()
+            found = read_overrides(cur, self.schema)
         if found is None:
             self.current = self.file_calendar
         elif found["revision"] != self.current.revision:

@@ -140,3 +140,20 @@ def test_only_a_manager_changes_the_calendar(start_intake, db):
     assert put_day(intake, "2026-12-24", "day_off", who=officer).status_code == 403
     assert intake.http.get("/api/v1/calendar", token=officer).status_code == 403
     assert len(calendar_events(db)) == 1
+
+
+def test_overrides_lost_while_running_are_loaded_again_from_the_file(start_intake, db):
+    """As when intake started before its migrations ran: once its listener reads the
+    database again, the file's overrides become the first ones and are announced."""
+    intake = start_intake()
+    query(db, "DELETE FROM intake.working_calendar RETURNING revision")
+    query(db, "DELETE FROM intake.calendar_days RETURNING day")
+    [listener] = query(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                           " WHERE query LIKE '%%FROM intake.working_calendar'"
+                           " AND datname = current_database() AND state = 'idle'")
+    assert listener["pg_terminate_backend"]
+    shown = wait_for(lambda: intake.http.get("/api/v1/calendar", token=MANAGER).json()
+                     if query(db, "SELECT 1 FROM intake.working_calendar") else None)
+    assert shown["revision"] == 1
+    assert [d["day"] for d in shown["days_off"]] == ["2026-01-02"]
+    assert len(calendar_events(db)) == 2  # at start, and again
