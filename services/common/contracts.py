@@ -38,7 +38,9 @@ class ProcedureSnapshot(_Tolerant):
     name = fields.String(required=True)
     department = fields.String(required=True)
     cooperating = fields.List(fields.String(), required=True)
-    processing_days = fields.Integer(required=True, validate=validate.Range(min=1))
+    # 0: a same-day procedure (due the day of reception, or the next working day after the
+    # cut-off)
+    processing_days = fields.Integer(required=True, validate=validate.Range(min=0))
     day_kind = fields.String(required=True, validate=validate.OneOf(("working", "calendar")))
     fee = fields.Integer(required=True, validate=validate.Range(min=0))
     charge = fields.Integer(required=True, validate=validate.Range(min=0))
@@ -62,9 +64,13 @@ class Applicant(_Tolerant):
 
 
 class DossierReceived(_Tolerant):
-    """Version 2: the lookup secret is no longer carried in clear (`lookup_secret`, version
-    1) but as routing's proof of it and encrypted for notify; the citizen ID is masked."""
-    VERSION = 2
+    """A dossier formally received: numbered, its receipt issued, its period running.
+    Version 3: a same-day procedure has `processing_days` 0; `paper_handover_on` is the day
+    the paper dossier goes to the agency (None for an online one) and `submission_id` the
+    online submission it was received from (None at a counter or post office). Version 2:
+    the lookup secret is no longer carried in clear (`lookup_secret`, version 1) but as
+    routing's proof of it and encrypted for notify; the citizen ID is masked."""
+    VERSION = 3
 
     code = fields.String(required=True)
     procedure = fields.Nested(ProcedureSnapshot, required=True)
@@ -81,6 +87,9 @@ class DossierReceived(_Tolerant):
     # Fernet-encrypted with NOTIFY_SECRET_KEY: only notify opens it, for the receipt SMS
     lookup_secret_for_notify = fields.String(required=True)
     receiver = fields.Dict(required=True)
+    # not required: a version 2 event still in flight lacks them
+    paper_handover_on = fields.Date(load_default=None, allow_none=True)
+    submission_id = fields.UUID(load_default=None, allow_none=True)
 
 
 # --- routing: a dossier assigned --------------------------------------------------------------
@@ -101,8 +110,10 @@ class DossierAssigned(_Tolerant):
 class DossierAssignedMessage(DossierReceived):
     """What a department receives on its queue as dossier.assigned: the dossier.received data
     without anything of the lookup secret (nothing else may be added: checked at publish),
-    plus the department it is for and its role. Version 2: the citizen ID is masked."""
-    VERSION = 2
+    plus the department it is for and its role. Version 3: as dossier.received version 3
+    (same-day procedures, paper_handover_on, submission_id). Version 2: the citizen ID is
+    masked."""
+    VERSION = 3
 
     class Meta:
         unknown = RAISE
@@ -110,6 +121,23 @@ class DossierAssignedMessage(DossierReceived):
 
     department = fields.String(required=True, metadata={"example": "stp"})
     role = fields.String(required=True, validate=validate.OneOf(("lead", "cooperating")))
+
+
+class ProcedureSnapshotV2(ProcedureSnapshot):
+    processing_days = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class DossierAssignedMessageV2(DossierAssignedMessage):
+    """dossier.assigned version 2, for a department's system written for it: no same-day
+    procedure, neither paper_handover_on nor submission_id. docs/asyncapi.yaml keeps it while
+    such messages may still wait on a department's queue."""
+    VERSION = 2
+
+    class Meta:
+        unknown = RAISE
+        exclude = (*NOT_FOR_DEPARTMENTS, "paper_handover_on", "submission_id")
+
+    procedure = fields.Nested(ProcedureSnapshotV2, required=True)
 
 
 # --- routing: the lifecycle after reception -------------------------------------------------
@@ -308,3 +336,53 @@ class NotificationOutcome(_Tolerant):
     channel = fields.String(required=True, validate=validate.OneOf(("sms", "email")))
     template = fields.String(required=True)
     status = fields.String(required=True)
+
+
+# --- intake: online dossiers before their formal reception, and the calendar ------------------
+class ProcedureRef(_Tolerant):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class DossierAwaitingReception(_Tolerant):
+    """An online dossier came from the portal: a counter officer of the competent agency
+    formally receives it (then it is numbered: dossier.received) or asks for corrections,
+    within 8 working hours (art. 17(2)(c)), by `receive_by`. It has no code yet:
+    `submission_id` names it."""
+    submission_id = fields.UUID(required=True)
+    procedure = fields.Nested(ProcedureRef, required=True)
+    department = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(("online",)))
+    submitted_at = fields.AwareDateTime(required=True)
+    receive_by = fields.AwareDateTime(required=True)
+
+
+class DossierCorrectionsRequested(_Tolerant):
+    """Instead of receiving an online dossier the officer asks, once and in writing, for
+    everything it lacks (Mẫu 02): the submission ends unreceived; the corrected dossier comes
+    as a new submission."""
+    submission_id = fields.UUID(required=True)
+    procedure = fields.Nested(ProcedureRef, required=True)
+    department = fields.String(required=True)
+    documents = fields.List(fields.Nested(RequestedDocument), required=True,
+                            validate=ItemCount(min=1))
+    reason = fields.String(required=True)
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class DossierReceptionOverdue(_Tolerant):
+    """Sent once, when an online dossier is still awaiting reception at `receive_by`."""
+    submission_id = fields.UUID(required=True)
+    department = fields.String(required=True)
+    submitted_at = fields.AwareDateTime(required=True)
+    receive_by = fields.AwareDateTime(required=True)
+    detected_at = fields.AwareDateTime(required=True)
+
+
+class CalendarChanged(_Tolerant):
+    """The province's calendar overrides, the whole set (a consumer that missed a change is
+    right again with the next one); `revision` orders them, a higher one replaces a lower."""
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+    days_off = fields.List(fields.Date(), required=True)
+    working_days = fields.List(fields.Date(), required=True)
+    changed_at = fields.AwareDateTime(required=True)

@@ -5,9 +5,14 @@ import uuid
 from werkzeug.wrappers import Response
 
 from services.common.auth import Principal
-from services.common.calendar import Calendar
+from services.common.calendar import Calendar, store_overrides
 from services.common.consumer import reliable_batch_event_handler, reliable_event_handler
-from services.common.contracts import DossierReceived, PaymentSettled, ShipmentDelivered
+from services.common.contracts import (
+    CalendarChanged,
+    DossierReceived,
+    PaymentSettled,
+    ShipmentDelivered,
+)
 from services.common.db import Database
 from services.common.http import OpsEndpoints, api, json_response
 from services.common.idempotency import key_of
@@ -82,6 +87,10 @@ class RoutingService(OpsEndpoints):
                             fields=handlers.POSTAL_DELIVERED_FIELDS)
     def handle_postal_delivered(self, cur, envelope, data):
         handlers.postal_delivered(cur, envelope, data)
+
+    @reliable_event_handler("intake", "calendar.changed", contract=CalendarChanged)
+    def handle_calendar_changed(self, cur, envelope, data):
+        store_overrides(cur, self.name, data)  # every instance computes with them at once
 
     # department and counter actions ----------------------------------------------------------
     @api("POST", "/api/v1/dossiers/<code>/actions/<action>",

@@ -89,6 +89,8 @@ def valid_data(event_type, code, now):
                 "code": code}
     bill = {"bill_id": str(uuid.uuid4()), "code": code, "kind": "fee", "amount": 1000}
     return {
+        "calendar.changed": {"revision": 2, "days_off": ["2026-12-24"], "working_days": [],
+                             "changed_at": now},
         "payment.requested": {**bill, "description": "Lệ phí", "pay_url": None},
         "payment.settled": {**bill, "paid": 1000, "settled_at": now},
         "postal.delivered": {**shipment, "delivered_at": now},

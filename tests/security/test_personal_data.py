@@ -97,7 +97,9 @@ def run_the_flow(stack):
 
     # the same citizen online, at the post office, and a pick-up at home
     online = dict(body, applicant=dict(APPLICANT, phone=international(APPLICANT["phone"])))
-    http("POST", "intake", "/api/v1/dossiers", PORTAL, 201, json=online)
+    submission = http("POST", "intake", "/api/v1/submissions", PORTAL, 201, json=online).json()
+    http("GET", "intake", f"/api/v1/submissions/{submission['id']}", COUNTER, 200)
+    http("POST", "intake", f"/api/v1/submissions/{submission['id']}/reception", COUNTER, 201)
     http("POST", "postal", "/api/v1/receptions", CLERK, 201, json=body)
     http("POST", "postal", "/api/v1/pickups", PORTAL, 201, json={
         "post_office": OFFICE["code"], "pickup_address": PICKUP_ADDRESS, "dossier": body})
