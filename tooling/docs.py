@@ -99,7 +99,8 @@ def department_messages():
     for event_type, schema in DEPARTMENT_MESSAGES.items():
         title = (inspect.getdoc(schema) or event_type).splitlines()[0]
         messages[_message_id(event_type)] = _message(
-            event_type, title, _envelope_payload(event_type, schema))
+            event_type, title, _envelope_payload(event_type, schema,
+                                                 getattr(schema, "VERSION", ENVELOPE_VERSION)))
     return messages
 
 
@@ -143,15 +144,24 @@ def asyncapi_document(departments):
         "asyncapi": "3.0.0",
         "info": {
             "title": "motcua department queues",
-            "version": "2",
+            "version": "3",
             "description": (
                 "Each department of the catalogue has its own queue of the dossiers assigned "
                 "to it and of what happens to them that it must act on (a supplement handed "
                 "in, a consultation asked or answered, a due date near or passed). Messages "
                 "are JSON event envelopes, delivered at least once: the envelope `id` is "
                 "stable, so deduplicate on it; `type` says which message it is, `version` "
-                "which shape of it.\n\n"
-                "Version 2 of this document: `dossier.assigned` is at envelope version 2, "
+                "which shape of it. Ack and skip a type you do not know: a later version of "
+                "this document may add one.\n\n"
+                "Version 3 of this document adds the work inside the department: "
+                "`dossier.handed_over` (version 1), each hand-over between its people and "
+                "processing units (an officer assigned, a result proposed to the leaders, "
+                "sent back or approved, a transfer between units, a result completed), "
+                "with who gave, who took, when, why and whether the step kept its deadline "
+                "(the rows of Mẫu 06); and `dossier.due_soon` version 2, whose `status` may "
+                "be `awaiting_approval` (a result proposed, waiting for a leader), in version "
+                "1's shape, so a version 1 reader still reads it.\n\n"
+                "Version 2: `dossier.assigned` is at envelope version 2, "
                 "whose applicant's `citizen_id` is masked to its last three digits "
                 "(`*********567`; version 1 carried the whole number), and which carries "
                 "nothing of the citizen's lookup secret. The other messages are unchanged "

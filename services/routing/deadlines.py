@@ -9,13 +9,10 @@ from services.common.events import publish, to_department
 
 from . import store
 from .actions import ROUTING
-from .lifecycle import SOURCE, local_day, record
+from .lifecycle import SOURCE, WATCHED, local_day, record
 from .schemas import DossierDueSoonMessage, DossierOverdueMessage
 
 log = logging.getLogger("motcua.routing")
-
-# A paused dossier (supplement requested) is not watched: its clock is stopped.
-WATCHED = ("assigned", "processing", "resubmitted", "consulting")
 
 
 def watch(cur, calendar, now):

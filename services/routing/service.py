@@ -4,7 +4,6 @@ import uuid
 
 from werkzeug.wrappers import Response
 
-from services.common.auth import Principal
 from services.common.calendar import Calendar
 from services.common.consumer import reliable_batch_event_handler, reliable_event_handler
 from services.common.contracts import DossierReceived, PaymentSettled, ShipmentDelivered
@@ -15,7 +14,7 @@ from services.common.rpc import rpc
 from services.common.settings import ServiceSettings
 from services.common.timers import interval_timer
 
-from . import apology, citizen, deadlines, handlers, metrics, reports
+from . import agency_work, apology, citizen, deadlines, handlers, metrics, reports
 from .assignment import assign, departments_of
 from .dependencies import Clock, DepartmentQueues
 from .lifecycle import local_day
@@ -23,6 +22,7 @@ from .perform import (
     ActionContext,
     action_body,
     as_department_answer,
+    department_caller,
     officer,
     perform,
     performed,
@@ -36,6 +36,7 @@ from .schemas import (
     ApologyQuerySchema,
     CitizenResubmitSchema,
     CitizenWithdrawSchema,
+    HandoversView,
     LookupQuerySchema,
     MonthQuerySchema,
     PeriodQuerySchema,
@@ -45,11 +46,13 @@ from .schemas import (
     StepsQuerySchema,
     VolumesQuerySchema,
     WeekQuerySchema,
+    WorklistQuerySchema,
+    WorklistView,
     loaded,
 )
 from .settings import RoutingSettings
 
-OFFICERS = ("department_officer", "counter_officer")
+OFFICERS = ("department_officer", "counter_officer", "leader")
 CITIZEN_ACTION_ANSWERS = {200: ("done: the dossier's status and due date now", ActionAnswer),
                           404: "no dossier with this code and lookup secret",
                           409: "the action does not apply to the dossier's status"}
@@ -103,11 +106,12 @@ class RoutingService(OpsEndpoints):
 
     @rpc
     def department_action(self, code, action, department, officer_id, body,
-                          idempotency_key=None, correlation_id=None):
-        """The same actions for a department's own system: errors come back as dicts."""
-        caller = Principal("department_officer", officer_id, department=department)
+                          idempotency_key=None, correlation_id=None, role="department_officer"):
+        """The same actions for a department's own system, as its officer or leader (`role`)
+        `officer_id`: errors come back as dicts."""
         return as_department_answer(lambda: self._perform(
-            code, action, sent_body(action, body), officer(caller),
+            code, action, sent_body(action, body),
+            officer(department_caller(role, officer_id, department)),
             correlation_id or str(uuid.uuid4()), sent_key(officer_id, idempotency_key))[1])
 
     @api("POST", "/api/v1/dossiers/<code>/resubmission",
@@ -137,6 +141,25 @@ class RoutingService(OpsEndpoints):
             status, answer = perform(ctx, code, action, body, who, idempotency, unknown)
         performed(ctx, answer)
         return status, answer
+
+    # inside the lead agency -----------------------------------------------------------------
+    @api("GET", "/api/v1/my-dossiers",
+         summary="The caller's dossiers: an officer's open ones, a leader's to assign or approve",
+         query=WorklistQuerySchema, auth=("department_officer", "leader"),
+         responses={200: ("nearest due date first, with working days left", WorklistView)})
+    def my_dossiers(self, request, caller, query):
+        with self.db.transaction() as cur:
+            return json_response(agency_work.worklist(cur, self.calendar, caller, self._today(),
+                                                      query["limit"]))
+
+    @api("GET", "/api/v1/dossiers/<code>/handovers",
+         summary="Every hand-over inside the lead agency: who gave, who took, when (Mẫu 06)",
+         auth=(*OFFICERS, "manager"),
+         responses={200: ("in order", HandoversView), 403: "the caller has no part in it",
+                    404: "no such dossier"})
+    def handovers(self, request, code, caller):
+        with self.db.transaction() as cur:
+            return json_response(agency_work.handovers_view(cur, code, caller))
 
     # apology letter -------------------------------------------------------------------------
     @api("GET", "/api/v1/dossiers/<code>/apology",
