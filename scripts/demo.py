@@ -38,7 +38,7 @@ import requests
 warnings.filterwarnings("ignore", message=".*pkg_resources.*")
 warnings.filterwarnings("ignore", message="(?s).*Eventlet is deprecated")
 
-from scripts import everyday_mistakes, postal_demo  # noqa: E402
+from scripts import agency_work_demo, everyday_mistakes, postal_demo  # noqa: E402
 from scripts.department_simulation import Desk, run_department_work  # noqa: E402
 from scripts.payment_demo import pay_in_cash, show_payments  # noqa: E402
 from scripts.stack import CATALOGUE, HTTP_PORTS, ROOT, Stack, ensure_database  # noqa: E402
@@ -539,6 +539,7 @@ def run(stack, catalogue, secret, rng):
                   headers={"Authorization": f"Bearer {issue_token(secret, 'manager')}"},
                   timeout=10).raise_for_status()
     department_ok = run_department_work(stack, secret, accepted, rng)
+    agency_checks = agency_work_demo.run(stack, secret, catalogue, lambda p: dossier_body(rng, p))
 
     postal_checks = postal_demo.run(
         stack.url("postal"), secret, catalogue,
@@ -553,6 +554,7 @@ def run(stack, catalogue, secret, rng):
             "a receipt SMS for every dossier": notified,
             "payments by cash, card and online, reconciled": paid,
             "department work, late dossiers, monthly report": department_ok,
+            **agency_checks,
             **{f"postal: {name}": ok for name, ok in postal_checks.items()},
             **mistakes}, [d["lookup_secret"] for d in accepted]
 

@@ -88,8 +88,9 @@ class RoutingService(OpsEndpoints):
 
     # department and counter actions ----------------------------------------------------------
     @api("POST", "/api/v1/dossiers/<code>/actions/<action>",
-         summary="A department's or counter's action on a dossier (accept, transfer, "
-                 "request_supplement, consult, complete, return, issue_apology, ...)",
+         summary="A department's or counter's action on a dossier (accept, assign_officer, "
+                 "propose, approve, send_back, transfer, request_supplement, consult, "
+                 "complete, return, issue_apology, ...)",
          body=ActionBody, auth=OFFICERS,
          responses={200: ("done (or an Idempotency-Key replay): the dossier's status and due "
                           "date now", ActionAnswer),
@@ -107,8 +108,8 @@ class RoutingService(OpsEndpoints):
     @rpc
     def department_action(self, code, action, department, officer_id, body,
                           idempotency_key=None, correlation_id=None, role="department_officer"):
-        """The same actions for a department's own system, as its officer or leader (`role`)
-        `officer_id`: errors come back as dicts."""
+        """The same actions for a department's own system, as its officer `officer_id` (its
+        leader with role="leader"): errors come back as dicts."""
         return as_department_answer(lambda: self._perform(
             code, action, sent_body(action, body),
             officer(department_caller(role, officer_id, department)),
