@@ -39,7 +39,7 @@ import requests
 warnings.filterwarnings("ignore", message=".*pkg_resources.*")
 warnings.filterwarnings("ignore", message="(?s).*Eventlet is deprecated")
 
-from scripts import everyday_mistakes, law_periods_demo, online_reception, postal_demo  # noqa: E402
+from scripts import agency_work_demo, everyday_mistakes, law_periods_demo, online_reception, postal_demo  # noqa: E402,E501
 from scripts.department_simulation import Desk, run_department_work  # noqa: E402
 from scripts.payment_demo import pay_in_cash, show_payments  # noqa: E402
 from scripts.stack import CATALOGUE, HTTP_PORTS, ROOT, Stack, ensure_database  # noqa: E402
@@ -555,6 +555,7 @@ def run(stack, catalogue, secret, rng):
         rng, catalogue["procedures"][code]))
     department_ok = run_department_work(stack, secret, accepted, rng, list(law["dossiers"]))
     law_checks = law_periods_demo.show(stack, secret, law)
+    agency_checks = agency_work_demo.run(stack, secret, catalogue, lambda p: dossier_body(rng, p))
 
     postal_checks = postal_demo.run(
         stack.url("postal"), secret, catalogue,
@@ -571,6 +572,7 @@ def run(stack, catalogue, secret, rng):
             "payments by cash, card and online, reconciled": paid,
             "department work, late dossiers, monthly report": department_ok,
             **law_checks,
+            **agency_checks,
             **{f"postal: {name}": ok for name, ok in postal_checks.items()},
             **mistakes}, [d["lookup_secret"] for d in accepted]
 

@@ -8,6 +8,7 @@ import jwt
 ROLE_SCOPES = {
     "counter_officer": "department",
     "department_officer": "department",
+    "leader": "department",
     "postal_clerk": "post_office",
     "manager": None,
     "portal": None,
@@ -16,6 +17,7 @@ ROLE_SCOPES = {
 ROLE_NAMES = {
     "counter_officer": "công chức một cửa",
     "department_officer": "chuyên viên sở, ngành",
+    "leader": "lãnh đạo sở, ngành",
     "postal_clerk": "nhân viên bưu điện",
     "manager": "lãnh đạo trung tâm",
     "portal": "Cổng Dịch vụ công quốc gia",

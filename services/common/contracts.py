@@ -143,19 +143,25 @@ class DossierAssignedMessageV2(DossierAssignedMessage):
 # --- routing: the lifecycle after reception -------------------------------------------------
 STATUSES = (
     "received", "assigned", "processing", "supplement_requested", "resubmitted", "consulting",
-    "result_ready", "returned", "refused", "withdrawn", "closed",
+    "result_ready", "returned", "refused", "withdrawn", "closed", "awaiting_approval",
 )
+# Steps inside the lead agency: the applicant and DVCQG see them as `processing`.
+AGENCY_STATUSES = ("awaiting_approval",)
+PUBLIC_STATUSES = tuple(status for status in STATUSES if status not in AGENCY_STATUSES)
 
 
 class DossierStatusChanged(_Tolerant):
     """Version 2: the status `closed` (a supplement not completed within the time the law
-    gives, Decree 118/2025 art. 19(5))."""
+    gives, Decree 118/2025 art. 19(5)); `from_status` and `to_status` may be
+    `awaiting_approval` (the officer's proposed result waits for the agency's leader);
+    `public_status` is the status the applicant sees (never a step inside the agency)."""
     VERSION = 2
 
     code = fields.String(required=True)
     department = fields.String(required=True)
     from_status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     to_status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    public_status = fields.String(required=True, validate=validate.OneOf(PUBLIC_STATUSES))
     actor = fields.String(required=True)
     reason = fields.String(load_default=None, allow_none=True)
     at = fields.AwareDateTime(required=True)

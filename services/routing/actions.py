@@ -47,15 +47,6 @@ def accept(ctx, dossier, actor, body):
                _with_unit("nhận giải quyết", body.get("processing_unit")))
 
 
-def transfer(ctx, dossier, actor, body):
-    check(dossier, "transfer", actor)
-    store.update_dossier(ctx.cur, dossier["code"], processing_unit=body["processing_unit"])
-    reason = _with_unit("chuyển", body["processing_unit"])
-    if body.get("reason"):
-        reason += f": {body['reason']}"
-    transition(ctx.cur, dossier, "transfer", actor, ctx.now, ctx.correlation_id, reason)
-
-
 def _with_unit(verb, unit):
     return f"{verb} phòng chuyên môn {unit}" if unit else verb
 
@@ -224,11 +215,12 @@ def withdraw(ctx, dossier, actor, body):
                   DossierWithdrawnMessage, data, ctx.correlation_id, dossier["code"])
 
 
-def complete(ctx, dossier, actor, body):
-    check(dossier, "complete", actor)
+def complete(ctx, dossier, actor, body, action="complete"):
+    """The result is ready (`action`: complete, or a leader's approve of a proposal)."""
+    check(dossier, action, actor)
     store.update_dossier(ctx.cur, dossier["code"], result_reference=body["result_reference"])
     dossier["result_reference"] = body["result_reference"]
-    transition(ctx.cur, dossier, "complete", actor, ctx.now, ctx.correlation_id,
+    transition(ctx.cur, dossier, action, actor, ctx.now, ctx.correlation_id,
                f"kết quả số {body['result_reference']}")
     dossier["resolved_at"] = ctx.now
     publish_result_ready(ctx.cur, dossier, ctx.correlation_id)
@@ -360,7 +352,6 @@ def processing_working_days(calendar, started_at, resolved_at):
 
 ACTIONS = {
     "accept": accept,
-    "transfer": transfer,
     "request_supplement": request_supplement,
     "resubmit": resubmit,
     "consult": consult,

@@ -88,7 +88,7 @@ def assign(cur, envelope, data):
     }, correlation, code)
     publish(cur, SOURCE, "dossier.status_changed", DossierStatusChanged, {
         "code": code, "department": department, "from_status": "received",
-        "to_status": "assigned", "actor": "routing", "reason": None,
+        "to_status": "assigned", "public_status": "assigned", "actor": "routing", "reason": None,
         "at": data["received_at"], "due_date": data["due_date"],
     }, correlation, code)
 

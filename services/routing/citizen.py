@@ -6,13 +6,15 @@ from services.common.errors import Conflict, NotFound
 
 from . import store
 from .actions import releasable
+from .agency_work import INTERNAL_ACTIONS
 from .assignment import phone_matches, secret_matches
-from .lifecycle import ACTION_LABELS, CITIZEN, STATUS_LABELS, Actor, relation_of
+from .lifecycle import ACTION_LABELS, CITIZEN, STATUS_LABELS, Actor, public_status, relation_of
 
 NO_DOSSIER_FOR_SECRET = "Không tìm thấy hồ sơ có mã hồ sơ và mã tra cứu này."
 NO_DOSSIER_FOR_PROOF = ("Không tìm thấy hồ sơ có mã hồ sơ và mã tra cứu (hoặc số điện thoại) "
                         "này.")
-BY_WHOM = {"lead_officer": "cơ quan chủ trì", "cooperating_officer": "cơ quan phối hợp",
+BY_WHOM = {"lead_officer": "cơ quan chủ trì", "leader": "cơ quan chủ trì",
+           "cooperating_officer": "cơ quan phối hợp",
            "counter_officer": "Bộ phận Một cửa", "citizen": "người nộp hồ sơ",
            "system": "hệ thống", "portal": "Cổng dịch vụ công", "postal_clerk": "bưu điện"}
 
@@ -43,8 +45,8 @@ def proof_ok(dossier, query, pepper):
 
 def public_view(cur, dossier, history):
     """Where the dossier is, in plain Vietnamese, the current due date and what is asked of
-    the citizen."""
-    status = dossier["status"]
+    the citizen; of the work inside the agency, only that it is being processed."""
+    status = public_status(dossier["status"])
     view = {
         "code": dossier["code"],
         "procedure": {"code": dossier["procedure_code"], "name": dossier["procedure_name"]},
@@ -58,11 +60,11 @@ def public_view(cur, dossier, history):
         "overdue": dossier["overdue_at"] is not None,
         "asked_of_citizen": asked_of_citizen(cur, dossier),
         "history": [
-            {"at": h["at"].isoformat(), "status": h["status"],
+            {"at": h["at"].isoformat(), "status": public_status(h["status"]),
              "label": ACTION_LABELS.get(h["action"]) or STATUS_LABELS.get(h["status"],
                                                                          h["status"]),
              "by": BY_WHOM.get(h["actor_role"], "hệ thống"), "note": h["note"]}
-            for h in history
+            for h in history if h["action"] not in INTERNAL_ACTIONS
         ],
     }
     if status in ("result_ready", "returned"):

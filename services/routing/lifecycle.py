@@ -6,7 +6,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 
 from services.common import events
-from services.common.contracts import DossierStatusChanged
+from services.common.contracts import AGENCY_STATUSES, DossierStatusChanged
 from services.common.errors import Conflict, NotAllowed
 from services.common.events import TIMEZONE
 
@@ -20,12 +20,15 @@ Transition = namedtuple("Transition", "from_status action to_status roles")
 LEAD = "lead_officer"            # department_officer of the dossier's lead department
 COOPERATING = "cooperating_officer"  # department_officer of a cooperating department
 COUNTER = "counter_officer"      # counter officer of the lead department, at the center
+LEADER = "leader"                # leader (lãnh đạo) of the lead department
 CITIZEN = "citizen"              # the applicant, proven by the lookup secret
 SYSTEM = "system"                # routing itself, or an event from payment/postal
 RELATION_NAMES = {LEAD: "Cơ quan chủ trì", COOPERATING: "Cơ quan phối hợp",
-                  COUNTER: "Bộ phận Một cửa", CITIZEN: "Người nộp hồ sơ", SYSTEM: "Hệ thống"}
+                  COUNTER: "Bộ phận Một cửa", CITIZEN: "Người nộp hồ sơ", SYSTEM: "Hệ thống",
+                  LEADER: "Lãnh đạo cơ quan chủ trì"}
 
-ACTIVE = ("assigned", "processing", "supplement_requested", "resubmitted", "consulting")
+ACTIVE = ("assigned", "processing", "supplement_requested", "resubmitted", "consulting",
+          "awaiting_approval")
 # the applicant may stop the dossier at any time before the result (art. 21)
 OPEN = ("received", *ACTIVE)
 # the period runs (due soon, overdue, extension) unless the agency awaits the supplement
@@ -36,7 +39,7 @@ TRANSITIONS = (
     Transition("received", "assign", "assigned", {SYSTEM}),
     Transition("assigned", "accept", "processing", {LEAD}),
     Transition("resubmitted", "accept", "processing", {LEAD}),
-    Transition("processing", "transfer", "processing", {LEAD}),
+    Transition("processing", "transfer", "processing", {LEAD, LEADER}),
     Transition("processing", "request_supplement", "supplement_requested", {LEAD}),
     Transition("supplement_requested", "resubmit", "resubmitted", {CITIZEN, COUNTER}),
     # not completed in time: the one-stop unit closes it (the deadline watch)
@@ -52,6 +55,17 @@ TRANSITIONS = (
     *(Transition(status, "withdraw", "withdrawn", {CITIZEN, COUNTER}) for status in OPEN),
     # the extension (Mẫu 04) moves the appointment, not the status
     *(Transition(status, "request_extension", status, {LEAD}) for status in RUNNING),
+    # inside the lead agency (agency_work.py): an officer examines and proposes the result,
+    # a leader approves it or sends it back; the leader may also refuse and ask the extension
+    Transition("assigned", "assign_officer", "processing", {LEAD, LEADER}),
+    Transition("processing", "assign_officer", "processing", {LEADER}),
+    Transition("resubmitted", "assign_officer", "resubmitted", {LEADER}),
+    Transition("processing", "propose", "awaiting_approval", {LEAD}),
+    Transition("resubmitted", "propose", "awaiting_approval", {LEAD}),
+    Transition("awaiting_approval", "approve", "result_ready", {LEADER}),
+    Transition("awaiting_approval", "send_back", "processing", {LEADER}),
+    *(Transition(status, "refuse", "refused", {LEADER}) for status in ACTIVE),
+    *(Transition(status, "request_extension", status, {LEADER}) for status in RUNNING),
 )
 
 STATUS_LABELS = {
@@ -66,6 +80,7 @@ STATUS_LABELS = {
     "refused": "Từ chối giải quyết",
     "withdrawn": "Đã dừng giải quyết theo đề nghị của người nộp",
     "closed": "Đã đóng hồ sơ do không bổ sung, hoàn thiện trong thời hạn",
+    "awaiting_approval": "Chờ lãnh đạo duyệt kết quả",
 }
 ACTION_LABELS = {
     "assign": "Chuyển hồ sơ đến cơ quan chủ trì",
@@ -86,6 +101,10 @@ ACTION_LABELS = {
     "overdue": "Hồ sơ quá hạn giải quyết",
     "fees_paid": "Đã nộp phí, lệ phí",
     "postal_delivered": "Bưu điện đã phát kết quả đến người nhận",
+    "assign_officer": "Phân công chuyên viên giải quyết",
+    "propose": "Chuyên viên trình kết quả giải quyết",
+    "approve": "Đã có kết quả giải quyết",
+    "send_back": "Lãnh đạo trả lại đề xuất",
 }
 
 
@@ -119,6 +138,8 @@ def relation_of(principal, dossier):
             return COOPERATING
     if principal.role == "counter_officer" and department == dossier["department"]:
         return COUNTER
+    if principal.role == "leader" and department == dossier["department"]:
+        return LEADER
     return None
 
 
@@ -155,7 +176,8 @@ def transition(cur, dossier, action, actor, at, correlation_id, reason=None, to_
     if target != previous:
         events.publish(cur, SOURCE, "dossier.status_changed", DossierStatusChanged, {
             "code": dossier["code"], "department": dossier["department"],
-            "from_status": previous, "to_status": target, "actor": actor.id,
+            "from_status": previous, "to_status": target,
+            "public_status": public_status(target), "actor": actor.id,
             "reason": reason, "at": at, "due_date": dossier["due_date"],
         }, correlation_id, dossier["code"])
     return row
@@ -166,6 +188,11 @@ def record(cur, dossier, action, actor, at, note):
     store.add_history(cur, dossier["code"], dossier["status"], actor.id, note, at=at,
                       action=action, from_status=dossier["status"], actor_role=actor.relation,
                       department=actor.department)
+
+
+def public_status(status):
+    """The status the applicant sees: the steps inside the agency are `processing`."""
+    return "processing" if status in AGENCY_STATUSES else status
 
 
 def local_day(at):

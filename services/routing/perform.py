@@ -8,13 +8,13 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from services.common.auth import ROLE_NAMES
+from services.common.auth import ROLE_NAMES, Principal
 from services.common.errors import DomainError, NotAllowed, NotFound, http_status
 from services.common.http import ApiError
 from services.common.idempotency import HEADER, MAX_KEY_LENGTH, claim, request_hash, save
 
 from . import forms, metrics, store
-from .actions import ACTIONS
+from .agency_work import ACTIONS, check_holder
 from .lifecycle import Actor, relation_of
 from .schemas import ACTION_BODIES, ActionBody
 
@@ -62,6 +62,14 @@ def sent_key(officer_id, key):
     return officer_id, key
 
 
+def department_caller(role, officer_id, department):
+    """Who a department's own system acts as: its officer or its leader `officer_id`."""
+    if role not in ("department_officer", "leader"):
+        raise ValidationError({"role": ["Chỉ department_officer (chuyên viên) hoặc leader "
+                                        "(lãnh đạo)."]})
+    return Principal(role, officer_id, department=department)
+
+
 def officer(caller):
     """Who acts for a token on a dossier; NotAllowed when it has no part in the dossier."""
     def on(dossier):
@@ -70,7 +78,9 @@ def officer(caller):
             raise NotAllowed(f"{ROLE_NAMES.get(caller.role, caller.role).capitalize()} của "
                              f"{caller.department} không tham gia giải quyết hồ sơ "
                              f"{dossier['code']} (cơ quan chủ trì: {dossier['department']}).")
-        return Actor(caller.subject, relation, caller.department)
+        actor = Actor(caller.subject, relation, caller.department)
+        check_holder(actor, dossier)
+        return actor
     return on
 
 

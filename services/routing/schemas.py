@@ -22,6 +22,8 @@ from services.common.errors import FIELDS_INVALID, Invalid
 from services.common.http import flatten_messages
 from services.common.messages import ItemCount
 
+from .lifecycle import RUNNING
+
 
 def loaded(schema_cls, values):
     """`values` (an RPC's arguments) loaded by the schema; what it refuses is raised as
@@ -63,6 +65,7 @@ class AcceptSchema(_Body):
 class TransferSchema(_Body):
     processing_unit = _text(200, required=True)
     reason = _text(load_default=None)
+    officer = _text(100, load_default=None)  # who takes it there; else its leader assigns
 
 
 class RequestedDocumentSchema(_Body):
@@ -122,6 +125,22 @@ class ExtensionSchema(_Body):
     new_due_date = fields.Date(required=True)
 
 
+# --- inside the lead agency (agency_work.py) ---------------------------------------------------
+class AssignOfficerSchema(_Body):
+    officer = _text(100, required=True)
+    due_date = fields.Date(load_default=None)  # the officer's own, up to the dossier's
+    note = _text(load_default=None)
+
+
+class ProposeSchema(_Body):
+    result_reference = _text(100, required=True)
+    note = _text(load_default=None)
+
+
+class ApproveSchema(_Body):
+    note = _text(load_default=None)
+
+
 ACTION_BODIES = {
     "accept": AcceptSchema,
     "transfer": TransferSchema,
@@ -134,6 +153,10 @@ ACTION_BODIES = {
     "complete": CompleteSchema,
     "return": ReturnSchema,
     "request_extension": ExtensionSchema,
+    "assign_officer": AssignOfficerSchema,
+    "propose": ProposeSchema,
+    "approve": ApproveSchema,
+    "send_back": ReasonSchema,
 }
 
 SATISFACTION = ("very_satisfied", "satisfied", "not_satisfied")
@@ -301,6 +324,90 @@ class RatingAnswer(Schema):
     officers = fields.List(fields.String(), required=True)
 
 
+# --- inside the lead agency: what its staff see (agency_work.py) -------------------------------
+HANDOVER_STEPS = ("assign_officer", "transfer", "propose", "send_back", "approve", "complete")
+# who gives or takes: a named officer or leader, a processing unit nobody in it named yet, or
+# the one-stop unit the result goes back to
+HANDOVER_ROLES = ("officer", "leader", "unit", "one_stop_unit")
+TIMINGS = ("early", "on_time", "late")
+
+
+class WorklistQuerySchema(_Body):
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class _Proposal(Schema):
+    result_reference = fields.String(required=True)
+    note = fields.String(allow_none=True)
+    proposed_at = fields.AwareDateTime(required=True)
+    proposed_by = fields.String(required=True)
+
+
+class _SentBack(Schema):
+    reason = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+    by = fields.String(required=True)
+
+
+class WorkItem(Schema):
+    code = fields.String(required=True)
+    procedure = fields.Dict(required=True, metadata={"description": "code and name"})
+    status = fields.String(required=True)
+    status_label = fields.String(required=True, metadata={"description": "in Vietnamese"})
+    processing_unit = fields.String(allow_none=True)
+    officer = fields.String(allow_none=True, metadata={"description": "who holds it"})
+    officer_due_date = fields.Date(allow_none=True)
+    received_at = fields.AwareDateTime(required=True)
+    due_date = fields.Date(required=True)
+    days_left = fields.Integer(allow_none=True, metadata={
+        "description": "working days to the due date, negative once past it; null while a "
+                       "supplement is awaited (the period restarts when it comes)"})
+    overdue = fields.Boolean(required=True)
+    proposal = fields.Nested(_Proposal, allow_none=True, metadata={
+        "description": "the result awaiting the leader's approval"})
+    sent_back = fields.Nested(_SentBack, allow_none=True, metadata={
+        "description": "why the leader sent the last proposal back, while it is reworked"})
+
+
+class WorklistView(Schema):
+    """An officer's dossiers (assigned to them and open), or a leader's (awaiting approval, or
+    held by nobody), the nearest due date first."""
+    department = fields.String(required=True)
+    role = fields.String(required=True, metadata={"enum": ["department_officer", "leader"]})
+    dossiers = fields.List(fields.Nested(WorkItem), required=True)
+
+
+class HandoverSide(Schema):
+    id = fields.String(allow_none=True, metadata={"description": "the person, when named"})
+    role = fields.String(required=True, metadata={"enum": list(HANDOVER_ROLES)})
+    unit = fields.String(allow_none=True, metadata={"description": "processing unit"})
+
+
+class _Handover(Schema):
+    step = fields.String(required=True, metadata={"enum": list(HANDOVER_STEPS)})
+    at = fields.AwareDateTime(required=True)
+    giver = fields.Nested(HandoverSide, required=True)
+    taker = fields.Nested(HandoverSide, required=True)
+    reason = fields.String(allow_none=True)
+    due_date = fields.Date(required=True, metadata={
+        "description": "the deadline of the step the giver ends: the officer's own, else the "
+                       "dossier's legal due date"})
+    timing = fields.String(required=True, metadata={"enum": list(TIMINGS)})
+
+
+class HandoverEntry(_Handover):
+    step_label = fields.String(required=True, metadata={"description": "in Vietnamese"})
+    timing_label = fields.String(required=True, metadata={
+        "example": "Trước hạn", "description": "in Vietnamese"})
+
+
+class HandoversView(Schema):
+    """Every hand-over of the dossier inside its lead agency, in order (Mẫu 06's rows)."""
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    handovers = fields.List(fields.Nested(HandoverEntry), required=True)
+
+
 # --- the department queues (documentation: docs/asyncapi.yaml) --------------------------------
 # Besides dossier.assigned (services/common/contracts.py), routing sends these to a department's own queue
 # (`<department>.dossier.<event>`, events.to_department).
@@ -360,7 +467,7 @@ class DossierDueSoonMessageV1(Schema):
     code = fields.String(required=True)
     department = fields.String(required=True)
     procedure = fields.Nested(_ProcedureRef, required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(RUNNING))
     due_date = fields.Date(required=True)
 
 
@@ -368,12 +475,20 @@ class DossierDueSoonMessage(DossierDueSoonMessageV1):
     """The dossier's due date is near, while an extension can still be asked.
 
     Sent once, on the working day before the last day to ask for the one extension (Mẫu 04),
-    and again before the new date of an extension. Version 2: `extension_deadline`."""
+    and again before the new date of an extension. Version 2: `extension_deadline`, and the
+    status may be `awaiting_approval` (the officer's proposed result waits for the leader)."""
     VERSION = 2
 
     extension_deadline = fields.Date(required=True, allow_none=True, metadata={
         "description": "the last day to ask for the one extension (Mẫu 04); null when the "
                        "dossier was extended already or the day has passed"})
+
+
+class DossierHandedOverMessage(_Handover):
+    """The dossier changed hands inside the department (the rows of Mẫu 06)."""
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "the dossier's, after it"})
 
 
 class _Exact:
@@ -408,6 +523,7 @@ DEPARTMENT_MESSAGES = {
     "dossier.consultation_answered": ConsultationAnsweredMessage,
     "dossier.consultation_late": ConsultationLateMessage,
     "dossier.due_soon": DossierDueSoonMessage,
+    "dossier.handed_over": DossierHandedOverMessage,
     "dossier.overdue": DossierOverdueMessage,
     "dossier.closed": DossierClosedMessage,
     "dossier.withdrawn": DossierWithdrawnMessage,

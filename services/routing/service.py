@@ -4,7 +4,6 @@ import uuid
 
 from werkzeug.wrappers import Response
 
-from services.common.auth import Principal
 from services.common.calendar import Calendar, store_overrides
 from services.common.consumer import reliable_batch_event_handler, reliable_event_handler
 from services.common.contracts import (
@@ -20,7 +19,7 @@ from services.common.rpc import rpc
 from services.common.settings import ServiceSettings
 from services.common.timers import interval_timer
 
-from . import citizen, deadlines, forms, handlers, metrics, reports
+from . import agency_work, citizen, deadlines, forms, handlers, metrics, reports
 from .assignment import assign, departments_of
 from .dependencies import Clock, DepartmentQueues
 from .lifecycle import local_day
@@ -28,6 +27,7 @@ from .perform import (
     ActionContext,
     action_body,
     as_department_answer,
+    department_caller,
     officer,
     perform,
     performed,
@@ -41,6 +41,7 @@ from .schemas import (
     CitizenWithdrawSchema,
     FormQuerySchema,
     FormView,
+    HandoversView,
     LookupQuerySchema,
     MonthQuerySchema,
     PeriodQuerySchema,
@@ -50,11 +51,13 @@ from .schemas import (
     StepsQuerySchema,
     VolumesQuerySchema,
     WeekQuerySchema,
+    WorklistQuerySchema,
+    WorklistView,
     loaded,
 )
 from .settings import RoutingSettings
 
-OFFICERS = ("department_officer", "counter_officer")
+OFFICERS = ("department_officer", "counter_officer", "leader")
 CITIZEN_ACTION_ANSWERS = {200: ("done: the dossier's status and due date now", ActionAnswer),
                           404: "no dossier with this code and lookup secret",
                           409: "the action does not apply to the dossier's status"}
@@ -94,8 +97,9 @@ class RoutingService(OpsEndpoints):
 
     # department and counter actions ----------------------------------------------------------
     @api("POST", "/api/v1/dossiers/<code>/actions/<action>",
-         summary="A department's or counter's action on a dossier (accept, transfer, "
-                 "request_supplement, consult, complete, return, request_extension, ...)",
+         summary="A department's or counter's action on a dossier (accept, assign_officer, "
+                 "propose, approve, send_back, transfer, request_supplement, consult, "
+                 "complete, return, request_extension, ...)",
          body=ActionBody, auth=OFFICERS,
          responses={200: ("done (or an Idempotency-Key replay): the dossier's status and due "
                           "date now", ActionAnswer),
@@ -112,11 +116,12 @@ class RoutingService(OpsEndpoints):
 
     @rpc
     def department_action(self, code, action, department, officer_id, body,
-                          idempotency_key=None, correlation_id=None):
-        """The same actions for a department's own system: errors come back as dicts."""
-        caller = Principal("department_officer", officer_id, department=department)
+                          idempotency_key=None, correlation_id=None, role="department_officer"):
+        """The same actions for a department's own system, as its officer `officer_id` (its
+        leader with role="leader"): errors come back as dicts."""
         return as_department_answer(lambda: self._perform(
-            code, action, sent_body(action, body), officer(caller),
+            code, action, sent_body(action, body),
+            officer(department_caller(role, officer_id, department)),
             correlation_id or str(uuid.uuid4()), sent_key(officer_id, idempotency_key))[1])
 
     @api("POST", "/api/v1/dossiers/<code>/resubmission",
@@ -146,6 +151,25 @@ class RoutingService(OpsEndpoints):
             status, answer = perform(ctx, code, action, body, who, idempotency, unknown)
         performed(ctx, answer)
         return status, answer
+
+    # inside the lead agency -----------------------------------------------------------------
+    @api("GET", "/api/v1/my-dossiers",
+         summary="The caller's dossiers: an officer's open ones, a leader's to assign or approve",
+         query=WorklistQuerySchema, auth=("department_officer", "leader"),
+         responses={200: ("nearest due date first, with working days left", WorklistView)})
+    def my_dossiers(self, request, caller, query):
+        with self.db.transaction() as cur:
+            return json_response(agency_work.worklist(cur, self.calendar, caller, self._today(),
+                                                      query["limit"]))
+
+    @api("GET", "/api/v1/dossiers/<code>/handovers",
+         summary="Every hand-over inside the lead agency: who gave, who took, when (Mẫu 06)",
+         auth=(*OFFICERS, "manager"),
+         responses={200: ("in order", HandoversView), 403: "the caller has no part in it",
+                    404: "no such dossier"})
+    def handovers(self, request, code, caller):
+        with self.db.transaction() as cur:
+            return json_response(agency_work.handovers_view(cur, code, caller))
 
     # forms ----------------------------------------------------------------------------------
     @api("GET", "/api/v1/dossiers/<code>/forms/<form>",

@@ -372,3 +372,70 @@ def history_of_received(cur, start, after_end, department=None):
            ORDER BY h.dossier_code, h.id""",
         {"start": start, "after_end": after_end, "department": department})
     return cur.fetchall()
+
+
+# inside the lead agency -----------------------------------------------------------------------
+def add_proposal(cur, code, result_reference, note, at, officer):
+    cur.execute(
+        """INSERT INTO routing.proposals (dossier_code, result_reference, note, proposed_at,
+               proposed_by) VALUES (%s, %s, %s, %s, %s)""",
+        (code, result_reference, note, at, officer),
+    )
+
+
+def open_proposal(cur, code):
+    cur.execute("""SELECT * FROM routing.proposals WHERE dossier_code = %s AND decision IS NULL
+                   ORDER BY id DESC LIMIT 1""", (code,))
+    return cur.fetchone()
+
+
+def decide_proposal(cur, proposal_id, decision, at, leader, reason):
+    cur.execute(
+        """UPDATE routing.proposals SET decision = %s, decided_at = %s, decided_by = %s,
+               reason = %s WHERE id = %s""",
+        (decision, at, leader, reason, proposal_id),
+    )
+
+
+def add_handover(cur, handover):
+    cur.execute(
+        """INSERT INTO routing.handovers (dossier_code, at, step, giver, giver_role, giver_unit,
+               taker, taker_role, taker_unit, reason, due_date, timing)
+           VALUES (%(code)s, %(at)s, %(step)s, %(giver)s, %(giver_role)s, %(giver_unit)s,
+               %(taker)s, %(taker_role)s, %(taker_unit)s, %(reason)s, %(due_date)s,
+               %(timing)s)""",
+        handover,
+    )
+
+
+def handovers(cur, code):
+    cur.execute("SELECT * FROM routing.handovers WHERE dossier_code = %s ORDER BY id", (code,))
+    return cur.fetchall()
+
+
+# An open dossier of the department with its latest proposal (p.*: null when none).
+WORKLIST = """
+    SELECT d.code, d.procedure_code, d.procedure_name, d.status, d.processing_unit, d.officer,
+           d.officer_due_date, d.received_at, d.due_date, d.awaiting_supplement_since, d.overdue_at,
+           p.result_reference, p.note, p.proposed_at, p.proposed_by, p.decision,
+           p.decided_at, p.decided_by, p.reason
+    FROM routing.dossiers d
+    LEFT JOIN LATERAL (SELECT * FROM routing.proposals WHERE dossier_code = d.code
+                       ORDER BY id DESC LIMIT 1) p ON true
+    WHERE d.department = %(department)s AND d.status = ANY(%(open)s) AND {held}
+    ORDER BY d.due_date, d.code LIMIT %(limit)s"""
+
+
+def officer_worklist(cur, department, officer, open_statuses, limit):
+    """The open dossiers `officer` holds."""
+    cur.execute(WORKLIST.format(held="d.officer = %(officer)s"),
+                {"department": department, "officer": officer, "open": list(open_statuses),
+                 "limit": limit})
+    return cur.fetchall()
+
+
+def leader_worklist(cur, department, open_statuses, limit):
+    """The open dossiers waiting for a leader: a proposal to decide, or nobody holding them."""
+    cur.execute(WORKLIST.format(held="(d.status = 'awaiting_approval' OR d.officer IS NULL)"),
+                {"department": department, "open": list(open_statuses), "limit": limit})
+    return cur.fetchall()

@@ -142,7 +142,7 @@ def test_bad_bodies_are_422_naming_the_field(routing, db):
     sunday = act(routing, code, "request_extension", lead(), reason="x",
                  new_due_date="2027-01-03")
     assert sunday.status_code == 422
-    unknown = act(routing, code, "approve", lead())
+    unknown = act(routing, code, "stamp", lead())
     assert unknown.status_code == 404
     assert status_of(db, code) == "processing"
 

@@ -13,6 +13,7 @@ from services.routing.lifecycle import (
     COUNTER,
     FINAL,
     LEAD,
+    LEADER,
     SYSTEM,
     TRANSITIONS,
     InvalidTransition,
@@ -63,6 +64,20 @@ def test_table_statuses_are_the_contract_statuses():
     ("close", "resubmitted", SYSTEM, InvalidTransition),
     ("close", "supplement_requested", COUNTER, NotAllowed),
     ("complete", "processing", None, NotAllowed),
+    # inside the lead agency
+    ("assign_officer", "assigned", LEAD, "processing"),  # the officer receiving for the agency
+    ("assign_officer", "processing", LEADER, "processing"),
+    ("assign_officer", "processing", LEAD, InvalidTransition),  # reassigning is a leader's
+    ("propose", "resubmitted", LEAD, "awaiting_approval"),
+    ("propose", "awaiting_approval", LEAD, InvalidTransition),
+    ("approve", "awaiting_approval", LEAD, NotAllowed),
+    ("approve", "awaiting_approval", LEADER, "result_ready"),
+    ("approve", "processing", LEADER, InvalidTransition),
+    ("send_back", "awaiting_approval", LEADER, "processing"),
+    ("complete", "awaiting_approval", LEAD, InvalidTransition),
+    ("accept", "assigned", LEADER, NotAllowed),
+    ("withdraw", "awaiting_approval", CITIZEN, "withdrawn"),
+    ("refuse", "awaiting_approval", LEADER, "refused"),
 ])
 def test_find_transition(action, status, relation, expected):
     if isinstance(expected, str):
@@ -81,6 +96,7 @@ def test_invalid_transition_names_the_current_status():
     ("department_officer", "sxd", LEAD), ("department_officer", "ca", COOPERATING),
     ("department_officer", "stp", None), ("counter_officer", "sxd", COUNTER),
     ("counter_officer", "ca", None), ("manager", None, None),
+    ("leader", "sxd", LEADER), ("leader", "ca", None),
 ])
 def test_relation_of_a_token_to_a_dossier(role, department, relation):
     assert relation_of(Principal(role, "someone", department=department), DOSSIER) == relation

@@ -63,9 +63,11 @@ def roles():
         "counter_other": token("counter_officer", department=OTHER_DEPARTMENT, **today),
         "clerk_other": token("postal_clerk", post_office=OTHER_OFFICE["code"], **today),
         "officer_other": token("department_officer", department=OTHER_DEPARTMENT, **today),
+        "leader_other": token("leader", department=OTHER_DEPARTMENT, **today),
         "portal": token("portal", **today),
         "manager": token("manager", **today),
         "officer_right": token("department_officer", department=DEPARTMENT, **today),
+        "leader_right": token("leader", department=DEPARTMENT, **today),
         "clerk_right": token("postal_clerk", post_office=OFFICE["code"], **today),
         "counter_right": token("counter_officer", department=DEPARTMENT, **today),
     }

@@ -30,13 +30,13 @@ def motcua(*args, **env):
                           env=environment)
 
 
-def test_token_carries_the_role_and_department_asked_for():
-    result = motcua("token", "--role", "counter_officer", "--department", "stp",
-                    "--subject", "canbo.stp.01")
+@pytest.mark.parametrize("role", ["counter_officer", "leader"])
+def test_token_carries_the_role_and_department_asked_for(role):
+    result = motcua("token", "--role", role, "--department", "stp", "--subject", "canbo.stp.01")
     assert result.returncode == 0, result.stderr
     principal = authenticate(SECRET, f"Bearer {result.stdout.strip()}")
     assert (principal.role, principal.department, principal.subject) == (
-        "counter_officer", "stp", "canbo.stp.01")
+        role, "stp", "canbo.stp.01")
 
 
 def test_postal_clerk_token_carries_its_post_office():
@@ -47,6 +47,7 @@ def test_postal_clerk_token_carries_its_post_office():
 
 @pytest.mark.parametrize("args, env, reason", [
     (("--role", "counter_officer"), {}, "needs --department"),
+    (("--role", "leader"), {}, "needs --department"),
     (("--role", "manager"), {"TOKEN_SECRET": "short"}, "TOKEN_SECRET must be set"),
     (("--role", "citizen"), {}, "invalid choice: 'citizen'"),
 ])
