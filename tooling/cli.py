@@ -35,14 +35,18 @@ def _settings():
 def cmd_migrate(args):
     from services.common.migrations import migrate
     from services.common.topology import with_channel
-    from tooling.topology import declare_event_queues
+    from tooling.topology import QueueInUse, declare_event_queues
 
     settings = _settings()
     for service in args.service or SERVICE_NAMES:
         applied = migrate(settings["DB_URL"], service)
         print(f"{service}: {len(applied)} migration(s) applied" + (f": {', '.join(applied)}"
                                                                     if applied else ""))
-    with_channel(settings["AMQP_URI"], declare_event_queues)
+    try:
+        with_channel(settings["AMQP_URI"], declare_event_queues)
+    except QueueInUse as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print("event queues declared")
 
 

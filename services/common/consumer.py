@@ -69,6 +69,34 @@ class PoisonMessage(Exception):
     """The message can never be processed: dead-letter it without retrying."""
 
 
+# Every queue that holds events is a quorum queue: replicated on a cluster, so a node's
+# restart loses nothing (a classic queue is only on one node). What a queue dead-letters it
+# hands over at least once (confirmed by the target), which needs `reject-publish` overflow.
+QUORUM = {"x-queue-type": "quorum"}
+DEAD_LETTER_AT_LEAST_ONCE = {"x-dead-letter-strategy": "at-least-once",
+                             "x-overflow": "reject-publish"}
+# A message redelivered this often (its consumer crashed on it each time) is parked.
+DELIVERY_LIMIT = 20
+
+
+def delivered_queue_arguments():
+    """An event queue's, and a department queue's: quorum, and a message delivered
+    DELIVERY_LIMIT times goes to the dead-letter queue instead of round again."""
+    return {**QUORUM, "x-delivery-limit": DELIVERY_LIMIT, "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": DEAD_LETTER_QUEUE, **DEAD_LETTER_AT_LEAST_ONCE}
+
+
+def retry_queue_arguments(queue_name):
+    return {**QUORUM, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue_name,
+            **DEAD_LETTER_AT_LEAST_ONCE}
+
+
+# People browse the dead-letter queue (`motcua dlq list` takes and returns each message),
+# which RabbitMQ 4 may count as deliveries; its quorum queues drop a message after 20 unless
+# told otherwise: no practical limit here.
+DEAD_LETTER_QUEUE_ARGUMENTS = {**QUORUM, "x-delivery-limit": 1_000_000}
+
+
 def retry_queue_name(queue_name):
     return f"{queue_name}.retry"
 
@@ -80,17 +108,13 @@ def retry_queue(queue_name):
         exchange=Exchange(""),
         routing_key=retry_queue_name(queue_name),
         durable=True,
-        queue_arguments={
-            "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": queue_name,
-        },
+        queue_arguments=retry_queue_arguments(queue_name),
     )
 
 
 def dead_letter_queue():
-    return Queue(
-        DEAD_LETTER_QUEUE, exchange=Exchange(""), routing_key=DEAD_LETTER_QUEUE, durable=True
-    )
+    return Queue(DEAD_LETTER_QUEUE, exchange=Exchange(""), routing_key=DEAD_LETTER_QUEUE,
+                 durable=True, queue_arguments=DEAD_LETTER_QUEUE_ARGUMENTS)
 
 
 def parse_envelope(body):
@@ -239,6 +263,7 @@ class ReliableEventHandler(EventHandler):
 
     def setup(self):
         super().setup()
+        self.queue.queue_arguments = delivered_queue_arguments()  # nameko declares it so
         config = self.container.config
         self.max_attempts = int(config.get("HANDLER_MAX_ATTEMPTS", MAX_ATTEMPTS))
         self.first_backoff_ms = int(config.get("HANDLER_FIRST_BACKOFF_MS", FIRST_BACKOFF_MS))

@@ -31,7 +31,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from services.common.consumer import DEAD_LETTER_QUEUE
+from services.common.consumer import DEAD_LETTER_QUEUE, DEAD_LETTER_QUEUE_ARGUMENTS
 from services.common.events import DEPARTMENTS_EXCHANGE
 from services.common.topology import (
     DEPARTMENT_DELIVERY_LIMIT,
@@ -131,7 +131,7 @@ def definitions(departments, vhost="/", passwords=None, user_prefix=USER_PREFIX,
                        "durable": True, "auto_delete": False, "internal": False,
                        "arguments": {}}],
         "queues": [{"name": DEAD_LETTER_QUEUE, "vhost": vhost, "durable": True,
-                    "auto_delete": False, "arguments": {}}] + queues,
+                    "auto_delete": False, "arguments": DEAD_LETTER_QUEUE_ARGUMENTS}] + queues,
         "bindings": bindings,
         "policies": [
             {
