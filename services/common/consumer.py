@@ -41,7 +41,7 @@ from prometheus_client import Counter
 from . import broker, logs
 from .contracts import contract_schema
 from .db import PreparedStatement, StatementBatch, unstorable_at
-from .events import EnvelopeSchema
+from .events import EnvelopeSchema, caused_by
 
 log = logging.getLogger("motcua.consumer")
 
@@ -462,7 +462,8 @@ def reliable_event_handler(source_service, event_type, *, contract, fields=None,
                     log.info("duplicate delivery ignored",
                              extra={"dossier_code": envelope["dossier_code"]})
                     return
-                after_commit = method(self, cur, envelope, data)
+                with caused_by(f"{self.name}.{consumer}", envelope["id"]):
+                    after_commit = method(self, cur, envelope, data)
             if callable(after_commit):
                 after_commit()
 
@@ -488,7 +489,8 @@ def reliable_batch_event_handler(source_service, event_type, *, contract, fields
                 batch = StatementBatch(cur)
                 for envelope, data in events:
                     record_delivery(batch, self.name, envelope["id"], consumer)
-                    method(self, batch, envelope, data)
+                    with caused_by(f"{self.name}.{consumer}", envelope["id"]):
+                        method(self, batch, envelope, data)
                 applied = run_deliveries(batch, len(events))
             for envelope, _ in events:
                 bind_envelope(envelope)
