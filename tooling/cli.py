@@ -10,6 +10,9 @@
   motcua dlq list|show|replay|purge   the dead-letter queue: see, replay after a fix, purge
   motcua departments provision [...]  RabbitMQ definitions (queues, users) from the catalogue
   motcua docs                         write docs/openapi-<service>.json and docs/asyncapi.yaml
+  motcua backup [-o DIR]              back up the database and the broker's definitions
+  motcua restore BACKUP [...]         restore a backup into an empty database (--recovered: after
+                                      a recovery by other means)
 """
 import argparse
 import json
@@ -26,6 +29,7 @@ from services.common import logs  # noqa: E402 - after the warning filters
 from services.common.auth import DEFAULT_TTL_SECONDS, ROLE_SCOPES, issue_token  # noqa: E402
 from services.common.config import SERVICE_NAMES, load_config  # noqa: E402
 from tooling import ROOT  # noqa: E402
+from tooling.backup import add_commands as add_backup_commands  # noqa: E402
 
 
 def _settings():
@@ -248,6 +252,7 @@ def build_parser():
 
     run = sub.add_parser("run", help="start every service and relay (honcho, Procfile)")
     run.set_defaults(func=cmd_run)
+    add_backup_commands(sub)
     return parser
 
 
