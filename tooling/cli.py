@@ -46,6 +46,8 @@ def cmd_migrate(args):
         applied = migrate(settings["DB_URL"], service)
         print(f"{service}: {len(applied)} migration(s) applied" + (f": {', '.join(applied)}"
                                                                     if applied else ""))
+    if args.skip_queues:
+        return 0
     try:
         with_channel(settings["AMQP_URI"], declare_event_queues)
     except QueueInUse as exc:
@@ -204,6 +206,8 @@ def build_parser():
 
     migrate = sub.add_parser("migrate", help="apply migrations and declare event queues")
     migrate.add_argument("--service", action="append", choices=SERVICE_NAMES)
+    migrate.add_argument("--skip-queues", action="store_true",
+                         help="the database only (a service's own role migrating its schema)")
     migrate.set_defaults(func=cmd_migrate)
 
     catalogue = sub.add_parser("catalogue", help="procedure catalogue")
