@@ -13,6 +13,7 @@ Measured on the development machine (2 cores shared; PostgreSQL 15, RabbitMQ 3.1
 """
 import json
 import random
+import stat
 import string
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import time
 import uuid
 from contextlib import closing
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import eventlet
 import pytest
@@ -44,7 +46,8 @@ from tests.conftest import (
 )
 from tests.e2e.test_flow import counter_dossiers
 from tests.faults import audit
-from tooling.backup import MANIFEST_FILE, broker
+from tooling.backup import MANIFEST_FILE, BackupError, broker, read_backup, restore, take_backup
+from tooling.cli import main
 
 pytestmark = pytest.mark.e2e
 
@@ -208,3 +211,24 @@ def test_a_backup_taken_while_dossiers_flow_restores_with_nothing_lost_or_applie
 def _seconds(manifest):
     return round((datetime.fromisoformat(manifest["finished_at"])
                   - datetime.fromisoformat(manifest["taken_at"])).total_seconds(), 1)
+
+
+def test_a_backup_is_private_and_refused_when_altered_or_aimed_at_a_database_in_use(
+        db, db_url, rabbit_config, tmp_path):
+    backup = take_backup(tmp_path, db_url, rabbit_config["AMQP_URI"])
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(f.stat().st_mode) for f in backup.iterdir()} == {0o600}
+    assert read_backup(backup)["database"]["name"] == urlsplit(db_url).path.lstrip("/")
+    with pytest.raises(BackupError, match="already holds intake"):
+        restore(backup, db_url, rabbit_config["AMQP_URI"])
+    dump = backup / "database.dump"
+    data = dump.read_bytes()
+    dump.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    with pytest.raises(BackupError, match="does not match its SHA-256"):
+        read_backup(backup)
+
+
+def test_restore_asks_for_a_backup_or_recovered_not_both(capsys):
+    assert main(["restore"]) == 2
+    assert main(["restore", "somewhere", "--recovered"]) == 2
+    assert "--recovered" in capsys.readouterr().err
