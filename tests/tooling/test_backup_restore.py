@@ -9,7 +9,11 @@ restore must bring back every dossier accepted before the backup began, routed, 
 receipt and its bill once, and the department's messages on rebuilt queues with the ids the
 department already had: nothing applied twice, nothing a department cannot recognise.
 
-Measured on the development machine (2 cores shared; PostgreSQL 15, RabbitMQ 3.10): MEASURED
+Measured on the development machine (2 cores shared with other test runs; PostgreSQL 15,
+RabbitMQ 3.10), printed by each run (`-s`): 42 dossiers in the backup (35 accepted before it
+began): a database dump of 186 KiB and 31 KiB of definitions, taken in 0.2 s; the restore,
+Python's start included, 1.7 s. Another run, 133 dossiers: 245 KiB, 1.3 s (the catalogue
+and the empty schemas are about 160 KiB of it, a dossier about 0.7 KiB compressed).
 """
 import json
 import random
