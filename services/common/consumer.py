@@ -92,8 +92,8 @@ def retry_queue_arguments(queue_name):
 
 
 # People browse the dead-letter queue (`motcua dlq list` takes and returns each message),
-# which RabbitMQ 4 may count as deliveries; its quorum queues drop a message after 20 unless
-# told otherwise: no practical limit here.
+# which a quorum queue counts as deliveries, and RabbitMQ 4 drops a message delivered 20
+# times unless the queue says otherwise: no practical limit here.
 DEAD_LETTER_QUEUE_ARGUMENTS = {**QUORUM, "x-delivery-limit": 1_000_000}
 
 
