@@ -239,7 +239,7 @@ def build_parser():
     departments.add_argument("--vhost", default="/")
     departments.add_argument("--passwords", type=Path,
                              help="YAML/JSON {department or user: password} (users motcua, "
-                             "motcua-operations); never commit it")
+                             "motcua-operations, motcua-admin, motcua-monitoring); never commit it")
     departments.add_argument("--output", "-o", type=Path,
                              help="definitions file, e.g. deploy/rabbitmq/definitions.json")
     departments.add_argument("--apply", metavar="MANAGEMENT_URL",
