@@ -4,7 +4,8 @@ Starts the stack (scripts.stack: the whole Procfile, or with --core intake, rout
 relays; --instances adds competing consumers) on its own database and RabbitMQ virtual host
 (both `motcua_bench`, recreated on every run) with ports shifted by 100, consumes every
 `department.<code>` queue, polls the database for the receipt SMS and the fee bill
-(bench.stages), submits a realistic mix of counter and online dossiers for --duration
+(bench.stages), submits a realistic mix of counter and online dossiers (an online one is
+handed in by the portal, then formally received by a counter officer) for --duration
 seconds or --dossiers dossiers, closed or open loop (--rate), and measures throughput (also
 over the steady window), latency per stage, CPU and peak RSS per process, and audits lost
 and duplicated effects per stage. Then, with the stack stopped, it measures the broker's
@@ -63,7 +64,7 @@ PORT_OFFSET = 100  # intake 8101, routing 8102: clear of a demo on 8001/8002
 LOG_DIR = ROOT / ".run" / "bench-logs"
 RESULTS_DIR = ROOT / "bench" / "results"
 
-COUNTER_SHARE = 0.55   # the rest is online (portal)
+COUNTER_SHARE = 0.55   # the rest is online (the portal's, then an officer's reception)
 POST_SHARE = 0.2       # of dossiers whose result may be sent by post
 OPTIONAL_SHARE = 0.4   # chance of handing in each optional document
 OFFICERS_PER_DEPARTMENT = 3
@@ -126,11 +127,14 @@ WARDS = ["phường Tân Lập", "phường Tân An", "phường Thành Công", 
 
 @dataclass
 class Submission:
-    """One planned dossier; the run fills in times, status and code."""
+    """One planned dossier; the run fills in times, status and code. An online one is handed
+    in with the portal's `token`, then formally received with its agency's officer's
+    `receiver` token, which numbers it."""
     channel: str
     department: str
     token: str
     body: dict
+    receiver: str | None = None
     start: float = 0.0   # when the request was (or, open loop, should have been) sent
     sent: float = 0.0    # when it was sent
     done: float = 0.0
@@ -218,9 +222,12 @@ class Workload:
         channel = "counter" if rng.random() < COUNTER_SHARE else "online"
         procedure = rng.choice(self.by_channel[channel])
         dept = procedure["department"]
-        token = rng.choice(self.tokens[dept]) if channel == "counter" else self.tokens["portal"]
-        return Submission(channel, dept, token, dossier_body(rng, procedure, n),
-                          fee=has_fee(procedure))
+        officer = rng.choice(self.tokens[dept])
+        if channel == "counter":
+            return Submission(channel, dept, officer, dossier_body(rng, procedure, n),
+                              fee=has_fee(procedure))
+        return Submission(channel, dept, self.tokens["portal"], dossier_body(rng, procedure, n),
+                          receiver=officer, fee=has_fee(procedure))
 
 
 def receiving_unit(submission):
@@ -327,20 +334,21 @@ class DepartmentConsumers:
 
 # ----------------------------------------------------------------------------- submission
 class Poster:
-    """A keep-alive HTTP/1.1 connection posting JSON: http.client, not requests, because the
-    load generator shares the machine's two cores with the system it measures."""
+    """A keep-alive HTTP/1.1 connection posting JSON to one server: http.client, not
+    requests, because the load generator shares the machine's two cores with the system it
+    measures."""
 
     def __init__(self, url):
         parts = urllib.parse.urlsplit(url)
-        self.host, self.port, self.path = parts.hostname, parts.port, parts.path
+        self.host, self.port = parts.hostname, parts.port
         self.connection = None
 
-    def post(self, body, token):
+    def post(self, path, body, token):
         if self.connection is None:
             self.connection = http.client.HTTPConnection(self.host, self.port,
                                                          timeout=HTTP_TIMEOUT)
         try:
-            self.connection.request("POST", self.path, body, {
+            self.connection.request("POST", path, body, {
                 "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
             response = self.connection.getresponse()
             return response.status, response.read()
@@ -355,8 +363,15 @@ class Poster:
 
 
 def submit_one(poster, item, accepted):
+    """The dossier handed in; an online one then formally received by its agency's officer
+    (only that numbers it). `status` is the last answer's."""
     try:
-        status, answer = poster.post(json.dumps(item.body).encode(), item.token)
+        path = "/api/v1/dossiers" if item.channel == "counter" else "/api/v1/submissions"
+        status, answer = poster.post(path, json.dumps(item.body).encode(), item.token)
+        if status == 201 and item.channel == "online":
+            submission = json.loads(answer)["id"]
+            status, answer = poster.post(f"/api/v1/submissions/{submission}/reception", b"",
+                                         item.receiver)
         item.status = str(status)
         if status == 201:
             item.code = json.loads(answer)["code"]
@@ -713,7 +728,7 @@ def run_e2e(stack, secret, args, stages):
         count = None if args.duration else args.dossiers
         if args.duration and args.rate:
             count = math.ceil(args.rate * args.duration)
-        t0 = submit_all(stack.url("intake", "/api/v1/dossiers"), workload, accepted,
+        t0 = submit_all(stack.url("intake"), workload, accepted,
                         args.concurrency, args.rate, count, args.duration)
         print(f"submitted {len(workload.plan)} ({len(accepted)} accepted) in "
               f"{time.monotonic() - t0:.1f} s; waiting for every stage")
@@ -745,7 +760,8 @@ def run_audit(accepted, arrivals, stages):
     (distinct envelope ids), routed once, and (full stack) one receipt SMS, one fee bill
     exactly for the dossiers with a fee."""
     codes = {s.code for s in accepted}
-    expected = {"department_queue": codes, "routed": codes}
+    expected = {"department_queue": codes, "routed": codes,
+                "formal_reception": {s.code for s in accepted if s.channel == "online"}}
     if "receipt_sms" in stages:
         expected["receipt_sms"] = codes
     if "bill" in stages:
@@ -791,11 +807,13 @@ def stack_diagnostics(services):
 
 
 # Durable work per dossier, counted in the database after the run (see bench/README.md):
-# every consumer's transaction leaves one processed_messages row, intake's one dossier row,
+# every consumer's transaction leaves one processed_messages row, intake's one dossier row
+# (and an online dossier's submission one more),
 # every notification handed to the gateway one committed status update, and every confirmed
 # publish (all five relays) one outbox row marked published.
 WORK_QUERIES = {
-    "intake_transactions": "SELECT count(*) FROM intake.dossiers",
+    "intake_transactions": "(SELECT count(*) FROM intake.dossiers)"
+                           " + (SELECT count(*) FROM intake.submissions)",
     "consumer_transactions": " + ".join(
         f"(SELECT count(*) FROM {s}.processed_messages)"
         for s in ("routing", "notify", "payment", "postal")),

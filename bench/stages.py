@@ -28,6 +28,9 @@ STAGE_QUERIES = {
 
 # Every effect once per dossier: code -> how many times it exists (run after the stages).
 AUDIT_QUERIES = {
+    # an online dossier numbered by one formal reception of its submission
+    "formal_reception": """SELECT dossier_code, count(*) FROM intake.submissions
+                           WHERE status = 'received' GROUP BY 1""",
     "routed": """SELECT dossier_code, count(*) FROM routing.history
                  WHERE status = 'assigned' GROUP BY 1""",
     "receipt_sms": """SELECT dossier_code, count(*) FROM notify.notifications

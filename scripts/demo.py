@@ -2,16 +2,17 @@
 
 Starts the whole stack on its own database and RabbitMQ virtual host (both `motcua_demo`,
 recreated on every run), submits about 120 dossiers the way a day at the center brings them
-(counter officers of the departments, citizens on the online portal), shows two refused
-submissions and an idempotent replay, then takes every dossier off its department's queue
-and prints what arrived where; the citizens' receipts by SMS and email (notify), fees paid by
-cash, card and online with the day's reconciliation (payment), the departments' work with
-supplements, consultations, late dossiers and apologies ending in the monthly report
-(routing), the post office receiving, collecting and delivering (postal), and the center's
-everyday mistakes answered plainly (a mistyped lookup secret, a statement saved with bare CR
-line ends, a wrong signature from the gateway). Once the stack has stopped it checks that the
-services' logs hold no ERROR line and looks for lookup secrets on every queue and stream.
-Exit code 0 only if every step behaved.
+(counter officers of the departments, citizens on the online portal, whose dossiers a
+counter officer formally receives), shows two refused submissions, an idempotent replay and
+one online dossier from the portal to its formal reception with its dates, then takes every
+dossier off its department's queue and prints what arrived where; the citizens' receipts by
+SMS and email (notify), fees paid by cash, card and online with the day's reconciliation
+(payment), the departments' work with supplements, consultations, closures, an extension and
+late dossiers ending in the monthly report (routing), the post office receiving, collecting
+and delivering (postal), and the center's everyday mistakes answered plainly (a mistyped
+lookup secret, a statement saved with bare CR line ends, a wrong signature from the gateway).
+Once the stack has stopped it checks that the services' logs hold no ERROR line and looks for
+lookup secrets on every queue and stream. Exit code 0 only if every step behaved.
 
     python -m scripts.demo        (from the repository root; RabbitMQ and PostgreSQL running)
 """
@@ -38,7 +39,7 @@ import requests
 warnings.filterwarnings("ignore", message=".*pkg_resources.*")
 warnings.filterwarnings("ignore", message="(?s).*Eventlet is deprecated")
 
-from scripts import everyday_mistakes, postal_demo  # noqa: E402
+from scripts import everyday_mistakes, law_periods_demo, online_reception, postal_demo  # noqa: E402
 from scripts.department_simulation import Desk, run_department_work  # noqa: E402
 from scripts.payment_demo import pay_in_cash, show_payments  # noqa: E402
 from scripts.stack import CATALOGUE, HTTP_PORTS, ROOT, Stack, ensure_database  # noqa: E402
@@ -222,8 +223,10 @@ def submit_day(stack, tokens, plan):
     """Submit the plan from several windows at once; returns (accepted, refused)."""
     def one(item):
         channel, department, body = item
-        token = tokens[department] if channel == "counter" else tokens["portal"]
-        return item, *submit(stack, token, body)
+        if channel == "online":  # the portal's, then the agency's formal reception
+            return item, *online_reception.submit_and_receive(stack, tokens["portal"],
+                                                              tokens[department], body)
+        return item, *submit(stack, tokens[department], body)
 
     accepted, refused = [], []
     with ThreadPoolExecutor(WINDOWS) as pool:
@@ -264,15 +267,19 @@ def show_refusals(stack, catalogue, tokens, rng):
 
 def show_replay(stack, catalogue, tokens, rng):
     """The portal resends a dossier after a timeout: the second answer is the first one."""
-    body = dossier_body(rng, catalogue["procedures"]["1.002809"])
+    procedure = catalogue["procedures"]["1.002809"]
+    body = dossier_body(rng, procedure)
     key = f"portal-{uuid.uuid4()}"
-    first_status, first = submit(stack, tokens["portal"], body, key)
-    again_status, again = submit(stack, tokens["portal"], body, key)
+    first_status, first = online_reception.submit(stack, tokens["portal"], body, key)
+    again_status, again = online_reception.submit(stack, tokens["portal"], body, key)
     print(f"\n3) portal sends {body['procedure_code']} twice with Idempotency-Key {key[:15]}…")
-    print(f"    first  -> HTTP {first_status}, code {first.get('code')}")
-    print(f"    replay -> HTTP {again_status}, code {again.get('code')}")
-    ok = first_status == 201 and again_status == 200 and first.get("code") == again.get("code")
-    return ({**first, "body": body} if first_status == 201 else None), ok
+    print(f"    first  -> HTTP {first_status}, submission {first.get('id')}")
+    print(f"    replay -> HTTP {again_status}, submission {again.get('id')}")
+    ok = first_status == 201 and again_status == 200 and first.get("id") == again.get("id")
+    if not ok:
+        return None, False
+    status, dossier = online_reception.receive(stack, tokens[procedure["department"]], first["id"])
+    return ({**dossier, "body": body} if status == 201 else None), status == 201
 
 
 # ----------------------------------------------------------------------------- department queues
@@ -504,6 +511,12 @@ def run(stack, catalogue, secret, rng):
     replayed, replay_ok = show_replay(stack, catalogue, tokens, rng)
     if replayed:
         accepted.append(replayed)
+    heading("An online dossier formally received (Decree 118/2025 art. 17(2)(c))")
+    online_body = dossier_body(rng, catalogue["procedures"]["1.001665"])
+    received_ok, received = online_reception.show(stack, tokens["portal"], tokens["stp"],
+                                                  "canbo.stp.01", online_body)
+    if received:
+        accepted.append({**received, "body": online_body})
 
     started = time.monotonic()
     expected = {d["code"]: d for d in accepted}
@@ -538,7 +551,10 @@ def run(stack, catalogue, secret, rng):
     requests.post(stack.url("postal", "/api/v1/post-offices"), json=postal_demo.OFFICE,
                   headers={"Authorization": f"Bearer {issue_token(secret, 'manager')}"},
                   timeout=10).raise_for_status()
-    department_ok = run_department_work(stack, secret, accepted, rng)
+    law = law_periods_demo.prepare(stack, secret, lambda code: dossier_body(
+        rng, catalogue["procedures"][code]))
+    department_ok = run_department_work(stack, secret, accepted, rng, list(law["dossiers"]))
+    law_checks = law_periods_demo.show(stack, secret, law)
 
     postal_checks = postal_demo.run(
         stack.url("postal"), secret, catalogue,
@@ -549,10 +565,12 @@ def run(stack, catalogue, secret, rng):
             "no unexpected refusal": not refused,
             "422 and 403 as expected": refusals_ok,
             "idempotent replay": replay_ok,
+            "an online dossier numbered at its formal reception": received_ok,
             "lookup": lookup_ok,
             "a receipt SMS for every dossier": notified,
             "payments by cash, card and online, reconciled": paid,
             "department work, late dossiers, monthly report": department_ok,
+            **law_checks,
             **{f"postal: {name}": ok for name, ok in postal_checks.items()},
             **mistakes}, [d["lookup_secret"] for d in accepted]
 

@@ -1,14 +1,15 @@
 """The departments' side of a simulated day, for `make demo`: officers take the day's
 dossiers, ask for supplements, consult cooperating departments, refuse a few, decide and
 return most; then routing's clock jumps ahead so short dossiers left undecided become
-overdue, the departments apologise with a new date and finish them late; the manager's
-monthly report closes the demo.
+overdue (past the due date no extension is possible) and are finished late, and those whose
+supplement never came are closed; the manager's monthly report closes the demo.
 
     from scripts.department_simulation import run_department_work
-    ok = run_department_work(stack, secret, accepted, random.Random(seed))
+    ok = run_department_work(stack, secret, accepted, random.Random(seed), others)
 
 `stack` is a running scripts.stack.Stack (routing is restarted once, with its clock moved),
-`accepted` the intake answers of the day's dossiers (code, department, lookup_secret)."""
+`accepted` the intake answers of the day's dossiers (code, department, lookup_secret),
+`others` the day's dossiers other parts of the demo work on (counted by the report only)."""
 import signal
 import time
 from collections import Counter
@@ -17,7 +18,6 @@ from datetime import date, timedelta
 import requests
 
 from services.common.auth import issue_token
-from services.common.calendar import load_calendar
 from services.common.events import now
 
 SUPPLEMENT_SHARE = 0.12
@@ -104,7 +104,7 @@ def first_day(desk, accepted, rng, tally):
                 status = desk.citizen(code, "resubmission", {"secret": dossier["lookup_secret"]})
                 count(tally, (status, None), "resubmitted by the citizen")
             else:
-                continue  # the clock stays stopped
+                continue  # never completed: closed once its 15 days have run out
         if view.get("cooperating"):
             count(tally, desk.act(code, department, "consult",
                                   question="Đề nghị cho ý kiến phối hợp"),
@@ -134,9 +134,8 @@ def jump_clock(stack):
 
 
 def late_days(desk, undecided, today, tally):
-    """After the jump: the watch flags the late ones; their departments apologise with a new
-    date (Mẫu 04) and finish them."""
-    calendar = load_calendar()
+    """After the jump: the watch flags the late ones; past their due date no extension is
+    possible, their departments finish them late."""
     late = []
     deadline = time.monotonic() + LATE_WAIT
     expected = [d for d in undecided if date.fromisoformat(d["due_at"]) < today]
@@ -149,15 +148,10 @@ def late_days(desk, undecided, today, tally):
         if dossier not in late:
             print(f"  {dossier['code']} due {dossier['due_at']} not flagged overdue: "
                   f"{desk.lookup(dossier).get('status')}")
-    new_due = calendar.add_working_days(today, 2)
     for dossier in late:
         code, department = dossier["code"], dossier["department"]
-        count(tally, desk.act(code, department, "issue_apology",
-                              new_due_date=new_due.isoformat(),
-                              reason="hồ sơ phức tạp, cần thêm thời gian thẩm định"),
-              "late: apology and new date")
         count(tally, desk.act(code, department, "complete", result_reference=f"{code[-4:]}/KQ"),
-              "late: result after the apology")
+              "late: result after the due date")
         count(tally, desk.act(code, department, "return", role="counter_officer"),
               "late: returned")
     return len(late) == len(expected)
@@ -172,7 +166,8 @@ def print_monthly(desk, first_month, last_day):
     columns = [("received", "received"), ("resolved_on_time", "on time"),
                ("resolved_late", "late"), ("in_progress_on_time", "open ok"),
                ("in_progress_overdue", "open late"), ("returned", "returned"),
-               ("refused", "refused"), ("average_processing_working_days", "avg days")]
+               ("refused", "refused"), ("closed", "closed"),
+               ("average_processing_working_days", "avg days")]
     header = f"{'department':<12}" + "".join(f"{label:>11}" for _, label in columns)
     print(header + "\n" + "-" * len(header))
     for row in [*report["by_department"], {"department": "total", **report["totals"]}]:
@@ -183,7 +178,7 @@ def print_monthly(desk, first_month, last_day):
     return report
 
 
-def run_department_work(stack, secret, accepted, rng):
+def run_department_work(stack, secret, accepted, rng, others=()):
     """The departments' work on the day's dossiers; True if every step behaved."""
     desk = Desk(stack, secret)
     tally = Counter()
@@ -203,9 +198,10 @@ def run_department_work(stack, secret, accepted, rng):
     checks = {
         "every late dossier flagged overdue": all_late_flagged,
         "every department action answered": not tally["errors"],
-        "report counts every dossier received": totals["received"] == len(accepted),
+        "report counts every dossier received":
+            totals["received"] == len(accepted) + len(others),
         "report counts the late results as late":
-            totals["resolved_late"] == tally["late: result after the apology"],
+            totals["resolved_late"] == tally["late: result after the due date"],
     }
     for check, ok in checks.items():
         if not ok:

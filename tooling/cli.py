@@ -13,6 +13,7 @@
   motcua backup [-o DIR]              back up the database and the broker's definitions
   motcua restore BACKUP [...]         restore a backup into an empty database (--recovered: after
                                       a recovery by other means)
+  motcua calendar list|add|remove     the province's days off and working days (through intake)
 """
 import argparse
 import json
@@ -199,6 +200,28 @@ def cmd_docs(args):
     return 0
 
 
+def cmd_calendar(args):
+    """The calendar's overrides through intake's HTTP API, as a manager: every service follows
+    a change at once."""
+    from tooling.calendar import CalendarError, change_calendar
+
+    secret = os.environ.get("TOKEN_SECRET") or _settings().get("TOKEN_SECRET")
+    try:
+        token = issue_token(secret, "manager", subject=args.subject, ttl=300)
+        overrides = change_calendar(args.intake_url, token, args.action, args.day, args.kind,
+                                    args.note)
+    except (ValueError, CalendarError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, ValueError) else 1
+    print(f"revision {overrides['revision']}")
+    for label, days in (("day off", overrides["days_off"]),
+                        ("working day", overrides["working_days"])):
+        for day in days:
+            note = f"  {day['note']}" if day["note"] else ""
+            print(f"{day['day']}  {label:<11}  {day['changed_by']}{note}")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="motcua", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -249,6 +272,23 @@ def build_parser():
     docs = sub.add_parser("docs", help="write the OpenAPI and AsyncAPI documents into docs/")
     docs.add_argument("--catalogue", type=Path, help="default: the bundled catalogue")
     docs.set_defaults(func=cmd_docs)
+
+    calendar = sub.add_parser("calendar", help="the province's days off and working days",
+                              description="Days that differ from the national calendar, kept by "
+                              "intake; a change reaches every service without a restart.")
+    calendar.add_argument("action", choices=("list", "add", "remove"))
+    calendar.add_argument("day", nargs="?", help="YYYY-MM-DD (add, remove)")
+    kind = calendar.add_mutually_exclusive_group()
+    kind.add_argument("--day-off", dest="kind", action="store_const", const="day_off",
+                      help="add: a day off the national calendar does not have")
+    kind.add_argument("--working-day", dest="kind", action="store_const", const="working_day",
+                      help="add: a weekend day or holiday worked")
+    calendar.add_argument("--note", help="add: why (the decision that sets it)")
+    calendar.add_argument("--subject", default="motcua-cli", help="who changes it")
+    calendar.add_argument("--intake-url", default=os.environ.get("INTAKE_URL",
+                                                                 "http://127.0.0.1:8001"),
+                          help="intake's address (default $INTAKE_URL or http://127.0.0.1:8001)")
+    calendar.set_defaults(func=cmd_calendar)
 
     ledger = sub.add_parser("ledger", help="payment's money ledger")
     ledger.add_argument("action", choices=("verify",))

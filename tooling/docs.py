@@ -3,7 +3,9 @@
 - OpenAPI 3.0 of each HTTP service: the document it serves at /openapi.json
   (services/common/apidocs.py).
 - AsyncAPI 3.0 of the department queues: the messages a department receives, built from the
-  DossierReceived contract (dossier.assigned) and routing's schemas of the others.
+  DossierReceived contract (dossier.assigned, the version before too) and routing's schemas
+  of the others; and of intake's events about online dossiers before their reception and
+  the calendar, which the national-portal link and the services read.
 
 `motcua docs` writes both into docs/; a test fails when the committed ones are stale.
 """
@@ -16,10 +18,15 @@ import yaml
 from services.common import contracts
 from services.common.apidocs import endpoints, openapi_document
 from services.common.config import SERVICE_NAMES
-from services.common.events import DEPARTMENTS_EXCHANGE, ENVELOPE_VERSION, EnvelopeSchema
+from services.common.events import (
+    DEPARTMENTS_EXCHANGE,
+    ENVELOPE_VERSION,
+    EnvelopeSchema,
+    events_exchange,
+)
 from services.common.jsonschemas import json_schema
 from services.common.topology import DEPARTMENT_DELIVERY_LIMIT, department_queue_name
-from services.routing.schemas import DEPARTMENT_MESSAGES
+from services.routing.schemas import DEPARTMENT_MESSAGES, PREVIOUS_DEPARTMENT_MESSAGES
 
 from . import ROOT
 from .topology import service_class
@@ -54,6 +61,8 @@ def department_message_example():
             "documents": [{"key": "to_khai", "copies": 1}],
             "result_delivery": "counter",
             "receiver": {"kind": "counter_officer", "id": "officer-1", "department": "stp"},
+            "paper_handover_on": "2026-03-02",
+            "submission_id": None,
             "department": "stp",
             "role": "lead",
         },
@@ -88,23 +97,79 @@ def _message(event_type, title, payload, examples=()):
     return message
 
 
+def _title(schema, event_type):
+    return (inspect.getdoc(schema) or event_type).splitlines()[0]
+
+
 def department_messages():
     """{message id: AsyncAPI message} of everything routing sends to a department's queue:
-    dossier.assigned first, then the lifecycle messages routing's schemas describe."""
+    dossier.assigned first, then the lifecycle messages routing's schemas describe, each at
+    its contract's version, then the earlier versions a queue may still hold
+    (`<id>V<version>`)."""
     messages = {"dossierAssigned": _message(
         "dossier.assigned", "A dossier assigned to the department",
         _envelope_payload("dossier.assigned", contracts.DossierAssignedMessage,
                           contracts.DossierAssignedMessage.VERSION),
         [{"name": "counter_dossier", "payload": department_message_example()}])}
     for event_type, schema in DEPARTMENT_MESSAGES.items():
-        title = (inspect.getdoc(schema) or event_type).splitlines()[0]
-        messages[_message_id(event_type)] = _message(
-            event_type, title, _envelope_payload(event_type, schema))
+        messages[_message_id(event_type)] = _lifecycle_message(event_type, schema)
+    for (event_type, version), schema in PREVIOUS_DEPARTMENT_MESSAGES.items():
+        messages[f"{_message_id(event_type)}V{version}"] = _lifecycle_message(
+            event_type, schema, version)
+    previous = contracts.DossierAssignedMessageV2
+    messages[f"dossierAssignedV{previous.VERSION}"] = _lifecycle_message(
+        "dossier.assigned", previous, previous.VERSION)
     return messages
+
+
+def _lifecycle_message(event_type, schema, version=None):
+    version = version or getattr(schema, "VERSION", ENVELOPE_VERSION)
+    return _message(event_type, _title(schema, event_type),
+                    _envelope_payload(event_type, schema, version))
+
+
+# intake's events for the national-portal link and the services (on `intake.events`)
+INTAKE_EVENTS = {
+    "dossier.awaiting_reception": contracts.DossierAwaitingReception,
+    "dossier.corrections_requested": contracts.DossierCorrectionsRequested,
+    "dossier.reception_overdue": contracts.DossierReceptionOverdue,
+    "calendar.changed": contracts.CalendarChanged,
+}
+
+
+def intake_messages():
+    return {_message_id(event_type): _message(
+        event_type, _title(schema, event_type),
+        _envelope_payload(event_type, schema, getattr(schema, "VERSION", ENVELOPE_VERSION)))
+        for event_type, schema in INTAKE_EVENTS.items()}
+
+
+def intake_events_channel(messages):
+    exchange = events_exchange("intake")
+    return {
+        "address": exchange,
+        "title": "intake's events",
+        "description": (
+            f"The topic exchange `{exchange}`, each event with its type as routing key: bind a "
+            "queue of your own to the types you read. Online dossiers before their formal "
+            "reception (no code yet: `submission_id` names them; once received they are "
+            "announced as `dossier.received`, with that `submission_id`), and the province's "
+            "calendar overrides, the whole set at every change."),
+        "messages": {message_id: {"$ref": f"#/components/messages/{message_id}"}
+                     for message_id in messages},
+        "bindings": {"amqp": {
+            "is": "routingKey",
+            "exchange": {"name": exchange, "type": "topic", "durable": True,
+                         "autoDelete": False, "vhost": "/"},
+            "bindingVersion": "0.3.0",
+        }},
+    }
+
 
 
 def asyncapi_document(departments):
     messages = department_messages()
+    intake = intake_messages()
     channels, operations = {}, {}
     for code in departments:
         queue = department_queue_name(code)
@@ -139,11 +204,19 @@ def asyncapi_document(departments):
             "messages": [{"$ref": f"#/channels/{channel_id}/messages/{message_id}"}
                          for message_id in messages],
         }
+    channels["intake_events"] = intake_events_channel(intake)
+    operations["receive_intake_events"] = {
+        "action": "receive",
+        "channel": {"$ref": "#/channels/intake_events"},
+        "summary": "The national-portal link and the services receive intake's events",
+        "messages": [{"$ref": f"#/channels/intake_events/messages/{message_id}"}
+                     for message_id in intake],
+    }
     return {
         "asyncapi": "3.0.0",
         "info": {
             "title": "motcua department queues",
-            "version": "2",
+            "version": "3",
             "description": (
                 "Each department of the catalogue has its own queue of the dossiers assigned "
                 "to it and of what happens to them that it must act on (a supplement handed "
@@ -151,11 +224,24 @@ def asyncapi_document(departments):
                 "are JSON event envelopes, delivered at least once: the envelope `id` is "
                 "stable, so deduplicate on it; `type` says which message it is, `version` "
                 "which shape of it.\n\n"
-                "Version 2 of this document: `dossier.assigned` is at envelope version 2, "
-                "whose applicant's `citizen_id` is masked to its last three digits "
-                "(`*********567`; version 1 carried the whole number), and which carries "
-                "nothing of the citizen's lookup secret. The other messages are unchanged "
-                "(version 1)."
+                "Version 3 of this document follows Decree 118/2025/NĐ-CP art. 18, 19 and 21. "
+                "`dossier.assigned` is at envelope version 3: a same-day procedure has "
+                "`processing_days` 0 (due the day of reception, or the next working day when "
+                "received after the same-day cut-off, 15:00), `paper_handover_on` is the day "
+                "the paper dossier reaches the department (none for an online dossier, "
+                "received electronically) and `submission_id` the online submission it was "
+                "formally received from. `dossier.resubmitted` version 2 (the period restarts "
+                "from zero with the complete dossier: no `paused_working_days`), "
+                "`dossier.due_soon` version 2 (`extension_deadline`, the last day to ask for "
+                "the one extension), and new messages `dossier.closed` (a supplement not "
+                "handed in by its last day), `dossier.withdrawn` (the applicant asked to "
+                "stop) and `dossier.consultation_late` (a cooperating department answered "
+                "late or not at all). The versions they replace stay documented (`…V<n>`) "
+                "for messages a queue may still hold. The channel `intake.events` is new: "
+                "online dossiers awaiting their formal reception and the calendar's "
+                "overrides. Version 2 masked the applicant's `citizen_id` to its last three "
+                "digits and carried nothing of the citizen's lookup secret. Other messages "
+                "are at version 1."
             ),
         },
         "defaultContentType": "application/json",
@@ -163,7 +249,7 @@ def asyncapi_document(departments):
                                "protocolVersion": "0.9.1"}},
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages},
+        "components": {"messages": {**messages, **intake}},
     }
 
 

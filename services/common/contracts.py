@@ -38,7 +38,9 @@ class ProcedureSnapshot(_Tolerant):
     name = fields.String(required=True)
     department = fields.String(required=True)
     cooperating = fields.List(fields.String(), required=True)
-    processing_days = fields.Integer(required=True, validate=validate.Range(min=1))
+    # 0: a same-day procedure (due the day of reception, or the next working day after the
+    # cut-off)
+    processing_days = fields.Integer(required=True, validate=validate.Range(min=0))
     day_kind = fields.String(required=True, validate=validate.OneOf(("working", "calendar")))
     fee = fields.Integer(required=True, validate=validate.Range(min=0))
     charge = fields.Integer(required=True, validate=validate.Range(min=0))
@@ -62,9 +64,13 @@ class Applicant(_Tolerant):
 
 
 class DossierReceived(_Tolerant):
-    """Version 2: the lookup secret is no longer carried in clear (`lookup_secret`, version
-    1) but as routing's proof of it and encrypted for notify; the citizen ID is masked."""
-    VERSION = 2
+    """A dossier formally received: numbered, its receipt issued, its period running.
+    Version 3: a same-day procedure has `processing_days` 0; `paper_handover_on` is the day
+    the paper dossier goes to the agency (None for an online one) and `submission_id` the
+    online submission it was received from (None at a counter or post office). Version 2:
+    the lookup secret is no longer carried in clear (`lookup_secret`, version 1) but as
+    routing's proof of it and encrypted for notify; the citizen ID is masked."""
+    VERSION = 3
 
     code = fields.String(required=True)
     procedure = fields.Nested(ProcedureSnapshot, required=True)
@@ -81,6 +87,9 @@ class DossierReceived(_Tolerant):
     # Fernet-encrypted with NOTIFY_SECRET_KEY: only notify opens it, for the receipt SMS
     lookup_secret_for_notify = fields.String(required=True)
     receiver = fields.Dict(required=True)
+    # not required: a version 2 event still in flight lacks them
+    paper_handover_on = fields.Date(load_default=None, allow_none=True)
+    submission_id = fields.UUID(load_default=None, allow_none=True)
 
 
 # --- routing: a dossier assigned --------------------------------------------------------------
@@ -101,8 +110,10 @@ class DossierAssigned(_Tolerant):
 class DossierAssignedMessage(DossierReceived):
     """What a department receives on its queue as dossier.assigned: the dossier.received data
     without anything of the lookup secret (nothing else may be added: checked at publish),
-    plus the department it is for and its role. Version 2: the citizen ID is masked."""
-    VERSION = 2
+    plus the department it is for and its role. Version 3: as dossier.received version 3
+    (same-day procedures, paper_handover_on, submission_id). Version 2: the citizen ID is
+    masked."""
+    VERSION = 3
 
     class Meta:
         unknown = RAISE
@@ -112,14 +123,35 @@ class DossierAssignedMessage(DossierReceived):
     role = fields.String(required=True, validate=validate.OneOf(("lead", "cooperating")))
 
 
+class ProcedureSnapshotV2(ProcedureSnapshot):
+    processing_days = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class DossierAssignedMessageV2(DossierAssignedMessage):
+    """dossier.assigned version 2, for a department's system written for it: no same-day
+    procedure, neither paper_handover_on nor submission_id. docs/asyncapi.yaml keeps it while
+    such messages may still wait on a department's queue."""
+    VERSION = 2
+
+    class Meta:
+        unknown = RAISE
+        exclude = (*NOT_FOR_DEPARTMENTS, "paper_handover_on", "submission_id")
+
+    procedure = fields.Nested(ProcedureSnapshotV2, required=True)
+
+
 # --- routing: the lifecycle after reception -------------------------------------------------
 STATUSES = (
     "received", "assigned", "processing", "supplement_requested", "resubmitted", "consulting",
-    "result_ready", "returned", "refused", "withdrawn",
+    "result_ready", "returned", "refused", "withdrawn", "closed",
 )
 
 
 class DossierStatusChanged(_Tolerant):
+    """Version 2: the status `closed` (a supplement not completed within the time the law
+    gives, Decree 118/2025 art. 19(5))."""
+    VERSION = 2
+
     code = fields.String(required=True)
     department = fields.String(required=True)
     from_status = fields.String(required=True, validate=validate.OneOf(STATUSES))
@@ -136,7 +168,11 @@ class RequestedDocument(_Tolerant):
 
 
 class SupplementRequested(_Tolerant):
-    """Mẫu 02: everything missing, asked once; the clock stops until the citizen resubmits."""
+    """Mẫu 02: everything missing, asked once. The processing period restarts from zero when
+    the complete dossier arrives; not completed by `complete_by`, the dossier is closed.
+    Version 2: `complete_by` (version 1 told of a clock paused until the citizen resubmits)."""
+    VERSION = 2
+
     code = fields.String(required=True)
     department = fields.String(required=True)
     procedure_name = fields.String(required=True)
@@ -144,6 +180,19 @@ class SupplementRequested(_Tolerant):
                             validate=ItemCount(min=1))
     reason = fields.String(required=True)
     requested_at = fields.AwareDateTime(required=True)
+    complete_by = fields.Date(required=True, metadata={
+        "description": "the last day to hand in the complete dossier; closed after it"})
+
+
+class DossierClosed(_Tolerant):
+    """The supplement asked for was not handed in by its last day: the one-stop unit closed
+    the dossier (Decree 118/2025 art. 19(5))."""
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    procedure_name = fields.String(required=True)
+    supplement_requested_at = fields.AwareDateTime(required=True)
+    complete_by = fields.Date(required=True)
+    closed_at = fields.AwareDateTime(required=True)
 
 
 class Delivery(_Tolerant):
@@ -173,6 +222,15 @@ class DossierRefused(_Tolerant):
     refused_at = fields.AwareDateTime(required=True)
 
 
+class DossierWithdrawn(_Tolerant):
+    """The applicant asked to stop: processing stops, the stop notice (Mẫu 05) is issued."""
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    procedure_name = fields.String(required=True)
+    reason = fields.String(required=True)
+    withdrawn_at = fields.AwareDateTime(required=True)
+
+
 class DossierOverdue(_Tolerant):
     """Sent once, when a dossier passes its due date unresolved."""
     code = fields.String(required=True)
@@ -181,8 +239,9 @@ class DossierOverdue(_Tolerant):
     detected_at = fields.AwareDateTime(required=True)
 
 
-class ApologyIssued(_Tolerant):
-    """Mẫu 04: the department apologises and sets a new appointment date."""
+class DossierExtended(_Tolerant):
+    """Mẫu 04: the department at fault asked, before the due date, to extend the time once;
+    the appointment moves to `new_due_date`. Statistics keep `legal_due_date`."""
     code = fields.String(required=True)
     department = fields.String(required=True)
     procedure_name = fields.String(required=True)
@@ -190,7 +249,21 @@ class ApologyIssued(_Tolerant):
     reason = fields.String(required=True)
     previous_due_date = fields.Date(required=True)
     new_due_date = fields.Date(required=True)
+    legal_due_date = fields.Date(required=True)
     issued_at = fields.AwareDateTime(required=True)
+
+
+class ConsultationLate(_Tolerant):
+    """A cooperating department had not answered by its reply date (or answered after it):
+    reported to the head of the one-stop unit (Decree 118/2025 art. 19(4)(c))."""
+    code = fields.String(required=True)
+    department = fields.String(required=True, metadata={"description": "the lead department"})
+    consulted_department = fields.String(required=True)
+    consultation_id = fields.Integer(required=True)
+    reply_due_date = fields.Date(required=True)
+    replied_at = fields.AwareDateTime(load_default=None, allow_none=True, metadata={
+        "description": "null while the answer is still awaited"})
+    detected_at = fields.AwareDateTime(required=True)
 
 
 class DossierReturned(_Tolerant):
@@ -263,3 +336,53 @@ class NotificationOutcome(_Tolerant):
     channel = fields.String(required=True, validate=validate.OneOf(("sms", "email")))
     template = fields.String(required=True)
     status = fields.String(required=True)
+
+
+# --- intake: online dossiers before their formal reception, and the calendar ------------------
+class ProcedureRef(_Tolerant):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class DossierAwaitingReception(_Tolerant):
+    """An online dossier came from the portal: a counter officer of the competent agency
+    formally receives it (then it is numbered: dossier.received) or asks for corrections,
+    within 8 working hours (art. 17(2)(c)), by `receive_by`. It has no code yet:
+    `submission_id` names it."""
+    submission_id = fields.UUID(required=True)
+    procedure = fields.Nested(ProcedureRef, required=True)
+    department = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(("online",)))
+    submitted_at = fields.AwareDateTime(required=True)
+    receive_by = fields.AwareDateTime(required=True)
+
+
+class DossierCorrectionsRequested(_Tolerant):
+    """Instead of receiving an online dossier the officer asks, once and in writing, for
+    everything it lacks (Mẫu 02): the submission ends unreceived; the corrected dossier comes
+    as a new submission."""
+    submission_id = fields.UUID(required=True)
+    procedure = fields.Nested(ProcedureRef, required=True)
+    department = fields.String(required=True)
+    documents = fields.List(fields.Nested(RequestedDocument), required=True,
+                            validate=ItemCount(min=1))
+    reason = fields.String(required=True)
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class DossierReceptionOverdue(_Tolerant):
+    """Sent once, when an online dossier is still awaiting reception at `receive_by`."""
+    submission_id = fields.UUID(required=True)
+    department = fields.String(required=True)
+    submitted_at = fields.AwareDateTime(required=True)
+    receive_by = fields.AwareDateTime(required=True)
+    detected_at = fields.AwareDateTime(required=True)
+
+
+class CalendarChanged(_Tolerant):
+    """The province's calendar overrides, the whole set (a consumer that missed a change is
+    right again with the next one); `revision` orders them, a higher one replaces a lower."""
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+    days_off = fields.List(fields.Date(), required=True)
+    working_days = fields.List(fields.Date(), required=True)
+    changed_at = fields.AwareDateTime(required=True)

@@ -46,3 +46,14 @@ CREATE TABLE IF NOT EXISTS {schema}.idempotency_keys (
     created_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (principal, key)
 );
+
+-- The province's calendar overrides as this service last learned them (calendar.changed, from
+-- intake, which owns them; services/common/calendar.py): one row, replaced only by a newer
+-- revision. Each instance reads it at start and again when `{schema}_calendar` is notified.
+CREATE TABLE IF NOT EXISTS {schema}.working_calendar (
+    singleton     boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    revision      bigint NOT NULL CHECK (revision > 0),
+    days_off      date[] NOT NULL,
+    working_days  date[] NOT NULL,
+    changed_at    timestamptz NOT NULL
+);

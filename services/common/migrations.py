@@ -2,8 +2,9 @@
 
 Each service keeps its SQL files in services/<name>/migrations and its own schema; yoyo's
 bookkeeping tables live in that schema too, so services migrate independently. The kernel's
-own tables (outbox, processed messages, idempotency keys) are written once, in
-kernel_tables.sql, and brought into each service's schema before its migrations.
+own tables (outbox, processed messages, idempotency keys, the calendar overrides it learned)
+are written once, in kernel_tables.sql, and brought into each service's schema before its
+migrations.
 """
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit

@@ -16,6 +16,9 @@ from services.common.messages import ItemCount
 DEFAULT_FILE = Path(__file__).resolve().parent / "catalogue" / "procedures.yml"
 AGENCY_CODE = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$"
 MAX_DAYS = {"working": 120, "calendar": 365}
+# A same-day procedure is declared as 0 working days (due the day of reception, or the next
+# working day when received after the same-day cut-off).
+MIN_DAYS = {"working": 0, "calendar": 1}
 
 
 class CatalogueError(Exception):
@@ -71,9 +74,9 @@ class ProcedureSchema(_Strict):
     @validates_schema
     def check_consistency(self, data, **kwargs):
         days, kind = data.get("processing_days"), data.get("day_kind")
-        if days is not None and kind in MAX_DAYS and not 1 <= days <= MAX_DAYS[kind]:
+        if days is not None and kind in MAX_DAYS and not MIN_DAYS[kind] <= days <= MAX_DAYS[kind]:
             raise ValidationError(
-                f"must be between 1 and {MAX_DAYS[kind]} {kind} days (got {days})",
+                f"must be between {MIN_DAYS[kind]} and {MAX_DAYS[kind]} {kind} days (got {days})",
                 "processing_days",
             )
         channels, level = data.get("channels", []), data.get("online_level")

@@ -2,22 +2,16 @@
 the catalogue changes only when an operator loads a new one.
 
 A load NOTIFYs `intake_catalogue` in its transaction (PostgreSQL delivers it at the commit). Each
-intake instance LISTENs on a connection of its own and forgets what it kept when told, or
-when that connection is lost (it could have missed a notification); until it listens again
-every read goes to the database. What it keeps is shared between requests: never modified.
+intake instance LISTENs on a connection of its own (services.common.listener) and forgets what
+it kept when told, or when that connection is lost (it could have missed a notification);
+until it listens again every read goes to the database. What it keeps is shared between
+requests: never modified.
 """
-import logging
-
-import eventlet
-import psycopg2
-from eventlet.hubs import trampoline
 from nameko.extensions import DependencyProvider
 
-from .store import listen_to_catalogue_loads
+from services.common.listener import follow
 
-RECONNECT_SECONDS = 1
-
-log = logging.getLogger("motcua.intake")
+from .store import CATALOGUE_CHANNEL
 
 
 class CatalogueCache(DependencyProvider):
@@ -30,7 +24,8 @@ class CatalogueCache(DependencyProvider):
         self._listening = False
 
     def start(self):
-        self._listener = self.container.spawn_managed_thread(self._listen)
+        self._listener = self.container.spawn_managed_thread(
+            lambda: follow(self._dsn, CATALOGUE_CHANNEL, self._loaded, self._lost))
 
     def stop(self):
         self._listener.kill()
@@ -54,31 +49,11 @@ class CatalogueCache(DependencyProvider):
         self._generation += 1
         self._kept.clear()
 
-    def _listen(self):
-        while True:
-            conn = None
-            try:
-                conn = psycopg2.connect(self._dsn)
-                conn.autocommit = True
-                with conn.cursor() as cur:
-                    listen_to_catalogue_loads(cur)
-                self._forget()  # a read begun before LISTEN may predate a missed load
-                self._listening = True
-                self._wait_for_changes(conn)
-            except (psycopg2.Error, OSError) as exc:
-                log.warning("catalogue listener lost its connection; reading the database "
-                            "until it is back", extra={"error": type(exc).__name__})
-            finally:
-                self._listening = False
-                self._forget()
-                if conn is not None:
-                    conn.close()
-            eventlet.sleep(RECONNECT_SECONDS)
+    def _loaded(self, cur):
+        """Listening (a read begun before may predate a missed load), or a load committed."""
+        self._forget()
+        self._listening = True
 
-    def _wait_for_changes(self, conn):
-        while True:
-            trampoline(conn.fileno(), read=True)
-            conn.poll()
-            if conn.notifies:
-                conn.notifies.clear()
-                self._forget()
+    def _lost(self):
+        self._listening = False
+        self._forget()

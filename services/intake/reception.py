@@ -1,12 +1,16 @@
-"""Reception of a dossier (Decree 61/2018 art. 18, Decree 118/2025): check it against the
-procedure, number it, set its appointment date, and store dossier, receipt and
-`dossier.received` together."""
+"""Reception of a dossier (Decree 118/2025 art. 17, 18): check it against the procedure,
+number it, set its appointment date, and store dossier, receipt and `dossier.received`
+together. The period runs from this reception: for an online dossier, its formal reception
+by an officer (online.py)."""
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from services.common import idempotency, lookup
 from services.common.contracts import DossierReceived
 from services.common.errors import Invalid, NotAllowed, NotFound
-from services.common.events import event, now
+from services.common.events import TIMEZONE, event
 
 from . import store
 from .errors import CatalogueNotLoaded
@@ -15,43 +19,48 @@ from .receipt import build_receipt
 SOURCE = "intake"
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the counter
 SECRET_LENGTH = 8
-CHANNEL_BY_ROLE = {"counter_officer": "counter", "portal": "online"}
 # The code's number until the statement that stores the dossier assigns it (store.py).
 UNNUMBERED = "XXXX"
+CENTER_NOT_LOADED = ("Chưa nạp đơn vị tiếp nhận của Trung tâm vào danh mục; xin báo quản trị "
+                     "hệ thống.")
 
 
-def receive(cur, catalogue, calendar, settings, caller, request, claim, correlation_id):
-    """A dossier handed in at the counter (counter officer) or online (portal), stored:
-    (dossier, False); or, when `claim`'s Idempotency-Key was used before by the same request,
-    the dossier it stored: (dossier, True). `settings` are intake's (the lookup secret's
-    keys)."""
-    channel = CHANNEL_BY_ROLE[caller.role]
-    code = request["procedure_code"]
-    procedure, counter_unit, center = catalogue.procedure_and_units(
-        code, lambda: store.get_procedure_and_units(cur, code))
-    if caller.role == "counter_officer" and procedure and \
-            procedure["department"] != caller.department:
+@dataclass(frozen=True)
+class Reception:
+    """What receiving needs beyond the dossier: the calendar as it is now, intake's settings
+    (the lookup secret's keys, the cut-offs), the moment and the request's correlation id."""
+    calendar: Any
+    settings: Any
+    at: datetime
+    correlation_id: str
+
+
+def procedure_and_units(cur, catalogue, code):
+    """(procedure, its department's counter unit, the center's unit), kept by `catalogue`."""
+    return catalogue.procedure_and_units(code, lambda: store.get_procedure_and_units(cur, code))
+
+
+def receive(cur, ctx, catalogue, caller, request, claim):
+    """A dossier handed in at the counter, stored: (dossier, False); or, when `claim`'s
+    Idempotency-Key was used before by the same request, the dossier it stored: (dossier,
+    True)."""
+    procedure, unit, _ = procedure_and_units(cur, catalogue, request["procedure_code"])
+    if procedure and procedure["department"] != caller.department:
         raise NotAllowed(f"Công chức một cửa của {caller.department} không được tiếp nhận hồ sơ "
                          f"của sở, ngành {procedure['department']}.")
-    unit = counter_unit if channel == "counter" else center
-    if procedure is not None and unit is None:
-        raise CatalogueNotLoaded("Chưa nạp đơn vị tiếp nhận của Trung tâm vào danh mục; xin "
-                                 "báo quản trị hệ thống.")
     receiver = {"kind": caller.role, "id": caller.subject, "department": caller.department}
     try:
-        return register(cur, calendar, settings, request, procedure, channel, unit, receiver,
-                        correlation_id, claim), False
+        return register(cur, ctx, request, procedure, "counter", unit, receiver, claim), False
     except store.KeyAlreadyUsed:
         return earlier_dossier(cur, claim), True
 
 
-def receive_by_post(cur, calendar, settings, request, receiver, correlation_id):
+def receive_by_post(cur, ctx, request, receiver):
     """A dossier handed in at a post office that holds a delegation (postal checked it),
     numbered with the post office's receiving unit."""
     unit = {"code": receiver["receiving_unit"], "name": receiver["post_office"]}
     procedure = store.get_procedure(cur, request["procedure_code"])
-    return register(cur, calendar, settings, request, procedure, "postal", unit, receiver,
-                    correlation_id)
+    return register(cur, ctx, request, procedure, "postal", unit, receiver)
 
 
 def earlier_dossier(cur, claim):
@@ -109,12 +118,17 @@ def documents_received(procedure, request):
             for d in request["documents"]]
 
 
-def register(cur, calendar, settings, request, procedure, channel, receiving_unit, receiver,
-             correlation_id, claim=None):
-    """Store one dossier and return it; `claim` (services.common.idempotency.Claim) is the
-    request's Idempotency-Key, stored with it (store.KeyAlreadyUsed when it was before)."""
+def register(cur, ctx, request, procedure, channel, receiving_unit, receiver, claim=None,
+             submission_id=None):
+    """Store one dossier, received at `ctx.at`, and return it; `claim`
+    (services.common.idempotency.Claim) is the request's Idempotency-Key, stored with it
+    (store.KeyAlreadyUsed when it was before); `submission_id`, the online submission it was
+    received from."""
     check_against_procedure(procedure, request, channel)
-    received_at = now()
+    if receiving_unit is None:
+        raise CatalogueNotLoaded(CENTER_NOT_LOADED)
+    received_at = ctx.at.astimezone(TIMEZONE)
+    settings = ctx.settings
     dossier = {
         "code": store.code_prefix(receiving_unit["code"], received_at) + UNNUMBERED,
         "procedure_code": procedure["code"],
@@ -122,8 +136,11 @@ def register(cur, calendar, settings, request, procedure, channel, receiving_uni
         "channel": channel,
         "receiving_unit": receiving_unit["code"],
         "received_at": received_at,
-        "due_date": calendar.due_date(received_at, procedure["processing_days"],
-                                      procedure["day_kind"]),
+        "due_date": ctx.calendar.due_date(received_at, procedure["processing_days"],
+                                          procedure["day_kind"], settings.same_day_cutoff),
+        # the paper goes to the agency that day, or the next working day after the cut-off
+        "paper_handover_on": None if channel == "online" else ctx.calendar.reception_day(
+            received_at, settings.paper_handover_cutoff),
         "applicant": request["applicant"],
         "documents": documents_received(procedure, request),
         "result_delivery": request["result_delivery"],
@@ -133,7 +150,8 @@ def register(cur, calendar, settings, request, procedure, channel, receiving_uni
     }
     dossier["receipt"] = build_receipt(dossier, procedure, receiving_unit)
     received = event(SOURCE, "dossier.received", DossierReceived,
-                     received_event_data(dossier, procedure, settings), correlation_id)
+                     {**received_event_data(dossier, procedure, settings),
+                      "submission_id": submission_id}, ctx.correlation_id)
     code = store.insert_numbered_dossier(cur, dossier, received, claim)
     dossier["code"] = dossier["receipt"]["code"] = code
     return dossier
@@ -159,6 +177,7 @@ def received_event_data(dossier, procedure, settings):
         "lookup_secret_for_notify": lookup.seal(settings.notify_secret_key,
                                                 dossier["lookup_secret"]),
         "receiver": dossier["receiver"],
+        "paper_handover_on": dossier["paper_handover_on"],
     }
 
 
@@ -182,6 +201,8 @@ def created_response(dossier):
         "code": dossier["code"],
         "received_at": dossier["received_at"].isoformat(),
         "due_at": dossier["due_date"].isoformat(),
+        "paper_handover_on": (dossier["paper_handover_on"].isoformat()
+                              if dossier["paper_handover_on"] else None),
         "lookup_secret": dossier["lookup_secret"],
         "department": dossier["department"],
         "channel": dossier["channel"],

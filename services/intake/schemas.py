@@ -66,14 +66,14 @@ class SubmittedDocumentSchema(_Strict):
 
 class DossierRequestSchema(_Strict):
     procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=20),
-                                   metadata={"example": "1.001756"})
+                                   metadata={"example": "1.001665"})
     applicant = fields.Nested(ApplicantSchema, required=True)
     documents = fields.List(
         fields.Nested(SubmittedDocumentSchema), required=True, validate=ItemCount(max=50),
         metadata={"description": "every mandatory document of the procedure (GET "
                                  "/api/v1/procedures/{code})",
                   "example": [{"key": key} for key in (
-                      "don_de_nghi", "de_an_thanh_lap", "qd_bo_nhiem_ccv", "giay_to_tru_so")]},
+                      "don_dang_ky", "qd_cho_phep_thanh_lap", "giay_to_tru_so")]},
     )
     result_delivery = fields.String(
         load_default="counter", validate=validate.OneOf(RESULT_DELIVERIES)
@@ -103,6 +103,39 @@ class ReceiverSchema(_Strict):
 class ProcedureQuerySchema(_Strict):
     department = fields.String(load_default=None, validate=validate.Length(max=20))
     channel = fields.String(load_default=None, validate=validate.OneOf(("counter", "online", "postal")))
+
+
+class RequestedDocumentSchema(_Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300),
+                         metadata={"example": "Bản chụp Căn cước của người được cấp văn bằng"})
+    note = fields.String(load_default=None, validate=validate.Length(min=1, max=2000))
+
+
+class CorrectionsSchema(_Strict):
+    """Mẫu 02: everything the online dossier lacks, asked once."""
+    documents = fields.List(fields.Nested(RequestedDocumentSchema), required=True,
+                            validate=ItemCount(min=1, max=50,
+                                               error="Hãy ghi từ 1 đến 50 giấy tờ cần bổ sung."))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"example": "Bản chụp căn cước bị mờ, không đọc được."})
+
+
+SUBMISSION_STATUSES = ("awaiting_reception", "received", "corrections_requested")
+
+
+class SubmissionQuerySchema(_Strict):
+    status = fields.String(load_default="awaiting_reception",
+                           validate=validate.OneOf(SUBMISSION_STATUSES))
+    department = fields.String(load_default=None, validate=validate.Length(min=1, max=20),
+                               metadata={"description": "a manager's filter (a counter officer "
+                                                        "sees its own agency's only)"})
+
+
+class CalendarDaySchema(_Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(("day_off", "working_day")),
+                         metadata={"example": "day_off"})
+    note = fields.String(load_default=None, validate=validate.Length(min=1, max=300),
+                         metadata={"example": "Nghỉ bù theo quyết định của UBND tỉnh"})
 
 
 class ReceiptQuerySchema(Schema):
@@ -135,8 +168,59 @@ class DossierCreated(Schema):
     code = fields.String(required=True, metadata={"example": "000.00.01.H33-260302-0001"})
     received_at = fields.AwareDateTime(required=True)
     due_at = fields.Date(required=True, metadata={"description": "the appointment date"})
+    paper_handover_on = fields.Date(required=True, allow_none=True, metadata={
+        "description": "the day the paper dossier goes to the agency: that day, or the next "
+                       "working day when received after PAPER_HANDOVER_CUTOFF (none online)"})
     lookup_secret = fields.String(required=True, metadata={
         "description": "printed on the receipt: with the code, the citizen looks the dossier up"})
     department = fields.String(required=True)
     channel = fields.String(required=True, metadata={"enum": ["counter", "online", "postal"]})
     receipt_url = fields.String(required=True)
+
+
+class ProcedureRefView(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class SubmissionView(Schema):
+    """An online dossier before (or after) its formal reception."""
+    id = fields.UUID(required=True)
+    status = fields.String(required=True, metadata={"enum": list(SUBMISSION_STATUSES)})
+    channel = fields.String(required=True, metadata={"enum": ["online"]})
+    procedure = fields.Nested(ProcedureRefView, required=True)
+    department = fields.String(required=True)
+    submitted_at = fields.AwareDateTime(required=True)
+    receive_by = fields.AwareDateTime(required=True, metadata={
+        "description": "RECEPTION_WORKING_HOURS office hours after submission"})
+    reception_overdue = fields.Boolean(required=True)
+    applicant = fields.Dict(required=True)
+    documents = fields.List(fields.Dict(), required=True)
+    result_delivery = fields.String(required=True)
+    delivery_address = fields.String(required=True, allow_none=True)
+    decided_at = fields.AwareDateTime(required=True, allow_none=True)
+    decided_by = fields.String(required=True, allow_none=True)
+    corrections = fields.Dict(required=True, allow_none=True)
+    dossier_code = fields.String(required=True, allow_none=True, metadata={
+        "description": "once received"})
+    receipt_url = fields.String(required=True, allow_none=True)
+
+
+class SubmissionList(Schema):
+    submissions = fields.List(fields.Nested(SubmissionView), required=True)
+    count = fields.Integer(required=True)
+
+
+class CalendarDayView(Schema):
+    day = fields.Date(required=True)
+    note = fields.String(required=True, allow_none=True)
+    changed_by = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True)
+
+
+class CalendarView(Schema):
+    """The province's overrides of the national calendar."""
+    revision = fields.Integer(required=True, metadata={
+        "description": "of the set calendar.changed announced last"})
+    days_off = fields.List(fields.Nested(CalendarDayView), required=True)
+    working_days = fields.List(fields.Nested(CalendarDayView), required=True)

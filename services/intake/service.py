@@ -1,4 +1,5 @@
-"""intake: the procedure catalogue and the reception of dossiers (counter, online, postal)."""
+"""intake: the procedure catalogue, the calendar's overrides, and the reception of dossiers
+(counter, online after the officer's formal reception, postal)."""
 import logging
 
 from prometheus_client import Counter
@@ -6,25 +7,33 @@ from werkzeug.wrappers import Response
 
 from services.common import idempotency
 from services.common.calendar import Calendar
+from services.common.clock import Clock
 from services.common.db import Database
 from services.common.errors import Unavailable
 from services.common.http import OpsEndpoints, api, json_response
 from services.common.ratelimit import RateLimits
 from services.common.rpc import rpc
 from services.common.settings import ServiceSettings
+from services.common.timers import interval_timer
 
-from . import procedures, reception, store
+from . import calendar_days, online, procedures, reception, store
 from .catalogue import ProcedureSchema
 from .catalogue_cache import CatalogueCache
 from .errors import NumbersExhausted
 from .receipt import render_html
 from .schemas import (
+    CalendarDaySchema,
+    CalendarView,
+    CorrectionsSchema,
     DossierCreated,
     DossierRequestSchema,
     ProcedureList,
     ProcedureQuerySchema,
     ReceiptQuerySchema,
     ReceiverSchema,
+    SubmissionList,
+    SubmissionQuerySchema,
+    SubmissionView,
     loaded,
 )
 from .settings import IntakeSettings
@@ -46,7 +55,8 @@ class IntakeService(OpsEndpoints):
 
     db = Database()
     catalogue = CatalogueCache()
-    calendar = Calendar()
+    calendar = Calendar(seed=calendar_days.seed)
+    clock = Clock()
     settings = ServiceSettings(IntakeSettings)
     # An officer can enter dossiers fast (bulk entry) but not flood; a citizen online rarely
     # files more than a few a minute.
@@ -66,41 +76,104 @@ class IntakeService(OpsEndpoints):
         with self.db.transaction() as cur:
             return json_response(procedures.procedure(cur, code))
 
-    # reception -----------------------------------------------------------------------------
-    @api("POST", "/api/v1/dossiers", summary="Receive a dossier (counter or online)",
-         body=DossierRequestSchema, auth=("counter_officer", "portal"),
+    # reception at the counter -----------------------------------------------------------------
+    @api("POST", "/api/v1/dossiers", summary="Receive a dossier at the counter",
+         body=DossierRequestSchema, auth=("counter_officer",),
          responses={201: ("registered; Location is its receipt", DossierCreated),
                     200: ("replay of an earlier request with the same Idempotency-Key",
                           DossierCreated),
                     409: "Idempotency-Key reused for a different body",
-                    429: "too many submissions from this officer or for this citizen; "
-                         "Retry-After says when to try again",
+                    429: "too many submissions from this officer; Retry-After says when to "
+                         "try again",
                     503: "the day's 9,999 numbers of the receiving unit are used "
                          "(numbers_exhausted), the catalogue is not loaded, or the database "
                          "is not reachable"})
     def submit_dossier(self, request, caller, body):
-        self._limit_submissions(caller, body)
+        self.rate_limit("officer_submissions", caller.subject)
         key = idempotency.key_of(request)
         claim = idempotency.Claim(store.SCHEMA, caller.subject, key,
                                   idempotency.request_hash(body)) if key else None
         # autocommit: reading the catalogue (when not kept) takes no transaction, and
         # registering is one statement
         with self.db.autocommit() as cur:
-            dossier, replayed = reception.receive(cur, self.catalogue, self.calendar,
-                                                  self.settings, caller, body, claim,
-                                                  request.correlation_id)
+            dossier, replayed = reception.receive(cur, self._reception(request), self.catalogue,
+                                                  caller, body, claim)
+        return self._created(dossier, replayed)
+
+    # online: awaiting the formal reception ----------------------------------------------------
+    @api("POST", "/api/v1/submissions", summary="Take an online dossier from the portal: it "
+         "awaits an officer's formal reception", body=DossierRequestSchema, auth=("portal",),
+         responses={201: ("kept awaiting reception; Location is the submission", SubmissionView),
+                    200: ("replay of an earlier request with the same Idempotency-Key",
+                          SubmissionView),
+                    409: "Idempotency-Key reused for a different body",
+                    429: "too many submissions for this citizen; Retry-After says when"})
+    def submit_online(self, request, caller, body):
+        self.rate_limit("citizen_submissions", body["applicant"]["citizen_id"])
+        with self.db.transaction() as cur:
+            answer, replayed = online.submit(cur, self._reception(request), self.catalogue,
+                                             caller, body, idempotency.key_of(request))
+        if replayed:
+            return json_response(answer, 200, {"Idempotent-Replayed": "true"})
+        return json_response(answer, 201, {"Location": f"/api/v1/submissions/{answer['id']}"})
+
+    @api("GET", "/api/v1/submissions", summary="Online dossiers of a status, the nearest "
+         "reception deadline first", query=SubmissionQuerySchema,
+         auth=("counter_officer", "manager"), responses={200: ("the list", SubmissionList)})
+    def list_submissions(self, request, caller, query):
+        with self.db.transaction() as cur:
+            return json_response(online.listing(cur, caller, query))
+
+    @api("GET", "/api/v1/submissions/<submission_id>", summary="One online dossier",
+         auth=("counter_officer", "portal", "manager"),
+         responses={200: ("the submission", SubmissionView), 404: "none for this caller"})
+    def show_submission(self, request, caller, submission_id):
+        with self.db.transaction() as cur:
+            return json_response(online.view(online.visible(cur, caller, submission_id)))
+
+    @api("POST", "/api/v1/submissions/<submission_id>/reception",
+         summary="Formally receive an online dossier: numbered, receipt issued, period running",
+         auth=("counter_officer",),
+         responses={201: ("received; Location is its receipt", DossierCreated),
+                    200: ("replay of an earlier request with the same Idempotency-Key",
+                          DossierCreated),
+                    404: "no such online dossier of the officer's agency",
+                    409: "already received or sent back for corrections",
+                    422: "the dossier no longer fits its procedure: ask for corrections",
+                    503: "the day's numbers are used, or the catalogue is not loaded"})
+    def receive_online(self, request, caller, submission_id):
+        with self.db.transaction() as cur:
+            dossier, replayed = online.receive(cur, self._reception(request), self.catalogue,
+                                               caller, submission_id, idempotency.key_of(request))
+        return self._created(dossier, replayed)
+
+    @api("POST", "/api/v1/submissions/<submission_id>/corrections",
+         summary="Ask for corrections instead of receiving an online dossier (Mẫu 02)",
+         body=CorrectionsSchema, auth=("counter_officer",),
+         responses={200: ("asked; the submission ends", SubmissionView),
+                    404: "no such online dossier of the officer's agency",
+                    409: "already received or sent back for corrections"})
+    def ask_for_corrections(self, request, caller, submission_id, body):
+        with self.db.transaction() as cur:
+            return json_response(online.ask_for_corrections(
+                cur, self._reception(request), caller, submission_id, body))
+
+    @interval_timer("RECEPTION_WATCH_SECONDS", 60)
+    def watch_receptions(self):
+        with self.db.transaction() as cur:
+            online.watch(cur, self.clock())
+
+    def _reception(self, request):
+        return reception.Reception(self.calendar, self.settings, self.clock(),
+                                   request.correlation_id)
+
+    def _created(self, dossier, replayed):
         if replayed:
             return json_response(reception.created_response(dossier), 200,
                                  {"Idempotent-Replayed": "true"})
         self._received(dossier)
         return json_response(reception.created_response(dossier), 201,
                              {"Location": f"/api/v1/dossiers/{dossier['code']}/receipt"})
-
-    def _limit_submissions(self, caller, body):
-        if caller.role == "counter_officer":
-            self.rate_limit("officer_submissions", caller.subject)
-        else:
-            self.rate_limit("citizen_submissions", body["applicant"]["citizen_id"])
 
     @staticmethod
     def _received(dossier):
@@ -121,6 +194,30 @@ class IntakeService(OpsEndpoints):
             return Response(render_html(receipt), mimetype="text/html")
         return json_response(receipt)
 
+    # the calendar's overrides -----------------------------------------------------------------
+    @api("GET", "/api/v1/calendar", summary="The province's overrides of the national calendar",
+         auth=("manager",), responses={200: ("the overrides", CalendarView)})
+    def show_calendar(self, request, caller):
+        with self.db.transaction() as cur:
+            return json_response(calendar_days.overrides(cur))
+
+    @api("PUT", "/api/v1/calendar/days/<day>", summary="Make a day (YYYY-MM-DD) a day off or a "
+         "working day; every service follows at once", body=CalendarDaySchema, auth=("manager",),
+         responses={200: ("the overrides now", CalendarView),
+                    409: "the national calendar says so already"})
+    def set_calendar_day(self, request, caller, day, body):
+        with self.db.transaction() as cur:
+            return json_response(calendar_days.set_day(cur, self._reception(request), caller,
+                                                       day, body))
+
+    @api("DELETE", "/api/v1/calendar/days/<day>", summary="The day follows the national "
+         "calendar again", auth=("manager",),
+         responses={200: ("the overrides now", CalendarView), 404: "no override of that day",
+                    422: "the day is not a YYYY-MM-DD date of 2000 to 2099"})
+    def remove_calendar_day(self, request, caller, day):
+        with self.db.transaction() as cur:
+            return json_response(calendar_days.remove_day(cur, self._reception(request), day))
+
     # RPC -----------------------------------------------------------------------------------
     @rpc
     def register_dossier(self, body, receiver, correlation_id):
@@ -130,8 +227,9 @@ class IntakeService(OpsEndpoints):
         request, receiver = loaded(DOSSIER_REQUEST, body), loaded(RECEIVER, receiver)
         try:
             with self.db.transaction() as cur:
-                dossier = reception.receive_by_post(cur, self.calendar, self.settings, request,
-                                                    receiver, correlation_id)
+                ctx = reception.Reception(self.calendar, self.settings, self.clock(),
+                                          correlation_id)
+                dossier = reception.receive_by_post(cur, ctx, request, receiver)
         except NumbersExhausted as exc:
             # nameko rebuilds only registered classes at the caller: the kernel's, not ours
             raise Unavailable(exc.message, exc.code) from exc

@@ -1,5 +1,7 @@
-"""intake's SQL: catalogue, dossier numbering, dossiers, idempotency keys."""
+"""intake's SQL: catalogue, dossier numbering, dossiers, online submissions, the calendar's
+overrides."""
 import psycopg2.errors
+import psycopg2.extras
 
 from services.common.db import PreparedStatement, json_param
 from services.common.events import events_exchange
@@ -77,11 +79,6 @@ def get_procedure_and_units(cur, code):
     return row["data"], {"code": row["code"], "name": row["name"]}, center
 
 
-def listen_to_catalogue_loads(cur):
-    """On an autocommit connection: its `notifies` then tell of every catalogue load."""
-    cur.execute(f"LISTEN {CATALOGUE_CHANNEL}")
-
-
 def list_departments(cur):
     cur.execute("SELECT code, name, receiving_unit FROM intake.departments ORDER BY code")
     return cur.fetchall()
@@ -105,12 +102,14 @@ NUMBERED_DOSSIER = PreparedStatement("intake_numbered_dossier", """
     ), dossier AS (
         INSERT INTO intake.dossiers (code, procedure_code, department, channel,
             receiving_unit, received_at, due_date, applicant, documents,
-            result_delivery, delivery_address, lookup_secret, receiver, receipt)
+            result_delivery, delivery_address, lookup_secret, receiver, receipt,
+            paper_handover_on)
         SELECT code, %(procedure_code)s::text, %(department)s::text, %(channel)s::text,
             %(unit)s::text, %(received_at)s::timestamptz, %(due_date)s::date,
             %(applicant)s::jsonb, %(documents)s::jsonb, %(result_delivery)s::text,
             %(delivery_address)s::text, %(lookup_secret)s::text, %(receiver)s::jsonb,
-            jsonb_set(%(receipt)s::jsonb, '{code}', to_jsonb(code))
+            jsonb_set(%(receipt)s::jsonb, '{code}', to_jsonb(code)),
+            %(paper_handover_on)s::date
         FROM number
     ), claim AS (
         INSERT INTO intake.idempotency_keys (principal, key, request_hash, status, response)
@@ -177,7 +176,8 @@ def code_prefix(unit, received_at):
 
 def get_dossier(cur, code):
     cur.execute(
-        """SELECT code, department, channel, received_at, due_date, lookup_secret
+        """SELECT code, department, channel, received_at, due_date, lookup_secret,
+                  paper_handover_on
            FROM intake.dossiers WHERE code = %s""",
         (code,),
     )
@@ -187,3 +187,119 @@ def get_dossier(cur, code):
 def get_receipt(cur, code):
     cur.execute("SELECT department, receipt FROM intake.dossiers WHERE code = %s", (code,))
     return cur.fetchone()
+
+
+# --- online submissions awaiting their formal reception ----------------------------------------
+def insert_submission(cur, submission):
+    cur.execute(
+        """INSERT INTO intake.submissions (id, procedure_code, department, submitted_at,
+               receive_by, request, submitted_by)
+           VALUES (%(id)s, %(procedure_code)s, %(department)s, %(submitted_at)s,
+               %(receive_by)s, %(request)s, %(submitted_by)s)""",
+        {**submission, "request": json_param(submission["request"])},
+    )
+
+
+SUBMISSION = """SELECT s.id, s.procedure_code, p.data->>'name' AS procedure_name, s.department,
+                       s.status, s.submitted_at, s.receive_by, s.request, s.submitted_by,
+                       s.decided_at, s.decided_by, s.corrections, s.dossier_code,
+                       s.reception_overdue_at
+                FROM intake.submissions s JOIN intake.procedures p ON p.code = s.procedure_code"""
+
+
+def get_submission(cur, submission_id, lock=False):
+    cur.execute(f"{SUBMISSION} WHERE s.id = %s{' FOR UPDATE OF s' if lock else ''}",
+                (submission_id,))
+    return cur.fetchone()
+
+
+def list_submissions(cur, status, department, limit):
+    """Of one status (of one department when given), the nearest reception deadline first."""
+    cur.execute(
+        f"""{SUBMISSION} WHERE s.status = %(status)s
+              AND (%(department)s::text IS NULL OR s.department = %(department)s)
+            ORDER BY s.receive_by, s.id LIMIT %(limit)s""",
+        {"status": status, "department": department, "limit": limit},
+    )
+    return cur.fetchall()
+
+
+def mark_received(cur, submission_id, code, at, officer):
+    cur.execute(
+        """UPDATE intake.submissions SET status = 'received', dossier_code = %s,
+               decided_at = %s, decided_by = %s WHERE id = %s""",
+        (code, at, officer, submission_id),
+    )
+
+
+def mark_corrections_requested(cur, submission_id, corrections, at, officer):
+    cur.execute(
+        """UPDATE intake.submissions SET status = 'corrections_requested', corrections = %s,
+               decided_at = %s, decided_by = %s WHERE id = %s""",
+        (json_param(corrections), at, officer, submission_id),
+    )
+
+
+def flag_overdue_receptions(cur, now):
+    """Submissions still awaiting reception at their deadline, flagged now, each only once
+    (two instances flagging together: the second finds the row flagged once the first
+    committed)."""
+    cur.execute(
+        """UPDATE intake.submissions SET reception_overdue_at = %(now)s
+           WHERE status = 'awaiting_reception' AND receive_by <= %(now)s
+             AND reception_overdue_at IS NULL
+           RETURNING id, department, submitted_at, receive_by""",
+        {"now": now},
+    )
+    return cur.fetchall()
+
+
+# --- the calendar's overrides ----------------------------------------------------------------
+def lock_calendar(cur):
+    """The revision of the overrides announced last (0 before any), locked until the commit:
+    one change at a time."""
+    cur.execute("SELECT revision FROM intake.working_calendar FOR UPDATE")
+    row = cur.fetchone()
+    return row["revision"] if row else 0
+
+
+def calendar_revision(cur):
+    cur.execute("SELECT revision FROM intake.working_calendar")
+    row = cur.fetchone()
+    return row["revision"] if row else 0
+
+
+def calendar_days(cur):
+    cur.execute("""SELECT day, kind, note, changed_by, changed_at FROM intake.calendar_days
+                   ORDER BY day""")
+    return cur.fetchall()
+
+
+def calendar_day(cur, day):
+    cur.execute("SELECT kind FROM intake.calendar_days WHERE day = %s", (day,))
+    return cur.fetchone()
+
+
+def save_calendar_day(cur, day, kind, note, changed_by, at):
+    cur.execute(
+        """INSERT INTO intake.calendar_days (day, kind, note, changed_by, changed_at)
+           VALUES (%s, %s, %s, %s, %s)
+           ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, note = EXCLUDED.note,
+               changed_by = EXCLUDED.changed_by, changed_at = EXCLUDED.changed_at""",
+        (day, kind, note, changed_by, at),
+    )
+
+
+def delete_calendar_day(cur, day):
+    cur.execute("DELETE FROM intake.calendar_days WHERE day = %s", (day,))
+    return cur.rowcount == 1
+
+
+def insert_calendar_days(cur, days, note, changed_by, at):
+    """[(day, kind)] that no override has yet."""
+    if not days:
+        return
+    psycopg2.extras.execute_values(
+        cur, """INSERT INTO intake.calendar_days (day, kind, note, changed_by, changed_at)
+                VALUES %s ON CONFLICT (day) DO NOTHING""",
+        [(day, kind, note, changed_by, at) for day, kind in days])

@@ -1,13 +1,14 @@
 """What the citizen is told about each event: the event's contract, its template, and the
 fields the template may use.
 
-`dossier.overdue` is deliberately not sent to the citizen: when a dossier will be late the
-department issues the apology (Mẫu 04) with the new appointment date, and that is the
-message the citizen gets (`dossier.apology_issued`); an overdue flag without a new date
-would only worry them.
+`dossier.overdue` is deliberately not sent to the citizen: a department that will be late
+asks, before the due date, for the one extension the law allows (Mẫu 04), and the citizen
+hears of it with the new appointment date and the apology (`dossier.extended`); an overdue
+flag without a new date would only worry them.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import NamedTuple
 
 from services.common import contracts
@@ -16,6 +17,9 @@ from services.common.money import vnd
 
 
 def day(value):
+    """dd/mm/yyyy of a date, or of a time's day in Vietnam."""
+    if isinstance(value, datetime):
+        value = value.astimezone(TIMEZONE)
     return value.strftime("%d/%m/%Y")
 
 
@@ -23,15 +27,27 @@ def moment(value):
     return value.astimezone(TIMEZONE).strftime("%H:%M %d/%m/%Y")
 
 
+def brief(text, limit=50):
+    """Free text an officer typed, cut at a word to `limit` characters with an ellipsis, for an
+    SMS whose length is bounded (the email carries it whole)."""
+    if len(text) <= limit:
+        return text
+    return text[:limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 COMMON_FIELDS = ("center", "full_name", "code")
 
 FIELDS = {
     "receipt": COMMON_FIELDS + ("procedure_name", "due_date", "lookup_secret", "received_at"),
-    "supplement_requested": COMMON_FIELDS + ("procedure_name", "documents", "reason"),
+    "supplement_requested": COMMON_FIELDS + ("procedure_name", "documents", "reason",
+                                             "documents_brief", "complete_by"),
     "result_ready_counter": COMMON_FIELDS + ("procedure_name", "result_reference", "payment_note"),
     "result_ready_post": COMMON_FIELDS + ("procedure_name", "result_reference", "payment_note"),
-    "apology": COMMON_FIELDS + ("procedure_name", "letter_number", "reason",
-                                "previous_due_date", "new_due_date"),
+    "extension": COMMON_FIELDS + ("procedure_name", "letter_number", "reason", "reason_brief",
+                                  "previous_due_date", "new_due_date"),
+    "refused": COMMON_FIELDS + ("reason", "reason_brief", "refused_on"),
+    "closed": COMMON_FIELDS + ("procedure_name", "requested_on", "complete_by"),
+    "withdrawn": COMMON_FIELDS + ("procedure_name", "reason", "withdrawn_on"),
     "payment_requested": COMMON_FIELDS + ("amount", "description", "how_to_pay"),
     "shipment_created": COMMON_FIELDS + ("tracking_number", "post_office"),
     "shipment_delivered": COMMON_FIELDS + ("tracking_number", "delivered_at"),
@@ -47,7 +63,9 @@ _SAMPLE = {
     "previous_due_date": "25/11/2026", "new_due_date": "02/12/2026", "amount": "1.500.000 đồng",
     "description": "Lệ phí cấp giấy phép", "how_to_pay": "tại quầy hoặc trực tuyến",
     "tracking_number": "EB123456789VN", "post_office": "Bưu điện Sài Gòn",
-    "delivered_at": "10:15 27/11/2026",
+    "delivered_at": "10:15 27/11/2026", "complete_by": "08/12/2026",
+    "refused_on": "27/11/2026", "requested_on": "23/11/2026", "withdrawn_on": "27/11/2026",
+    "reason_brief": "Đ" * 50, "documents_brief": "Đ" * 50,
 }
 SAMPLES = {name: {field: _SAMPLE[field] for field in fields} for name, fields in FIELDS.items()}
 
@@ -75,9 +93,11 @@ def receipt(data):
 
 
 def supplement_requested(data):
+    documents = "; ".join(d["name"] for d in data["documents"])
     return Message("supplement_requested", {
         "code": data["code"], "procedure_name": data["procedure_name"], "reason": data["reason"],
-        "documents": "; ".join(d["name"] for d in data["documents"]),
+        "documents": documents, "documents_brief": brief(documents),
+        "complete_by": day(data["complete_by"]),
     })
 
 
@@ -90,12 +110,34 @@ def result_ready(data):
     })
 
 
-def apology(data):
-    return Message("apology", {
+def extension(data):
+    return Message("extension", {
         "code": data["code"], "procedure_name": data["procedure_name"],
         "letter_number": data["letter_number"], "reason": data["reason"],
-        "previous_due_date": day(data["previous_due_date"]),
+        "reason_brief": brief(data["reason"]), "previous_due_date": day(data["previous_due_date"]),
         "new_due_date": day(data["new_due_date"]),
+    })
+
+
+def refused(data):
+    return Message("refused", {
+        "code": data["code"], "reason": data["reason"], "reason_brief": brief(data["reason"]),
+        "refused_on": day(data["refused_at"]),
+    })
+
+
+def closed(data):
+    return Message("closed", {
+        "code": data["code"], "procedure_name": data["procedure_name"],
+        "requested_on": day(data["supplement_requested_at"]),
+        "complete_by": day(data["complete_by"]),
+    })
+
+
+def withdrawn(data):
+    return Message("withdrawn", {
+        "code": data["code"], "procedure_name": data["procedure_name"],
+        "reason": data["reason"], "withdrawn_on": day(data["withdrawn_at"]),
     })
 
 
@@ -143,7 +185,10 @@ EVENTS = {
     "dossier.supplement_requested": Reading(contracts.SupplementRequested, None,
                                             supplement_requested),
     "dossier.result_ready": Reading(contracts.ResultReady, None, result_ready),
-    "dossier.apology_issued": Reading(contracts.ApologyIssued, None, apology),
+    "dossier.extended": Reading(contracts.DossierExtended, None, extension),
+    "dossier.refused": Reading(contracts.DossierRefused, None, refused),
+    "dossier.closed": Reading(contracts.DossierClosed, None, closed),
+    "dossier.withdrawn": Reading(contracts.DossierWithdrawn, None, withdrawn),
     "payment.requested": Reading(contracts.PaymentRequested, None, payment_requested),
     "postal.shipment_created": Reading(contracts.ShipmentCreated, None, shipment_created),
     "postal.delivered": Reading(contracts.ShipmentDelivered, None, shipment_delivered),

@@ -14,8 +14,11 @@ comes within seconds); one with no report within ACCEPTANCE_WINDOW_SECONDS is se
 """
 from services.common.consumer import reliable_bulk_event_handler
 from services.common.contracts import (
-    ApologyIssued,
+    DossierClosed,
+    DossierExtended,
     DossierReceived,
+    DossierRefused,
+    DossierWithdrawn,
     PaymentRequested,
     ResultReady,
     ShipmentCreated,
@@ -64,8 +67,20 @@ class NotifyService(OpsEndpoints):
     def handle_result_ready(self, consumer, events):
         self._record(consumer, events)
 
-    @reliable_bulk_event_handler("routing", "dossier.apology_issued", contract=ApologyIssued)
-    def handle_apology_issued(self, consumer, events):
+    @reliable_bulk_event_handler("routing", "dossier.extended", contract=DossierExtended)
+    def handle_dossier_extended(self, consumer, events):
+        self._record(consumer, events)
+
+    @reliable_bulk_event_handler("routing", "dossier.refused", contract=DossierRefused)
+    def handle_dossier_refused(self, consumer, events):
+        self._record(consumer, events)
+
+    @reliable_bulk_event_handler("routing", "dossier.closed", contract=DossierClosed)
+    def handle_dossier_closed(self, consumer, events):
+        self._record(consumer, events)
+
+    @reliable_bulk_event_handler("routing", "dossier.withdrawn", contract=DossierWithdrawn)
+    def handle_dossier_withdrawn(self, consumer, events):
         self._record(consumer, events)
 
     @reliable_bulk_event_handler("payment", "payment.requested", contract=PaymentRequested)

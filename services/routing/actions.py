@@ -1,18 +1,23 @@
-"""What each action does beyond the status change: the supplement's pause and the due date
-that moves, consultations on the cooperating departments' queues, the result and where it
-goes, refusals, returns, apologies. Each function runs inside the caller's transaction on a
-dossier row the caller has locked, and answers what the HTTP caller sees."""
+"""What each action does beyond the status change, by Decree 118/2025 art. 19 and 21: the
+supplement asked once in time and the period restarted with the complete dossier,
+consultations on the cooperating departments' queues (a late answer reported), the result and
+where it goes, refusals, the applicant's stop, returns, the one extension. Each function runs
+inside the caller's transaction on a dossier row the caller has locked, and answers what the
+HTTP caller sees."""
 from services.common.contracts import (
-    ApologyIssued,
+    ConsultationLate,
+    DossierClosed,
+    DossierExtended,
     DossierRefused,
     DossierReturned,
+    DossierWithdrawn,
     ResultReady,
     SupplementRequested,
 )
 from services.common.errors import Conflict, Invalid
 from services.common.events import publish, to_department
 
-from . import store
+from . import periods, store
 from .lifecycle import (
     SOURCE,
     SYSTEM,
@@ -25,8 +30,11 @@ from .lifecycle import (
 )
 from .schemas import (
     ConsultationAnsweredMessage,
+    ConsultationLateMessage,
     ConsultationRequestedMessage,
+    DossierClosedMessage,
     DossierResubmittedMessage,
+    DossierWithdrawnMessage,
 )
 
 ROUTING = Actor("routing", SYSTEM)
@@ -53,46 +61,71 @@ def _with_unit(verb, unit):
 
 
 def request_supplement(ctx, dossier, actor, body):
-    """Mẫu 02, asked once for everything missing; the clock stops until resubmission."""
+    """Mẫu 02, asked once for everything missing, by the last day the law allows (art.
+    19(5)); the applicant has until `complete_by` to hand in the complete dossier."""
     check(dossier, "request_supplement", actor)
     if store.count_supplements(ctx.cur, dossier["code"]):
         raise Conflict("Hồ sơ này đã được yêu cầu bổ sung: cơ quan giải quyết chỉ yêu cầu một "
                        "lần, nêu đủ mọi thứ còn thiếu.", "supplement_already_requested")
+    last_day = periods.last_day_for_supplement(ctx.calendar, dossier, ctx.settings)
+    if local_day(ctx.now) > last_day:
+        raise Conflict(
+            "Cơ quan giải quyết chỉ được yêu cầu bổ sung, hoàn thiện hồ sơ trong "
+            f"{ctx.settings.supplement_request_working_days} ngày làm việc kể từ ngày tiếp nhận "
+            f"(Nghị định 118/2025/NĐ-CP, điều 19 khoản 5): hạn cuối là ngày {last_day:%d/%m/%Y}.",
+            "supplement_too_late")
+    complete_by = periods.completion_deadline(ctx.calendar, ctx.now, ctx.settings)
     store.add_supplement(ctx.cur, dossier["code"], body["documents"], body["reason"], ctx.now,
-                         actor.id)
-    store.update_dossier(ctx.cur, dossier["code"], paused_since=ctx.now)
+                         actor.id, complete_by)
+    store.update_dossier(ctx.cur, dossier["code"], awaiting_supplement_since=ctx.now)
     transition(ctx.cur, dossier, "request_supplement", actor, ctx.now, ctx.correlation_id,
-               body["reason"])
+               f"{body['reason']}; hạn nộp bổ sung đến hết ngày {complete_by:%d/%m/%Y}")
     publish(ctx.cur, SOURCE, "dossier.supplement_requested", SupplementRequested, {
         "code": dossier["code"], "department": dossier["department"],
         "procedure_name": dossier["procedure_name"], "documents": body["documents"],
-        "reason": body["reason"], "requested_at": ctx.now,
+        "reason": body["reason"], "requested_at": ctx.now, "complete_by": complete_by,
     }, ctx.correlation_id, dossier["code"])
 
 
 def resubmit(ctx, dossier, actor, body):
-    """The complete dossier is back: the due dates move by the working days the clock was
-    stopped, counted on the shared calendar (days off and holidays do not count)."""
+    """The complete dossier is back: the period restarts from zero, the procedure's full
+    time counted from now as from a reception (art. 19(5)); the appointment and the legal
+    due date are that new date, watched afresh."""
     check(dossier, "resubmit", actor)
     supplement = store.open_supplement(ctx.cur, dossier["code"])
-    paused = ctx.calendar.working_days_between(local_day(supplement["requested_at"]),
-                                               ctx.calendar.reception_day(ctx.now))
-    due = ctx.calendar.add_working_days(dossier["due_date"], paused)
-    legal_due = ctx.calendar.add_working_days(dossier["legal_due_date"], paused)
-    store.close_supplement(ctx.cur, supplement["id"], ctx.now, actor.id, paused)
-    store.update_dossier(ctx.cur, dossier["code"], paused_since=None, due_date=due,
-                         legal_due_date=legal_due,
-                         paused_working_days=dossier["paused_working_days"] + paused)
+    due = periods.restarted_due_date(ctx.calendar, dossier, ctx.now)
+    store.close_supplement(ctx.cur, supplement["id"], ctx.now, actor.id)
+    store.update_dossier(ctx.cur, dossier["code"], awaiting_supplement_since=None,
+                         due_date=due, legal_due_date=due,
+                         due_soon_at=None, overdue_at=None)
     dossier["due_date"] = due
-    note = (f"thời hạn tạm dừng {paused} ngày làm việc; hẹn trả mới {due:%d/%m/%Y}"
+    note = (f"thời hạn giải quyết tính lại từ đầu; hẹn trả mới {due:%d/%m/%Y}"
             + (f"; {body['note']}" if body.get("note") else ""))
     transition(ctx.cur, dossier, "resubmit", actor, ctx.now, ctx.correlation_id, note)
     to_department(ctx.cur, SOURCE, dossier["department"], "dossier.resubmitted",
                   DossierResubmittedMessage, {
         "code": dossier["code"], "department": dossier["department"],
-        "resubmitted_at": ctx.now.isoformat(), "paused_working_days": paused,
-        "due_date": due.isoformat(), "note": body.get("note"),
+        "resubmitted_at": ctx.now.isoformat(), "due_date": due.isoformat(),
+        "note": body.get("note"),
     }, ctx.correlation_id, dossier["code"])
+
+
+def close(cur, dossier, at, correlation_id):
+    """The deadline watch: the supplement was not handed in by its last day, so the
+    one-stop unit closes the dossier (art. 19(5)). `dossier` carries its supplement's
+    notice and last day (store.dossiers_to_close)."""
+    complete_by = dossier["complete_by"]
+    store.update_dossier(cur, dossier["code"], awaiting_supplement_since=None)
+    transition(cur, dossier, "close", ROUTING, at, correlation_id,
+               f"không nộp bổ sung đến hết ngày {complete_by:%d/%m/%Y}")
+    data = {"code": dossier["code"], "department": dossier["department"],
+            "procedure_name": dossier["procedure_name"],
+            "supplement_requested_at": dossier["supplement_requested_at"],
+            "complete_by": complete_by, "closed_at": at}
+    publish(cur, SOURCE, "dossier.closed", DossierClosed, data, correlation_id,
+            dossier["code"])
+    to_department(cur, SOURCE, dossier["department"], "dossier.closed", DossierClosedMessage,
+                  data, correlation_id, dossier["code"])
 
 
 def consult(ctx, dossier, actor, body):
@@ -108,7 +141,7 @@ def consult(ctx, dossier, actor, body):
                          if strangers else "") + ".",
                       "departments")
     reply_due = body.get("reply_due_date") or min(
-        ctx.calendar.add_working_days(local_day(ctx.now), ctx.consultation_days),
+        ctx.calendar.add_working_days(local_day(ctx.now), ctx.settings.consultation_days),
         dossier["due_date"])
     if reply_due > dossier["due_date"] or reply_due < local_day(ctx.now):
         raise Invalid("Hạn trả lời phải từ hôm nay đến hạn giải quyết của hồ sơ "
@@ -136,6 +169,9 @@ def reply_consultation(ctx, dossier, actor, body):
     if answered is None:
         raise Conflict(f"Cơ quan {actor.department} không có yêu cầu lấy ý kiến nào đang mở "
                        "về hồ sơ này.", "no_open_consultation")
+    if answered["late_at"] is None and local_day(ctx.now) > answered["reply_due_date"]:
+        store.flag_consultation_late(ctx.cur, answered["id"], ctx.now)
+        consultation_late(ctx.cur, dossier, answered, ctx.now, ctx.correlation_id)
     still_open = store.open_consultations(ctx.cur, dossier["code"])
     verdict = "đồng ý" if body["agrees"] else "không đồng ý"
     transition(ctx.cur, dossier, "reply_consultation", actor, ctx.now, ctx.correlation_id,
@@ -157,9 +193,35 @@ def refuse(ctx, dossier, actor, body):
     }, ctx.correlation_id, dossier["code"])
 
 
+def consultation_late(cur, dossier, consultation, at, correlation_id):
+    """A cooperating department's answer is late (art. 19(4)(c)): a line of history, the
+    event for the one-stop unit's head, and the lead department told on its queue."""
+    department, due = consultation["department"], consultation["reply_due_date"]
+    replied = consultation["replied_at"]
+    record(cur, dossier, "consultation_late", ROUTING, at,
+           f"{department} {'trả lời' if replied else 'chưa trả lời'} ý kiến, hạn trả lời "
+           f"{due:%d/%m/%Y}")
+    data = {"code": dossier["code"], "department": dossier["department"],
+            "consulted_department": department, "consultation_id": consultation["id"],
+            "reply_due_date": due, "replied_at": replied, "detected_at": at}
+    publish(cur, SOURCE, "dossier.consultation_late", ConsultationLate, data, correlation_id,
+            dossier["code"])
+    to_department(cur, SOURCE, dossier["department"], "dossier.consultation_late",
+                  ConsultationLateMessage, data, correlation_id, dossier["code"])
+
+
 def withdraw(ctx, dossier, actor, body):
-    transition(ctx.cur, dossier, "withdraw", actor, ctx.now, ctx.correlation_id,
-               body.get("reason") or "người nộp rút hồ sơ")
+    """The applicant asks to stop, at any time before the result (art. 21): processing
+    stops, the stop notice (Mẫu 05) is issued to the applicant, the lead department told."""
+    reason = body.get("reason") or "người nộp hồ sơ đề nghị dừng giải quyết"
+    transition(ctx.cur, dossier, "withdraw", actor, ctx.now, ctx.correlation_id, reason)
+    data = {"code": dossier["code"], "department": dossier["department"],
+            "procedure_name": dossier["procedure_name"], "reason": reason,
+            "withdrawn_at": ctx.now}
+    publish(ctx.cur, SOURCE, "dossier.withdrawn", DossierWithdrawn, data, ctx.correlation_id,
+            dossier["code"])
+    to_department(ctx.cur, SOURCE, dossier["department"], "dossier.withdrawn",
+                  DossierWithdrawnMessage, data, ctx.correlation_id, dossier["code"])
 
 
 def complete(ctx, dossier, actor, body):
@@ -170,7 +232,9 @@ def complete(ctx, dossier, actor, body):
                f"kết quả số {body['result_reference']}")
     dossier["resolved_at"] = ctx.now
     publish_result_ready(ctx.cur, dossier, ctx.correlation_id)
-    ctx.completed.append((dossier["department"], processing_working_days(ctx.calendar, dossier)))
+    started = store.period_started_at(ctx.cur, dossier["code"])
+    ctx.completed.append((dossier["department"],
+                          processing_working_days(ctx.calendar, started, dossier["resolved_at"])))
 
 
 def releasable(dossier):
@@ -214,19 +278,33 @@ def returned(cur, dossier, actor, at, method, note, correlation_id):
     }, correlation_id, dossier["code"])
 
 
-# What dossier.apology_issued tells of the letter (who signed it stays in routing).
-APOLOGY_ANNOUNCED = ("letter_number", "code", "department", "reason", "previous_due_date",
-                     "new_due_date", "issued_at")
+# What dossier.extended tells of Mẫu 04 (who signed it stays in routing).
+EXTENSION_ANNOUNCED = ("letter_number", "code", "department", "reason", "previous_due_date",
+                       "new_due_date", "issued_at")
 
 
-def issue_apology(ctx, dossier, actor, body):
-    """Mẫu 04: the department at fault apologises and sets a new appointment. The dossier
-    still counts as late: statistics compare with the legal due date, which does not move."""
-    check(dossier, "issue_apology", actor)
+def request_extension(ctx, dossier, actor, body):
+    """Mẫu 04 (art. 19(6)): the department at fault notifies the one-stop unit in writing,
+    at the latest on the last day the law allows before the due date and only once, with the
+    reason and the new date; the one-stop unit moves the appointment and the applicant is
+    told (dossier.extended). Statistics keep comparing with the legal due date, which does
+    not move: a result after it is late."""
+    check(dossier, "request_extension", actor)
+    if store.extension_of(ctx.cur, dossier["code"]):
+        raise Conflict("Hồ sơ này đã được gia hạn: thời gian giải quyết chỉ được gia hạn một "
+                       "lần (Nghị định 118/2025/NĐ-CP, điều 19 khoản 6).",
+                       "extension_already_granted")
+    last_day = periods.last_day_for_extension(ctx.calendar, dossier["due_date"], ctx.settings)
+    if local_day(ctx.now) > last_day:
+        raise Conflict(
+            "Đề nghị gia hạn phải gửi Bộ phận Một cửa chậm nhất ngày "
+            f"{last_day:%d/%m/%Y}, trước hạn giải quyết {dossier['due_date']:%d/%m/%Y} "
+            "(Nghị định 118/2025/NĐ-CP, điều 19 khoản 6); quá thời điểm đó không gia hạn được.",
+            "extension_too_late")
     new_due = body["new_due_date"]
-    if new_due <= dossier["due_date"] or new_due <= local_day(ctx.now):
+    if new_due <= dossier["due_date"]:
         raise Invalid("Ngày hẹn mới phải sau hạn giải quyết hiện tại "
-                      f"({dossier['due_date']:%d/%m/%Y}) và sau hôm nay.", "new_due_date")
+                      f"({dossier['due_date']:%d/%m/%Y}).", "new_due_date")
     if not ctx.calendar.is_working_day(new_due):
         raise Invalid(f"Ngày {new_due:%d/%m/%Y} không phải ngày làm việc.", "new_due_date")
     letter = {
@@ -236,15 +314,17 @@ def issue_apology(ctx, dossier, actor, body):
         "reason": body["reason"], "previous_due_date": dossier["due_date"],
         "new_due_date": new_due, "issued_at": ctx.now, "issued_by": actor.id,
     }
-    store.add_apology(ctx.cur, letter)
-    store.update_dossier(ctx.cur, dossier["code"], due_date=new_due)
+    store.add_extension(ctx.cur, letter)
+    # the new date is watched afresh: due soon again before it (no second extension)
+    store.update_dossier(ctx.cur, dossier["code"], due_date=new_due, due_soon_at=None)
     dossier["due_date"] = new_due
-    transition(ctx.cur, dossier, "issue_apology", actor, ctx.now, ctx.correlation_id,
-               f"thư xin lỗi số {letter['letter_number']}: {body['reason']}; hẹn trả mới "
-               f"{new_due:%d/%m/%Y}")
-    publish(ctx.cur, SOURCE, "dossier.apology_issued", ApologyIssued, {
-        **{key: letter[key] for key in APOLOGY_ANNOUNCED},
+    transition(ctx.cur, dossier, "request_extension", actor, ctx.now, ctx.correlation_id,
+               f"Mẫu 04 số {letter['letter_number']} gửi Bộ phận Một cửa: {body['reason']}; "
+               f"hẹn trả mới {new_due:%d/%m/%Y}")
+    publish(ctx.cur, SOURCE, "dossier.extended", DossierExtended, {
+        **{key: letter[key] for key in EXTENSION_ANNOUNCED},
         "procedure_name": dossier["procedure_name"],
+        "legal_due_date": dossier["legal_due_date"],
     }, ctx.correlation_id, dossier["code"])
     return letter
 
@@ -271,11 +351,11 @@ def postal_delivered(cur, dossier, at, correlation_id):
         raise InvalidTransition("return", dossier["status"])
 
 
-def processing_working_days(calendar, dossier):
-    """Working days from reception to result, without the days the clock was stopped."""
-    start = calendar.reception_day(dossier["received_at"])
-    days = calendar.working_days_between(start, local_day(dossier["resolved_at"]))
-    return max(days - dossier["paused_working_days"], 0)
+def processing_working_days(calendar, started_at, resolved_at):
+    """Working days of the period that ended with the result: from reception, or from the
+    complete dossier's arrival when a supplement restarted it."""
+    return calendar.working_days_between(calendar.reception_day(started_at),
+                                         local_day(resolved_at))
 
 
 ACTIONS = {
@@ -289,5 +369,5 @@ ACTIONS = {
     "withdraw": withdraw,
     "complete": complete,
     "return": return_result,
-    "issue_apology": issue_apology,
+    "request_extension": request_extension,
 }

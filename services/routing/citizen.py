@@ -1,6 +1,6 @@
 """What the citizen sees and does with the code and the lookup secret printed on the receipt
 (or the phone given at submission): where the dossier is, in plain Vietnamese, what is asked
-of them, the apology letter, the rating. A wrong proof and an unknown code get the same
+of them, the rating (the forms issued to them: forms.py). A wrong proof and an unknown code get the same
 answer, so nothing tells which codes exist."""
 from services.common.errors import Conflict, NotFound
 
@@ -74,9 +74,12 @@ def asked_of_citizen(cur, dossier):
     status = dossier["status"]
     if status == "supplement_requested":
         supplement = store.open_supplement(cur, dossier["code"])
+        complete_by = supplement["complete_by"]
         return {"what": "supplement",
-                "message": "Đề nghị Ông/Bà bổ sung, hoàn thiện hồ sơ: " + supplement["reason"],
-                "documents": supplement["documents"]}
+                "message": f"Đề nghị Ông/Bà bổ sung, hoàn thiện hồ sơ đến hết ngày "
+                           f"{complete_by:%d/%m/%Y} (quá hạn, hồ sơ sẽ bị đóng): "
+                           + supplement["reason"],
+                "documents": supplement["documents"], "complete_by": complete_by.isoformat()}
     if status == "result_ready":
         where = ("Kết quả sẽ được gửi qua dịch vụ bưu chính" if dossier["result_delivery"] ==
                  "post" else "Mời Ông/Bà đến Trung tâm nhận kết quả")
@@ -86,16 +89,6 @@ def asked_of_citizen(cur, dossier):
     if status == "returned" and not store.is_rated(cur, dossier["code"]):
         return {"what": "rating", "message": "Mời Ông/Bà đánh giá mức độ hài lòng"}
     return None
-
-
-def latest_apology(cur, code, secret, caller, pepper):
-    """(letter, dossier) of the dossier's latest apology letter (Mẫu 04), for the citizen
-    with the lookup secret (`caller` None) or an officer of the dossier or a manager."""
-    dossier = store.get_dossier(cur, code)
-    letters = store.apologies(cur, code) if dossier else []
-    if not letters or not may_read(dossier, secret, caller, pepper):
-        raise NotFound(f"Không có thư xin lỗi nào của hồ sơ {code}.")
-    return letters[-1], dossier
 
 
 def may_read(dossier, secret, caller, pepper):

@@ -26,7 +26,11 @@ RELATION_NAMES = {LEAD: "Cơ quan chủ trì", COOPERATING: "Cơ quan phối h�
                   COUNTER: "Bộ phận Một cửa", CITIZEN: "Người nộp hồ sơ", SYSTEM: "Hệ thống"}
 
 ACTIVE = ("assigned", "processing", "supplement_requested", "resubmitted", "consulting")
-FINAL = ("returned", "refused", "withdrawn")
+# the applicant may stop the dossier at any time before the result (art. 21)
+OPEN = ("received", *ACTIVE)
+# the period runs (due soon, overdue, extension) unless the agency awaits the supplement
+RUNNING = tuple(status for status in ACTIVE if status != "supplement_requested")
+FINAL = ("returned", "refused", "withdrawn", "closed")
 
 TRANSITIONS = (
     Transition("received", "assign", "assigned", {SYSTEM}),
@@ -35,6 +39,8 @@ TRANSITIONS = (
     Transition("processing", "transfer", "processing", {LEAD}),
     Transition("processing", "request_supplement", "supplement_requested", {LEAD}),
     Transition("supplement_requested", "resubmit", "resubmitted", {CITIZEN, COUNTER}),
+    # not completed in time: the one-stop unit closes it (the deadline watch)
+    Transition("supplement_requested", "close", "closed", {SYSTEM}),
     Transition("processing", "consult", "consulting", {LEAD}),
     Transition("resubmitted", "consult", "consulting", {LEAD}),
     # stays `consulting` until the last cooperating department has answered
@@ -43,9 +49,9 @@ TRANSITIONS = (
     Transition("resubmitted", "complete", "result_ready", {LEAD}),
     Transition("result_ready", "return", "returned", {LEAD, COUNTER, SYSTEM}),
     *(Transition(status, "refuse", "refused", {LEAD}) for status in ACTIVE),
-    *(Transition(status, "withdraw", "withdrawn", {CITIZEN, COUNTER}) for status in ACTIVE),
-    # the apology (Mẫu 04) moves the appointment, not the status
-    *(Transition(status, "issue_apology", status, {LEAD}) for status in ACTIVE),
+    *(Transition(status, "withdraw", "withdrawn", {CITIZEN, COUNTER}) for status in OPEN),
+    # the extension (Mẫu 04) moves the appointment, not the status
+    *(Transition(status, "request_extension", status, {LEAD}) for status in RUNNING),
 )
 
 STATUS_LABELS = {
@@ -53,26 +59,30 @@ STATUS_LABELS = {
     "assigned": "Đã chuyển đến cơ quan chủ trì giải quyết",
     "processing": "Đang giải quyết",
     "supplement_requested": "Yêu cầu bổ sung, hoàn thiện hồ sơ",
-    "resubmitted": "Đã bổ sung hồ sơ, tiếp tục giải quyết",
+    "resubmitted": "Đã nhận đủ hồ sơ bổ sung, thời hạn giải quyết tính lại từ đầu",
     "consulting": "Đang lấy ý kiến cơ quan phối hợp",
     "result_ready": "Đã có kết quả, chờ trả",
     "returned": "Đã trả kết quả",
     "refused": "Từ chối giải quyết",
-    "withdrawn": "Đã rút hồ sơ",
+    "withdrawn": "Đã dừng giải quyết theo đề nghị của người nộp",
+    "closed": "Đã đóng hồ sơ do không bổ sung, hoàn thiện trong thời hạn",
 }
 ACTION_LABELS = {
     "assign": "Chuyển hồ sơ đến cơ quan chủ trì",
     "accept": "Cơ quan chủ trì nhận hồ sơ để giải quyết",
     "transfer": "Chuyển phòng chuyên môn giải quyết",
-    "request_supplement": "Yêu cầu bổ sung, hoàn thiện hồ sơ (thời hạn tạm dừng)",
-    "resubmit": "Đã nộp bổ sung hồ sơ (thời hạn tính tiếp)",
+    "request_supplement": "Yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02; thời hạn giải quyết "
+                          "tính lại từ đầu khi nhận đủ hồ sơ)",
+    "resubmit": "Đã nộp bổ sung hồ sơ (thời hạn giải quyết tính lại từ đầu)",
+    "close": "Đóng hồ sơ do không bổ sung, hoàn thiện trong thời hạn",
     "consult": "Gửi lấy ý kiến cơ quan phối hợp",
     "reply_consultation": "Cơ quan phối hợp đã có ý kiến",
+    "consultation_late": "Cơ quan phối hợp chưa trả lời đúng hạn",
     "complete": "Đã có kết quả giải quyết",
     "return": "Đã trả kết quả cho người nộp",
-    "refuse": "Từ chối giải quyết hồ sơ",
-    "withdraw": "Người nộp rút hồ sơ",
-    "issue_apology": "Thư xin lỗi và hẹn lại ngày trả kết quả",
+    "refuse": "Từ chối giải quyết hồ sơ (Mẫu 03)",
+    "withdraw": "Dừng giải quyết theo đề nghị của người nộp (Mẫu 05)",
+    "request_extension": "Gia hạn thời gian giải quyết, hẹn lại ngày trả kết quả (Mẫu 04)",
     "overdue": "Hồ sơ quá hạn giải quyết",
     "fees_paid": "Đã nộp phí, lệ phí",
     "postal_delivered": "Bưu điện đã phát kết quả đến người nhận",

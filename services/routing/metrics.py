@@ -14,9 +14,14 @@ DOSSIERS = Gauge("motcua_routing_dossiers", "Dossiers by status and lead departm
                  ["status", "department"])
 OVERDUE = Gauge("motcua_routing_dossiers_overdue",
                 "Open dossiers past their due date, by lead department", ["department"])
+LATE_CONSULTATIONS = Gauge(
+    "motcua_routing_consultations_late",
+    "Consultations still unanswered past their reply date, by consulted department",
+    ["department"])
 PROCESSING_DAYS = Histogram(
     "motcua_routing_processing_working_days",
-    "Working days from reception to result (supplement pauses excluded)",
+    "Working days of the period that ended with the result (from reception, or from the "
+    "complete dossier when a supplement restarted it)",
     ["department"], buckets=(1, 2, 3, 5, 7, 10, 15, 20, 30, 45, 60),
 )
 # From the dossier's reception (`received_at`, committed by intake) to the broker's confirm of
@@ -38,6 +43,10 @@ def refresh(cur):
     OVERDUE.clear()
     for row in overdue:
         OVERDUE.labels(row["department"]).set(row["n"])
+    late = store.count_late_consultations(cur)
+    LATE_CONSULTATIONS.clear()
+    for row in late:
+        LATE_CONSULTATIONS.labels(row["department"]).set(row["n"])
 
 
 def observe_processing(department, working_days):

@@ -13,7 +13,7 @@ from services.common.errors import DomainError, NotAllowed, NotFound, http_statu
 from services.common.http import ApiError
 from services.common.idempotency import HEADER, MAX_KEY_LENGTH, claim, request_hash, save
 
-from . import apology, metrics, store
+from . import forms, metrics, store
 from .actions import ACTIONS
 from .lifecycle import Actor, relation_of
 from .schemas import ACTION_BODIES, ActionBody
@@ -27,7 +27,7 @@ class ActionContext:
     calendar: Any
     now: datetime
     correlation_id: str
-    consultation_days: int
+    settings: Any  # RoutingSettings: the law's periods, consultation days
     # (department, working days) of each result, for metrics once committed
     completed: list = field(default_factory=list)
 
@@ -89,11 +89,11 @@ def perform(ctx, code, action, body, who, idempotency=None, unknown=None):
     dossier = store.get_dossier(ctx.cur, code, lock=True)
     if dossier is None:
         raise NotFound(unknown or f"Không có hồ sơ {code}.")
-    letter = ACTIONS[action](ctx, dossier, who(dossier), body)
+    extension = ACTIONS[action](ctx, dossier, who(dossier), body)
     answer = {"code": code, "action": action, "status": dossier["status"],
               "due_date": dossier["due_date"].isoformat()}
-    if letter:
-        answer["letter"] = apology.letter_view(letter, dossier)
+    if extension:
+        answer["extension"] = forms.extension_view(extension, dossier)
     if held:
         save(ctx.cur, held, 200, answer)
     return 200, answer

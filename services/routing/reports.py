@@ -2,8 +2,10 @@
 province's reports, the weekly report per department, and the volumes by channel with, for
 the first six months of a year, the 500-dossier rule's verdict (services/common/stationing.py).
 
-A dossier is late when it was ever overdue or its result came after its legal due date (the
-due date moved only by supplement pauses, never by an apology's new appointment)."""
+A dossier is late when it was ever overdue or its result came after its legal due date: the
+end of its period, which restarts from zero when a supplement completes the dossier and which
+an extension's new appointment never moves (Decree 118/2025 art. 19). A dossier awaiting its
+supplement is not late meanwhile: its period starts again when the supplement comes."""
 import csv
 import io
 from collections import defaultdict
@@ -51,34 +53,35 @@ def period_stats(calendar, rows, start, end, today):
     stats = {"received": 0, "received_by_channel": dict.fromkeys(CHANNELS, 0),
              "carried_over": 0, "resolved_on_time": 0, "resolved_late": 0,
              "in_progress_on_time": 0, "in_progress_overdue": 0, "returned": 0,
-             "refused": 0, "withdrawn": 0}
+             "refused": 0, "withdrawn": 0, "closed": 0}
     processing_days = []
     for row in rows:
         received = _day(row["received_at"])
         resolved = _day(row["resolved_at"])
-        closed = min(filter(None, (resolved, _day(row["refused_at"]),
-                                   _day(row["withdrawn_at"]))), default=None)
+        ended = min(filter(None, (resolved, _day(row["refused_at"]), _day(row["withdrawn_at"]),
+                                  _day(row["closed_at"]))), default=None)
         if received > end:
             continue
         if within(received):
             stats["received"] += 1
             stats["received_by_channel"][row["channel"]] += 1
-        elif closed is None or closed >= start:
+        elif ended is None or ended >= start:
             stats["carried_over"] += received < start
         if within(resolved):
             late = row["overdue_at"] is not None or resolved > row["legal_due_date"]
             stats["resolved_late" if late else "resolved_on_time"] += 1
-            days = calendar.working_days_between(calendar.reception_day(row["received_at"]),
-                                                 resolved)
-            processing_days.append(max(days - row["paused_working_days"], 0))
-        if closed is None or closed > end:
-            paused = row["paused_since"] is not None and _day(row["paused_since"]) <= ref
+            processing_days.append(calendar.working_days_between(
+                calendar.reception_day(row["period_started_at"]), resolved))
+        if ended is None or ended > end:
+            awaiting = (row["awaiting_supplement_since"] is not None
+                        and _day(row["awaiting_supplement_since"]) <= ref)
             overdue = (row["overdue_at"] is not None and _day(row["overdue_at"]) <= end) or (
-                not paused and ref > row["legal_due_date"])
+                not awaiting and ref > row["legal_due_date"])
             stats["in_progress_overdue" if overdue else "in_progress_on_time"] += 1
         stats["returned"] += within(_day(row["returned_at"]))
         stats["refused"] += within(_day(row["refused_at"]))
         stats["withdrawn"] += within(_day(row["withdrawn_at"]))
+        stats["closed"] += within(_day(row["closed_at"]))
     working_days = calendar.working_days_between(start - timedelta(days=1), end)
     stats["resolved"] = stats["resolved_on_time"] + stats["resolved_late"]
     stats["in_progress"] = stats["in_progress_on_time"] + stats["in_progress_overdue"]
@@ -102,7 +105,17 @@ def period_report(cur, calendar, start, end, today, department=None):
                            **period_stats(calendar, by_department[code], start, end, today)}
                           for code in sorted(by_department)],
         "ratings": ratings(cur, start, end, department),
+        "late_consultations": late_consultations(cur, start, end, department),
     }
+
+
+def late_consultations(cur, start, end, department=None):
+    """Consultations found late in the period (unanswered past their reply date, or answered
+    after it), per consulted department: what the one-stop unit's head is told of (Decree
+    118/2025 art. 19(4)(c))."""
+    rows = store.late_consultations(cur, *_days(start, end), department)
+    return {"total": sum(row["n"] for row in rows),
+            "by_department": {row["department"]: row["n"] for row in rows}}
 
 
 def ratings(cur, start, end, department=None):
@@ -192,7 +205,7 @@ def department_volumes(cur, since, until):
 # CSV -----------------------------------------------------------------------------------------
 STAT_COLUMNS = ("received", *(f"received_{c}" for c in CHANNELS), "carried_over",
                 "resolved_on_time", "resolved_late", "in_progress_on_time",
-                "in_progress_overdue", "returned", "refused", "withdrawn",
+                "in_progress_overdue", "returned", "refused", "withdrawn", "closed",
                 "average_processing_working_days", "received_per_day", "returned_per_day")
 
 

@@ -12,7 +12,12 @@ from marshmallow import (
     validates_schema,
 )
 
-from services.common.contracts import DossierOverdue
+from services.common.contracts import (
+    ConsultationLate,
+    DossierClosed,
+    DossierOverdue,
+    DossierWithdrawn,
+)
 from services.common.errors import FIELDS_INVALID, Invalid
 from services.common.http import flatten_messages
 from services.common.messages import ItemCount
@@ -112,7 +117,7 @@ class ReturnSchema(_Body):
                            validate=validate.OneOf(("counter", "post")))
 
 
-class ApologySchema(_Body):
+class ExtensionSchema(_Body):
     reason = _text(required=True)
     new_due_date = fields.Date(required=True)
 
@@ -128,7 +133,7 @@ ACTION_BODIES = {
     "withdraw": WithdrawSchema,
     "complete": CompleteSchema,
     "return": ReturnSchema,
-    "issue_apology": ApologySchema,
+    "request_extension": ExtensionSchema,
 }
 
 SATISFACTION = ("very_satisfied", "satisfied", "not_satisfied")
@@ -220,24 +225,30 @@ ActionBody.__doc__ = ("The body of the action named in the path: only that actio
                       "(unknown ones are refused with 422).")
 
 
-class ApologyQuerySchema(_Body):
+class FormQuerySchema(_Body):
     secret = _text(40, load_default=None, metadata={
         "description": "the citizen's lookup secret; officers use their token instead"})
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "html")))
 
 
-class ApologyLetterView(Schema):
+class FormView(Schema):
     form = fields.String(required=True, metadata={"example": "Mẫu 04"})
     title = fields.String(required=True)
-    letter_number = fields.String(required=True)
     code = fields.String(required=True)
     department = fields.String(required=True)
     procedure = fields.Dict(required=True, metadata={"description": "code and name"})
     received_at = fields.AwareDateTime(required=True)
-    reason = fields.String(required=True)
-    previous_due_date = fields.Date(required=True)
-    new_due_date = fields.Date(required=True)
     issued_at = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True)
+    documents = fields.List(fields.Nested(RequestedDocumentSchema),
+                            metadata={"description": "Mẫu 02: what to hand in"})
+    complete_by = fields.Date(metadata={
+        "description": "Mẫu 02: the last day to hand it in; the dossier is closed after it"})
+    letter_number = fields.String(metadata={"description": "Mẫu 04"})
+    previous_due_date = fields.Date(metadata={"description": "Mẫu 04"})
+    new_due_date = fields.Date(metadata={"description": "Mẫu 04: the new appointment"})
+    legal_due_date = fields.Date(metadata={
+        "description": "Mẫu 04: the due date statistics keep comparing with"})
 
 
 class ActionAnswer(Schema):
@@ -245,7 +256,8 @@ class ActionAnswer(Schema):
     action = fields.String(required=True, metadata={"enum": sorted(ACTION_BODIES)})
     status = fields.String(required=True, metadata={"description": "the dossier's status now"})
     due_date = fields.Date(required=True)
-    letter = fields.Nested(ApologyLetterView, metadata={"description": "issue_apology only"})
+    extension = fields.Nested(FormView, metadata={"description": "request_extension only: "
+                                                                 "Mẫu 04"})
 
 
 class HistoryEntry(Schema):
@@ -262,6 +274,9 @@ class AskedOfCitizen(Schema):
     message = fields.String(required=True, metadata={"description": "in Vietnamese"})
     documents = fields.List(fields.Nested(RequestedDocumentSchema),
                             metadata={"description": "supplement only: what to bring"})
+    complete_by = fields.Date(metadata={
+        "description": "supplement only: the last day to bring it; the dossier is closed "
+                       "after it"})
 
 
 class PublicDossierView(Schema):
@@ -294,14 +309,25 @@ class _ProcedureRef(Schema):
     name = fields.String(required=True)
 
 
-class DossierResubmittedMessage(Schema):
-    """The citizen handed in the supplement: the clock runs again, with a new due date."""
+class _Resubmitted(Schema):
     code = fields.String(required=True)
     department = fields.String(required=True, metadata={"example": "stp"})
     resubmitted_at = fields.AwareDateTime(required=True)
-    paused_working_days = fields.Integer(required=True)
     due_date = fields.Date(required=True)
     note = fields.String(required=True, allow_none=True)
+
+
+class DossierResubmittedMessage(_Resubmitted):
+    """The complete dossier arrived: the processing period restarts from zero.
+
+    `due_date` is the procedure's full time counted from the resubmission. Version 2 (version
+    1 resumed a paused clock and carried `paused_working_days`)."""
+    VERSION = 2
+
+
+class DossierResubmittedMessageV1(_Resubmitted):
+    """Version 1, sent before the period restarted on resubmission: the clock resumed."""
+    paused_working_days = fields.Integer(required=True)
 
 
 class ConsultationRequestedMessage(Schema):
@@ -329,8 +355,8 @@ class ConsultationAnsweredMessage(Schema):
         "description": "answers still awaited; 0: processing resumes"})
 
 
-class DossierDueSoonMessage(Schema):
-    """The dossier is due by the next working day."""
+class DossierDueSoonMessageV1(Schema):
+    """Version 1: the dossier is due by the next working day."""
     code = fields.String(required=True)
     department = fields.String(required=True)
     procedure = fields.Nested(_ProcedureRef, required=True)
@@ -338,19 +364,57 @@ class DossierDueSoonMessage(Schema):
     due_date = fields.Date(required=True)
 
 
-class DossierOverdueMessage(DossierOverdue):
-    """The dossier passed its due date: the department owes the citizen an apology letter."""
+class DossierDueSoonMessage(DossierDueSoonMessageV1):
+    """The dossier's due date is near, while an extension can still be asked.
+
+    Sent once, on the working day before the last day to ask for the one extension (Mẫu 04),
+    and again before the new date of an extension. Version 2: `extension_deadline`."""
+    VERSION = 2
+
+    extension_deadline = fields.Date(required=True, allow_none=True, metadata={
+        "description": "the last day to ask for the one extension (Mẫu 04); null when the "
+                       "dossier was extended already or the day has passed"})
+
+
+class _Exact:
     class Meta:
         unknown = RAISE  # what routing sends is exact, unlike what a consumer tolerates
 
+
+class DossierOverdueMessage(_Exact, DossierOverdue):
+    """The dossier passed its due date: no extension is possible any more."""
     asked = fields.String(required=True, metadata={
-        "example": "issue an apology letter (Mẫu 04) with a new appointment date"})
+        "example": "decide the dossier without delay: past the due date it counts as late"})
+
+
+class ConsultationLateMessage(_Exact, ConsultationLate):
+    """A cooperating department did not answer by its reply date, or answered after it.
+
+    To the lead department; the one-stop unit's head is told too (dossier.consultation_late
+    on routing.events, the report, the metric)."""
+
+
+class DossierClosedMessage(_Exact, DossierClosed):
+    """The supplement was not handed in by its last day: the dossier is closed."""
+
+
+class DossierWithdrawnMessage(_Exact, DossierWithdrawn):
+    """The applicant asked to stop: stop processing the dossier (stop notice Mẫu 05)."""
 
 
 DEPARTMENT_MESSAGES = {
     "dossier.resubmitted": DossierResubmittedMessage,
     "dossier.consultation_requested": ConsultationRequestedMessage,
     "dossier.consultation_answered": ConsultationAnsweredMessage,
+    "dossier.consultation_late": ConsultationLateMessage,
     "dossier.due_soon": DossierDueSoonMessage,
     "dossier.overdue": DossierOverdueMessage,
+    "dossier.closed": DossierClosedMessage,
+    "dossier.withdrawn": DossierWithdrawnMessage,
+}
+# The versions routing sent before, still documented for the messages a department's queue
+# may hold from then (docs/asyncapi.yaml).
+PREVIOUS_DEPARTMENT_MESSAGES = {
+    ("dossier.resubmitted", 1): DossierResubmittedMessageV1,
+    ("dossier.due_soon", 1): DossierDueSoonMessageV1,
 }

@@ -5,9 +5,14 @@ import uuid
 from werkzeug.wrappers import Response
 
 from services.common.auth import Principal
-from services.common.calendar import Calendar
+from services.common.calendar import Calendar, store_overrides
 from services.common.consumer import reliable_batch_event_handler, reliable_event_handler
-from services.common.contracts import DossierReceived, PaymentSettled, ShipmentDelivered
+from services.common.contracts import (
+    CalendarChanged,
+    DossierReceived,
+    PaymentSettled,
+    ShipmentDelivered,
+)
 from services.common.db import Database
 from services.common.http import OpsEndpoints, api, json_response
 from services.common.idempotency import key_of
@@ -15,7 +20,7 @@ from services.common.rpc import rpc
 from services.common.settings import ServiceSettings
 from services.common.timers import interval_timer
 
-from . import apology, citizen, deadlines, handlers, metrics, reports
+from . import citizen, deadlines, forms, handlers, metrics, reports
 from .assignment import assign, departments_of
 from .dependencies import Clock, DepartmentQueues
 from .lifecycle import local_day
@@ -32,10 +37,10 @@ from .perform import (
 from .schemas import (
     ActionAnswer,
     ActionBody,
-    ApologyLetterView,
-    ApologyQuerySchema,
     CitizenResubmitSchema,
     CitizenWithdrawSchema,
+    FormQuerySchema,
+    FormView,
     LookupQuerySchema,
     MonthQuerySchema,
     PeriodQuerySchema,
@@ -83,10 +88,14 @@ class RoutingService(OpsEndpoints):
     def handle_postal_delivered(self, cur, envelope, data):
         handlers.postal_delivered(cur, envelope, data)
 
+    @reliable_event_handler("intake", "calendar.changed", contract=CalendarChanged)
+    def handle_calendar_changed(self, cur, envelope, data):
+        store_overrides(cur, self.name, data)  # every instance computes with them at once
+
     # department and counter actions ----------------------------------------------------------
     @api("POST", "/api/v1/dossiers/<code>/actions/<action>",
          summary="A department's or counter's action on a dossier (accept, transfer, "
-                 "request_supplement, consult, complete, return, issue_apology, ...)",
+                 "request_supplement, consult, complete, return, request_extension, ...)",
          body=ActionBody, auth=OFFICERS,
          responses={200: ("done (or an Idempotency-Key replay): the dossier's status and due "
                           "date now", ActionAnswer),
@@ -117,7 +126,7 @@ class RoutingService(OpsEndpoints):
         return self._citizen_action(request, code, "resubmit", body)
 
     @api("POST", "/api/v1/dossiers/<code>/withdrawal",
-         summary="The citizen withdraws the dossier (with the lookup secret)",
+         summary="The citizen asks to stop the dossier (with the lookup secret)",
          body=CitizenWithdrawSchema, responses=CITIZEN_ACTION_ANSWERS)
     def citizen_withdraw(self, request, code, body):
         return self._citizen_action(request, code, "withdraw", body)
@@ -133,26 +142,27 @@ class RoutingService(OpsEndpoints):
     def _perform(self, code, action, body, who, correlation_id, idempotency=None, unknown=None):
         with self.db.transaction() as cur:
             ctx = ActionContext(cur, self.calendar, self.clock(), correlation_id,
-                                self.settings.consultation_days)
+                                self.settings)
             status, answer = perform(ctx, code, action, body, who, idempotency, unknown)
         performed(ctx, answer)
         return status, answer
 
-    # apology letter -------------------------------------------------------------------------
-    @api("GET", "/api/v1/dossiers/<code>/apology",
-         summary="The latest apology letter (Mẫu 04), as JSON or printable HTML",
-         query=ApologyQuerySchema, auth=(*OFFICERS, "manager"), public_if="secret",
-         responses={200: ("the letter", ApologyLetterView),
-                    404: "no apology letter for this dossier and caller"})
-    def get_apology(self, request, code, caller, query):
-        """The latest apology letter (Mẫu 04): for the department's and counter's officers
-        and managers by token, or for the citizen with the lookup secret."""
+    # forms ----------------------------------------------------------------------------------
+    @api("GET", "/api/v1/dossiers/<code>/forms/<form>",
+         summary="A form issued on the dossier (supplement_request: Mẫu 02, refusal: Mẫu 03, "
+                 "extension: Mẫu 04, stop_notice: Mẫu 05), as JSON or printable HTML",
+         query=FormQuerySchema, auth=(*OFFICERS, "manager"), public_if="secret",
+         responses={200: ("the form", FormView),
+                    404: "no such form for this dossier and caller"})
+    def get_form(self, request, code, form, caller, query):
+        """For the department's and counter's officers and managers by token, or for the
+        citizen with the lookup secret."""
         with self.db.transaction() as cur:
-            letter, dossier = citizen.latest_apology(cur, code, query["secret"], caller,
-                                                    self.settings.lookup_pepper)
+            issued = forms.form_of(cur, code, form, query["secret"], caller,
+                                   self.settings.lookup_pepper)
         if query["format"] == "html":
-            return Response(apology.render_html(letter, dossier), mimetype="text/html")
-        return json_response(apology.letter_view(letter, dossier))
+            return Response(forms.render_html(*issued), mimetype="text/html")
+        return json_response(forms.view(*issued))
 
     # citizen --------------------------------------------------------------------------------
     @api("GET", "/api/v1/dossiers/<code>",
@@ -236,7 +246,7 @@ class RoutingService(OpsEndpoints):
     @interval_timer("DEADLINE_WATCH_SECONDS", 60)
     def watch_deadlines(self):
         with self.db.transaction() as cur:
-            deadlines.watch(cur, self.calendar, self.clock())
+            deadlines.watch(cur, self.calendar, self.clock(), self.settings)
         with self.db.transaction() as cur:
             metrics.refresh(cur)
 

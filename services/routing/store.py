@@ -39,6 +39,14 @@ def get_dossier(cur, code, lock=False):
     return cur.fetchone()
 
 
+def last_history_of(cur, code, action):
+    """The latest line of history of `action` on the dossier (who, when, why), or None."""
+    cur.execute("""SELECT at, note, actor, actor_role, department FROM routing.history
+                   WHERE dossier_code = %s AND action = %s ORDER BY id DESC LIMIT 1""",
+                (code, action))
+    return cur.fetchone()
+
+
 def get_history(cur, code):
     cur.execute(
         """SELECT at, status, actor, note, action, from_status, actor_role, department
@@ -50,7 +58,8 @@ def get_history(cur, code):
 
 def set_status(cur, code, status, at):
     stamp = {"result_ready": "resolved_at", "refused": "refused_at",
-             "withdrawn": "withdrawn_at", "returned": "returned_at"}.get(status)
+             "withdrawn": "withdrawn_at", "returned": "returned_at",
+             "closed": "closed_at"}.get(status)
     extra = f", {stamp} = %(at)s" if stamp else ""
     cur.execute(f"UPDATE routing.dossiers SET status = %(status)s, updated_at = now(){extra}"
                 " WHERE code = %(code)s", {"status": status, "at": at, "code": code})
@@ -63,11 +72,11 @@ def update_dossier(cur, code, **columns):
 
 
 # supplements ---------------------------------------------------------------------------------
-def add_supplement(cur, code, documents, reason, at, actor):
+def add_supplement(cur, code, documents, reason, at, actor, complete_by):
     cur.execute(
         """INSERT INTO routing.supplements (dossier_code, documents, reason, requested_at,
-               requested_by) VALUES (%s, %s, %s, %s, %s)""",
-        (code, json_param(documents), reason, at, actor),
+               requested_by, complete_by) VALUES (%s, %s, %s, %s, %s, %s)""",
+        (code, json_param(documents), reason, at, actor, complete_by),
     )
 
 
@@ -82,12 +91,39 @@ def open_supplement(cur, code):
     return cur.fetchone()
 
 
-def close_supplement(cur, supplement_id, at, actor, paused_days):
+def period_started_at(cur, code):
+    """When the dossier's period started: the complete dossier's arrival after a supplement,
+    else its reception."""
+    cur.execute("""SELECT coalesce(max(s.resubmitted_at), d.received_at) AS at
+                   FROM routing.dossiers d
+                   LEFT JOIN routing.supplements s ON s.dossier_code = d.code
+                   WHERE d.code = %s GROUP BY d.received_at""", (code,))
+    return cur.fetchone()["at"]
+
+
+def latest_supplement(cur, code):
+    cur.execute("""SELECT * FROM routing.supplements WHERE dossier_code = %s
+                   ORDER BY id DESC LIMIT 1""", (code,))
+    return cur.fetchone()
+
+
+def close_supplement(cur, supplement_id, at, actor):
+    cur.execute("UPDATE routing.supplements SET resubmitted_at = %s, resubmitted_by = %s"
+                " WHERE id = %s", (at, actor, supplement_id))
+
+
+def dossiers_to_close(cur, today):
+    """Dossiers (locked, with their supplement's notice and last day) whose supplement was
+    not handed in by its last day, before `today`; rows another routing instance holds are
+    skipped, so each is closed once."""
     cur.execute(
-        """UPDATE routing.supplements SET resubmitted_at = %s, resubmitted_by = %s,
-               paused_working_days = %s WHERE id = %s""",
-        (at, actor, paused_days, supplement_id),
-    )
+        """SELECT d.*, s.requested_at AS supplement_requested_at, s.complete_by
+           FROM routing.dossiers d JOIN routing.supplements s ON s.dossier_code = d.code
+           WHERE d.status = 'supplement_requested' AND s.resubmitted_at IS NULL
+             AND s.complete_by < %s
+           ORDER BY s.complete_by LIMIT %s FOR UPDATE OF d SKIP LOCKED""",
+        (today, FLAG_BATCH))
+    return cur.fetchall()
 
 
 # consultations -------------------------------------------------------------------------------
@@ -114,10 +150,34 @@ def answer_consultation(cur, code, department, opinion, agrees, at, actor):
                agrees = %s
            WHERE id = (SELECT id FROM routing.consultations WHERE dossier_code = %s
                        AND department = %s AND replied_at IS NULL ORDER BY id LIMIT 1)
-           RETURNING id""",
+           RETURNING id, department, reply_due_date, replied_at, late_at""",
         (at, actor, opinion, agrees, code, department),
     )
     return cur.fetchone()
+
+
+def flag_consultation_late(cur, consultation_id, at):
+    cur.execute("UPDATE routing.consultations SET late_at = %s WHERE id = %s",
+                (at, consultation_id))
+
+
+def flag_unanswered_consultations(cur, now, today):
+    """Sets late_at on at most FLAG_BATCH unanswered consultations of consulting dossiers
+    whose reply date is before `today`, once each (as flag_due), and returns them with their
+    dossier's lead department."""
+    cur.execute(
+        """UPDATE routing.consultations c SET late_at = %(now)s FROM routing.dossiers d
+           WHERE c.id IN (SELECT c2.id FROM routing.consultations c2
+                          JOIN routing.dossiers d2 ON d2.code = c2.dossier_code
+                          WHERE c2.replied_at IS NULL AND c2.late_at IS NULL
+                            AND c2.reply_due_date < %(today)s AND d2.status = 'consulting'
+                          ORDER BY c2.reply_due_date LIMIT %(batch)s
+                          FOR UPDATE OF c2 SKIP LOCKED)
+             AND c.late_at IS NULL AND d.code = c.dossier_code
+           RETURNING c.id, c.dossier_code, c.department, c.reply_due_date, c.replied_at,
+                     d.department AS lead_department, d.status""",
+        {"now": now, "today": today, "batch": FLAG_BATCH})
+    return cur.fetchall()
 
 
 def open_consultations(cur, code):
@@ -126,20 +186,20 @@ def open_consultations(cur, code):
     return cur.fetchone()["n"]
 
 
-# apologies -----------------------------------------------------------------------------------
+# extensions (Mẫu 04) ----------------------------------------------------------------------
 def next_letter_number(cur, department, year):
     """`<n>/XL-<DEPARTMENT>` numbered per department and year; the lock on the dossier row
     does not cover other dossiers, so take an advisory lock on the department's sequence."""
-    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"apology:{department}:{year}",))
-    cur.execute("""SELECT count(*) AS n FROM routing.apologies WHERE department = %s
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"extension:{department}:{year}",))
+    cur.execute("""SELECT count(*) AS n FROM routing.extensions WHERE department = %s
                    AND extract(year FROM issued_at AT TIME ZONE 'Asia/Ho_Chi_Minh') = %s""",
                 (department, year))
     return f"{cur.fetchone()['n'] + 1}/XL-{department.upper()}"
 
 
-def add_apology(cur, letter):
+def add_extension(cur, letter):
     cur.execute(
-        """INSERT INTO routing.apologies (letter_number, dossier_code, department, reason,
+        """INSERT INTO routing.extensions (letter_number, dossier_code, department, reason,
                previous_due_date, new_due_date, issued_at, issued_by)
            VALUES (%(letter_number)s, %(code)s, %(department)s, %(reason)s,
                %(previous_due_date)s, %(new_due_date)s, %(issued_at)s, %(issued_by)s)""",
@@ -147,10 +207,12 @@ def add_apology(cur, letter):
     )
 
 
-def apologies(cur, code):
-    cur.execute("SELECT * FROM routing.apologies WHERE dossier_code = %s ORDER BY issued_at",
-                (code,))
-    return cur.fetchall()
+def extension_of(cur, code):
+    """The dossier's extension (the latest, for dossiers extended more than once before the
+    law allowed one only), or None."""
+    cur.execute("""SELECT * FROM routing.extensions WHERE dossier_code = %s
+                   ORDER BY issued_at DESC LIMIT 1""", (code,))
+    return cur.fetchone()
 
 
 # ratings -------------------------------------------------------------------------------------
@@ -202,7 +264,8 @@ def flag_due(cur, flag, now, statuses, today, horizon=None):
                              AND {DUE_CONDITIONS[flag]}
                            ORDER BY due_date LIMIT %(batch)s FOR UPDATE SKIP LOCKED)
               AND {flag} IS NULL
-            RETURNING code, department, status, due_date, procedure_code, procedure_name""",
+            RETURNING code, department, status, due_date, legal_due_date, procedure_code,
+                      procedure_name""",
         {"now": now, "today": today, "horizon": horizon, "watched": list(statuses),
          "batch": FLAG_BATCH},
     )
@@ -220,7 +283,17 @@ def count_overdue(cur):
     """Open dossiers flagged overdue, per department."""
     cur.execute("""SELECT department, count(*) AS n FROM routing.dossiers
                    WHERE overdue_at IS NOT NULL AND resolved_at IS NULL
-                     AND status NOT IN ('refused', 'withdrawn') GROUP BY department""")
+                     AND status NOT IN ('refused', 'withdrawn', 'closed')
+                   GROUP BY department""")
+    return cur.fetchall()
+
+
+def count_late_consultations(cur):
+    """Unanswered consultations past their reply date, per consulted department."""
+    cur.execute("""SELECT c.department, count(*) AS n FROM routing.consultations c
+                   JOIN routing.dossiers d ON d.code = c.dossier_code
+                   WHERE c.replied_at IS NULL AND c.late_at IS NOT NULL
+                     AND d.status = 'consulting' GROUP BY c.department""")
     return cur.fetchall()
 
 
@@ -228,15 +301,31 @@ def count_overdue(cur):
 def dossiers_open_in(cur, start, after_end, department=None):
     """Every dossier open at some time in [start, after_end) or returned in it."""
     cur.execute(
-        """SELECT code, department, channel, received_at, legal_due_date, paused_since,
-                  paused_working_days, overdue_at, resolved_at, returned_at, refused_at,
-                  withdrawn_at
-           FROM routing.dossiers
+        """SELECT code, department, channel, received_at, legal_due_date,
+                  awaiting_supplement_since, overdue_at, resolved_at, returned_at, refused_at,
+                  withdrawn_at, closed_at,
+                  coalesce((SELECT max(s.resubmitted_at) FROM routing.supplements s
+                            WHERE s.dossier_code = d.code), received_at) AS period_started_at
+           FROM routing.dossiers d
            WHERE received_at < %(after_end)s
-             AND coalesce(least(resolved_at, refused_at, withdrawn_at), 'infinity') >= %(start)s
+             AND coalesce(least(resolved_at, refused_at, withdrawn_at, closed_at),
+                          'infinity') >= %(start)s
              AND (%(department)s::text IS NULL OR department = %(department)s)
               OR (returned_at >= %(start)s AND returned_at < %(after_end)s
                   AND (%(department)s::text IS NULL OR department = %(department)s))""",
+        {"start": start, "after_end": after_end, "department": department})
+    return cur.fetchall()
+
+
+def late_consultations(cur, start, after_end, department=None):
+    """(consulted department, n) of the consultations flagged late in [start, after_end),
+    of dossiers led by `department` (all without one)."""
+    cur.execute(
+        """SELECT c.department, count(*) AS n
+           FROM routing.consultations c JOIN routing.dossiers d ON d.code = c.dossier_code
+           WHERE c.late_at >= %(start)s AND c.late_at < %(after_end)s
+             AND (%(department)s::text IS NULL OR d.department = %(department)s)
+           GROUP BY c.department ORDER BY c.department""",
         {"start": start, "after_end": after_end, "department": department})
     return cur.fetchall()
 

@@ -2,7 +2,8 @@
 effect; a redelivered department message is not counted as a second arrival; percentiles are
 nearest-rank; a dossier's full path waits for every stage it needs; the bare pipeline repeats
 exactly the run's counts of work; the load ends before a receiving unit runs out of the day's
-dossier numbers."""
+dossier numbers; an online dossier is handed in by the portal, then received by an officer
+of its agency, and only that reception's code counts."""
 import argparse
 import json
 import random
@@ -21,6 +22,7 @@ from bench.e2e import (
     spread,
     stage_times,
     steady_window,
+    submit_one,
 )
 from bench.stages import audit
 
@@ -131,3 +133,43 @@ def test_the_steady_window_ends_where_the_load_ended_if_that_came_first():
     assert steady_window(100.0, 60, 10) == (110.0, 160.0)
     assert steady_window(100.0, 60, 10, load_ended=148.5) == (110.0, 148.5)
     assert steady_window(100.0, 60, 10, load_ended=175.0) == (110.0, 160.0)
+
+
+def test_an_online_dossier_is_received_by_an_officer_of_its_agency_the_counter_s_is_not():
+    procedures = [procedure("1.000001", "stp", ["counter", "online"])]
+    tokens = {"portal": "p", "stp": ["s1", "s2"]}
+    items = [Workload(procedures, tokens, random.Random(3)).item(n) for n in range(50)]
+    online = [item for item in items if item.channel == "online"]
+    assert online and all(i.token == "p" and i.receiver in ("s1", "s2") for i in online)
+    assert all(i.token in ("s1", "s2") and i.receiver is None
+               for i in items if i.channel == "counter")
+
+
+class Intake:
+    """Answers as intake does: a submission, then its reception with the dossier's code."""
+
+    def __init__(self, reception_status=201):
+        self.calls, self.reception_status = [], reception_status
+
+    def post(self, path, body, token):
+        self.calls.append((path, token))
+        if path == "/api/v1/submissions":
+            return 201, json.dumps({"id": "s-1", "status": "awaiting_reception"}).encode()
+        if path == "/api/v1/submissions/s-1/reception":
+            return self.reception_status, json.dumps({"code": "C-0001"}).encode()
+        return 201, json.dumps({"code": "C-0002"}).encode()
+
+
+def test_an_online_dossier_counts_as_accepted_with_the_code_its_reception_gave():
+    intake, accepted = Intake(), []
+    online = Submission("online", "stp", "p", {}, receiver="s")
+    submit_one(intake, online, accepted)
+    assert intake.calls == [("/api/v1/submissions", "p"), ("/api/v1/submissions/s-1/reception",
+                                                           "s")]
+    assert (online.status, online.code, accepted) == ("201", "C-0001", [online])
+    counter = Submission("counter", "stp", "s", {})
+    submit_one(intake, counter, accepted)
+    assert intake.calls[-1] == ("/api/v1/dossiers", "s") and counter.code == "C-0002"
+    refused = Submission("online", "stp", "p", {}, receiver="s")
+    submit_one(Intake(reception_status=409), refused, accepted)
+    assert (refused.status, refused.code, len(accepted)) == ("409", None, 2)

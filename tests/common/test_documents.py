@@ -1,4 +1,4 @@
-"""The printed documents (Mẫu 01 receipt, Mẫu 04 apology, fee receipt) and the one VND
+"""The printed documents (Mẫu 01 receipt, Mẫu 04 extension and apology, fee receipt) and the one VND
 formatter: what a citizen or officer typed reaches the page as text, never as markup."""
 from datetime import date, datetime
 
@@ -10,7 +10,7 @@ from services.common.events import TIMEZONE
 from services.common.money import vnd
 from services.intake import receipt
 from services.payment import receipts
-from services.routing import apology
+from services.routing import forms
 
 HOSTILE = "Lê <script>alert(1)</script> & Lý"
 ESCAPED = "Lê &lt;script&gt;alert(1)&lt;/script&gt; &amp; Lý"
@@ -50,13 +50,14 @@ def test_reception_receipt_prints_the_applicant_as_text():
         assert text in html, text
 
 
-def test_apology_letter_prints_the_addressee_and_reason_as_text():
+def test_extension_letter_prints_the_addressee_and_reason_as_text():
     letter = {"letter_number": "3/XL-SXD", "department": "sxd", "reason": f"Chờ {HOSTILE}",
               "previous_due_date": date(2026, 11, 20), "new_due_date": date(2026, 11, 27),
               "issued_at": datetime(2026, 11, 23, 9, tzinfo=TIMEZONE)}
     dossier = {"code": "C1", "procedure_name": "Cấp phép", "recipient_name": HOSTILE,
+               "department": "sxd", "legal_due_date": date(2026, 11, 20),
                "received_at": datetime(2026, 11, 18, 9, tzinfo=TIMEZONE)}
-    html = apology.render_html(letter, dossier)
+    html = forms.render_html("extension", forms.extension_record(letter, dossier), dossier)
     assert "<script>" not in html
     assert f"Kính gửi: Ông/Bà {ESCAPED}." in html and f"Lý do: Chờ {ESCAPED}." in html
     assert "ngày 23 tháng 11 năm 2026" in html and "CƠ QUAN SXD" in html

@@ -68,7 +68,7 @@ def test_asyncapi_document_is_valid_and_committed(asyncapi_validator):
     committed = yaml.safe_load((DOCS_DIR / "asyncapi.yaml").read_text(encoding="utf-8"))
     assert committed == json.loads(json.dumps(document)), STALE
     assert {c["address"] for c in document["channels"].values()} == {
-        f"department.{code}" for code in DEPARTMENTS}
+        f"department.{code}" for code in DEPARTMENTS} | {"intake.events"}
 
 
 def test_an_invalid_asyncapi_document_is_refused(asyncapi_validator):
@@ -85,3 +85,29 @@ def test_the_example_message_matches_its_payload_schema():
     del broken["data"]["department"]
     with pytest.raises(jsonschema.ValidationError, match="'department' is a required property"):
         jsonschema.validate(broken, payload)
+
+
+def test_dossier_assigned_version_2_stays_readable_beside_version_3():
+    messages = asyncapi_document(DEPARTMENTS)["components"]["messages"]
+    current, previous = messages["dossierAssigned"]["payload"], messages["dossierAssignedV2"]["payload"]
+    assert (current["properties"]["version"]["const"], previous["properties"]["version"]["const"]) == (3, 2)
+    same_day = department_message_example()
+    same_day["data"]["procedure"]["processing_days"] = 0
+    jsonschema.validate(same_day, current)
+    as_before = department_message_example()
+    as_before["version"] = 2
+    for field in ("paper_handover_on", "submission_id"):
+        del as_before["data"][field]
+    jsonschema.validate(as_before, previous)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**as_before, "data": same_day["data"]}, previous)
+
+
+def test_intake_s_events_are_documented_on_its_exchange():
+    document = asyncapi_document(DEPARTMENTS)
+    channel = document["channels"]["intake_events"]
+    assert channel["bindings"]["amqp"]["exchange"]["name"] == "intake.events"
+    names = {document["components"]["messages"][ref["$ref"].rsplit("/", 1)[-1]]["name"]
+             for ref in channel["messages"].values()}
+    assert names == {"dossier.awaiting_reception", "dossier.corrections_requested",
+                     "dossier.reception_overdue", "calendar.changed"}

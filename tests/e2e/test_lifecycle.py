@@ -1,8 +1,9 @@
 """One dossier through every branch of its lifecycle, over HTTP and the department queues
-only, with the whole stack running as processes: supplement, inter-agency consultation,
-late with an apology, result, return, rating; then its history and the reports."""
+only, with the whole stack running as processes: supplement (the period restarts), inter-agency
+consultation, warned before its due date and extended once (Mẫu 04), result, return, rating;
+then its history and the reports."""
 import signal
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import requests
@@ -11,7 +12,6 @@ from services.common.calendar import load_calendar
 from tests.conftest import dossier_body, drain, local_today, procedure, running_stack, token, wait_for
 
 pytestmark = pytest.mark.e2e
-SHIFT_DAYS = 60  # how far routing's clock jumps to make the dossier late
 
 
 @pytest.fixture
@@ -75,7 +75,9 @@ def test_one_dossier_through_every_branch(stack, rabbit_config):
     assert asked["documents"][0]["name"] == "Bản vẽ tổng mặt bằng"
     resubmitted = routing.post(f"/api/v1/dossiers/{code}/resubmission", {"secret": secret})
     assert resubmitted.status_code == 200, resubmitted.text
-    taken(amqp, "sxd", "dossier.resubmitted")
+    due = date.fromisoformat(resubmitted.json()["due_date"])
+    [message] = taken(amqp, "sxd", "dossier.resubmitted")
+    assert message["version"] == 2 and message["data"]["due_date"] == due.isoformat()
 
     routing.act(code, "consult", lead, question="Đề nghị cho ý kiến về PCCC và đất đai")
     for department in proc["cooperating"]:
@@ -85,18 +87,22 @@ def test_one_dossier_through_every_branch(stack, rabbit_config):
         routing.act(code, "reply_consultation", officer, opinion="Thống nhất", agrees=True)
     assert routing.get(f"/api/v1/dossiers/{code}", secret=secret)["status"] == "processing"
 
-    # time passes: routing's clock jumps past the due date and its timer flags it overdue
-    stack.env["ROUTING_CLOCK_SHIFT_DAYS"] = str(SHIFT_DAYS)
+    # time passes: routing's clock jumps to the last working day before the due date, its
+    # timer warns the lead department, which asks for the one extension (Mẫu 04)
+    calendar = load_calendar()
+    today = due - timedelta(days=1)
+    while not calendar.is_working_day(today):
+        today -= timedelta(days=1)
+    stack.env["ROUTING_CLOCK_SHIFT_DAYS"] = str((today - local_today()).days)
     stack.kill("routing", signal.SIGTERM)
     stack.restart("routing")
-    [overdue] = taken(amqp, "sxd", "dossier.overdue")
-    assert overdue["dossier_code"] == code
-    today = local_today() + timedelta(days=SHIFT_DAYS)
-    new_due = load_calendar().add_working_days(today, 3)
-    answer = routing.act(code, "issue_apology", lead, reason="Chờ ý kiến thẩm định bổ sung",
+    [due_soon] = taken(amqp, "sxd", "dossier.due_soon")
+    assert due_soon["data"]["extension_deadline"] == today.isoformat()
+    new_due = calendar.add_working_days(due, 3)
+    answer = routing.act(code, "request_extension", lead, reason="Chờ ý kiến thẩm định bổ sung",
                          new_due_date=new_due.isoformat())
-    assert answer["letter"]["new_due_date"] == new_due.isoformat()
-    html = requests.get(stack.url("routing", f"/api/v1/dossiers/{code}/apology"),
+    assert answer["extension"]["new_due_date"] == new_due.isoformat()
+    html = requests.get(stack.url("routing", f"/api/v1/dossiers/{code}/forms/extension"),
                         params={"format": "html", "secret": secret}, timeout=10)
     assert "Chờ ý kiến thẩm định bổ sung" in html.text and f"{new_due:%d/%m/%Y}" in html.text
 
@@ -111,22 +117,23 @@ def test_one_dossier_through_every_branch(stack, rabbit_config):
     view = routing.get(f"/api/v1/dossiers/{code}", secret=secret)
     assert view["status"] == "returned" and view["due_date"] == new_due.isoformat()
     steps = [(h["status"], h["label"]) for h in view["history"]]
-    # overdue and the apology are lines of history that do not change the status
+    # the extension is a line of history that does not change the status
     assert [s for s, _ in steps] == [
         "received", "assigned", "processing", "supplement_requested", "resubmitted",
-        "consulting", "consulting", "processing", "processing", "processing", "result_ready",
-        "returned"]
+        "consulting", "consulting", "processing", "processing", "result_ready", "returned"]
     labels = [label for _, label in steps]
-    for label in ("Yêu cầu bổ sung, hoàn thiện hồ sơ (thời hạn tạm dừng)",
-                  "Gửi lấy ý kiến cơ quan phối hợp", "Hồ sơ quá hạn giải quyết",
-                  "Thư xin lỗi và hẹn lại ngày trả kết quả", "Đã trả kết quả cho người nộp"):
+    for label in ("Yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02; thời hạn giải quyết tính lại "
+                  "từ đầu khi nhận đủ hồ sơ)", "Gửi lấy ý kiến cơ quan phối hợp",
+                  "Gia hạn thời gian giải quyết, hẹn lại ngày trả kết quả (Mẫu 04)",
+                  "Đã trả kết quả cho người nộp"):
         assert label in labels
 
     manager = token("manager")
     received_month = routing.get("/api/v1/reports/monthly", manager,
                                  month=f"{local_today():%Y-%m}", department="sxd")["totals"]
     assert received_month["received_by_channel"]["counter"] == 1
-    late_month = routing.get("/api/v1/reports/monthly", manager, month=f"{today:%Y-%m}",
-                             department="sxd")["totals"]
-    assert (late_month["resolved_late"], late_month["resolved_on_time"],
-            late_month["returned"]) == (1, 0, 1)
+    # decided before its legal due date: on time, whatever the extension said
+    result_month = routing.get("/api/v1/reports/monthly", manager, month=f"{today:%Y-%m}",
+                               department="sxd")["totals"]
+    assert (result_month["resolved_late"], result_month["resolved_on_time"],
+            result_month["returned"]) == (0, 1, 1)

@@ -32,13 +32,23 @@ def test_shipped_catalogue_is_realistic_and_valid():
     assert leads == set(SHIPPED["departments"])
 
 
-@pytest.mark.parametrize("days", [0, -3, 500])
+@pytest.mark.parametrize("days", [-1, -3, 500])
 def test_absurd_processing_time_is_refused_with_row_and_field(days):
     doc = raw_catalogue()
     doc["procedures"][3]["processing_days"] = days
     code = doc["procedures"][3]["code"]
     [problem] = problems_of(doc)
     assert problem.startswith(f"procedures[3] ({code}): processing_days:")
+
+
+def test_a_same_day_procedure_is_0_working_days_never_0_calendar_days():
+    assert SHIPPED["procedures"]["2.001914"]["processing_days"] == 0  # bản sao từ sổ gốc
+    doc = raw_catalogue()
+    doc["procedures"][3].update(processing_days=0, day_kind="working")
+    validate_catalogue(doc)
+    doc["procedures"][3]["day_kind"] = "calendar"
+    [problem] = problems_of(doc)
+    assert "processing_days: must be between 1 and 365 calendar days (got 0)" in problem
 
 
 def test_unknown_department_and_duplicate_code_are_both_reported():

@@ -38,16 +38,38 @@ def supplement_event(code, documents):
     return new_envelope("dossier.supplement_requested", "routing", {
         "code": code, "department": "sxd", "procedure_name": "Cấp giấy phép xây dựng",
         "documents": [{"name": name} for name in documents], "reason": "Thiếu giấy tờ",
-        "requested_at": datetime.now(TIMEZONE).isoformat(),
+        "requested_at": "2026-12-01T10:00:00+07:00", "complete_by": "2026-12-16",
     }, f"corr-{code}", dossier_code=code)
 
 
-def apology_event(code):
-    return new_envelope("dossier.apology_issued", "routing", {
+def extension_event(code):
+    return new_envelope("dossier.extended", "routing", {
         "code": code, "department": "sxd", "procedure_name": "Cấp giấy phép xây dựng",
-        "letter_number": "45/SXD-VP", "reason": "Chờ ý kiến cơ quan phối hợp",
+        "letter_number": "45/XL-SXD", "reason": "Chờ ý kiến cơ quan phối hợp",
         "previous_due_date": "2026-12-01", "new_due_date": "2026-12-08",
-        "issued_at": datetime.now(TIMEZONE).isoformat(),
+        "legal_due_date": "2026-12-01", "issued_at": "2026-11-30T15:00:00+07:00",
+    }, "c", dossier_code=code)
+
+
+def refused_event(code, reason="Công trình nằm trong hành lang bảo vệ đê điều"):
+    return new_envelope("dossier.refused", "routing", {
+        "code": code, "department": "sxd", "reason": reason,
+        "refused_at": "2026-12-02T16:30:00+07:00",
+    }, "c", dossier_code=code)
+
+
+def closed_event(code):
+    return new_envelope("dossier.closed", "routing", {
+        "code": code, "department": "sxd", "procedure_name": "Cấp giấy phép xây dựng",
+        "supplement_requested_at": "2026-12-01T10:00:00+07:00", "complete_by": "2026-12-16",
+        "closed_at": "2026-12-17T00:00:30+07:00",
+    }, "c", dossier_code=code)
+
+
+def withdrawn_event(code):
+    return new_envelope("dossier.withdrawn", "routing", {
+        "code": code, "department": "sxd", "procedure_name": "Cấp giấy phép xây dựng",
+        "reason": "không còn nhu cầu", "withdrawn_at": "2026-12-03T09:00:00+07:00",
     }, "c", dossier_code=code)
 
 

@@ -29,14 +29,17 @@ from tests.conftest import (
 )
 from tests.notify import notify_gateways
 from tests.notify.events import (
-    apology_event,
     bill_event,
+    closed_event,
+    extension_event,
     publish,
     received_event,
+    refused_event,
     result_ready_event,
     shipment_created_event,
     shipment_delivered_event,
     supplement_event,
+    withdrawn_event,
 )
 from tests.notify.notify_gateways import settle
 
@@ -219,12 +222,11 @@ def test_message_that_cannot_be_rendered_is_dead_lettered(notify, db):
     code = "000.00.31.H33-261123-0005"
     publish(notify.amqp_uri, "intake", received_event(code))
     wait_for(lambda: len(notifications(db)) == 2)
-    many = [f"Giấy tờ số {i} có chứng thực của cơ quan có thẩm quyền" for i in range(12)]
-    event = supplement_event(code, many)
-    publish(notify.amqp_uri, "routing", event)
+    event = bill_event(code, description="Lệ phí cấp giấy phép xây dựng có thời hạn " * 8)
+    publish(notify.amqp_uri, "payment", event)
     [(properties, body)] = wait_for(lambda: drain(notify.amqp_uri, DEAD_LETTER_QUEUE))
     assert body["id"] == event["id"]
-    assert "template supplement_requested" in properties.headers["x-motcua-reason"]
+    assert "template payment_requested" in properties.headers["x-motcua-reason"]
     assert len(notifications(db)) == 2  # nothing half-recorded
 
 
@@ -397,17 +399,57 @@ def test_every_later_event_gets_its_message(notify, db):
     code = "000.00.31.H33-261123-0080"
     publish(notify.amqp_uri, "intake", received_event(code, email=None))
     wait_for(lambda: len(notifications(db)) == 1)
-    publish(notify.amqp_uri, "routing", apology_event(code))
+    publish(notify.amqp_uri, "routing", extension_event(code))
     publish(notify.amqp_uri, "payment", bill_event(code))
     publish(notify.amqp_uri, "postal", shipment_created_event(code))
     publish(notify.amqp_uri, "postal", shipment_delivered_event(code))
     wait_for(lambda: len(notifications(db)) == 5)
     texts = {r["template"]: r["content"]["text"] for r in notifications(db)}
-    assert "Hẹn mới: 08/12/2026" in texts["apology"] and "01/12/2026" in texts["apology"]
+    assert "hẹn trả mới ngày 08/12/2026 (hẹn cũ 01/12/2026)" in texts["extension"]
+    assert "Lý do: Chờ ý kiến cơ quan phối hợp" in texts["extension"]
     assert "1.500.000 đồng" in texts["payment_requested"]
     assert "tại quầy thu" in texts["payment_requested"]
     assert "EB123456789VN" in texts["shipment_created"]
     assert "10:15 09/12/2026" in texts["shipment_delivered"]
+
+
+def test_the_applicant_hears_of_supplement_closure_extension_refusal_and_stop(notify, db):
+    """Decree 118/2025 art. 19 and 21 in the applicant's words: the supplement's last day and
+    the restart, the closure, the extension's new date and reason, the refusal's reason (Mẫu
+    03), the stop (Mẫu 05), by SMS and by email."""
+    notify()
+    code = "000.00.31.H33-261201-0081"
+    publish(notify.amqp_uri, "intake", received_event(code))
+    wait_for(lambda: len(notifications(db)) == 2)
+    reason = ("Công trình nằm trong hành lang bảo vệ đê điều theo quyết định phê duyệt quy "
+              "hoạch phòng chống lũ của tỉnh")
+    many = [f"Giấy tờ số {i} có chứng thực của cơ quan có thẩm quyền" for i in range(12)]
+    for event in (supplement_event(code, many), closed_event(code), extension_event(code),
+                  refused_event(code, reason), withdrawn_event(code)):
+        publish(notify.amqp_uri, "routing", event)
+    wait_for(lambda: len(notifications(db)) == 12)
+    sms = {r["template"]: r["content"]["text"] for r in notifications(db) if r["channel"] == "sms"}
+    mail = {r["template"]: r["content"] for r in notifications(db) if r["channel"] == "email"}
+    assert sms["supplement_requested"].startswith(
+        f"TT PVHCC: Hồ sơ {code} cần bổ sung: Giấy tờ số 0 có chứng thực")
+    assert "…. Hạn nộp đến hết 16/12/2026, quá hạn hồ sơ bị đóng." in sms["supplement_requested"]
+    assert "Giấy tờ số 11 có chứng thực" in mail["supplement_requested"]["text"]
+    assert "tính lại từ đầu" in mail["supplement_requested"]["text"]
+    assert "tạm dừng" not in mail["supplement_requested"]["text"]
+    assert sms["closed"] == (f"TT PVHCC: Hồ sơ {code} đã bị đóng do không bổ sung, hoàn thiện "
+                             "đến hết ngày 16/12/2026 theo yêu cầu ngày 01/12/2026.")
+    assert sms["extension"] == (
+        f"TT PVHCC: Hồ sơ {code} được gia hạn giải quyết, hẹn trả mới ngày 08/12/2026 (hẹn cũ "
+        "01/12/2026). Lý do: Chờ ý kiến cơ quan phối hợp. Xin lỗi Ông/Bà.")
+    assert mail["extension"]["subject"] == (f"Gia hạn thời gian giải quyết hồ sơ {code}, hẹn "
+                                            "trả mới ngày 08/12/2026")
+    assert sms["refused"] == (f"TT PVHCC: Hồ sơ {code} bị từ chối giải quyết ngày 02/12/2026. "
+                              "Lý do: Công trình nằm trong hành lang bảo vệ đê điều….")
+    assert f"Lý do: {reason}" in mail["refused"]["text"] and "Mẫu 03" in mail["refused"]["text"]
+    assert sms["withdrawn"] == (f"TT PVHCC: Theo đề nghị của Ông/Bà, hồ sơ {code} đã dừng giải "
+                                "quyết từ ngày 03/12/2026.")
+    assert mail["withdrawn"]["subject"] == f"Thông báo dừng giải quyết hồ sơ {code}"
+    assert "Mẫu 05" in mail["withdrawn"]["text"]
 
 
 def test_email_over_starttls_with_login(notify, db, secure_smtp_server):

@@ -5,13 +5,16 @@ import pytest
 
 from services.notify.service import NotifyService
 from tests.notify.events import (
-    apology_event,
     bill_event,
+    closed_event,
+    extension_event,
     received_event,
+    refused_event,
     result_ready_event,
     shipment_created_event,
     shipment_delivered_event,
     supplement_event,
+    withdrawn_event,
 )
 from tests.redelivery import delivered_twice
 
@@ -40,7 +43,10 @@ REDELIVERY_CASES = {
     "handle_supplement_requested": after_reception(
         lambda code: supplement_event(code, ["Bản vẽ thiết kế"])),
     "handle_result_ready": after_reception(result_ready_event),
-    "handle_apology_issued": after_reception(apology_event),
+    "handle_dossier_extended": after_reception(extension_event),
+    "handle_dossier_refused": after_reception(refused_event),
+    "handle_dossier_closed": after_reception(closed_event),
+    "handle_dossier_withdrawn": after_reception(withdrawn_event),
     "handle_payment_requested": after_reception(bill_event),
     "handle_shipment_created": after_reception(shipment_created_event),
     "handle_shipment_delivered": after_reception(shipment_delivered_event),

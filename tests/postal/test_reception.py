@@ -86,7 +86,8 @@ def test_a_redelivered_reception_event_is_counted_once(stack, db):
     assert delegate(postal, "stp").status_code == 201
     first = receive(postal, "stp").json()["code"]
     [event] = wait_for(lambda: query(db, "SELECT body FROM intake.outbox"
-                                         " WHERE published_at IS NOT NULL"))
+                                         " WHERE published_at IS NOT NULL"
+                                         " AND routing_key = 'dossier.received'"))
     for _ in range(2):  # the broker delivering it again, twice
         publish_envelope(amqp_uri, event["body"])
     second = receive(postal, "stp").json()["code"]
@@ -311,7 +312,7 @@ def test_volumes_count_every_channel_once_even_when_intake_redelivers(stack, db)
                           token=token("counter_officer", department="sxd"))
     assert counter.status_code == 201
     wait_for(lambda: query(db, "SELECT 1 FROM postal.processed_messages"))
-    [event] = query(db, "SELECT body FROM intake.outbox")
+    [event] = query(db, "SELECT body FROM intake.outbox WHERE routing_key = 'dossier.received'")
     publish(amqp_uri, "intake", "dossier.received", event["body"])  # a redelivery
     wait_for(lambda: query(db, "SELECT 1 FROM routing.processed_messages"))
     eventlet.sleep(1)  # time for the redelivery to be consumed (and ignored)

@@ -15,10 +15,13 @@ from tooling.docs import department_messages
 
 
 def assert_documented(message):
-    """A message taken from a department's queue matches its entry in docs/asyncapi.yaml."""
-    documented = {m["name"]: m["payload"] for m in department_messages().values()}
-    assert message["type"] in documented, f"{message['type']} is not in docs/asyncapi.yaml"
-    jsonschema.validate(message, documented[message["type"]])
+    """A message taken from a department's queue matches its entry (its type, at its
+    version) in docs/asyncapi.yaml."""
+    documented = {(m["name"], m["payload"]["properties"]["version"]["const"]): m["payload"]
+                  for m in department_messages().values()}
+    key = (message["type"], message["version"])
+    assert key in documented, f"{key} is not in docs/asyncapi.yaml"
+    jsonschema.validate(message, documented[key])
 
 
 def at(day, hour=9, minute=0):

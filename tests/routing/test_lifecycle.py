@@ -1,7 +1,6 @@
 """The dossier lifecycle in routing, on the real broker and database: every action allowed
-and refused by role and by status, the supplement pause across holidays, consultations
-through two department queues, payment and postal events, ratings."""
-from datetime import date
+and refused by role and by status, consultations through two department queues, payment and
+postal events, ratings (the law's periods: test_law_periods.py)."""
 
 import pytest
 from nameko.testing.services import entrypoint_hook
@@ -82,7 +81,7 @@ MATRIX = [
     ("refuse", "processing", lead, lambda: counter("sxd"), {"reason": "không đủ điều kiện"},
      "result_ready"),
     ("withdraw", "processing", lambda: counter("sxd"), lead, {}, "result_ready"),
-    ("issue_apology", "processing", lead, lambda: counter("sxd"),
+    ("request_extension", "processing", lead, lambda: counter("sxd"),
      {"reason": "chờ ý kiến", "new_due_date": "2026-12-30"}, "result_ready"),
 ]
 
@@ -123,10 +122,12 @@ def test_status_changes_are_published_with_the_contract_shape(routing, db):
     assert [(c["from_status"], c["to_status"]) for c in changes] == [
         ("received", "assigned"), ("assigned", "processing"),
         ("processing", "supplement_requested")]
-    assert changes[2]["actor"] == "chuyenvien.sxd.01" and changes[2]["reason"] == "thiếu bản vẽ"
+    assert changes[2]["actor"] == "chuyenvien.sxd.01"
+    assert changes[2]["reason"] == "thiếu bản vẽ; hạn nộp bổ sung đến hết ngày 08/12/2026"
     [requested] = outbox(db, "dossier.supplement_requested", code)
     assert SupplementRequested().validate(requested["data"]) == {}
     assert requested["data"]["documents"] == [{"name": "Bản vẽ mặt bằng", "note": None}]
+    assert requested["data"]["complete_by"] == "2026-12-08"
 
 
 def test_bad_bodies_are_422_naming_the_field(routing, db):
@@ -135,9 +136,11 @@ def test_bad_bodies_are_422_naming_the_field(routing, db):
     assert refused.status_code == 422 and "reason" in refused.json()["error"]["fields"]
     empty = act(routing, code, "request_supplement", lead(), documents=[], reason="x")
     assert empty.status_code == 422 and "documents" in empty.json()["error"]["fields"]
-    early = act(routing, code, "issue_apology", lead(), reason="x", new_due_date="2026-11-01")
+    early = act(routing, code, "request_extension", lead(), reason="x",
+                new_due_date="2026-11-01")
     assert early.status_code == 422 and "new_due_date" in early.json()["error"]["fields"]
-    sunday = act(routing, code, "issue_apology", lead(), reason="x", new_due_date="2027-01-03")
+    sunday = act(routing, code, "request_extension", lead(), reason="x",
+                 new_due_date="2027-01-03")
     assert sunday.status_code == 422
     unknown = act(routing, code, "approve", lead())
     assert unknown.status_code == 404
@@ -158,48 +161,6 @@ def test_idempotency_key_replays_the_answer(routing, db):
                                json={"result_reference": "78/GP"}, token=lead(),
                                headers=dict(headers))
     assert reused.status_code == 409
-
-
-@pytest.mark.parametrize("received,due,requested,resubmitted,paused,new_due", [
-    # 24/11/2026 is Vietnam Cultural Day: Fri 20 -> Wed 25 stops the clock 2 working days
-    ("2026-11-19", "2026-11-23", "2026-11-20", "2026-11-25", 2, "2026-11-26"),
-    # Tết 2027 (4-10/02): Wed 03/02 -> Thu 11/02 is 1 working day
-    ("2027-02-01", "2027-02-03", "2027-02-03", "2027-02-11", 1, "2027-02-11"),
-])
-def test_supplement_pause_moves_the_due_date_by_the_paused_working_days(
-        routing, db, received, due, requested, resubmitted, paused, new_due):
-    code = receive(db, routing.amqp, SHORT, at(received), due, secret="ABCD1234")
-    assert act(routing, code, "accept", lead(), at(received, 10)).status_code == 200
-    asked = act(routing, code, "request_supplement", lead(), at(requested, 10),
-                documents=[{"name": "Giấy phép kinh doanh", "note": "bản sao chứng thực"}],
-                reason="hồ sơ thiếu giấy phép")
-    assert asked.status_code == 200
-    view = routing.http.get(f"/api/v1/dossiers/{code}?secret=ABCD1234").json()
-    assert view["status"] == "supplement_requested"
-    assert view["asked_of_citizen"]["documents"][0]["name"] == "Giấy phép kinh doanh"
-    again = act(routing, code, "request_supplement", lead(), documents=[{"name": "x"}],
-                reason="y")
-    assert again.status_code == 409
-    routing.clock.pinned = at(resubmitted, 9)
-    wrong = routing.http.post(f"/api/v1/dossiers/{code}/resubmission",
-                              json={"secret": "WRONG123"})
-    assert wrong.status_code == 404
-    back = routing.http.post(f"/api/v1/dossiers/{code}/resubmission",
-                             json={"secret": "abcd1234", "note": "đã nộp bản sao"})
-    assert back.status_code == 200, back.text
-    assert back.json()["due_date"] == new_due
-    [row] = query(db, "SELECT due_date, legal_due_date, paused_working_days FROM"
-                      " routing.dossiers WHERE code = %s", (code,))
-    assert row == {"due_date": date.fromisoformat(new_due),
-                   "legal_due_date": date.fromisoformat(new_due), "paused_working_days": paused}
-    view = routing.http.get(f"/api/v1/dossiers/{code}?secret=ABCD1234").json()
-    assert view["due_date"] == new_due and view["asked_of_citizen"] is None
-    assert view["history"][-1]["by"] == "người nộp hồ sơ"
-    assert f"tạm dừng {paused} ngày làm việc" in view["history"][-1]["note"]
-    messages = wait_for(lambda: [m for _, m in drain(routing.amqp, "department.sxd", 0.2)
-                                 if m["type"] == "dossier.resubmitted"])
-    assert messages[0]["data"]["due_date"] == new_due
-    assert_documented(messages[0])
 
 
 def test_consultation_through_two_department_queues(routing, db):

@@ -1,7 +1,5 @@
-"""The deadline watch: due-soon and overdue flagged exactly once, even with two routing
-instances ticking together; the apology letter (Mẫu 04) and its new date."""
-from datetime import date
-
+"""The deadline watch: due-soon, overdue and closure done exactly once, even with two routing
+instances ticking together (the law's periods themselves: test_law_periods.py)."""
 import eventlet
 from nameko.testing.services import entrypoint_hook
 
@@ -26,19 +24,25 @@ def test_two_instances_flag_each_overdue_dossier_exactly_once(container_factory,
     for instance in instances:
         instance.clock.pinned = at("2026-11-23", 10)
     late = [receive(db, topology, SHORT, at("2026-11-02", 9), "2026-11-04") for _ in range(12)]
-    due_soon = receive(db, topology, SHORT, at("2026-11-20", 9), "2026-11-25")
-    not_yet = receive(db, topology, SHORT, at("2026-11-20", 9), "2026-11-26")
+    # on Monday 23/11 (24/11 a day off) an extension can be asked until Wednesday 25/11 for a
+    # dossier due Thursday 26/11: it is due soon; one due Friday 27/11 not yet
+    due_soon = receive(db, topology, SHORT, at("2026-11-20", 9), "2026-11-26")
+    not_yet = receive(db, topology, SHORT, at("2026-11-20", 9), "2026-11-27")
     act(instances[0], late[0], "accept", officer("sxd"))
-    paused = late[1]
-    act(instances[0], paused, "accept", officer("sxd"))
-    asked = act(instances[0], paused, "request_supplement", officer("sxd"),
+    awaited = late[1]  # awaits a supplement asked 03/11: not overdue, closed after 18/11
+    act(instances[0], awaited, "accept", officer("sxd"), at("2026-11-03", 9))
+    asked = act(instances[0], awaited, "request_supplement", officer("sxd"),
                 documents=[{"name": "Tờ khai"}], reason="thiếu tờ khai")
-    assert asked.status_code == 200  # its clock is stopped: not overdue
+    assert asked.status_code == 200, asked.text
+    for instance in instances:
+        instance.clock.pinned = at("2026-11-23", 10)
     for _ in range(3):  # both instances tick at the same moment, three times
         for thread in [eventlet.spawn(tick, instance) for instance in instances]:
             thread.wait()
     overdue = outbox(db, "dossier.overdue")
-    assert sorted(e["dossier_code"] for e in overdue) == sorted(set(late) - {paused})
+    assert sorted(e["dossier_code"] for e in overdue) == sorted(set(late) - {awaited})
+    assert [e["dossier_code"] for e in outbox(db, "dossier.closed")] == [awaited]
+    assert [e["dossier_code"] for e in outbox(db, "sxd.dossier.closed")] == [awaited]
     assert all(e["data"]["due_date"] == "2026-11-04" for e in overdue)
     assert [e["dossier_code"] for e in outbox(db, "sxd.dossier.due_soon")] == [due_soon]
     assert len(outbox(db, "sxd.dossier.overdue")) == 11
@@ -48,7 +52,7 @@ def test_two_instances_flag_each_overdue_dossier_exactly_once(container_factory,
     wait_for(lambda: not query(db, "SELECT 1 FROM routing.outbox WHERE published_at IS NULL"))
     on_queue = drain(topology, "department.sxd", 0.3)
     assert sum(m["type"] == "dossier.overdue" for _, m in on_queue) == 11
-    for _, message in on_queue:  # overdue and due_soon
+    for _, message in on_queue:  # overdue, due_soon, closed
         assert_documented(message)
 
 
@@ -67,40 +71,3 @@ def test_the_timer_itself_flags_overdue_dossiers(container_factory, config_for, 
     wait_for(lambda: len(outbox(db, "dossier.overdue")) >= 5)
     eventlet.sleep(0.5)  # several more ticks of both instances
     assert sorted(e["dossier_code"] for e in outbox(db, "dossier.overdue")) == sorted(codes)
-
-
-def test_apology_letter_sets_a_new_date_and_the_dossier_stays_late(container_factory,
-                                                                   config_for, client_for,
-                                                                   topology, db):
-    routing = start_routing(container_factory, config_for, client_for, topology)
-    code = receive(db, topology, SHORT, at("2026-11-18", 9), "2026-11-20", secret="SORRY001")
-    act(routing, code, "accept", officer("sxd"), at("2026-11-18", 10))
-    routing.clock.pinned = at("2026-11-23", 8)
-    tick(routing)
-    view = routing.http.get(f"/api/v1/dossiers/{code}?secret=SORRY001").json()
-    assert view["overdue"] is True
-    assert view["history"][-1]["label"] == "Hồ sơ quá hạn giải quyết"
-    issued = act(routing, code, "issue_apology", officer("sxd"), reason="Chờ kết quả kiểm tra"
-                 " thực địa", new_due_date="2026-11-27")
-    assert issued.status_code == 200, issued.text
-    letter = issued.json()["letter"]
-    assert letter["letter_number"] == "1/XL-SXD" and letter["new_due_date"] == "2026-11-27"
-    [event] = outbox(db, "dossier.apology_issued", code)
-    assert event["data"]["previous_due_date"] == "2026-11-20"
-    assert event["data"]["new_due_date"] == "2026-11-27"
-    assert event["data"]["reason"] == "Chờ kết quả kiểm tra thực địa"
-    html = routing.http.get(f"/api/v1/dossiers/{code}/apology?format=html&secret=SORRY001")
-    assert html.status_code == 200 and html.headers["Content-Type"].startswith("text/html")
-    for text in ("Mẫu 04", "1/XL-SXD", "Chờ kết quả kiểm tra thực địa", "27/11/2026",
-                 "20/11/2026", code):
-        assert text in html.text
-    assert routing.http.get(f"/api/v1/dossiers/{code}/apology",
-                            token=officer("stp")).status_code == 404
-    view = routing.http.get(f"/api/v1/dossiers/{code}?secret=SORRY001").json()
-    assert view["due_date"] == "2026-11-27"
-    [row] = query(db, "SELECT due_date, legal_due_date FROM routing.dossiers")
-    assert row == {"due_date": date(2026, 11, 27), "legal_due_date": date(2026, 11, 20)}
-    # the new date does not make it overdue again
-    routing.clock.pinned = at("2026-11-30", 8)
-    tick(routing)
-    assert len(outbox(db, "dossier.overdue", code)) == 1

@@ -59,14 +59,16 @@ def fixture(container_factory, config_for, client_for, topology, db):
     ok(act(routing, code["B"], "return", counter("sxd"), at("2026-09-07", 9)))
     received("D", SHORT, "2026-09-07", "2026-09-09")
     ok(act(routing, code["D"], "accept", sxd, at("2026-09-07", 10)))
-    # paused 04, 07, 08/09: three working days; due 04/09 becomes 09/09
+    # the complete dossier restarts C's 2 working days on 08/09: due 10/09
     ok(act(routing, code["C"], "resubmit", counter("sxd"), at("2026-09-08", 9)))
+    # on the last working day before its due date D is extended to 15/09; 09/09 stays its
+    # legal due date
+    ok(act(routing, code["D"], "request_extension", sxd, at("2026-09-08", 15),
+           reason="chờ xác minh", new_due_date="2026-09-15"))
     ok(act(routing, code["C"], "complete", sxd, at("2026-09-09", 16), result_reference="C/GP"))
     routing.clock.pinned = at("2026-09-10", 8)
     with entrypoint_hook(routing.container, "watch_deadlines") as watch:
-        watch()  # D is overdue
-    ok(act(routing, code["D"], "issue_apology", sxd, at("2026-09-10", 9),
-           reason="chờ xác minh", new_due_date="2026-09-15"))
+        watch()  # D is not overdue: its appointment moved
     received("E", SHORT, "2026-09-10", "2026-09-14")
     ok(act(routing, code["E"], "refuse", sxd, at("2026-09-11", 9), reason="không thuộc thẩm quyền"))
     received("F", SHORT, "2026-09-14", "2026-09-16", channel="online", secret="WITHDRAW")
@@ -98,13 +100,13 @@ def get(routing, path, **params):
 SEPTEMBER = {"received": 6, "received_by_channel": {"counter": 5, "online": 1, "postal": 0},
              "carried_over": 2, "resolved_on_time": 2, "resolved_late": 1, "resolved": 3,
              "in_progress_on_time": 2, "in_progress_overdue": 1, "in_progress": 3,
-             "returned": 2, "refused": 1, "withdrawn": 1,
-             "average_processing_working_days": 3.0, "working_days": 20,
+             "returned": 2, "refused": 1, "withdrawn": 1, "closed": 0,
+             "average_processing_working_days": 2.7, "working_days": 20,
              "received_per_day": 0.3, "returned_per_day": 0.1}
 AUGUST = {"received": 3, "received_by_channel": {"counter": 1, "online": 1, "postal": 1},
           "carried_over": 0, "resolved_on_time": 1, "resolved_late": 0, "resolved": 1,
           "in_progress_on_time": 2, "in_progress_overdue": 0, "in_progress": 2,
-          "returned": 1, "refused": 0, "withdrawn": 0,
+          "returned": 1, "refused": 0, "withdrawn": 0, "closed": 0,
           "average_processing_working_days": 1.0, "working_days": 21,
           "received_per_day": 0.1, "returned_per_day": 0.0}
 
@@ -133,7 +135,7 @@ def test_period_and_department_reports(fixture):
             totals["resolved_late"], totals["in_progress_on_time"],
             totals["in_progress_overdue"], totals["returned"], totals["refused"],
             totals["withdrawn"], totals["average_processing_working_days"],
-            totals["working_days"]) == (9, 0, 3, 1, 2, 1, 3, 1, 1, 2.5, 41)
+            totals["working_days"]) == (9, 0, 3, 1, 2, 1, 3, 1, 1, 2.2, 41)
     stp = get(fixture, "/api/v1/reports/period", start="2026-09-01", end="2026-09-30",
               department="stp").json()["totals"]
     assert (stp["received"], stp["in_progress_on_time"], stp["resolved"]) == (1, 1, 0)

@@ -4,7 +4,12 @@ has its effect once (tests/redelivery.py)."""
 import pytest
 
 from services.common.consumer import validate_data
-from services.common.contracts import DossierReceived, PaymentSettled, ShipmentDelivered
+from services.common.contracts import (
+    CalendarChanged,
+    DossierReceived,
+    PaymentSettled,
+    ShipmentDelivered,
+)
 from services.common.events import event
 from services.routing.assignment import assign
 from services.routing.service import RoutingService
@@ -43,7 +48,14 @@ def its_result_delivered_by_post(db):
         "delivered_at": at("2026-11-20", 15)}, "corr-redelivery", code)
 
 
+def a_calendar_change(db):
+    return event("intake", "calendar.changed", CalendarChanged, {
+        "revision": 2, "days_off": ["2026-01-02", "2026-12-31"], "working_days": ["2026-01-10"],
+        "changed_at": at("2026-11-18", 9)}, "corr-redelivery")
+
+
 REDELIVERY_CASES = {
+    "handle_calendar_changed": a_calendar_change,
     "handle_dossier_received": a_new_dossier,
     "handle_payment_settled": its_fee_paid,
     "handle_postal_delivered": its_result_delivered_by_post,

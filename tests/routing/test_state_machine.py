@@ -6,13 +6,14 @@ import pytest
 from services.common.auth import Principal
 from services.common.contracts import STATUSES
 from services.common.events import TIMEZONE
-from services.routing import apology
+from services.routing import forms
 from services.routing.lifecycle import (
     CITIZEN,
     COOPERATING,
     COUNTER,
     FINAL,
     LEAD,
+    SYSTEM,
     TRANSITIONS,
     InvalidTransition,
     NotAllowed,
@@ -54,7 +55,13 @@ def test_table_statuses_are_the_contract_statuses():
     ("return", "processing", COUNTER, InvalidTransition),
     ("refuse", "returned", LEAD, InvalidTransition),
     ("withdraw", "result_ready", CITIZEN, InvalidTransition),
-    ("issue_apology", "consulting", LEAD, "consulting"),
+    ("request_extension", "consulting", LEAD, "consulting"),
+    ("request_extension", "supplement_requested", LEAD, InvalidTransition),  # no period runs
+    ("withdraw", "received", CITIZEN, "withdrawn"),  # at any time before the result
+    ("withdraw", "supplement_requested", COUNTER, "withdrawn"),
+    ("close", "supplement_requested", SYSTEM, "closed"),
+    ("close", "resubmitted", SYSTEM, InvalidTransition),
+    ("close", "supplement_requested", COUNTER, NotAllowed),
     ("complete", "processing", None, NotAllowed),
 ])
 def test_find_transition(action, status, relation, expected):
@@ -94,12 +101,13 @@ def test_month_bounds():
     assert month_bounds("2027-02") == (date(2027, 2, 1), date(2027, 2, 28))
 
 
-def test_apology_html_escapes_what_officers_typed():
+def test_extension_html_escapes_what_officers_typed():
     letter = {"letter_number": "3/XL-SXD", "department": "sxd", "reason": "<script>x</script>",
               "previous_due_date": date(2026, 11, 20), "new_due_date": date(2026, 11, 27),
               "issued_at": datetime(2026, 11, 23, 9, tzinfo=TIMEZONE)}
     dossier = {"code": "C1", "procedure_name": "Cấp phép", "recipient_name": None,
+               "department": "sxd", "legal_due_date": date(2026, 11, 20),
                "received_at": datetime(2026, 11, 18, 9, tzinfo=TIMEZONE)}
-    html = apology.render_html(letter, dossier)
+    html = forms.render_html("extension", forms.extension_record(letter, dossier), dossier)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "27/11/2026" in html and "Mẫu 04" in html and "ngày 23 tháng 11 năm 2026" in html

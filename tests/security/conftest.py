@@ -1,6 +1,7 @@
 """The five services in nameko containers on the real broker and database, with their relays,
 and real resources made through their own APIs and events: a dossier of department X with
-its bill, receipt, notifications and shipment, a post office with a delegation, a pick-up."""
+its bill, receipt, notifications and shipment, two of its online dossiers awaiting
+reception, a post office with a delegation, a pick-up."""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -162,6 +163,10 @@ def world(services, topology, db):
     [shipment] = wait_for(lambda: query(
         db, "SELECT tracking_number FROM postal.shipments WHERE dossier_code = %s", (code,)))
     w.ids["tracking_number"] = shipment["tracking_number"]
+
+    for name in ("submission_id", "correctable_id"):  # online dossiers awaiting reception
+        w.ids[name] = expect(w.call("intake", "POST", "/api/v1/submissions", "portal",
+                                    json=dossier_body(proc)), 201)["id"]
 
     pickup = expect(w.call("postal", "POST", "/api/v1/pickups", "portal", json={
         "post_office": OFFICE["code"], "pickup_address": DELIVERY_ADDRESS,

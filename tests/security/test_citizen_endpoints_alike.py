@@ -1,6 +1,6 @@
 """A stranger must not learn which dossier codes exist: every endpoint a citizen calls without
-a token with a dossier's code (the lookup, resubmission, withdrawal, rating, the apology
-letter with its secret...) answers a real code with a wrong secret exactly as it answers a
+a token with a dossier's code (the lookup, resubmission, withdrawal, rating, the forms
+with its secret...) answers a real code with a wrong secret exactly as it answers a
 code that does not exist, whatever else the request holds.
 
 The endpoints are found in the served documents (a dossier's path, and no token needed,
@@ -87,7 +87,7 @@ def test_a_citizen_endpoint_answers_a_real_code_as_an_unknown_one_whatever_it_is
     labels = {operation.label for _, operation in endpoints}
     assert {"GET /api/v1/dossiers/{code}", "POST /api/v1/dossiers/{code}/resubmission",
             "POST /api/v1/dossiers/{code}/withdrawal", "POST /api/v1/dossiers/{code}/rating",
-            "GET /api/v1/dossiers/{code}/apology"} <= labels, labels
+            "GET /api/v1/dossiers/{code}/forms/{form}"} <= labels, labels
     differing, session = [], requests.Session()
     for service, operation in endpoints:
         compare(operation, world.clients[service].base, session, world.ids["code"], differing)

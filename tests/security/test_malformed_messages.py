@@ -89,15 +89,24 @@ def valid_data(event_type, code, now):
                 "code": code}
     bill = {"bill_id": str(uuid.uuid4()), "code": code, "kind": "fee", "amount": 1000}
     return {
+        "calendar.changed": {"revision": 2, "days_off": ["2026-12-24"], "working_days": [],
+                             "changed_at": now},
         "payment.requested": {**bill, "description": "Lệ phí", "pay_url": None},
         "payment.settled": {**bill, "paid": 1000, "settled_at": now},
         "postal.delivered": {**shipment, "delivered_at": now},
         "postal.shipment_created": {**shipment, "post_office": "BD-TRUNGTAM", "fee": 30000,
                                     "created_at": now},
-        "dossier.apology_issued": {"code": code, "department": DEPARTMENT,
-                                   "procedure_name": proc["name"], "letter_number": "01/TXL",
-                                   "reason": "quá tải", "previous_due_date": "2026-12-01",
-                                   "new_due_date": "2026-12-15", "issued_at": now},
+        "dossier.extended": {"code": code, "department": DEPARTMENT,
+                             "procedure_name": proc["name"], "letter_number": "01/XL-STP",
+                             "reason": "quá tải", "previous_due_date": "2026-12-01",
+                             "new_due_date": "2026-12-15", "legal_due_date": "2026-12-01",
+                             "issued_at": now},
+        "dossier.closed": {"code": code, "department": DEPARTMENT, "procedure_name": proc["name"],
+                           "supplement_requested_at": now, "complete_by": "2026-12-16",
+                           "closed_at": now},
+        "dossier.withdrawn": {"code": code, "department": DEPARTMENT,
+                              "procedure_name": proc["name"], "reason": "không còn nhu cầu",
+                              "withdrawn_at": now},
         "dossier.refused": {"code": code, "department": DEPARTMENT, "reason": "không đủ điều kiện",
                             "refused_at": now},
         "dossier.result_ready": {"code": code, "department": DEPARTMENT,
@@ -107,7 +116,8 @@ def valid_data(event_type, code, now):
         "dossier.supplement_requested": {"code": code, "department": DEPARTMENT,
                                          "procedure_name": proc["name"],
                                          "documents": [{"name": "bản sao giấy tờ"}],
-                                         "reason": "thiếu giấy tờ", "requested_at": now},
+                                         "reason": "thiếu giấy tờ", "requested_at": now,
+                                         "complete_by": "2026-12-16"},
     }[event_type]
 
 

@@ -50,6 +50,7 @@ def real_path_parameters(world):
             "receipt_id": world.ids["receipt_id"], "tracking_number": world.ids["tracking_number"],
             "pickup_id": world.ids["pickup_id"], "delegation_id": str(world.ids["delegation_id"]),
             "procedure_code": world.ids["procedure_code"], "secret": DLR_SECRET,
+            "submission_id": world.ids["submission_id"],
             "day": "2026-01-05", "action": "accept"}
 
 

@@ -102,6 +102,10 @@ def state_for(world, service, method, path):
         state["bill_id"] = overpaid_bill(world)
     elif (service, path) == ("postal", "/api/v1/pickups/{pickup_id}/received"):
         state["pickup_id"] = collected_pickup(world)
+    elif service == "intake" and path.startswith("/api/v1/submissions/{submission_id}/"):
+        state["submission_id"] = expect(world.call("intake", "POST", "/api/v1/submissions",
+                                                   "portal", json=world.ids["dossier_body"]),
+                                        201)["id"]
     return state
 
 

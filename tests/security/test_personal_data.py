@@ -97,7 +97,9 @@ def run_the_flow(stack):
 
     # the same citizen online, at the post office, and a pick-up at home
     online = dict(body, applicant=dict(APPLICANT, phone=international(APPLICANT["phone"])))
-    http("POST", "intake", "/api/v1/dossiers", PORTAL, 201, json=online)
+    submission = http("POST", "intake", "/api/v1/submissions", PORTAL, 201, json=online).json()
+    http("GET", "intake", f"/api/v1/submissions/{submission['id']}", COUNTER, 200)
+    http("POST", "intake", f"/api/v1/submissions/{submission['id']}/reception", COUNTER, 201)
     http("POST", "postal", "/api/v1/receptions", CLERK, 201, json=body)
     http("POST", "postal", "/api/v1/pickups", PORTAL, 201, json={
         "post_office": OFFICE["code"], "pickup_address": PICKUP_ADDRESS, "dossier": body})
@@ -194,7 +196,8 @@ def test_lookup_does_not_reveal_whether_a_code_exists_without_the_proof(stack):
     for path_code in (code, unknown):
         for params in ({"secret": "WRONGSECRET"}, {"phone": "0911111111"},
                        {"phone": "+84911111111"}):
-            for path in (f"/api/v1/dossiers/{path_code}", f"/api/v1/dossiers/{path_code}/apology"):
+            for path in (f"/api/v1/dossiers/{path_code}",
+                         f"/api/v1/dossiers/{path_code}/forms/extension"):
                 response = http("GET", "routing", path, params=params)
                 answers.append(answer(response, path_code))
         for action in ("rating", "withdrawal", "resubmission"):
@@ -208,5 +211,5 @@ def test_lookup_does_not_reveal_whether_a_code_exists_without_the_proof(stack):
     half = len(answers) // 2
     existing, missing = answers[:half], answers[half:]
     assert existing == missing  # same status and same body, code for code
-    # 404 without the right proof; the apology asks for a token when no secret is given
+    # 404 without the right proof; a form asks for a token when no secret is given
     assert {status for status, _ in existing} == {401, 404}

@@ -79,7 +79,11 @@ def received_dossiers(world):
     """(code, secret) of dossiers received at the counter (world's), online and at a post
     office, each known to routing."""
     body = dossier_body(fee_procedure(), applicant=dict(APPLICANT))
-    online = expect(world.call("intake", "POST", "/api/v1/dossiers", "portal", json=body), 201)
+    submission = expect(world.call("intake", "POST", "/api/v1/submissions", "portal",
+                                   json=body), 201)
+    online = expect(world.call("intake", "POST",
+                               f"/api/v1/submissions/{submission['id']}/reception",
+                               "counter_right"), 201)
     by_post = expect(world.call("postal", "POST", "/api/v1/receptions", "clerk_right",
                                 json=body), 201)
     return [(world.ids["code"], world.ids["secret"]), (online["code"], online["lookup_secret"]),

@@ -1,16 +1,23 @@
 """The operator's command line as an operator runs it (the installed `motcua` script): a
 token carries the role and scope asked for, a bad request or a bad catalogue file is refused
-with the reason and exit code 2, and `motcua run` finds honcho and the services without an
-activated virtual environment."""
+with the reason and exit code 2, `motcua run` finds honcho and the services without an
+activated virtual environment, and `motcua calendar` changes the days intake and routing count
+while they run."""
 import os
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from services.common.auth import authenticate
+from services.common.calendar import Calendar
+from services.common.clock import Clock
+from services.intake.service import IntakeService
+from tests.conftest import CATALOGUE, TOKEN_SECRET, dossier_body, drain, token, wait_for
+from tests.routing.lifecycle_helpers import act, at, officer, receive, start_routing
 from tooling import cli
 
 MOTCUA = str(Path(sys.executable).parent / "motcua")
@@ -83,3 +90,97 @@ def test_run_finds_honcho_and_the_services_without_an_activated_environment(monk
     assert first == str(bin_dir)
     assert all((bin_dir / tool).exists() for tool in ("honcho", "nameko", "motcua"))
     assert started["args"][:2] == ["honcho", "start"]
+
+
+# --- motcua calendar: a day off reaches intake and routing, running, without a restart ------
+INTERAGENCY = "1.009794"  # sxd leads, ca and snnmt cooperate
+TWO_DAYS = "1.002861"     # sxd, 2 working days
+
+
+def calendar_of(container):
+    return next(d for d in container.dependencies if isinstance(d, Calendar)).current
+
+
+@pytest.fixture
+def intake_and_routing_on_a_pinned_day(container_factory, config_for, client_for, topology,
+                                       relays):
+    """intake and routing running with their relays, both clocks at Wednesday 23/12/2026."""
+    intake_config = config_for("intake")
+    intake = container_factory(IntakeService, intake_config)
+    intake.start()
+    routing = start_routing(container_factory, config_for, client_for, topology)
+    relays("intake", "routing")
+    next(d for d in intake.dependencies if isinstance(d, Clock)).pinned = at("2026-12-23", 9)
+    routing.clock.pinned = at("2026-12-23", 10)
+    return SimpleNamespace(intake=intake, intake_http=client_for(intake_config),
+                           routing=routing, start_routing=lambda: start_routing(
+                               container_factory, config_for, client_for, topology))
+
+
+def intake_due_date(setup):
+    proc = CATALOGUE["procedures"][TWO_DAYS]
+    answer = setup.intake_http.post("/api/v1/dossiers", json=dossier_body(proc),
+                                    token=token("counter_officer", department="sxd"))
+    assert answer.status_code == 201, answer.text
+    return answer.json()["due_at"]
+
+
+def routing_reply_date(routing, db):
+    """The reply date routing gives a cooperating department for a consultation asked now
+    (5 working days later), as that department reads it on its queue."""
+    code = receive(db, routing.amqp, INTERAGENCY, at("2026-12-22", 9), "2027-01-29")
+    assert act(routing, code, "accept", officer("sxd")).status_code == 200
+    asked = act(routing, code, "consult", officer("sxd"), question="Ý kiến về PCCC?",
+                departments=["ca"])
+    assert asked.status_code == 200, asked.text
+    messages = wait_for(lambda: [m for _, m in drain(routing.amqp, "department.ca", 0.2)
+                                 if m["data"].get("code") == code])
+    return messages[0]["data"]["reply_due_date"]
+
+
+def test_motcua_calendar_changes_due_dates_of_intake_and_routing_without_a_restart(
+        intake_and_routing_on_a_pinned_day, db):
+    setup = intake_and_routing_on_a_pinned_day
+    url = f"http://{setup.intake_http.base.removeprefix('http://')}"
+    # Wednesday 23/12/2026: 2 working days are 24 and 25/12; 5 are 24, 25, 28, 29, 30/12
+    assert intake_due_date(setup) == "2026-12-25"
+    assert routing_reply_date(setup.routing, db) == "2026-12-30"
+
+    added = motcua("calendar", "add", "2026-12-24", "--day-off", "--note", "Nghỉ bù",
+                   "--intake-url", url, TOKEN_SECRET=TOKEN_SECRET)
+    assert added.returncode == 0, added.stderr
+    assert "2026-12-24  day off" in added.stdout and "revision 2" in added.stdout
+    wait_for(lambda: calendar_of(setup.intake).revision == 2)
+    wait_for(lambda: calendar_of(setup.routing.container).revision == 2)
+    assert intake_due_date(setup) == "2026-12-28"
+    assert routing_reply_date(setup.routing, db) == "2026-12-31"
+    # a routing instance started after the change computes with it from the start
+    later = setup.start_routing()
+    assert calendar_of(later.container).revision == 2
+
+    removed = motcua("calendar", "remove", "2026-12-24", "--intake-url", url,
+                     TOKEN_SECRET=TOKEN_SECRET)
+    assert removed.returncode == 0, removed.stderr
+    wait_for(lambda: calendar_of(setup.routing.container).revision == 3)
+    wait_for(lambda: calendar_of(later.container).revision == 3)
+    wait_for(lambda: calendar_of(setup.intake).revision == 3)
+    assert intake_due_date(setup) == "2026-12-25"
+    assert routing_reply_date(setup.routing, db) == "2026-12-30"
+
+    listed = motcua("calendar", "list", "--intake-url", url, TOKEN_SECRET=TOKEN_SECRET)
+    assert listed.returncode == 0 and "2026-12-24" not in listed.stdout
+    assert "2026-01-02  day off" in listed.stdout and "2026-01-10  working day" in listed.stdout
+
+
+def test_motcua_calendar_says_why_a_change_is_refused(intake_and_routing_on_a_pinned_day):
+    url = intake_and_routing_on_a_pinned_day.intake_http.base
+    sunday = motcua("calendar", "add", "2026-12-27", "--day-off", "--intake-url", url,
+                    TOKEN_SECRET=TOKEN_SECRET)
+    assert sunday.returncode == 1 and "same_as_national_calendar" in sunday.stderr
+    assert "27/12/2026" in sunday.stderr
+    no_kind = motcua("calendar", "add", "2026-12-24", "--intake-url", url,
+                     TOKEN_SECRET=TOKEN_SECRET)
+    assert no_kind.returncode == 2 and "--day-off or --working-day" in no_kind.stderr
+    nowhere = motcua("calendar", "list", "--intake-url", "http://127.0.0.1:1",
+                     TOKEN_SECRET=TOKEN_SECRET)
+    assert nowhere.returncode == 1 and "not reachable" in nowhere.stderr

@@ -1,0 +1,119 @@
+"""The forms routing issues while a dossier is processed (Circular 03/2025/TT-VPCP): Mẫu 02
+the request to supplement, Mẫu 03 the refusal, Mẫu 04 the extension request to the one-stop
+unit with the apology to the applicant, Mẫu 05 the stop notice; each as JSON and as a
+printable page from a template in templates/ a province can edit (the kernel's Jinja2
+environment: every value is escaped)."""
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.common.documents import environment
+from services.common.errors import NotFound
+from services.common.events import TIMEZONE, jsonable
+
+from . import store
+from .citizen import may_read
+
+
+def day(value):
+    """dd/mm/yyyy of a date, or of a time's local day."""
+    if isinstance(value, datetime):
+        value = value.astimezone(TIMEZONE)
+    return f"{value:%d/%m/%Y}"
+
+
+_ENV = environment(__package__)
+_ENV.filters["day"] = day
+
+
+def _supplement(cur, dossier):
+    row = store.latest_supplement(cur, dossier["code"])
+    return row and {"issued_at": row["requested_at"], "reason": row["reason"],
+                    "documents": row["documents"], "complete_by": row["complete_by"]}
+
+
+def _refusal(cur, dossier):
+    return _from_history(cur, dossier, "refuse")
+
+
+def _stop(cur, dossier):
+    return _from_history(cur, dossier, "withdraw")
+
+
+def _from_history(cur, dossier, action):
+    row = store.last_history_of(cur, dossier["code"], action)
+    return row and {"issued_at": row["at"], "reason": row["note"]}
+
+
+def extension_record(letter, dossier):
+    return {"issued_at": letter["issued_at"], "reason": letter["reason"],
+            "letter_number": letter["letter_number"],
+            "previous_due_date": letter["previous_due_date"],
+            "new_due_date": letter["new_due_date"], "legal_due_date": dossier["legal_due_date"]}
+
+
+def _extension(cur, dossier):
+    letter = store.extension_of(cur, dossier["code"])
+    return letter and extension_record(letter, dossier)
+
+
+@dataclass(frozen=True)
+class Form:
+    number: str
+    title: str
+    name: str    # in a sentence: "Không có <name> của hồ sơ ..."
+    find: Callable  # (cur, dossier) -> the form's record, None when the dossier has none
+
+
+FORMS = {
+    "supplement_request": Form("Mẫu 02", "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+                               "phiếu yêu cầu bổ sung, hoàn thiện", _supplement),
+    "refusal": Form("Mẫu 03", "PHIẾU TỪ CHỐI GIẢI QUYẾT HỒ SƠ", "phiếu từ chối giải quyết",
+                    _refusal),
+    "extension": Form("Mẫu 04", "PHIẾU ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT VÀ VĂN BẢN XIN "
+                      "LỖI", "phiếu đề nghị gia hạn", _extension),
+    "stop_notice": Form("Mẫu 05", "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ",
+                        "thông báo dừng giải quyết", _stop),
+}
+
+
+def form_of(cur, code, form_name, secret, caller, pepper):
+    """(form name, record, dossier) of one of the dossier's forms, for the citizen with the
+    lookup secret (`caller` None) or an officer of the dossier or a manager. A form the
+    dossier does not have, a dossier that does not exist and a wrong proof are one answer."""
+    form = FORMS.get(form_name)
+    if form is None:
+        raise NotFound(f"Không có mẫu {form_name}; các mẫu: {', '.join(FORMS)}.")
+    dossier = store.get_dossier(cur, code)
+    record = dossier and may_read(dossier, secret, caller, pepper) and form.find(cur, dossier)
+    if not record:
+        raise NotFound(f"Không có {form.name} của hồ sơ {code}.")
+    return form_name, record, dossier
+
+
+def view(form_name, record, dossier):
+    form = FORMS[form_name]
+    return jsonable({
+        "form": form.number, "title": form.title, "code": dossier["code"],
+        "department": dossier["department"],
+        "procedure": {"code": dossier["procedure_code"], "name": dossier["procedure_name"]},
+        "received_at": dossier["received_at"].astimezone(TIMEZONE),
+        **record, "issued_at": record["issued_at"].astimezone(TIMEZONE),
+    })
+
+
+def extension_view(letter, dossier):
+    """Mẫu 04 as the answer of the extension request."""
+    return view("extension", extension_record(letter, dossier), dossier)
+
+
+def render_html(form_name, record, dossier):
+    addressee = (f"Ông/Bà {dossier['recipient_name']}" if dossier.get("recipient_name")
+                 else f"Ông/Bà có hồ sơ mã số {dossier['code']}")
+    return _ENV.get_template(f"{form_name}.html").render(
+        form=FORMS[form_name], record=record, dossier=dossier, addressee=addressee,
+        number=record.get("letter_number"),
+        department_name=f"CƠ QUAN {dossier['department'].upper()}",
+        issued=record["issued_at"].astimezone(TIMEZONE),
+        received_date=day(dossier["received_at"]),
+    )
