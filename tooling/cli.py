@@ -10,6 +10,9 @@
   motcua dlq list|show|replay|purge   the dead-letter queue: see, replay after a fix, purge
   motcua departments provision [...]  RabbitMQ definitions (queues, users) from the catalogue
   motcua docs                         write docs/openapi-<service>.json and docs/asyncapi.yaml
+  motcua backup [-o DIR]              back up the database and the broker's definitions
+  motcua restore BACKUP [...]         restore a backup into an empty database (--recovered: after
+                                      a recovery by other means)
   motcua calendar list|add|remove     the province's days off and working days (through intake)
 """
 import argparse
@@ -27,6 +30,7 @@ from services.common import logs  # noqa: E402 - after the warning filters
 from services.common.auth import DEFAULT_TTL_SECONDS, ROLE_SCOPES, issue_token  # noqa: E402
 from services.common.config import SERVICE_NAMES, load_config  # noqa: E402
 from tooling import ROOT  # noqa: E402
+from tooling.backup import add_commands as add_backup_commands  # noqa: E402
 
 
 def _settings():
@@ -36,14 +40,20 @@ def _settings():
 def cmd_migrate(args):
     from services.common.migrations import migrate
     from services.common.topology import with_channel
-    from tooling.topology import declare_event_queues
+    from tooling.topology import QueueInUse, declare_event_queues
 
     settings = _settings()
     for service in args.service or SERVICE_NAMES:
         applied = migrate(settings["DB_URL"], service)
         print(f"{service}: {len(applied)} migration(s) applied" + (f": {', '.join(applied)}"
                                                                     if applied else ""))
-    with_channel(settings["AMQP_URI"], declare_event_queues)
+    if args.skip_queues:
+        return 0
+    try:
+        with_channel(settings["AMQP_URI"], declare_event_queues)
+    except QueueInUse as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print("event queues declared")
 
 
@@ -219,6 +229,8 @@ def build_parser():
 
     migrate = sub.add_parser("migrate", help="apply migrations and declare event queues")
     migrate.add_argument("--service", action="append", choices=SERVICE_NAMES)
+    migrate.add_argument("--skip-queues", action="store_true",
+                         help="the database only (a service's own role migrating its schema)")
     migrate.set_defaults(func=cmd_migrate)
 
     catalogue = sub.add_parser("catalogue", help="procedure catalogue")
@@ -250,7 +262,7 @@ def build_parser():
     departments.add_argument("--vhost", default="/")
     departments.add_argument("--passwords", type=Path,
                              help="YAML/JSON {department or user: password} (users motcua, "
-                             "motcua-operations); never commit it")
+                             "motcua-operations, motcua-admin, motcua-monitoring); never commit it")
     departments.add_argument("--output", "-o", type=Path,
                              help="definitions file, e.g. deploy/rabbitmq/definitions.json")
     departments.add_argument("--apply", metavar="MANAGEMENT_URL",
@@ -284,6 +296,7 @@ def build_parser():
 
     run = sub.add_parser("run", help="start every service and relay (honcho, Procfile)")
     run.set_defaults(func=cmd_run)
+    add_backup_commands(sub)
     return parser
 
 

@@ -1,12 +1,23 @@
 """The broker topology declared at deployment, so no event is ever published to nowhere: the
 event exchange of every service, the event queues of every subscriber with their retry
 queues, the dead-letter queue and the event log. The subscriptions are read from the
-services' own decorators, so the topology cannot drift from the code."""
+services' own decorators, so the topology cannot drift from the code. A queue that an older
+version declared otherwise (classic, before every queue holding events was a quorum queue)
+is replaced when empty; one still holding messages stops the migration, named."""
 import importlib
 import inspect
 
+import pika
+
 from services.common.config import SERVICE_NAMES
-from services.common.consumer import DEAD_LETTER_QUEUE, ReliableEventHandler, retry_queue_name
+from services.common.consumer import (
+    DEAD_LETTER_QUEUE,
+    DEAD_LETTER_QUEUE_ARGUMENTS,
+    ReliableEventHandler,
+    delivered_queue_arguments,
+    retry_queue_arguments,
+    retry_queue_name,
+)
 from services.common.events import events_exchange
 from services.common.topology import (
     EVENT_LOG,
@@ -38,8 +49,35 @@ def subscriptions():
     return sorted(found)
 
 
+class QueueInUse(Exception):
+    """A queue declared by an older version with other arguments still holds messages."""
+
+
+def declare_queue(channel, queue, arguments):
+    """Declares a durable queue; one an older version declared with other arguments (a
+    classic queue where a quorum queue is wanted) is replaced when it is empty and unused.
+    Returns the channel to go on with (the broker closes the one a mismatch was on)."""
+    try:
+        channel.queue_declare(queue, durable=True, arguments=arguments)
+        return channel
+    except pika.exceptions.ChannelClosedByBroker as exc:
+        if exc.reply_code != 406:  # PRECONDITION_FAILED: other arguments
+            raise
+    channel = channel.connection.channel()
+    found = channel.queue_declare(queue, passive=True).method
+    if found.message_count or found.consumer_count:
+        raise QueueInUse(
+            f"queue {queue} was declared by an older version with other arguments and has "
+            f"{found.message_count} messages and {found.consumer_count} consumers: stop its "
+            "publishers, let its consumers empty it (dead letters: `motcua dlq`), stop them, "
+            "and migrate again")
+    channel.queue_delete(queue, if_unused=True, if_empty=True)
+    channel.queue_declare(queue, durable=True, arguments=arguments)
+    return channel
+
+
 def declare_event_queues(channel):
-    channel.queue_declare(DEAD_LETTER_QUEUE, durable=True)
+    channel = declare_queue(channel, DEAD_LETTER_QUEUE, DEAD_LETTER_QUEUE_ARGUMENTS)
     channel.queue_declare(EVENT_LOG, durable=True, arguments=EVENT_LOG_ARGUMENTS)
     for service in SERVICE_NAMES:
         declare_exchange(channel, events_exchange(service))
@@ -48,10 +86,6 @@ def declare_event_queues(channel):
         exchange = events_exchange(source)
         queue = event_queue_name(source, event_type, service, method)
         declare_exchange(channel, exchange)
-        channel.queue_declare(queue, durable=True)
+        channel = declare_queue(channel, queue, delivered_queue_arguments())
         channel.queue_bind(queue, exchange, routing_key=event_type)
-        channel.queue_declare(
-            retry_queue_name(queue),
-            durable=True,
-            arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue},
-        )
+        channel = declare_queue(channel, retry_queue_name(queue), retry_queue_arguments(queue))

@@ -41,7 +41,7 @@ from prometheus_client import Counter
 from . import broker, logs
 from .contracts import contract_schema
 from .db import PreparedStatement, StatementBatch, unstorable_at
-from .events import EnvelopeSchema
+from .events import EnvelopeSchema, caused_by
 
 log = logging.getLogger("motcua.consumer")
 
@@ -69,6 +69,34 @@ class PoisonMessage(Exception):
     """The message can never be processed: dead-letter it without retrying."""
 
 
+# Every queue that holds events is a quorum queue: replicated on a cluster, so a node's
+# restart loses nothing (a classic queue is only on one node). What a queue dead-letters it
+# hands over at least once (confirmed by the target), which needs `reject-publish` overflow.
+QUORUM = {"x-queue-type": "quorum"}
+DEAD_LETTER_AT_LEAST_ONCE = {"x-dead-letter-strategy": "at-least-once",
+                             "x-overflow": "reject-publish"}
+# A message redelivered this often (its consumer crashed on it each time) is parked.
+DELIVERY_LIMIT = 20
+
+
+def delivered_queue_arguments():
+    """An event queue's, and a department queue's: quorum, and a message delivered
+    DELIVERY_LIMIT times goes to the dead-letter queue instead of round again."""
+    return {**QUORUM, "x-delivery-limit": DELIVERY_LIMIT, "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": DEAD_LETTER_QUEUE, **DEAD_LETTER_AT_LEAST_ONCE}
+
+
+def retry_queue_arguments(queue_name):
+    return {**QUORUM, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue_name,
+            **DEAD_LETTER_AT_LEAST_ONCE}
+
+
+# People browse the dead-letter queue (`motcua dlq list` takes and returns each message),
+# which a quorum queue counts as deliveries, and RabbitMQ 4 drops a message delivered 20
+# times unless the queue says otherwise: no practical limit here.
+DEAD_LETTER_QUEUE_ARGUMENTS = {**QUORUM, "x-delivery-limit": 1_000_000}
+
+
 def retry_queue_name(queue_name):
     return f"{queue_name}.retry"
 
@@ -80,17 +108,13 @@ def retry_queue(queue_name):
         exchange=Exchange(""),
         routing_key=retry_queue_name(queue_name),
         durable=True,
-        queue_arguments={
-            "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": queue_name,
-        },
+        queue_arguments=retry_queue_arguments(queue_name),
     )
 
 
 def dead_letter_queue():
-    return Queue(
-        DEAD_LETTER_QUEUE, exchange=Exchange(""), routing_key=DEAD_LETTER_QUEUE, durable=True
-    )
+    return Queue(DEAD_LETTER_QUEUE, exchange=Exchange(""), routing_key=DEAD_LETTER_QUEUE,
+                 durable=True, queue_arguments=DEAD_LETTER_QUEUE_ARGUMENTS)
 
 
 def parse_envelope(body):
@@ -239,6 +263,7 @@ class ReliableEventHandler(EventHandler):
 
     def setup(self):
         super().setup()
+        self.queue.queue_arguments = delivered_queue_arguments()  # nameko declares it so
         config = self.container.config
         self.max_attempts = int(config.get("HANDLER_MAX_ATTEMPTS", MAX_ATTEMPTS))
         self.first_backoff_ms = int(config.get("HANDLER_FIRST_BACKOFF_MS", FIRST_BACKOFF_MS))
@@ -437,7 +462,8 @@ def reliable_event_handler(source_service, event_type, *, contract, fields=None,
                     log.info("duplicate delivery ignored",
                              extra={"dossier_code": envelope["dossier_code"]})
                     return
-                after_commit = method(self, cur, envelope, data)
+                with caused_by(f"{self.name}.{consumer}", envelope["id"]):
+                    after_commit = method(self, cur, envelope, data)
             if callable(after_commit):
                 after_commit()
 
@@ -463,7 +489,8 @@ def reliable_batch_event_handler(source_service, event_type, *, contract, fields
                 batch = StatementBatch(cur)
                 for envelope, data in events:
                     record_delivery(batch, self.name, envelope["id"], consumer)
-                    method(self, batch, envelope, data)
+                    with caused_by(f"{self.name}.{consumer}", envelope["id"]):
+                        method(self, batch, envelope, data)
                 applied = run_deliveries(batch, len(events))
             for envelope, _ in events:
                 bind_envelope(envelope)

@@ -3,8 +3,16 @@
 An event is written in the same transaction as the change it announces; the outbox relay
 publishes it afterwards with confirms. Its `id` is fixed when it is written, so every retry
 and redelivery carries the same id and consumers can recognise it.
+
+An event made while a consumer handles a delivered event (`caused_by`) takes an id derived
+from that event's id, the consumer and its place among the events of that handling, not a
+random one: when a database restored from a backup handles that event again (its effect was
+after the backup), the events it makes carry the ids they had the first time, which a
+department that took them then recognises.
 """
+import threading
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -47,10 +55,33 @@ def now():
     return datetime.now(TIMEZONE)
 
 
+CAUSED_EVENT_IDS = uuid.UUID("6f1d3c52-8a0e-4d8b-9b61-2f4a7e0c5d13")  # uuid5 namespace
+_handling = threading.local()  # green-thread local once eventlet has patched threading
+
+
+@contextmanager
+def caused_by(consumer, envelope_id):
+    """Events made inside take their ids from the delivered event's id and `consumer`."""
+    outer = getattr(_handling, "cause", None)
+    _handling.cause = {"key": f"{consumer}:{uuid.UUID(str(envelope_id))}", "made": 0}
+    try:
+        yield
+    finally:
+        _handling.cause = outer
+
+
+def event_id():
+    cause = getattr(_handling, "cause", None)
+    if cause is None:
+        return str(uuid.uuid4())
+    cause["made"] += 1
+    return str(uuid.uuid5(CAUSED_EVENT_IDS, f"{cause['key']}:{cause['made']}"))
+
+
 def new_envelope(event_type, source, data, correlation_id, dossier_code=None,
                  version=ENVELOPE_VERSION):
     return {
-        "id": str(uuid.uuid4()),
+        "id": event_id(),
         "type": event_type,
         "version": version,
         "occurred_at": now().isoformat(),

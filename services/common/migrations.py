@@ -25,10 +25,14 @@ KERNEL_TABLES = Path(__file__).with_name("kernel_tables.sql")
 
 
 def _ensure_schema(db_url, schema):
-    """The schema and the kernel's tables in it (every statement of those is idempotent)."""
+    """The schema and the kernel's tables in it (every statement of those is idempotent).
+    In production the schema exists, owned by the service's own role, which may not create
+    schemas (PostgreSQL checks that right even for CREATE SCHEMA IF NOT EXISTS)."""
     with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"kernel_tables:{schema}",))
-        cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE SCHEMA "{schema}"')
         cur.execute(KERNEL_TABLES.read_text(encoding="utf-8").replace("{schema}", schema))
     conn.close()
 

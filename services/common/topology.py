@@ -4,10 +4,15 @@ queues (named as nameko names them), the event log, and the quorum queue of ever
 Declaring the event queues of every subscriber is deployment's work (tooling/topology.py)."""
 import pika
 
-from .consumer import DEAD_LETTER_QUEUE
+from .consumer import (
+    DEAD_LETTER_QUEUE,
+    DEAD_LETTER_QUEUE_ARGUMENTS,
+    DELIVERY_LIMIT,
+    delivered_queue_arguments,
+)
 from .events import DEPARTMENTS_EXCHANGE
 
-DEPARTMENT_DELIVERY_LIMIT = 20
+DEPARTMENT_DELIVERY_LIMIT = DELIVERY_LIMIT
 # Every event of every service is also kept in this stream for 30 days: an event no service
 # subscribes to yet (dossier.assigned today) is kept, not dropped, and can be replayed. It
 # holds the citizens' personal data that long, readable by the operations user alone
@@ -25,22 +30,19 @@ def department_queue_name(department):
 
 
 def department_queue_arguments():
-    return {
-        "x-queue-type": "quorum",
-        "x-delivery-limit": DEPARTMENT_DELIVERY_LIMIT,
-        "x-dead-letter-exchange": "",
-        "x-dead-letter-routing-key": DEAD_LETTER_QUEUE,
-        "x-dead-letter-strategy": "at-least-once",
-        "x-overflow": "reject-publish",
-    }
+    return delivered_queue_arguments()
 
 
 def declare_exchange(channel, exchange):
     channel.exchange_declare(exchange, exchange_type="topic", durable=True)
 
 
+def declare_dead_letter_queue(channel):
+    channel.queue_declare(DEAD_LETTER_QUEUE, durable=True, arguments=DEAD_LETTER_QUEUE_ARGUMENTS)
+
+
 def declare_department_queues(channel, departments):
-    channel.queue_declare(DEAD_LETTER_QUEUE, durable=True)
+    declare_dead_letter_queue(channel)
     declare_exchange(channel, DEPARTMENTS_EXCHANGE)
     for department in departments:
         queue = department_queue_name(department)

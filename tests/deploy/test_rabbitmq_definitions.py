@@ -55,7 +55,7 @@ def imported():
     prefix = f"test-{tag}-department-"
     system_prefix = f"test-{tag}-"
     passwords = {name: secrets.token_urlsafe(16) for name in (
-        "stp", "ca", rabbitmq.SERVICES_USER, rabbitmq.OPERATIONS_USER)}
+        "stp", "ca", *rabbitmq.SYSTEM_USERS)}
     document = rabbitmq.definitions(["ca", "stp"], vhost=vhost, passwords=passwords,
                                      user_prefix=prefix, system_prefix=system_prefix)
     rabbitmq.apply_definitions(document, "http://guest:guest@127.0.0.1:15672")
@@ -184,7 +184,7 @@ def test_cli_writes_the_definitions_with_hashed_passwords(tmp_path, capsys):
     output = tmp_path / "definitions.json"
     assert main(["departments", "provision", "--passwords", str(passwords), "-o", str(output)]) == 0
     users = {u["name"]: u["password_hash"] for u in json.loads(output.read_text())["users"]}
-    assert len(users) == len(CATALOGUE_DEPARTMENTS) + 2  # and the services' and operations
+    assert len(users) == len(CATALOGUE_DEPARTMENTS) + len(rabbitmq.SYSTEM_USERS)
     salt_and_digest = base64.b64decode(users["department-stp"])
     salt = salt_and_digest[:4]
     assert rabbitmq.password_hash("a-long-enough-password", salt) == users["department-stp"]
@@ -213,3 +213,20 @@ def test_cli_refuses_an_invalid_catalogue(tmp_path, capsys):
     catalogue.write_text("version: 1\ndepartments: nothing\n")
     assert main(["departments", "provision", "--catalogue", str(catalogue)]) == 2
     assert "rejected" in capsys.readouterr().err
+
+
+def test_the_monitoring_user_sees_queue_depths_and_reads_no_message(imported):
+    """What KEDA does with it; and a broker that imports the definitions at boot has no other
+    administrator than motcua-admin."""
+    vhost, passwords = imported["vhost"], imported["passwords"]
+    monitoring = imported["system_prefix"] + rabbitmq.MONITORING_USER
+    admin = imported["system_prefix"] + rabbitmq.ADMIN_USER
+    depth = requests.get(f"{MANAGEMENT}/api/queues/{quote(vhost, safe='')}/department.stp",
+                         auth=(monitoring, passwords[rabbitmq.MONITORING_USER]))
+    assert depth.status_code == 200 and depth.json()["name"] == "department.stp"
+    with connect(vhost, monitoring, passwords[rabbitmq.MONITORING_USER]) as connection:
+        with pytest.raises(ChannelClosedByBroker) as refused:
+            connection.channel().basic_get("department.stp")
+        assert refused.value.reply_code == 403
+    whoami = requests.get(f"{MANAGEMENT}/api/whoami", auth=(admin, passwords[rabbitmq.ADMIN_USER]))
+    assert whoami.json()["tags"] == ["administrator"]

@@ -40,6 +40,7 @@ class Audit:
     sent_twice: dict = field(default_factory=dict)  # code -> times handed to the gateway
     redelivered: int = 0
     dead_letters: int = 0
+    arrived: dict = field(default_factory=dict)  # code -> envelope ids on department queues
 
     @property
     def lost_codes(self):
@@ -144,7 +145,9 @@ def run(accepted, amqp_uri, conn, sms_sent=None, sms_received=None, stall=STALL_
     unbilled = {c: n for c, n in found["bill"].items() if c not in billed}
     checks["no bill without a fee"] = (set(), {c: n + 1 for c, n in unbilled.items()})
     redelivered = sum(len(ids) - len(set(ids)) for ids in arrived.values())
-    return compare(checks, len(codes), redelivered, dead_letter_count(amqp_uri))
+    result = compare(checks, len(codes), redelivered, dead_letter_count(amqp_uri))
+    result.arrived = dict(arrived)
+    return result
 
 
 def wait_while_progressing(done, progress, stall):

@@ -14,11 +14,15 @@ exchange, the default one included: it is checked as `amq.default`), read
 Two more users keep the event log (`motcua.event_log`, which holds the citizens' personal
 data for its retention) from everyone but operations: `motcua`, the services' and relays'
 own user (AMQP_URI), may configure, write and read everything except read the event log;
-`motcua-operations` may read the event log and nothing else.
+`motcua-operations` may read the event log and nothing else. A broker that imports these
+definitions at boot (deploy/k8s/components/rabbitmq) seeds no default user, so two more are
+here: `motcua-admin` (tag administrator: the management UI, `--apply`) and
+`motcua-monitoring` (tag monitoring, access to the vhost but to no queue or exchange in it:
+the queue depths KEDA reads over the management API).
 
 Passwords are never committed: the generated file has password-less users (nobody can log
-in as them) unless `--passwords FILE` gives `{code or user: password}` (`motcua` and
-`motcua-operations` by their names); then the salted SHA-256 hashes RabbitMQ expects are
+in as them) unless `--passwords FILE` gives `{code or user: password}` (the four users above
+by their names); then the salted SHA-256 hashes RabbitMQ expects are
 written instead, for a file kept out of git or for `--apply`.
 """
 import base64
@@ -31,7 +35,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from services.common.consumer import DEAD_LETTER_QUEUE
+from services.common.consumer import DEAD_LETTER_QUEUE, DEAD_LETTER_QUEUE_ARGUMENTS
 from services.common.events import DEPARTMENTS_EXCHANGE
 from services.common.topology import (
     DEPARTMENT_DELIVERY_LIMIT,
@@ -45,6 +49,10 @@ DEFINITIONS_FILE = ROOT / "deploy" / "rabbitmq" / "definitions.json"
 USER_PREFIX = "department-"
 SERVICES_USER = "motcua"
 OPERATIONS_USER = "motcua-operations"
+ADMIN_USER = "motcua-admin"
+MONITORING_USER = "motcua-monitoring"
+SYSTEM_USERS = {SERVICES_USER: [], OPERATIONS_USER: [], ADMIN_USER: ["administrator"],
+                MONITORING_USER: ["monitoring"]}  # name: tags
 HASHING = "rabbit_password_hashing_sha256"
 DEAD_LETTER_MAX_LENGTH = 1_000_000
 
@@ -78,15 +86,20 @@ def read_passwords(path):
     return {str(code): password for code, password in data.items()}
 
 
-def _user(name, password):
+def _user(name, password, tags=()):
     return {"name": name, "password_hash": password_hash(password) if password else "",
-            "hashing_algorithm": HASHING, "tags": []}
+            "hashing_algorithm": HASHING, "tags": list(tags)}
 
 
 def system_permissions(vhost, prefix=""):
-    """{user: permissions} of the services' user and the operations user."""
+    """{user: permissions} of the system users. The monitoring user's give access to the
+    vhost (the management API shows its queues only then) and to no resource in it."""
     event_log = re.escape(EVENT_LOG)
     return {
+        f"{prefix}{ADMIN_USER}": {"user": f"{prefix}{ADMIN_USER}", "vhost": vhost,
+                                  "configure": ".*", "write": ".*", "read": ".*"},
+        f"{prefix}{MONITORING_USER}": {"user": f"{prefix}{MONITORING_USER}", "vhost": vhost,
+                                       "configure": "^$", "write": "^$", "read": "^$"},
         f"{prefix}{SERVICES_USER}": {"user": f"{prefix}{SERVICES_USER}", "vhost": vhost,
                                      "configure": ".*", "write": ".*",
                                      "read": f"^(?!{event_log}$).*"},
@@ -101,13 +114,13 @@ def definitions(departments, vhost="/", passwords=None, user_prefix=USER_PREFIX,
     """The RabbitMQ definitions document for these department codes (`user_prefix` and
     `system_prefix` name the users: a test imports them beside the real ones)."""
     passwords = passwords or {}
-    unknown = sorted(set(passwords) - set(departments) - {SERVICES_USER, OPERATIONS_USER})
+    unknown = sorted(set(passwords) - set(departments) - set(SYSTEM_USERS))
     if unknown:
         raise ProvisionError(f"passwords given for departments not in the catalogue: {unknown}")
     codes = sorted(departments)
     users, permissions, queues, bindings = [], [], [], []
-    for name in (SERVICES_USER, OPERATIONS_USER):
-        users.append(_user(f"{system_prefix}{name}", passwords.get(name)))
+    for name, tags in SYSTEM_USERS.items():
+        users.append(_user(f"{system_prefix}{name}", passwords.get(name), tags))
     permissions += system_permissions(vhost, system_prefix).values()
     for code in codes:
         queue = department_queue_name(code)
@@ -131,7 +144,7 @@ def definitions(departments, vhost="/", passwords=None, user_prefix=USER_PREFIX,
                        "durable": True, "auto_delete": False, "internal": False,
                        "arguments": {}}],
         "queues": [{"name": DEAD_LETTER_QUEUE, "vhost": vhost, "durable": True,
-                    "auto_delete": False, "arguments": {}}] + queues,
+                    "auto_delete": False, "arguments": DEAD_LETTER_QUEUE_ARGUMENTS}] + queues,
         "bindings": bindings,
         "policies": [
             {
