@@ -1,8 +1,9 @@
 """The periods of Decree 118/2025 art. 19 in `make demo`, each with its date, through routing's
 HTTP API only: a supplement asked within the 3 working days after reception and never handed
-in, closed by the deadline watch once its 15 days have run out; an extension (Mẫu 04) asked on
-the last working day before the due date, a second one refused, and one asked after the due
-date refused.
+in, closed by the deadline watch once its 15 days have run out; an extension (Mẫu 04) asked by
+the last working day before the due date (a 5-working-day dossier, so that whatever day the demo
+runs on that day is still ahead), a second one refused, and one asked after the due date
+refused.
 
 `prepare` runs on the day itself (routing's clock is today's); `show` after the department
 work has moved routing's clock weeks ahead (scripts/department_simulation.py), so the dates
@@ -47,7 +48,7 @@ def prepare(stack, secret, body_for, timeout=30):
     print("\n== Thời hạn theo Nghị định 118/2025 (điều 19): bổ sung, đóng hồ sơ, gia hạn "
           + "=" * 10)
     desk = Desk(stack, secret)
-    procedures = {"supplement": SUPPLEMENT, "extended": ONE_DAY, "too_late": ONE_DAY}
+    procedures = {"supplement": SUPPLEMENT, "extended": SUPPLEMENT, "too_late": ONE_DAY}
     dossiers = {name: submit(stack, desk, code, department, body_for)
                 for name, (code, department) in procedures.items()}
     deadline = time.monotonic() + timeout
@@ -134,6 +135,6 @@ def show(stack, secret, state, timeout=20):
           f"{vn(overdue['at'])}; an extension asked now -> {outcome(status, answer)}")
     return {"law: supplement asked within 3 working days": state["supplement_ok"],
             "law: closed when the supplement did not come in 15 days": view["status"] == "closed",
-            "law: one extension, asked the last working day before the due date":
+            "law: one extension, asked by the last working day before the due date":
                 state["extension_ok"],
             "law: no extension after the due date": status == 409}
