@@ -159,8 +159,9 @@ class RoutingService(OpsEndpoints):
          responses={200: ("nearest due date first, with working days left", WorklistView)})
     def my_dossiers(self, request, caller, query):
         with self.db.transaction() as cur:
-            return json_response(agency_work.worklist(cur, self.calendar, caller, self._today(),
-                                                      query["limit"]))
+            worklist = agency_work.worklist(cur, self.calendar, caller, self._today(),
+                                            query["limit"])
+        return json_response(worklist)
 
     @api("GET", "/api/v1/dossiers/<code>/handovers",
          summary="Every hand-over inside the lead agency: who gave, who took, when (Mẫu 06)",
@@ -169,7 +170,8 @@ class RoutingService(OpsEndpoints):
                     404: "no such dossier"})
     def handovers(self, request, code, caller):
         with self.db.transaction() as cur:
-            return json_response(agency_work.handovers_view(cur, code, caller))
+            view = agency_work.handovers_view(cur, code, caller)
+        return json_response(view)
 
     # forms ----------------------------------------------------------------------------------
     @api("GET", "/api/v1/dossiers/<code>/forms/<form>",
