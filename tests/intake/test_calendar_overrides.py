@@ -148,10 +148,13 @@ def test_overrides_lost_while_running_are_loaded_again_from_the_file(start_intak
     intake = start_intake()
     query(db, "DELETE FROM intake.working_calendar RETURNING revision")
     query(db, "DELETE FROM intake.calendar_days RETURNING day")
-    [listener] = query(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                           " WHERE query LIKE '%%FROM intake.working_calendar'"
-                           " AND datname = current_database() AND state = 'idle'")
-    assert listener["pg_terminate_backend"]
+    # the listener's connection, once it listens (a container of an earlier test may still be
+    # closing its own)
+    listeners = wait_for(lambda: query(
+        db, "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity"
+            " WHERE query LIKE '%%FROM intake.working_calendar'"
+            " AND datname = current_database() AND state = 'idle'"))
+    assert all(row["ended"] for row in listeners)
     shown = wait_for(lambda: intake.http.get("/api/v1/calendar", token=MANAGER).json()
                      if query(db, "SELECT 1 FROM intake.working_calendar") else None)
     assert shown["revision"] == 1
