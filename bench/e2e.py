@@ -73,8 +73,8 @@ SETTLE_SECONDS = 2.0   # keep consuming after the last arrival, to catch late du
 PROGRESS_SECONDS = 10  # how often the wait for the last stages says what is left
 DEFAULT_MESSAGE_BYTES = 1500
 # XXXX of a dossier code has 4 digits: a receiving unit numbers at most 9,999 dossiers a day
-# (intake answers 503 `numbers_exhausted` after that). A fast run reaches it for the center's
-# unit, which receives every online dossier, so the workload stops there instead.
+# (intake answers 503 `numbers_exhausted` after that). A fast run may reach it for the busiest
+# agency, whose identifier numbers its dossiers of every channel, so the workload stops there.
 NUMBERS_PER_UNIT_PER_DAY = 9999
 INFRASTRUCTURE = {"beam.smp": "rabbitmq", "postgres": "postgres"}  # process name -> server
 
@@ -108,9 +108,11 @@ def fresh_log_dir():
 
 
 def fetch_procedures(stack):
+    """The procedures of one department each: a commune-level one's dossiers name their
+    agency, and the bench keeps the provincial workload its earlier runs measured."""
     response = requests.get(stack.url("intake", "/api/v1/procedures"), timeout=10)
     response.raise_for_status()
-    return response.json()["procedures"]
+    return [p for p in response.json()["procedures"] if p["department"]]
 
 
 # ----------------------------------------------------------------------------- workload
@@ -231,8 +233,9 @@ class Workload:
 
 
 def receiving_unit(submission):
-    """Who numbers the dossier: the department's counter, or the center for online ones."""
-    return submission.department if submission.channel == "counter" else "center"
+    """Whose identifier numbers the dossier: its competent department's, on every channel
+    (the bench's procedures are no inter-agency groups)."""
+    return submission.department
 
 
 # ----------------------------------------------------------------------------- department queues

@@ -1,23 +1,29 @@
 """`make demo`: a day at the Trung tâm Phục vụ hành chính công, end to end.
 
 Starts the whole stack on its own database and RabbitMQ virtual host (both `motcua_demo`,
-recreated on every run), submits about 120 dossiers the way a day at the center brings them
+or MOTCUA_DEMO_NAME, recreated on every run; its ports MOTCUA_DEMO_PORT_OFFSET above
+DESIGN.md's, to run beside another stack), submits about 120 dossiers the way a day at the center brings them
 (counter officers of the departments, citizens on the online portal, whose dossiers a
 counter officer formally receives), shows two refused submissions, an idempotent replay and
 one online dossier from the portal to its formal reception with its dates, then takes every
 dossier off its department's queue and prints what arrived where; the citizens' receipts by
 SMS and email (notify), fees paid by cash, card and online with the day's reconciliation
-(payment), the departments' work with supplements, consultations, closures, an extension and
+(payment), one online dossier's fee paid through the portal's payment platform (the fake
+DVCQG's) with its e-receipt, the departments' work with supplements, consultations, closures, an extension and
 late dossiers ending in the monthly report (routing), the post office receiving, collecting
 and delivering (postal), and the center's everyday mistakes answered plainly (a mistyped
 lookup secret, a statement saved with bare CR line ends, a wrong signature from the gateway).
 Once the stack has stopped it checks that the services' logs hold no ERROR line and looks for
-lookup secrets on every queue and stream. Exit code 0 only if every step behaved.
+lookup secrets on every queue and stream. Exit code 0 only if every step behaved. It creates
+the desk's demo accounts (scripts/desk_accounts.py) and prints the desk's address and logins;
+with KEEP=1 (`make demo KEEP=1`) the stack stays up until Ctrl-C, to open the desk.
 
     python -m scripts.demo        (from the repository root; RabbitMQ and PostgreSQL running)
 """
 import json
+import os
 import random
+import re
 import secrets
 import shutil
 import socket
@@ -39,15 +45,37 @@ import requests
 warnings.filterwarnings("ignore", message=".*pkg_resources.*")
 warnings.filterwarnings("ignore", message="(?s).*Eventlet is deprecated")
 
-from scripts import agency_work_demo, everyday_mistakes, law_periods_demo, online_reception, postal_demo  # noqa: E402,E501
+from scripts import (  # noqa: E402,E501
+    agency_work_demo,
+    docstore_demo,
+    everyday_mistakes,
+    law_periods_demo,
+    online_reception,
+    portal_demo,
+    postal_demo,
+)
 from scripts.department_simulation import Desk, run_department_work  # noqa: E402
+from scripts.desk_accounts import ACCOUNTS as DESK_ACCOUNTS  # noqa: E402
+from scripts.desk_accounts import DEMO_PASSWORD, add_demo_accounts  # noqa: E402
 from scripts.payment_demo import pay_in_cash, show_payments  # noqa: E402
-from scripts.stack import CATALOGUE, HTTP_PORTS, ROOT, Stack, ensure_database  # noqa: E402
-from services.common.auth import issue_token  # noqa: E402
+from scripts.stack import (  # noqa: E402
+    CATALOGUE,
+    DVCQG_PORT,
+    HTTP_PORTS,
+    ROOT,
+    Stack,
+    ensure_database,
+)
+from services.common.auth import ROLE_NAMES, issue_token  # noqa: E402
 from services.common.topology import department_queue_name  # noqa: E402
 from services.intake.catalogue import read_catalogue  # noqa: E402
+from tooling.clamav import Clamd  # noqa: E402
 
-NAME = "motcua_demo"  # database and RabbitMQ virtual host
+# The demo's database and RabbitMQ virtual host (both recreated), and how far above
+# DESIGN.md's ports its processes listen: set both to run a demo beside another on the same
+# servers.
+NAME = os.environ.get("MOTCUA_DEMO_NAME") or "motcua_demo"
+PORT_OFFSET = os.environ.get("MOTCUA_DEMO_PORT_OFFSET") or "0"
 DB_URL = f"postgresql://postgres@127.0.0.1:5432/{NAME}"
 AMQP_URI = f"amqp://guest:guest@127.0.0.1:5672/{NAME}"
 RABBIT_API = "http://127.0.0.1:15672/api"  # fallback when rabbitmqctl is not usable
@@ -132,11 +160,14 @@ def citizen(rng):
 
 
 # ----------------------------------------------------------------------------- the day's plan
-def dossier_body(rng, procedure):
-    """All mandatory documents, sometimes the optional ones, sometimes the result by post."""
+def dossier_body(rng, procedure, agency=None):
+    """All mandatory documents, sometimes the optional ones, sometimes the result by post; a
+    commune-level procedure's dossier names its `agency`."""
     documents = [{"key": d["key"], "copies": d["copies"]} for d in procedure["documents"]
                  if d["mandatory"] or rng.random() < OPTIONAL_SHARE]
     body = {"procedure_code": procedure["code"], "applicant": citizen(rng), "documents": documents}
+    if not procedure["department"]:
+        body["agency"] = agency
     if procedure["postal_return"] and rng.random() < POST_SHARE:
         body["result_delivery"] = "post"
         body["delivery_address"] = rng.choice([body["applicant"]["address"], address(rng)])
@@ -148,9 +179,11 @@ def plan_day(catalogue, rng):
     as busy as its WORKLOAD says; online when the procedure allows it and the citizen likes."""
     by_department = defaultdict(list)
     for procedure in catalogue["procedures"].values():
-        by_department[procedure["department"]].append(procedure)
+        # a commune-level procedure is decided by the commune agency its dossier names
+        for agency in procedure["competent_agencies"] or [procedure["department"]]:
+            by_department[agency].append(procedure)
     departments = sorted(by_department)
-    weights = [WORKLOAD.get(d, 5) for d in departments]
+    weights = [WORKLOAD.get(d, 2) for d in departments]
     picks = departments + rng.choices(departments, weights, k=DOSSIERS - 1 - len(departments))
     plan = []
     for department in picks:
@@ -158,7 +191,7 @@ def plan_day(catalogue, rng):
         online = "online" in procedure["channels"] and (
             rng.random() < ONLINE_SHARE or "counter" not in procedure["channels"])
         channel = "online" if online else "counter"
-        plan.append((channel, department, dossier_body(rng, procedure)))
+        plan.append((channel, department, dossier_body(rng, procedure, department)))
     rng.shuffle(plan)  # citizens do not queue by department
     return plan
 
@@ -192,10 +225,23 @@ def port_in_use(port):
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def check_ports_free(wait=10):
-    """The services' ports must be free (a previous run may still be shutting down)."""
+def check_settings():
+    """MOTCUA_DEMO_NAME and MOTCUA_DEMO_PORT_OFFSET as given: (name, offset), or exits
+    naming what is wrong."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", NAME):
+        sys.exit(f"MOTCUA_DEMO_NAME {NAME!r}: use lower-case letters, digits and _, starting "
+                 "with a letter (it names a database and a virtual host)")
+    if not PORT_OFFSET.isdigit() or int(PORT_OFFSET) > 40000:
+        sys.exit(f"MOTCUA_DEMO_PORT_OFFSET {PORT_OFFSET!r}: a whole number from 0 to 40000")
+    return NAME, int(PORT_OFFSET)
+
+
+def check_ports_free(offset, wait=10):
+    """The services' and the fake portal's ports must be free (a previous run may still be
+    shutting down)."""
     deadline = time.monotonic() + wait
-    for service, port in HTTP_PORTS.items():
+    for service, port in {**HTTP_PORTS, "dvcqg": DVCQG_PORT}.items():
+        port += offset
         while port_in_use(port):
             if time.monotonic() > deadline:
                 sys.exit(f"port {port} ({service}) is already in use: is the stack already "
@@ -561,6 +607,12 @@ def run(stack, catalogue, secret, rng):
         stack.url("postal"), secret, catalogue,
         lambda procedure, by_post: post_body(rng, procedure, by_post),
         completer(stack, Desk(stack, secret), secret))
+    heading("The National Public Service Portal (DVCQG): online dossiers in, every step back")
+    portal_checks = portal_demo.show(stack, secret, catalogue)
+    portal_checks.update(portal_demo.share_synced(stack, secret))
+    docstore_checks = docstore_demo.run(stack.url("docstore"), stack.url("intake"),
+                                        stack.url("routing"), secret,
+                                        lambda code: dossier_body(rng, catalogue["procedures"][code]))
     print_next_steps(stack)
     return {"every accepted dossier on its queue": delivered,
             "no unexpected refusal": not refused,
@@ -574,13 +626,33 @@ def run(stack, catalogue, secret, rng):
             **law_checks,
             **agency_checks,
             **{f"postal: {name}": ok for name, ok in postal_checks.items()},
-            **mistakes}, [d["lookup_secret"] for d in accepted]
+            **{f"documents: {name}": ok for name, ok in docstore_checks.items()},
+            **mistakes, **portal_checks}, [d["lookup_secret"] for d in accepted]
+
+
+def print_desk(stack):
+    heading("The desk: the officers' web application")
+    print(f"open {stack.url('desk')} and sign in (password {DEMO_PASSWORD} for every account):")
+    for account in DESK_ACCOUNTS:
+        scope = account.get("department") or account.get("center") or ""
+        print(f"  {account['username']:<18} {ROLE_NAMES[account['role']]}"
+              + (f" ({scope})" if scope else "") + f", {account['full_name']}")
+
+
+def wait_for_interrupt(stack):
+    print(f"\nKEEP: the stack stays up (desk {stack.url('desk')}); Ctrl-C stops it")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print()
 
 
 def main():
     began = time.monotonic()
     catalogue = read_catalogue(CATALOGUE)
-    check_ports_free()
+    _, offset = check_settings()
+    check_ports_free(offset)
     print(f"demo: database {NAME}, RabbitMQ virtual host {NAME} (both recreated)")
     try:
         ensure_database(DB_URL, fresh=True)
@@ -589,9 +661,13 @@ def main():
     fresh_vhost()
     fresh_logs()
     secret = secrets.token_urlsafe(32)  # 43 characters; signs this run's bearer tokens
-    stack = Stack(DB_URL, AMQP_URI, secret, log_dir=LOG_DIR, extra_env={
+    # a clamd of the demo's own, with the EICAR test signature only (starts in a second)
+    scanner = Clamd().start()
+    stack = Stack(DB_URL, AMQP_URI, secret, log_dir=LOG_DIR, port_offset=offset, extra_env={
         "VNPAY_TMN_CODE": "MOTCUA01", "VNPAY_HASH_SECRET": GATEWAY_SECRET,
+        **portal_demo.payment_platform(DVCQG_PORT + offset),
         "NOTIFY_QUIET_HOURS": "",  # the demo may run at night: nothing held till morning
+        "CLAMD_ADDRESS": scanner.address,
     })
     try:
         stack.prepare()
@@ -602,13 +678,18 @@ def main():
         print(f"stack ready in {time.monotonic() - began:.1f} s: "
               + ", ".join(f"{name} {stack.url(name)}" for name in HTTP_PORTS)
               + f", outbox relays; logs in {LOG_DIR}")
+        add_demo_accounts(stack)
         checks, lookup_secrets = run(stack, catalogue, secret, random.Random(SEED))
+        print_desk(stack)
+        if os.environ.get("KEEP") not in (None, "", "0"):
+            wait_for_interrupt(stack)
     except (RuntimeError, subprocess.CalledProcessError, requests.RequestException,
             pika.exceptions.AMQPError) as exc:
         print(f"\ndemo FAILED: {type(exc).__name__}: {exc}\nsee the logs in {LOG_DIR}")
         checks = None
     finally:
         stack.stop()
+        scanner.close()
     print(f"stack stopped; the demo took {time.monotonic() - began:.0f} s")
     if checks is None:
         return 1

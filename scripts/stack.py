@@ -23,7 +23,13 @@ PROCFILE = ROOT / "Procfile"
 
 # DESIGN.md's ports; a service's relay serves its metrics RELAY_PORT_GAP above them (9101...).
 RELAY_PORT_GAP = 1100
-DESIGNED_PORTS = {"intake": 8001, "routing": 8002, "notify": 8003, "payment": 8004, "postal": 8005}
+# The fake National Public Service Portal (scripts/dvcqg.py) a stack runs beside itself: no
+# stack talks to the real one.
+DVCQG_PORT = 8090
+DESIGNED_PORTS = {"intake": 8001, "routing": 8002, "notify": 8003, "payment": 8004, "postal": 8005,
+                  "desk": 8006, "nationalportal": 8007, "docstore": 8008}
+# docstore's document worker serves its metrics this far above docstore's HTTP port (9118)
+WORKER_PORT_GAP = 1110
 HTTP_PORTS = {name: DESIGNED_PORTS[name] for name in SERVICE_NAMES}
 CATALOGUE = ROOT / "services" / "intake" / "catalogue" / "procedures.yml"
 # Extra instances of a Procfile entry are named "<entry>#<k>" (k = 2, 3, ...) and listen
@@ -61,6 +67,14 @@ def ensure_database(db_url, fresh=False):
     conn.close()
 
 
+def signal_group(process, sig):
+    """`sig` to the process and its children (it leads its own session); nothing if gone."""
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
 class Stack:
     def __init__(self, db_url, amqp_uri, token_secret, log_dir, port_offset=0, extra_env=None,
                  process_env=None, instances=None):
@@ -80,9 +94,15 @@ class Stack:
             **{f"{name.upper()}_HTTP": f"127.0.0.1:{port}" for name, port in self.ports.items()},
             **{f"{name.upper()}_RELAY_METRICS_PORT": str(port + RELAY_PORT_GAP)
                for name, port in self.ports.items()},
+            # where the desk's pages call the services, and nationalportal this stack's intake
+            **{f"{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in self.ports.items()},
+            "PORTAL_URL": f"http://127.0.0.1:{DVCQG_PORT + port_offset}",
+            "DOCSTORE_WORKER_METRICS_PORT": str(self.ports["docstore"] + WORKER_PORT_GAP),
             **(extra_env or {}),
         }
         self.commands = procfile_commands()
+        self.commands["dvcqg"] = f"python -m scripts.dvcqg --port {DVCQG_PORT + port_offset}"
+        self.portal_url = self.env["PORTAL_URL"]
         # Competing consumers: {"routing": 2} also runs "routing#2", same command and config.
         for entry, count in (instances or {}).items():
             if entry not in self.commands:
@@ -122,6 +142,7 @@ class Stack:
 
     def prepare(self, catalogue=CATALOGUE):
         self.cli("migrate")
+        self.cli("docstore", "test-ca")
         self.cli("catalogue", "load", str(catalogue))
 
     def check_ports_free(self, names):
@@ -163,28 +184,30 @@ class Stack:
 
     def kill(self, name, sig=signal.SIGKILL, timeout=30):
         process = self.processes.pop(name)
+        signal_group(process, sig)
         try:
-            os.killpg(process.pid, sig)
             process.wait(timeout=timeout)
-        except ProcessLookupError:
-            pass
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            signal_group(process, signal.SIGKILL)
             process.wait()
 
     def restart(self, name):
         self.start([name])
 
-    def stop(self):
-        """Stop every process, even when stopping one of them fails."""
-        failures = []
-        for name in list(self.processes):
+    def stop(self, timeout=15):
+        """Stop every process, all at once (each stops gracefully in parallel with the others),
+        killing those still running after `timeout` seconds."""
+        stopping = self.processes
+        self.processes = {}
+        for process in stopping.values():
+            signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in stopping.values():
             try:
-                self.kill(name, signal.SIGTERM, timeout=15)
-            except Exception as exc:  # keep going: a process left behind would hold its port
-                failures.append(f"{name}: {exc}")
-        if failures:
-            raise RuntimeError("could not stop " + "; ".join(failures))
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                signal_group(process, signal.SIGKILL)
+                process.wait()
 
     def __enter__(self):
         return self

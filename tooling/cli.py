@@ -6,7 +6,8 @@
   motcua token --role ROLE [...]      print a bearer token
   motcua relay SERVICE                run a service's outbox relay
   motcua ledger verify                check payment's hash-chained ledger (exit 1 if tampered)
-  motcua run                          start everything (honcho, Procfile)
+  motcua run                          start everything (honcho, Procfile; a test clamd when
+                                      none answers at CLAMD_ADDRESS)
   motcua dlq list|show|replay|purge   the dead-letter queue: see, replay after a fix, purge
   motcua departments provision [...]  RabbitMQ definitions (queues, users) from the catalogue
   motcua docs                         write docs/openapi-<service>.json and docs/asyncapi.yaml
@@ -14,10 +15,15 @@
   motcua restore BACKUP [...]         restore a backup into an empty database (--recovered: after
                                       a recovery by other means)
   motcua calendar list|add|remove     the province's days off and working days (through intake)
+  motcua users add|disable|enable|reset-password|list
+                                      the desk's staff accounts (the first manager's, say)
+  motcua docstore test-ca [--dir DIR] a local test CA and signing keys (NOT for production)
 """
 import argparse
 import json
 import os
+import signal
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -29,8 +35,9 @@ warnings.filterwarnings("ignore", message="(?s).*Eventlet is deprecated")
 from services.common import logs  # noqa: E402 - after the warning filters
 from services.common.auth import DEFAULT_TTL_SECONDS, ROLE_SCOPES, issue_token  # noqa: E402
 from services.common.config import SERVICE_NAMES, load_config  # noqa: E402
-from tooling import ROOT  # noqa: E402
+from tooling import ROOT, clamav  # noqa: E402
 from tooling.backup import add_commands as add_backup_commands  # noqa: E402
+from tooling.users import add_commands as add_users_commands  # noqa: E402
 
 
 def _settings():
@@ -91,7 +98,8 @@ def cmd_token(args):
     secret = os.environ.get("TOKEN_SECRET") or _settings().get("TOKEN_SECRET")
     try:
         print(issue_token(secret, args.role, department=args.department,
-                          post_office=args.post_office, subject=args.subject, ttl=args.ttl))
+                          post_office=args.post_office, subject=args.subject, ttl=args.ttl,
+                          center=args.center))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -118,7 +126,25 @@ def cmd_run(args):
     # when the virtual environment was not activated (`.venv/bin/motcua run`)
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])}
-    os.execvpe("honcho", ["honcho", "start", "-f", str(ROOT / "Procfile")], env)
+    command = ["honcho", "start", "-f", str(ROOT / "Procfile")]
+    address = load_config("docstore")["CLAMD_ADDRESS"]
+    port = clamav.local_port(address)
+    if port is None or clamav.answers("127.0.0.1", port):
+        os.execvpe("honcho", command, env)
+    # docstore refuses every upload (503) without a scanner: a local one, stopped with them
+    print(f"no clamd answers at {address}: starting one there with the EICAR test signature "
+          "alone (uploads are scanned, but NOT against real viruses)", flush=True)
+    with clamav.Clamd(port):
+        return run_beside(command, env)
+
+
+def run_beside(command, env):
+    """Runs `command` to its end: a Ctrl-C reaches it from the terminal (this process waits
+    for it to stop its own), a SIGTERM is passed on."""
+    process = subprocess.Popen(command, env=env)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: process.terminate())
+    return process.wait()
 
 
 def cmd_dlq(args):
@@ -222,6 +248,31 @@ def cmd_calendar(args):
     return 0
 
 
+def cmd_portal(args):
+    """The DVCQG link through nationalportal's HTTP API, as a manager."""
+    from tooling.portal import PortalError, portal_command, printed
+
+    secret = os.environ.get("TOKEN_SECRET") or _settings().get("TOKEN_SECRET")
+    try:
+        token = issue_token(secret, "manager", subject=args.subject, ttl=900)
+        report = portal_command(args.url, token, args.action, args.since)
+    except (ValueError, PortalError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, ValueError) else 1
+    print(printed(args.action, report))
+    return 0 if args.action == "reconcile" or report["matches"] else 1
+
+
+def cmd_docstore(args):
+    from services.docstore import testca
+
+    directory = args.dir or Path(load_config("docstore")["DOCSTORE_LOCAL_KEY_DIR"])
+    if testca.create(directory):
+        print(f"test CA written to {directory}: {testca.NOT_FOR_PRODUCTION}")
+    else:
+        print(f"a test CA is already in {directory}: kept")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="motcua", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -242,6 +293,7 @@ def build_parser():
     token.add_argument("--role", required=True, choices=sorted(ROLE_SCOPES))
     token.add_argument("--department")
     token.add_argument("--post-office")
+    token.add_argument("--center", help="a counter officer's one-stop center (catalogue code)")
     token.add_argument("--subject", help="who the token is for (officer's account)")
     token.add_argument("--ttl", type=int, default=DEFAULT_TTL_SECONDS, help="seconds")
     token.set_defaults(func=cmd_token)
@@ -290,13 +342,33 @@ def build_parser():
                           help="intake's address (default $INTAKE_URL or http://127.0.0.1:8001)")
     calendar.set_defaults(func=cmd_calendar)
 
+    portal = sub.add_parser("portal", help="the National Public Service Portal (DVCQG) link",
+                            description="reconcile: compare the dossiers received since a "
+                            "day with DVCQG's and push again what differs. import-catalogue: "
+                            "compare DVCQG's procedures, agencies and lĩnh vực with the local "
+                            "catalogue (reported, nothing changed; exit 1 when they differ).")
+    portal.add_argument("action", choices=("reconcile", "import-catalogue"))
+    portal.add_argument("--since", help="reconcile: YYYY-MM-DD or an ISO moment")
+    portal.add_argument("--subject", default="motcua-cli", help="who asks")
+    portal.add_argument("--url", default=os.environ.get("NATIONALPORTAL_URL",
+                                                        "http://127.0.0.1:8007"),
+                        help="nationalportal's address (default $NATIONALPORTAL_URL or "
+                             "http://127.0.0.1:8007)")
+    portal.set_defaults(func=cmd_portal)
+
     ledger = sub.add_parser("ledger", help="payment's money ledger")
     ledger.add_argument("action", choices=("verify",))
     ledger.set_defaults(func=cmd_ledger)
 
+    docstore = sub.add_parser("docstore", help="documents: the local test CA")
+    docstore.add_argument("action", choices=("test-ca",))
+    docstore.add_argument("--dir", type=Path, help="default: DOCSTORE_LOCAL_KEY_DIR (var/test-ca)")
+    docstore.set_defaults(func=cmd_docstore)
+
     run = sub.add_parser("run", help="start every service and relay (honcho, Procfile)")
     run.set_defaults(func=cmd_run)
     add_backup_commands(sub)
+    add_users_commands(sub)
     return parser
 
 

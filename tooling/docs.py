@@ -5,7 +5,8 @@
 - AsyncAPI 3.0 of the department queues: the messages a department receives, built from the
   DossierReceived contract (dossier.assigned, the version before too) and routing's schemas
   of the others; and of intake's events about online dossiers before their reception and
-  the calendar, which the national-portal link and the services read.
+  the calendar, and routing's evaluations, which the national-portal link and the services
+  read.
 
 `motcua docs` writes both into docs/; a test fails when the committed ones are stale.
 """
@@ -42,21 +43,25 @@ def department_message_example():
         "occurred_at": "2026-03-02T09:15:04+07:00",
         "source": "routing",
         "correlation_id": "4c9e2f7a-1b3d-4e5f-8a9b-0c1d2e3f4a5b",
-        "dossier_code": "000.00.01.H33-260302-0001",
+        "dossier_code": "H15.50.05.13-260302-0001",
         "data": {
-            "code": "000.00.01.H33-260302-0001",
+            "code": "H15.50.05.13-260302-0001",
             "procedure": {
                 "code": "1.001234", "name": "Cấp Phiếu lý lịch tư pháp", "department": "stp",
+                "department_name": "Sở Tư pháp",
                 "cooperating": [], "processing_days": 10, "day_kind": "working", "fee": 0,
                 "charge": 200000, "postal_return": True, "refund_on_refusal": False,
-                "hold_result_until_paid": False,
+                "hold_result_until_paid": False, "sector_code": "ly_lich_tu_phap",
+                "sector_name": "Lý lịch tư pháp",
             },
             "channel": "counter",
-            "receiving_unit": "000.00.01.H33",
+            "receiving_unit": "H15.50.01",
+            "center": "trung_tam_tinh",
             "received_at": "2026-03-02T09:15:03+07:00",
             "due_date": "2026-03-16",
             # fictitious person: department messages carry the applicant, as the contract says
-            "applicant": {"full_name": "Nguyễn Văn A", "citizen_id": "*********000",
+            "applicant": {"kind": "citizen", "full_name": "Nguyễn Văn A",
+                          "citizen_id": "*********000",
                           "phone": "0900000000", "address": "1 Đường Ví Dụ, Phường Mẫu"},
             "documents": [{"key": "to_khai", "copies": 1}],
             "result_delivery": "counter",
@@ -116,9 +121,9 @@ def department_messages():
     for (event_type, version), schema in PREVIOUS_DEPARTMENT_MESSAGES.items():
         messages[f"{_message_id(event_type)}V{version}"] = _lifecycle_message(
             event_type, schema, version)
-    previous = contracts.DossierAssignedMessageV2
-    messages[f"dossierAssignedV{previous.VERSION}"] = _lifecycle_message(
-        "dossier.assigned", previous, previous.VERSION)
+    for previous in (contracts.DossierAssignedMessageV3, contracts.DossierAssignedMessageV2):
+        messages[f"dossierAssignedV{previous.VERSION}"] = _lifecycle_message(
+            "dossier.assigned", previous, previous.VERSION)
     return messages
 
 
@@ -135,26 +140,33 @@ INTAKE_EVENTS = {
     "dossier.reception_overdue": contracts.DossierReceptionOverdue,
     "calendar.changed": contracts.CalendarChanged,
 }
+# routing's events for the national-portal link (on `routing.events`)
+ROUTING_EVENTS = {
+    "dossier.evaluated": contracts.DossierEvaluated,
+}
+
+# the national-portal link's own events (on `nationalportal.events`)
+NATIONALPORTAL_EVENTS = {
+    "portal.dossier_synced": contracts.PortalDossierSynced,
+    "portal.sync_failed": contracts.PortalSyncFailed,
+}
 
 
-def intake_messages():
+def events_messages(events):
     return {_message_id(event_type): _message(
         event_type, _title(schema, event_type),
         _envelope_payload(event_type, schema, getattr(schema, "VERSION", ENVELOPE_VERSION)))
-        for event_type, schema in INTAKE_EVENTS.items()}
+        for event_type, schema in events.items()}
 
 
-def intake_events_channel(messages):
-    exchange = events_exchange("intake")
+def events_channel(service, what, messages):
+    exchange = events_exchange(service)
     return {
         "address": exchange,
-        "title": "intake's events",
+        "title": f"{service}'s events",
         "description": (
             f"The topic exchange `{exchange}`, each event with its type as routing key: bind a "
-            "queue of your own to the types you read. Online dossiers before their formal "
-            "reception (no code yet: `submission_id` names them; once received they are "
-            "announced as `dossier.received`, with that `submission_id`), and the province's "
-            "calendar overrides, the whole set at every change."),
+            f"queue of your own to the types you read. {what}"),
         "messages": {message_id: {"$ref": f"#/components/messages/{message_id}"}
                      for message_id in messages},
         "bindings": {"amqp": {
@@ -166,10 +178,24 @@ def intake_events_channel(messages):
     }
 
 
+EVENTS_CHANNELS = {
+    "intake": (INTAKE_EVENTS, (
+        "Online dossiers before their formal reception (no code yet: `submission_id` names "
+        "them; once received they are announced as `dossier.received`, with that "
+        "`submission_id`), and the province's calendar overrides, the whole set at every "
+        "change.")),
+    "routing": (ROUTING_EVENTS, (
+        "The applicants' evaluations of their dossiers (Decree 118/2025 art. 33), which the "
+        "national-portal link sends to DVCQG.")),
+    "nationalportal": (NATIONALPORTAL_EVENTS, (
+        "What DVCQG acknowledged of each dossier (Decision 766/QĐ-TTg scores the share "
+        "synced), and the dossiers it will not show until a person acts.")),
+}
+
 
 def asyncapi_document(departments):
     messages = department_messages()
-    intake = intake_messages()
+    events = {service: events_messages(found) for service, (found, _) in EVENTS_CHANNELS.items()}
     channels, operations = {}, {}
     for code in departments:
         queue = department_queue_name(code)
@@ -204,19 +230,20 @@ def asyncapi_document(departments):
             "messages": [{"$ref": f"#/channels/{channel_id}/messages/{message_id}"}
                          for message_id in messages],
         }
-    channels["intake_events"] = intake_events_channel(intake)
-    operations["receive_intake_events"] = {
-        "action": "receive",
-        "channel": {"$ref": "#/channels/intake_events"},
-        "summary": "The national-portal link and the services receive intake's events",
-        "messages": [{"$ref": f"#/channels/intake_events/messages/{message_id}"}
-                     for message_id in intake],
-    }
+    for service, (_, what) in EVENTS_CHANNELS.items():
+        channels[f"{service}_events"] = events_channel(service, what, events[service])
+        operations[f"receive_{service}_events"] = {
+            "action": "receive",
+            "channel": {"$ref": f"#/channels/{service}_events"},
+            "summary": f"The national-portal link and the services receive {service}'s events",
+            "messages": [{"$ref": f"#/channels/{service}_events/messages/{message_id}"}
+                         for message_id in events[service]],
+        }
     return {
         "asyncapi": "3.0.0",
         "info": {
             "title": "motcua department queues",
-            "version": "3",
+            "version": "4",
             "description": (
                 "Each department of the catalogue has its own queue of the dossiers assigned "
                 "to it and of what happens to them that it must act on (a supplement handed "
@@ -225,8 +252,21 @@ def asyncapi_document(departments):
                 "stable, so deduplicate on it; `type` says which message it is, `version` "
                 "which shape of it. Ack and skip a type you do not know: a later version of "
                 "this document may add one.\n\n"
+                "Version 4 of this document: `dossier.assigned` is at envelope version 4: "
+                "the applicant is a citizen or an organisation (`kind`, DVCQG's "
+                "LoaiDoiTuong; `organisation` with its name, enterprise or tax code and "
+                "address, the person fields then its representative's), either possibly "
+                "through an authorised person (`authorised_person`, the authorisation "
+                "recorded, the citizen ID masked); its procedure carries its lĩnh vực "
+                "(`sector_code`, `sector_name`), by which the statutory reports are "
+                "grouped, and the competent agency's name "
+                "(`department_name`); `center` is the one-stop center that received the "
+                "dossier (none by post), `receiving_unit` that center's or the post office's "
+                "identifier. Codes start with the competent agency's electronic identifier "
+                "(Decision 20/2020/QĐ-TTg, `H15.50.05.13-260302-0001`); codes issued before "
+                "keep the older shape (`000.00.01.H33-260302-0001`): accept both. "
                 "Version 3 of this document follows Decree 118/2025/NĐ-CP art. 18, 19 and 21. "
-                "`dossier.assigned` is at envelope version 3: a same-day procedure has "
+                "`dossier.assigned` was at envelope version 3: a same-day procedure has "
                 "`processing_days` 0 (due the day of reception, or the next working day when "
                 "received after the same-day cut-off, 15:00), `paper_handover_on` is the day "
                 "the paper dossier reaches the department (none for an online dossier, "
@@ -245,7 +285,8 @@ def asyncapi_document(departments):
                 "whether the step kept its deadline: the rows of Mẫu 06). The versions they "
                 "replace stay documented (`…V<n>`) for messages a queue may still hold. The "
                 "channel `intake.events` is new: online dossiers awaiting their formal "
-                "reception and the calendar's overrides. Version 2 masked the applicant's "
+                "reception and the calendar's overrides; so is `routing.events`, with the "
+                "applicants' evaluations (`dossier.evaluated`). Version 2 masked the applicant's "
                 "`citizen_id` to its last three digits and carried nothing of the citizen's "
                 "lookup secret. Other messages are at version 1."
             ),
@@ -255,7 +296,7 @@ def asyncapi_document(departments):
                                "protocolVersion": "0.9.1"}},
         "channels": channels,
         "operations": operations,
-        "components": {"messages": {**messages, **intake}},
+        "components": {"messages": {**messages, **events["intake"], **events["routing"]}},
     }
 
 

@@ -76,6 +76,22 @@ def declare_queue(channel, queue, arguments):
     return channel
 
 
+def job_queues():
+    """(queue, exchange, routing key, arguments) of every service's worker jobs: a service
+    whose `worker` module lists JOB_QUEUES (docstore's document worker, bound to its own
+    events)."""
+    found = []
+    for service in SERVICE_NAMES:
+        try:
+            module = importlib.import_module(f"services.{service}.worker")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"services.{service}.worker":
+                raise
+            continue
+        found += list(getattr(module, "JOB_QUEUES", ()))
+    return found
+
+
 def declare_event_queues(channel):
     channel = declare_queue(channel, DEAD_LETTER_QUEUE, DEAD_LETTER_QUEUE_ARGUMENTS)
     channel.queue_declare(EVENT_LOG, durable=True, arguments=EVENT_LOG_ARGUMENTS)
@@ -89,3 +105,7 @@ def declare_event_queues(channel):
         channel = declare_queue(channel, queue, delivered_queue_arguments())
         channel.queue_bind(queue, exchange, routing_key=event_type)
         channel = declare_queue(channel, retry_queue_name(queue), retry_queue_arguments(queue))
+    for queue, exchange, routing_key, arguments in job_queues():
+        declare_exchange(channel, exchange)
+        channel = declare_queue(channel, queue, arguments)
+        channel.queue_bind(queue, exchange, routing_key=routing_key)

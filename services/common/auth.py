@@ -6,7 +6,11 @@ from dataclasses import dataclass
 import jwt
 
 ROLE_SCOPES = {
-    "counter_officer": "department",
+    # a counter officer belongs to a one-stop center (`center`); one an agency stationed there
+    # also carries that agency (`department`) and receives its procedures only, one of the
+    # center's own staff carries none and receives any procedure of the province (Decree
+    # 118/2025 art. 20); a token without a center is of an officer of the provincial center
+    "counter_officer": "center_or_department",
     "department_officer": "department",
     "leader": "department",
     "postal_clerk": "post_office",
@@ -40,6 +44,12 @@ class Principal:
     subject: str
     department: str | None = None
     post_office: str | None = None
+    center: str | None = None
+
+    @property
+    def center_staff(self):
+        """A counter officer of the center's own staff, not stationed by an agency."""
+        return self.role == "counter_officer" and self.department is None
 
 
 def check_secret(secret):
@@ -52,11 +62,15 @@ def check_secret(secret):
 
 
 def issue_token(secret, role, department=None, post_office=None, subject=None,
-                ttl=DEFAULT_TTL_SECONDS):
+                ttl=DEFAULT_TTL_SECONDS, center=None):
     if role not in ROLE_SCOPES:
         raise ValueError(f"unknown role {role!r}; roles: {', '.join(ROLE_SCOPES)}")
     scope = ROLE_SCOPES[role]
     claims = {"role": role, "sub": subject or f"{role}-{uuid.uuid4().hex[:8]}"}
+    if scope == "center_or_department":
+        if not (department or center):
+            raise ValueError(f"role {role} needs --center, --department or both")
+        claims.update({k: v for k, v in (("department", department), ("center", center)) if v})
     if scope == "department":
         if not department:
             raise ValueError(f"role {role} needs --department")
@@ -111,6 +125,7 @@ def _verify(secret, token):
         subject=claims["sub"],
         department=claims.get("department"),
         post_office=claims.get("post_office"),
+        center=claims.get("center"),
     )
     return principal, claims["exp"]
 

@@ -9,6 +9,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from .lookup import PROOF_PATTERN
 from .messages import ItemCount
+from .rating_scale import NOT_APPLICABLE, SCALE  # noqa: F401 (NOT_APPLICABLE: part of the contract)
 
 CHANNELS = ("counter", "online", "postal")
 RESULT_DELIVERIES = ("counter", "post")
@@ -33,7 +34,8 @@ class _Tolerant(Schema):
         unknown = EXCLUDE  # a newer publisher may add fields
 
 
-class ProcedureSnapshot(_Tolerant):
+class ProcedureSnapshotV3(_Tolerant):
+    """The procedure as dossier.received version 3 carried it."""
     code = fields.String(required=True)
     name = fields.String(required=True)
     department = fields.String(required=True)
@@ -47,12 +49,30 @@ class ProcedureSnapshot(_Tolerant):
     postal_return = fields.Boolean(required=True)
     refund_on_refusal = fields.Boolean(required=True)
     hold_result_until_paid = fields.Boolean(required=True)
+    # the competent agency's name, as the printed forms name it (absent from events published
+    # before intake sent it)
+    department_name = fields.String(load_default=None, allow_none=True,
+                                    metadata={"example": "Sở Tư pháp"})
+
+
+class ProcedureSnapshot(ProcedureSnapshotV3):
+    """The procedure as the catalogue had it at reception. Version 4: its lĩnh vực and the
+    competent agency's name (`department` is its code)."""
+    department_name = fields.String(load_default=None, allow_none=True,
+                                    metadata={"example": "Sở Tư pháp"})
+    # not required: a version 3 event still in flight lacks them
+    sector_code = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "the lĩnh vực (sector) of the procedure: reports are grouped by it",
+        "example": "cong_chung"})
+    sector_name = fields.String(load_default=None, allow_none=True,
+                                metadata={"example": "Công chứng"})
 
 
 MASKED_CITIZEN_ID = r"^\*+\d{3}$"
 
 
-class Applicant(_Tolerant):
+class ApplicantV3(_Tolerant):
+    """The applicant as dossier.received version 3 carried it: a citizen."""
     full_name = fields.String(required=True)
     # masked to its last three digits: the event stays in the event log, and no consumer
     # needs the whole number (intake keeps it)
@@ -63,14 +83,57 @@ class Applicant(_Tolerant):
     address = fields.String(required=True)
 
 
+APPLICANT_KINDS = ("citizen", "business", "state_agency", "organisation")
+
+
+class Organisation(_Tolerant):
+    name = fields.String(required=True)
+    tax_code = fields.String(required=True, metadata={
+        "description": "mã số doanh nghiệp or mã số thuế", "example": "1601234567"})
+    address = fields.String(required=True)
+
+
+class Authorisation(_Tolerant):
+    reference = fields.String(required=True)
+    signed_on = fields.Date(required=True)
+    valid_until = fields.Date(load_default=None, allow_none=True)
+
+
+class AuthorisedPerson(_Tolerant):
+    """Người được ủy quyền, with the authorisation recorded at reception."""
+    full_name = fields.String(required=True)
+    citizen_id = fields.String(required=True, validate=validate.Regexp(MASKED_CITIZEN_ID))
+    phone = fields.String(required=True)
+    address = fields.String(required=True)
+    authorisation = fields.Nested(Authorisation, required=True)
+
+
+class Applicant(ApplicantV3):
+    """Version 4: a citizen, or an organisation (`organisation`) whose representative the
+    person fields name; either through an authorised person (`authorised_person`)."""
+    kind = fields.String(load_default="citizen", validate=validate.OneOf(APPLICANT_KINDS),
+                         metadata={"description": "DVCQG's LoaiDoiTuong: citizen (1), "
+                                                  "business (2), state_agency (3), "
+                                                  "organisation (4)"})
+    organisation = fields.Nested(Organisation, load_default=None, allow_none=True)
+    authorised_person = fields.Nested(AuthorisedPerson, load_default=None, allow_none=True)
+
+
 class DossierReceived(_Tolerant):
     """A dossier formally received: numbered, its receipt issued, its period running.
+    Version 4: applicants of every kind (`applicant.kind`, `applicant.organisation`,
+    `applicant.authorised_person`); the procedure's lĩnh vực (`procedure.sector_code`,
+    `procedure.sector_name`)
+    and its competent agency's name (`procedure.department_name`); the code starts with the
+    competent agency's identifier (the receiving unit's, or DVCQG's online, for an
+    inter-agency group); `receiving_unit` is the identifier of the unit that received it (the
+    center, or the post office), `center` the code of that center (None by post).
     Version 3: a same-day procedure has `processing_days` 0; `paper_handover_on` is the day
     the paper dossier goes to the agency (None for an online one) and `submission_id` the
     online submission it was received from (None at a counter or post office). Version 2:
     the lookup secret is no longer carried in clear (`lookup_secret`, version 1) but as
     routing's proof of it and encrypted for notify; the citizen ID is masked."""
-    VERSION = 3
+    VERSION = 4
 
     code = fields.String(required=True)
     procedure = fields.Nested(ProcedureSnapshot, required=True)
@@ -90,6 +153,9 @@ class DossierReceived(_Tolerant):
     # not required: a version 2 event still in flight lacks them
     paper_handover_on = fields.Date(load_default=None, allow_none=True)
     submission_id = fields.UUID(load_default=None, allow_none=True)
+    center = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "the one-stop center that received it (none by post)",
+        "example": "trung_tam_tinh"})
 
 
 # --- routing: a dossier assigned --------------------------------------------------------------
@@ -110,10 +176,12 @@ class DossierAssigned(_Tolerant):
 class DossierAssignedMessage(DossierReceived):
     """What a department receives on its queue as dossier.assigned: the dossier.received data
     without anything of the lookup secret (nothing else may be added: checked at publish),
-    plus the department it is for and its role. Version 3: as dossier.received version 3
-    (same-day procedures, paper_handover_on, submission_id). Version 2: the citizen ID is
-    masked."""
-    VERSION = 3
+    plus the department it is for and its role. Version 4: as dossier.received version 4
+    (applicants of every kind, the procedure's lĩnh vực and agency name, the receiving
+    center). Version 3: as
+    dossier.received version 3 (same-day procedures, paper_handover_on, submission_id).
+    Version 2: the citizen ID is masked."""
+    VERSION = 4
 
     class Meta:
         unknown = RAISE
@@ -123,11 +191,26 @@ class DossierAssignedMessage(DossierReceived):
     role = fields.String(required=True, validate=validate.OneOf(("lead", "cooperating")))
 
 
-class ProcedureSnapshotV2(ProcedureSnapshot):
+class DossierAssignedMessageV3(DossierAssignedMessage):
+    """dossier.assigned version 3, for a department's system written for it: a citizen
+    applicant, the procedure without its lĩnh vực nor its agency's name, no receiving
+    center. docs/asyncapi.yaml keeps it while such messages may still wait on a department's
+    queue."""
+    VERSION = 3
+
+    class Meta:
+        unknown = RAISE
+        exclude = (*NOT_FOR_DEPARTMENTS, "center")
+
+    procedure = fields.Nested(ProcedureSnapshotV3, required=True)
+    applicant = fields.Nested(ApplicantV3, required=True)
+
+
+class ProcedureSnapshotV2(ProcedureSnapshotV3):
     processing_days = fields.Integer(required=True, validate=validate.Range(min=1))
 
 
-class DossierAssignedMessageV2(DossierAssignedMessage):
+class DossierAssignedMessageV2(DossierAssignedMessageV3):
     """dossier.assigned version 2, for a department's system written for it: no same-day
     procedure, neither paper_handover_on nor submission_id. docs/asyncapi.yaml keeps it while
     such messages may still wait on a department's queue."""
@@ -135,7 +218,7 @@ class DossierAssignedMessageV2(DossierAssignedMessage):
 
     class Meta:
         unknown = RAISE
-        exclude = (*NOT_FOR_DEPARTMENTS, "paper_handover_on", "submission_id")
+        exclude = (*NOT_FOR_DEPARTMENTS, "center", "paper_handover_on", "submission_id")
 
     procedure = fields.Nested(ProcedureSnapshotV2, required=True)
 
@@ -218,6 +301,9 @@ class ResultReady(_Tolerant):
     delivery = fields.Nested(Delivery, required=True)
     # False while fees are unpaid and the procedure holds the result until they are.
     releasable = fields.Boolean(required=True)
+    # the signed electronic result (docstore's document id) the citizen may download once
+    # releasable; none for a result on paper only (and in events published before it)
+    result_document_id = fields.UUID(load_default=None, allow_none=True)
 
 
 class DossierRefused(_Tolerant):
@@ -247,9 +333,15 @@ class DossierOverdue(_Tolerant):
 
 class DossierExtended(_Tolerant):
     """Mẫu 04: the department at fault asked, before the due date, to extend the time once;
-    the appointment moves to `new_due_date`. Statistics keep `legal_due_date`."""
+    the appointment moves to `new_due_date`. Statistics keep `legal_due_date`. Version 2:
+    `department_name`, the competent agency's name: the apology is the agency's (null for a
+    dossier received before intake sent the name)."""
+    VERSION = 2
+
     code = fields.String(required=True)
     department = fields.String(required=True)
+    department_name = fields.String(load_default=None, allow_none=True,
+                                    metadata={"example": "Sở Xây dựng"})
     procedure_name = fields.String(required=True)
     letter_number = fields.String(required=True)
     reason = fields.String(required=True)
@@ -277,6 +369,51 @@ class DossierReturned(_Tolerant):
     department = fields.String(required=True)
     method = fields.String(required=True, validate=validate.OneOf(RESULT_DELIVERIES))
     returned_at = fields.AwareDateTime(required=True)
+
+
+# --- routing: the applicant's evaluation (Decree 118/2025 art. 33) ---------------------------
+# The nine items of art. 33(1), points a, b, c, d, đ, e, g, h, i in that order.
+EVALUATION_ITEMS = ("time", "agencies", "contacts", "published_information", "attitude",
+                    "result_and_costs", "complaints", "online_services", "other")
+# The province's scale (config/evaluation.yml), and "not applicable" for an item that did
+# not concern the applicant (no complaint, no online service).
+SATISFACTION_LEVELS = SCALE.levels
+EVALUATION_ANSWERS = SCALE.answers
+FINAL_STATUSES = ("returned", "refused", "withdrawn", "closed")
+
+
+def _answer(point, what):
+    return fields.String(required=True, validate=validate.OneOf(EVALUATION_ANSWERS),
+                         metadata={"description": f"art. 33(1)({point}): {what}"})
+
+
+class EvaluationAnswers(_Tolerant):
+    """The applicant's answer to each of the nine items."""
+    time = _answer("a", "time taken against the time the law sets")
+    agencies = _answer("b", "number of agencies dealt with to complete the dossier")
+    contacts = _answer("c", "number of contacts needed to complete the dossier")
+    published_information = _answer("d", "accuracy of the published procedure information")
+    attitude = _answer("đ", "the officers' attitude")
+    result_and_costs = _answer("e", "lawful result, its cost, no charge outside the law")
+    complaints = _answer("g", "how feedback and complaints were taken and answered")
+    online_services = _answer("h", "quality of the online public services")
+    other = _answer("i", "anything else")
+
+
+class DossierEvaluated(_Tolerant):
+    """The applicant evaluated the handling of the dossier, once, on the nine items of Decree
+    118/2025 art. 33(1), after it reached a final status; the evaluation is attributed to the
+    officers who handled it. For the National Public Service Portal (DVCQG), which receives
+    and publishes every evaluation. The applicant's comment stays in routing."""
+    code = fields.String(required=True)
+    department = fields.String(required=True, metadata={"description": "the lead agency"})
+    procedure_code = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(FINAL_STATUSES), metadata={
+        "description": "the dossier's final status when it was evaluated"})
+    answers = fields.Nested(EvaluationAnswers, required=True)
+    officers = fields.List(fields.String(), required=True, metadata={
+        "description": "the officers it is attributed to, in the order they first acted"})
+    evaluated_at = fields.AwareDateTime(required=True)
 
 
 # --- payment ---------------------------------------------------------------------------------
@@ -392,3 +529,65 @@ class CalendarChanged(_Tolerant):
     days_off = fields.List(fields.Date(), required=True)
     working_days = fields.List(fields.Date(), required=True)
     changed_at = fields.AwareDateTime(required=True)
+
+
+# --- nationalportal: the link to the National Public Service Portal (DVCQG) --------------------
+class PortalDossierSynced(_Tolerant):
+    """DVCQG acknowledged a dossier as it stands (record, progress rows, fees, result):
+    `version` counts the changes motcua made to it; `status_code` is the TrangThaiHoSo sent;
+    `portal_id` is the portal's own id of an online dossier."""
+    code = fields.String(required=True)
+    portal_id = fields.String(load_default=None, allow_none=True)
+    status_code = fields.String(required=True)
+    version = fields.Integer(required=True, validate=validate.Range(min=0))
+    synced_at = fields.AwareDateTime(required=True)
+
+
+class PortalSyncFailed(_Tolerant):
+    """A dossier DVCQG will not show as it stands until a person acts: the portal refused what
+    was sent, motcua lacks a value the portal requires, or the portal stayed down for every
+    attempt. `reason` is the portal's answer, or the field lacking."""
+    code = fields.String(required=True)
+    reason = fields.String(required=True)
+    attempts = fields.Integer(required=True, validate=validate.Range(min=0))
+    failed_at = fields.AwareDateTime(required=True)
+
+
+# --- docstore --------------------------------------------------------------------------------
+DOCUMENT_KINDS = ("reception", "copy", "result")
+
+
+class DocumentAccepted(_Tolerant):
+    """A clean upload is stored: the document worker turns it into a signed PDF/A (its job
+    queue is bound to this event)."""
+    document_id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(DOCUMENT_KINDS))
+    media_type = fields.String(required=True)
+    department = fields.String(load_default=None, allow_none=True)
+
+
+class DocumentSigned(_Tolerant):
+    """document.signed: the signed PDF/A is stored (document.stored when it was reused)."""
+    document_id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(DOCUMENT_KINDS))
+    dossier_code = fields.String(load_default=None, allow_none=True)
+    department = fields.String(load_default=None, allow_none=True)
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    pages = fields.Integer(required=True, validate=validate.Range(min=0))
+    signer = fields.String(required=True)
+    signed_at = fields.AwareDateTime(required=True)
+
+
+class DocumentSignatureReceived(_Tolerant):
+    """document.signature_received: the remote signer's value for a document awaiting its
+    signature is kept; the document worker embeds it (its job queue is bound to this event)."""
+    document_id = fields.UUID(required=True)
+    department = fields.String(load_default=None, allow_none=True)
+
+
+class ResultIssued(_Tolerant):
+    """result.issued: a dossier's signed electronic result is ready for the citizen."""
+    document_id = fields.UUID(required=True)
+    code = fields.String(required=True)
+    department = fields.String(load_default=None, allow_none=True)
+    issued_at = fields.AwareDateTime(required=True)

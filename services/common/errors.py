@@ -48,9 +48,20 @@ class NotFound(CodedError):
 
 @deserialize_to_instance
 class NotAllowed(CodedError):
-    """The caller has no part in this (its role may do the action, not on this object)."""
+    """The caller has no part in this (its role may do the action, not on this object);
+    `fields`, when given, names the fields that point at what is not the caller's."""
 
     code = "forbidden"
+
+    def __init__(self, message, code=None, fields=None):
+        DomainError.__init__(self, message, code, fields)
+        if code is not None:
+            self.code = code
+        self._fields = fields
+
+    @property
+    def fields(self):
+        return self._fields
 
 
 @deserialize_to_instance

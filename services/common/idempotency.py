@@ -54,6 +54,21 @@ def claim(cur, schema, principal, key, digest):
     return None, (earlier["status"], earlier["response"])
 
 
+def earlier_answer(cur, schema, principal, key, digest):
+    """(status, answer) given before to the same request with this key, None when the key
+    was not used yet; 409 when it was used for another request. Claims nothing: for a write
+    whose effect is committed in several transactions (claim and save in the last)."""
+    cur.execute(f"""SELECT request_hash, status, response FROM {schema}.idempotency_keys
+                    WHERE principal = %s AND key = %s""", (principal, key))
+    earlier = cur.fetchone()
+    if earlier is None:
+        return None
+    if earlier["request_hash"] != digest:
+        raise ApiError(409, "idempotency_key_reused",
+                       f"{HEADER} này đã được dùng cho một yêu cầu khác.")
+    return earlier["status"], earlier["response"]
+
+
 def save(cur, held, status, answer):
     """The answer to give again to a retry of the request whose key `held` is."""
     cur.execute(f"""UPDATE {held.schema}.idempotency_keys SET status = %s, response = %s

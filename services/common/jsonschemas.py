@@ -23,11 +23,19 @@ def json_schema(schema_cls):
     return _inline(plugin.converter.schema2jsonschema(schema_cls), spec)
 
 
+NULLABLE_OBJECT = {"type": "object", "nullable": True}
+
+
 def _inline(node, spec):
     components = spec.to_dict().get("components", {}).get("schemas", {})
     if isinstance(node, dict):
         if "$ref" in node:
             return _inline(components[node["$ref"].rsplit("/", 1)[-1]], spec)
+        if "anyOf" in node:
+            # a nested schema that may be null: apispec offers "the schema, or a nullable
+            # object", which as JSON Schema would let any object through
+            node = {**node, "anyOf": [{"type": "null"} if alternative == NULLABLE_OBJECT
+                                      else alternative for alternative in node["anyOf"]]}
         node = {key: _inline(value, spec) for key, value in node.items()}
         if node.pop("nullable", False):  # OpenAPI 3.0's spelling; JSON Schema's is a type list
             node["type"] = [node["type"], "null"]

@@ -1,5 +1,5 @@
-"""The procedures intake has read, kept in memory: every submission reads its procedure, and
-the catalogue changes only when an operator loads a new one.
+"""The catalogue as intake has read it, kept in memory: every submission reads its procedure,
+its agency and its center, and the catalogue changes only when an operator loads a new one.
 
 A load NOTIFYs `intake_catalogue` in its transaction (PostgreSQL delivers it at the commit). Each
 intake instance LISTENs on a connection of its own (services.common.listener) and forgets what
@@ -15,7 +15,7 @@ from .store import CATALOGUE_CHANNEL
 
 
 class CatalogueCache(DependencyProvider):
-    """Injects itself: `procedure_and_units(code, read)`."""
+    """Injects itself: `kept(key, read)`."""
 
     def setup(self):
         self._dsn = self.container.config["DB_URL"]
@@ -33,16 +33,16 @@ class CatalogueCache(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return self
 
-    def procedure_and_units(self, code, read):
-        """(procedure, counter unit, center unit) of procedure `code` as `read()` returns them
-        from the database, from memory when read since the last change; a procedure that is
-        not found is never kept (nor is memory spent on codes that do not exist)."""
-        if code in self._kept:
-            return self._kept[code]
+    def kept(self, key, read):
+        """What `read()` returns from the database (a procedure, an agency, a center of the
+        catalogue: `key` names which), from memory when read since the last change; None,
+        what is not found, is never kept (nor is memory spent on codes that do not exist)."""
+        if key in self._kept:
+            return self._kept[key]
         generation = self._generation
         found = read()
-        if found[0] is not None and self._listening and generation == self._generation:
-            self._kept[code] = found
+        if found is not None and self._listening and generation == self._generation:
+            self._kept[key] = found
         return found
 
     def _forget(self):

@@ -21,9 +21,14 @@ from . import store
 from .reception import (
     SOURCE,
     check_against_procedure,
+    competent_agency,
     documents_received,
-    procedure_and_units,
+    may_receive,
+    officer_center,
+    procedure_of,
+    receiver_of,
     register,
+    unit_of,
 )
 
 STATUS_LABELS = {"awaiting_reception": "chờ tiếp nhận", "received": "đã tiếp nhận",
@@ -34,7 +39,7 @@ LIST_LIMIT = 500
 def submit(cur, ctx, catalogue, caller, request, key):
     """An online dossier kept awaiting its formal reception: (its view, False); or the view
     given before to the same request with this Idempotency-Key: (view, True)."""
-    procedure, _, _ = procedure_and_units(cur, catalogue, request["procedure_code"])
+    procedure = procedure_of(cur, catalogue, request["procedure_code"])
     check_against_procedure(procedure, request, "online")
     held = None
     if key:
@@ -44,7 +49,7 @@ def submit(cur, ctx, catalogue, caller, request, key):
             return earlier[1], True
     submission = {
         "id": uuid.uuid4(), "procedure_code": procedure["code"],
-        "department": procedure["department"], "submitted_at": ctx.at,
+        "department": competent_agency(procedure, request), "submitted_at": ctx.at,
         "receive_by": ctx.calendar.add_office_hours(
             ctx.at, ctx.settings.reception_working_hours),
         "request": {**request, "documents": documents_received(procedure, request)},
@@ -54,7 +59,7 @@ def submit(cur, ctx, catalogue, caller, request, key):
     publish(cur, SOURCE, "dossier.awaiting_reception", DossierAwaitingReception, {
         "submission_id": submission["id"],
         "procedure": {"code": procedure["code"], "name": procedure["name"]},
-        "department": procedure["department"], "channel": "online",
+        "department": submission["department"], "channel": "online",
         "submitted_at": ctx.at, "receive_by": submission["receive_by"],
     }, ctx.correlation_id)
     answer = view(store.get_submission(cur, submission["id"]))
@@ -63,7 +68,7 @@ def submit(cur, ctx, catalogue, caller, request, key):
     return answer, False
 
 
-def receive(cur, ctx, catalogue, caller, submission_id, key):
+def receive(cur, ctx, catalogue, docstore, caller, submission_id, key):
     """The officer's formal reception: the dossier numbered and stored, its receipt issued,
     its period running from now: (dossier, False); or, for a retry with the same
     Idempotency-Key, the dossier it stored: (dossier, True)."""
@@ -74,13 +79,15 @@ def receive(cur, ctx, catalogue, caller, submission_id, key):
         if earlier:
             return store.get_dossier(cur, earlier[1]["code"]), True
     submission = awaiting(cur, caller, submission_id)
-    procedure, _, center = procedure_and_units(cur, catalogue, submission["procedure_code"])
+    procedure = procedure_of(cur, catalogue, submission["procedure_code"])
     if procedure is None:
         raise Conflict(f"Thủ tục {submission['procedure_code']} không còn trong danh mục: hãy "
                        "yêu cầu bổ sung, hoàn thiện hồ sơ.", "procedure_withdrawn")
-    receiver = {"kind": caller.role, "id": caller.subject, "department": caller.department}
-    dossier = register(cur, ctx, submission["request"], procedure, "online", center, receiver,
-                       submission_id=submission["id"])
+    receiver = receiver_of(caller)
+    center = officer_center(cur, catalogue, caller)
+    dossier = register(cur, ctx, catalogue, docstore, submission["request"], procedure, "online",
+                       unit_of(center), receiver, submission_id=submission["id"],
+                       center=center)
     store.mark_received(cur, submission["id"], dossier["code"], ctx.at, caller.subject)
     if held:
         idempotency.save(cur, held, 201, {"code": dossier["code"]})
@@ -116,22 +123,25 @@ def awaiting(cur, caller, submission_id):
 
 
 def visible(cur, caller, submission_id, lock=False):
-    """The submission as the caller may see it: a counter officer sees its own agency's
-    only (another's is as unknown to it as an id that does not exist)."""
+    """The submission as the caller may see it: a counter officer stationed by an agency sees
+    its agency's only (another's is as unknown to it as an id that does not exist), one of
+    the center's staff any."""
     try:
         found = store.get_submission(cur, uuid.UUID(submission_id), lock)
     except ValueError:
         found = None
     if found is None or (caller.role == "counter_officer"
-                         and found["department"] != caller.department):
+                         and not may_receive(caller, found["department"])):
         raise NotFound(f"Không có hồ sơ trực tuyến {submission_id} (hoặc bạn không được xem).")
     return found
 
 
 def listing(cur, caller, query):
-    """The submissions of a status, the nearest reception deadline first: a counter
-    officer's own agency's, others' of the department asked for (all without)."""
-    department = caller.department if caller.role == "counter_officer" else query["department"]
+    """The submissions of a status, the nearest reception deadline first: those of the agency
+    that stationed a counter officer; for others (the center's staff, a manager) of the
+    department asked for (all without)."""
+    stationed = caller.role == "counter_officer" and not caller.center_staff
+    department = caller.department if stationed else query["department"]
     found = [view(row) for row in store.list_submissions(cur, query["status"], department,
                                                          LIST_LIMIT)]
     return {"submissions": found, "count": len(found)}

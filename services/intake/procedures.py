@@ -15,3 +15,15 @@ def procedure(cur, code):
     if found is None:
         raise NotFound(f"Không có thủ tục mã {code}.")
     return found
+
+
+def agency_list(cur):
+    """The agencies that decide procedures, each with its kind and electronic identifier."""
+    agencies = [dict(row) for row in store.list_departments(cur)]
+    return {"agencies": agencies, "count": len(agencies)}
+
+
+def center_list(cur):
+    """The one-stop centers, the provincial one first, each with its counters."""
+    centers = [dict(row) for row in store.list_centers(cur)]
+    return {"centers": centers, "count": len(centers)}

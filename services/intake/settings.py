@@ -4,6 +4,7 @@ from datetime import time
 
 from marshmallow import fields, validate
 
+from services.common.identifiers import AgencyIdentifier
 from services.common.lookup import Pepper, SecretKey, required_setting
 from services.common.settings import SettingsSchema
 
@@ -26,5 +27,9 @@ class IntakeSettings(SettingsSchema):
                                            validate=validate.Range(min=0, min_inclusive=False))
     # how often the watch looks for online dossiers past that (its timer reads it; declared
     # here to be checked)
+    # starts the codes of the online dossiers of inter-agency procedures (Decree 118/2025
+    # art. 28(2)(b)): the portal's identifier, which the province must set (unverified)
+    dvcqg_identifier = fields.String(data_key="DVCQG_IDENTIFIER", load_default="G00",
+                                     validate=AgencyIdentifier())
     reception_watch_seconds = fields.Float(data_key="RECEPTION_WATCH_SECONDS", load_default=60,
                                            validate=validate.Range(min=0, min_inclusive=False))

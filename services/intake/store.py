@@ -15,25 +15,28 @@ CATALOGUE_CHANNEL = "intake_catalogue"  # NOTIFYed by every catalogue load (cata
 def save_catalogue(cur, catalogue):
     """Replace the catalogue in one transaction; procedures no longer listed become inactive.
     Every intake instance is told, at the commit, to forget the procedures it kept."""
-    center = catalogue["center"]
-    cur.execute(
-        """INSERT INTO intake.receiving_units (code, name, kind) VALUES (%s, %s, 'center')
-           ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name""",
-        (center["receiving_unit"], center["name"]),
-    )
+    cur.execute("DELETE FROM intake.centers")
+    for center in catalogue["centers"].values():
+        cur.execute(
+            """INSERT INTO intake.centers (code, name, level, identifier, counters)
+               VALUES (%s, %s, %s, %s, %s)""",
+            (center["code"], center["name"], center["level"], center["identifier"],
+             json_param(center["counters"])),
+        )
     for dept in catalogue["departments"].values():
         cur.execute(
-            """INSERT INTO intake.departments (code, name, receiving_unit) VALUES (%s, %s, %s)
-               ON CONFLICT (code) DO UPDATE
-               SET name = EXCLUDED.name, receiving_unit = EXCLUDED.receiving_unit""",
-            (dept["code"], dept["name"], dept["receiving_unit"]),
+            """INSERT INTO intake.departments (code, name, kind, identifier)
+               VALUES (%s, %s, %s, %s)
+               ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind,
+                   identifier = EXCLUDED.identifier""",
+            (dept["code"], dept["name"], dept["kind"], dept["identifier"]),
         )
     for proc in catalogue["procedures"].values():
         cur.execute(
             """INSERT INTO intake.procedures (code, department, data) VALUES (%s, %s, %s)
                ON CONFLICT (code) DO UPDATE SET department = EXCLUDED.department,
                data = EXCLUDED.data, active = true, updated_at = now()""",
-            (proc["code"], proc["department"], json_param(proc)),
+            (proc["code"], proc.get("department"), json_param(proc)),
         )
     cur.execute(
         "UPDATE intake.procedures SET active = false WHERE NOT (code = ANY(%s))",
@@ -45,9 +48,10 @@ def save_catalogue(cur, catalogue):
 def list_procedures(cur, department=None, channel=None):
     cur.execute(
         """SELECT data FROM intake.procedures
-           WHERE active AND (%(dept)s::text IS NULL OR department = %(dept)s)
+           WHERE active AND (%(dept)s::text IS NULL OR department = %(dept)s
+                             OR data->'competent_agencies' ? %(dept)s)
              AND (%(channel)s::text IS NULL OR data->'channels' ? %(channel)s)
-           ORDER BY department, code""",
+           ORDER BY department NULLS LAST, code""",
         {"dept": department, "channel": channel},
     )
     return [row["data"] for row in cur.fetchall()]
@@ -59,28 +63,33 @@ def get_procedure(cur, code):
     return row["data"] if row else None
 
 
-def get_procedure_and_units(cur, code):
-    """The active procedure, its department's counter unit and the center's unit, in one
-    round trip: (procedure, counter unit, center unit), each None when missing."""
+def get_agency(cur, code):
+    """{code, name, kind, identifier} of an agency of the catalogue, or None."""
+    cur.execute("SELECT code, name, kind, identifier FROM intake.departments WHERE code = %s",
+                (code,))
+    return cur.fetchone()
+
+
+def get_center(cur, code=None):
+    """{code, name, level, identifier, counters} of a center, or, without a code, of the
+    provincial one; None when there is none."""
     cur.execute(
-        """SELECT p.data, d.receiving_unit AS code, d.name, c.code AS center_code,
-                  c.name AS center_name
-           FROM intake.procedures p
-           JOIN intake.departments d ON d.code = p.department
-           LEFT JOIN LATERAL (SELECT code, name FROM intake.receiving_units WHERE kind = 'center'
-                              ORDER BY code LIMIT 1) c ON true
-           WHERE p.code = %s AND p.active""",
-        (code,),
+        """SELECT code, name, level, identifier, counters FROM intake.centers
+           WHERE code = %(code)s OR (%(code)s::text IS NULL AND level = 'province')
+           ORDER BY code LIMIT 1""",
+        {"code": code},
     )
-    row = cur.fetchone()
-    if row is None:
-        return None, None, None
-    center = {"code": row["center_code"], "name": row["center_name"]} if row["center_code"] else None
-    return row["data"], {"code": row["code"], "name": row["name"]}, center
+    return cur.fetchone()
 
 
 def list_departments(cur):
-    cur.execute("SELECT code, name, receiving_unit FROM intake.departments ORDER BY code")
+    cur.execute("SELECT code, name, kind, identifier FROM intake.departments ORDER BY code")
+    return cur.fetchall()
+
+
+def list_centers(cur):
+    cur.execute("SELECT code, name, level, identifier, counters FROM intake.centers"
+                " ORDER BY level DESC, code")
     return cur.fetchall()
 
 
@@ -94,18 +103,19 @@ class KeyAlreadyUsed(Exception):
 
 NUMBERED_DOSSIER = PreparedStatement("intake_numbered_dossier", """
     WITH number AS (
-        INSERT INTO intake.daily_sequences (receiving_unit, day, last_number)
-        VALUES (%(unit)s, %(day)s, 1)
-        ON CONFLICT (receiving_unit, day)
+        INSERT INTO intake.daily_sequences (identifier, day, last_number)
+        VALUES (%(identifier)s, %(day)s, 1)
+        ON CONFLICT (identifier, day)
         DO UPDATE SET last_number = intake.daily_sequences.last_number + 1
         RETURNING %(prefix)s::text || lpad(last_number::text, 4, '0') AS code
     ), dossier AS (
         INSERT INTO intake.dossiers (code, procedure_code, department, channel,
-            receiving_unit, received_at, due_date, applicant, documents,
+            receiving_unit, identifier, center, received_at, due_date, applicant, documents,
             result_delivery, delivery_address, lookup_secret, receiver, receipt,
             paper_handover_on)
         SELECT code, %(procedure_code)s::text, %(department)s::text, %(channel)s::text,
-            %(unit)s::text, %(received_at)s::timestamptz, %(due_date)s::date,
+            %(receiving_unit)s::text, %(identifier)s::text, %(center)s::text,
+            %(received_at)s::timestamptz, %(due_date)s::date,
             %(applicant)s::jsonb, %(documents)s::jsonb, %(result_delivery)s::text,
             %(delivery_address)s::text, %(lookup_secret)s::text, %(receiver)s::jsonb,
             jsonb_set(%(receipt)s::jsonb, '{code}', to_jsonb(code)),
@@ -131,11 +141,11 @@ def insert_numbered_dossier(cur, dossier, event, claim=None):
     claims (services.common.idempotency.Claim, or None) in one statement; returns the code.
 
     One statement, so that the number's row is locked only while it runs: the number is the
-    next XXXX of the unit and day, two receptions never share one and a failed reception
+    next XXXX of the identifier and day, two receptions never share one and a failed reception
     leaves no gap; and the key commits with the dossier it answers, or not at all. The code
     is written into the receipt and the event here, where it is known.
     NumbersExhausted after 9999; KeyAlreadyUsed when the key was claimed before."""
-    unit = dossier["receiving_unit"]
+    identifier = dossier["identifier"]
     received_at = dossier["received_at"]
     principal, key, request_hash = \
         (claim.principal, claim.key, claim.request_hash) if claim else (None, None, None)
@@ -144,9 +154,8 @@ def insert_numbered_dossier(cur, dossier, event, claim=None):
             cur,
             {
                 **dossier,
-                "unit": unit,
                 "day": received_at.date(),
-                "prefix": code_prefix(unit, received_at),
+                "prefix": code_prefix(identifier, received_at),
                 "applicant": json_param(dossier["applicant"]),
                 "documents": json_param(dossier["documents"]),
                 "receiver": json_param(dossier["receiver"]),
@@ -160,7 +169,7 @@ def insert_numbered_dossier(cur, dossier, event, claim=None):
         if exc.diag.constraint_name != NUMBER_LIMIT_CONSTRAINT:
             raise
         raise NumbersExhausted(
-            f"Đơn vị tiếp nhận {unit} đã dùng hết 9999 số hồ sơ của ngày "
+            f"Mã định danh {identifier} đã dùng hết 9999 số hồ sơ của ngày "
             f"{received_at.date():%d/%m/%Y}; hôm sau mới cấp số tiếp được.") from exc
     except psycopg2.errors.UniqueViolation as exc:
         if exc.diag.constraint_name != IDEMPOTENCY_KEY_CONSTRAINT:
@@ -169,9 +178,16 @@ def insert_numbered_dossier(cur, dossier, event, claim=None):
     return cur.fetchone()["code"]
 
 
-def code_prefix(unit, received_at):
-    """`<receiving unit>-YYMMDD-` of a dossier code; the day is the day it was handed in."""
-    return f"{unit}-{received_at:%y%m%d}-"
+def key_claimed(cur, claim):
+    """Whether a request stored before claimed `claim`'s Idempotency-Key."""
+    cur.execute("SELECT 1 FROM intake.idempotency_keys WHERE principal = %s AND key = %s",
+                (claim.principal, claim.key))
+    return cur.fetchone() is not None
+
+
+def code_prefix(identifier, received_at):
+    """`<identifier>-YYMMDD-` of a dossier code; the day is the day it was handed in."""
+    return f"{identifier}-{received_at:%y%m%d}-"
 
 
 def get_dossier(cur, code):
@@ -185,7 +201,14 @@ def get_dossier(cur, code):
 
 
 def get_receipt(cur, code):
-    cur.execute("SELECT department, receipt FROM intake.dossiers WHERE code = %s", (code,))
+    """The stored receipt with its register entry and the agency's name in the catalogue."""
+    cur.execute(
+        """SELECT d.department, dep.name AS department_name, d.receipt, d.receiving_unit,
+                  d.register_day, d.register_entry, d.paper_handover_on
+           FROM intake.dossiers d LEFT JOIN intake.departments dep ON dep.code = d.department
+           WHERE d.code = %s""",
+        (code,),
+    )
     return cur.fetchone()
 
 
@@ -303,3 +326,55 @@ def insert_calendar_days(cur, days, note, changed_by, at):
         cur, """INSERT INTO intake.calendar_days (day, kind, note, changed_by, changed_at)
                 VALUES %s ON CONFLICT (day) DO NOTHING""",
         [(day, kind, note, changed_by, at) for day, kind in days])
+
+
+# --- the slips given at the counter instead of a receipt (Mẫu 02, Mẫu 03) --------------------
+def next_slip_number(cur, receiving_unit, kind, year):
+    """The next number of the unit's slips of this kind in `year`, from 1: an advisory lock
+    serialises the slips of one unit, kind and year until the commit."""
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                (f"counter_slip:{receiving_unit}:{kind}:{year}",))
+    cur.execute(
+        """SELECT count(*) AS n FROM intake.counter_slips
+           WHERE receiving_unit = %s AND kind = %s
+             AND extract(year FROM issued_at AT TIME ZONE 'Asia/Ho_Chi_Minh') = %s""",
+        (receiving_unit, kind, year))
+    return cur.fetchone()["n"] + 1
+
+
+def insert_counter_slip(cur, slip):
+    cur.execute(
+        """INSERT INTO intake.counter_slips (id, kind, number, receiving_unit, department,
+               procedure_code, issued_at, issued_by, slip)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+        (slip["id"], slip["kind"], slip["number"], slip["receiving_unit"]["code"],
+         slip["agency"]["code"], slip["procedure"]["code"], slip["issued_at"],
+         slip["issued_by"], json_param(slip)))
+
+
+def get_counter_slip(cur, slip_id, kind):
+    cur.execute("SELECT department, slip FROM intake.counter_slips WHERE id = %s AND kind = %s",
+                (slip_id, kind))
+    return cur.fetchone()
+
+
+# --- the dossier register (Mẫu 07) -------------------------------------------------------------
+REGISTER_LIMIT = 10000  # a unit numbers at most 9,999 dossiers a day
+
+
+def register_entries(cur, day, unit=None, department=None):
+    """The register's entries of `day`, book by book (receiving unit), in entry order: of
+    one unit and one department when given."""
+    cur.execute(
+        """SELECT d.receiving_unit, d.receipt->'receiving_unit'->>'name' AS unit_name,
+                  d.register_entry, d.code, d.procedure_code,
+                  d.receipt->'procedure'->>'name' AS procedure_name, d.applicant,
+                  d.department, dep.name AS department_name, d.channel, d.received_at,
+                  d.due_date, d.paper_handover_on, d.result_delivery
+           FROM intake.dossiers d LEFT JOIN intake.departments dep ON dep.code = d.department
+           WHERE d.register_day = %(day)s
+             AND (%(unit)s::text IS NULL OR d.receiving_unit = %(unit)s)
+             AND (%(department)s::text IS NULL OR d.department = %(department)s)
+           ORDER BY d.receiving_unit, d.register_entry LIMIT %(limit)s""",
+        {"day": day, "unit": unit, "department": department, "limit": REGISTER_LIMIT})
+    return cur.fetchall()

@@ -39,12 +39,15 @@ def address_of(channel, address):
 
 
 def dossier_notifications(cur, caller, code):
-    """The notifications of a dossier, oldest first, recipients masked: for managers, and the
-    officers of the dossier's department."""
+    """The notifications of a dossier, oldest first, recipients masked: for managers, the
+    center's own counter staff (they receive and return for every agency), and the officers
+    and leaders of the dossier's department."""
     contact = store.get_contact(cur, code)
     if contact is None:
         raise NoNotifications("Hồ sơ này chưa có thông báo nào.")
-    if caller.role != "manager" and caller.department != contact["department"]:
+    every_agency = caller.role == "manager" or (caller.role == "counter_officer"
+                                                and caller.department is None)
+    if not every_agency and caller.department != contact["department"]:
         raise OtherDepartment("Hồ sơ này thuộc sở, ngành khác.")
     return {"code": code, "notifications": [
         {**row, "id": str(row["id"]), "recipient": mask_recipient(row["recipient"])}

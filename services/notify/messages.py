@@ -44,13 +44,14 @@ FIELDS = {
     "result_ready_counter": COMMON_FIELDS + ("procedure_name", "result_reference", "payment_note"),
     "result_ready_post": COMMON_FIELDS + ("procedure_name", "result_reference", "payment_note"),
     "extension": COMMON_FIELDS + ("procedure_name", "letter_number", "reason", "reason_brief",
-                                  "previous_due_date", "new_due_date"),
+                                  "previous_due_date", "new_due_date", "agency"),
     "refused": COMMON_FIELDS + ("reason", "reason_brief", "refused_on"),
     "closed": COMMON_FIELDS + ("procedure_name", "requested_on", "complete_by"),
     "withdrawn": COMMON_FIELDS + ("procedure_name", "reason", "withdrawn_on"),
     "payment_requested": COMMON_FIELDS + ("amount", "description", "how_to_pay"),
     "shipment_created": COMMON_FIELDS + ("tracking_number", "post_office"),
     "shipment_delivered": COMMON_FIELDS + ("tracking_number", "delivered_at"),
+    "result_issued": COMMON_FIELDS + ("issued_on",),
 }
 
 # The longest values a field plausibly takes: every template's SMS must fit with these.
@@ -66,6 +67,7 @@ _SAMPLE = {
     "delivered_at": "10:15 27/11/2026", "complete_by": "08/12/2026",
     "refused_on": "27/11/2026", "requested_on": "23/11/2026", "withdrawn_on": "27/11/2026",
     "reason_brief": "Đ" * 50, "documents_brief": "Đ" * 50,
+    "agency": "Sở Văn hóa, Thể thao và Du lịch", "issued_on": "27/11/2026",
 }
 SAMPLES = {name: {field: _SAMPLE[field] for field in fields} for name, fields in FIELDS.items()}
 
@@ -116,6 +118,9 @@ def extension(data):
         "letter_number": data["letter_number"], "reason": data["reason"],
         "reason_brief": brief(data["reason"]), "previous_due_date": day(data["previous_due_date"]),
         "new_due_date": day(data["new_due_date"]),
+        # the apology is the competent agency's (art. 19(6)); an event of before version 2
+        # does not name it
+        "agency": data["department_name"] or "Cơ quan giải quyết hồ sơ",
     })
 
 
@@ -163,6 +168,11 @@ def shipment_delivered(data):
     })
 
 
+def result_issued(data):
+    """docstore's result.issued: the signed electronic result may be downloaded."""
+    return Message("result_issued", {"code": data["code"], "issued_on": day(data["issued_at"])})
+
+
 # What notify reads of dossier.received (the receipt SMS and the dossier's contact): it is
 # checked for these fields only.
 RECEIVED_FIELDS = ("code", "applicant.full_name", "applicant.phone", "applicant.email",
@@ -192,4 +202,5 @@ EVENTS = {
     "payment.requested": Reading(contracts.PaymentRequested, None, payment_requested),
     "postal.shipment_created": Reading(contracts.ShipmentCreated, None, shipment_created),
     "postal.delivered": Reading(contracts.ShipmentDelivered, None, shipment_delivered),
+    "result.issued": Reading(contracts.ResultIssued, None, result_issued),
 }

@@ -20,6 +20,7 @@ from services.common.contracts import (
     DossierRefused,
     DossierWithdrawn,
     PaymentRequested,
+    ResultIssued,
     ResultReady,
     ShipmentCreated,
     ShipmentDelivered,
@@ -95,6 +96,10 @@ class NotifyService(OpsEndpoints):
     def handle_shipment_delivered(self, consumer, events):
         self._record(consumer, events)
 
+    @reliable_bulk_event_handler("docstore", "result.issued", contract=ResultIssued)
+    def handle_result_issued(self, consumer, events):
+        self._record(consumer, events)
+
     def _record(self, consumer, events):
         if recording.record(self.db, self.settings, consumer, events):
             self.wake_sender()
@@ -129,7 +134,7 @@ class NotifyService(OpsEndpoints):
 
     @api("GET", "/api/v1/dossiers/<code>/notifications",
          summary="The notifications sent about a dossier (recipients masked)",
-         auth=("manager", "department_officer", "counter_officer"),
+         auth=("manager", "department_officer", "leader", "counter_officer"),
          responses={200: ("the notifications, oldest first", DossierNotifications),
                     403: "the dossier belongs to another department",
                     404: "no notifications for this dossier"})

@@ -101,9 +101,9 @@ def new_bill(envelope, kind, source_ref, dossier_code, description, fee=0, charg
 
 
 # What a dossier's bill is made of: dossier.received is checked for these fields only.
-DOSSIER_BILL_FIELDS = ("code", "applicant.full_name", "procedure.code", "procedure.name",
-                       "procedure.department", "procedure.fee", "procedure.charge",
-                       "procedure.refund_on_refusal")
+DOSSIER_BILL_FIELDS = ("code", "applicant.full_name", "applicant.organisation",
+                       "procedure.code", "procedure.name", "procedure.department",
+                       "procedure.fee", "procedure.charge", "procedure.refund_on_refusal")
 
 
 def dossier_bill(envelope, data):
@@ -112,8 +112,15 @@ def dossier_bill(envelope, data):
         envelope, "fee", data["code"], data["code"],
         f"{procedure['name']} (thủ tục {procedure['code']})",
         fee=procedure["fee"], charge=procedure["charge"], procedure=procedure,
-        payer_name=data["applicant"]["full_name"],
+        payer_name=payer_name(data["applicant"]),
     )
+
+
+def payer_name(applicant):
+    """Who pays: the organisation that applies, or the citizen (dossier.received version 4
+    names an organisation; before, every applicant was a citizen)."""
+    organisation = applicant.get("organisation")
+    return organisation["name"] if organisation else applicant["full_name"]
 
 
 # What a shipment's bill is made of: postal.shipment_created is checked for these only.

@@ -54,7 +54,8 @@ def check_channel(caller, channel):
 
 
 def pay(cur, settings, gateway, caller, bill_id, body, remote_addr, correlation_id):
-    """Cash or card: recorded with its receipt. Online: started, with the gateway's URL."""
+    """Cash or card: recorded with its receipt. Online through VNPay: started, with the
+    gateway's URL (the portal's platform is portal_online.start: it calls out)."""
     bill = billing.payable_bill(cur, visible_bill(cur, caller, bill_id, lock=True)["id"])
     amount = body["amount"] or billing.outstanding(bill)
     channel = body["channel"]

@@ -125,7 +125,7 @@ def return_view(cur, gateway, params):
 def run_pending_check(db, gateway, settings):
     """The frequent check: pending payments older than PENDING_MIN_AGE_SECONDS, each asked
     about at most once per PENDING_CHECK_SECONDS."""
-    correlation_id = _scheduled_run("pending-check")
+    correlation_id = scheduled_run("pending-check")
     if not gateway.configured:
         return
     summary = check_pending(db, gateway, settings,
@@ -137,7 +137,7 @@ def run_pending_check(db, gateway, settings):
 
 def run_daily_check(db, gateway, settings):
     """Every tick: yesterday's daily check, if no instance has run it yet."""
-    correlation_id = _scheduled_run("daily-check")
+    correlation_id = scheduled_run("daily-check")
     if not gateway.configured:
         return
     yesterday = now().date() - timedelta(days=1)
@@ -147,7 +147,7 @@ def run_daily_check(db, gateway, settings):
                                                           "summary": summary})
 
 
-def _scheduled_run(name):
+def scheduled_run(name):
     """A scheduled run has no request: it gets its own correlation id for logs and events."""
     correlation_id = f"{name}-{uuid.uuid4()}"
     logs.clear()

@@ -4,6 +4,7 @@ from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from .billing import CHANNELS
 
+PROVIDERS = ("vnpay", "dvcqg")
 MAX_VND = 10**12  # no single fee comes near a trillion đồng; a bigger number is a typo
 
 
@@ -16,7 +17,8 @@ Amount = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_VND)
 
 
 class PaymentRequestSchema(_Strict):
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS),
+                            metadata={"example": "cash"})
     amount = fields.Integer(strict=True, load_default=None,
                             validate=validate.Range(min=1, max=MAX_VND))
     terminal_id = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
@@ -24,6 +26,10 @@ class PaymentRequestSchema(_Strict):
                                        validate=validate.Regexp(r"^[A-Za-z0-9_-]{4,40}$"))
     ip_addr = fields.IP(load_default=None)
     bank_code = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Z0-9]{2,20}$"))
+    provider = fields.String(load_default="vnpay", validate=validate.OneOf(PROVIDERS),
+                             metadata={"description": "online only: VNPay or the portal's "
+                                                      "payment platform (dvcqg)",
+                                       "example": "vnpay"})
 
     @validates_schema
     def channel_fields(self, data, **kwargs):
@@ -36,6 +42,11 @@ class PaymentRequestSchema(_Strict):
             raise ValidationError({"terminal_reference": ["Chỉ dùng khi thanh toán bằng thẻ."]})
         if data["channel"] != "online" and (data.get("bank_code") or data.get("ip_addr")):
             raise ValidationError({"bank_code": ["Chỉ dùng khi thanh toán trực tuyến."]})
+        if data["channel"] != "online" and data["provider"] != "vnpay":
+            raise ValidationError({"provider": ["Chỉ dùng khi thanh toán trực tuyến."]})
+        if data["provider"] == "dvcqg" and data.get("bank_code"):
+            raise ValidationError({"bank_code": ["Nền tảng thanh toán của Cổng DVCQG tự chọn "
+                                                 "ngân hàng."]})
 
 
 class RefundRequestSchema(_Strict):
@@ -109,6 +120,7 @@ PAYMENT_STATUSES = ("pending", "succeeded", "failed", "cancelled")
 class PaymentView(Schema):
     id = fields.UUID(required=True)
     channel = fields.String(required=True, metadata={"enum": list(CHANNELS)})
+    provider = fields.String(required=True, metadata={"enum": list(PROVIDERS)})
     amount = fields.Integer(required=True, metadata={"description": "VND"})
     status = fields.String(required=True, metadata={"enum": list(PAYMENT_STATUSES)})
     reference = fields.String(allow_none=True)
@@ -164,7 +176,7 @@ class PaymentAnswer(Schema):
     bill = fields.Nested(BillView)
     receipt = fields.Nested(ReceiptLink)
     pay_url = fields.String()
-    expires_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime(allow_none=True)
 
 
 class RefundAnswer(Schema):
@@ -184,3 +196,27 @@ class GatewayReturnView(Schema):
     gateway_response_code = fields.String(allow_none=True)
     payment_status = fields.String(allow_none=True, metadata={"enum": list(PAYMENT_STATUSES)})
     bill_id = fields.UUID(allow_none=True)
+
+
+class PortalConfirmationSchema(Schema):
+    """The portal payment platform's confirmation, loaded as sent: MaXacThuc covers the
+    fields, so none is converted and none required here (a missing one is the platform's
+    "invalid MaXacThuc" answer, never a 422 it would not understand)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    LoaiBanTin = fields.Raw(allow_none=True, metadata={"example": "CONFIRM"})
+    MaDoiTac = fields.Raw(allow_none=True, metadata={"example": "MOTCUA"})
+    MaThamChieu = fields.Raw(allow_none=True, metadata={"description": "the payment's reference"})
+    SoTien = fields.Raw(allow_none=True, metadata={"description": "VND", "example": "200000"})
+    MaGiaoDich = fields.Raw(allow_none=True, metadata={"description": "the platform's transaction number"})
+    TrangThai = fields.Raw(allow_none=True, metadata={"description": "1 paid, 3 pending, 4 failed"})
+    MaXacThuc = fields.Raw(allow_none=True, metadata={"description": "SHA-256 over the configured fields"})
+
+
+class PortalConfirmationAck(Schema):
+    """00 confirmed, 01 unknown, 02 already confirmed, 04 amount differs, 97 invalid
+    MaXacThuc, 99 error (the platform retries)."""
+    MaLoi = fields.String(required=True, metadata={"example": "00"})
+    MoTa = fields.String(required=True)

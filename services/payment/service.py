@@ -6,12 +6,13 @@ from services.common.consumer import reliable_bulk_event_handler, reliable_event
 from services.common.contracts import DossierReceived, DossierRefused, ShipmentCreated
 from services.common.db import Database
 from services.common.http import ApiError, OpsEndpoints, api, json_response
-from services.common.idempotency import answered_once
+from services.common.idempotency import answered_once, key_of, request_hash
 from services.common.settings import ServiceSettings
 from services.common.timers import interval_timer
 
-from . import billing, cashier, edge, online, reconciliation, store, views
+from . import billing, cashier, edge, online, portal_online, reconciliation, store, views
 from .gateway import Vnpay
+from .portalpay import PortalPay
 from .receipts import render_html
 from .schemas import (
     STATEMENT_FILE,
@@ -23,6 +24,8 @@ from .schemas import (
     GatewayReturnView,
     PaymentAnswer,
     PaymentRequestSchema,
+    PortalConfirmationAck,
+    PortalConfirmationSchema,
     ReceiptQuerySchema,
     RefundAnswer,
     RefundRequestSchema,
@@ -41,6 +44,10 @@ class PaymentService(OpsEndpoints):
     @property
     def gateway(self):
         return Vnpay(self.settings)
+
+    @property
+    def portal(self):
+        return PortalPay(self.settings)
 
     # events --------------------------------------------------------------------------------
     # The bill's payment.requested only leads to an SMS that can wait: a batch waits 50 ms for
@@ -83,9 +90,15 @@ class PaymentService(OpsEndpoints):
                     403: "this role may not take payments on this channel",
                     404: "no such bill for this caller",
                     409: "the bill is not payable, or the Idempotency-Key was reused",
-                    503: "online payment is not configured"})
+                    503: "online payment is not configured, or the portal's platform is down"})
     def pay(self, request, bill_id, caller, body):
         cashier.check_channel(caller, body["channel"])
+        if body["channel"] == "online" and body["provider"] == "dvcqg":
+            status, answer, replayed = portal_online.start(
+                self.db, self.portal, caller, bill_id, body, key_of(request),
+                request_hash(request.method, request.path, body))
+            return json_response(answer, status,
+                                 {"Idempotent-Replayed": "true"} if replayed else None)
         return answered_once(self.db, store.SCHEMA, request, caller, body,
                              lambda cur: cashier.pay(cur, self.settings, self.gateway, caller,
                                                      bill_id, body, request.remote_addr,
@@ -135,13 +148,27 @@ class PaymentService(OpsEndpoints):
                            "kết quả do cổng thanh toán gửi về.")
         return json_response(view)
 
+    @api("POST", "/api/v1/gateway/dvcqg/confirm",
+         summary="The portal payment platform's confirmation (JSON signed by MaXacThuc)",
+         body=PortalConfirmationSchema,
+         responses={200: ("always 200: the outcome is in MaLoi", PortalConfirmationAck)})
+    def dvcqg_confirm(self, request, body):
+        """Server to server from the portal's platform: always 200 with its MaLoi JSON."""
+        return json_response(portal_online.answer_confirmation(
+            self.db, self.portal, self.settings, body, request.correlation_id))
+
     @interval_timer("PENDING_CHECK_SECONDS", 900)
     def check_pending_payments(self):
         online.run_pending_check(self.db, self.gateway, self.settings)
+        portal_online.run_scheduled_check(self.db, self.portal, self.settings)
 
     @interval_timer("DAILY_CHECK_TICK_SECONDS", 3600)
     def check_yesterday(self):
         online.run_daily_check(self.db, self.gateway, self.settings)
+
+    @interval_timer("DAILY_CHECK_TICK_SECONDS", 3600)
+    def recheck_yesterdays_portal_payments(self):
+        portal_online.run_daily_check(self.db, self.portal, self.settings)
 
     # statements and reconciliation -----------------------------------------------------------
     @api("POST", "/api/v1/statements",

@@ -44,3 +44,23 @@ class PaymentSettings(SettingsSchema):
                                            validate=validate.Range(min=0))
     daily_check_tick_seconds = _seconds("DAILY_CHECK_TICK_SECONDS", 3600.0)
 
+    # The portal's payment platform (DVCQG); without its URL, partner code and secret it is off.
+    dvcqg_pay_url = fields.String(data_key="DVCQG_PAY_URL", load_default="")
+    dvcqg_pay_partner = fields.String(data_key="DVCQG_PAY_PARTNER", load_default="")
+    dvcqg_pay_secret = fields.String(data_key="DVCQG_PAY_SECRET", load_default="")
+    dvcqg_pay_version = fields.String(data_key="DVCQG_PAY_VERSION", load_default="1.0.0")
+    dvcqg_pay_unit = fields.String(data_key="DVCQG_PAY_UNIT", load_default="")
+    dvcqg_pay_service_code = fields.String(data_key="DVCQG_PAY_SERVICE_CODE", load_default="")
+    dvcqg_pay_account = fields.String(data_key="DVCQG_PAY_ACCOUNT", load_default="")
+    dvcqg_pay_timeout_seconds = _seconds("DVCQG_PAY_TIMEOUT_SECONDS", 10.0)
+    dvcqg_pay_query_type = fields.String(data_key="DVCQG_PAY_QUERY_TYPE",
+                                         load_default="GET_STATUS")
+    # MaXacThuc's fields in order (comma-separated); given with the province's credentials.
+    dvcqg_pay_fields_init = fields.String(
+        data_key="DVCQG_PAY_FIELDS_INIT",
+        load_default="LoaiBanTin,PhienBan,MaDoiTac,MaThamChieu,SoTien,ThoiGianTao")
+    dvcqg_pay_fields_confirm = fields.String(
+        data_key="DVCQG_PAY_FIELDS_CONFIRM",
+        load_default="LoaiBanTin,PhienBan,MaDoiTac,MaThamChieu,SoTien,MaGiaoDich,TrangThai")
+    dvcqg_pay_fields_query = fields.String(
+        data_key="DVCQG_PAY_FIELDS_QUERY", load_default="LoaiBanTin,PhienBan,MaDoiTac,MaThamChieu")

@@ -119,14 +119,48 @@ def update_bill(cur, bill_id, **changes):
 
 def insert_payment(cur, payment):
     cur.execute(
-        """INSERT INTO payment.payments (id, bill_id, channel, amount, status, reference,
-               terminal_id, recorded_by, expires_at, created_at, completed_at)
-           VALUES (%(id)s, %(bill_id)s, %(channel)s, %(amount)s, %(status)s, %(reference)s,
-               %(terminal_id)s, %(recorded_by)s, %(expires_at)s, %(created_at)s,
+        """INSERT INTO payment.payments (id, bill_id, channel, provider, amount, status,
+               reference, terminal_id, recorded_by, expires_at, created_at, completed_at)
+           VALUES (%(id)s, %(bill_id)s, %(channel)s, %(provider)s, %(amount)s, %(status)s,
+               %(reference)s, %(terminal_id)s, %(recorded_by)s, %(expires_at)s, %(created_at)s,
                %(completed_at)s)
            ON CONFLICT (channel, reference) DO NOTHING RETURNING *""",
-        payment,
+        {"provider": "vnpay", **payment},
     )
+    return cur.fetchone()
+
+
+def reserve_portal_payment(cur, payment):
+    """A payment through the portal's platform before INIT is sent (no `pay_url` yet)."""
+    cur.execute(
+        """INSERT INTO payment.payments (id, bill_id, channel, provider, amount, status,
+               reference, recorded_by, created_at, start_key)
+           VALUES (%(id)s, %(bill_id)s, 'online', 'dvcqg', %(amount)s, 'pending',
+               %(reference)s, %(recorded_by)s, %(created_at)s, %(start_key)s)
+           RETURNING *""", payment)
+    return cur.fetchone()
+
+
+def reserved_by(cur, start_key):
+    """The pending portal payment an earlier try of the same request reserved, locked."""
+    cur.execute("SELECT * FROM payment.payments WHERE start_key = %s AND status = 'pending'"
+                " FOR UPDATE", (start_key,))
+    return cur.fetchone()
+
+
+def renew_reference(cur, payment_id, reference, created_at):
+    """The reservation is sent again under a new reference (the platform may hold the old
+    one without our knowing its URL)."""
+    cur.execute("UPDATE payment.payments SET reference = %s, created_at = %s WHERE id = %s"
+                " RETURNING *", (reference, created_at, payment_id))
+    return cur.fetchone()
+
+
+def started(cur, payment_id, reference, pay_url):
+    """INIT answered for `reference`: the URL kept; None when a retry renewed the reference
+    meanwhile (its answer is the one that counts)."""
+    cur.execute("UPDATE payment.payments SET pay_url = %s WHERE id = %s AND reference = %s"
+                " AND status = 'pending' RETURNING *", (pay_url, payment_id, reference))
     return cur.fetchone()
 
 
@@ -207,32 +241,45 @@ def record_notification(cur, kind, txn_ref, outcome, rsp_code):
     )
 
 
-def pending_online_payments(cur, older_than, checked_before, limit=100):
-    """Pending online payments started before `older_than`, not asked about since
-    `checked_before`; locked and skipped by a concurrent check."""
+def pending_online_payments(cur, older_than, checked_before, limit=100, provider="vnpay"):
+    """Pending online payments of one provider started before `older_than`, not asked about
+    since `checked_before`; locked and skipped by a concurrent check."""
     cur.execute(
         """SELECT * FROM payment.payments
-           WHERE status = 'pending' AND channel = 'online' AND created_at < %s
-             AND (last_checked_at IS NULL OR last_checked_at < %s)
+           WHERE status = 'pending' AND channel = 'online' AND provider = %s
+             AND created_at < %s AND (last_checked_at IS NULL OR last_checked_at < %s)
            ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED""",
-        (older_than, checked_before, limit),
+        (provider, older_than, checked_before, limit),
     )
     return cur.fetchall()
+
+
+def paid_without_portal_receipt(cur, limit=100):
+    cur.execute(
+        """SELECT * FROM payment.payments
+           WHERE provider = 'dvcqg' AND status = 'succeeded' AND portal_receipt IS NULL
+           ORDER BY created_at LIMIT %s""", (limit,))
+    return cur.fetchall()
+
+
+def keep_portal_receipt(cur, payment_id, receipt):
+    cur.execute("UPDATE payment.payments SET portal_receipt = %s WHERE id = %s",
+                (Json(receipt), payment_id))
 
 
 def mark_checked(cur, payment_id):
     cur.execute("UPDATE payment.payments SET last_checked_at = now() WHERE id = %s", (payment_id,))
 
 
-def claim_daily_check(cur, day):
-    cur.execute("INSERT INTO payment.daily_checks (day) VALUES (%s) ON CONFLICT DO NOTHING",
-                (day,))
+def claim_daily_check(cur, day, provider="vnpay"):
+    cur.execute("INSERT INTO payment.daily_checks (day, provider) VALUES (%s, %s)"
+                " ON CONFLICT DO NOTHING", (day, provider))
     return cur.rowcount == 1
 
 
-def finish_daily_check(cur, day, summary):
-    cur.execute("UPDATE payment.daily_checks SET summary = %s WHERE day = %s",
-                (json_param(summary), day))
+def finish_daily_check(cur, day, summary, provider="vnpay"):
+    cur.execute("UPDATE payment.daily_checks SET summary = %s WHERE day = %s AND provider = %s",
+                (json_param(summary), day, provider))
 
 
 def record_refusal(cur, code, reason, refused_at):

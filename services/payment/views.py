@@ -34,6 +34,7 @@ def payment_view(payment):
     return {
         "id": str(payment["id"]),
         "channel": payment["channel"],
+        "provider": payment["provider"],
         "amount": payment["amount"],
         "status": payment["status"],
         "reference": payment["reference"],
@@ -56,8 +57,9 @@ def counter_payment_answer(cur, done):
 
 def online_payment_answer(payment, pay_url):
     """Online: the pending payment, where to send the citizen, and until when."""
+    expires_at = payment["expires_at"]
     return {"payment": payment_view(payment), "pay_url": pay_url,
-            "expires_at": payment["expires_at"].isoformat()}
+            "expires_at": expires_at.isoformat() if expires_at else None}
 
 
 def refund_answer(cur, refund, bill):

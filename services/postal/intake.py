@@ -34,9 +34,10 @@ def reaching_intake(what, seconds=CATALOGUE_TIMEOUT_SECONDS):
             from exc
 
 
-def procedure_department(intake, code, field="procedure_code", channel=None):
+def procedure_department(intake, code, field="procedure_code", channel=None, agency=None):
     """The department deciding a procedure (Invalid naming `field` if intake does not know
-    it, or if it is closed to `channel`)."""
+    it, or if it is closed to `channel`); for a commune-level procedure, which several
+    agencies decide, `agency`, the one the dossier names (intake checks it is one of them)."""
     try:
         with reaching_intake("the procedure catalogue"):
             procedure = intake.get_procedure(code)
@@ -46,7 +47,7 @@ def procedure_department(intake, code, field="procedure_code", channel=None):
     if channel and channel not in procedure["channels"]:
         raise Invalid("Thủ tục không nhận hồ sơ qua bưu chính.", field,
                       {field: [f"Thủ tục {code} không nhận hồ sơ qua kênh {channel}."]})
-    return procedure["department"]
+    return procedure["department"] or agency
 
 
 def check_department_scope(intake, department, procedures):

@@ -12,7 +12,8 @@ from .errors import NotDelegatedOffice, unknown_post_office
 def request(db, intake_rpc, body, requester, fee):
     code = body["dossier"]["procedure_code"]
     department = intake.procedure_department(intake_rpc, code, "dossier.procedure_code",
-                                             channel="postal")
+                                             channel="postal",
+                                             agency=body["dossier"].get("agency"))
     with db.transaction() as cur:
         if store.get_post_office(cur, body["post_office"]) is None:
             raise unknown_post_office(body["post_office"])

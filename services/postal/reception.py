@@ -51,7 +51,8 @@ def receive(db, intake_rpc, clerk, body, key, correlation_id):
     waits for intake, so a retry waits for the first answer; when intake stays silent the
     bare claim commits, and a retry is told the reception is in progress instead of
     registering the dossier a second time."""
-    department = intake.procedure_department(intake_rpc, body["procedure_code"])
+    department = intake.procedure_department(intake_rpc, body["procedure_code"],
+                                             agency=body.get("agency"))
     unanswered = None
     with db.transaction() as cur:
         office = clerk_office(cur, clerk)

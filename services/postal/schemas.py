@@ -2,18 +2,18 @@
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.contracts import RESULT_DELIVERIES
+from services.common.identifiers import AgencyIdentifier
 from services.common.messages import ItemCount
 
 from .tracking import EVENTS, STATUSES, TrackingUpdateSchema
 
 PICKUP_STATUSES = ("requested", "collected", "received")
-AGENCY_CODE = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$"  # Circular 10/2016/TT-BTTTT
 MONTH_FORMAT = "Nhập tháng theo dạng năm-tháng, ví dụ 2026-03."
 # A dossier of the Department of Justice as intake takes it (docs/examples/dossier.json).
 APPLICANT_EXAMPLE = {"full_name": "Trần Thị Bích Ngọc", "citizen_id": "079190001234",
                      "phone": "0912345678", "email": "ngoc.tran@example.vn",
                      "address": "25 Nguyễn Huệ, phường Sài Gòn, TP. Hồ Chí Minh"}
-DOSSIER_EXAMPLE = {"procedure_code": "1.001756", "applicant": APPLICANT_EXAMPLE,
+DOSSIER_EXAMPLE = {"procedure_code": "1.001756", "agency": "stp", "applicant": APPLICANT_EXAMPLE,
                    "documents": [{"key": key} for key in ("don_de_nghi", "de_an_thanh_lap",
                                                           "qd_bo_nhiem_ccv", "giay_to_tru_so")]}
 
@@ -28,8 +28,9 @@ class PostOfficeSchema(_Strict):
         r"^[A-Z0-9][A-Z0-9_-]{1,39}$", error="Từ 2 đến 40 ký tự: chữ in hoa, chữ số, - hoặc _."))
     name = fields.String(required=True, validate=validate.Length(min=3, max=200))
     address = fields.String(required=True, validate=validate.Length(min=5, max=300))
-    receiving_unit = fields.String(required=True, validate=validate.Regexp(
-        AGENCY_CODE, error="Mã cơ quan, đơn vị dạng 000.00.31.H33."))
+    receiving_unit = fields.String(required=True, validate=AgencyIdentifier(), metadata={
+        "description": "the post office's electronic identifier (Decision 20/2020/QĐ-TTg; "
+                       "the Circular 10/2016 shape is accepted)", "example": "H01.60.01"})
 
 
 class DelegationSchema(_Strict):
@@ -98,6 +99,11 @@ class ReceptionSchema(_Passed):
 
     procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=20),
                                    metadata={"example": DOSSIER_EXAMPLE["procedure_code"]})
+    agency = fields.String(validate=validate.Length(min=1, max=20), metadata={
+        "description": "a commune-level procedure's competent agency (one of its "
+                       "competent_agencies): the delegation checked is that agency's; for "
+                       "another procedure, its department or left out",
+        "example": DOSSIER_EXAMPLE["agency"]})
     applicant = fields.Nested(ReceptionApplicantSchema, required=True)
     documents = fields.List(fields.Nested(ReceptionDocumentSchema), required=True,
                             metadata={"example": DOSSIER_EXAMPLE["documents"]})

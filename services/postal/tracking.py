@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from services.common.db import unstorable_at
 from services.common.http import json_problem
 from services.common.uploads import NotUtf8, uploaded_text
 
@@ -131,6 +132,11 @@ def validate_rows(rows):
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
             rejected.append({"row": number, "errors": {"_row": ["Dòng phải là một đối tượng JSON."]}})
+            continue
+        unstorable = unstorable_at(row)
+        if unstorable is not None:
+            rejected.append({"row": number, "tracking_number": None, "errors": {
+                unstorable or "_row": ["Có ký tự không hợp lệ (NUL hoặc nửa cặp UTF-16)."]}})
             continue
         try:
             valid.append((number, schema.load(row)))

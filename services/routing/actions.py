@@ -17,7 +17,7 @@ from services.common.contracts import (
 from services.common.errors import Conflict, Invalid
 from services.common.events import publish, to_department
 
-from . import periods, store
+from . import periods, results, store
 from .lifecycle import (
     SOURCE,
     SYSTEM,
@@ -218,8 +218,12 @@ def withdraw(ctx, dossier, actor, body):
 def complete(ctx, dossier, actor, body, action="complete"):
     """The result is ready (`action`: complete, or a leader's approve of a proposal)."""
     check(dossier, action, actor)
-    store.update_dossier(ctx.cur, dossier["code"], result_reference=body["result_reference"])
-    dossier["result_reference"] = body["result_reference"]
+    document_id = body.get("result_document_id")
+    if document_id:
+        results.check(ctx.docstore, document_id, dossier)
+    store.update_dossier(ctx.cur, dossier["code"], result_reference=body["result_reference"],
+                         result_document_id=document_id)
+    dossier.update(result_reference=body["result_reference"], result_document_id=document_id)
     transition(ctx.cur, dossier, action, actor, ctx.now, ctx.correlation_id,
                f"kết quả số {body['result_reference']}")
     dossier["resolved_at"] = ctx.now
@@ -248,6 +252,7 @@ def publish_result_ready(cur, dossier, correlation_id):
                      "phone": dossier["recipient_phone"] if by_post else None,
                      "address": dossier["delivery_address"] if by_post else None},
         "releasable": releasable(dossier),
+        "result_document_id": dossier["result_document_id"],
     }, correlation_id, dossier["code"])
 
 
@@ -259,6 +264,21 @@ def return_result(ctx, dossier, actor, body):
         raise Conflict("Kết quả chỉ được trả khi đã nộp đủ phí, lệ phí.", "fees_unpaid")
     note = "trả tại Trung tâm" if method == "counter" else "giao bưu điện chuyển phát"
     returned(ctx.cur, dossier, actor, ctx.now, method, note, ctx.correlation_id)
+    if method == "counter":
+        store.add_result_handover(ctx.cur, result_handover(dossier, actor, ctx.now,
+                                                           body["receiver"]))
+
+
+def result_handover(dossier, actor, at, receiver):
+    """The hand-over slip's record: the receiver given, or else the applicant; the identity
+    paper's number masked."""
+    receiver = receiver or {"full_name": dossier["applicant_name"], "relation": "applicant",
+                            "id_type": None, "id_number": None}
+    number = receiver["id_number"]
+    return {"dossier_code": dossier["code"], "handed_at": at, "handed_by": actor.id,
+            "receiver_name": receiver["full_name"], "relation": receiver["relation"],
+            "id_type": receiver["id_type"],
+            "id_number": "*" * (len(number) - 3) + number[-3:] if number else None}
 
 
 def returned(cur, dossier, actor, at, method, note, correlation_id):
@@ -316,6 +336,7 @@ def request_extension(ctx, dossier, actor, body):
     publish(ctx.cur, SOURCE, "dossier.extended", DossierExtended, {
         **{key: letter[key] for key in EXTENSION_ANNOUNCED},
         "procedure_name": dossier["procedure_name"],
+        "department_name": (dossier["procedure"] or {}).get("department_name"),
         "legal_due_date": dossier["legal_due_date"],
     }, ctx.correlation_id, dossier["code"])
     return letter

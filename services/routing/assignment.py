@@ -14,6 +14,7 @@ from services.common.events import publish, to_department
 from services.common.phones import normalise_phone
 
 from . import store
+from .inbox import search_fields
 from .lifecycle import SOURCE, SYSTEM
 
 CHANNEL_LABELS = {"counter": "trực tiếp", "online": "trực tuyến", "postal": "qua bưu chính"}
@@ -67,7 +68,10 @@ def assign(cur, envelope, data):
         "lookup_proof": data["lookup_proof"],
         "phone_hash": proof_hash(code, data["applicant"]["phone"]),
         "procedure": envelope["data"]["procedure"],
+        # none in a version 3 event
+        "sector_code": procedure["sector_code"], "sector_name": procedure["sector_name"],
         **postal_recipient(data),
+        **search_fields(code, data["applicant"]),
     })
     receiver = data["receiver"]
     store.add_history(cur, code, "received", str(receiver.get("id")),

@@ -1,8 +1,9 @@
 """What the citizen sees and does with the code and the lookup secret printed on the receipt
 (or the phone given at submission): where the dossier is, in plain Vietnamese, what is asked
-of them, the rating (the forms issued to them: forms.py). A wrong proof and an unknown code get the same
-answer, so nothing tells which codes exist."""
-from services.common.errors import Conflict, NotFound
+of them (the forms issued to them: forms.py; their evaluation: evaluations.py). A wrong proof
+and an unknown code get the same answer, so nothing tells which codes exist."""
+from services.common.contracts import FINAL_STATUSES
+from services.common.errors import NotFound
 
 from . import store
 from .actions import releasable
@@ -88,8 +89,9 @@ def asked_of_citizen(cur, dossier):
         if not releasable(dossier):
             where = "Đề nghị Ông/Bà nộp phí, lệ phí để nhận kết quả"
         return {"what": "collect_result", "message": where}
-    if status == "returned" and not store.is_rated(cur, dossier["code"]):
-        return {"what": "rating", "message": "Mời Ông/Bà đánh giá mức độ hài lòng"}
+    if status in FINAL_STATUSES and not store.is_evaluated(cur, dossier["code"]):
+        return {"what": "evaluation",
+                "message": "Mời Ông/Bà đánh giá việc giải quyết hồ sơ (9 nội dung)"}
     return None
 
 
@@ -97,21 +99,3 @@ def may_read(dossier, secret, caller, pepper):
     if caller is None:
         return secret_matches(dossier, secret.upper(), pepper)
     return caller.role == "manager" or relation_of(caller, dossier) is not None
-
-
-def rate(cur, code, body, now, pepper):
-    """The citizen's one rating of a returned dossier, credited to the officers who acted on
-    it; returns the answer."""
-    dossier = store.get_dossier(cur, code, lock=True)
-    if dossier is None or not secret_matches(dossier, body["secret"].upper(), pepper):
-        raise NotFound(NO_DOSSIER_FOR_SECRET)
-    if dossier["status"] != "returned":
-        raise Conflict("Chỉ đánh giá được sau khi đã trả kết quả; hồ sơ đang ở trạng thái "
-                       f"“{STATUS_LABELS[dossier['status']]}”.", "not_returned")
-    officers = store.officers_of(cur, code)
-    rating = {"code": code, "overall": body["overall"], "criteria": body["criteria"],
-              "comment": body["comment"], "officers": officers,
-              "department": dossier["department"], "rated_at": now}
-    if not store.add_rating(cur, rating):
-        raise Conflict("Hồ sơ này đã được đánh giá.", "already_rated")
-    return {"code": code, "overall": body["overall"], "officers": officers}

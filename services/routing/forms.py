@@ -1,11 +1,11 @@
 """The forms routing issues while a dossier is processed (Circular 03/2025/TT-VPCP): Mẫu 02
 the request to supplement, Mẫu 03 the refusal, Mẫu 04 the extension request to the one-stop
-unit with the apology to the applicant, Mẫu 05 the stop notice; each as JSON and as a
-printable page from a template in templates/ a province can edit (the kernel's Jinja2
-environment: every value is escaped)."""
+unit with the apology to the applicant, Mẫu 05 the stop notice, Mẫu 06 the control slip
+(control_slip.py); and the hand-over slip of a result returned at the counter; each as JSON
+and as a printable page from a template in templates/ a province can edit (the kernel's
+Jinja2 environment: every value is escaped), issued in the competent agency's name."""
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from services.common.documents import environment
 from services.common.errors import NotFound
@@ -13,17 +13,9 @@ from services.common.events import TIMEZONE, jsonable
 
 from . import store
 from .citizen import may_read
-
-
-def day(value):
-    """dd/mm/yyyy of a date, or of a time's local day."""
-    if isinstance(value, datetime):
-        value = value.astimezone(TIMEZONE)
-    return f"{value:%d/%m/%Y}"
-
+from .control_slip import agency_name, control_slip
 
 _ENV = environment(__package__)
-_ENV.filters["day"] = day
 
 
 def _supplement(cur, dossier):
@@ -45,6 +37,24 @@ def _from_history(cur, dossier, action):
     return row and {"issued_at": row["at"], "reason": row["note"]}
 
 
+RECEIVER_RELATIONS = {"applicant": "người nộp hồ sơ",
+                      "authorised": "người được người nộp hồ sơ ủy quyền"}
+IDENTITY_PAPERS = {"citizen_id": "Căn cước / căn cước công dân", "passport": "Hộ chiếu",
+                   "other": "Giấy tờ tùy thân khác"}
+
+
+def _result_handover(cur, dossier):
+    row = store.result_handover_of(cur, dossier["code"])
+    return row and {
+        "issued_at": row["handed_at"], "handed_by": row["handed_by"],
+        "result_reference": dossier["result_reference"],
+        "receiver": {"full_name": row["receiver_name"], "relation": row["relation"],
+                     "relation_label": RECEIVER_RELATIONS[row["relation"]],
+                     "id_type": row["id_type"],
+                     "id_type_label": IDENTITY_PAPERS.get(row["id_type"]),
+                     "id_number": row["id_number"]}}
+
+
 def extension_record(letter, dossier):
     return {"issued_at": letter["issued_at"], "reason": letter["reason"],
             "letter_number": letter["letter_number"],
@@ -63,6 +73,10 @@ class Form:
     title: str
     name: str    # in a sentence: "Không có <name> của hồ sơ ..."
     find: Callable  # (cur, dossier) -> the form's record, None when the dossier has none
+    paper: str = "A5"
+    # the applicant reads it with the lookup secret; the control slip names the officers
+    # who held the dossier, which the applicant's lookup leaves out
+    public: bool = True
 
 
 FORMS = {
@@ -71,9 +85,15 @@ FORMS = {
     "refusal": Form("Mẫu 03", "PHIẾU TỪ CHỐI GIẢI QUYẾT HỒ SƠ", "phiếu từ chối giải quyết",
                     _refusal),
     "extension": Form("Mẫu 04", "PHIẾU ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT VÀ VĂN BẢN XIN "
-                      "LỖI", "phiếu đề nghị gia hạn", _extension),
+                      "LỖI", "phiếu đề nghị gia hạn", _extension, paper="A4"),
     "stop_notice": Form("Mẫu 05", "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ",
                         "thông báo dừng giải quyết", _stop),
+    "control_slip": Form("Mẫu 06", "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
+                         "phiếu kiểm soát quá trình giải quyết", control_slip, paper="A4",
+                         public=False),
+    # no form number: Circular 03/2025 leaves the hand-over of a result to the province
+    "result_handover": Form("", "PHIẾU BÀN GIAO KẾT QUẢ GIẢI QUYẾT HỒ SƠ",
+                            "phiếu bàn giao kết quả", _result_handover, public=False),
 }
 
 
@@ -85,7 +105,9 @@ def form_of(cur, code, form_name, secret, caller, pepper):
     if form is None:
         raise NotFound(f"Không có mẫu {form_name}; các mẫu: {', '.join(FORMS)}.")
     dossier = store.get_dossier(cur, code)
-    record = dossier and may_read(dossier, secret, caller, pepper) and form.find(cur, dossier)
+    allowed = form.public or caller is not None
+    record = (dossier and allowed and may_read(dossier, secret, caller, pepper)
+              and form.find(cur, dossier))
     if not record:
         raise NotFound(f"Không có {form.name} của hồ sơ {code}.")
     return form_name, record, dossier
@@ -107,13 +129,14 @@ def extension_view(letter, dossier):
     return view("extension", extension_record(letter, dossier), dossier)
 
 
-def render_html(form_name, record, dossier):
+def render_html(form_name, record, dossier, letterhead):
+    form = FORMS[form_name]
     addressee = (f"Ông/Bà {dossier['recipient_name']}" if dossier.get("recipient_name")
                  else f"Ông/Bà có hồ sơ mã số {dossier['code']}")
+    agency = agency_name(dossier)
     return _ENV.get_template(f"{form_name}.html").render(
-        form=FORMS[form_name], record=record, dossier=dossier, addressee=addressee,
-        number=record.get("letter_number"),
-        department_name=f"CƠ QUAN {dossier['department'].upper()}",
+        form=form, record=record, dossier=dossier, addressee=addressee,
+        letterhead=letterhead, form_number=form.number, title=form.title, paper=form.paper,
+        issuer=agency, number=record.get("letter_number"), department_name=agency,
         issued=record["issued_at"].astimezone(TIMEZONE),
-        received_date=day(dossier["received_at"]),
     )

@@ -4,6 +4,7 @@ through `transition`, which checks the table, records the history (who, when, wh
 `dossier.status_changed` in the outbox in the caller's transaction."""
 from collections import namedtuple
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from services.common import events
 from services.common.contracts import AGENCY_STATUSES, DossierStatusChanged
@@ -197,3 +198,10 @@ def public_status(status):
 
 def local_day(at):
     return at.astimezone(TIMEZONE).date()
+
+
+def local_days(start, end):
+    """The days from start to end as times: [start's midnight, the midnight after end), in
+    the center's time zone."""
+    return (datetime.combine(start, time(0), tzinfo=TIMEZONE),
+            datetime.combine(end + timedelta(days=1), time(0), tzinfo=TIMEZONE))

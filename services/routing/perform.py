@@ -28,6 +28,7 @@ class ActionContext:
     now: datetime
     correlation_id: str
     settings: Any  # RoutingSettings: the law's periods, consultation days
+    docstore: Any  # docstore's RPC proxy: checks the electronic result `complete` names
     # (department, working days) of each result, for metrics once committed
     completed: list = field(default_factory=list)
 

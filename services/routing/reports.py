@@ -1,6 +1,7 @@
-"""The center's statistics: per period and department, the monthly report in the words of the
-province's reports, the weekly report per department, and the volumes by channel with, for
-the first six months of a year, the 500-dossier rule's verdict (services/common/stationing.py).
+"""The center's statistics: per period and department (with the evaluations given in it), the
+monthly report in the words of the province's reports, the weekly report per department, and
+the volumes by channel with, for the first six months of a year, the 500-dossier rule's
+verdict (services/common/stationing.py). The statutory Biểu 06 is bieu06.py.
 
 A dossier is late when it was ever overdue or its result came after its legal due date: the
 end of its period, which restarts from zero when a supplement completes the dossier and which
@@ -9,10 +10,9 @@ supplement is not late meanwhile: its period starts again when the supplement co
 import csv
 import io
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from services.common.contracts import CHANNELS
-from services.common.events import TIMEZONE
 from services.common.stationing import (
     STATION_THRESHOLD,
     is_first_half,
@@ -20,26 +20,16 @@ from services.common.stationing import (
     must_station_officers,
 )
 
-from . import store
-from .lifecycle import local_day
-from .schemas import SATISFACTION
+from . import evaluations, store
+from .lifecycle import local_day, local_days
 
 CHANNEL_WORDS = {"counter": "nhận trực tiếp", "online": "nhận trực tuyến",
                  "postal": "nhận qua dịch vụ bưu chính"}
 
 
-def _midnight(day):
-    return datetime.combine(day, time(0), tzinfo=TIMEZONE)
-
-
-def _days(start, end):
-    """The days from start to end as times: [start's midnight, the midnight after end)."""
-    return _midnight(start), _midnight(end + timedelta(days=1))
-
-
 def dossiers_for(cur, start, end, department=None):
     """Every dossier that was open at some time in [start, end] or got returned in it."""
-    return store.dossiers_open_in(cur, *_days(start, end), department)
+    return store.dossiers_open_in(cur, *local_days(start, end), department)
 
 
 def _day(value):
@@ -104,7 +94,7 @@ def period_report(cur, calendar, start, end, today, department=None):
         "by_department": [{"department": code,
                            **period_stats(calendar, by_department[code], start, end, today)}
                           for code in sorted(by_department)],
-        "ratings": ratings(cur, start, end, department),
+        "evaluations": evaluations_of(cur, start, end, department),
         "late_consultations": late_consultations(cur, start, end, department),
     }
 
@@ -113,23 +103,15 @@ def late_consultations(cur, start, end, department=None):
     """Consultations found late in the period (unanswered past their reply date, or answered
     after it), per consulted department: what the one-stop unit's head is told of (Decree
     118/2025 art. 19(4)(c))."""
-    rows = store.late_consultations(cur, *_days(start, end), department)
+    rows = store.late_consultations(cur, *local_days(start, end), department)
     return {"total": sum(row["n"] for row in rows),
             "by_department": {row["department"]: row["n"] for row in rows}}
 
 
-def ratings(cur, start, end, department=None):
-    """Citizens' ratings given in the period: overall, and for each officer who handled the
-    rated dossiers."""
-    by_officer = defaultdict(lambda: dict.fromkeys(SATISFACTION, 0))
-    for row in store.ratings_by_officer(cur, *_days(start, end), department):
-        by_officer[row["officer"]][row["overall"]] += row["n"]
-    overall = dict.fromkeys(SATISFACTION, 0)
-    overall.update({row["overall"]: row["n"]
-                    for row in store.ratings_overall(cur, *_days(start, end), department)})
-    return {"overall": overall,
-            "by_officer": [{"officer": name, **counts}
-                           for name, counts in sorted(by_officer.items())]}
+def evaluations_of(cur, start, end, department=None):
+    """The evaluations given in the period (evaluations.py): in total and per officer."""
+    found = evaluations.summary(cur, start, end, department)
+    return {"totals": found["totals"], "by_officer": found["by_officer"]}
 
 
 def month_bounds(month):
@@ -184,7 +166,7 @@ def department_volumes(cur, since, until):
     first six months of a year, each department has the 500-dossier rule's verdict; for any
     other period `must_station_officers` is None, since the rule counts only those months."""
     counts = defaultdict(lambda: dict.fromkeys(CHANNELS, 0))
-    for row in store.received_by_department_and_channel(cur, *_days(since, until)):
+    for row in store.received_by_department_and_channel(cur, *local_days(since, until)):
         counts[row["department"]][row["channel"]] = row["n"]
     judged = is_first_half(since, until)
     volumes = []
@@ -246,7 +228,7 @@ def step_durations(cur, calendar, start, end, department=None):
     spent = defaultdict(lambda: defaultdict(list))
     names, dossiers = {}, defaultdict(set)
     previous = None
-    for row in store.history_of_received(cur, *_days(start, end), department):
+    for row in store.history_of_received(cur, *local_days(start, end), department):
         names[row["procedure_code"]] = row["procedure_name"]
         dossiers[row["procedure_code"]].add(row["dossier_code"])
         if previous and previous["dossier_code"] == row["dossier_code"]:

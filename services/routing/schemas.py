@@ -13,10 +13,13 @@ from marshmallow import (
 )
 
 from services.common.contracts import (
+    FINAL_STATUSES,
+    SATISFACTION_LEVELS,
     ConsultationLate,
     DossierClosed,
     DossierOverdue,
     DossierWithdrawn,
+    EvaluationAnswers,
 )
 from services.common.errors import FIELDS_INVALID, Invalid
 from services.common.http import flatten_messages
@@ -113,11 +116,47 @@ class CitizenWithdrawSchema(WithdrawSchema):
 
 class CompleteSchema(_Body):
     result_reference = _text(100, required=True)
+    result_document_id = fields.UUID(load_default=None, allow_none=True, metadata={
+        "description": "the signed electronic result (docstore's id of the agency's result "
+                       "document): the citizen downloads it with the receipt's lookup secret "
+                       "once the result may be released"})
+
+
+RECEIVER_RELATIONS = ("applicant", "authorised")
+IDENTITY_PAPERS = ("citizen_id", "passport", "other")
+
+
+class ResultReceiverSchema(_Body):
+    """Who takes the result at the counter, and the identity paper shown: its number is kept
+    and printed masked to its last three characters."""
+    full_name = _text(100, required=True)
+    relation = fields.String(load_default="applicant",
+                             validate=validate.OneOf(RECEIVER_RELATIONS))
+    id_type = fields.String(required=True, validate=validate.OneOf(IDENTITY_PAPERS))
+    id_number = fields.String(load_default=None, validate=validate.Regexp(
+        r"^[0-9A-Za-z]{6,20}$", error="Số giấy tờ gồm 6 đến 20 chữ số hoặc chữ cái, không dấu "
+                                      "cách."))
+
+    @validates_schema(skip_on_field_errors=True)
+    def check_citizen_id(self, data, **kwargs):
+        number = data.get("id_number")
+        if data["id_type"] == "citizen_id" and number and not (
+                number.isdigit() and len(number) == 12):
+            raise ValidationError("Số định danh cá nhân phải gồm đúng 12 chữ số.", "id_number")
 
 
 class ReturnSchema(_Body):
     method = fields.String(load_default="counter",
                            validate=validate.OneOf(("counter", "post")))
+    receiver = fields.Nested(ResultReceiverSchema, load_default=None, metadata={
+        "description": "at the counter: who took the result (the hand-over slip); the "
+                       "applicant when not given"})
+
+    @validates_schema(skip_on_field_errors=True)
+    def receiver_at_the_counter(self, data, **kwargs):
+        if data["method"] == "post" and data["receiver"]:
+            raise ValidationError("Kết quả gửi qua bưu chính: người nhận ký nhận với bưu điện.",
+                                  "receiver")
 
 
 class ExtensionSchema(_Body):
@@ -159,23 +198,56 @@ ACTION_BODIES = {
     "send_back": ReasonSchema,
 }
 
-SATISFACTION = ("very_satisfied", "satisfied", "not_satisfied")
-# domain.md: time against the legal time, times contacted, attitude and guidance, result right
-CRITERIA = ("time", "contacts", "attitude", "result")
+# --- evaluations (evaluations.py) and the officers' feedback (staff_feedback.py) ----------------
+class EvaluationAnswersBody(_Body, EvaluationAnswers):
+    """Every item answered: a level, or not_applicable for one that did not concern the
+    applicant."""
 
 
-class CriteriaSchema(_Body):
-    time = fields.String(required=True, validate=validate.OneOf(SATISFACTION))
-    contacts = fields.String(required=True, validate=validate.OneOf(SATISFACTION))
-    attitude = fields.String(required=True, validate=validate.OneOf(SATISFACTION))
-    result = fields.String(required=True, validate=validate.OneOf(SATISFACTION))
-
-
-class RatingSchema(_Body):
+class EvaluationSchema(_Body):
     secret = _text(40, required=True)
-    overall = fields.String(required=True, validate=validate.OneOf(SATISFACTION))
-    criteria = fields.Nested(CriteriaSchema, required=True)
+    answers = fields.Nested(EvaluationAnswersBody, required=True)
     comment = _text(load_default=None)
+
+
+class CounterEvaluationSchema(_Body):
+    level = fields.String(required=True, validate=validate.OneOf(SATISFACTION_LEVELS))
+    comment = _text(1000, load_default=None)
+    dossier_code = _text(40, load_default=None, metadata={
+        "description": "the dossier handed in or collected at this visit, if any"})
+
+
+def _topic(what):
+    return fields.String(required=True, validate=validate.OneOf(SATISFACTION_LEVELS),
+                         metadata={"description": what})
+
+
+class StaffFeedbackAnswers(_Body):
+    workload = _topic("the work given at the center")
+    facilities = _topic("premises and equipment")
+    software = _topic("the one-stop software")
+    delegation = _topic("the authority the officer's agency delegates to them")
+    coordination = _topic("how the agencies and the center work together")
+    management = _topic("how the center is run")
+
+
+class StaffFeedbackSchema(_Body):
+    answers = fields.Nested(StaffFeedbackAnswers, required=True)
+    suggestion = _text(load_default=None)
+
+
+class EvaluationAnswer(Schema):
+    code = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": list(FINAL_STATUSES)})
+    officers = fields.List(fields.String(), required=True, metadata={
+        "description": "the officers the evaluation is attributed to"})
+
+
+class CounterEvaluationAnswer(Schema):
+    officer = fields.String(required=True)
+    department = fields.String(required=True)
+    level = fields.String(required=True, metadata={"enum": list(SATISFACTION_LEVELS)})
+    evaluated_at = fields.AwareDateTime(required=True)
 
 
 MAX_PERIOD_DAYS = 3660
@@ -204,11 +276,21 @@ class StepsQuerySchema(PeriodQuerySchema):
             raise ValidationError("Báo cáo các bước chỉ có dạng JSON.", "format")
 
 
-class MonthQuerySchema(_Body):
-    month = fields.String(required=True, validate=validate.Regexp(
+def _month():
+    return fields.String(required=True, validate=validate.Regexp(
         r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", error="Nhập tháng theo dạng năm-tháng, ví dụ 2026-03."))
+
+
+class MonthQuerySchema(_Body):
+    month = _month()
     department = _text(40, load_default=None)
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class FeedbackMonthQuerySchema(_Body):
+    """One month only: summaries of overlapping periods would tell apart what a month under
+    the threshold holds."""
+    month = _month()
 
 
 class WeekQuerySchema(_Body):
@@ -262,7 +344,7 @@ class FormView(Schema):
     procedure = fields.Dict(required=True, metadata={"description": "code and name"})
     received_at = fields.AwareDateTime(required=True)
     issued_at = fields.AwareDateTime(required=True)
-    reason = fields.String(required=True)
+    reason = fields.String(allow_none=True, metadata={"description": "Mẫu 02 to Mẫu 05"})
     documents = fields.List(fields.Nested(RequestedDocumentSchema),
                             metadata={"description": "Mẫu 02: what to hand in"})
     complete_by = fields.Date(metadata={
@@ -271,7 +353,27 @@ class FormView(Schema):
     previous_due_date = fields.Date(metadata={"description": "Mẫu 04"})
     new_due_date = fields.Date(metadata={"description": "Mẫu 04: the new appointment"})
     legal_due_date = fields.Date(metadata={
-        "description": "Mẫu 04: the due date statistics keep comparing with"})
+        "description": "Mẫu 04, Mẫu 06: the due date statistics keep comparing with"})
+    agency = fields.String(metadata={"description": "Mẫu 06: the lead agency's name"})
+    cooperating = fields.List(fields.String(), metadata={"description": "Mẫu 06"})
+    due_date = fields.Date(metadata={"description": "Mẫu 06: the appointment (after an "
+                                                    "extension)"})
+    rows = fields.List(fields.Dict(), metadata={
+        "description": "Mẫu 06: each hand-over in time order: {at, giver: {name, person}, "
+                       "taker: {name, person}, step, timing (early, on_time, late or null), "
+                       "timing_label, note}"})
+    result = fields.String(allow_none=True, metadata={
+        "description": "Mẫu 06: the result against the legal due date (early, on_time, late; "
+                       "null without a result)"})
+    result_label = fields.String(metadata={"description": "Mẫu 06"})
+    handed_by = fields.String(metadata={
+        "description": "result_handover: the officer who handed the result over"})
+    receiver = fields.Dict(metadata={
+        "description": "result_handover: {full_name (null: the applicant), relation "
+                       "(applicant, authorised), relation_label, id_type (citizen_id, passport, "
+                       "other or null), id_type_label, id_number (masked)}"})
+    result_reference = fields.String(allow_none=True, metadata={
+        "description": "result_handover: the result handed over"})
 
 
 class ActionAnswer(Schema):
@@ -293,7 +395,7 @@ class HistoryEntry(Schema):
 
 class AskedOfCitizen(Schema):
     what = fields.String(required=True,
-                         metadata={"enum": ["supplement", "collect_result", "rating"]})
+                         metadata={"enum": ["supplement", "collect_result", "evaluation"]})
     message = fields.String(required=True, metadata={"description": "in Vietnamese"})
     documents = fields.List(fields.Nested(RequestedDocumentSchema),
                             metadata={"description": "supplement only: what to bring"})
@@ -316,12 +418,6 @@ class PublicDossierView(Schema):
     asked_of_citizen = fields.Nested(AskedOfCitizen, allow_none=True)
     history = fields.List(fields.Nested(HistoryEntry), required=True)
     result_reference = fields.String(metadata={"description": "once the result is ready"})
-
-
-class RatingAnswer(Schema):
-    code = fields.String(required=True)
-    overall = fields.String(required=True, metadata={"enum": list(SATISFACTION)})
-    officers = fields.List(fields.String(), required=True)
 
 
 # --- inside the lead agency: what its staff see (agency_work.py) -------------------------------
@@ -534,3 +630,80 @@ PREVIOUS_DEPARTMENT_MESSAGES = {
     ("dossier.resubmitted", 1): DossierResubmittedMessageV1,
     ("dossier.due_soon", 1): DossierDueSoonMessageV1,
 }
+
+
+# --- the officers' inbox (inbox.py) -------------------------------------------------------------
+INBOX_STATUSES = ("received", "assigned", "processing", "supplement_requested", "resubmitted",
+                  "consulting", "awaiting_approval", "result_ready", "returned", "refused",
+                  "withdrawn", "closed")
+
+
+class InboxQuerySchema(_Body):
+    status = fields.String(load_default=None, validate=validate.OneOf(INBOX_STATUSES),
+                           metadata={"description": "one status (the open ones by default)"})
+    due_before = fields.Date(load_default=None, metadata={"description": "due on or before"})
+    due_soon = fields.Boolean(load_default=False, metadata={
+        "description": "due within 3 days and not yet overdue"})
+    overdue = fields.Boolean(load_default=False)
+    mine = fields.Boolean(load_default=False, metadata={"description": "assigned to the caller"})
+    q = fields.String(load_default=None, validate=validate.Length(min=1, max=100), metadata={
+        "description": "a dossier code, a phone number or the applicant's name, with or "
+                       "without diacritics (part of it is enough)"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+class InboxRow(Schema):
+    code = fields.String(required=True)
+    procedure = fields.Dict(required=True, metadata={"description": "code and name"})
+    applicant_name = fields.String(allow_none=True, metadata={
+        "description": "none for a dossier received before the inbox kept it"})
+    status = fields.String(required=True)
+    status_label = fields.String(required=True)
+    officer = fields.String(allow_none=True)
+    received_at = fields.AwareDateTime(required=True)
+    due_date = fields.Date(required=True)
+    days_left = fields.Integer(allow_none=True, metadata={
+        "description": "working days to the due date, negative when late; none while the "
+                       "period is paused or once resolved"})
+    late = fields.Boolean(required=True)
+
+
+class InboxView(Schema):
+    department = fields.String(allow_none=True, metadata={
+        "description": "the caller's agency; none for a manager or a center's own staff"})
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    has_next = fields.Boolean(required=True)
+    dossiers = fields.List(fields.Nested(InboxRow), required=True)
+
+
+class InboxAction(Schema):
+    action = fields.String(required=True, metadata={"example": "complete"})
+    label = fields.String(required=True)
+
+
+class InboxStep(Schema):
+    at = fields.AwareDateTime(required=True)
+    status = fields.String(required=True)
+    action = fields.String(allow_none=True, metadata={"description": "none for the reception"})
+    label = fields.String(required=True, metadata={"description": "in Vietnamese"})
+    actor = fields.String(required=True)
+    note = fields.String(allow_none=True)
+
+
+class InboxDossierView(InboxRow):
+    department = fields.String(required=True)
+    cooperating = fields.List(fields.String(), required=True)
+    channel = fields.String(required=True)
+    result_delivery = fields.String(required=True)
+    applicant_phone = fields.String(allow_none=True)
+    processing_unit = fields.String(allow_none=True)
+    result_reference = fields.String(allow_none=True)
+    return_method = fields.String(allow_none=True, metadata={
+        "description": "once returned: counter (its hand-over slip: forms/result_handover) or "
+                       "post"})
+    sector_name = fields.String(allow_none=True)
+    actions = fields.List(fields.Nested(InboxAction), required=True, metadata={
+        "description": "what the lifecycle table lets the caller do now"})
+    timeline = fields.List(fields.Nested(InboxStep), required=True)

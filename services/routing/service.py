@@ -1,5 +1,5 @@
 """routing: the dossier lifecycle after reception, department queues and actions, deadlines,
-the public lookup, ratings and the center's statistics."""
+the public lookup, evaluations and the officers' feedback, and the center's statistics."""
 import uuid
 
 from werkzeug.wrappers import Response
@@ -13,13 +13,26 @@ from services.common.contracts import (
     ShipmentDelivered,
 )
 from services.common.db import Database
+from services.common.documents import Letterhead
 from services.common.http import OpsEndpoints, api, json_response
-from services.common.idempotency import key_of
-from services.common.rpc import rpc
+from services.common.idempotency import answered_once, key_of
+from services.common.rpc import RpcProxy, rpc
 from services.common.settings import ServiceSettings
 from services.common.timers import interval_timer
 
-from . import agency_work, citizen, deadlines, forms, handlers, metrics, reports
+from . import (
+    agency_work,
+    bieu06,
+    citizen,
+    deadlines,
+    evaluations,
+    forms,
+    handlers,
+    inbox,
+    metrics,
+    reports,
+    staff_feedback,
+)
 from .assignment import assign, departments_of
 from .dependencies import Clock, DepartmentQueues
 from .lifecycle import local_day
@@ -39,15 +52,22 @@ from .schemas import (
     ActionBody,
     CitizenResubmitSchema,
     CitizenWithdrawSchema,
+    CounterEvaluationAnswer,
+    CounterEvaluationSchema,
+    EvaluationAnswer,
+    EvaluationSchema,
+    FeedbackMonthQuerySchema,
     FormQuerySchema,
     FormView,
     HandoversView,
+    InboxDossierView,
+    InboxQuerySchema,
+    InboxView,
     LookupQuerySchema,
     MonthQuerySchema,
     PeriodQuerySchema,
     PublicDossierView,
-    RatingAnswer,
-    RatingSchema,
+    StaffFeedbackSchema,
     StepsQuerySchema,
     VolumesQuerySchema,
     WeekQuerySchema,
@@ -56,15 +76,96 @@ from .schemas import (
     loaded,
 )
 from .settings import RoutingSettings
+from .store import SCHEMA
 
 OFFICERS = ("department_officer", "counter_officer", "leader")
+INBOX_READERS = (*OFFICERS, "manager")
 CITIZEN_ACTION_ANSWERS = {200: ("done: the dossier's status and due date now", ActionAnswer),
                           404: "no dossier with this code and lookup secret",
                           409: "the action does not apply to the dossier's status"}
 REPORT_ANSWER = {200: "the report (JSON, or CSV with format=csv)"}
 
 
-class RoutingService(OpsEndpoints):
+class EvaluationEndpoints:
+    """The applicants' evaluations (Decree 118/2025 art. 31-33) and the officers' anonymous
+    feedback, mixed into RoutingService (whose dependencies they use)."""
+
+    @api("GET", "/api/v1/evaluation-forms",
+         summary="What the evaluation forms ask, in Vietnamese: the nine items of a dossier's "
+                 "evaluation, the counter visit's levels, the officers' feedback topics",
+         responses={200: "the forms: each item, answer or topic with its label"})
+    def evaluation_forms(self, request):
+        return json_response(evaluations.forms(self.settings.staff_feedback_min_answers))
+
+    @api("POST", "/api/v1/dossiers/<code>/evaluation",
+         summary="The applicant evaluates the dossier once it has ended, on the nine items of "
+                 "art. 33(1) (with the lookup secret)",
+         body=EvaluationSchema,
+         responses={201: ("recorded, attributed to the officers who handled it",
+                          EvaluationAnswer),
+                    404: "no dossier with this code and lookup secret",
+                    409: "not ended yet (`not_final`), or evaluated already "
+                         "(`already_evaluated`)"})
+    def evaluate_dossier(self, request, code, body):
+        with self.db.transaction() as cur:
+            answer = evaluations.evaluate_dossier(cur, code, body, self.clock(),
+                                                  self.settings.lookup_pepper,
+                                                  request.correlation_id)
+        return json_response(answer, 201)
+
+    @api("POST", "/api/v1/counter-evaluations",
+         summary="A visit at the counter evaluated on the device there (art. 31(1)(b)): the "
+                 "device is signed in as the counter's officer, who served the visitor",
+         body=CounterEvaluationSchema, auth=("counter_officer",),
+         responses={201: ("recorded", CounterEvaluationAnswer),
+                    422: "a field is invalid (a dossier_code that does not exist)"})
+    def evaluate_counter_visit(self, request, caller, body):
+        return answered_once(self.db, SCHEMA, request, caller, body, lambda cur: (
+            evaluations.evaluate_visit(cur, caller, body, self.clock())))
+
+    @api("GET", "/api/v1/evaluations/summary",
+         summary="The evaluations for publication: in total, per agency and per month; no "
+                 "officer and nothing the applicants wrote",
+         query=PeriodQuerySchema, responses=REPORT_ANSWER)
+    def public_evaluations(self, request, query):
+        with self.db.transaction() as cur:
+            summary = evaluations.public_summary(cur, query["start"], query["end"],
+                                                 query["department"])
+        return report_response(summary, query["format"], evaluations.summary_csv)
+
+    @api("GET", "/api/v1/reports/evaluations",
+         summary="The evaluations of dossiers and counter visits: in total, per agency, per "
+                 "month and per officer",
+         query=PeriodQuerySchema, auth=("manager",), responses=REPORT_ANSWER)
+    def report_evaluations(self, request, caller, query):
+        with self.db.transaction() as cur:
+            summary = evaluations.summary(cur, query["start"], query["end"], query["department"])
+        return report_response(summary, query["format"], evaluations.summary_csv)
+
+    @api("POST", "/api/v1/staff-feedback",
+         summary="An officer at the center gives feedback anonymously: nothing of who gave it "
+                 "is kept or logged (no Idempotency-Key either)",
+         body=StaffFeedbackSchema, auth=("counter_officer",),
+         responses={201: "recorded under the month only"})
+    def give_staff_feedback(self, request, caller, body):
+        with self.db.transaction() as cur:
+            answer = staff_feedback.give(cur, body, self._today(),
+                                         self.settings.staff_feedback_min_answers)
+        return json_response(answer, 201)
+
+    @api("GET", "/api/v1/reports/staff-feedback",
+         summary="The officers' feedback of one month in aggregate, shown once the month has "
+                 "STAFF_FEEDBACK_MIN_ANSWERS answers (5 or more)",
+         query=FeedbackMonthQuerySchema, auth=("manager",),
+         responses={200: "the month's answers per topic and the suggestions, or `shown` false"})
+    def report_staff_feedback(self, request, caller, query):
+        with self.db.transaction() as cur:
+            summary = staff_feedback.summary(cur, query["month"],
+                                             self.settings.staff_feedback_min_answers)
+        return json_response(summary)
+
+
+class RoutingService(EvaluationEndpoints, OpsEndpoints):
     name = "routing"
 
     db = Database()
@@ -72,6 +173,8 @@ class RoutingService(OpsEndpoints):
     clock = Clock()
     settings = ServiceSettings(RoutingSettings)
     department_queues = DepartmentQueues()
+    letterhead = Letterhead()
+    docstore = RpcProxy("docstore")  # checks the electronic result `complete` names
 
     # events ---------------------------------------------------------------------------------
     # One round trip for the dossiers that queued up meanwhile: the deliveries' ids, the
@@ -105,8 +208,11 @@ class RoutingService(OpsEndpoints):
                           "date now", ActionAnswer),
                     403: "the caller has no part in this dossier or this action",
                     404: "no such dossier or action",
-                    409: "the action does not apply to the dossier's status, or the "
-                         "Idempotency-Key was reused"})
+                    409: "the action does not apply to the dossier's status, the "
+                         "Idempotency-Key was reused, or complete's result_document_id is "
+                         "not the agency's signed result of this dossier",
+                    503: "docstore cannot check complete's result_document_id: nothing "
+                         "changed"})
     def act(self, request, code, action, caller, body):
         key = key_of(request)
         status, answer = self._perform(code, action, action_body(action, body), officer(caller),
@@ -147,7 +253,7 @@ class RoutingService(OpsEndpoints):
     def _perform(self, code, action, body, who, correlation_id, idempotency=None, unknown=None):
         with self.db.transaction() as cur:
             ctx = ActionContext(cur, self.calendar, self.clock(), correlation_id,
-                                self.settings)
+                                self.settings, self.docstore)
             status, answer = perform(ctx, code, action, body, who, idempotency, unknown)
         performed(ctx, answer)
         return status, answer
@@ -163,6 +269,24 @@ class RoutingService(OpsEndpoints):
                                             query["limit"])
         return json_response(worklist)
 
+    @api("GET", "/api/v1/inbox",
+         summary="The agency's dossiers for its officers: filtered, searched by code, phone or "
+                 "name (with or without diacritics), by due date, a page at a time",
+         query=InboxQuerySchema, auth=INBOX_READERS,
+         responses={200: ("nearest due date first, with working days left", InboxView)})
+    def inbox_list(self, request, caller, query):
+        with self.db.transaction() as cur:
+            return json_response(inbox.listing(cur, self.calendar, caller, query, self._today()))
+
+    @api("GET", "/api/v1/inbox/<code>",
+         summary="One dossier as an officer sees it: its timeline and the actions the "
+                 "lifecycle table allows the caller now", auth=INBOX_READERS,
+         responses={200: ("the dossier", InboxDossierView),
+                    404: "no such dossier among the caller's"})
+    def inbox_dossier(self, request, code, caller):
+        with self.db.transaction() as cur:
+            return json_response(inbox.one(cur, self.calendar, caller, code, self._today()))
+
     @api("GET", "/api/v1/dossiers/<code>/handovers",
          summary="Every hand-over inside the lead agency: who gave, who took, when (Mẫu 06)",
          auth=(*OFFICERS, "manager"),
@@ -176,7 +300,9 @@ class RoutingService(OpsEndpoints):
     # forms ----------------------------------------------------------------------------------
     @api("GET", "/api/v1/dossiers/<code>/forms/<form>",
          summary="A form issued on the dossier (supplement_request: Mẫu 02, refusal: Mẫu 03, "
-                 "extension: Mẫu 04, stop_notice: Mẫu 05), as JSON or printable HTML",
+                 "extension: Mẫu 04, stop_notice: Mẫu 05; for officers and managers only: "
+                 "control_slip: Mẫu 06, result_handover: the hand-over slip of a result "
+                 "returned at the counter), as JSON or printable HTML",
          query=FormQuerySchema, auth=(*OFFICERS, "manager"), public_if="secret",
          responses={200: ("the form", FormView),
                     404: "no such form for this dossier and caller"})
@@ -187,7 +313,7 @@ class RoutingService(OpsEndpoints):
             issued = forms.form_of(cur, code, form, query["secret"], caller,
                                    self.settings.lookup_pepper)
         if query["format"] == "html":
-            return Response(forms.render_html(*issued), mimetype="text/html")
+            return Response(forms.render_html(*issued, self.letterhead), mimetype="text/html")
         return json_response(forms.view(*issued))
 
     # citizen --------------------------------------------------------------------------------
@@ -200,17 +326,6 @@ class RoutingService(OpsEndpoints):
         with self.db.transaction() as cur:
             view = citizen.lookup(cur, code, query, self.settings.lookup_pepper)
         return json_response(view)
-
-    @api("POST", "/api/v1/dossiers/<code>/rating",
-         summary="The citizen rates the service once the result is returned",
-         body=RatingSchema,
-         responses={201: ("recorded", RatingAnswer),
-                    404: "no dossier with this code and lookup secret",
-                    409: "not returned yet, or already rated"})
-    def rate(self, request, code, body):
-        with self.db.transaction() as cur:
-            answer = citizen.rate(cur, code, body, self.clock(), self.settings.lookup_pepper)
-        return json_response(answer, 201)
 
     # reports --------------------------------------------------------------------------------
     @api("GET", "/api/v1/reports/period",
@@ -236,6 +351,16 @@ class RoutingService(OpsEndpoints):
         with self.db.transaction() as cur:
             report = reports.weekly_report(cur, self.calendar, query["week_of"], self._today())
         return report_response(report, query["format"], reports.period_csv)
+
+    @api("GET", "/api/v1/reports/bieu06",
+         summary="Biểu 06/VPCP/KSTT: received, resolved early, on time or late, pending within "
+                 "time or overdue, per lĩnh vực of each agency",
+         query=PeriodQuerySchema, auth=("manager",), responses=REPORT_ANSWER)
+    def report_bieu06(self, request, caller, query):
+        with self.db.transaction() as cur:
+            report = bieu06.report(cur, query["start"], query["end"], self._today(),
+                                   query["department"])
+        return report_response(report, query["format"], bieu06.to_csv)
 
     @api("GET", "/api/v1/reports/steps",
          summary="Time spent in each step of the lifecycle (JSON only)",

@@ -4,6 +4,8 @@ from marshmallow import fields, validate
 from services.common.lookup import Pepper, required_setting
 from services.common.settings import SettingsSchema
 
+from .staff_feedback import MIN_ANSWERS
+
 
 class RoutingSettings(SettingsSchema):
     # working days a cooperating department has to reply, capped at the dossier's due date
@@ -24,6 +26,11 @@ class RoutingSettings(SettingsSchema):
     # date (domain.md reads "1 day before" as the last working day before it)
     extension_notice_working_days = fields.Integer(
         data_key="EXTENSION_NOTICE_WORKING_DAYS", load_default=1, validate=validate.Range(min=1))
+    # the officers' anonymous feedback is shown for a month once it has this many answers
+    # (seed 002 item 7; never fewer than 5, or one officer's answers could be recognised)
+    staff_feedback_min_answers = fields.Integer(
+        data_key="STAFF_FEEDBACK_MIN_ANSWERS", load_default=MIN_ANSWERS,
+        validate=validate.Range(min=MIN_ANSWERS))
     # moves routing's clock forward: tests and demos of deadlines only, never production
     clock_shift_days = fields.Float(data_key="CLOCK_SHIFT_DAYS", load_default=0)
     # how often the deadline watch runs (its timer reads it; declared here to be checked)

@@ -1,4 +1,8 @@
 """routing's SQL: dossiers, their history, and the records of the department's actions."""
+import uuid
+
+import psycopg2.extras
+
 from services.common.db import PreparedStatement, json_param
 
 SCHEMA = "routing"
@@ -8,11 +12,14 @@ DOSSIER_INSERT = PreparedStatement("routing_dossier_insert", """
     INSERT INTO routing.dossiers (code, procedure_code, procedure_name, department,
         cooperating, channel, status, received_at, due_date, legal_due_date,
         result_delivery, lookup_proof, phone_hash, procedure, recipient_name,
-        recipient_phone, delivery_address)
+        recipient_phone, delivery_address, sector_code, sector_name, applicant_name,
+        applicant_phone, search_text)
     VALUES (%(code)s, %(procedure_code)s, %(procedure_name)s, %(department)s,
         %(cooperating)s, %(channel)s, %(status)s, %(received_at)s, %(due_date)s,
         %(due_date)s, %(result_delivery)s, %(lookup_proof)s, %(phone_hash)s,
-        %(procedure)s, %(recipient_name)s, %(recipient_phone)s, %(delivery_address)s)""")
+        %(procedure)s, %(recipient_name)s, %(recipient_phone)s, %(delivery_address)s,
+        %(sector_code)s, %(sector_name)s, %(applicant_name)s, %(applicant_phone)s,
+        %(search_text)s)""")
 
 HISTORY_INSERT = PreparedStatement("routing_history_insert", """
     INSERT INTO routing.history (dossier_code, status, actor, note, at, action,
@@ -69,6 +76,20 @@ def update_dossier(cur, code, **columns):
     assignments = ", ".join(f"{name} = %({name})s" for name in columns)
     cur.execute(f"UPDATE routing.dossiers SET {assignments}, updated_at = now()"
                 " WHERE code = %(code)s", {**columns, "code": code})
+
+
+# results handed over at the counter (the hand-over slip) --------------------------------------
+def add_result_handover(cur, handover):
+    cur.execute(
+        """INSERT INTO routing.result_handovers (dossier_code, handed_at, handed_by,
+               receiver_name, relation, id_type, id_number)
+           VALUES (%(dossier_code)s, %(handed_at)s, %(handed_by)s, %(receiver_name)s,
+               %(relation)s, %(id_type)s, %(id_number)s)""", handover)
+
+
+def result_handover_of(cur, code):
+    cur.execute("SELECT * FROM routing.result_handovers WHERE dossier_code = %s", (code,))
+    return cur.fetchone()
 
 
 # supplements ---------------------------------------------------------------------------------
@@ -215,34 +236,88 @@ def extension_of(cur, code):
     return cur.fetchone()
 
 
-# ratings -------------------------------------------------------------------------------------
-def add_rating(cur, rating):
-    """False if the dossier was already rated."""
+# evaluations (evaluations.py) and the officers' feedback (staff_feedback.py) ------------------
+def add_evaluation(cur, evaluation):
+    """False if the dossier was evaluated already."""
     cur.execute(
-        """INSERT INTO routing.ratings (dossier_code, overall, criteria, comment, officers,
-               department, rated_at)
-           VALUES (%(code)s, %(overall)s, %(criteria)s, %(comment)s, %(officers)s,
-               %(department)s, %(rated_at)s)
+        """INSERT INTO routing.evaluations (dossier_code, department, answers, comment,
+               officers, evaluated_at)
+           VALUES (%(code)s, %(department)s, %(answers)s, %(comment)s, %(officers)s,
+               %(evaluated_at)s)
            ON CONFLICT (dossier_code) DO NOTHING""",
-        {**rating, "criteria": json_param(rating["criteria"])},
+        {**evaluation, "answers": json_param(evaluation["answers"])},
     )
     return cur.rowcount == 1
 
 
+def is_evaluated(cur, code):
+    cur.execute("SELECT 1 FROM routing.evaluations WHERE dossier_code = %s", (code,))
+    return cur.fetchone() is not None
+
+
+def add_counter_evaluation(cur, evaluation):
+    cur.execute(
+        """INSERT INTO routing.counter_evaluations (officer, department, level, comment,
+               dossier_code, evaluated_at)
+           VALUES (%(officer)s, %(department)s, %(level)s, %(comment)s, %(dossier_code)s,
+               %(evaluated_at)s)""",
+        evaluation,
+    )
+
+
+def evaluations_in(cur, start, after_end, department=None):
+    """The dossiers' evaluations given in [start, after_end), of `department`'s dossiers."""
+    cur.execute(
+        """SELECT department, answers, officers, evaluated_at FROM routing.evaluations
+           WHERE evaluated_at >= %(start)s AND evaluated_at < %(after_end)s
+             AND (%(department)s::text IS NULL OR department = %(department)s)""",
+        {"start": start, "after_end": after_end, "department": department})
+    return cur.fetchall()
+
+
+def counter_evaluations_in(cur, start, after_end, department=None):
+    """The counter visits evaluated in [start, after_end), at `department`'s counters."""
+    cur.execute(
+        """SELECT officer, department, level, evaluated_at FROM routing.counter_evaluations
+           WHERE evaluated_at >= %(start)s AND evaluated_at < %(after_end)s
+             AND (%(department)s::text IS NULL OR department = %(department)s)""",
+        {"start": start, "after_end": after_end, "department": department})
+    return cur.fetchall()
+
+
+def add_staff_feedback(cur, month, answers, suggestion):
+    """Keeps only what is given (the answers, the suggestion, the month they count in), and
+    writes the month's answers again under new random keys, in their order, in this one
+    transaction: neither a row's place in the table nor the transaction that wrote it tells
+    when it came."""
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"staff_feedback:{month}",))
+    cur.execute("DELETE FROM routing.staff_feedback WHERE month = %s"
+                " RETURNING answers, suggestion", (month,))
+    given = [*cur.fetchall(), {"answers": answers, "suggestion": suggestion}]
+    rows = sorted((str(uuid.uuid4()), month, json_param(row["answers"]), row["suggestion"])
+                  for row in given)
+    psycopg2.extras.execute_values(
+        cur, "INSERT INTO routing.staff_feedback (id, month, answers, suggestion) VALUES %s",
+        rows, page_size=len(rows))
+
+
+def staff_feedback_of(cur, month):
+    cur.execute("SELECT answers, suggestion FROM routing.staff_feedback WHERE month = %s",
+                (month,))
+    return cur.fetchall()
+
+
 def officers_of(cur, code):
-    """The officers who acted on the dossier (counter and department), in order of first act."""
+    """The officers who acted on the dossier (counter and departments, leaders too), in order
+    of first act."""
     cur.execute(
         """SELECT actor FROM routing.history WHERE dossier_code = %s
-           AND actor_role IN ('lead_officer', 'cooperating_officer', 'counter_officer')
+           AND actor_role IN ('lead_officer', 'leader', 'cooperating_officer',
+                              'counter_officer')
            GROUP BY actor ORDER BY min(id)""",
         (code,),
     )
     return [row["actor"] for row in cur.fetchall()]
-
-
-def is_rated(cur, code):
-    cur.execute("SELECT 1 FROM routing.ratings WHERE dossier_code = %s", (code,))
-    return cur.fetchone() is not None
 
 
 # the deadline watch ------------------------------------------------------------------------
@@ -317,6 +392,26 @@ def dossiers_open_in(cur, start, after_end, department=None):
     return cur.fetchall()
 
 
+def bieu06_dossiers(cur, start, after_end, department=None):
+    """Every dossier received before `after_end` and still unresolved at `start` (not
+    resolved, refused, withdrawn or closed before it), with its agency, lĩnh vực, and its
+    latest supplement's notice and completion."""
+    cur.execute(
+        """SELECT d.department, d.sector_code, d.sector_name, d.channel, d.received_at,
+                  d.legal_due_date, d.resolved_at, d.refused_at, d.withdrawn_at, d.closed_at,
+                  s.requested_at AS supplement_requested_at,
+                  s.resubmitted_at AS supplement_resubmitted_at
+           FROM routing.dossiers d
+           LEFT JOIN LATERAL (SELECT requested_at, resubmitted_at FROM routing.supplements
+                              WHERE dossier_code = d.code ORDER BY id DESC LIMIT 1) s ON true
+           WHERE d.received_at < %(after_end)s
+             AND coalesce(least(d.resolved_at, d.refused_at, d.withdrawn_at, d.closed_at),
+                          'infinity') >= %(start)s
+             AND (%(department)s::text IS NULL OR d.department = %(department)s)""",
+        {"start": start, "after_end": after_end, "department": department})
+    return cur.fetchall()
+
+
 def late_consultations(cur, start, after_end, department=None):
     """(consulted department, n) of the consultations flagged late in [start, after_end),
     of dossiers led by `department` (all without one)."""
@@ -326,29 +421,6 @@ def late_consultations(cur, start, after_end, department=None):
            WHERE c.late_at >= %(start)s AND c.late_at < %(after_end)s
              AND (%(department)s::text IS NULL OR d.department = %(department)s)
            GROUP BY c.department ORDER BY c.department""",
-        {"start": start, "after_end": after_end, "department": department})
-    return cur.fetchall()
-
-
-def ratings_by_officer(cur, start, after_end, department=None):
-    """(officer, overall, n) of the ratings given in [start, after_end)."""
-    cur.execute(
-        """SELECT officer, overall, count(*) AS n
-           FROM routing.ratings, unnest(officers) AS officer
-           WHERE rated_at >= %(start)s AND rated_at < %(after_end)s
-             AND (%(department)s::text IS NULL OR department = %(department)s)
-           GROUP BY officer, overall""",
-        {"start": start, "after_end": after_end, "department": department})
-    return cur.fetchall()
-
-
-def ratings_overall(cur, start, after_end, department=None):
-    """(overall, n) of the ratings given in [start, after_end)."""
-    cur.execute(
-        """SELECT overall, count(*) AS n FROM routing.ratings
-           WHERE rated_at >= %(start)s AND rated_at < %(after_end)s
-             AND (%(department)s::text IS NULL OR department = %(department)s)
-           GROUP BY overall""",
         {"start": start, "after_end": after_end, "department": department})
     return cur.fetchall()
 
@@ -438,4 +510,25 @@ def leader_worklist(cur, department, open_statuses, limit):
     """The open dossiers waiting for a leader: a proposal to decide, or nobody holding them."""
     cur.execute(WORKLIST.format(held="(d.status = 'awaiting_approval' OR d.officer IS NULL)"),
                 {"department": department, "open": list(open_statuses), "limit": limit})
+    return cur.fetchall()
+
+
+INBOX = """
+    SELECT code, procedure_code, procedure_name, status, officer, received_at, due_date,
+           applicant_name
+      FROM routing.dossiers
+     WHERE status = ANY(%(statuses)s)
+       AND (%(department)s::text IS NULL OR department = %(department)s)
+       AND (%(due_before)s::date IS NULL OR due_date <= %(due_before)s)
+       AND (%(due_soon)s::date IS NULL OR (due_date <= %(due_soon)s AND overdue_at IS NULL))
+       AND (%(overdue)s::date IS NULL OR overdue_at IS NOT NULL OR due_date < %(overdue)s)
+       AND (%(officer)s::text IS NULL OR officer = %(officer)s)
+       AND (%(search)s::text IS NULL OR search_text LIKE %(search)s)
+     ORDER BY due_date, code
+     LIMIT %(limit)s OFFSET %(offset)s"""
+
+
+def inbox(cur, filters):
+    """A page of the inbox (one more row than asked: whether another page follows)."""
+    cur.execute(INBOX, filters)
     return cur.fetchall()

@@ -58,6 +58,16 @@ def test_payment_builds_the_same_bill_from_its_view():
             {**billing.dossier_bill(event, whole), **ignore_id})
 
 
+def test_an_organisation_is_the_payer_of_its_dossier_s_bill_a_citizen_of_theirs():
+    company = {"name": "Công ty TNHH Mỹ Hòa", "tax_code": "1601234567", "address": "Long Xuyên"}
+    by_company = envelope({**DATA, "applicant": {**DATA["applicant"], "kind": "business",
+                                                 "organisation": company}})
+    view = validate_data(DossierReceived, by_company, billing.DOSSIER_BILL_FIELDS)
+    assert billing.dossier_bill(by_company, view)["payer_name"] == "Công ty TNHH Mỹ Hòa"
+    _, citizen = whole_and_view(billing.DOSSIER_BILL_FIELDS)
+    assert billing.dossier_bill(envelope(DATA), citizen)["payer_name"] == "Nguyễn Văn An"
+
+
 def test_postal_counts_and_records_a_reception_from_its_view(db):
     _, view = whole_and_view(POSTAL_FIELDS)
     with db.cursor() as cur:  # postal's own statements, on the real database

@@ -5,7 +5,8 @@ from datetime import date, datetime
 import pytest
 from jinja2 import UndefinedError
 
-from services.common.documents import environment
+from services.common.calendar import WorkingCalendar
+from services.common.documents import environment, read_letterhead
 from services.common.events import TIMEZONE
 from services.common.money import vnd
 from services.intake import receipt
@@ -27,26 +28,37 @@ def test_vnd_groups_thousands_with_dots(amount, text):
     assert vnd(amount) == text
 
 
+LETTERHEAD = read_letterhead()
+
+
 def reception_receipt(full_name):
     dossier = {"received_at": datetime(2026, 11, 23, 8, 30, tzinfo=TIMEZONE),
                "applicant": {"full_name": full_name, "phone": "0912345678", "email": None,
                              "address": "25 Nguyễn Huệ"},
                "code": "000.00.31.H33-261123-0001", "lookup_secret": "ABCD2345",
-               "channel": "counter", "documents": [{"name": "Đơn đề nghị & bản sao", "copies": 2}],
-               "due_date": date(2026, 12, 5), "result_delivery": "post",
-               "delivery_address": "12 Lê Lợi"}
-    procedure = {"code": "1.000001", "name": "Cấp giấy phép", "fee": 100_000, "charge": 1_000_000}
-    return receipt.build_receipt(dossier, procedure, {"code": "H33", "name": "Trung tâm PVHCC"})
+               "channel": "counter",
+               "documents": [{"name": "Đơn đề nghị & bản sao", "copies": 2, "form": "copy"}],
+               "due_date": date(2026, 12, 5), "paper_handover_on": date(2026, 11, 23),
+               "result_delivery": "post", "delivery_address": "12 Lê Lợi",
+               "receiver": {"id": "canbo.stp.01"}}
+    procedure = {"code": "1.000001", "name": "Cấp giấy phép", "fee": 100_000,
+                 "charge": 1_000_000, "department": "stp", "processing_days": 10,
+                 "day_kind": "working"}
+    stored = receipt.build_receipt(dossier, procedure, {"code": "H33", "name": "Trung tâm PVHCC"},
+                                   {"name": "Sở Tư pháp"}, WorkingCalendar())
+    return {**stored, "register": {"unit": "H33", "day": "2026-11-23", "entry": 7}}
 
 
 def test_reception_receipt_prints_the_applicant_as_text():
-    html = receipt.render_html(reception_receipt(HOSTILE))
+    html = receipt.render_html(reception_receipt(HOSTILE), LETTERHEAD)
     assert "<script>" not in html and ESCAPED in html
     assert "Đơn đề nghị &amp; bản sao" in html
     for text in ("Mẫu 01", "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "000.00.31.H33-261123-0001",
-                 "ABCD2345", "Cấp giấy phép (mã 1.000001)", "Trực tiếp tại Trung tâm",
-                 "2026-11-23 08:30", "05/12/2026", "Qua dịch vụ bưu chính công ích: 12 Lê Lợi",
-                 "Phí, lệ phí: 1.100.000 đồng", "<tr><td>1</td><td>Đơn"):
+                 "ABCD2345", "Cấp giấy phép (mã thủ tục 1.000001)",
+                 "Trực tiếp tại Bộ phận Một cửa", "08 giờ 30 phút, ngày 23/11/2026",
+                 "07 giờ 30 phút, ngày 05/12/2026", "10 ngày làm việc", "Số: 7",
+                 "Qua dịch vụ bưu chính công ích, tại địa chỉ 12 Lê Lợi", "Bản sao",
+                 "Phí, lệ phí: 1.100.000 đồng", "số thứ tự 7", "Sở Tư pháp", "<svg"):
         assert text in html, text
 
 
@@ -54,13 +66,17 @@ def test_extension_letter_prints_the_addressee_and_reason_as_text():
     letter = {"letter_number": "3/XL-SXD", "department": "sxd", "reason": f"Chờ {HOSTILE}",
               "previous_due_date": date(2026, 11, 20), "new_due_date": date(2026, 11, 27),
               "issued_at": datetime(2026, 11, 23, 9, tzinfo=TIMEZONE)}
-    dossier = {"code": "C1", "procedure_name": "Cấp phép", "recipient_name": HOSTILE,
-               "department": "sxd", "legal_due_date": date(2026, 11, 20),
+    dossier = {"code": "C1", "procedure_name": "Cấp phép", "procedure_code": "1.000002",
+               "recipient_name": HOSTILE, "department": "sxd",
+               "procedure": {"department_name": f"Sở {HOSTILE}"},
+               "legal_due_date": date(2026, 11, 20),
                "received_at": datetime(2026, 11, 18, 9, tzinfo=TIMEZONE)}
-    html = forms.render_html("extension", forms.extension_record(letter, dossier), dossier)
+    html = forms.render_html("extension", forms.extension_record(letter, dossier), dossier,
+                             LETTERHEAD)
     assert "<script>" not in html
     assert f"Kính gửi: Ông/Bà {ESCAPED}." in html and f"Lý do: Chờ {ESCAPED}." in html
-    assert "ngày 23 tháng 11 năm 2026" in html and "CƠ QUAN SXD" in html
+    assert "ngày 23 tháng 11 năm 2026" in html and f"Sở {ESCAPED} xin lỗi" in html
+    assert "CƠ QUAN SXD" not in html
 
 
 def test_fee_receipt_prints_the_payer_as_text_and_amounts_in_dong():

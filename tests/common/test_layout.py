@@ -1,5 +1,5 @@
 """The layout DESIGN.md asks of a service's folder, checked on the code itself: SQL only in
-store modules, no request parsing in service.py (the kernel's @api loads what an endpoint
+store modules (and migrations), no request parsing in service.py (the kernel's @api loads what an endpoint
 declares), and service classes short enough to read as declarations."""
 import ast
 from pathlib import Path
@@ -18,7 +18,9 @@ PARSING_CALLS = {"read_json", "read_query", "loads"}
 
 
 def modules(service):
-    return sorted((SERVICES_DIR / service).rglob("*.py"))
+    """The service's Python modules, its migrations left out (they are the schema's own SQL)."""
+    return sorted(path for path in (SERVICES_DIR / service).rglob("*.py")
+                  if "migrations" not in path.relative_to(SERVICES_DIR).parts)
 
 
 def calls(tree):

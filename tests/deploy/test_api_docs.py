@@ -68,7 +68,8 @@ def test_asyncapi_document_is_valid_and_committed(asyncapi_validator):
     committed = yaml.safe_load((DOCS_DIR / "asyncapi.yaml").read_text(encoding="utf-8"))
     assert committed == json.loads(json.dumps(document)), STALE
     assert {c["address"] for c in document["channels"].values()} == {
-        f"department.{code}" for code in DEPARTMENTS} | {"intake.events"}
+        f"department.{code}" for code in DEPARTMENTS} | {"intake.events", "routing.events",
+                                                    "nationalportal.events"}
 
 
 def test_an_invalid_asyncapi_document_is_refused(asyncapi_validator):
@@ -87,20 +88,44 @@ def test_the_example_message_matches_its_payload_schema():
         jsonschema.validate(broken, payload)
 
 
-def test_dossier_assigned_version_2_stays_readable_beside_version_3():
+def as_version_3(message):
+    for field in ("sector_code", "sector_name", "department_name"):
+        del message["data"]["procedure"][field]
+    del message["data"]["center"]
+    del message["data"]["applicant"]["kind"]
+    return message
+
+
+def test_dossier_assigned_versions_2_and_3_stay_readable_beside_version_4():
     messages = asyncapi_document(DEPARTMENTS)["components"]["messages"]
-    current, previous = messages["dossierAssigned"]["payload"], messages["dossierAssignedV2"]["payload"]
-    assert (current["properties"]["version"]["const"], previous["properties"]["version"]["const"]) == (3, 2)
+    current, v3, v2 = (messages[name]["payload"] for name in (
+        "dossierAssigned", "dossierAssignedV3", "dossierAssignedV2"))
+    assert [schema["properties"]["version"]["const"] for schema in (current, v3, v2)] == [4, 3, 2]
     same_day = department_message_example()
     same_day["data"]["procedure"]["processing_days"] = 0
     jsonschema.validate(same_day, current)
-    as_before = department_message_example()
-    as_before["version"] = 2
+    assert "sector_code" in current["properties"]["data"]["properties"]["procedure"]["properties"]
+    assert "sector_code" not in v3["properties"]["data"]["properties"]["procedure"]["properties"]
+    by_organisation = department_message_example()
+    by_organisation["data"]["applicant"].update(
+        kind="business", organisation={"name": "Công ty TNHH Mỹ Hòa", "tax_code": "1601234567",
+                                       "address": "12 Trần Hưng Đạo, Long Xuyên"},
+        authorised_person={"full_name": "Lê Văn Bảy", "citizen_id": "*********321",
+                           "phone": "0912000111", "address": "3 Lê Lợi, Long Xuyên",
+                           "authorisation": {"reference": "15/2026/UQ",
+                                             "signed_on": "2026-03-01"}})
+    jsonschema.validate(by_organisation, current)
+    by_organisation["data"]["applicant"]["authorised_person"]["citizen_id"] = "089123456321"
+    with pytest.raises(jsonschema.ValidationError):  # a citizen ID never travels unmasked
+        jsonschema.validate(by_organisation, current)
+    version_3 = as_version_3({**department_message_example(), "version": 3})
+    jsonschema.validate(version_3, v3)
+    as_before = as_version_3({**department_message_example(), "version": 2})
     for field in ("paper_handover_on", "submission_id"):
         del as_before["data"][field]
-    jsonschema.validate(as_before, previous)
+    jsonschema.validate(as_before, v2)
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({**as_before, "data": same_day["data"]}, previous)
+        jsonschema.validate({**as_before, "data": same_day["data"]}, v2)
 
 
 def test_intake_s_events_are_documented_on_its_exchange():
@@ -111,3 +136,15 @@ def test_intake_s_events_are_documented_on_its_exchange():
              for ref in channel["messages"].values()}
     assert names == {"dossier.awaiting_reception", "dossier.corrections_requested",
                      "dossier.reception_overdue", "calendar.changed"}
+
+
+def test_routing_s_evaluations_are_documented_on_its_exchange():
+    document = asyncapi_document(DEPARTMENTS)
+    channel = document["channels"]["routing_events"]
+    assert channel["bindings"]["amqp"]["exchange"]["name"] == "routing.events"
+    [ref] = channel["messages"].values()
+    message = document["components"]["messages"][ref["$ref"].rsplit("/", 1)[-1]]
+    assert (message["name"], message["payload"]["properties"]["version"]["const"]) == (
+        "dossier.evaluated", 1)
+    answers = message["payload"]["properties"]["data"]["properties"]["answers"]
+    assert len(answers["required"]) == 9

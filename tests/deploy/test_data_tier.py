@@ -96,7 +96,8 @@ def mounted_volume(pod, container, path):
 def motcua_pods(documents):
     """(workload name, pod spec, container, service) of every motcua container."""
     for deployed in DEPLOYED:
-        for name in (f"motcua-{deployed.name}", f"motcua-{deployed.name}-relay"):
+        relay = [f"motcua-{deployed.name}-relay"] if deployed.relay_port else []
+        for name in (f"motcua-{deployed.name}", *relay):
             pod = by_kind(documents, "Deployment")[name]["spec"]["template"]["spec"]
             yield name, pod, pod["containers"][0], deployed.name
     job = one(documents, "Job")["spec"]["template"]["spec"]

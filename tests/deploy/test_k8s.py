@@ -82,7 +82,8 @@ def test_every_service_and_its_relay_is_deployed(rendered):
     budgets = by_kind(rendered, "PodDisruptionBudget")
     assert kubernetes.DEPLOYED
     for deployed in kubernetes.DEPLOYED:
-        for name in (f"motcua-{deployed.name}", f"motcua-{deployed.name}-relay"):
+        relay = [f"motcua-{deployed.name}-relay"] if deployed.relay_port else []
+        for name in (f"motcua-{deployed.name}", *relay):
             assert name in deployments and name in services and name in budgets
 
 
@@ -94,7 +95,8 @@ def test_deployment_table_matches_the_code(service):
     config = load_config(service)
     assert service_class(service).__name__ == deployed[service].service_class
     assert config["WEB_SERVER_ADDRESS"].endswith(f":{deployed[service].http_port}")
-    assert int(config["RELAY_METRICS_PORT"]) == deployed[service].relay_port
+    relay_port = config.get("RELAY_METRICS_PORT")
+    assert (int(relay_port) if relay_port else None) == deployed[service].relay_port
 
 
 def containers(documents):
@@ -113,7 +115,9 @@ def test_pods_run_hardened_with_resources_and_probes(rendered):
         assert security["runAsNonRoot"] and security["readOnlyRootFilesystem"]
         assert not security["allowPrivilegeEscalation"]
         assert set(container["resources"]) == {"requests", "limits"}
-        assert {"name": "motcua-secrets"} in [ref.get("secretRef") for ref in container["envFrom"]]
+        if doc["metadata"]["name"] != kubernetes.CLAMD:  # clamd needs no credential
+            assert {"name": "motcua-secrets"} in [ref.get("secretRef")
+                                                   for ref in container["envFrom"]]
         if doc["kind"] == "Deployment":
             assert "livenessProbe" in container and "readinessProbe" in container
             prestop = int(container["lifecycle"]["preStop"]["exec"]["command"][-1])
@@ -122,7 +126,7 @@ def test_pods_run_hardened_with_resources_and_probes(rendered):
 
 def test_services_are_ready_only_when_broker_database_and_migrations_are(rendered):
     services = {name: deployment for name, deployment in by_kind(rendered, "Deployment").items()
-                if not name.endswith("-relay")}
+                if not name.endswith(("-relay", "-worker")) and name != kubernetes.CLAMD}
     assert services
     for deployment in services.values():
         container = deployment["spec"]["template"]["spec"]["containers"][0]
@@ -148,22 +152,48 @@ def test_each_lookup_key_reaches_only_the_services_that_use_it(rendered):
         for variable in container.get("env", []):
             reference = variable.get("valueFrom", {}).get("secretKeyRef")
             if reference and variable["name"] not in ("PGUSER", "PGPASSWORD"):  # the data tier's
-                assert reference == {"name": "motcua-keys", "key": variable["name"]}
+                assert {key: reference[key] for key in ("name", "key")} == {
+                    "name": "motcua-keys", "key": variable["name"]}
                 given.setdefault(variable["name"], set()).add(doc["metadata"]["name"])
-    assert given == {"LOOKUP_PEPPER": {"motcua-intake", "motcua-routing"},
-                     "NOTIFY_SECRET_KEY": {"motcua-intake", "motcua-notify"}}
+    assert given == {"LOOKUP_PEPPER": {"motcua-intake", "motcua-routing", "motcua-docstore"},
+                     "NOTIFY_SECRET_KEY": {"motcua-intake", "motcua-notify"},
+                     "DVCQG_PAY_SECRET": {"motcua-payment"}}
+
+
+def test_payment_gets_every_setting_of_the_portal_payment_platform(rendered):
+    """Each DVCQG_PAY_* setting payment reads is set on its pods: the shared secret by an
+    optional reference (the channel is off without it), the rest with config.yml's default."""
+    from services.payment.settings import PaymentSettings
+
+    wanted = {field.data_key for field in PaymentSettings().fields.values()
+              if field.data_key.startswith("DVCQG_PAY_")}
+    container = by_kind(rendered, "Deployment")["motcua-payment"]["spec"]["template"]["spec"][
+        "containers"][0]
+    given = {variable["name"]: variable for variable in container["env"]
+             if variable["name"].startswith("DVCQG_PAY_")}
+    assert set(given) == wanted and len(wanted) > 10
+    assert given["DVCQG_PAY_SECRET"]["valueFrom"]["secretKeyRef"] == {
+        "name": "motcua-keys", "key": "DVCQG_PAY_SECRET", "optional": True}
+    assert given["DVCQG_PAY_FIELDS_INIT"]["value"] == \
+        "LoaiBanTin,PhienBan,MaDoiTac,MaThamChieu,SoTien,ThoiGianTao"
+    assert all("value" in variable for name, variable in given.items()
+               if name != "DVCQG_PAY_SECRET")
 
 
 def test_custom_resources_point_at_what_exists(rendered):
     deployments = by_kind(rendered, "Deployment")
     scaled = by_kind(rendered, "ScaledObject")
-    assert set(scaled) == {"motcua-routing", "motcua-notify"}
-    for scaled_object in scaled.values():
+    assert set(scaled) == {"motcua-routing", "motcua-notify", "motcua-docstore-worker"}
+    for name, scaled_object in scaled.items():
         assert scaled_object["spec"]["scaleTargetRef"]["name"] in deployments
         trigger = scaled_object["spec"]["triggers"][0]
-        assert trigger["type"] == "rabbitmq" and trigger["metadata"]["useRegex"] == "true"
-    port_names = {port["name"] for service in by_kind(rendered, "Service").values()
-                  for port in service["spec"]["ports"]}
+        assert trigger["type"] == "rabbitmq"
+        if name.endswith("-worker"):  # its one job queue
+            assert trigger["metadata"]["queueName"] in {w.queue for w in kubernetes.WORKERS}
+        else:  # a service's event queues
+            assert trigger["metadata"]["useRegex"] == "true"
+    port_names = {port["name"] for name, service in by_kind(rendered, "Service").items()
+                  for port in service["spec"]["ports"] if name != kubernetes.CLAMD}  # no metrics
     monitor = by_kind(rendered, "ServiceMonitor")["motcua"]
     assert {endpoint["port"] for endpoint in monitor["spec"]["endpoints"]} == port_names
     rule = by_kind(rendered, "PrometheusRule")["motcua"]
@@ -182,6 +212,25 @@ def test_scaled_queue_pattern_matches_the_event_queues_of_its_service():
     pattern = re.compile(routing["spec"]["triggers"][0]["metadata"]["queueName"])
     queues = [event_queue_name(*sub) for sub in subscriptions()]
     assert [q for q in queues if pattern.match(q)] == [q for q in queues if "--routing." in q] != []
+
+
+def test_clamd_is_deployed_with_its_database_and_docstore_reaches_it(rendered):
+    deployments, services = by_kind(rendered, "Deployment"), by_kind(rendered, "Service")
+    pod = deployments[kubernetes.CLAMD]["spec"]["template"]["spec"]
+    [download] = pod["initContainers"]
+    clamd, freshclam = pod["containers"]
+    assert download["command"][0] == "freshclam" and "--daemon" not in download["command"]
+    assert clamd["command"][0] == "clamd" and clamd["readinessProbe"]["tcpSocket"]
+    assert "--daemon" in freshclam["command"]
+    [port] = services[kubernetes.CLAMD]["spec"]["ports"]
+    docstore = deployments["motcua-docstore"]["spec"]["template"]["spec"]["containers"][0]
+    address = {v["name"]: v.get("value") for v in docstore["env"]}["CLAMD_ADDRESS"]
+    assert address == f"{kubernetes.CLAMD}:{port['port']}"
+    config = by_kind(rendered, "ConfigMap")[kubernetes.CLAMD]["data"]
+    assert f"TCPSocket {port['port']}" in config["clamd.conf"]
+    limit = int(load_config("docstore")["DOCSTORE_MAX_UPLOAD_BYTES"])
+    stream = int(config["clamd.conf"].split("StreamMaxLength ")[1].split("M")[0]) * 2**20
+    assert stream > limit  # an upload docstore accepts is scanned whole
 
 
 def test_production_overlay_pins_the_image_and_namespace():

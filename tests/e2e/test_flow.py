@@ -8,7 +8,15 @@ import time
 import pytest
 import requests
 
-from tests.conftest import CATALOGUE, dossier_body, drain, running_stack, token, wait_for
+from tests.conftest import (
+    CATALOGUE,
+    competent,
+    dossier_body,
+    drain,
+    running_stack,
+    token,
+    wait_for,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -22,15 +30,17 @@ def stack(rabbit_config, tmp_path):
 
 
 def counter_dossiers(count, seed=7):
-    """(department, body) pairs across the catalogue, with distinct applicants."""
+    """(department, body) pairs across the catalogue, with distinct applicants; a
+    commune-level procedure's dossier names one of its competent agencies (its department)."""
     rng = random.Random(seed)
     procedures = [p for p in CATALOGUE["procedures"].values() if "counter" in p["channels"]]
     for n in range(count):
         proc = rng.choice(procedures)
-        body = dossier_body(proc)
+        department = competent(proc, rng.randrange(10))
+        body = dossier_body(proc, **({} if proc["department"] else {"agency": department}))
         body["applicant"] = dict(body["applicant"], citizen_id=f"0011{n:08d}",
                                  phone=f"09{n:08d}")
-        yield proc["department"], body
+        yield department, body
 
 
 def submit(stack, department, body):
@@ -44,13 +54,15 @@ def submit(stack, department, body):
 
 def collect(amqp_uri, departments, expected, settle=SETTLE_SECONDS):
     """Drain department queues until `expected` dossiers arrived, then `settle` seconds more
-    so that a late second copy is caught too; returns envelope ids by dossier code."""
+    so that a late second copy is caught too; returns the ids of `dossier.assigned` envelopes
+    by dossier code (a same-day dossier's `dossier.due_soon` may follow on the same queue)."""
     seen = collections.defaultdict(list)
 
     def arrived():
         for department in departments:
             for _, message in drain(amqp_uri, f"department.{department}", wait=0.1):
-                seen[message["dossier_code"]].append(message["id"])
+                if message["type"] == "dossier.assigned":
+                    seen[message["dossier_code"]].append(message["id"])
         return len(seen) >= expected
 
     wait_for(arrived, timeout=90, interval=0.2)

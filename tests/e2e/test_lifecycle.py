@@ -1,6 +1,6 @@
 """One dossier through every branch of its lifecycle, over HTTP and the department queues
 only, with the whole stack running as processes: supplement (the period restarts), inter-agency
-consultation, warned before its due date and extended once (Mẫu 04), result, return, rating;
+consultation, warned before its due date and extended once (Mẫu 04), result, return, evaluation;
 then its history and the reports."""
 import signal
 from datetime import date, timedelta
@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from services.common.calendar import load_calendar
+from services.common.contracts import EVALUATION_ITEMS
 from tests.conftest import dossier_body, drain, local_today, procedure, running_stack, token, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -108,11 +109,11 @@ def test_one_dossier_through_every_branch(stack, rabbit_config):
 
     routing.act(code, "complete", lead, result_reference="125/GPXD")
     routing.act(code, "return", counter, method="counter")
-    rating = {"secret": secret, "overall": "satisfied",
-              "criteria": {"time": "not_satisfied", "contacts": "satisfied",
-                           "attitude": "very_satisfied", "result": "very_satisfied"}}
-    assert routing.post(f"/api/v1/dossiers/{code}/rating", rating).status_code == 201
-    assert routing.post(f"/api/v1/dossiers/{code}/rating", rating).status_code == 409
+    evaluation = {"secret": secret, "answers": {
+        **dict.fromkeys(EVALUATION_ITEMS, "satisfied"), "time": "not_satisfied",
+        "attitude": "very_satisfied", "online_services": "not_applicable"}}
+    assert routing.post(f"/api/v1/dossiers/{code}/evaluation", evaluation).status_code == 201
+    assert routing.post(f"/api/v1/dossiers/{code}/evaluation", evaluation).status_code == 409
 
     view = routing.get(f"/api/v1/dossiers/{code}", secret=secret)
     assert view["status"] == "returned" and view["due_date"] == new_due.isoformat()

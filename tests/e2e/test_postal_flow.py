@@ -66,7 +66,7 @@ def test_a_dossier_received_by_post_is_delivered_and_returned_each_step_once(sta
     assert received.status_code == 201, received.text
     dossier = received.json()
     code = dossier["code"]
-    assert code.startswith(OFFICE["receiving_unit"])
+    assert code.startswith(CATALOGUE["departments"][DEPARTMENT]["identifier"] + "-")
 
     queued = collections.Counter()
 

@@ -1,10 +1,12 @@
 """The exactly-once audit: what was accepted (every 201) against what exists downstream.
 
 For every accepted dossier it checks, each separately:
-- `department queue`: the message routing sent to the lead department, counted by distinct
-  envelope id (copies of one id, the broker's at-least-once redelivery after a relay died
+- `department queue`: the `dossier.assigned` message routing sent to the lead department,
+  counted by distinct envelope id (copies of one id, the broker's at-least-once redelivery after a relay died
   between the confirm and marking its row, are counted apart as `redelivered`: a department
   recognises them by the id);
+- `other department messages`: any other message on the department queue (a same-day
+  dossier's `dossier.due_soon`, say) at most once per dossier and type, by distinct id;
 - `routed`: routing assigned it once (its `assigned` history entries);
 - `receipt sms`: notify recorded one receipt SMS; when a gateway is in the test, the fake
   SMSC got exactly one receipt carrying the code (`receipt sms delivered`: the citizen's
@@ -18,7 +20,6 @@ A dossier missing from any check is lost; one found twice in any check is duplic
 The audit waits until everything shows, or until nothing has changed for STALL_SECONDS.
 """
 import collections
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -26,10 +27,12 @@ import eventlet
 import pika
 
 from services.common.consumer import DEAD_LETTER_QUEUE
+from services.common.identifiers import DOSSIER_CODE
 from tests.conftest import CATALOGUE, drain, query
 
 STALL_SECONDS = 90
 SENT, DELIVERED = "receipt sms sent", "receipt sms delivered"
+ASSIGNED = "dossier.assigned"
 
 
 @dataclass
@@ -108,12 +111,16 @@ def run(accepted, amqp_uri, conn, sms_sent=None, sms_received=None, stall=STALL_
     billed = {a["code"] for a in accepted if has_fee(a)}
     departments = sorted({a["department"] for a in accepted})
     arrived = collections.defaultdict(list)
+    others = collections.defaultdict(set)  # (code, type) -> envelope ids
     conn.autocommit = True
 
     def downstream():
         for department in departments:
             for _, message in drain(amqp_uri, f"department.{department}", wait=0.1):
-                arrived[message["dossier_code"]].append(message["id"])
+                if message["type"] == ASSIGNED:
+                    arrived[message["dossier_code"]].append(message["id"])
+                else:
+                    others[message["dossier_code"], message["type"]].add(message["id"])
         now = {
             "routed": counts(conn, "SELECT dossier_code AS code, count(*) AS n FROM routing.history"
                                    " WHERE status = 'assigned' GROUP BY 1"),
@@ -142,6 +149,10 @@ def run(accepted, amqp_uri, conn, sms_sent=None, sms_received=None, stall=STALL_
     checks = {"department queue": (codes, {c: len(set(ids)) for c, ids in arrived.items()})}
     for name, counted in found.items():
         checks[name] = (billed if name == "bill" else codes, counted)
+    most = collections.Counter()
+    for (code, _), ids in others.items():
+        most[code] = max(most[code], len(ids))
+    checks["other department messages"] = (set(), dict(most))
     unbilled = {c: n for c, n in found["bill"].items() if c not in billed}
     checks["no bill without a fee"] = (set(), {c: n + 1 for c, n in unbilled.items()})
     redelivered = sum(len(ids) - len(set(ids)) for ids in arrived.values())
@@ -162,7 +173,6 @@ def wait_while_progressing(done, progress, stall):
         eventlet.sleep(1)
 
 
-DOSSIER_CODE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}")
 
 
 RECEIPT_WORDS = "đã được tiếp nhận"  # what notify's receipt template says (templates/receipt.yml)
@@ -184,3 +194,44 @@ def dead_letter_count(amqp_uri):
                                                   passive=True).method.message_count
     finally:
         connection.close()
+
+
+# --- the national portal (the fake DVCQG) ---------------------------------------------------
+MIN_STEPS = 2  # received, and assigned to the lead department
+
+
+@dataclass
+class PortalAudit:
+    synced: int
+    missing: list
+    duplicated_steps: dict  # code -> progress rows the portal got more than once
+
+
+def portal_compare(codes, received):
+    """What the fake DVCQG holds (`received`: its GET /_control/received) against the
+    accepted `codes`: each dossier there, with its steps, and no step twice."""
+    dossiers, progress = received["dossiers"], received["progress"]
+    missing = sorted(code for code in codes
+                     if code not in dossiers or len(progress.get(code, [])) < MIN_STEPS)
+    duplicated = {}
+    for code in codes:
+        steps = collections.Counter((row["ThoiDiemXuLy"], row["TrangThai"], row["NoiDungXuLy"])
+                                    for row in progress.get(code, []))
+        twice = sum(n - 1 for n in steps.values() if n > 1)
+        if twice:
+            duplicated[code] = twice
+    return PortalAudit(len(codes) - len(missing), missing, duplicated)
+
+
+def portal_run(accepted, received, stall=STALL_SECONDS):
+    """Waits until DVCQG shows every accepted dossier with its steps (or nothing changed
+    for `stall` seconds); `received()` reads the fake portal."""
+    codes = {a["code"] for a in accepted}
+    wait_while_progressing(lambda: not portal_compare(codes, received()).missing,
+                           lambda: portal_compare(codes, received()).synced, stall)
+    return portal_compare(codes, received())
+
+
+def portal_line(result):
+    return (f"synced={result.synced} missing={len(result.missing)} "
+            f"duplicated_steps={sum(result.duplicated_steps.values())}")

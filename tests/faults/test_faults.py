@@ -94,9 +94,13 @@ def stack(rabbit_config, proxy, kannel, gateway, tmp_path):
         "NOTIFY_SEND_LEASE_SECONDS": str(SEND_LEASE_SECONDS),
         "NOTIFY_ACCEPTANCE_WINDOW_SECONDS": "30",
     }
+    # nationalportal: a portal back, or a process killed mid-send, is caught up within seconds
+    portal_sync = {"PORTAL_PUSH_SECONDS": "0.5", "PORTAL_BACKOFF_FIRST_SECONDS": "0.5",
+                   "PORTAL_BACKOFF_MAX_SECONDS": "4", "PORTAL_BREAKER_SECONDS": "2",
+                   "PORTAL_LEASE_SECONDS": "10", "PORTAL_TIMEOUT_SECONDS": "5"}
     # routing talks to the broker through the proxy, so the broker link can be slowed or cut.
     with Stack(FAULTS_DB_URL, amqp_uri, TOKEN_SECRET, tmp_path / "logs", port_offset=PORT_OFFSET,
-               extra_env=sms_gateway,
+               extra_env={**sms_gateway, **portal_sync},
                process_env={"routing": {"AMQP_URI": through(proxy, amqp_uri)}}) as running:
         running.prepare()
         running.start()
@@ -162,7 +166,17 @@ def fault_catalogue(stack, proxy, kannel, gateway, stream, vhost):
         gateway.set("dlr", "pass")
         submitting.wait()
 
-    faults = {f"kill -9 {name}": kill(name) for name in stack.commands}
+    def portal(switches, seconds):
+        def action():
+            requests.post(f"{stack.portal_url}/_control/faults", json=switches,
+                          timeout=10).raise_for_status()
+            eventlet.sleep(seconds)
+            requests.post(f"{stack.portal_url}/_control/faults", json={},
+                          timeout=10).raise_for_status()
+        return action
+
+    # the fake DVCQG stands for the national portal, whose data a kill would not lose
+    faults = {f"kill -9 {name}": kill(name) for name in stack.commands if name != "dvcqg"}
     faults.update({
         # without --vhost only the connections of the default virtual host would be closed
         "amqp connections closed": lambda: rabbitmqctl("close_all_connections", "--vhost",
@@ -174,6 +188,9 @@ def fault_catalogue(stack, proxy, kannel, gateway, stream, vhost):
         "broker link dead (proxy)": proxy_fault("dead"),
         "rabbitmq restarted": restart_rabbitmq,
         "postgresql restarted": restart_postgres,
+        # DVCQG answers 500 for a while, then forgets every session in the middle of a batch
+        "portal down for a while": portal({"error500": True}, 8),
+        "session expired mid-batch": portal({"expire_sessions": 1}, 2),
     })
     return faults
 
@@ -275,11 +292,14 @@ def test_no_dossier_lost_or_duplicated_through_faults(stack, proxy, kannel, gate
     slowest = max(recovery, key=recovery.get)
     print(f"every service connected again after each fault within {recovery[slowest]:.1f} s "
           f"(slowest: {slowest}; limit {RECOVERY_SECONDS} s)")
-    print(audit.line(result, faults=len(injected)))
+    portal = audit.portal_run(stream.accepted, lambda: requests.get(
+        f"{stack.portal_url}/_control/received", timeout=30).json())
+    print(audit.line(result, faults=len(injected)) + " " + audit.portal_line(portal))
     print(audit.sms_line(result))
     print(audit.details(result))
     assert len(stream.accepted) == stream.submitted
     assert result.lost == {} and result.duplicated == {} and result.dead_letters == 0
+    assert portal.missing == [] and portal.duplicated_steps == {}
 
 
 def test_audit_reports_a_lost_and_a_duplicated_dossier():
@@ -291,6 +311,11 @@ def test_audit_reports_a_lost_and_a_duplicated_dossier():
     assert result.lost == {"department queue": ["A"]}
     assert result.duplicated == {"bill": {"B": 2}}
     assert audit.line(result, faults=0) == "accepted=2 lost=1 duplicated=1 faults=0"
+    row = {"ThoiDiemXuLy": "20261208093000", "TrangThai": "2", "NoiDungXuLy": "Tiếp nhận"}
+    portal = audit.portal_compare({"A", "B", "C"}, {
+        "dossiers": {"A": {}, "B": {}},
+        "progress": {"A": [row, {**row, "TrangThai": "4"}], "B": [row, row, row]}})
+    assert audit.portal_line(portal) == "synced=2 missing=1 duplicated_steps=2"
     twice_at_the_smsc = audit.compare({audit.SENT: ({"A"}, {"A": 1}),
                                        audit.DELIVERED: ({"A"}, {"A": 2})}, accepted_count=1)
     assert audit.sms_line(twice_at_the_smsc) == "receipt sms sent twice=0 delivered twice=1"

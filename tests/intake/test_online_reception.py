@@ -70,15 +70,21 @@ def test_an_online_dossier_is_numbered_only_when_an_officer_formally_receives_it
     received = receive(intake, submission["id"], at("2026-01-10", 9))
     assert received.status_code == 201, received.text
     dossier = received.json()
-    assert dossier["code"] == "000.00.31.H33-260110-0001"
+    # numbered with the competent department's identifier, not the center's (art. 28(2)(a))
+    [center] = [c for c in CATALOGUE["centers"].values() if c["level"] == "province"]
+    stp = CATALOGUE["departments"]["stp"]["identifier"]
+    assert dossier["code"] == f"{stp}-260110-0001" and stp != center["identifier"]
     assert (dossier["channel"], dossier["received_at"], dossier["due_at"]) == (
         "online", "2026-01-10T09:00:00+07:00", "2026-01-23")
     assert dossier["paper_handover_on"] is None
     [event] = outbox(db, "dossier.received")
     assert event["data"]["code"] == dossier["code"]
     assert event["data"]["submission_id"] == submission["id"]
+    assert (event["data"]["receiving_unit"], event["data"]["center"]) == (
+        center["identifier"], center["code"])
+    assert event["data"]["procedure"]["department_name"] == "Sở Tư pháp"
     assert event["data"]["receiver"] == {"kind": "counter_officer", "id": "motcua.stp.01",
-                                         "department": "stp"}
+                                         "department": "stp", "center": None}
     # the portal finds the code and the receipt (with the lookup secret) from its submission
     shown = intake.http.get(f"/api/v1/submissions/{submission['id']}", token=PORTAL).json()
     assert (shown["status"], shown["dossier_code"]) == ("received", dossier["code"])

@@ -9,7 +9,11 @@ from services.intake.service import IntakeService
 from services.intake.store import save_catalogue
 from tests.conftest import CATALOGUE, Client, dossier_body, procedure, query, token, wait_for
 
-CODE = re.compile(r"^000\.00\.\d{2}\.H33-\d{6}-\d{4}$")
+
+def code_of(department):
+    """A dossier code of the agency: its identifier, the day, the day's number."""
+    return re.compile(rf"^{re.escape(CATALOGUE['departments'][department]['identifier'])}"
+                      r"-\d{6}-\d{4}$")
 
 
 @pytest.fixture
@@ -38,7 +42,7 @@ def test_counter_submission_is_numbered_stored_with_receipt_and_event(intake, db
     response = intake.post("/api/v1/dossiers", token=counter("stp"), json=dossier_body(proc))
     assert response.status_code == 201, response.text
     created = response.json()
-    assert CODE.match(created["code"]) and created["code"].endswith("-0001")
+    assert code_of("stp").match(created["code"]) and created["code"].endswith("-0001")
     assert len(created["lookup_secret"]) == 8 and created["due_at"] > created["received_at"][:10]
     [event] = received_events(db)
     assert event["body"]["data"]["code"] == created["code"]
@@ -186,16 +190,19 @@ POST_OFFICE_CLERK = {"kind": "postal_clerk", "id": "buudien.01", "post_office": 
                      "receiving_unit": "000.21.31.H33"}
 
 
-def test_post_office_registers_through_rpc_with_its_own_unit(intake_rpc, db):
+def test_post_office_registers_through_rpc_as_the_receiving_unit_of_the_agency_s_code(
+        intake_rpc, db):
     proc = procedure(channel="postal")
     answer = intake_rpc.register_dossier(dossier_body(proc), POST_OFFICE_CLERK, "corr-rpc")
-    assert answer["dossier"]["code"].startswith("000.21.31.H33-")
+    assert code_of(proc["department"]).match(answer["dossier"]["code"])
     assert answer["dossier"]["channel"] == "postal"
-    [row] = query(db, "SELECT channel, receiver FROM intake.dossiers")
+    [row] = query(db, "SELECT channel, receiver, receiving_unit, center FROM intake.dossiers")
     assert row["channel"] == "postal" and row["receiver"]["post_office"] == "BDT-TT"
+    assert (row["receiving_unit"], row["center"]) == ("000.21.31.H33", None)
     [event] = received_events(db)
     assert event["body"]["dossier_code"] == event["body"]["data"]["code"] == \
         answer["dossier"]["code"]
+    assert event["body"]["data"]["receiving_unit"] == "000.21.31.H33"
 
 
 @pytest.mark.parametrize("change,named", [

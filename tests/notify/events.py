@@ -34,6 +34,13 @@ def result_ready_event(code, method="counter"):
     }, f"corr-{code}", dossier_code=code)
 
 
+def result_issued_event(code):
+    return new_envelope("result.issued", "docstore", {
+        "document_id": "6f1c2b9e-3d4a-4c5b-8e7f-9a0b1c2d3e4f", "code": code,
+        "department": "sxd", "issued_at": datetime.now(TIMEZONE).isoformat(),
+    }, f"corr-{code}", dossier_code=code)
+
+
 def supplement_event(code, documents):
     return new_envelope("dossier.supplement_requested", "routing", {
         "code": code, "department": "sxd", "procedure_name": "Cấp giấy phép xây dựng",
@@ -44,8 +51,9 @@ def supplement_event(code, documents):
 
 def extension_event(code):
     return new_envelope("dossier.extended", "routing", {
-        "code": code, "department": "sxd", "procedure_name": "Cấp giấy phép xây dựng",
-        "letter_number": "45/XL-SXD", "reason": "Chờ ý kiến cơ quan phối hợp",
+        "code": code, "department": "sxd", "department_name": "Sở Xây dựng",
+        "procedure_name": "Cấp giấy phép xây dựng", "letter_number": "45/XL-SXD",
+        "reason": "Chờ ý kiến cơ quan phối hợp",
         "previous_due_date": "2026-12-01", "new_due_date": "2026-12-08",
         "legal_due_date": "2026-12-01", "issued_at": "2026-11-30T15:00:00+07:00",
     }, "c", dossier_code=code)

@@ -35,6 +35,7 @@ from tests.notify.events import (
     publish,
     received_event,
     refused_event,
+    result_issued_event,
     result_ready_event,
     shipment_created_event,
     shipment_delivered_event,
@@ -113,6 +114,31 @@ def test_events_before_the_dossier_is_known_wait_for_it(notify, db):
     assert "qua bưu điện" in post["content"]["text"]
     assert query(db, "SELECT count(*) AS n FROM notify.awaiting_contact")[0]["n"] == 0
     assert drain(notify.amqp_uri, DEAD_LETTER_QUEUE, wait=0.2) == []
+
+
+def test_the_electronic_result_is_announced_by_sms_and_email_once(notify, db, caplog):
+    """docstore's result.issued: the citizen hears the signed result can be downloaded, in
+    Vietnamese, once however often it is delivered, and no log line holds the phone."""
+    notify()
+    code = "000.00.31.H33-261123-0003"
+    publish(notify.amqp_uri, "intake", received_event(code))
+    issued = result_issued_event(code)
+    publish(notify.amqp_uri, "docstore", issued)
+    publish(notify.amqp_uri, "docstore", issued)  # redelivered
+    wait_for(lambda: summary(db, code) == [("receipt", "email", "delivered"),
+                                           ("receipt", "sms", "delivered"),
+                                           ("result_issued", "email", "delivered"),
+                                           ("result_issued", "sms", "delivered")], timeout=10)
+    settle(1.0)
+    assert len(notifications(db, code)) == 4
+    sms, = [r for r in notifications(db, code)
+            if (r["template"], r["channel"]) == ("result_issued", "sms")]
+    assert f"Hồ sơ {code} đã có kết quả điện tử ký số" in sms["content"]["text"]
+    assert "mã tra cứu" in sms["content"]["text"]
+    email, = [r for r in notifications(db, code)
+              if (r["template"], r["channel"]) == ("result_issued", "email")]
+    assert "Kính gửi Trần Thị Bích Ngọc" in email["content"]["text"]
+    assert "0912345678" not in caplog.text and "ngoc.tran@example.vn" not in caplog.text
 
 
 def test_a_burst_of_dossiers_gets_one_receipt_each_and_what_waited(notify, db):
@@ -307,6 +333,13 @@ def test_notifications_of_a_dossier_for_managers_and_its_department(notify, db):
     assert own.status_code == 200
     assert [(n["channel"], n["recipient"]) for n in own.json()["notifications"]] == [
         ("email", "n***@example.vn"), ("sms", "*******678")]
+    # the desk's dossier page: the agency's leader, and a center's own counter staff
+    assert client.get(path, token=token("leader", department="sxd")).status_code == 200
+    assert client.get(path, token=token("leader", department="syt")).status_code == 403
+    assert client.get(path, token=token("counter_officer", center="tt_long_xuyen")
+                      ).status_code == 200
+    assert client.get(path, token=token("counter_officer", department="syt",
+                                        center="tt_long_xuyen")).status_code == 403
     unknown = client.get("/api/v1/dossiers/nope/notifications", token=token("manager"))
     assert unknown.status_code == 404
     bad_id = client.get(f"/api/v1/notify/dlr/{DLR_SECRET}?id=xyz&type=1")
@@ -405,7 +438,7 @@ def test_every_later_event_gets_its_message(notify, db):
     publish(notify.amqp_uri, "postal", shipment_delivered_event(code))
     wait_for(lambda: len(notifications(db)) == 5)
     texts = {r["template"]: r["content"]["text"] for r in notifications(db)}
-    assert "hẹn trả mới ngày 08/12/2026 (hẹn cũ 01/12/2026)" in texts["extension"]
+    assert "hẹn trả mới ngày 08/12/2026" in texts["extension"]
     assert "Lý do: Chờ ý kiến cơ quan phối hợp" in texts["extension"]
     assert "1.500.000 đồng" in texts["payment_requested"]
     assert "tại quầy thu" in texts["payment_requested"]
@@ -439,8 +472,10 @@ def test_the_applicant_hears_of_supplement_closure_extension_refusal_and_stop(no
     assert sms["closed"] == (f"TT PVHCC: Hồ sơ {code} đã bị đóng do không bổ sung, hoàn thiện "
                              "đến hết ngày 16/12/2026 theo yêu cầu ngày 01/12/2026.")
     assert sms["extension"] == (
-        f"TT PVHCC: Hồ sơ {code} được gia hạn giải quyết, hẹn trả mới ngày 08/12/2026 (hẹn cũ "
-        "01/12/2026). Lý do: Chờ ý kiến cơ quan phối hợp. Xin lỗi Ông/Bà.")
+        f"TT PVHCC: Hồ sơ {code} được gia hạn, hẹn trả mới ngày 08/12/2026. Lý do: Chờ ý "
+        "kiến cơ quan phối hợp. Sở Xây dựng xin lỗi Ông/Bà.")
+    assert "đúng hạn trả kết quả ngày 01/12/2026" in mail["extension"]["text"]
+    assert "Sở Xây dựng thành thật xin lỗi" in mail["extension"]["text"]
     assert mail["extension"]["subject"] == (f"Gia hạn thời gian giải quyết hồ sơ {code}, hẹn "
                                             "trả mới ngày 08/12/2026")
     assert sms["refused"] == (f"TT PVHCC: Hồ sơ {code} bị từ chối giải quyết ngày 02/12/2026. "

@@ -10,6 +10,7 @@ from tests.notify.events import (
     extension_event,
     received_event,
     refused_event,
+    result_issued_event,
     result_ready_event,
     shipment_created_event,
     shipment_delivered_event,
@@ -43,6 +44,7 @@ REDELIVERY_CASES = {
     "handle_supplement_requested": after_reception(
         lambda code: supplement_event(code, ["Bản vẽ thiết kế"])),
     "handle_result_ready": after_reception(result_ready_event),
+    "handle_result_issued": after_reception(result_issued_event),
     "handle_dossier_extended": after_reception(extension_event),
     "handle_dossier_refused": after_reception(refused_event),
     "handle_dossier_closed": after_reception(closed_event),

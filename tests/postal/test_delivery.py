@@ -173,6 +173,29 @@ def test_tracking_import_reports_bad_rows_and_applies_each_row_once(stack, db):
     assert unreadable.status_code == 400 and "event" in unreadable.json()["error"]["message"]
 
 
+def test_tracking_rows_with_text_the_database_cannot_store_are_rejected_by_row(stack, db):
+    """A lone UTF-16 surrogate (JSON's "\\ud800") or a NUL in a row is that row's error,
+    named by field, not a failure of the whole file."""
+    postal, amqp_uri = stack
+    tracking = shipment_of(db, result_ready(amqp_uri, "000.00.31.H33-261123-0031")
+                           ["data"]["code"])["tracking_number"]
+    at = datetime.now(TIMEZONE).isoformat()
+    rows = [{"tracking_number": tracking, "event": "delivery_failed", "at": at,
+             "reason": "v\ud800ng nh\u00e0"},
+            {"tracking_number": "RM\ud800", "event": "picked_up", "at": at},
+            {"tracking_number": tracking, "event": "picked_up", "at": at}]
+    imported = postal.post("/api/v1/tracking-imports", token=MANAGER, json={"rows": rows})
+    assert imported.status_code == 200, imported.text
+    report = imported.json()
+    assert report["applied"] == 1
+    assert {r["row"]: list(r["errors"]) for r in report["rejected"]} == \
+        {1: ["reason"], 2: ["tracking_number"]}
+    csv_file = f"tracking_number,event,at,reason\n{tracking},in_transit,{at},a\x00b\n"
+    imported = postal.post("/api/v1/tracking-imports", data=csv_file.encode(), token=MANAGER,
+                           headers={"Content-Type": "text/csv"}).json()
+    assert (imported["applied"], list(imported["rejected"][0]["errors"])) == (0, ["reason"])
+
+
 def test_failed_delivery_is_retried_then_returned_to_the_center(stack, db):
     postal, amqp_uri = stack
     code = "000.00.31.H33-261123-0021"

@@ -63,7 +63,8 @@ def test_clerk_with_delegation_registers_a_postal_dossier_that_reaches_its_depar
     response = receive(postal, "stp")
     assert response.status_code == 201, response.text
     created = response.json()
-    assert created["code"].startswith(OFFICE["receiving_unit"] + "-")
+    # the code of the competent department, even when a post office receives it (art. 28)
+    assert created["code"].startswith(CATALOGUE["departments"]["stp"]["identifier"] + "-")
     assert created["channel"] == "postal" and created["department"] == "stp"
     assert intake.get(created["receipt_url"], token=MANAGER).status_code == 200
     wait_for(lambda: query(db, "SELECT 1 FROM routing.outbox WHERE published_at IS NOT NULL"

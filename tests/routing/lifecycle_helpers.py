@@ -8,9 +8,18 @@ import jsonschema
 from services.common.contracts import DossierReceived
 from services.common.events import TIMEZONE, event, events_exchange
 from services.common.topology import declare_department_queues, with_channel
+from services.intake.reception import snapshot
 from services.routing.dependencies import Clock
 from services.routing.service import RoutingService
-from tests.conftest import CATALOGUE, lookup_fields, publish_envelope, query, token, wait_for
+from tests.conftest import (
+    CATALOGUE,
+    competent,
+    lookup_fields,
+    publish_envelope,
+    query,
+    token,
+    wait_for,
+)
 from tooling.docs import department_messages
 
 
@@ -51,12 +60,9 @@ def dossier_received(procedure_code, received_at, due_date, channel="counter",
     """dossier.received as intake publishes it."""
     proc = CATALOGUE["procedures"][procedure_code]
     code = code or f"000.00.31.H33-{received_at:%y%m%d}-{next(SEQUENCE):04d}"
-    snapshot = {k: proc[k] for k in ("code", "name", "department", "cooperating",
-                                     "processing_days", "day_kind", "fee", "charge",
-                                     "postal_return", "refund_on_refusal",
-                                     "hold_result_until_paid")}
     data = {
-        "code": code, "procedure": snapshot, "channel": channel,
+        "code": code, "procedure": snapshot(proc, CATALOGUE["departments"][competent(proc)]),
+        "channel": channel,
         "receiving_unit": "000.00.31.H33", "received_at": received_at.isoformat(),
         "due_date": str(due_date),
         "applicant": {"full_name": "Lê Văn Tám", "citizen_id": "*********234",

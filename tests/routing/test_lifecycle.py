@@ -1,6 +1,6 @@
 """The dossier lifecycle in routing, on the real broker and database: every action allowed
 and refused by role and by status, consultations through two department queues, payment and
-postal events, ratings (the law's periods: test_law_periods.py)."""
+postal events (the law's periods: test_law_periods.py; evaluations: test_evaluations.py)."""
 
 import pytest
 from nameko.testing.services import entrypoint_hook
@@ -229,31 +229,6 @@ def test_held_result_is_released_by_payment_and_returned_by_post(routing, db):
     assert len(query(db, "SELECT 1 FROM routing.processed_messages")) == 3
 
 
-def test_rating_once_after_return_tied_to_the_officers(routing, db):
-    code = receive(db, routing.amqp, SHORT, at("2026-11-20", 9), "2026-11-24", secret="RATE0001")
-    rating = {"secret": "RATE0001", "overall": "very_satisfied", "comment": "Nhanh gọn",
-              "criteria": {"time": "very_satisfied", "contacts": "satisfied",
-                           "attitude": "very_satisfied", "result": "very_satisfied"}}
-    act(routing, code, "accept", officer("sxd", "chuyenvien.sxd.07"))
-    act(routing, code, "complete", officer("sxd", "chuyenvien.sxd.07"), result_reference="1/GP")
-    early = routing.http.post(f"/api/v1/dossiers/{code}/rating", json=rating)
-    assert early.status_code == 409
-    act(routing, code, "return", counter("sxd"), method="counter")
-    view = routing.http.get(f"/api/v1/dossiers/{code}?secret=RATE0001").json()
-    assert view["asked_of_citizen"]["what"] == "rating"
-    first = routing.http.post(f"/api/v1/dossiers/{code}/rating", json=rating)
-    assert first.status_code == 201
-    # the counter officer who received it, the one who decided, the one who returned it
-    assert first.json()["officers"] == ["canbo.sxd.01", "chuyenvien.sxd.07", "motcua.sxd.01"]
-    second = routing.http.post(f"/api/v1/dossiers/{code}/rating",
-                               json={**rating, "overall": "not_satisfied"})
-    assert second.status_code == 409 and second.json()["error"]["code"] == "already_rated"
-    bad = routing.http.post(f"/api/v1/dossiers/{code}/rating", json={**rating, "overall": "ok"})
-    assert bad.status_code == 422
-    [row] = query(db, "SELECT overall, criteria FROM routing.ratings")
-    assert row["overall"] == "very_satisfied" and row["criteria"]["contacts"] == "satisfied"
-
-
 def test_department_action_over_rpc(routing, db):
     code = dossier_in(db, routing, "assigned")
     with entrypoint_hook(routing.container, "department_action") as rpc:
@@ -276,3 +251,36 @@ def test_metrics_show_dossiers_by_status_and_department(routing, db):
     assert 'motcua_routing_dossiers_overdue{department="sxd"} 1.0' in text
     assert 'motcua_routing_processing_working_days_count{department="sxd"}' in text
     assert code not in text
+
+
+def test_a_result_handed_over_at_the_counter_prints_its_hand_over_slip(routing, db):
+    code = receive(db, routing.amqp, SHORT, at("2026-11-20", 9), "2026-11-24")
+    act(routing, code, "accept", lead())
+    act(routing, code, "complete", lead(), result_reference="12/GP-SXD")
+    assert act(routing, code, "return", counter("sxd"), method="counter", receiver={
+        "full_name": "Phạm Thị Lan", "relation": "authorised", "id_type": "citizen_id",
+        "id_number": "0791900"}).json()["error"]["fields"] == {
+        "receiver.id_number": ["Số định danh cá nhân phải gồm đúng 12 chữ số."]}
+    by_post = act(routing, code, "return", counter("sxd"), method="post",
+                  receiver={"full_name": "Phạm Thị Lan", "id_type": "passport"})
+    assert by_post.status_code == 422 and "receiver" in by_post.json()["error"]["fields"]
+    assert status_of(db, code) == "result_ready"
+    returned = act(routing, code, "return", counter("sxd"), at("2026-11-24", 14, 5),
+                   method="counter", receiver={"full_name": "Phạm Thị Lan",
+                                               "relation": "authorised",
+                                               "id_type": "citizen_id",
+                                               "id_number": "079190004567"})
+    assert returned.status_code == 200, returned.text
+    path = f"/api/v1/dossiers/{code}/forms/result_handover"
+    slip = routing.http.get(path, token=counter("sxd"), params={"format": "html"})
+    assert slip.status_code == 200
+    for text in ("PHIẾU BÀN GIAO KẾT QUẢ", code, "Phạm Thị Lan", "người được người nộp hồ sơ "
+                 "ủy quyền", "Căn cước", "*********567", "12/GP-SXD", "motcua.sxd.01",
+                 "14 giờ 05 phút, ngày 24/11/2026"):
+        assert text in slip.text, text
+    assert "079190004567" not in slip.text
+    assert query(db, "SELECT id_number FROM routing.result_handovers WHERE dossier_code = %s",
+                 (code,)) == [{"id_number": "*********567"}]
+    assert routing.http.get(path, token=counter("ca")).status_code == 404  # another agency
+    view = routing.http.get(f"/api/v1/inbox/{code}", token=counter("sxd")).json()
+    assert view["return_method"] == "counter"

@@ -7,6 +7,7 @@ import io
 import pytest
 from nameko.testing.services import entrypoint_hook
 
+from services.common.contracts import EVALUATION_ITEMS
 from services.common.errors import Invalid
 from tests.conftest import token
 from tests.routing.lifecycle_helpers import (
@@ -44,11 +45,11 @@ def fixture(container_factory, config_for, client_for, topology, db):
     ok(act(routing, code["A"], "complete", sxd, at("2026-08-21", 15), result_reference="A/GP"))
     ok(act(routing, code["A"], "return", counter("sxd"), at("2026-08-24", 9)))
     routing.clock.pinned = at("2026-08-25", 9)
-    rated = routing.http.post(f"/api/v1/dossiers/{code['A']}/rating", json={
-        "secret": "SECRET01", "overall": "satisfied",
-        "criteria": {"time": "very_satisfied", "contacts": "satisfied",
-                     "attitude": "satisfied", "result": "very_satisfied"}})
-    assert rated.status_code == 201, rated.text
+    evaluated = routing.http.post(f"/api/v1/dossiers/{code['A']}/evaluation", json={
+        "secret": "SECRET01",
+        "answers": {**dict.fromkeys(EVALUATION_ITEMS, "satisfied"), "time": "very_satisfied",
+                    "online_services": "not_applicable"}})
+    assert evaluated.status_code == 201, evaluated.text
     received("B", SHORT, "2026-08-27", "2026-09-03", channel="online")
     ok(act(routing, code["B"], "accept", sxd, at("2026-08-27", 10)))
     received("C", SHORT, "2026-08-28", "2026-09-04", channel="postal")
@@ -121,11 +122,13 @@ def test_monthly_reports_match_the_hand_computed_figures(fixture):
         "hồ sơ, nhận qua dịch vụ bưu chính 1 hồ sơ. Tổng số hồ sơ đã trả 1 hồ sơ; bình quân "
         "mỗi ngày, trung tâm trả 0 hồ sơ.")
     assert [d["department"] for d in september["by_department"]] == ["stp", "sxd"]
-    assert august["ratings"]["overall"] == {"very_satisfied": 0, "satisfied": 1,
-                                            "not_satisfied": 0}
-    assert [r["officer"] for r in august["ratings"]["by_officer"]] == [
+    evaluations = august["evaluations"]
+    assert evaluations["totals"]["dossier_evaluations"] == 1
+    assert evaluations["totals"]["items"]["time"]["very_satisfied"] == 1
+    assert evaluations["totals"]["satisfaction_rate"] == 100.0
+    assert [r["officer"] for r in evaluations["by_officer"]] == [
         "canbo.sxd.01", "chuyenvien.sxd.01", "motcua.sxd.01"]
-    assert september["ratings"]["overall"]["satisfied"] == 0
+    assert september["evaluations"]["totals"]["dossier_evaluations"] == 0
 
 
 def test_period_and_department_reports(fixture):

@@ -5,6 +5,7 @@ import pytest
 
 from services.common.auth import Principal
 from services.common.contracts import STATUSES
+from services.common.documents import read_letterhead
 from services.common.events import TIMEZONE
 from services.routing import forms
 from services.routing.lifecycle import (
@@ -121,9 +122,11 @@ def test_extension_html_escapes_what_officers_typed():
     letter = {"letter_number": "3/XL-SXD", "department": "sxd", "reason": "<script>x</script>",
               "previous_due_date": date(2026, 11, 20), "new_due_date": date(2026, 11, 27),
               "issued_at": datetime(2026, 11, 23, 9, tzinfo=TIMEZONE)}
-    dossier = {"code": "C1", "procedure_name": "Cấp phép", "recipient_name": None,
-               "department": "sxd", "legal_due_date": date(2026, 11, 20),
+    dossier = {"code": "C1", "procedure_name": "Cấp phép", "procedure_code": "1.000002",
+               "recipient_name": None, "department": "sxd", "procedure": {},
+               "legal_due_date": date(2026, 11, 20),
                "received_at": datetime(2026, 11, 18, 9, tzinfo=TIMEZONE)}
-    html = forms.render_html("extension", forms.extension_record(letter, dossier), dossier)
+    html = forms.render_html("extension", forms.extension_record(letter, dossier), dossier,
+                             read_letterhead())
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "27/11/2026" in html and "Mẫu 04" in html and "ngày 23 tháng 11 năm 2026" in html

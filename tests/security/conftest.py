@@ -1,4 +1,4 @@
-"""The five services in nameko containers on the real broker and database, with their relays,
+"""The services in nameko containers on the real broker and database, with their relays,
 and real resources made through their own APIs and events: a dossier of department X with
 its bill, receipt, notifications and shipment, two of its online dossiers awaiting
 reception, a post office with a delegation, a pick-up."""
@@ -7,9 +7,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from scripts.dvcqg import serve
 from services.common.auth import issue_token
 from services.common.events import TIMEZONE, new_envelope
+from services.desk.service import DeskService
+from services.docstore import testca
+from services.docstore.service import DocstoreService
 from services.intake.service import IntakeService
+from services.nationalportal.service import NationalPortalService
 from services.notify.service import NotifyService
 from services.payment.service import PaymentService
 from services.postal.service import PostalService
@@ -18,12 +23,14 @@ from tests.conftest import (
     CATALOGUE,
     TOKEN_SECRET,
     dossier_body,
+    free_port,
     local_today,
     publish_envelope,
     query,
     token,
     wait_for,
 )
+from tooling.clamav import Clamd
 
 DEPARTMENT = "stp"          # "the right department": the dossier's
 OTHER_DEPARTMENT = "ca"     # "another department"
@@ -34,7 +41,8 @@ OTHER_OFFICE = {"code": "BD-HUYEN", "name": "Bưu điện huyện", "address": "
 DLR_SECRET = "dlr-secret-for-security-tests-0123456789"
 GATEWAY = {"VNPAY_TMN_CODE": "MOTCUA01", "VNPAY_HASH_SECRET": "gateway-secret-for-tests-0123456789"}
 SERVICES = {"intake": IntakeService, "routing": RoutingService, "notify": NotifyService,
-            "payment": PaymentService, "postal": PostalService}
+            "payment": PaymentService, "postal": PostalService, "desk": DeskService,
+            "nationalportal": NationalPortalService, "docstore": DocstoreService}
 # What the citizen submits; the personal-data tests look for each of these in the logs.
 APPLICANT = {
     "full_name": "Lê Thị Thu Hương",
@@ -70,6 +78,8 @@ def roles():
         "leader_right": token("leader", department=DEPARTMENT, **today),
         "clerk_right": token("postal_clerk", post_office=OFFICE["code"], **today),
         "counter_right": token("counter_officer", department=DEPARTMENT, **today),
+        # one of a commune center's own staff: receives any procedure of the province
+        "counter_center": token("counter_officer", center="tt_long_xuyen", **today),
     }
 
 
@@ -84,8 +94,18 @@ class World:
         return self.clients[service].request(method, path, token=self.tokens.get(role), **kwargs)
 
 
+@pytest.fixture(scope="session")
+def docstore_tools(tmp_path_factory):
+    """docstore's clamd (the EICAR test signature only) and test CA."""
+    keys = tmp_path_factory.mktemp("docstore-keys")
+    testca.create(keys)
+    with Clamd() as scanner:
+        yield {"CLAMD_ADDRESS": scanner.address, "DOCSTORE_LOCAL_KEY_DIR": str(keys)}
+
+
 @pytest.fixture
-def services(container_factory, config_for, client_for, topology, relays):
+def services(container_factory, config_for, client_for, topology, relays, portal,
+             docstore_tools):
     """The five services running with their relays; returns {service: client}. Small
     connection pools: five services share PostgreSQL's connections with other test runs."""
     small = {"DB_POOL_SIZE": 3}
@@ -97,11 +117,27 @@ def services(container_factory, config_for, client_for, topology, relays):
                              QUIET_HOURS="", SEND_BATCH=50, **small),
         "payment": config_for("payment", **GATEWAY, **small),
         "postal": config_for("postal", DELIVERY_POST_OFFICE=OFFICE["code"], **small),
+        # talks to the fake DVCQG, and hands online dossiers to this intake
+        "nationalportal": config_for(
+            "nationalportal", PORTAL_URL=f"http://127.0.0.1:{portal.server_address[1]}",
+            INTAKE_URL=f"http://{intake_config['WEB_SERVER_ADDRESS']}",
+            PORTAL_POLL_SECONDS=3600, PORTAL_PUSH_SECONDS=0.5, **small),
+        "desk": config_for("desk", **small),
+        "docstore": config_for("docstore", **docstore_tools, **small),
     }
     for name, cls in SERVICES.items():
         container_factory(cls, configs[name]).start()
-    relays(*SERVICES)
+    relays(*(name for name in SERVICES if name != "desk"))  # the desk publishes nothing
     return {name: client_for(config) for name, config in configs.items()}
+
+
+@pytest.fixture
+def portal():
+    """The fake National Public Service Portal (scripts/dvcqg.py) on a port of its own."""
+    server, _ = serve(free_port())
+    yield server
+    server.shutdown()
+    server.server_close()
 
 
 def publish_event(amqp_uri, envelope):
@@ -166,6 +202,11 @@ def world(services, topology, db):
         db, "SELECT tracking_number FROM postal.shipments WHERE dossier_code = %s", (code,)))
     w.ids["tracking_number"] = shipment["tracking_number"]
 
+    slip = {"procedure_code": proc["code"], "applicant": {"full_name": APPLICANT["full_name"]}}
+    for kind, extra in (("guidance", {}), ("refusals", {"reason": "Không thuộc thẩm quyền."})):
+        w.ids[f"{kind.rstrip('s')}_id"] = expect(w.call(  # slips given instead of a receipt
+            "intake", "POST", f"/api/v1/{kind}", "counter_right", json={**slip, **extra}),
+            201)["id"]
     for name in ("submission_id", "correctable_id"):  # online dossiers awaiting reception
         w.ids[name] = expect(w.call("intake", "POST", "/api/v1/submissions", "portal",
                                     json=dossier_body(proc)), 201)["id"]
@@ -174,4 +215,10 @@ def world(services, topology, db):
         "post_office": OFFICE["code"], "pickup_address": DELIVERY_ADDRESS,
         "dossier": dossier_body(proc, applicant=dict(APPLICANT))}), 201)
     w.ids["pickup_id"] = pickup["id"]
+
+    document = expect(w.call("docstore", "POST", "/api/v1/documents", "counter_right", json={
+        "document_type": "don_de_nghi", "title": "Đơn đề nghị", "owner": {
+            "id": APPLICANT["citizen_id"]}, "dossier_code": code}), 201)
+    w.ids["document_id"] = document["id"]
+    w.ids["page"] = 1
     return w

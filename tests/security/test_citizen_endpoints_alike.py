@@ -1,5 +1,5 @@
 """A stranger must not learn which dossier codes exist: every endpoint a citizen calls without
-a token with a dossier's code (the lookup, resubmission, withdrawal, rating, the forms
+a token with a dossier's code (the lookup, resubmission, withdrawal, evaluation, the forms
 with its secret...) answers a real code with a wrong secret exactly as it answers a
 code that does not exist, whatever else the request holds.
 
@@ -86,7 +86,7 @@ def test_a_citizen_endpoint_answers_a_real_code_as_an_unknown_one_whatever_it_is
     endpoints = list(citizen_endpoints(world.clients))
     labels = {operation.label for _, operation in endpoints}
     assert {"GET /api/v1/dossiers/{code}", "POST /api/v1/dossiers/{code}/resubmission",
-            "POST /api/v1/dossiers/{code}/withdrawal", "POST /api/v1/dossiers/{code}/rating",
+            "POST /api/v1/dossiers/{code}/withdrawal", "POST /api/v1/dossiers/{code}/evaluation",
             "GET /api/v1/dossiers/{code}/forms/{form}"} <= labels, labels
     differing, session = [], requests.Session()
     for service, operation in endpoints:

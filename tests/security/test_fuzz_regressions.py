@@ -1,4 +1,5 @@
 """500s the fuzzers found, kept as plain regression tests against the running services."""
+from services.common.contracts import EVALUATION_ITEMS
 from tests.conftest import query, wait_for
 from tests.security.conftest import OFFICE
 
@@ -153,8 +154,7 @@ def test_a_lone_surrogate_anywhere_is_a_422_naming_the_field_never_a_500(world, 
     assert answers == [(s, p, 422, True) for s, p, *_ in answers]
 
 
-RATING = {"overall": "satisfied", "criteria": {
-    "time": "satisfied", "contacts": "satisfied", "attitude": "satisfied", "result": "satisfied"}}
+EVALUATION = {"answers": dict.fromkeys(EVALUATION_ITEMS, "satisfied")}
 
 
 def test_the_citizen_endpoints_answer_alike_for_a_known_and_an_unknown_code(world):
@@ -163,7 +163,7 @@ def test_the_citizen_endpoints_answer_alike_for_a_known_and_an_unknown_code(worl
     for secret in (LONE_SURROGATE, "A\x00", "SAIMATMA", "x" * 300, ""):
         for action, json_body in (("withdrawal", {"secret": secret}),
                                   ("resubmission", {"secret": secret}),
-                                  ("rating", {"secret": secret, **RATING})):
+                                  ("evaluation", {"secret": secret, **EVALUATION})):
             answers = [world.call("routing", "POST", f"/api/v1/dossiers/{code}/{action}",
                                   json=json_body) for code in (known, unknown)]
             statuses = [answer.status_code for answer in answers]

@@ -10,6 +10,7 @@ import pika
 from prometheus_client import REGISTRY
 
 from services.common.consumer import DEAD_LETTER_QUEUE, MAX_MESSAGE_BYTES
+from services.common.contracts import EVALUATION_ITEMS
 from services.common.events import TIMEZONE, new_envelope
 from services.common.topology import event_queue_name
 from tests.conftest import count_fuzz_case, dossier_body, lookup_fields, query, token, wait_for
@@ -113,6 +114,21 @@ def valid_data(event_type, code, now):
                                  "procedure_name": proc["name"], "result_reference": "1/QĐ",
                                  "ready_at": now, "delivery": {"method": "counter"},
                                  "releasable": True},
+        "dossier.status_changed": {"code": code, "department": DEPARTMENT,
+                                   "from_status": "result_ready", "to_status": "returned",
+                                   "public_status": "returned", "actor": "o1", "reason": None,
+                                   "at": now, "due_date": "2026-12-31"},
+        "dossier.evaluated": {"code": code, "department": DEPARTMENT,
+                              "procedure_code": proc["code"], "status": "returned",
+                              "answers": {item: "satisfied" for item in EVALUATION_ITEMS},
+                              "officers": ["o1"], "evaluated_at": now},
+        "dossier.corrections_requested": {
+            "submission_id": str(uuid.uuid4()),
+            "procedure": {"code": proc["code"], "name": proc["name"]},
+            "department": DEPARTMENT, "documents": [{"name": "đơn đề nghị"}],
+            "reason": "đơn chưa ký", "requested_at": now},
+        "result.issued": {"document_id": str(uuid.uuid4()), "code": code,
+                          "department": DEPARTMENT, "issued_at": now},
         "dossier.supplement_requested": {"code": code, "department": DEPARTMENT,
                                          "procedure_name": proc["name"],
                                          "documents": [{"name": "bản sao giấy tờ"}],

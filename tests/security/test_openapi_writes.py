@@ -9,6 +9,8 @@ in the state the action needs: accepted, asked for a supplement, returned...), a
 fields that name one (`secret`: the dossier's lookup secret; `post_office`: the clerk's post
 office) are those resources'. The token is of a role the authorisation matrix allows.
 """
+from pathlib import Path
+
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -16,8 +18,18 @@ from schemathesis.generation import GenerationMode
 
 from scripts.payment_gateway import ipn_params
 from services.common.apidocs import _route_path
-from tests.conftest import dossier_body, procedure, wait_for
-from tests.security.conftest import DEPARTMENT, GATEWAY, OFFICE, expect, fee_procedure
+from services.common.events import events_exchange
+from tests.conftest import TEST_DB_URL, dossier_body, procedure, publish_envelope, wait_for
+from tests.docstore.conftest import WorkerProcess, scanned_jpeg
+from tests.nationalportal.conftest import lacking_sector
+from tests.security.conftest import (
+    APPLICANT,
+    DEPARTMENT,
+    GATEWAY,
+    OFFICE,
+    expect,
+    fee_procedure,
+)
 from tests.security.test_authorization_matrix import TABLE
 from tests.security.test_openapi_fuzz import caller_of, real_path_parameters
 
@@ -88,13 +100,66 @@ def collected_pickup(world):
     return pickup["id"]
 
 
-def state_for(world, service, method, path):
+def signed_document(world, keys):
+    """A document of the applicant scanned at the counter and signed by the document worker
+    (run for it alone): one that can be reused."""
+    made = expect(world.call("docstore", "POST", "/api/v1/documents", "counter_right", json={
+        "document_type": "gcn_qsdd", "title": "Giấy chứng nhận", "owner": {
+            "id": APPLICANT["citizen_id"]}}), 201)
+    expect(world.call("docstore", "PUT", f"/api/v1/documents/{made['id']}/content",
+                      "counter_right", data=scanned_jpeg()), 202)
+    worker = WorkerProcess({"DB_URL": TEST_DB_URL, "AMQP_URI": world.amqp_uri,
+                            "DOCSTORE_LOCAL_KEY_DIR": keys["DOCSTORE_LOCAL_KEY_DIR"]},
+                           Path(keys["DOCSTORE_LOCAL_KEY_DIR"]) / "worker.log").start()
+    try:
+        wait_for(lambda: world.call("docstore", "GET", f"/api/v1/documents/{made['id']}",
+                                    "counter_right").json()["status"] == "signed", timeout=120)
+    finally:
+        worker.stop()
+    return made["id"]
+
+
+def awaiting_signature(world, keys):
+    """A scan of the counter awaiting the remote signer's value (the officer's signature: the
+    counter officer the matrix lets through sends it): the document worker, run for it alone
+    with the external signer, reserved its signature."""
+    made = expect(world.call("docstore", "POST", "/api/v1/documents", "counter_right", json={
+        "document_type": "don_de_nghi", "title": "Đơn đề nghị",
+        "owner": {"id": APPLICANT["citizen_id"]}}), 201)
+    expect(world.call("docstore", "PUT", f"/api/v1/documents/{made['id']}/content",
+                      "counter_right", data=scanned_jpeg()), 202)
+    directory = keys["DOCSTORE_LOCAL_KEY_DIR"]
+    worker = WorkerProcess({"DB_URL": TEST_DB_URL, "AMQP_URI": world.amqp_uri,
+                            "DOCSTORE_LOCAL_KEY_DIR": directory},
+                           Path(directory) / "worker.log",
+                           {"DOCSTORE_SIGNER": "external",
+                            "DOCSTORE_EXTERNAL_CERT_DIR": directory}).start()
+    try:
+        wait_for(lambda: world.call("docstore", "GET", f"/api/v1/documents/{made['id']}",
+                                    "counter_right").json()["status"] == "awaiting_signature",
+                 timeout=120)
+    finally:
+        worker.stop()
+    return made["id"]
+
+
+def failed_sync(world):
+    """A dossier whose sync the portal refused (its procedure names no lĩnh vực): one a
+    manager retries."""
+    code = "H01.40-261208-0042"
+    publish_envelope(world.amqp_uri, lacking_sector(code), events_exchange("intake"))
+    wait_for(lambda: world.call("nationalportal", "GET", f"/api/v1/sync/dossiers/{code}",
+                                "manager").json().get("state") == "failed")
+    return code
+
+
+def state_for(world, service, method, path, docstore_keys):
     """The resources an operation's request names: path parameters and body fields."""
     state = {**real_path_parameters(world), "secret": world.ids["secret"],
-             "post_office": OFFICE["code"]}
+             "post_office": OFFICE["code"], "owner_id": APPLICANT["citizen_id"]}
     if (service, path) == ("routing", "/api/v1/dossiers/{code}/resubmission"):
         state.update(dossier_in_state(world, ACCEPT, SUPPLEMENT))
-    elif (service, path) == ("routing", "/api/v1/dossiers/{code}/rating"):
+    elif (service, path) == ("routing", "/api/v1/dossiers/{code}/evaluation"):
         state.update(dossier_in_state(world, ACCEPT, COMPLETE, RETURN))
     elif (service, path) == ("routing", "/api/v1/dossiers/{code}/withdrawal"):
         state.update(dossier_in_state(world))
@@ -102,6 +167,12 @@ def state_for(world, service, method, path):
         state["bill_id"] = overpaid_bill(world)
     elif (service, path) == ("postal", "/api/v1/pickups/{pickup_id}/received"):
         state["pickup_id"] = collected_pickup(world)
+    elif (service, path) == ("nationalportal", "/api/v1/sync/dossiers/{code}/retry"):
+        state["code"] = failed_sync(world)
+    elif (service, path) == ("docstore", "/api/v1/documents/{document_id}/reuse"):
+        state["document_id"] = signed_document(world, docstore_keys)
+    elif (service, path) == ("docstore", "/api/v1/documents/{document_id}/signature"):
+        state["document_id"] = awaiting_signature(world, docstore_keys)
     elif service == "intake" and path.startswith("/api/v1/submissions/{submission_id}/"):
         state["submission_id"] = expect(world.call("intake", "POST", "/api/v1/submissions",
                                                    "portal", json=world.ids["dossier_body"]),
@@ -114,7 +185,8 @@ def with_state(case, state):
         case.path_parameters = {name: state.get(name, value)
                                 for name, value in case.path_parameters.items()}
     if isinstance(case.body, dict):
-        case.body = {name: state.get(name, value) if name in ("secret", "post_office") else value
+        case.body = {name: state.get(name, value)
+                     if name in ("secret", "post_office", "owner_id") else value
                      for name, value in case.body.items()}
     return case
 
@@ -153,7 +225,7 @@ def answered_2xx(operation, state, base_url, headers):
     return None, answers
 
 
-def test_every_write_operation_gets_a_2xx_from_its_document_alone(world):
+def test_every_write_operation_gets_a_2xx_from_its_document_alone(world, docstore_tools):
     rows = {(row.service, row.method, _route_path(row.url)[0]): row for row in TABLE}
     without, writes = [], 0
     for service, client in world.clients.items():
@@ -166,7 +238,7 @@ def test_every_write_operation_gets_a_2xx_from_its_document_alone(world):
             writes += 1
             role = caller_of(rows[(service, method, operation.path)])
             headers = {"Authorization": f"Bearer {world.tokens[role]}"} if role else {}
-            state = state_for(world, service, method, operation.path)
+            state = state_for(world, service, method, operation.path, docstore_tools)
             case, answers = answered_2xx(operation, state, client.base, headers)
             if case is None:
                 without.append(f"{service} {operation.label}: {[answers[0], *answers[-2:]]}")

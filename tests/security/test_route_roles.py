@@ -20,7 +20,7 @@ PATH_VALUES = {"action": "accept"}
 
 def caller_of(role):
     scope = ROLE_SCOPES[role]
-    if scope == "department":
+    if scope in ("department", "center_or_department"):
         return token(role, department=DEPARTMENT, subject="route-walk")
     if scope == "post_office":
         return token(role, post_office=OFFICE["code"], subject="route-walk")

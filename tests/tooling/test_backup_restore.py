@@ -223,7 +223,7 @@ def test_a_backup_is_private_and_refused_when_altered_or_aimed_at_a_database_in_
     assert stat.S_IMODE(backup.stat().st_mode) == 0o700
     assert {stat.S_IMODE(f.stat().st_mode) for f in backup.iterdir()} == {0o600}
     assert read_backup(backup)["database"]["name"] == urlsplit(db_url).path.lstrip("/")
-    with pytest.raises(BackupError, match="already holds intake"):
+    with pytest.raises(BackupError, match="already holds .*intake"):
         restore(backup, db_url, rabbit_config["AMQP_URI"])
     dump = backup / "database.dump"
     data = dump.read_bytes()

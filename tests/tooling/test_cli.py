@@ -1,7 +1,8 @@
 """The operator's command line as an operator runs it (the installed `motcua` script): a
 token carries the role and scope asked for, a bad request or a bad catalogue file is refused
 with the reason and exit code 2, `motcua run` finds honcho and the services without an
-activated virtual environment, and `motcua calendar` changes the days intake and routing count
+activated virtual environment (and a test clamd when none answers at CLAMD_ADDRESS), and
+`motcua calendar` changes the days intake and routing count
 while they run."""
 import os
 import secrets
@@ -16,9 +17,18 @@ from services.common.auth import authenticate
 from services.common.calendar import Calendar
 from services.common.clock import Clock
 from services.intake.service import IntakeService
-from tests.conftest import CATALOGUE, TOKEN_SECRET, dossier_body, drain, token, wait_for
+from tests.conftest import (
+    CATALOGUE,
+    ROOT,
+    TOKEN_SECRET,
+    dossier_body,
+    drain,
+    free_port,
+    token,
+    wait_for,
+)
 from tests.routing.lifecycle_helpers import act, at, officer, receive, start_routing
-from tooling import cli
+from tooling import clamav, cli
 
 MOTCUA = str(Path(sys.executable).parent / "motcua")
 SECRET = secrets.token_urlsafe(32)
@@ -39,6 +49,19 @@ def test_token_carries_the_role_and_department_asked_for(role):
         role, "stp", "canbo.stp.01")
 
 
+@pytest.mark.parametrize("scope, department, center", [
+    (("--center", "ubnd_long_xuyen"), None, "ubnd_long_xuyen"),  # the center's own staff
+    (("--center", "ubnd_long_xuyen", "--department", "stp"), "stp", "ubnd_long_xuyen"),
+])
+def test_a_counter_officer_s_token_carries_its_center_and_the_agency_that_stationed_it(
+        scope, department, center):
+    result = motcua("token", "--role", "counter_officer", *scope)
+    assert result.returncode == 0, result.stderr
+    principal = authenticate(SECRET, f"Bearer {result.stdout.strip()}")
+    assert (principal.center, principal.department) == (center, department)
+    assert principal.center_staff == (department is None)
+
+
 def test_postal_clerk_token_carries_its_post_office():
     result = motcua("token", "--role", "postal_clerk", "--post-office", "BD-TINH")
     assert result.returncode == 0, result.stderr
@@ -46,7 +69,7 @@ def test_postal_clerk_token_carries_its_post_office():
 
 
 @pytest.mark.parametrize("args, env, reason", [
-    (("--role", "counter_officer"), {}, "needs --department"),
+    (("--role", "counter_officer"), {}, "needs --center, --department or both"),
     (("--role", "leader"), {}, "needs --department"),
     (("--role", "manager"), {"TOKEN_SECRET": "short"}, "TOKEN_SECRET must be set"),
     (("--role", "citizen"), {}, "invalid choice: 'citizen'"),
@@ -81,6 +104,7 @@ def test_an_unreadable_catalogue_file_is_named_not_a_traceback(tmp_path):
 def test_run_finds_honcho_and_the_services_without_an_activated_environment(monkeypatch):
     started = {}
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setenv("CLAMD_ADDRESS", "/run/clamav/clamd.ctl")  # not one to start here
     monkeypatch.setattr(os, "chdir", lambda path: None)
     monkeypatch.setattr(os, "execvpe", lambda file, args, env: started.update(
         file=file, args=args, env=env))
@@ -91,6 +115,22 @@ def test_run_finds_honcho_and_the_services_without_an_activated_environment(monk
     assert first == str(bin_dir)
     assert all((bin_dir / tool).exists() for tool in ("honcho", "nameko", "motcua"))
     assert started["args"][:2] == ["honcho", "start"]
+
+
+def test_run_starts_a_clamd_where_none_answers_and_stops_it_with_the_services(monkeypatch):
+    port = free_port()
+    monkeypatch.setenv("CLAMD_ADDRESS", f"127.0.0.1:{port}")
+    monkeypatch.setattr(os, "chdir", lambda path: None)
+    ran = {}
+
+    def services(command, env):
+        ran.update(command=command, scanner=clamav.answers("127.0.0.1", port))
+        return 0
+
+    monkeypatch.setattr(cli, "run_beside", services)
+    assert cli.cmd_run(None) == 0
+    assert ran == {"command": ["honcho", "start", "-f", str(ROOT / "Procfile")], "scanner": True}
+    assert not clamav.answers("127.0.0.1", port)
 
 
 # --- motcua calendar: a day off reaches intake and routing, running, without a restart ------

@@ -12,7 +12,7 @@ rabbitmq/ - every motcua container trusts the bundle of the ConfigMap `motcua-tr
 from services.common.config import SERVICE_NAMES
 from tooling import ROOT
 
-from .kubernetes import DEPLOYED, RUN_AS
+from .kubernetes import DEPLOYED, RUN_AS, WORKERS
 
 COMPONENTS = ROOT / "deploy" / "k8s" / "components"
 DB_CLUSTER = "motcua-db"
@@ -59,10 +59,13 @@ def _pod_patch(kind, name, containers, volumes, init_containers=None):
 
 
 def _workloads():
-    """(Deployment name, container name, service) of every service and relay."""
+    """(Deployment name, container name, service) of every service, relay and worker."""
     for deployed in DEPLOYED:
         yield f"motcua-{deployed.name}", deployed.name, deployed.name
-        yield f"motcua-{deployed.name}-relay", "relay", deployed.name
+        if deployed.relay_port is not None:
+            yield f"motcua-{deployed.name}-relay", "relay", deployed.name
+    for worker in WORKERS:
+        yield f"motcua-{worker.service}-worker", "worker", worker.service
 
 
 def _migration_step(service):

@@ -1,11 +1,14 @@
-"""The Kubernetes workloads of every service and relay, generated from the DEPLOYED table:
+"""The Kubernetes workloads of every service and relay, generated from the DEPLOYED table and
+the services' settings (config.yml):
 `python -m tooling.provision.kubernetes` rewrites deploy/k8s/base/workloads.yaml and
 prometheusrule.yaml (the alert rules, tooling/provision/alerts.py) and the data tier's
 per-service files (tooling/provision/datatier.py); a test fails when they are stale."""
+import re
 from dataclasses import dataclass
 
 import yaml
 
+from services.common.config import config_path
 from tooling import ROOT
 
 from .alerts import prometheus_rule
@@ -18,14 +21,19 @@ class Deployed:
     """One service as deployed (DESIGN.md): its nameko class, HTTP port, relay metrics port,
     whether it scales on the depth of its event queues, the settings that name another
     service's address inside the cluster, and the keys of the Secret `motcua-keys` given to
-    it alone (the lookup secret's: only the services that use a key can read it)."""
+    it alone (the lookup secret's: only the services that use a key can read it). A service
+    that publishes no event (the desk) has no relay (`relay_port` None). `settings`: prefixes
+    of the environment variables of its config.yml that the Deployment sets (a province's
+    own values go in its overlay): a secret one (`*_SECRET`) as an optional reference to
+    `motcua-keys` (the feature stays off without it), the others with config.yml's default."""
     name: str
     service_class: str
     http_port: int
-    relay_port: int
+    relay_port: int | None
     queue_scaled: bool = False
     env: tuple = ()
     keys: tuple = ()
+    settings: tuple = ()
 
 
 # Every service of DESIGN.md, including those still being built: a merged service needs no
@@ -37,9 +45,33 @@ DEPLOYED = (
              keys=("LOOKUP_PEPPER",)),
     Deployed("notify", "NotifyService", 8003, 9103, queue_scaled=True,
              keys=("NOTIFY_SECRET_KEY",)),
-    Deployed("payment", "PaymentService", 8004, 9104),
+    Deployed("payment", "PaymentService", 8004, 9104, settings=("DVCQG_PAY_",)),
     Deployed("postal", "PostalService", 8005, 9105),
+    Deployed("desk", "DeskService", 8006, None,
+             env=(("INTAKE_URL", "http://motcua-intake:8001"),
+                  ("ROUTING_URL", "http://motcua-routing:8002"),
+                  ("NOTIFY_URL", "http://motcua-notify:8003"),
+                  ("PAYMENT_URL", "http://motcua-payment:8004"),
+                  ("DESK_SECURE_COOKIES", "true"))),
+    Deployed("nationalportal", "NationalPortalService", 8007, 9107,
+             env=(("INTAKE_URL", "http://motcua-intake:8001"),)),
+    Deployed("docstore", "DocstoreService", 8008, 9108,
+             env=(("CLAMD_ADDRESS", "motcua-clamd:3310"),), keys=("LOOKUP_PEPPER",)),
 )
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A service's worker process without eventlet (a plain consumer of its job queue):
+    its module, metrics port and queue, scaled on that queue's depth."""
+    service: str
+    module: str
+    metrics_port: int
+    queue: str
+    tmp_size: str = "1Gi"
+
+
+WORKERS = (Worker("docstore", "services.docstore.worker", 9118, "docstore.jobs"),)
 IMAGE = "motcua"
 RUN_AS = 10001
 # Handlers are single database transactions of well under a second; HTTP bodies are 64 KiB.
@@ -59,9 +91,23 @@ def _security():
 
 
 KEYS_SECRET = "motcua-keys"
+# `KEY: ${ENV_VAR:default}` in a config.yml
+CONFIG_SETTING = re.compile(r"^\w+:\s*\$\{(?P<var>\w+):(?P<default>[^}]*)\}", re.MULTILINE)
 
 
-def _container(name, command, port_name, port, env, probes, resources, keys=()):
+def _settings_env(service):
+    """The env entries of the service's config.yml variables named by its `settings`
+    prefixes, in the file's order."""
+    text = config_path(service.name).read_text(encoding="utf-8")
+    found = [(match["var"], match["default"]) for match in CONFIG_SETTING.finditer(text)
+             if match["var"].startswith(service.settings)] if service.settings else []
+    return [{"name": var, "valueFrom": {"secretKeyRef": {
+                "name": KEYS_SECRET, "key": var, "optional": True}}}
+            if var.endswith("_SECRET") else {"name": var, "value": default}
+            for var, default in found]
+
+
+def _container(name, command, port_name, port, env, probes, resources, keys=(), settings=()):
     return {
         "name": name, "image": IMAGE, "command": command,
         "ports": [{"name": port_name, "containerPort": port}],
@@ -69,7 +115,8 @@ def _container(name, command, port_name, port, env, probes, resources, keys=()):
                     {"secretRef": {"name": "motcua-secrets"}}],
         "env": [{"name": key, "value": value} for key, value in env.items()]
         + [{"name": key, "valueFrom": {"secretKeyRef": {"name": KEYS_SECRET, "key": key}}}
-           for key in keys],
+           for key in keys]
+        + list(settings),
         **probes,
         "lifecycle": {"preStop": {"exec": {"command": ["sleep", str(PRESTOP_SECONDS)]}}},
         "resources": resources,
@@ -78,7 +125,7 @@ def _container(name, command, port_name, port, env, probes, resources, keys=()):
     }
 
 
-def _deployment(name, component, container, replicas):
+def _deployment(name, component, container, replicas, tmp_size="64Mi"):
     labels = _labels(name, component)
     return {
         "apiVersion": "apps/v1", "kind": "Deployment",
@@ -97,7 +144,7 @@ def _deployment(name, component, container, replicas):
                     "securityContext": {"runAsNonRoot": True, "runAsUser": RUN_AS,
                                         "fsGroup": RUN_AS},
                     "containers": [container],
-                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": tmp_size}}],
                 },
             },
         },
@@ -123,21 +170,23 @@ def _http_get(path, port, period, failures):
 
 
 def _scaled_object(service):
-    name = f"motcua-{service.name}"
+    # every event queue this service consumes (named by topology.event_queue_name)
+    return _queue_scaled(f"motcua-{service.name}", f"^evt-.*--{service.name}\\..*$", "true", 2)
+
+
+def _queue_scaled(name, queue, regex, minimum, per_replica="200"):
     return {
         "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
         "metadata": {"name": name, "labels": _labels(name, "service")},
         "spec": {
             "scaleTargetRef": {"name": name},
-            "minReplicaCount": 2, "maxReplicaCount": 10,
+            "minReplicaCount": minimum, "maxReplicaCount": 10,
             "cooldownPeriod": 300,
             "triggers": [{
                 "type": "rabbitmq",
-                # every event queue this service consumes (named by topology.event_queue_name)
-                "metadata": {"protocol": "http", "mode": "QueueLength", "value": "200",
-                             "useRegex": "true", "operation": "sum",
-                             "queueName": f"^evt-.*--{service.name}\\..*$",
-                             "vhostName": "/"},
+                "metadata": {"protocol": "http", "mode": "QueueLength", "value": per_replica,
+                             "useRegex": regex, "operation": "sum",
+                             "queueName": queue, "vhostName": "/"},
                 "authenticationRef": {"name": "motcua-rabbitmq-management"},
             }],
         },
@@ -163,11 +212,13 @@ def k8s_workloads():
             {"startupProbe": _http_get("/health", "http", 2, 30),
              "livenessProbe": _http_get("/health", "http", 10, 3),
              "readinessProbe": _http_get("/ready", "http", 5, 2)},
-            service_resources, service.keys,
+            service_resources, service.keys, _settings_env(service),
         )
         manifests += [_deployment(name, "service", container, 2),
                       _service(name, "service", "http", service.http_port),
                       _pdb(name, "service")]
+        if service.relay_port is None:
+            continue
         relay = f"{name}-relay"
         container = _container(
             "relay", ["motcua", "relay", service.name], "metrics", service.relay_port,
@@ -181,7 +232,109 @@ def k8s_workloads():
                       _service(relay, "relay", "metrics", service.relay_port),
                       _pdb(relay, "relay")]
     manifests += [_scaled_object(service) for service in DEPLOYED if service.queue_scaled]
+    return manifests + _worker_manifests() + clamd_manifests()
+
+
+def _worker_manifests():
+    """Each worker: its Deployment (OCR needs CPU, memory and scratch space), metrics Service,
+    PDB, and a ScaledObject on its job queue (a job takes seconds: a few per replica)."""
+    manifests = []
+    resources = {"requests": {"cpu": "500m", "memory": "512Mi"},
+                 "limits": {"cpu": "2", "memory": "1536Mi"}}
+    for worker in WORKERS:
+        name = f"motcua-{worker.service}-worker"
+        container = _container(
+            "worker", ["python", "-m", worker.module], "metrics", worker.metrics_port,
+            {f"{worker.service.upper()}_WORKER_METRICS_PORT": str(worker.metrics_port)},
+            {"livenessProbe": _http_get("/metrics", "metrics", 10, 3),
+             "readinessProbe": _http_get("/metrics", "metrics", 10, 3)},
+            resources)
+        manifests += [_deployment(name, "worker", container, 1, worker.tmp_size),
+                      _service(name, "worker", "metrics", worker.metrics_port),
+                      _pdb(name, "worker"),
+                      _queue_scaled(name, worker.queue, "false", 1, "5")]
     return manifests
+
+
+# clamd, the virus scanner docstore streams every upload to (CLAMD_ADDRESS), from the same
+# image (Debian's clamav-daemon): freshclam fills the database before clamd starts, then keeps
+# it current beside it and tells clamd to reload. A province without Internet access points
+# DatabaseMirror (or PrivateMirror) of the ConfigMap at its own mirror.
+CLAMD = "motcua-clamd"
+CLAMD_PORT = 3310
+CLAMD_CONFIG_DIR = "/etc/motcua-clamd"
+CLAMD_DATABASE_DIR = "/var/lib/clamav"
+CLAMD_CONF = f"""Foreground yes
+DatabaseDirectory {CLAMD_DATABASE_DIR}
+TCPSocket {CLAMD_PORT}
+TCPAddr 0.0.0.0
+LogFile /dev/stdout
+LogTime yes
+PidFile /tmp/clamd.pid
+TemporaryDirectory /tmp
+# above DOCSTORE_MAX_UPLOAD_BYTES (20 MiB): a longer stream is refused, not cut
+StreamMaxLength 32M
+# a reload does not hold two databases in memory at once (scans wait for it instead)
+ConcurrentDatabaseReload no
+"""
+FRESHCLAM_CONF = f"""Foreground yes
+DatabaseDirectory {CLAMD_DATABASE_DIR}
+DatabaseMirror database.clamav.net
+UpdateLogFile /dev/stdout
+LogTime yes
+PidFile /tmp/freshclam.pid
+Checks 12
+"""
+
+
+def _clamd_container(name, command, probes, resources, port=None):
+    return {
+        "name": name, "image": IMAGE, "command": command,
+        **({"ports": [{"name": "clamd", "containerPort": port}]} if port else {}),
+        **probes,
+        **({"lifecycle": {"preStop": {"exec": {"command": ["sleep", str(PRESTOP_SECONDS)]}}}}
+           if probes else {}),
+        "resources": resources,
+        "securityContext": _security(),
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"},
+                         {"name": "database", "mountPath": CLAMD_DATABASE_DIR},
+                         {"name": "config", "mountPath": CLAMD_CONFIG_DIR, "readOnly": True}],
+    }
+
+
+def clamd_manifests():
+    """clamd's ConfigMap, Deployment (two replicas: an upload is refused with 503 while none
+    answers), Service and PodDisruptionBudget. The full database takes about 1 GB of memory
+    and a few minutes to load."""
+    freshclam = ["freshclam", f"--config-file={CLAMD_CONFIG_DIR}/freshclam.conf"]
+    scanning = {"requests": {"cpu": "200m", "memory": "1536Mi"},
+                "limits": {"cpu": "1", "memory": "2560Mi"}}
+    updating = {"requests": {"cpu": "20m", "memory": "64Mi"},
+                "limits": {"cpu": "500m", "memory": "512Mi"}}
+    listening = {"tcpSocket": {"port": "clamd"}, "timeoutSeconds": 3}
+    clamd = _clamd_container(
+        "clamd", ["clamd", f"--config-file={CLAMD_CONFIG_DIR}/clamd.conf"],
+        {"startupProbe": {**listening, "periodSeconds": 10, "failureThreshold": 60},
+         "livenessProbe": {**listening, "periodSeconds": 20, "failureThreshold": 3},
+         "readinessProbe": {**listening, "periodSeconds": 10, "failureThreshold": 2}},
+        scanning, CLAMD_PORT)
+    running = {"exec": {"command": ["sh", "-c", "kill -0 \"$(cat /tmp/freshclam.pid)\""]},
+               "periodSeconds": 60, "timeoutSeconds": 5, "failureThreshold": 3}
+    updater = _clamd_container("freshclam", [*freshclam, "--daemon",
+                                             f"--daemon-notify={CLAMD_CONFIG_DIR}/clamd.conf"],
+                               {"livenessProbe": running, "readinessProbe": running}, updating)
+    first_download = _clamd_container("database", freshclam, {}, updating)
+    deployment = _deployment(CLAMD, "scanner", clamd, 2, "256Mi")
+    pod = deployment["spec"]["template"]["spec"]
+    pod["initContainers"] = [first_download]
+    pod["containers"].append(updater)
+    pod["volumes"] += [{"name": "database", "emptyDir": {"sizeLimit": "1Gi"}},
+                       {"name": "config", "configMap": {"name": CLAMD}}]
+    config = {"apiVersion": "v1", "kind": "ConfigMap",
+              "metadata": {"name": CLAMD, "labels": _labels(CLAMD, "scanner")},
+              "data": {"clamd.conf": CLAMD_CONF, "freshclam.conf": FRESHCLAM_CONF}}
+    return [config, deployment, _service(CLAMD, "scanner", "clamd", CLAMD_PORT),
+            _pdb(CLAMD, "scanner")]
 
 
 GENERATED_HEADER = ("# Generated by `python -m tooling.provision.kubernetes` from tooling/provision/ "

@@ -1,0 +1,123 @@
+"""`make screens`: a screenshot of every screen of the desk at 1366×768 and 360×640, into
+docs/screens/ (the README shows the main ones).
+
+    python -m scripts.desk_screens [--out docs/screens]
+
+starts the whole stack on a database and RabbitMQ virtual host of its own
+(`motcua_desk_screens`, the database created afresh; MOTCUA_SCREENS_DB and
+MOTCUA_SCREENS_AMQP change them) on DESIGN.md's ports plus --port-offset (1500), creates the
+demo's accounts, receives two dossiers at the counter through the desk itself, and photographs
+each page with Debian's Chromium (CHROMIUM, default /usr/bin/chromium) through Playwright."""
+import argparse
+import os
+import re
+import secrets
+import sys
+import tempfile
+from pathlib import Path
+
+import requests
+from playwright.sync_api import sync_playwright
+
+from scripts.desk_accounts import DEMO_PASSWORD, add_demo_accounts
+from scripts.stack import ROOT, Stack, ensure_database
+from services.common.auth import issue_token
+
+NAME = "motcua_desk_screens"
+SIZES = {"1366x768": {"width": 1366, "height": 768}, "360x640": {"width": 360, "height": 640}}
+APPLICANT = {"applicant-full_name": "Trần Thị Bích Ngọc", "applicant-citizen_id": "079190001234",
+             "applicant-phone": "0912345678",
+             "applicant-address": "25 Nguyễn Huệ, phường Long Xuyên, tỉnh An Giang"}
+
+
+def sign_in(page, desk, username):
+    page.goto(f"{desk}/sign-in")
+    page.fill("#f-username", username)
+    page.fill("#f-password", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click("button.primary")
+
+
+def receive(page, desk, leave_out_id=False):
+    """A dossier of the police's Phiếu lý lịch tư pháp received through the desk's form."""
+    page.goto(f"{desk}/reception?procedure=2.000488")
+    page.check("#f-doc-to_khai")
+    page.check("#f-doc-giay_to_tuy_than")
+    for field, value in APPLICANT.items():
+        page.fill(f"#f-{field}", "0791" if leave_out_id and "citizen_id" in field else value)
+    with page.expect_navigation():
+        page.click("button.primary")
+    found = page.locator("#dossier-code")
+    return found.inner_text().strip() if found.count() else None
+
+
+def shoot(page, out, name):
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        page.screenshot(path=str(out / f"{name}-{size}.png"), full_page=size == "360x640")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screens")
+    parser.add_argument("--port-offset", type=int, default=1500)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    db_url = os.environ.get("MOTCUA_SCREENS_DB", f"postgresql://postgres@127.0.0.1:5432/{NAME}")
+    amqp = os.environ.get("MOTCUA_SCREENS_AMQP")
+    if amqp is None:
+        api = "http://127.0.0.1:15672/api"
+        requests.put(f"{api}/vhosts/{NAME}", auth=("guest", "guest"), timeout=300)
+        requests.put(f"{api}/permissions/{NAME}/guest", auth=("guest", "guest"), timeout=60,
+                     json={"configure": ".*", "write": ".*", "read": ".*"})
+        amqp = f"amqp://guest:guest@127.0.0.1:5672/{NAME}"
+    ensure_database(db_url, fresh=True)
+    secret = secrets.token_urlsafe(32)
+    with Stack(db_url, amqp, secret, tempfile.mkdtemp(prefix="desk-screens-"),
+               port_offset=args.port_offset) as stack:
+        stack.prepare()
+        add_demo_accounts(stack)
+        stack.start()
+        desk = stack.url("desk")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+                args=["--no-sandbox"])
+            page = browser.new_page(locale="vi-VN")
+            page.goto(f"{desk}/sign-in")
+            shoot(page, args.out, "01-dang-nhap")
+            sign_in(page, desk, "motcua.thu")
+            page.goto(f"{desk}/reception?q=cap+phieu+ly+lich")
+            shoot(page, args.out, "02-tim-thu-tuc")
+            receive(page, desk, leave_out_id=True)
+            shoot(page, args.out, "03-tiep-nhan-loi")
+            code = receive(page, desk)
+            shoot(page, args.out, "04-da-tiep-nhan")
+            page.goto(f"{desk}/dossiers/{code}/receipt")
+            shoot(page, args.out, "05-giay-tiep-nhan")
+            page.goto(f"{desk}/work")
+            shoot(page, args.out, "06-viec-cua-toi")
+            officer = {"Authorization": "Bearer " + issue_token(secret, "department_officer",
+                                                                 department="ca")}
+            while requests.get(stack.url("routing", f"/api/v1/inbox/{code}"), headers=officer,
+                               timeout=5).status_code != 200:
+                pass
+            page.context.clear_cookies()
+            sign_in(page, desk, "ca.an")
+            shoot(page, args.out, "07-ho-so-can-xu-ly")
+            page.goto(f"{desk}/dossiers/{code}")
+            page.locator("summary", has_text="Thao tác").click()
+            shoot(page, args.out, "08-ho-so-thao-tac")
+            page.goto(f"{desk}/dossiers/{code}/actions/request_supplement")
+            shoot(page, args.out, "09-yeu-cau-bo-sung")
+            page.context.clear_cookies()
+            sign_in(page, desk, "trungtam.lanhdao")
+            shoot(page, args.out, "10-tai-khoan")
+            browser.close()
+    print(f"screens written to {args.out}: "
+          + ", ".join(sorted(p.name for p in args.out.glob("*.png") if re.match(r"\d", p.name))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

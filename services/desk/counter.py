@@ -1,0 +1,292 @@
+"""The counter officer's screens: my work, the reception form, its confirmation and the
+printed forms (intake's own print views), and the return of results with the fees."""
+import time
+import uuid
+
+from werkzeug.wrappers import Response
+
+from . import store
+from .formats import folded
+from .web import PageError, redirect, render
+
+DOCUMENT_FORMS = {"original": "Bản chính", "certified_copy": "Bản sao có chứng thực",
+                  "copy": "Bản sao"}
+DELIVERIES = {"counter": "Nhận tại Bộ phận Một cửa", "post": "Qua dịch vụ bưu chính"}
+LABELS = {
+    "procedure_code": "Thủ tục", "agency": "Cơ quan giải quyết", "documents": "Thành phần hồ sơ",
+    "applicant.full_name": "Họ và tên", "applicant.citizen_id": "Số định danh cá nhân",
+    "applicant.phone": "Số điện thoại", "applicant.email": "Thư điện tử",
+    "applicant.address": "Địa chỉ", "result_delivery": "Cách nhận kết quả",
+    "delivery_address": "Địa chỉ nhận kết quả", "_body": "Hồ sơ",
+}
+PROCEDURES_KEPT_SECONDS = 60
+_procedures = {}  # the catalogue's counter procedures, kept a minute: {"at": ..., "list": [...]}
+
+
+def procedures(services):
+    kept = _procedures.get("list")
+    if kept is None or time.monotonic() - _procedures["at"] > PROCEDURES_KEPT_SECONDS:
+        answer = services.call("intake", "GET", "/api/v1/procedures",
+                               params={"channel": "counter"})
+        kept = _procedures["list"] = answer.body["procedures"]
+        _procedures["at"] = time.monotonic()
+    return kept
+
+
+def receivable(user, procedure):
+    """A stationed officer receives its agency's procedures; a center's own staff any."""
+    agency = user["department"]
+    return (user["role"] != "counter_officer" or agency is None
+            or agency == procedure["department"]
+            or agency in procedure.get("competent_agencies", ()))
+
+
+def search(services, user, text, limit=15):
+    """Procedures whose code or name holds every word typed, diacritics or not."""
+    words = folded(text).split()
+    if not words:
+        return []
+    found = [p for p in procedures(services) if receivable(user, p)
+             and all(word in folded(f"{p['code']} {p['name']}") for word in words)]
+    return found[:limit]
+
+
+def procedure_of(services, user, code):
+    for procedure in procedures(services):
+        if procedure["code"] == code and receivable(user, procedure):
+            return procedure
+    return None
+
+
+# my work ----------------------------------------------------------------------------------------
+def my_work(services, user):
+    def inbox(status):
+        return lambda: services.call("routing", "GET", "/api/v1/inbox",
+                                     params={"status": status, "per_page": 50})
+    found = services.together(
+        today=lambda: services.call("intake", "GET", "/api/v1/register"),
+        ready=inbox("result_ready"), waiting=inbox("supplement_requested"))
+    entries = [entry for book in found["today"].body.get("books", [])
+               for entry in book["entries"]]
+    return render("work.html", user=user, today=entries,
+                  ready=found["ready"].body.get("dossiers", []),
+                  waiting=found["waiting"].body.get("dossiers", []))
+
+
+# reception ---------------------------------------------------------------------------------------
+def reception_page(services, user, request):
+    args = request.args
+    text = args.get("q", "").strip()
+    code = args.get("procedure")
+    if code:
+        procedure = procedure_of(services, user, code)
+        if procedure is None:
+            raise PageError(404, f"Không có thủ tục mã {code} mà bạn được tiếp nhận.",
+                            "Không tìm thấy thủ tục")
+        return reception_form(user, procedure, {}, {})
+    return render("reception_search.html", user=user, q=text,
+                  found=search(services, user, text) if text else None)
+
+
+def procedure_results(services, user, request):
+    """The search's results alone (htmx swaps them in as the officer types)."""
+    text = request.args.get("q", "").strip()
+    return render("procedure_results.html", user=user, q=text,
+                  found=search(services, user, text) if text else None)
+
+
+def reception_form(user, procedure, values, errors, status=200):
+    documents = values.get("documents") or {
+        doc["key"]: {"given": False, "form": doc.get("form", "original"), "copies": doc["copies"]}
+        for doc in procedure["documents"]}
+    return render("reception.html", status, user=user, procedure=procedure, values=values,
+                  documents=documents, errors=errors, labels=LABELS, forms=DOCUMENT_FORMS,
+                  deliveries=DELIVERIES, key=values.get("key") or str(uuid.uuid4()))
+
+
+def _documents_given(procedure, form):
+    kept = {}
+    for doc in procedure["documents"]:
+        key = doc["key"]
+        copies = form.get(f"copies.{key}", "1").strip()
+        kept[key] = {"given": form.get(f"doc.{key}") == "1",
+                     "form": form.get(f"form.{key}") or doc.get("form", "original"),
+                     "copies": int(copies) if copies.isdigit() else copies}
+    return kept
+
+
+def _body(procedure, form, documents):
+    applicant = {name: form.get(f"applicant.{name}", "").strip() or None
+                 for name in ("full_name", "citizen_id", "phone", "email", "address")}
+    body = {"procedure_code": procedure["code"],
+            "applicant": {k: v for k, v in applicant.items() if v is not None or k == "email"},
+            "documents": [{"key": key, "form": doc["form"], "copies": doc["copies"]}
+                          for key, doc in documents.items() if doc["given"]],
+            "result_delivery": form.get("result_delivery") or "counter",
+            "delivery_address": form.get("delivery_address", "").strip() or None}
+    if not procedure["department"]:
+        body["agency"] = form.get("agency") or None
+    return body
+
+
+def _local_errors(form, documents):
+    errors = {}
+    for key, doc in documents.items():
+        if doc["given"] and (not isinstance(doc["copies"], int) or not 1 <= doc["copies"] <= 20):
+            errors[f"copies.{key}"] = ["Số bản là một số từ 1 đến 20."]
+    return errors
+
+
+def _field_errors(fields):
+    """intake's field names as the form's ("documents.0.key" belongs to the checklist)."""
+    errors = {}
+    for name, messages in fields.items():
+        name = "documents" if name.startswith("documents") else name
+        errors.setdefault(name, []).extend(messages)
+    return errors
+
+
+def submit_reception(db, services, user, request):
+    form = request.form
+    procedure = procedure_of(services, user, form.get("procedure_code", ""))
+    if procedure is None:
+        raise PageError(404, "Không có thủ tục này mà bạn được tiếp nhận.", "Không tìm thấy thủ tục")
+    documents = _documents_given(procedure, form)
+    values = {**form.to_dict(), "documents": documents}
+    errors = _local_errors(form, documents)
+    if errors:
+        return reception_form(user, procedure, values, errors, 422)
+    answer = services.call("intake", "POST", "/api/v1/dossiers", expect=(200, 201),
+                           json=_body(procedure, form, documents),
+                           headers={"Idempotency-Key": form.get("key") or str(uuid.uuid4())})
+    if not answer.ok:
+        errors = _field_errors(answer.fields) or {"_body": [answer.error.get("message", "")]}
+        return reception_form(user, procedure, values, errors, 422)
+    code = answer.body["code"]
+    with db.transaction() as cur:
+        store.audit(cur, user["username"], "reception", code, "ok")
+    return redirect(f"/reception/done/{code}")
+
+
+def confirmation(services, user, code):
+    receipt = services.call("intake", "GET", f"/api/v1/dossiers/{code}/receipt")
+    if not receipt.ok:
+        raise PageError(404, receipt.error.get("message", ""), "Không tìm thấy hồ sơ")
+    return render("confirmation.html", user=user, code=code, receipt=receipt.body)
+
+
+def printed(services, service, path):
+    """A form as the owning service prints it (HTML with its print CSS)."""
+    answer = services.call(service, "GET", path, params={"format": "html"})
+    if not answer.ok:
+        raise PageError(404, answer.error.get("message", "Không có biểu mẫu này."),
+                        "Không tìm thấy")
+    return Response(answer.text, mimetype="text/html")
+
+
+def guidance(db, services, user, request):
+    """The missing-documents slip (Mẫu 02) of what the form holds, instead of a receipt."""
+    form = request.form
+    procedure = procedure_of(services, user, form.get("procedure_code", ""))
+    if procedure is None:
+        raise PageError(404, "Không có thủ tục này mà bạn được tiếp nhận.", "Không tìm thấy thủ tục")
+    documents = _documents_given(procedure, form)
+    body = _body(procedure, form, documents)
+    slip = {"procedure_code": procedure["code"], "documents": body["documents"],
+            "applicant": {k: body["applicant"].get(k) for k in ("full_name", "phone",
+                                                                 "address")}}
+    answer = services.call("intake", "POST", "/api/v1/guidance", expect=(200, 201), json=slip,
+                           headers={"Idempotency-Key": f"guidance-{form.get('key', '')}"})
+    if not answer.ok:
+        values = {**form.to_dict(), "documents": documents}
+        errors = _field_errors(answer.fields) or {"_body": [answer.error.get("message", "")]}
+        return reception_form(user, procedure, values, errors, 422)
+    with db.transaction() as cur:
+        store.audit(cur, user["username"], "guidance", procedure["code"], "ok")
+    return redirect(f"/slips/guidance/{answer.body['id']}")
+
+
+# return of results ---------------------------------------------------------------------------
+RETURN_LABELS = {"code": "Mã hồ sơ", "channel": "Thanh toán", "terminal_id": "Mã máy POS",
+                 "terminal_reference": "Số giao dịch thẻ", "receiver": "Người nhận kết quả",
+                 "receiver.full_name": "Họ và tên người nhận",
+                 "receiver.relation": "Người nhận là", "receiver.id_type": "Giấy tờ xuất trình",
+                 "receiver.id_number": "Số giấy tờ"}
+RECEIVER_RELATIONS = {"applicant": "Người nộp hồ sơ", "authorised": "Người được ủy quyền"}
+IDENTITY_PAPERS = {"citizen_id": "Căn cước / căn cước công dân", "passport": "Hộ chiếu",
+                   "other": "Giấy tờ tùy thân khác"}
+
+
+def return_page(services, user, code, message=None, errors=None, status=200, receipt=None,
+                receiver=None):
+    """The dossier found by its code with its fees, the form to hand its result over, and once
+    handed over at the counter the hand-over slip to print."""
+    code = (code or "").strip()
+    values = {"user": user, "code": code, "dossier": None, "bills": [], "message": message,
+              "errors": errors or {}, "receipt": receipt, "labels": RETURN_LABELS,
+              "relations": RECEIVER_RELATIONS, "papers": IDENTITY_PAPERS, "receiver": {}}
+    if not code:
+        return render("return.html", **values)
+    found = services.together(
+        dossier=lambda: services.call("routing", "GET", f"/api/v1/inbox/{code}"),
+        bills=lambda: services.call("payment", "GET", "/api/v1/bills",
+                                    params={"dossier_code": code}))
+    dossier, bills = found["dossier"], found["bills"]
+    if not dossier.ok:
+        values.update(message=None, errors={"code": [f"Không tìm thấy hồ sơ {code}."]})
+        return render("return.html", 404, **values)
+    values.update(dossier=dossier.body, bills=bills.body.get("bills", []) if bills.ok else [],
+                  receiver=receiver or {"full_name": dossier.body.get("applicant_name")},
+                  returned_at=next((step["at"] for step in reversed(dossier.body["timeline"])
+                                    if step["action"] == "return"), None),
+                  key=str(uuid.uuid4()))
+    return render("return.html", status, **values)
+
+
+def find_for_return(services, user, request):
+    return return_page(services, user, request.args.get("code"))
+
+
+def record_payment(db, services, user, code, request):
+    form = request.form
+    bill = form.get("bill", "")
+    channel = form.get("channel", "cash")
+    body = {"channel": channel}
+    if channel == "card":
+        body.update(terminal_id=form.get("terminal_id", "").strip() or None,
+                    terminal_reference=form.get("terminal_reference", "").strip() or None)
+    answer = services.call("payment", "POST", f"/api/v1/bills/{bill}/payments",
+                           expect=(200, 201), json=body,
+                           headers={"Idempotency-Key": form.get("key") or str(uuid.uuid4())})
+    if not answer.ok:
+        return return_page(services, user, code, errors=_field_errors(answer.fields) or {
+            "channel": [answer.error.get("message", "")]}, status=422)
+    with db.transaction() as cur:
+        store.audit(cur, user["username"], "payment", code, "ok")
+    return return_page(services, user, code, message="Đã ghi nhận thanh toán; hãy in biên lai.",
+                       receipt=answer.body.get("receipt"))
+
+
+def _receiver(form):
+    """Who takes the result, as the return form gives it (routing checks it)."""
+    receiver = {name: form.get(f"receiver.{name}", "").strip() or None
+                for name in ("full_name", "relation", "id_type", "id_number")}
+    return {name: value for name, value in receiver.items() if value is not None}
+
+
+def mark_returned(db, services, user, code, request):
+    """The result handed over at the counter, to the person the form names: the page then
+    offers the hand-over slip to print and sign."""
+    receiver = _receiver(request.form)
+    answer = services.call("routing", "POST", f"/api/v1/dossiers/{code}/actions/return",
+                           json={"method": "counter", "receiver": receiver},
+                           headers={"Idempotency-Key": request.form.get("key")
+                                    or str(uuid.uuid4())})
+    if not answer.ok:
+        errors = _field_errors(answer.fields) or {"code": [answer.error.get(
+            "message", "Không trả được kết quả.")]}
+        return return_page(services, user, code, errors=errors, status=answer.status,
+                           receiver=receiver)
+    with db.transaction() as cur:
+        store.audit(cur, user["username"], "return", code, "ok")
+    return redirect(f"/return?code={code}")

@@ -1,0 +1,58 @@
+"""How the pages write values: dates dd/mm/yyyy, times 24 h, money `1.100.000 đ`, and text
+compared without diacritics; and how they read a date typed dd/mm/yyyy."""
+import re
+import unicodedata
+from datetime import date
+
+from services.common.documents import _local, day
+
+
+def money(amount):
+    return f"{int(amount):,}".replace(",", ".") + " đ"
+
+
+def day_time(value):
+    return f"{_local(value):%d/%m/%Y %H:%M}" if value else ""
+
+
+def days_left(value):
+    if value is None:
+        return "Tạm dừng (chờ bổ sung)"
+    if value < 0:
+        return f"Quá hạn {-value} ngày làm việc"
+    if value == 0:
+        return "Đến hạn hôm nay"
+    return f"Còn {value} ngày làm việc"
+
+
+def folded(text):
+    """Lower case without diacritics ("Cấp Phiếu lý lịch" -> "cap phieu ly lich"): what an
+    officer typing without accents means."""
+    decomposed = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+# A date field is a text input: the browser's date input shows mm/dd/yyyy under an English
+# locale, and the officers write dd/mm/yyyy.
+DAY_PLACEHOLDER = "dd/mm/yyyy"
+DAY_PATTERN = r"\d{1,2}/\d{1,2}/\d{4}"
+
+
+def typed_day(text):
+    """The date of "31/12/2026" (or "5/1/2027"); None when the text is no such date."""
+    found = re.fullmatch(DAY_PATTERN, (text or "").strip())
+    if found is None:
+        return None
+    day_, month, year = (int(part) for part in found.group().split("/"))
+    try:
+        return date(year, month, day_)
+    except ValueError:
+        return None
+
+
+# beside the field, and after its label in the error summary
+DAY_ERROR = "Nhập ngày theo dạng ngày/tháng/năm (dd/mm/yyyy), ví dụ 31/12/2026."
+
+
+FILTERS = {"money": money, "day": lambda v: day(v) if v else "", "day_time": day_time,
+           "days_left": days_left}

@@ -1,0 +1,171 @@
+"""desk: the web application the center's staff work in. It holds no dossier: each page
+calls the owning service's HTTP API with a token minted for the signed-in user."""
+from services.common.auth import check_secret
+from services.common.db import Database
+from services.common.http import OpsEndpoints
+from services.common.settings import ServiceSettings
+from services.common.timers import interval_timer
+
+from . import counter, department, manager, signin, store
+from .clients import ServiceClients
+from .settings import DeskSettings
+from .static import static_file
+from .web import SIGNED_IN, page, redirect
+
+COUNTER = ("counter_officer",)
+# who prints a dossier's forms and returns results: the counter, and the center's manager
+PRINTERS = ("counter_officer", "manager")
+# who works from the inbox and the dossier page (the counter too: resubmission, withdrawal)
+READERS = ("department_officer", "leader", "counter_officer", "manager")
+MANAGER = ("manager",)
+
+
+class DeskService(OpsEndpoints):
+    name = "desk"
+
+    db = Database()
+    settings = ServiceSettings(DeskSettings)
+    services = ServiceClients()
+
+    # Sessions idle past the timeout are removed. The timer also wakes the event loop, which
+    # otherwise sleeps on the listening socket alone and would not run nameko's SIGTERM
+    # handler (the desk has no broker connection to wake it).
+    @interval_timer("DESK_SESSION_PURGE_SECONDS", 5)
+    def purge_sessions(self):
+        with self.db.transaction() as cur:
+            store.delete_idle_sessions(cur, self.settings.idle_minutes)
+
+    @property
+    def secret(self):
+        return check_secret(self.config["TOKEN_SECRET"])
+
+    # signing in and out ------------------------------------------------------------------------
+    @page("GET", "/", roles=SIGNED_IN)
+    def index(self, request, user):
+        return redirect(signin.home_of(user))
+
+    @page("GET", "/static/<name>")
+    def static(self, request, name):
+        return static_file(name)
+
+    @page("GET", "/sign-in")
+    def sign_in_form(self, request):
+        return signin.sign_in_page(request, self.settings)
+
+    @page("POST", "/sign-in")
+    def sign_in(self, request):
+        return signin.sign_in(self.db, request, self.settings, self.secret)
+
+    @page("POST", "/sign-out", roles=SIGNED_IN)
+    def sign_out(self, request, user):
+        return signin.sign_out(self.db, user, self.settings)
+
+    @page("POST", "/sign-out-everywhere", roles=SIGNED_IN)
+    def sign_out_everywhere(self, request, user):
+        return signin.sign_out(self.db, user, self.settings, everywhere=True)
+
+    @page("GET", "/password", roles=SIGNED_IN)
+    def password_form(self, request, user):
+        return signin.password_page(user)
+
+    @page("POST", "/password", roles=SIGNED_IN)
+    def change_password(self, request, user):
+        return signin.change_password(self.db, request, user, self.secret, self.settings)
+
+    # the counter ---------------------------------------------------------------------------------
+    @page("GET", "/work", roles=COUNTER)
+    def work(self, request, user):
+        return counter.my_work(self.services(user, request), user)
+
+    @page("GET", "/reception", roles=COUNTER)
+    def reception(self, request, user):
+        return counter.reception_page(self.services(user, request), user, request)
+
+    @page("GET", "/reception/procedures", roles=COUNTER)
+    def procedure_search(self, request, user):
+        return counter.procedure_results(self.services(user, request), user, request)
+
+    @page("POST", "/reception", roles=COUNTER)
+    def receive(self, request, user):
+        return counter.submit_reception(self.db, self.services(user, request), user, request)
+
+    @page("POST", "/reception/guidance", roles=COUNTER)
+    def guidance(self, request, user):
+        return counter.guidance(self.db, self.services(user, request), user, request)
+
+    @page("GET", "/reception/done/<code>", roles=COUNTER)
+    def received(self, request, user, code):
+        return counter.confirmation(self.services(user, request), user, code)
+
+    @page("GET", "/dossiers/<code>/receipt", roles=PRINTERS)
+    def receipt(self, request, user, code):
+        return counter.printed(self.services(user, request), "intake",
+                               f"/api/v1/dossiers/{code}/receipt")
+
+    @page("GET", "/dossiers/<code>/transfer-slip", roles=PRINTERS)
+    def transfer_slip(self, request, user, code):
+        return counter.printed(self.services(user, request), "intake",
+                               f"/api/v1/dossiers/{code}/transfer-slip")
+
+    @page("GET", "/slips/guidance/<slip_id>", roles=PRINTERS)
+    def guidance_slip(self, request, user, slip_id):
+        return counter.printed(self.services(user, request), "intake",
+                               f"/api/v1/guidance/{slip_id}")
+
+    @page("GET", "/return", roles=PRINTERS)
+    def return_search(self, request, user):
+        return counter.find_for_return(self.services(user, request), user, request)
+
+    @page("POST", "/return/<code>/payment", roles=PRINTERS)
+    def payment(self, request, user, code):
+        return counter.record_payment(self.db, self.services(user, request), user, code, request)
+
+    @page("POST", "/return/<code>/returned", roles=PRINTERS)
+    def returned(self, request, user, code):
+        return counter.mark_returned(self.db, self.services(user, request), user, code, request)
+
+    @page("GET", "/payment-receipts/<receipt_id>", roles=PRINTERS)
+    def payment_receipt(self, request, user, receipt_id):
+        return counter.printed(self.services(user, request), "payment",
+                               f"/api/v1/receipts/{receipt_id}")
+
+    # the departments ----------------------------------------------------------------------------
+    @page("GET", "/inbox", roles=READERS)
+    def inbox(self, request, user):
+        return department.inbox_page(self.services(user, request), user, request, self.settings)
+
+    @page("GET", "/inbox/rows", roles=READERS)
+    def inbox_rows(self, request, user):
+        return department.inbox_page(self.services(user, request), user, request, self.settings,
+                                     partial=True)
+
+    @page("GET", "/dossiers/<code>", roles=READERS)
+    def dossier(self, request, user, code):
+        return department.dossier_page(self.services(user, request), user, code, request)
+
+    @page("GET", "/dossiers/<code>/forms/<form>", roles=READERS)
+    def dossier_form(self, request, user, code, form):
+        return counter.printed(self.services(user, request), "routing",
+                               f"/api/v1/dossiers/{code}/forms/{form}")
+
+    @page("GET", "/dossiers/<code>/actions/<action>", roles=READERS)
+    def action_form(self, request, user, code, action):
+        return department.action_form(self.services(user, request), user, code, action)
+
+    @page("POST", "/dossiers/<code>/actions/<action>", roles=READERS)
+    def act(self, request, user, code, action):
+        return department.submit_action(self.db, self.services(user, request), user, code,
+                                        action, request)
+
+    # the manager ---------------------------------------------------------------------------------
+    @page("GET", "/accounts", roles=MANAGER)
+    def accounts(self, request, user):
+        return manager.accounts_page(self.db, user)
+
+    @page("POST", "/accounts", roles=MANAGER)
+    def add_account(self, request, user):
+        return manager.add_account(self.db, user, request)
+
+    @page("POST", "/accounts/<username>", roles=MANAGER)
+    def change_account(self, request, user, username):
+        return manager.change_account(self.db, user, username, request)
