@@ -26,13 +26,12 @@ from services.common.config import SERVICE_NAMES, load_config  # noqa: E402
 from services.common.events import now  # noqa: E402
 from services.common.migrations import migrate  # noqa: E402
 from services.common.relay import Relay  # noqa: E402
-from services.common.topology import with_channel  # noqa: E402
 from services.intake.catalogue import read_catalogue  # noqa: E402
 from services.intake.service import IntakeService  # noqa: E402
 from services.intake.store import save_catalogue  # noqa: E402
 from services.routing.service import RoutingService  # noqa: E402
+from tests.vhosts import SharedVhost  # noqa: E402
 from tooling.relays import confirmed_event_observer  # noqa: E402
-from tooling.topology import declare_event_queues  # noqa: E402
 
 patch_psycopg()
 
@@ -141,12 +140,39 @@ def config_for(db, db_url, rabbit_config):
     return build
 
 
+def shared_vhost(request, rabbit_manager, with_topology):
+    vhost = SharedVhost(rabbit_manager, request.config.getoption("RABBIT_AMQP_URI"),
+                        with_topology)
+    vhost.create()
+    yield vhost
+    vhost.delete()
+
+
+@pytest.fixture(scope="session")
+def topology_vhost(request, rabbit_manager):
+    yield from shared_vhost(request, rabbit_manager, with_topology=True)
+
+
+@pytest.fixture(scope="session")
+def bare_vhost(request, rabbit_manager):
+    yield from shared_vhost(request, rabbit_manager, with_topology=False)
+
+
+@pytest.fixture
+def rabbit_config(request):
+    """Replaces nameko's fixture (a fresh virtual host per test): the tests share two, one
+    with the deployment's topology for the tests asking for it, emptied before each
+    (tests/vhosts.py)."""
+    shared = request.getfixturevalue(
+        "topology_vhost" if "topology" in request.fixturenames else "bare_vhost")
+    shared.empty()
+    return shared.config
+
+
 @pytest.fixture
 def topology(rabbit_config):
     """Queues and bindings as a deployment declares them."""
-    uri = rabbit_config["AMQP_URI"]
-    with_channel(uri, declare_event_queues)
-    return uri
+    return rabbit_config["AMQP_URI"]
 
 
 @pytest.fixture
