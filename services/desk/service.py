@@ -6,7 +6,7 @@ from services.common.http import OpsEndpoints
 from services.common.settings import ServiceSettings
 from services.common.timers import interval_timer
 
-from . import counter, department, manager, signin, store
+from . import counter, dashboard, department, manager, reports, signin, store
 from .clients import ServiceClients
 from .settings import DeskSettings
 from .static import static_file
@@ -158,6 +158,22 @@ class DeskService(OpsEndpoints):
                                         action, request)
 
     # the manager ---------------------------------------------------------------------------------
+    @page("GET", "/dashboard", roles=MANAGER)
+    def dashboard(self, request, user):
+        return dashboard.dashboard_page(self.services(user, request), user)
+
+    @page("GET", "/reports", roles=MANAGER)
+    def reports(self, request, user):
+        return reports.report_page(self.services(user, request), user, request)
+
+    @page("GET", "/reports.csv", roles=MANAGER)
+    def report_csv(self, request, user):
+        return reports.report_page(self.services(user, request), user, request, output="csv")
+
+    @page("GET", "/reports/print", roles=MANAGER)
+    def report_print(self, request, user):
+        return reports.report_page(self.services(user, request), user, request, output="print")
+
     @page("GET", "/accounts", roles=MANAGER)
     def accounts(self, request, user):
         return manager.accounts_page(self.db, user)

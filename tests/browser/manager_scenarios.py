@@ -1,0 +1,103 @@
+"""The manager's side of tests/browser/test_manager.py, in a process of its own as
+scenarios.py (`python -m tests.browser.manager_scenarios NAME DESK_URL`)."""
+import re
+from pathlib import Path
+
+from tests.browser.scenarios import axe_check, fresh, run, sign_in
+from tests.chromium import missing_texts, read_pdf
+
+MANAGER = "trungtam.lanhdao"
+NOVEMBER = {"start": "01/11/2026", "end": "30/11/2026"}
+
+
+def watch_csp(page):
+    """The Content-Security-Policy refusals Chromium reports on this page."""
+    refused = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return refused
+
+
+def dashboard(browser, desk, _):
+    page = fresh(browser)
+    refused = watch_csp(page)
+    sign_in(page, desk, MANAGER)
+    axe = {}
+    axe_check(page, "dashboard", axe)
+    page.set_viewport_size({"width": 360, "height": 640})
+    axe_check(page, "dashboard on a phone", axe)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    return {"home": page.url, "axe": axe, "csp_refused": refused,
+            "charts": page.locator("figure.chart svg[role=img]").count(),
+            "scripts_in_charts": page.locator("figure.chart script").count(),
+            "month_chart_text": page.locator("#chart-month svg").text_content(),
+            "received_rows": [row.inner_text() for row in
+                              page.locator("table[aria-labelledby=received] tbody tr").all()],
+            "pending_rows": [row.inner_text() for row in
+                             page.locator("table[aria-labelledby=pending] tbody tr").all()]}
+
+
+def bieu06_of_november(page, desk, axe):
+    """Biểu 06 asked for in the form, then downloaded as CSV and printed."""
+    page.goto(f"{desk}/reports")
+    page.locator("#f-report").select_option("bieu06")
+    for name, typed in NOVEMBER.items():
+        page.locator(f"#f-{name}").fill(typed)
+    with page.expect_navigation():
+        page.locator("button.primary").click()
+    axe_check(page, "reports: Biểu 06", axe)
+    found = {"title": page.locator("#report-title").inner_text(),
+             "sentence": page.locator("#report-sentence").inner_text()}
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Tải về tệp CSV")).click()
+    data = Path(download.value.path()).read_bytes()
+    found.update(csv_bom=data.startswith(b"\xef\xbb\xbf"), csv=data.decode("utf-8-sig"),
+                 csv_name=download.value.suggested_filename)
+    printed = page.context.new_page()
+    printed.goto(desk + page.get_by_role("link", name="Bản in").get_attribute("href"))
+    axe_check(printed, "reports: print view", axe)
+    pdf = read_pdf(printed.pdf(prefer_css_page_size=True))
+    found["printed_missing"] = missing_texts(pdf, ["Hộ tịch", "Hoạt động xây dựng", "Sở Tư pháp",
+                                                   "Tổng cộng", "THỦ TRƯỞNG ĐƠN VỊ"])
+    found["printed_chrome"] = printed.locator("nav, form").count()
+    return found
+
+
+def reports(browser, desk, _):
+    page = fresh(browser)
+    refused = watch_csp(page)
+    sign_in(page, desk, MANAGER)
+    axe = {}
+    found = {"bieu06": bieu06_of_november(page, desk, axe)}
+    for report in ("agencies", "channels"):
+        page.goto(f"{desk}/reports?report={report}&start=01/11/2026&end=30/11/2026")
+        axe_check(page, f"reports: {report}", axe)
+        found[report] = page.locator("table.report tbody tr").count()
+    page.goto(f"{desk}/reports?report=steps")  # this month to date
+    axe_check(page, "reports: steps", axe)
+    found["steps"] = page.locator("table.report tbody").inner_text()
+    page.goto(f"{desk}/reports?report=bieu06&start=2026-11-01&end=30/11/2026")
+    found["typed_wrong"] = page.locator("#error-summary").inner_text()
+    found["typed_kept"] = page.locator("#f-start").input_value()
+    axe_check(page, "reports: a date typed wrong", axe)
+    found["axe"] = axe
+    found["csp_refused"] = refused
+    return found
+
+
+def without_javascript(browser, desk, _):
+    """The dashboard and a report in a browser that runs no script."""
+    context = browser.new_context(java_script_enabled=False, locale="vi-VN")
+    page = context.new_page()
+    sign_in(page, desk, MANAGER)
+    charts = page.locator("figure.chart svg").count()
+    page.goto(f"{desk}/reports")
+    page.locator("#f-start").fill("01/11/2026")
+    page.locator("#f-end").fill("30/11/2026")
+    with page.expect_navigation():
+        page.locator("button.primary").click()
+    return {"charts": charts, "rows": page.locator("table.report tbody tr").count()}
+
+
+if __name__ == "__main__":
+    run({f.__name__: f for f in (dashboard, reports, without_javascript)})

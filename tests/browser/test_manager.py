@@ -1,0 +1,93 @@
+"""The center's manager in Chromium (tests/browser/manager_scenarios.py): the dashboard draws
+its charts as SVG with their figures in tables, without JavaScript too; Biểu 06 of November
+2026, over fixture dossiers with known counts, is shown with the month's sentence, downloaded
+as CSV whose figures are those counts, and printed; the other reports open; a date typed
+wrong is named; axe-core finds no serious or critical violation."""
+import csv
+import io
+
+import psycopg2
+import pytest
+
+from tests.browser.conftest import receive_by_api, scenario
+from tests.browser.test_desk import serious_violations
+from tests.conftest import AXE_RESULTS
+from tests.routing.november_dossiers import HOTICH, SXD, TOTAL, insert_november
+
+pytestmark = pytest.mark.e2e
+SCENARIOS = "tests.browser.manager_scenarios"
+# the CSV's columns of figures, in Vietnamese, and where each is in routing's figures
+FIGURE_COLUMNS = {
+    "Tiếp nhận: tổng số": ("received", "total"), "Tiếp nhận: trực tuyến": ("received", "online"),
+    "Tiếp nhận: trực tiếp và bưu chính": ("received", "direct_and_postal"),
+    "Tiếp nhận: từ kỳ trước chuyển sang": ("received", "carried_over"),
+    "Đã giải quyết: tổng số": ("resolved", "total"),
+    "Đã giải quyết: trước hạn": ("resolved", "early"),
+    "Đã giải quyết: đúng hạn": ("resolved", "on_time"),
+    "Đã giải quyết: quá hạn": ("resolved", "late"),
+    "Đang giải quyết: tổng số": ("pending", "total"),
+    "Đang giải quyết: trong hạn": ("pending", "within_time"),
+    "Đang giải quyết: quá hạn": ("pending", "overdue"),
+    "Rút, dừng hoặc đóng hồ sơ": ("withdrawn_or_closed", None)}
+
+
+@pytest.fixture(scope="module")
+def november(stack):
+    """The fixture dossiers of November 2026 in routing's table, and one received today."""
+    with psycopg2.connect(stack.env["DB_URL"]) as conn, conn.cursor() as cur:
+        insert_november(cur)
+    receive_by_api(stack, "Hoàng Văn Minh", "0911222333")
+
+
+def figures_of(row):
+    return {column: int(row[column]) for column in FIGURE_COLUMNS}
+
+
+def expected(figures):
+    return {column: figures[section] if key is None else figures[section][key]
+            for column, (section, key) in FIGURE_COLUMNS.items()}
+
+
+def test_a_manager_downloads_bieu06_of_a_month_and_its_figures_are_the_dossiers(
+        desk, november):
+    found = scenario("reports", desk, module=SCENARIOS)
+    bieu06 = found["bieu06"]
+    assert "01/11/2026" in bieu06["title"] and "30/11/2026" in bieu06["title"]
+    assert ("tiếp nhận 10 hồ sơ, trong đó nhận trực tiếp 5 hồ sơ, nhận trực tuyến 3 hồ sơ, "
+            "nhận qua dịch vụ bưu chính 2 hồ sơ") in bieu06["sentence"]
+    assert bieu06["csv_bom"], "Excel needs the byte-order mark to read UTF-8"
+    assert bieu06["csv_name"] == "bieu06_2026-11-01_2026-11-30.csv"
+    rows = list(csv.DictReader(io.StringIO(bieu06["csv"])))
+    [total] = [row for row in rows if row["Cơ quan"] == "Tổng cộng"]
+    assert figures_of(total) == expected(TOTAL)
+    [hotich] = [row for row in rows if row["Lĩnh vực"] == "Hộ tịch"]
+    assert (hotich["Mã cơ quan"], hotich["Cơ quan"]) == ("stp", "Sở Tư pháp")
+    assert figures_of(hotich) == expected(HOTICH)
+    [sxd] = [row for row in rows if row["Mã cơ quan"] == "sxd" and row["Lĩnh vực"] == "Cộng cơ quan"]
+    assert figures_of(sxd) == expected(SXD)
+    assert bieu06["printed_missing"] == [] and bieu06["printed_chrome"] == 0
+    # the other reports: a row per agency and the total; per agency; this month's procedure
+    assert found["agencies"] == 3 and found["channels"] == 2
+    assert "2.000488" in found["steps"]
+    assert "Từ ngày" in found["typed_wrong"] and "dd/mm/yyyy" in found["typed_wrong"]
+    assert found["typed_kept"] == "2026-11-01"
+    AXE_RESULTS.update(found["axe"])
+    assert not serious_violations(found["axe"])
+    assert found["csp_refused"] == []
+
+
+def test_the_dashboard_draws_its_charts_as_svg_with_the_figures_in_a_table(desk, november):
+    dashboard = scenario("dashboard", desk, module=SCENARIOS)
+    assert dashboard["home"].endswith("/dashboard"), "the manager's page after signing in"
+    assert dashboard["charts"] == 2 and dashboard["scripts_in_charts"] == 0
+    assert "Công an tỉnh" in dashboard["month_chart_text"]
+    [police] = [row for row in dashboard["received_rows"] if row.startswith("Công an tỉnh")]
+    cells = police.split("\t")
+    assert cells[1:4] == ["1", "0", "0"], "today: one dossier at the counter"
+    [pending] = [row for row in dashboard["pending_rows"] if row.startswith("Công an tỉnh")]
+    assert pending.split("\t")[1:] == ["1", "0"], "within time, overdue"
+    AXE_RESULTS.update(dashboard["axe"])
+    assert not serious_violations(dashboard["axe"])
+    assert dashboard["csp_refused"] == []
+    plain = scenario("without_javascript", desk, module=SCENARIOS)
+    assert plain["charts"] == 2 and plain["rows"] > 0
