@@ -6,7 +6,16 @@ from services.common.http import OpsEndpoints
 from services.common.settings import ServiceSettings
 from services.common.timers import interval_timer
 
-from . import counter, dashboard, department, manager, reports, signin, store
+from . import (
+    counter,
+    dashboard,
+    dead_letters,
+    department,
+    manager,
+    reports,
+    signin,
+    store,
+)
 from .clients import ServiceClients
 from .settings import DeskSettings
 from .static import static_file
@@ -173,6 +182,18 @@ class DeskService(OpsEndpoints):
     @page("GET", "/reports/print", roles=MANAGER)
     def report_print(self, request, user):
         return reports.report_page(self.services(user, request), user, request, output="print")
+
+    @page("GET", "/dead-letters", roles=MANAGER)
+    def dead_letters(self, request, user):
+        return dead_letters.dead_letters_page(self.services(user, request), user, request)
+
+    @page("GET", "/dead-letters/<key>", roles=MANAGER)
+    def dead_letter(self, request, user, key):
+        return dead_letters.dead_letter_page(self.services(user, request), user, key)
+
+    @page("POST", "/dead-letters", roles=MANAGER)
+    def take_dead_letters(self, request, user):
+        return dead_letters.take(self.db, self.services(user, request), user, request)
 
     @page("GET", "/accounts", roles=MANAGER)
     def accounts(self, request, user):

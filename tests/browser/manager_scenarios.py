@@ -99,5 +99,52 @@ def without_javascript(browser, desk, _):
     return {"charts": charts, "rows": page.locator("table.report tbody tr").count()}
 
 
+def listed_letters(page, desk, keys):
+    """The dead-letter page, once every key in `keys` is listed on it."""
+    for _ in range(30):
+        page.goto(f"{desk}/dead-letters")
+        if all(page.locator(f"input[name=keys][value='{key}']").count() for key in keys):
+            return True
+        page.wait_for_timeout(1000)
+    return False
+
+
+def press(page, button):
+    with page.expect_navigation():
+        page.locator("button", has_text=button).click()
+
+
+def dead_letters(browser, desk, keys):
+    """`keys`: the message to purge and the one to replay, comma-separated."""
+    to_purge, to_replay = keys.split(",")
+    page = fresh(browser)
+    sign_in(page, desk, MANAGER)
+    axe = {}
+    found = {"listed": listed_letters(page, desk, (to_purge, to_replay))}
+    axe_check(page, "dead letters", axe)
+    press(page, "Phát lại")
+    found["nothing_chosen"] = page.locator("#error-summary").inner_text()
+    axe_check(page, "dead letters: nothing chosen", axe)
+    page.get_by_role("link", name=to_purge).click()
+    page.wait_for_url(re.compile("/dead-letters/.+"))
+    found["letter"] = page.locator("main").inner_text()
+    axe_check(page, "dead letter", axe)
+    page.goto(f"{desk}/dead-letters")
+    page.locator(f"input[name=keys][value='{to_purge}']").check()
+    press(page, "Xóa")
+    found["unconfirmed"] = page.locator("#error-summary").inner_text()
+    page.locator(f"input[name=keys][value='{to_purge}']").check()
+    page.locator("#f-confirm").check()
+    press(page, "Xóa")
+    found["purged"] = page.locator(".notice").inner_text()
+    page.locator(f"input[name=keys][value='{to_replay}']").check()
+    press(page, "Phát lại")
+    found["replayed"] = page.locator(".notice").inner_text()
+    found["left"] = [box.get_attribute("value") for box in
+                     page.locator("input[name=keys]").all()]
+    found["axe"] = axe
+    return found
+
+
 if __name__ == "__main__":
-    run({f.__name__: f for f in (dashboard, reports, without_javascript)})
+    run({f.__name__: f for f in (dashboard, reports, without_javascript, dead_letters)})

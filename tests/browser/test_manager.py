@@ -2,13 +2,20 @@
 its charts as SVG with their figures in tables, without JavaScript too; Biểu 06 of November
 2026, over fixture dossiers with known counts, is shown with the month's sentence, downloaded
 as CSV whose figures are those counts, and printed; the other reports open; a date typed
-wrong is named; axe-core finds no serious or critical violation."""
+wrong is named; a manager purges a dead letter and replays another, each recorded with who
+and when; axe-core finds no serious or critical violation."""
 import csv
 import io
+import json
+from contextlib import closing
 
+import pika
 import psycopg2
 import pytest
 
+from services.common.consumer import DEAD_LETTER_QUEUE
+from services.common.dead_letters import message_key
+from services.common.events import new_envelope
 from tests.browser.conftest import receive_by_api, scenario
 from tests.browser.test_desk import serious_violations
 from tests.conftest import AXE_RESULTS
@@ -91,3 +98,51 @@ def test_the_dashboard_draws_its_charts_as_svg_with_the_figures_in_a_table(desk,
     assert dashboard["csp_refused"] == []
     plain = scenario("without_javascript", desk, module=SCENARIOS)
     assert plain["charts"] == 2 and plain["rows"] > 0
+
+
+def dead_letter(amqp_uri, body, headers):
+    """A message put in the dead-letter queue as a consumer parks one."""
+    with closing(pika.BlockingConnection(pika.URLParameters(amqp_uri))) as connection:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        channel.basic_publish("", DEAD_LETTER_QUEUE, body, mandatory=True, properties=(
+            pika.BasicProperties(content_type="application/json", headers=headers,
+                                 delivery_mode=pika.DeliveryMode.Persistent)))
+
+
+def test_a_manager_purges_one_dead_letter_and_replays_another_and_both_are_audited(
+        desk, stack):
+    amqp_uri = stack.env["AMQP_URI"]
+    replayed_to = "motcua.test.replayed"
+    with closing(pika.BlockingConnection(pika.URLParameters(amqp_uri))) as connection:
+        channel = connection.channel()
+        channel.queue_declare(replayed_to, auto_delete=False)
+        channel.queue_purge(replayed_to)
+    garbage = b"{not json"
+    dead_letter(amqp_uri, garbage, {
+        "x-motcua-reason": "UndecodableMessage: cannot decode body (application/json)",
+        "x-motcua-original-queue": "evt-intake-dossier.received--notify.handle_dossier_received",
+        "x-motcua-consumer": "notify.handle_dossier_received", "x-motcua-attempt": 1})
+    envelope = new_envelope("dossier.received", "intake", {}, "corr-desk-dlq")
+    dead_letter(amqp_uri, json.dumps(envelope).encode(), {
+        "x-motcua-reason": "RuntimeError: the department's system was down",
+        "x-motcua-original-queue": replayed_to, "x-motcua-consumer": "notify.probe",
+        "x-motcua-attempt": 5})
+    to_purge, to_replay = message_key(garbage), envelope["id"]
+    found = scenario("dead_letters", desk, f"{to_purge},{to_replay}", module=SCENARIOS)
+    assert found["listed"]
+    assert "Chọn ít nhất một thư" in found["nothing_chosen"]
+    assert "cannot decode body" in found["letter"] and "{not json" in found["letter"]
+    assert "Xác nhận xóa" in found["unconfirmed"]
+    assert found["purged"] == "Đã xóa 1 thư." and found["replayed"].startswith("Đã phát lại 1 thư")
+    assert to_purge not in found["left"] and to_replay not in found["left"]
+    with closing(pika.BlockingConnection(pika.URLParameters(amqp_uri))) as connection:
+        _, _, body = connection.channel().basic_get(replayed_to, auto_ack=True)
+    assert json.loads(body)["id"] == to_replay, "the replayed message is back on its queue"
+    with psycopg2.connect(stack.env["DB_URL"]) as conn, conn.cursor() as cur:
+        cur.execute("SELECT action, subject, outcome FROM desk.audit WHERE username = %s "
+                    "AND action LIKE 'dead_letters_%%' ORDER BY id", ("trungtam.lanhdao",))
+        assert cur.fetchall() == [("dead_letters_purge", to_purge, "ok"),
+                                  ("dead_letters_replay", to_replay, "ok")]
+    AXE_RESULTS.update(found["axe"])
+    assert not serious_violations(found["axe"])

@@ -13,11 +13,11 @@ from services.common.consumer import (
     reliable_handler,
 )
 from services.common.db import Database
+from services.common.dead_letters import DeadLetters
 from services.common.events import events_exchange, new_envelope
 from services.common.topology import event_queue_name, with_channel
 from tests.conftest import publish_envelope, query, wait_for
 from tooling import cli
-from tooling.dead_letters import DeadLetters
 from tooling.topology import declare_event_queues
 
 PROBE_QUEUE = event_queue_name("intake", "dossier.received", "probe", "handle")
