@@ -12,6 +12,7 @@ from . import (
     dead_letters,
     department,
     manager,
+    portal_sync,
     reports,
     signin,
     store,
@@ -194,6 +195,14 @@ class DeskService(OpsEndpoints):
     @page("POST", "/dead-letters", roles=MANAGER)
     def take_dead_letters(self, request, user):
         return dead_letters.take(self.db, self.services(user, request), user, request)
+
+    @page("GET", "/portal-sync", roles=MANAGER)
+    def portal_sync(self, request, user):
+        return portal_sync.sync_page(self.services(user, request), user, request)
+
+    @page("POST", "/portal-sync/<code>/retry", roles=MANAGER)
+    def retry_portal_sync(self, request, user, code):
+        return portal_sync.retry(self.db, self.services(user, request), user, request, code)
 
     @page("GET", "/accounts", roles=MANAGER)
     def accounts(self, request, user):

@@ -27,14 +27,20 @@ def dashboard(browser, desk, _):
     page.set_viewport_size({"width": 360, "height": 640})
     axe_check(page, "dashboard on a phone", axe)
     page.set_viewport_size({"width": 1366, "height": 768})
-    return {"home": page.url, "axe": axe, "csp_refused": refused,
-            "charts": page.locator("figure.chart svg[role=img]").count(),
+    found = {"home": page.url, "axe": axe, "csp_refused": refused, **dashboard_figures(page)}
+    page.goto(f"{desk}/portal-sync")
+    axe_check(page, "national-portal sync", axe)
+    found["portal_sync"] = page.locator("main").inner_text()
+    return found
+
+
+def dashboard_figures(page):
+    rows = lambda table: [row.inner_text() for row in  # noqa: E731
+                          page.locator(f"table[aria-labelledby={table}] tbody tr").all()]
+    return {"charts": page.locator("figure.chart svg[role=img]").count(),
             "scripts_in_charts": page.locator("figure.chart script").count(),
             "month_chart_text": page.locator("#chart-month svg").text_content(),
-            "received_rows": [row.inner_text() for row in
-                              page.locator("table[aria-labelledby=received] tbody tr").all()],
-            "pending_rows": [row.inner_text() for row in
-                             page.locator("table[aria-labelledby=pending] tbody tr").all()]}
+            "received_rows": rows("received"), "pending_rows": rows("pending")}
 
 
 def bieu06_of_november(page, desk, axe):

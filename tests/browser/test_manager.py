@@ -84,6 +84,7 @@ def test_a_manager_downloads_bieu06_of_a_month_and_its_figures_are_the_dossiers(
 
 
 def test_the_dashboard_draws_its_charts_as_svg_with_the_figures_in_a_table(desk, november):
+    """And the national portal's sync status opens beside it."""
     dashboard = scenario("dashboard", desk, module=SCENARIOS)
     assert dashboard["home"].endswith("/dashboard"), "the manager's page after signing in"
     assert dashboard["charts"] == 2 and dashboard["scripts_in_charts"] == 0
@@ -93,6 +94,7 @@ def test_the_dashboard_draws_its_charts_as_svg_with_the_figures_in_a_table(desk,
     assert cells[1:4] == ["1", "0", "0"], "today: one dossier at the counter"
     [pending] = [row for row in dashboard["pending_rows"] if row.startswith("Công an tỉnh")]
     assert pending.split("\t")[1:] == ["1", "0"], "within time, overdue"
+    assert "Tỉ lệ đã đồng bộ" in dashboard["portal_sync"], "the national portal's sync status"
     AXE_RESULTS.update(dashboard["axe"])
     assert not serious_violations(dashboard["axe"])
     assert dashboard["csp_refused"] == []
