@@ -7,6 +7,7 @@ from services.common.settings import ServiceSettings
 from services.common.timers import interval_timer
 
 from . import (
+    calendar_days,
     counter,
     dashboard,
     dead_letters,
@@ -203,6 +204,19 @@ class DeskService(OpsEndpoints):
     @page("POST", "/portal-sync/<code>/retry", roles=MANAGER)
     def retry_portal_sync(self, request, user, code):
         return portal_sync.retry(self.db, self.services(user, request), user, request, code)
+
+    @page("GET", "/calendar", roles=MANAGER)
+    def calendar(self, request, user):
+        return calendar_days.calendar_page(self.services(user, request), user, request)
+
+    @page("POST", "/calendar", roles=MANAGER)
+    def set_calendar_day(self, request, user):
+        return calendar_days.set_day(self.db, self.services(user, request), user, request)
+
+    @page("POST", "/calendar/<day>/remove", roles=MANAGER)
+    def remove_calendar_day(self, request, user, day):
+        return calendar_days.remove_day(self.db, self.services(user, request), user, request,
+                                        day)
 
     @page("GET", "/accounts", roles=MANAGER)
     def accounts(self, request, user):

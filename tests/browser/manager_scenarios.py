@@ -152,5 +152,32 @@ def dead_letters(browser, desk, keys):
     return found
 
 
+def calendar(browser, desk, _):
+    """A day off added by typing its date (wrongly first), one the national calendar already
+    has refused, then the day given back to the national calendar."""
+    page = fresh(browser)
+    sign_in(page, desk, MANAGER)
+    axe = {}
+    found = {}
+    for name, typed, kind in (("typed_wrong", "2027-03-15", "day_off"),
+                              ("national", "01/01/2027", "day_off"),
+                              ("added", "15/03/2027", "day_off")):
+        page.goto(f"{desk}/calendar")
+        page.locator("#f-day").fill(typed)
+        page.locator(f"#f-kind-{kind}").check()
+        page.locator("#f-note").fill("Nghỉ bù theo quyết định của UBND tỉnh")
+        press(page, "Lưu")
+        shown = page.locator("#error-summary, .notice").first
+        found[name] = shown.inner_text()
+        axe_check(page, f"calendar: {name}", axe)
+    found["days_off"] = page.locator("table[aria-labelledby=days-day_off] tbody").inner_text()
+    press(page, "Theo lịch quốc gia ngày 15/03/2027")
+    found["removed"] = page.locator(".notice").inner_text()
+    found["left"] = page.locator("main").inner_text()
+    found["axe"] = axe
+    return found
+
+
 if __name__ == "__main__":
-    run({f.__name__: f for f in (dashboard, reports, without_javascript, dead_letters)})
+    run({f.__name__: f for f in (dashboard, reports, without_javascript, dead_letters,
+                                         calendar)})

@@ -148,3 +148,22 @@ def test_a_manager_purges_one_dead_letter_and_replays_another_and_both_are_audit
                                   ("dead_letters_replay", to_replay, "ok")]
     AXE_RESULTS.update(found["axe"])
     assert not serious_violations(found["axe"])
+
+
+def test_a_manager_adds_a_day_off_typed_dd_mm_yyyy_and_gives_it_back_each_change_audited(
+        desk, stack):
+    found = scenario("calendar", desk, module=SCENARIOS)
+    assert "Ngày" in found["typed_wrong"] and "dd/mm/yyyy" in found["typed_wrong"]
+    assert found["national"].startswith("Có 1 lỗi"), "a day the national calendar has off"
+    assert "Đã cập nhật lịch ngày 15/03/2027" in found["added"]
+    assert "15/03/2027" in found["days_off"] and "Nghỉ bù theo quyết định" in found["days_off"]
+    assert "Ngày 15/03/2027 trở lại theo lịch quốc gia" in found["removed"]
+    assert "15/03/2027" not in found["left"].replace(found["removed"], "")
+    with psycopg2.connect(stack.env["DB_URL"]) as conn, conn.cursor() as cur:
+        cur.execute("SELECT action, subject, outcome FROM desk.audit WHERE username = %s "
+                    "AND action LIKE 'calendar_%%' ORDER BY id", ("trungtam.lanhdao",))
+        assert cur.fetchall() == [("calendar_day_set", "2027-01-01 day_off", "refused"),
+                                  ("calendar_day_set", "2027-03-15 day_off", "ok"),
+                                  ("calendar_day_removed", "2027-03-15", "ok")]
+    AXE_RESULTS.update(found["axe"])
+    assert not serious_violations(found["axe"])
