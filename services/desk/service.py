@@ -13,6 +13,7 @@ from . import (
     dead_letters,
     department,
     manager,
+    money,
     portal_sync,
     reports,
     signin,
@@ -217,6 +218,22 @@ class DeskService(OpsEndpoints):
     def remove_calendar_day(self, request, user, day):
         return calendar_days.remove_day(self.db, self.services(user, request), user, request,
                                         day)
+
+    @page("GET", "/reconciliation", roles=MANAGER)
+    def reconciliation(self, request, user):
+        return money.reconciliation_page(self.services(user, request), user, request)
+
+    @page("POST", "/reconciliation", roles=MANAGER)
+    def import_statement(self, request, user):
+        return money.import_statement(self.db, self.services(user, request), user, request)
+
+    @page("GET", "/refunds", roles=MANAGER)
+    def refunds(self, request, user):
+        return money.refunds_page(self.services(user, request), user, request)
+
+    @page("POST", "/refunds/<bill_id>", roles=MANAGER)
+    def refund(self, request, user, bill_id):
+        return money.refund(self.db, self.services(user, request), user, request, bill_id)
 
     @page("GET", "/accounts", roles=MANAGER)
     def accounts(self, request, user):

@@ -178,6 +178,40 @@ def calendar(browser, desk, _):
     return found
 
 
+def money(browser, desk, given):
+    """`given`: a dossier code whose fee was paid in cash today, and the path of the bank's
+    statement of the day (that payment and a line the center never recorded)."""
+    code, statement = given.split("|")
+    page = fresh(browser)
+    sign_in(page, desk, MANAGER)
+    axe = {}
+    page.goto(f"{desk}/reconciliation")
+    axe_check(page, "reconciliation", axe)
+    form = page.locator("form[enctype='multipart/form-data']")
+    press(page, "Nhập và đối soát")
+    found = {"no_file": page.locator("#error-summary").inner_text()}
+    form.locator("#f-channel").select_option("cash")
+    form.locator("#f-source").select_option("bank")
+    form.locator("#f-statement").set_input_files(statement)
+    press(page, "Nhập và đối soát")
+    found["reconciled"] = page.locator("main").inner_text()
+    axe_check(page, "reconciliation: the day's report", axe)
+    page.goto(f"{desk}/refunds?code={code}")
+    axe_check(page, "refunds", axe)
+    found["refund_due"] = page.locator(".refund-due").inner_text()
+    page.locator("#f-amount").fill("999999999")
+    press(page, "Hoàn tiền")
+    found["too_much"] = page.locator("#error-summary").inner_text()
+    axe_check(page, "refunds: refused", axe)
+    page.locator("#f-amount").fill("50000")
+    page.locator("#f-reference").fill("PC-0001")
+    press(page, "Hoàn tiền")
+    found["refunded"] = page.locator(".notice").inner_text()
+    found["refund_due_after"] = page.locator(".refund-due").inner_text()
+    found["axe"] = axe
+    return found
+
+
 if __name__ == "__main__":
     run({f.__name__: f for f in (dashboard, reports, without_javascript, dead_letters,
-                                         calendar)})
+                                         calendar, money)})

@@ -8,17 +8,19 @@ import csv
 import io
 import json
 from contextlib import closing
+from datetime import datetime
 
 import pika
 import psycopg2
 import pytest
+import requests
 
 from services.common.consumer import DEAD_LETTER_QUEUE
 from services.common.dead_letters import message_key
-from services.common.events import new_envelope
+from services.common.events import TIMEZONE, new_envelope
 from tests.browser.conftest import receive_by_api, scenario
 from tests.browser.test_desk import serious_violations
-from tests.conftest import AXE_RESULTS
+from tests.conftest import AXE_RESULTS, token, wait_for
 from tests.routing.november_dossiers import HOTICH, SXD, TOTAL, insert_november
 
 pytestmark = pytest.mark.e2e
@@ -165,5 +167,49 @@ def test_a_manager_adds_a_day_off_typed_dd_mm_yyyy_and_gives_it_back_each_change
         assert cur.fetchall() == [("calendar_day_set", "2027-01-01 day_off", "refused"),
                                   ("calendar_day_set", "2027-03-15 day_off", "ok"),
                                   ("calendar_day_removed", "2027-03-15", "ok")]
+    AXE_RESULTS.update(found["axe"])
+    assert not serious_violations(found["axe"])
+
+
+def paid_in_cash(stack):
+    """A dossier received today whose fee the counter took in cash, 50.000 đ too much:
+    (code, payment)."""
+    code = receive_by_api(stack, "Trịnh Thị Hoa", "0933444555")
+    manager = {"Authorization": "Bearer " + token("manager")}
+    bills = stack.url("payment", "/api/v1/bills")
+    [bill] = wait_for(lambda: requests.get(bills, params={"dossier_code": code}, headers=manager,
+                                           timeout=10).json()["bills"], timeout=30)
+    counter = token("counter_officer", department="ca", center="trung_tam_tinh")
+    paid = requests.post(stack.url("payment", f"/api/v1/bills/{bill['id']}/payments"),
+                         json={"channel": "cash", "amount": bill["amount"] + 50_000},
+                         timeout=10,
+                         headers={"Authorization": f"Bearer {counter}",
+                                  "Idempotency-Key": f"cash-{code}"})
+    assert paid.status_code == 201, paid.text
+    return code, paid.json()["payment"]
+
+
+def test_a_manager_reconciles_the_day_from_an_uploaded_statement_and_refunds_a_fee(
+        desk, stack, tmp_path):
+    code, payment = paid_in_cash(stack)
+    day = datetime.now(TIMEZONE).date().isoformat()
+    statement = tmp_path / "sao-ke.csv"
+    statement.write_bytes("\ufeffreference,amount,value_date,description\r\n"
+                          f"{payment['reference']},{payment['amount']},{day},Nộp lệ phí\r\n"
+                          f"KHONGCO-0001,5000,{day},Không rõ\r\n".encode())
+    found = scenario("money", desk, f"{code}|{statement}", module=SCENARIOS)
+    assert "Tệp sao kê (CSV)" in found["no_file"]
+    assert "Khớp: 1" in found["reconciled"] and "Không có trong hệ thống: 1" in found["reconciled"]
+    assert "KHONGCO-0001" in found["reconciled"]
+    assert found["refund_due"] == "50.000 đ"
+    assert "Số tiền hoàn" in found["too_much"] and "50.000 đ" in found["too_much"]
+    assert found["refunded"] == f"Đã hoàn 50.000 đ cho hồ sơ {code}."
+    assert found["refund_due_after"] == "0 đ"
+    with psycopg2.connect(stack.env["DB_URL"]) as conn, conn.cursor() as cur:
+        cur.execute("SELECT action, subject, outcome FROM desk.audit WHERE username = %s "
+                    "AND action IN ('statement_imported', 'refund') ORDER BY id",
+                    ("trungtam.lanhdao",))
+        assert cur.fetchall() == [("statement_imported", f"{day} cash bank", "ok"),
+                                  ("refund", code, "refused"), ("refund", code, "ok")]
     AXE_RESULTS.update(found["axe"])
     assert not serious_violations(found["axe"])
