@@ -26,16 +26,19 @@ def bar_chart(title, labels, series, stacked=True):
     for legend, values in series.items():
         chart.add(legend, values)
     svg = chart.render_tree()
-    _drop_scripts(svg)
+    _drop_script_hooks(svg)
     svg.set("role", "img")
     svg.set("aria-label", title)
     return Markup(etree.tostring(svg, encoding="unicode"))
 
 
-def _drop_scripts(svg):
+def _drop_script_hooks(svg):
     """pygal always adds an inline script (its tooltips' settings): the pages allow none
-    (their CSP), and the values are printed on the bars instead."""
+    (their CSP), and the values are printed on the bars instead. The legends' ids are the
+    script's hooks, the same in every chart: two charts on a page would repeat them."""
     for parent in list(svg.iter()):
+        if str(parent.get("id", "")).startswith("activate-serie"):
+            del parent.attrib["id"]
         for child in list(parent):
             if isinstance(child.tag, str) and child.tag.rpartition("}")[2] == "script":
                 parent.remove(child)
