@@ -180,7 +180,8 @@ def calendar(browser, desk, _):
 
 def money(browser, desk, given):
     """`given`: a dossier code whose fee was paid in cash today, and the path of the bank's
-    statement of the day (that payment and a line the center never recorded)."""
+    statement of the day (that payment and a line the center never recorded). The refunds
+    page shows the bill; nothing is owed back (a counter takes no more than is due)."""
     code, statement = given.split("|")
     page = fresh(browser)
     sign_in(page, desk, MANAGER)
@@ -198,16 +199,9 @@ def money(browser, desk, given):
     axe_check(page, "reconciliation: the day's report", axe)
     page.goto(f"{desk}/refunds?code={code}")
     axe_check(page, "refunds", axe)
+    found["bill"] = page.locator("section dl.facts").inner_text()
     found["refund_due"] = page.locator(".refund-due").inner_text()
-    page.locator("#f-amount").fill("999999999")
-    press(page, "Hoàn tiền")
-    found["too_much"] = page.locator("#error-summary").inner_text()
-    axe_check(page, "refunds: refused", axe)
-    page.locator("#f-amount").fill("50000")
-    page.locator("#f-reference").fill("PC-0001")
-    press(page, "Hoàn tiền")
-    found["refunded"] = page.locator(".notice").inner_text()
-    found["refund_due_after"] = page.locator(".refund-due").inner_text()
+    found["refund_forms"] = page.locator("form[action^='/refunds/']").count()
     found["axe"] = axe
     return found
 
