@@ -148,7 +148,8 @@ def run_beside(command, env):
 
 
 def cmd_dlq(args):
-    from tooling.dead_letters import DeadLetterError, DeadLetters
+    from services.common.dead_letters import DeadLetters
+    from services.common.errors import DomainError
 
     if args.action in ("replay", "purge") and not args.keys and not args.all:
         print(f"error: name the messages to {args.action} (keys from `motcua dlq list`) or give --all",
@@ -167,8 +168,8 @@ def cmd_dlq(args):
             else:
                 done = queue.replay(keys) if args.action == "replay" else queue.purge(keys)
                 result = {"action": args.action, "messages": done}
-    except DeadLetterError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except DomainError as exc:  # what the queue cannot do, or the broker unreachable
+        print(f"error: {exc.message}", file=sys.stderr)
         return 1
     print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
     return 0

@@ -8,7 +8,17 @@ from services.common.documents import _local, day
 
 
 def money(amount):
-    return f"{int(amount):,}".replace(",", ".") + " đ"
+    return thousands(amount) + " đ"
+
+
+def thousands(number):
+    """7267 -> '7.267'."""
+    return f"{int(number):,}".replace(",", ".")
+
+
+def percent(value):
+    """85.5 -> '85,5 %' (a decimal comma)."""
+    return f"{value:g}".replace(".", ",") + " %"
 
 
 def day_time(value):
@@ -55,4 +65,4 @@ DAY_ERROR = "Nhập ngày theo dạng ngày/tháng/năm (dd/mm/yyyy), ví dụ 3
 
 
 FILTERS = {"money": money, "day": lambda v: day(v) if v else "", "day_time": day_time,
-           "days_left": days_left}
+           "days_left": days_left, "thousands": thousands, "percent": percent}

@@ -6,7 +6,19 @@ from services.common.http import OpsEndpoints
 from services.common.settings import ServiceSettings
 from services.common.timers import interval_timer
 
-from . import counter, department, manager, signin, store
+from . import (
+    calendar_days,
+    counter,
+    dashboard,
+    dead_letters,
+    department,
+    manager,
+    money,
+    portal_sync,
+    reports,
+    signin,
+    store,
+)
 from .clients import ServiceClients
 from .settings import DeskSettings
 from .static import static_file
@@ -20,7 +32,90 @@ READERS = ("department_officer", "leader", "counter_officer", "manager")
 MANAGER = ("manager",)
 
 
-class DeskService(OpsEndpoints):
+class ManagerPages:
+    """The center's manager's pages, mixed into DeskService (whose dependencies they use):
+    the dashboard, the reports, the calendar, the money, the national portal's sync, the dead
+    letters and the staff's accounts."""
+
+    @page("GET", "/dashboard", roles=MANAGER)
+    def dashboard(self, request, user):
+        return dashboard.dashboard_page(self.services(user, request), user)
+
+    @page("GET", "/reports", roles=MANAGER)
+    def reports(self, request, user):
+        return reports.report_page(self.services(user, request), user, request)
+
+    @page("GET", "/reports.csv", roles=MANAGER)
+    def report_csv(self, request, user):
+        return reports.report_page(self.services(user, request), user, request, output="csv")
+
+    @page("GET", "/reports/print", roles=MANAGER)
+    def report_print(self, request, user):
+        return reports.report_page(self.services(user, request), user, request, output="print")
+
+    @page("GET", "/dead-letters", roles=MANAGER)
+    def dead_letters(self, request, user):
+        return dead_letters.dead_letters_page(self.services(user, request), user, request)
+
+    @page("GET", "/dead-letters/<key>", roles=MANAGER)
+    def dead_letter(self, request, user, key):
+        return dead_letters.dead_letter_page(self.services(user, request), user, key)
+
+    @page("POST", "/dead-letters", roles=MANAGER)
+    def take_dead_letters(self, request, user):
+        return dead_letters.take(self.db, self.services(user, request), user, request)
+
+    @page("GET", "/portal-sync", roles=MANAGER)
+    def portal_sync(self, request, user):
+        return portal_sync.sync_page(self.services(user, request), user, request)
+
+    @page("POST", "/portal-sync/<code>/retry", roles=MANAGER)
+    def retry_portal_sync(self, request, user, code):
+        return portal_sync.retry(self.db, self.services(user, request), user, request, code)
+
+    @page("GET", "/calendar", roles=MANAGER)
+    def calendar(self, request, user):
+        return calendar_days.calendar_page(self.services(user, request), user, request)
+
+    @page("POST", "/calendar", roles=MANAGER)
+    def set_calendar_day(self, request, user):
+        return calendar_days.set_day(self.db, self.services(user, request), user, request)
+
+    @page("POST", "/calendar/<day>/remove", roles=MANAGER)
+    def remove_calendar_day(self, request, user, day):
+        return calendar_days.remove_day(self.db, self.services(user, request), user, request,
+                                        day)
+
+    @page("GET", "/reconciliation", roles=MANAGER)
+    def reconciliation(self, request, user):
+        return money.reconciliation_page(self.services(user, request), user, request)
+
+    @page("POST", "/reconciliation", roles=MANAGER)
+    def import_statement(self, request, user):
+        return money.import_statement(self.db, self.services(user, request), user, request)
+
+    @page("GET", "/refunds", roles=MANAGER)
+    def refunds(self, request, user):
+        return money.refunds_page(self.services(user, request), user, request)
+
+    @page("POST", "/refunds/<bill_id>", roles=MANAGER)
+    def refund(self, request, user, bill_id):
+        return money.refund(self.db, self.services(user, request), user, request, bill_id)
+
+    @page("GET", "/accounts", roles=MANAGER)
+    def accounts(self, request, user):
+        return manager.accounts_page(self.db, user)
+
+    @page("POST", "/accounts", roles=MANAGER)
+    def add_account(self, request, user):
+        return manager.add_account(self.db, user, request)
+
+    @page("POST", "/accounts/<username>", roles=MANAGER)
+    def change_account(self, request, user, username):
+        return manager.change_account(self.db, user, username, request)
+
+
+class DeskService(ManagerPages, OpsEndpoints):
     name = "desk"
 
     db = Database()
@@ -156,16 +251,3 @@ class DeskService(OpsEndpoints):
     def act(self, request, user, code, action):
         return department.submit_action(self.db, self.services(user, request), user, code,
                                         action, request)
-
-    # the manager ---------------------------------------------------------------------------------
-    @page("GET", "/accounts", roles=MANAGER)
-    def accounts(self, request, user):
-        return manager.accounts_page(self.db, user)
-
-    @page("POST", "/accounts", roles=MANAGER)
-    def add_account(self, request, user):
-        return manager.add_account(self.db, user, request)
-
-    @page("POST", "/accounts/<username>", roles=MANAGER)
-    def change_account(self, request, user, username):
-        return manager.change_account(self.db, user, username, request)

@@ -13,6 +13,7 @@ from services.common.contracts import (
     ShipmentDelivered,
 )
 from services.common.db import Database
+from services.common.dead_letters import DeadLetterEndpoints
 from services.common.documents import Letterhead
 from services.common.http import OpsEndpoints, api, json_response
 from services.common.idempotency import answered_once, key_of
@@ -165,7 +166,7 @@ class EvaluationEndpoints:
         return json_response(summary)
 
 
-class RoutingService(EvaluationEndpoints, OpsEndpoints):
+class RoutingService(EvaluationEndpoints, DeadLetterEndpoints, OpsEndpoints):
     name = "routing"
 
     db = Database()

@@ -165,7 +165,7 @@ def test_the_manager_adds_an_account_and_disables_it_in_the_desk(desk):
                  "--password-env", "PW", "--keep-password")
     assert done.returncode == 0, done.stderr
     manager, answer = sign_in(url, "trungtam.ld")
-    assert answer.headers["Location"] == "/accounts"
+    assert answer.headers["Location"] == "/dashboard"
     page = manager.get(f"{url}/accounts").text
     refused = manager.post(f"{url}/accounts", data={
         "csrf": csrf_of(page), "username": "mc.lan", "full_name": "Nguyễn Thị Lan",

@@ -1,5 +1,6 @@
 """Messages a consumer can never process end in the dead-letter queue with a reason, the
-consumer keeps running, and `motcua dlq` lets an operator see and replay them."""
+consumer keeps running, and `motcua dlq` lets an operator see and replay them, as routing's
+HTTP API lets a manager (the desk's dead-letter page)."""
 import json
 
 import eventlet
@@ -13,11 +14,12 @@ from services.common.consumer import (
     reliable_handler,
 )
 from services.common.db import Database
+from services.common.dead_letters import DeadLetters
 from services.common.events import events_exchange, new_envelope
 from services.common.topology import event_queue_name, with_channel
-from tests.conftest import publish_envelope, query, wait_for
+from tests.conftest import publish_envelope, query, token, wait_for
+from tests.routing.lifecycle_helpers import officer, start_routing
 from tooling import cli
-from tooling.dead_letters import DeadLetters
 from tooling.topology import declare_event_queues
 
 PROBE_QUEUE = event_queue_name("intake", "dossier.received", "probe", "handle")
@@ -122,7 +124,7 @@ def test_operator_lists_replays_after_a_fix_and_replay_is_idempotent(probe, db, 
     assert DeadLetters(probe).list() == []
 
     code, error = run_cli(monkeypatch, capsys, probe, "replay", event["id"])
-    assert code == 1 and "not in the dead-letter queue" in error
+    assert code == 1 and "Không còn trong hàng đợi thư lỗi" in error
     # A copy delivered again (a crash between the replay's publish and its ack) changes nothing.
     publish_event(probe, event)
     eventlet.sleep(0.5)
@@ -140,3 +142,29 @@ def test_purge_removes_only_the_named_message(probe, monkeypatch, capsys):
     assert [body for _, body in drain_raw(probe, DEAD_LETTER_QUEUE)] == [b"junk two"]
     code, error = run_cli(monkeypatch, capsys, probe, "purge")
     assert code == 2 and "--all" in error
+
+
+def test_a_manager_lists_and_purges_over_http_with_the_cli_s_rules(
+        probe, container_factory, config_for, client_for):
+    routing = start_routing(container_factory, config_for, client_for, probe)
+    publish_raw(probe, b"junk", "text/plain")
+    manager = token("manager")
+    listed = wait_for(lambda: routing.http.get("/api/v1/dead-letters", token=manager).json()[
+        "messages"])
+    [junk] = listed
+    assert "cannot decode body" in junk["reason"] and junk["original_queue"] == PROBE_QUEUE
+    assert routing.http.get("/api/v1/dead-letters", token=officer("ca")).status_code == 403
+    shown = routing.http.get(f"/api/v1/dead-letters/{junk['key']}", token=manager)
+    assert shown.status_code == 200 and shown.json()["body"] == "junk"
+    assert routing.http.get("/api/v1/dead-letters/khong-co", token=manager).status_code == 404
+    for neither_or_both in ({}, {"keys": [junk["key"]], "all": True}):
+        refused = routing.http.post("/api/v1/dead-letters/purge", json=neither_or_both,
+                                    token=manager)
+        assert refused.status_code == 422 and "keys" in refused.json()["error"]["fields"]
+    gone = routing.http.post("/api/v1/dead-letters/purge", json={"keys": ["khong-co"]},
+                             token=manager)
+    assert gone.status_code == 409 and "khong-co" in gone.json()["error"]["message"]
+    purged = routing.http.post("/api/v1/dead-letters/purge", json={"keys": [junk["key"]]},
+                               token=manager)
+    assert purged.json() == {"action": "purge", "messages": [junk["key"]]}
+    assert routing.http.get("/api/v1/dead-letters", token=manager).json()["count"] == 0
