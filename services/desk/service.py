@@ -7,6 +7,7 @@ from services.common.settings import ServiceSettings
 from services.common.timers import interval_timer
 
 from . import counter, department, manager, signin, store
+from .citizen_pages import CitizenPages
 from .clients import ServiceClients
 from .settings import DeskSettings
 from .static import static_file
@@ -20,7 +21,7 @@ READERS = ("department_officer", "leader", "counter_officer", "manager")
 MANAGER = ("manager",)
 
 
-class DeskService(OpsEndpoints):
+class DeskService(CitizenPages, OpsEndpoints):
     name = "desk"
 
     db = Database()

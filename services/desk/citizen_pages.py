@@ -1,0 +1,66 @@
+"""The citizens' pages (no sign-in: catalogue, lookup, forms, evaluation) and the counter's
+tablet, mixed into DeskService, whose dependencies (db, settings, services) they use."""
+from . import catalogue, citizen, tablet
+from .citizen_access import DossierPass, SecretChecks
+from .web import CITIZEN_CSRF_COOKIE, page
+
+COUNTER = ("counter_officer",)
+
+
+class CitizenPages:
+    secret_checks = SecretChecks()
+
+    @property
+    def dossier_pass(self):
+        return DossierPass(self.secret, self.settings.dossier_pass_minutes,
+                           self.settings.secure_cookies)
+
+    @page("GET", "/thu-tuc")
+    def procedures(self, request):
+        return catalogue.search_page(self.services(None, request), request)
+
+    @page("GET", "/thu-tuc/<code>")
+    def procedure(self, request, code):
+        return catalogue.procedure_page(self.services(None, request), self.settings, code)
+
+    @page("GET", "/tra-cuu")
+    def lookup_form(self, request):
+        return citizen.lookup_form(request, self.settings, self.dossier_pass)
+
+    @page("POST", "/tra-cuu", csrf_cookie=CITIZEN_CSRF_COOKIE)
+    def look_up(self, request):
+        return citizen.look_up(self.services(None, request), self.secret_checks,
+                               self.dossier_pass, self.settings, request)
+
+    @page("GET", "/tra-cuu/<code>")
+    def citizen_dossier(self, request, code):
+        return citizen.dossier_page(self.services(None, request), self.dossier_pass, request,
+                                    code)
+
+    @page("GET", "/tra-cuu/<code>/mau/<form>")
+    def citizen_form(self, request, code, form):
+        return citizen.issued_form(self.services(None, request), self.dossier_pass, request,
+                                   code, form)
+
+    @page("GET", "/danh-gia/<code>")
+    def evaluation_form(self, request, code):
+        return citizen.evaluation_form(self.services(None, request), self.dossier_pass,
+                                       self.settings, request, code)
+
+    @page("POST", "/danh-gia/<code>", csrf_cookie=CITIZEN_CSRF_COOKIE)
+    def evaluate(self, request, code):
+        return citizen.evaluate(self.services(None, request), self.secret_checks,
+                                self.dossier_pass, self.settings, request, code)
+
+    @page("GET", "/danh-gia/<code>/cam-on")
+    def evaluated(self, request, code):
+        return citizen.evaluated(code)
+
+    # the counter's tablet, signed in as the counter's officer
+    @page("GET", "/quay/danh-gia", roles=COUNTER)
+    def tablet(self, request, user):
+        return tablet.tablet_page(self.services(user, request), user, request)
+
+    @page("POST", "/quay/danh-gia", roles=COUNTER)
+    def evaluate_visit(self, request, user):
+        return tablet.evaluate_visit(self.services(user, request), user, request)
