@@ -5,28 +5,21 @@ and the forms issued to them, and the evaluation of the nine items of Decree 118
 33(1). Routing checks every secret and answers an unknown code as a wrong secret; the desk
 counts the checks (citizen_access.SecretChecks) and keeps a proved secret in an encrypted
 cookie for the dossier's other pages."""
-import re
+import uuid
 from urllib.parse import quote
 
 from werkzeug.wrappers import Response
 
+from . import citizen_payment
+from .citizen_access import CODE_PATTERN, NOT_FOUND, checked_code, secret_or_lookup
 from .web import PageError, redirect, render, with_citizen_csrf
 
-CODE_PATTERN = re.compile(r"^[0-9A-Za-z.\-]{1,40}$")
 LABELS = {"code": "Mã hồ sơ", "secret": "Mã tra cứu", "comment": "Ý kiến khác"}
-NOT_FOUND = ("Không tìm thấy hồ sơ có mã hồ sơ và mã tra cứu này. Hãy kiểm tra lại hai mã in "
-             "trên giấy tiếp nhận hồ sơ.")
 PUBLIC_FORMS = ("supplement_request", "refusal", "extension", "stop_notice")
 
 
 def dossier_path(code, rest=""):
     return f"/tra-cuu/{quote(code, safe='')}{rest}"
-
-
-def _checked_code(code):
-    if not CODE_PATTERN.match(code or ""):
-        raise PageError(404, NOT_FOUND, "Không tìm thấy hồ sơ")
-    return code
 
 
 def _typed(form):
@@ -69,29 +62,25 @@ def look_up(services, secret_checks, dossier_pass, settings, request):
     return redirect(dossier_path(code), [dossier_pass.cookie(code, secret)])
 
 
-def _secret_or_lookup(request, dossier_pass, code):
-    secret = dossier_pass.secret_for(request, code)
-    if secret is None:
-        raise PageError(303, f"/tra-cuu?ma={quote(code, safe='')}")
-    return secret
-
-
-def dossier_page(services, dossier_pass, request, code):
-    code = _checked_code(code)
-    secret = _secret_or_lookup(request, dossier_pass, code)
-    answer = services.call("routing", "GET", f"/api/v1/dossiers/{quote(code, safe='')}",
-                           params={"secret": secret})
-    if not answer.ok:
+def dossier_page(services, settings, dossier_pass, request, code):
+    code = checked_code(code)
+    secret = secret_or_lookup(request, dossier_pass, code)
+    found = services.together(
+        dossier=lambda: services.call("routing", "GET", f"/api/v1/dossiers/{quote(code, safe='')}",
+                                      params={"secret": secret}),
+        bills=lambda: citizen_payment.bills_of(services, code))
+    if not found["dossier"].ok:
         raise PageError(404, NOT_FOUND, "Không tìm thấy hồ sơ")
-    return render("citizen_dossier.html", user=None, dossier=answer.body,
-                  evaluate=(answer.body.get("asked_of_citizen") or {}).get("what")
-                  == "evaluation")
+    return with_citizen_csrf(request, settings.secure_cookies, lambda csrf: render(
+        "citizen_dossier.html", user=None, csrf=csrf, dossier=found["dossier"].body,
+        bills=found["bills"], bill_statuses=citizen_payment.BILL_STATUSES,
+        key=str(uuid.uuid4())))
 
 
 def issued_form(services, dossier_pass, request, code, form):
     """A form issued to the applicant, printable, as routing prints it."""
-    code = _checked_code(code)
-    secret = _secret_or_lookup(request, dossier_pass, code)
+    code = checked_code(code)
+    secret = secret_or_lookup(request, dossier_pass, code)
     if form not in PUBLIC_FORMS:
         raise PageError(404, "Không có biểu mẫu này.", "Không tìm thấy")
     answer = services.call("routing", "GET",
@@ -110,7 +99,7 @@ def _evaluation_questions(services):
 
 def evaluation_form(services, dossier_pass, settings, request, code, values=None, errors=None,
                     status=200, refused=None):
-    code = _checked_code(code)
+    code = checked_code(code)
     questions = _evaluation_questions(services)
     labels = {**LABELS, **{f"answer.{item['value']}": item["label"]
                            for item in questions["items"]}}
@@ -133,7 +122,7 @@ def _answers(form, questions):
 
 
 def evaluate(services, secret_checks, dossier_pass, settings, request, code):
-    code = _checked_code(code)
+    code = checked_code(code)
     form = request.form
     values = form.to_dict()
     questions = _evaluation_questions(services)
@@ -170,5 +159,5 @@ def evaluate(services, secret_checks, dossier_pass, settings, request, code):
 
 
 def evaluated(code):
-    return render("evaluated.html", user=None, code=_checked_code(code),
+    return render("evaluated.html", user=None, code=checked_code(code),
                   lookup=dossier_path(code))

@@ -8,6 +8,8 @@ import hashlib
 import ipaddress
 import json
 import logging
+import re
+from urllib.parse import quote
 
 from cryptography.fernet import Fernet, InvalidToken
 from nameko.extensions import DependencyProvider
@@ -20,6 +22,11 @@ from .settings import DeskSettings
 from .web import PageError
 
 log = logging.getLogger("motcua.desk")
+
+CODE_PATTERN = re.compile(r"^[0-9A-Za-z.\-]{1,40}$")
+# a wrong secret and an unknown code: one answer
+NOT_FOUND = ("Không tìm thấy hồ sơ có mã hồ sơ và mã tra cứu này. Hãy kiểm tra lại hai mã in "
+             "trên giấy tiếp nhận hồ sơ.")
 
 STOPPED = Counter("motcua_desk_secret_checks_stopped_total",
                   "Lookup secrets not checked: too many from one client or for one dossier",
@@ -93,14 +100,35 @@ class DossierPass:
         return {"key": self.COOKIE, "value": value.decode("ascii"), "httponly": True,
                 "samesite": "Lax", "secure": self.secure, "path": "/", "max_age": self.seconds}
 
+    def _held(self, request):
+        """{code, secret} of the cookie, or {} (none, altered, or past its time)."""
+        value = request.cookies.get(self.COOKIE)
+        if not value:
+            return {}
+        try:
+            return json.loads(self.fernet.decrypt(value.encode("ascii"), ttl=self.seconds))
+        except (InvalidToken, UnicodeEncodeError, ValueError):
+            return {}
+
     def secret_for(self, request, code):
         """The secret the cookie holds for `code`, or None (no cookie, another dossier's, or
         one past its time)."""
-        value = request.cookies.get(self.COOKIE)
-        if not value:
-            return None
-        try:
-            held = json.loads(self.fernet.decrypt(value.encode("ascii"), ttl=self.seconds))
-        except (InvalidToken, UnicodeEncodeError, ValueError):
-            return None
+        held = self._held(request)
         return held["secret"] if held.get("code") == code else None
+
+    def code_held(self, request):
+        """The code of the dossier the browser is let into, or None."""
+        return self._held(request).get("code")
+
+
+def checked_code(code):
+    if not CODE_PATTERN.match(code or ""):
+        raise PageError(404, NOT_FOUND, "Không tìm thấy hồ sơ")
+    return code
+
+
+def secret_or_lookup(request, dossier_pass, code):
+    secret = dossier_pass.secret_for(request, code)
+    if secret is None:
+        raise PageError(303, f"/tra-cuu?ma={quote(code, safe='')}")
+    return secret

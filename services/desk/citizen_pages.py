@@ -1,6 +1,6 @@
 """The citizens' pages (no sign-in: catalogue, lookup, forms, evaluation) and the counter's
 tablet, mixed into DeskService, whose dependencies (db, settings, services) they use."""
-from . import catalogue, citizen, tablet
+from . import catalogue, citizen, citizen_payment, tablet
 from .citizen_access import DossierPass, SecretChecks
 from .web import CITIZEN_CSRF_COOKIE, page
 
@@ -34,13 +34,27 @@ class CitizenPages:
 
     @page("GET", "/tra-cuu/<code>")
     def citizen_dossier(self, request, code):
-        return citizen.dossier_page(self.services(None, request), self.dossier_pass, request,
-                                    code)
+        return citizen.dossier_page(self.services(None, request), self.settings,
+                                    self.dossier_pass, request, code)
 
     @page("GET", "/tra-cuu/<code>/mau/<form>")
     def citizen_form(self, request, code, form):
         return citizen.issued_form(self.services(None, request), self.dossier_pass, request,
                                    code, form)
+
+    @page("POST", "/tra-cuu/<code>/thanh-toan", csrf_cookie=CITIZEN_CSRF_COOKIE)
+    def pay_online(self, request, code):
+        return citizen_payment.start(self.services(None, request), self.settings,
+                                     self.dossier_pass, request, code)
+
+    @page("GET", "/tra-cuu/<code>/bien-lai/<receipt_id>")
+    def citizen_receipt(self, request, code, receipt_id):
+        return citizen_payment.receipt(self.services(None, request), self.dossier_pass, request,
+                                       code, receipt_id)
+
+    @page("GET", "/thanh-toan/ket-qua")
+    def payment_result(self, request):
+        return citizen_payment.result(self.services(None, request), self.dossier_pass, request)
 
     @page("GET", "/danh-gia/<code>")
     def evaluation_form(self, request, code):

@@ -6,9 +6,12 @@ import json
 import os
 import re
 import sys
+import urllib.parse
+import urllib.request
 
 from playwright.sync_api import sync_playwright
 
+from scripts.payment_gateway import ipn_params, redirect_params
 from tests.browser.scenarios import axe_check, fresh, sign_in
 from tests.chromium import CHROMIUM
 
@@ -155,8 +158,47 @@ def catalogue_and_tablet(browser, desk, given):
             "thanked": thanked, "axe": axe}
 
 
+def gateway(route, request, given):
+    """The payment gateway, as the browser meets it: it notifies payment server to server
+    (the IPN, which settles the bill), then sends the browser back to the return URL, both
+    signed with the merchant's secret."""
+    params = ipn_params(given["gateway_secret"], request.url)
+    ipn = f"{given['payment']}/api/v1/gateway/vnpay/ipn?{urllib.parse.urlencode(params)}"
+    with urllib.request.urlopen(ipn, timeout=10) as answer:
+        assert json.loads(answer.read())["RspCode"] == "00"
+    back = redirect_params(request.url)["vnp_ReturnUrl"]
+    route.fulfill(status=302, headers={"Location": f"{back}?{urllib.parse.urlencode(params)}"})
+
+
+def pay_online(browser, desk, given):
+    """The fee seen from the QR code's lookup and paid online: the gateway's result page, then
+    the dossier's fee paid with its receipt."""
+    axe = {}
+    page = phone(browser, given["client"])
+    page.route(re.compile(r"/paymentv2/vpcpay\.html"),
+               lambda route, request: gateway(route, request, given))
+    page.goto(given["qr_url"])
+    page.wait_for_url(re.compile(r"/tra-cuu/[^/?#]+$"))
+    fees = page.locator("#bills").inner_text()
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("Thanh toán trực tuyến")).click()
+    axe_check(page, "citizen: to the payment gateway", axe)
+    amount = page.locator("main .lead").inner_text()
+    with page.expect_navigation():
+        page.locator("#to-gateway").click()
+    page.wait_for_url(re.compile(r"/thanh-toan/ket-qua"))
+    result = page.locator("#payment-result").inner_text()
+    axe_check(page, "citizen: payment result", axe)
+    with page.expect_navigation():
+        page.get_by_role("link", name=re.compile("Xem hồ sơ")).click()
+    return {"fees": fees, "amount": amount, "result": result,
+            "after": page.locator("#bills").inner_text(),
+            "receipt_links": page.get_by_role("link", name=re.compile("Biên lai")).count(),
+            "axe": axe}
+
+
 SCENARIOS = {f.__name__: f for f in (scan_the_qr, evaluate_after_the_result, guess_secrets,
-                                     catalogue_and_tablet)}
+                                     catalogue_and_tablet, pay_online)}
 
 
 def main():

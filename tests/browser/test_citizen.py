@@ -27,6 +27,7 @@ DESK = f"http://127.0.0.1:{HTTP_PORTS['desk'] + E2E_PORT_OFFSET}"
 # address in it
 PROXY = "127.0.0.1"
 COUNTER = {"department": "ca", "center": "trung_tam_tinh"}
+GATEWAY_SECRET = "citizen-pages-gateway-secret-0123456789"
 
 
 def stack_env(folder):
@@ -35,7 +36,10 @@ def stack_env(folder):
     forms.write_text('authority: "Ủy ban nhân dân tỉnh An Giang"\nplace: "An Giang"\n'
                      f'lookup_url: "{DESK}/tra-cuu?ma={{code}}#ma-tra-cuu={{secret}}"\n',
                      encoding="utf-8")
-    return {"FORMS_FILE": str(forms), "DESK_TRUSTED_PROXIES": PROXY}
+    return {"FORMS_FILE": str(forms), "DESK_TRUSTED_PROXIES": PROXY,
+            # the gateway (faked by the scenario) sends the citizen back to the desk
+            "VNPAY_TMN_CODE": "MOTCUA01", "VNPAY_HASH_SECRET": GATEWAY_SECRET,
+            "VNPAY_RETURN_URL": f"{DESK}/thanh-toan/ket-qua"}
 
 
 def citizen(name, desk, **given):
@@ -61,6 +65,14 @@ def the_receipts_qr(stack, code):
     return qr_url, secret
 
 
+def bills_of(stack, code):
+    """The dossier's bills, once payment has billed its reception."""
+    counter = {"Authorization": f"Bearer {token('counter_officer', **COUNTER)}"}
+    return wait_for(lambda: requests.get(stack.url("payment", "/api/v1/bills"),
+                                         params={"dossier_code": code}, headers=counter,
+                                         timeout=10).json()["bills"], timeout=30)
+
+
 def returned(stack, code):
     """The dossier accepted and completed by the police, its fee paid in cash and its result
     handed over at the counter: over the services' APIs."""
@@ -70,9 +82,7 @@ def returned(stack, code):
         done = requests.post(stack.url("routing", f"/api/v1/dossiers/{code}/actions/{action}"),
                              json=body, headers=officer, timeout=10)
         assert done.status_code == 200, done.text
-    [bill] = wait_for(lambda: requests.get(stack.url("payment", "/api/v1/bills"),
-                                           params={"dossier_code": code}, headers=counter,
-                                           timeout=10).json()["bills"], timeout=30)
+    [bill] = bills_of(stack, code)
     paid = requests.post(stack.url("payment", f"/api/v1/bills/{bill['id']}/payments"),
                          json={"channel": "cash"}, timeout=10,
                          headers={**counter, "Idempotency-Key": str(uuid.uuid4())})
@@ -151,3 +161,15 @@ def test_the_catalogue_finds_a_procedure_and_the_counter_tablet_records_a_visit(
                           params={"start": today, "end": today}, headers=manager).json()
     [officer] = [row for row in report["by_officer"] if row["officer"] == "motcua.thu"]
     assert officer["counter_visits"]["satisfied"] == 1
+
+
+def test_a_citizen_pays_the_fee_online_and_sees_the_result(stack):
+    code = receive_by_api(stack, "Lâm Thị Ngọc Hân", "0916778899")
+    qr_url, _ = the_receipts_qr(stack, code)
+    bills_of(stack, code)
+    paid = citizen("pay_online", stack.url("desk"), qr_url=qr_url, client="203.0.113.30",
+                   payment=stack.url("payment"), gateway_secret=GATEWAY_SECRET)
+    assert "200.000 đ" in paid["fees"] and "Chưa nộp" in paid["fees"]
+    assert "200.000 đ" in paid["amount"]
+    assert "Đã thanh toán" in paid["result"] and "đã được ghi nhận" in paid["result"]
+    assert "Đã nộp đủ" in paid["after"] and paid["receipt_links"] == 1
