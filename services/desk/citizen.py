@@ -15,6 +15,12 @@ from .citizen_access import CODE_PATTERN, NOT_FOUND, checked_code, secret_or_loo
 from .web import PageError, redirect, render, with_citizen_csrf
 
 LABELS = {"code": "Mã hồ sơ", "secret": "Mã tra cứu", "comment": "Ý kiến khác"}
+# a result shipment's status and tracking events (postal's), as the citizen reads them
+SHIPMENT_LABELS = {"created": "Bưu điện đã nhận yêu cầu chuyển phát kết quả",
+                   "picked_up": "Bưu điện đã nhận kết quả tại Trung tâm",
+                   "in_transit": "Đang chuyển phát", "delivered": "Đã giao đến Ông/Bà",
+                   "delivery_failed": "Giao không thành công",
+                   "returned_to_center": "Đã chuyển trả về Trung tâm; mời Ông/Bà đến nhận"}
 PUBLIC_FORMS = ("supplement_request", "refusal", "extension", "stop_notice")
 
 
@@ -68,13 +74,16 @@ def dossier_page(services, settings, dossier_pass, request, code):
     found = services.together(
         dossier=lambda: services.call("routing", "GET", f"/api/v1/dossiers/{quote(code, safe='')}",
                                       params={"secret": secret}),
-        bills=lambda: citizen_payment.bills_of(services, code))
+        bills=lambda: citizen_payment.bills_of(services, code),
+        shipment=lambda: services.as_citizen_of(code).call(
+            "postal", "GET", f"/api/v1/dossiers/{quote(code, safe='')}/shipment"))
     if not found["dossier"].ok:
         raise PageError(404, NOT_FOUND, "Không tìm thấy hồ sơ")
     return with_citizen_csrf(request, settings.secure_cookies, lambda csrf: render(
         "citizen_dossier.html", user=None, csrf=csrf, dossier=found["dossier"].body,
         bills=found["bills"], bill_statuses=citizen_payment.BILL_STATUSES,
-        key=str(uuid.uuid4())))
+        shipment=found["shipment"].body if found["shipment"].ok else None,
+        shipment_labels=SHIPMENT_LABELS, key=str(uuid.uuid4())))
 
 
 def issued_form(services, dossier_pass, request, code, form):
