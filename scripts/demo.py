@@ -676,6 +676,8 @@ def main():
         "VNPAY_TMN_CODE": "MOTCUA01", "VNPAY_HASH_SECRET": GATEWAY_SECRET,
         **portal_demo.payment_platform(DVCQG_PORT + offset),
         "NOTIFY_QUIET_HOURS": "",  # the demo may run at night: nothing held till morning
+        # the result SMS's evaluation link opens this run's desk
+        "NOTIFY_EVALUATION_URL": f"http://127.0.0.1:{HTTP_PORTS['desk'] + offset}/danh-gia/{{code}}",
         "CLAMD_ADDRESS": scanner.address,
     })
     try:
