@@ -140,9 +140,11 @@ class PageEndpoint(HttpRequestHandler):
     any signed-in user; a tuple the roles allowed. The method gets the signed-in user as
     `user` (a dict: the account, its `csrf` token and `session`) when roles is not None."""
 
-    def __init__(self, method, url, *, roles=None, csrf_cookie=SIGN_IN_CSRF_COOKIE, **kwargs):
+    def __init__(self, method, url, *, roles=None, csrf_cookie=SIGN_IN_CSRF_COOKIE,
+                 citizen=False, **kwargs):
         self.roles = roles
         self.csrf_cookie = csrf_cookie  # a public form's double-submit cookie
+        self.citizen = citizen  # a citizen's page: its refusals lead back to the lookup
         super().__init__(method, url, **kwargs)
 
     def setup(self):
@@ -214,9 +216,9 @@ class PageEndpoint(HttpRequestHandler):
                 return redirect(exc.message)
             log.info("page refused", extra={"status": exc.status, "route": self.url})
             return render("error.html", exc.status, title=exc.title, message=exc.message,
-                          user=None)
+                          user=None, citizen=self.citizen)
         log.error("unhandled error in %s %s", self.method, self.url, exc_info=exc)
-        return render("error.html", 500, title="Lỗi hệ thống", user=None,
+        return render("error.html", 500, title="Lỗi hệ thống", user=None, citizen=self.citizen,
                       message="Lỗi hệ thống; sự cố đã được ghi lại để xử lý. Hãy thử lại.")
 
 

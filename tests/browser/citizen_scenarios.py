@@ -152,7 +152,7 @@ def catalogue_and_tablet(browser, desk, given):
     axe_check(tablet, "counter tablet", axe)
     question = tablet.locator("h1").inner_text()
     with tablet.expect_navigation():
-        tablet.get_by_role("button", name=given["level_label"]).click()
+        tablet.get_by_role("button", name=given["level_label"], exact=True).click()
     thanked = tablet.locator(".success").inner_text()
     return {"listed": listed, "procedure": procedure, "question": question,
             "thanked": thanked, "axe": axe}
