@@ -575,9 +575,10 @@ def run(stack, catalogue, secret, rng):
     samples = pick_samples(accepted)
     print_receipts(stack, samples, catalogue, tokens["portal"])
     # a dossier with cooperating departments shows the most in its history
-    lookup_ok = print_lookup(stack, next(
+    looked_up = next(
         (d for d in accepted if catalogue["procedures"][d["body"]["procedure_code"]]["cooperating"]),
-        samples[0]))
+        samples[0])
+    lookup_ok = print_lookup(stack, looked_up)
     delivered = print_missing(accepted, arrived)
     notified = print_notifications(accepted)
 
@@ -627,16 +628,24 @@ def run(stack, catalogue, secret, rng):
             **agency_checks,
             **{f"postal: {name}": ok for name, ok in postal_checks.items()},
             **{f"documents: {name}": ok for name, ok in docstore_checks.items()},
-            **mistakes, **portal_checks}, [d["lookup_secret"] for d in accepted]
+            **mistakes, **portal_checks}, [d["lookup_secret"] for d in accepted], looked_up
 
 
-def print_desk(stack):
-    heading("The desk: the officers' web application")
+def print_desk(stack, looked_up):
+    heading("The desk: the officers' web application and the citizens' pages")
     print(f"open {stack.url('desk')} and sign in (password {DEMO_PASSWORD} for every account):")
     for account in DESK_ACCOUNTS:
         scope = account.get("department") or account.get("center") or ""
         print(f"  {account['username']:<18} {ROLE_NAMES[account['role']]}"
               + (f" ({scope})" if scope else "") + f", {account['full_name']}")
+    [manager] = [a["username"] for a in DESK_ACCOUNTS if a["role"] == "manager"]
+    print(f"the center's manager: {stack.url('desk')}/sign-in as {manager}, "
+          f"password {DEMO_PASSWORD}")
+    # what the receipt's QR code of this dossier opens (the secret in the fragment, which the
+    # browser never sends), and the catalogue; no sign-in for either
+    print(f"a citizen's lookup of {looked_up['code']}: {stack.url('desk')}/tra-cuu?"
+          f"ma={looked_up['code']}#ma-tra-cuu={looked_up['lookup_secret']}")
+    print(f"the procedures' catalogue: {stack.url('desk')}/thu-tuc")
 
 
 def wait_for_interrupt(stack):
@@ -667,6 +676,8 @@ def main():
         "VNPAY_TMN_CODE": "MOTCUA01", "VNPAY_HASH_SECRET": GATEWAY_SECRET,
         **portal_demo.payment_platform(DVCQG_PORT + offset),
         "NOTIFY_QUIET_HOURS": "",  # the demo may run at night: nothing held till morning
+        # the result SMS's evaluation link opens this run's desk
+        "NOTIFY_EVALUATION_URL": f"http://127.0.0.1:{HTTP_PORTS['desk'] + offset}/danh-gia/{{code}}",
         "CLAMD_ADDRESS": scanner.address,
     })
     try:
@@ -679,8 +690,8 @@ def main():
               + ", ".join(f"{name} {stack.url(name)}" for name in HTTP_PORTS)
               + f", outbox relays; logs in {LOG_DIR}")
         add_demo_accounts(stack)
-        checks, lookup_secrets = run(stack, catalogue, secret, random.Random(SEED))
-        print_desk(stack)
+        checks, lookup_secrets, looked_up = run(stack, catalogue, secret, random.Random(SEED))
+        print_desk(stack, looked_up)
         if os.environ.get("KEEP") not in (None, "", "0"):
             wait_for_interrupt(stack)
     except (RuntimeError, subprocess.CalledProcessError, requests.RequestException,

@@ -16,6 +16,9 @@ ROLE_SCOPES = {
     "postal_clerk": "post_office",
     "manager": None,
     "portal": None,
+    # the applicant, for one dossier (`dossier`: its code), once the desk has checked the
+    # lookup secret with routing: a few minutes, to see and pay that dossier's fees
+    "citizen": "dossier",
 }
 # The roles as the people who hold them are called (the codes stay in tokens and answers).
 ROLE_NAMES = {
@@ -25,6 +28,7 @@ ROLE_NAMES = {
     "postal_clerk": "nhân viên bưu điện",
     "manager": "lãnh đạo trung tâm",
     "portal": "Cổng Dịch vụ công quốc gia",
+    "citizen": "người nộp hồ sơ",
 }
 MIN_SECRET_LENGTH = 32
 LOG_IN_AGAIN = "hãy đăng nhập lại."
@@ -45,6 +49,7 @@ class Principal:
     department: str | None = None
     post_office: str | None = None
     center: str | None = None
+    dossier: str | None = None  # a citizen's: the one dossier the token opens
 
     @property
     def center_staff(self):
@@ -62,7 +67,7 @@ def check_secret(secret):
 
 
 def issue_token(secret, role, department=None, post_office=None, subject=None,
-                ttl=DEFAULT_TTL_SECONDS, center=None):
+                ttl=DEFAULT_TTL_SECONDS, center=None, dossier=None):
     if role not in ROLE_SCOPES:
         raise ValueError(f"unknown role {role!r}; roles: {', '.join(ROLE_SCOPES)}")
     scope = ROLE_SCOPES[role]
@@ -79,6 +84,10 @@ def issue_token(secret, role, department=None, post_office=None, subject=None,
         if not post_office:
             raise ValueError(f"role {role} needs --post-office")
         claims["post_office"] = post_office
+    if scope == "dossier":
+        if not dossier:
+            raise ValueError(f"role {role} needs --dossier")
+        claims["dossier"] = dossier
     now = int(time.time())
     claims.update(iat=now, exp=now + int(ttl))
     return jwt.encode(claims, check_secret(secret), algorithm="HS256")
@@ -126,7 +135,10 @@ def _verify(secret, token):
         department=claims.get("department"),
         post_office=claims.get("post_office"),
         center=claims.get("center"),
+        dossier=claims.get("dossier"),
     )
+    if ROLE_SCOPES[principal.role] == "dossier" and not principal.dossier:
+        raise AuthError(401, f"Mã xác thực không hợp lệ; {LOG_IN_AGAIN}")
     return principal, claims["exp"]
 
 

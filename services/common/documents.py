@@ -10,7 +10,7 @@ import segno
 import yaml
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 from nameko.extensions import DependencyProvider
 
 from .events import TIMEZONE
@@ -69,8 +69,24 @@ class LetterheadSchema(Schema):
 
     authority = fields.String(required=True, validate=validate.Length(min=3, max=200))
     place = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    # {secret} may only be in the fragment (after #): a browser never sends the fragment, so
+    # the lookup secret stays out of every server's and proxy's access log
     lookup_url = fields.String(required=True, validate=validate.Regexp(
-        r"^https?://\S+\{code\}\S*$", error="phải là địa chỉ http(s) có {code}"))
+        r"^https?://[^\s#]+\{code\}[^\s#]*(#[^\s#]*)?$",
+        error="phải là địa chỉ http(s) có {{code}}; {{secret}}, nếu có, chỉ sau dấu #"))
+
+    @validates("lookup_url")
+    def secret_in_fragment_only(self, value, **kwargs):
+        if "{secret}" in value.partition("#")[0]:
+            raise ValidationError("{secret} chỉ được đặt sau dấu # (phần không gửi lên máy chủ)")
+
+
+def lookup_addresses(letterhead, code, secret):
+    """(what the receipt's QR code holds, what it prints for typing) of a dossier's public
+    lookup: the QR opens the dossier at once (its secret in the fragment, read by the lookup
+    page's own script); the printed address leaves the secret to be typed."""
+    url = letterhead["lookup_url"].replace("{code}", code)
+    return url.replace("{secret}", secret), url.partition("#")[0]
 
 
 def read_letterhead(path=None):

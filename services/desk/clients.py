@@ -7,14 +7,16 @@ import requests
 from nameko.extensions import DependencyProvider
 
 from services.common import logs
+from services.common.auth import issue_token
 
-from .accounts import call_token
+from .accounts import CALL_TOKEN_SECONDS, call_token
 from .web import PageError
 
 log = logging.getLogger("motcua.desk")
 TIMEOUT_SECONDS = 10
 SERVICE_NAMES_VI = {"intake": "tiếp nhận", "routing": "xử lý hồ sơ", "payment": "thu phí",
-                    "notify": "thông báo", "nationalportal": "liên thông Cổng DVCQG"}
+                    "notify": "thông báo", "nationalportal": "liên thông Cổng DVCQG",
+                    "postal": "bưu chính"}
 
 
 class Answer:
@@ -39,18 +41,28 @@ class Answer:
 
 
 class Services:
-    def __init__(self, http, urls, secret, user, correlation_id):
+    def __init__(self, http, urls, secret, user, correlation_id, bearer=None):
         self.http = http
         self.urls = urls
         self.secret = secret
         self.user = user
         self.correlation_id = correlation_id
+        self.bearer = bearer  # a token of its own (a citizen's), instead of the user's
+
+    def as_citizen_of(self, code):
+        """The same services, called as the applicant of dossier `code` (once its lookup
+        secret proved right): a two-minute token that opens that dossier's bills only."""
+        token = issue_token(self.secret, "citizen", dossier=code, subject=f"citizen:{code}",
+                            ttl=CALL_TOKEN_SECONDS)
+        return Services(self.http, self.urls, self.secret, None, self.correlation_id, token)
 
     def call(self, service, method, path, *, expect=(200,), **kwargs):
         """The service's answer; a PageError when it cannot be reached or answers neither
         what `expect` lists nor a 4xx the page shows itself (404, 409, 422)."""
         headers = {"X-Correlation-Id": self.correlation_id, **kwargs.pop("headers", {})}
-        if self.user is not None:
+        if self.bearer is not None:
+            headers["Authorization"] = "Bearer " + self.bearer
+        elif self.user is not None:
             headers["Authorization"] = "Bearer " + call_token(self.secret, self.user)
         try:
             response = self.http.request(method, self.urls[service] + path, headers=headers,

@@ -19,6 +19,7 @@ from . import (
     signin,
     store,
 )
+from .citizen_pages import CitizenPages
 from .clients import ServiceClients
 from .settings import DeskSettings
 from .static import static_file
@@ -115,7 +116,7 @@ class ManagerPages:
         return manager.change_account(self.db, user, username, request)
 
 
-class DeskService(ManagerPages, OpsEndpoints):
+class DeskService(ManagerPages, CitizenPages, OpsEndpoints):
     name = "desk"
 
     db = Database()

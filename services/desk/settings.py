@@ -1,7 +1,38 @@
 """desk's settings, read and checked once at start (README.md, "Settings")."""
-from marshmallow import fields, validate
+import ipaddress
 
+from marshmallow import ValidationError, fields, validate
+
+from services.common.ratelimit import parse_limit
 from services.common.settings import SettingsSchema
+
+
+def trusted_networks(text):
+    """DESK_TRUSTED_PROXIES: addresses or networks separated by commas ("" trusts none)."""
+    try:
+        return [ipaddress.ip_network(part.strip()) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise ValueError(f"DESK_TRUSTED_PROXIES {text!r}: {exc}") from exc
+
+
+class Limit(fields.String):
+    """"<checks>/<seconds>", loaded as (checks, seconds)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_limit(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class Networks(fields.String):
+    """Addresses or networks separated by commas, loaded as ip_network objects."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return trusted_networks(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 class DeskSettings(SettingsSchema):
@@ -18,3 +49,22 @@ class DeskSettings(SettingsSchema):
     # how often the inbox refreshes itself
     inbox_refresh_seconds = fields.Integer(data_key="DESK_INBOX_REFRESH_SECONDS",
                                            load_default=60, validate=validate.Range(min=5))
+    # how long the browser stays let into a dossier after its lookup secret proved right
+    dossier_pass_minutes = fields.Integer(data_key="DESK_DOSSIER_PASS_MINUTES", load_default=30,
+                                          validate=validate.Range(min=1, max=24 * 60))
+    # a procedure's page on the National Public Service Portal, where it is submitted online
+    # ({code}: the procedure's code in the national database)
+    portal_procedure_url = fields.String(
+        data_key="DESK_PORTAL_PROCEDURE_URL",
+        load_default="https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html"
+                     "?ma_thu_tuc={code}",
+        validate=validate.Regexp(r"^https?://\S+\{code\}\S*$",
+                                 error="phải là địa chỉ http(s) có {{code}}"))
+    # the proxies (the ingress) whose X-Forwarded-For names the client; none by default
+    trusted_proxies = Networks(data_key="DESK_TRUSTED_PROXIES", load_default=())
+    # checks of a lookup secret allowed per client address and per dossier code: one client
+    # alone cannot use up a dossier's allowance and so lock its owner out
+    secret_checks_per_client = Limit(data_key="DESK_SECRET_CHECKS_PER_CLIENT",
+                                     load_default=(10, 600))
+    secret_checks_per_code = Limit(data_key="DESK_SECRET_CHECKS_PER_CODE",
+                                   load_default=(30, 600))

@@ -24,6 +24,8 @@ log = logging.getLogger("motcua.desk")
 SESSION_COOKIE = "desk_session"
 # before sign-in, the form's token is checked against this cookie (double submit)
 SIGN_IN_CSRF_COOKIE = "desk_csrf"
+# the citizens' forms (no sign-in): their token is checked against this cookie (double submit)
+CITIZEN_CSRF_COOKIE = "desk_form"
 SIGNED_IN = "signed_in"  # @page(roles=SIGNED_IN): any signed-in user
 # No inline script anywhere, htmx from our own origin; the printed forms carry their own
 # <style> blocks, hence inline styles only.
@@ -70,6 +72,16 @@ class SignInNeeded(Exception):
         super().__init__(message)
         self.back_to = back_to
         self.message = message
+
+
+def with_citizen_csrf(request, secure, render_page):
+    """A citizen's form page: `render_page(csrf)` with the form's token, which the browser also
+    keeps in a cookie that the form's POST is checked against."""
+    csrf = request.cookies.get(CITIZEN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = render_page(csrf)
+    response.set_cookie(CITIZEN_CSRF_COOKIE, csrf, httponly=True, samesite="Strict",
+                        secure=secure, path="/")
+    return response
 
 
 def session_id_hash(session_id):
@@ -128,8 +140,11 @@ class PageEndpoint(HttpRequestHandler):
     any signed-in user; a tuple the roles allowed. The method gets the signed-in user as
     `user` (a dict: the account, its `csrf` token and `session`) when roles is not None."""
 
-    def __init__(self, method, url, *, roles=None, **kwargs):
+    def __init__(self, method, url, *, roles=None, csrf_cookie=SIGN_IN_CSRF_COOKIE,
+                 citizen=False, **kwargs):
         self.roles = roles
+        self.csrf_cookie = csrf_cookie  # a public form's double-submit cookie
+        self.citizen = citizen  # a citizen's page: its refusals lead back to the lookup
         super().__init__(method, url, **kwargs)
 
     def setup(self):
@@ -150,7 +165,7 @@ class PageEndpoint(HttpRequestHandler):
             if request.method == "POST":
                 self.check_csrf(request, user["csrf"])
         elif request.method == "POST":
-            self.check_csrf(request, request.cookies.get(SIGN_IN_CSRF_COOKIE))
+            self.check_csrf(request, request.cookies.get(self.csrf_cookie))
         return args, kwargs
 
     def signed_in_user(self, request):
@@ -201,9 +216,9 @@ class PageEndpoint(HttpRequestHandler):
                 return redirect(exc.message)
             log.info("page refused", extra={"status": exc.status, "route": self.url})
             return render("error.html", exc.status, title=exc.title, message=exc.message,
-                          user=None)
+                          user=None, citizen=self.citizen)
         log.error("unhandled error in %s %s", self.method, self.url, exc_info=exc)
-        return render("error.html", 500, title="Lỗi hệ thống", user=None,
+        return render("error.html", 500, title="Lỗi hệ thống", user=None, citizen=self.citizen,
                       message="Lỗi hệ thống; sự cố đã được ghi lại để xử lý. Hãy thử lại.")
 
 

@@ -5,7 +5,7 @@ Decree 118/2025 art. 20(2)(a)) that goes with the paper dossier from the receivi
 the competent agency. Both from templates/ a province may edit."""
 from datetime import datetime
 
-from services.common.documents import environment
+from services.common.documents import environment, lookup_addresses
 from services.common.events import TIMEZONE
 
 from .applicants import printed_applicant
@@ -93,11 +93,13 @@ def processing_time_label(time):
 def render_html(receipt, letterhead):
     """The printable Mẫu 01. A receipt stored before the standard fields were kept prints
     without them."""
+    qr_url, lookup_address = lookup_addresses(letterhead, receipt["code"],
+                                              receipt["lookup_secret"])
     return _ENV.get_template("receipt.html").render(
         receipt=receipt, letterhead=letterhead, form_number=FORM, title=TITLE,
         paper="A4", issuer=receipt["receiving_unit"]["name"],
         number=receipt["register"]["entry"], issued=receipt["received_at"],
-        lookup_url=letterhead["lookup_url"].replace("{code}", receipt["code"]),
+        qr_url=qr_url, lookup_address=lookup_address,
         channel=CHANNEL_LABELS[receipt["channel"]],
         delivery=DELIVERY_LABELS[receipt["result_delivery"]],
         processing_time=(processing_time_label(receipt["processing_time"])

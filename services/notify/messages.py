@@ -41,8 +41,10 @@ FIELDS = {
     "receipt": COMMON_FIELDS + ("procedure_name", "due_date", "lookup_secret", "received_at"),
     "supplement_requested": COMMON_FIELDS + ("procedure_name", "documents", "reason",
                                              "documents_brief", "complete_by"),
-    "result_ready_counter": COMMON_FIELDS + ("procedure_name", "result_reference", "payment_note"),
-    "result_ready_post": COMMON_FIELDS + ("procedure_name", "result_reference", "payment_note"),
+    "result_ready_counter": COMMON_FIELDS + ("procedure_name", "result_reference", "payment_note",
+                                             "evaluation_url"),
+    "result_ready_post": COMMON_FIELDS + ("procedure_name", "result_reference", "payment_note",
+                                          "evaluation_url"),
     "extension": COMMON_FIELDS + ("procedure_name", "letter_number", "reason", "reason_brief",
                                   "previous_due_date", "new_due_date", "agency"),
     "refused": COMMON_FIELDS + ("reason", "reason_brief", "refused_on"),
@@ -68,6 +70,7 @@ _SAMPLE = {
     "refused_on": "27/11/2026", "requested_on": "23/11/2026", "withdrawn_on": "27/11/2026",
     "reason_brief": "Đ" * 50, "documents_brief": "Đ" * 50,
     "agency": "Sở Văn hóa, Thể thao và Du lịch", "issued_on": "27/11/2026",
+    "evaluation_url": "https://dichvucong.angiang.gov.vn/danh-gia/000.00.31.H33-261123-0001",
 }
 SAMPLES = {name: {field: _SAMPLE[field] for field in fields} for name, fields in FIELDS.items()}
 

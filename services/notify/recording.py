@@ -82,6 +82,7 @@ def notifications(settings, envelope, code, message, contact, opted_out):
     address for: `opted_out` where the address opted out of the channel."""
     template = settings.templates[message.template]
     context = {"center": settings.center, "full_name": contact["full_name"],
+               "evaluation_url": settings.evaluation_url.replace("{code}", code),
                **opened(message.context, settings.notify_secret_key)}
     when = earliest_send(now(), settings.quiet_hours, template.urgent)
     rows = []

@@ -94,6 +94,11 @@ class GatewaySettings(SettingsSchema):
 
 class NotifySettings(GatewaySettings):
     center = text("CENTER_NAME", "TT PVHCC")
+    # the desk's evaluation page of a dossier ({code}), linked from the result's messages
+    evaluation_url = fields.String(
+        data_key="EVALUATION_URL", load_default="http://127.0.0.1:8006/danh-gia/{code}",
+        validate=validate.Regexp(r"^https?://\S+\{code\}\S*$",
+                                 error="must be an http(s) address with {{code}}"))
     # opens the lookup secret intake encrypts for the receipt SMS and email
     notify_secret_key = required_setting(SecretKey, "NOTIFY_SECRET_KEY",
                                          "a Fernet key, the same in intake and notify")

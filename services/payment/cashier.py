@@ -1,7 +1,8 @@
 """What callers ask of bills over HTTP: the bills they may see, a payment on a channel their
 role may use, the refund of an excess, a receipt. Each function runs in the caller's
 transaction and answers with what the caller sees. A counter officer sees the bills of its
-own department only; to the others a bill of another department does not exist."""
+own department only, a citizen (the desk's token after the lookup secret proved right) those
+of its one dossier; to them another bill does not exist."""
 import logging
 import uuid
 
@@ -13,10 +14,12 @@ from .errors import ChannelNotAllowed, NoSuchBill, NoSuchReceipt
 log = logging.getLogger("motcua.payment")
 
 ROLE_BY_CHANNEL = {"cash": ("counter_officer",), "card": ("counter_officer",),
-                   "online": ("portal",)}
+                   "online": ("portal", "citizen")}
 
 
 def may_see(caller, bill):
+    if caller.role == "citizen":
+        return bill["dossier_code"] == caller.dossier
     return caller.role != "counter_officer" or bill["department"] in (None, caller.department)
 
 

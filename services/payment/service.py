@@ -69,14 +69,14 @@ class PaymentService(OpsEndpoints):
 
     # bills and payments ----------------------------------------------------------------------
     @api("GET", "/api/v1/bills", summary="The bills of a dossier", query=BillQuerySchema,
-         auth=("counter_officer", "portal", "manager"),
+         auth=("counter_officer", "portal", "manager", "citizen"),
          responses={200: ("the bills the caller may see", BillList)})
     def list_bills(self, request, caller, query):
         with self.db.transaction() as cur:
             return json_response(cashier.bills_of_dossier(cur, caller, query["dossier_code"]))
 
     @api("GET", "/api/v1/bills/<bill_id>", summary="One bill, its payments, refunds and receipts",
-         auth=("counter_officer", "portal", "manager"),
+         auth=("counter_officer", "portal", "manager", "citizen"),
          responses={200: ("the bill", BillView), 404: "no such bill for this caller"})
     def get_bill(self, request, bill_id, caller):
         with self.db.transaction() as cur:
@@ -84,7 +84,7 @@ class PaymentService(OpsEndpoints):
 
     @api("POST", "/api/v1/bills/<bill_id>/payments",
          summary="Pay a bill: cash or card at the counter, or start an online payment",
-         body=PaymentRequestSchema, auth=("counter_officer", "portal"),
+         body=PaymentRequestSchema, auth=("counter_officer", "portal", "citizen"),
          responses={201: ("recorded (cash, card) or started (online)", PaymentAnswer),
                     200: "replay of an earlier request with the same Idempotency-Key",
                     403: "this role may not take payments on this channel",
@@ -117,7 +117,7 @@ class PaymentService(OpsEndpoints):
 
     @api("GET", "/api/v1/receipts/<receipt_id>",
          summary="A receipt (biên lai), as JSON or printable HTML (?format=html)",
-         query=ReceiptQuerySchema, auth=("counter_officer", "portal", "manager"),
+         query=ReceiptQuerySchema, auth=("counter_officer", "portal", "manager", "citizen"),
          responses={200: "the receipt", 404: "no such receipt for this caller"})
     def get_receipt(self, request, receipt_id, caller, query):
         with self.db.transaction() as cur:

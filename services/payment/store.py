@@ -226,7 +226,7 @@ def receipts_of_bill(cur, bill_id):
 
 def get_receipt(cur, receipt_id):
     cur.execute(
-        """SELECT r.id, r.content, b.department FROM payment.receipts r
+        """SELECT r.id, r.content, b.department, b.dossier_code FROM payment.receipts r
            JOIN payment.bills b ON b.id = r.bill_id WHERE r.id = %s""",
         (receipt_id,),
     )

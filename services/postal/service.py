@@ -182,6 +182,15 @@ class PostalService(OpsEndpoints):
         with self.db.transaction() as cur:
             return json_response(shipments.one(cur, caller, tracking_number))
 
+    @api("GET", "/api/v1/dossiers/<code>/shipment",
+         summary="The result shipment of a dossier and its tracking, for its applicant (the "
+                 "desk's citizen token for that dossier)", auth=("citizen",),
+         responses={200: ("the shipment", ShipmentView),
+                    404: "no shipment of this dossier, or not the token's dossier"})
+    def dossier_shipment(self, request, code, caller):
+        with self.db.transaction() as cur:
+            return json_response(shipments.of_dossier(cur, caller, code))
+
     @api("POST", "/api/v1/shipments/<tracking_number>/events",
          summary="A tracking event of a shipment (picked up, in transit, delivered, failed...)",
          body=ClerkUpdateSchema, auth=CLERK,

@@ -182,6 +182,15 @@ def one(cur, caller, tracking_number):
     return public_view(shipment, store.tracking_history(cur, tracking_number))
 
 
+def of_dossier(cur, caller, code):
+    """The result shipment of the caller's dossier (a citizen's token opens one), with its
+    tracking history."""
+    shipment = store.shipment_of_dossier(cur, code) if code == caller.dossier else None
+    if shipment is None:
+        raise NotFound(f"Hồ sơ {code} không có bưu gửi kết quả.")
+    return public_view(shipment, store.tracking_history(cur, shipment["tracking_number"]))
+
+
 def own_office(caller):
     """A clerk sees its own post office's shipments only (None: every office's)."""
     return caller.post_office if caller.role == "postal_clerk" else None

@@ -231,6 +231,11 @@ def get_shipment(cur, tracking_number, lock=False):
     return cur.fetchone()
 
 
+def shipment_of_dossier(cur, dossier_code):
+    cur.execute("SELECT * FROM postal.shipments WHERE dossier_code = %s", (dossier_code,))
+    return cur.fetchone()
+
+
 def list_shipments(cur, post_office=None, status=None, limit=100):
     cur.execute(
         """SELECT * FROM postal.shipments

@@ -1,15 +1,15 @@
 """What the citizen sees and does with the code and the lookup secret printed on the receipt
 (or the phone given at submission): where the dossier is, in plain Vietnamese, what is asked
-of them (the forms issued to them: forms.py; their evaluation: evaluations.py). A wrong proof
+of them, the forms issued to them (forms.py); their evaluation: evaluations.py. A wrong proof
 and an unknown code get the same answer, so nothing tells which codes exist."""
 from services.common.contracts import FINAL_STATUSES
 from services.common.errors import NotFound
 
-from . import store
+from . import forms, store
 from .actions import releasable
 from .agency_work import INTERNAL_ACTIONS
 from .assignment import phone_matches, secret_matches
-from .lifecycle import ACTION_LABELS, CITIZEN, STATUS_LABELS, Actor, public_status, relation_of
+from .lifecycle import ACTION_LABELS, CITIZEN, STATUS_LABELS, Actor, public_status
 
 NO_DOSSIER_FOR_SECRET = "Không tìm thấy hồ sơ có mã hồ sơ và mã tra cứu này."
 NO_DOSSIER_FOR_PROOF = ("Không tìm thấy hồ sơ có mã hồ sơ và mã tra cứu (hoặc số điện thoại) "
@@ -60,6 +60,7 @@ def public_view(cur, dossier, history):
         "due_date": dossier["due_date"].isoformat(),
         "overdue": dossier["overdue_at"] is not None,
         "asked_of_citizen": asked_of_citizen(cur, dossier),
+        "forms": forms.issued_to_citizen(cur, dossier),
         "history": [
             {"at": h["at"].isoformat(), "status": public_status(h["status"]),
              "label": ACTION_LABELS.get(h["action"]) or STATUS_LABELS.get(h["status"],
@@ -93,9 +94,3 @@ def asked_of_citizen(cur, dossier):
         return {"what": "evaluation",
                 "message": "Mời Ông/Bà đánh giá việc giải quyết hồ sơ (9 nội dung)"}
     return None
-
-
-def may_read(dossier, secret, caller, pepper):
-    if caller is None:
-        return secret_matches(dossier, secret.upper(), pepper)
-    return caller.role == "manager" or relation_of(caller, dossier) is not None

@@ -12,8 +12,9 @@ from services.common.errors import NotFound
 from services.common.events import TIMEZONE, jsonable
 
 from . import store
-from .citizen import may_read
+from .assignment import secret_matches
 from .control_slip import agency_name, control_slip
+from .lifecycle import relation_of
 
 _ENV = environment(__package__)
 
@@ -95,6 +96,18 @@ FORMS = {
     "result_handover": Form("", "PHIẾU BÀN GIAO KẾT QUẢ GIẢI QUYẾT HỒ SƠ",
                             "phiếu bàn giao kết quả", _result_handover, public=False),
 }
+
+
+def may_read(dossier, secret, caller, pepper):
+    if caller is None:
+        return secret_matches(dossier, secret.upper(), pepper)
+    return caller.role == "manager" or relation_of(caller, dossier) is not None
+
+
+def issued_to_citizen(cur, dossier):
+    """The forms issued on the dossier that its applicant may read, in the order of FORMS."""
+    return [{"form": name, "number": form.number, "title": form.title}
+            for name, form in FORMS.items() if form.public and form.find(cur, dossier)]
 
 
 def form_of(cur, code, form_name, secret, caller, pepper):

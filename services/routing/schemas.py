@@ -404,6 +404,12 @@ class AskedOfCitizen(Schema):
                        "after it"})
 
 
+class IssuedForm(Schema):
+    form = fields.String(required=True, metadata={"example": "supplement_request"})
+    number = fields.String(required=True, metadata={"example": "Mẫu 02"})
+    title = fields.String(required=True)
+
+
 class PublicDossierView(Schema):
     code = fields.String(required=True)
     procedure = fields.Dict(required=True, metadata={"description": "code and name"})
@@ -416,6 +422,9 @@ class PublicDossierView(Schema):
     due_date = fields.Date(required=True)
     overdue = fields.Boolean(required=True)
     asked_of_citizen = fields.Nested(AskedOfCitizen, allow_none=True)
+    forms = fields.List(fields.Nested(IssuedForm), required=True, metadata={
+        "description": "the forms issued on the dossier that the applicant reads with the "
+                       "lookup secret (GET /api/v1/dossiers/{code}/forms/{form}?secret=)"})
     history = fields.List(fields.Nested(HistoryEntry), required=True)
     result_reference = fields.String(metadata={"description": "once the result is ready"})
 

@@ -30,7 +30,10 @@ def stack(request, tmp_path_factory):
                json={"configure": ".*", "write": ".*", "read": ".*"})
     for queue in requests.get(f"{api}/api/queues/{VHOST}", timeout=60).json():
         management(api, "DELETE", f"/api/queues/{VHOST}/{quote(queue['name'], safe='')}")
-    with running_stack("browser", f"{uri}/{VHOST}", tmp_path_factory.mktemp("logs")) as up:
+    # a test module may give the stack settings of its own: `stack_env(folder) -> {VAR: value}`
+    env = getattr(request.module, "stack_env", lambda folder: {})(tmp_path_factory.mktemp("env"))
+    with running_stack("browser", f"{uri}/{VHOST}", tmp_path_factory.mktemp("logs"),
+                       **env) as up:
         add_demo_accounts(up)
         yield up
 

@@ -97,3 +97,22 @@ def test_a_template_naming_a_missing_field_fails_instead_of_printing_nothing():
     template = environment("services.intake").from_string("<p>{{ receipt.code }}</p>")
     with pytest.raises(UndefinedError):
         template.render()
+
+
+@pytest.mark.parametrize("lookup_url, refused", [
+    ("https://motcua.example.vn/tra-cuu?ma={code}#ma-tra-cuu={secret}", False),
+    ("https://motcua.example.vn/tra-cuu?ma={code}", False),
+    # the secret in the path or the query would reach the web server's access log
+    ("https://motcua.example.vn/tra-cuu?ma={code}&ma-tra-cuu={secret}", True),
+    ("https://motcua.example.vn/tra-cuu/{secret}#{code}", True),
+])
+def test_the_receipts_lookup_address_carries_the_secret_only_in_its_fragment(
+        tmp_path, lookup_url, refused):
+    forms_file = tmp_path / "forms.yml"
+    forms_file.write_text(f'authority: "UBND tỉnh"\nplace: "An Giang"\nlookup_url: "{lookup_url}"\n',
+                          encoding="utf-8")
+    if refused:
+        with pytest.raises(ValueError, match="lookup_url"):
+            read_letterhead(forms_file)
+    else:
+        assert read_letterhead(forms_file)["lookup_url"] == lookup_url

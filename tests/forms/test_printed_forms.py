@@ -102,11 +102,16 @@ def check_receipt(issued, print_pdf):
     by_key = {d["key"]: d for d in receipt["documents"]}
     assert [(by_key[d["key"]]["form"], by_key[d["key"]]["copies"]) for d in DOCUMENTS] == [
         ("original", 1), ("original", 2), ("certified_copy", 1), ("copy", 1)]
-    # the QR code is the public lookup address of this dossier, drawn on the page
+    # the QR code is the public lookup address of this dossier, its secret in the fragment
+    # alone (never sent to a server), drawn on the page; the address printed for typing has
+    # no secret
     lookup = LETTERHEAD["lookup_url"].replace("{code}", code)
-    svg = qr_svg(lookup)
+    secret = receipt["lookup_secret"]
+    assert lookup.partition("#")[2] == "ma-tra-cuu={secret}"
+    svg = qr_svg(lookup.replace("{secret}", secret))
     html = pages["receipt"][0]
     assert svg in html
+    assert f"vào {lookup.partition('#')[0]}, nhập" in html
     without_qr = read_pdf(print_pdf(html.replace(svg, "")))
     assert printed.drawing - without_qr.drawing > 100
     # a receipt stored before the standard fields still prints

@@ -112,6 +112,8 @@ def test_events_before_the_dossier_is_known_wait_for_it(notify, db):
                                      ("result_ready_post", "sms", "delivered")], timeout=10)
     [post] = [r for r in notifications(db) if r["template"] == "result_ready_post"]
     assert "qua bưu điện" in post["content"]["text"]
+    # the link to evaluate the dossier once the result is in hand (the desk's page)
+    assert post["content"]["text"].endswith(f"/danh-gia/{code}")
     assert query(db, "SELECT count(*) AS n FROM notify.awaiting_contact")[0]["n"] == 0
     assert drain(notify.amqp_uri, DEAD_LETTER_QUEUE, wait=0.2) == []
 

@@ -310,6 +310,32 @@ def test_ipn_valid_tampered_wrong_secret_and_replay(payment, bill_for, db):
     assert payment.get("/api/v1/gateway/vnpay/return", params=tampered).status_code == 400
 
 
+def test_a_citizens_token_opens_its_one_dossiers_bills_and_pays_them_online_only(
+        payment, bill_for, db):
+    bill, other = bill_for(), bill_for()
+    citizen = token("citizen", dossier=bill["dossier_code"])
+    seen = payment.get("/api/v1/bills", params={"dossier_code": bill["dossier_code"]},
+                       token=citizen).json()
+    assert [b["id"] for b in seen["bills"]] == [str(bill["id"])]
+    # another dossier's bills do not exist for it, whichever way they are asked
+    assert payment.get("/api/v1/bills", params={"dossier_code": other["dossier_code"]},
+                       token=citizen).json()["bills"] == []
+    assert payment.get(f"/api/v1/bills/{other['id']}", token=citizen).status_code == 404
+    assert payment.post(f"/api/v1/bills/{other['id']}/payments", token=citizen,
+                        json={"channel": "online"}).status_code == 404
+    cash = payment.post(f"/api/v1/bills/{bill['id']}/payments", token=citizen,
+                        json={"channel": "cash"})
+    assert cash.status_code == 403 and "người nộp hồ sơ" in cash.json()["error"]["message"]
+    started = payment.post(f"/api/v1/bills/{bill['id']}/payments", token=citizen,
+                           json={"channel": "online", "ip_addr": "113.161.0.10"})
+    assert started.status_code == 201, started.text
+    assert ipn(payment, ipn_params(SECRET, started.json()["pay_url"])) == "00"
+    [receipt] = payment.get(f"/api/v1/bills/{bill['id']}", token=citizen).json()["receipts"]
+    assert payment.get(receipt["url"], token=citizen).status_code == 200
+    assert payment.get(receipt["url"], token=token("citizen", dossier=other["dossier_code"])
+                       ).status_code == 404
+
+
 def test_a_non_ascii_signature_is_a_bad_signature_not_an_error(payment, bill_for, db):
     started = start_online(payment, bill_for())
     forged = {**ipn_params(SECRET, started["pay_url"]), "vnp_SecureHash": "chữ ký"}

@@ -9,7 +9,15 @@ from services.common.events import TIMEZONE, events_exchange, new_envelope
 from services.intake.service import IntakeService
 from services.postal.service import PostalService
 from services.routing.service import RoutingService
-from tests.conftest import dossier_body, drain, procedure, publish_envelope, query, wait_for
+from tests.conftest import (
+    dossier_body,
+    drain,
+    procedure,
+    publish_envelope,
+    query,
+    token,
+    wait_for,
+)
 from tests.postal.test_reception import CLERK, MANAGER, OFFICE, delegate
 
 CAPTURE = "test.postal.events"
@@ -107,6 +115,12 @@ def test_postal_dossier_end_to_end_from_clerk_to_delivered(stack, db):
     view = postal.get(f"/api/v1/shipments/{tracking}", token=CLERK).json()
     assert view["status"] == "delivered"
     assert [h["event"] for h in view["history"]] == ["picked_up", "in_transit", "delivered"]
+    # its applicant follows it from the desk's lookup, with a token for that one dossier
+    seen = postal.get(f"/api/v1/dossiers/{code}/shipment", token=token("citizen", dossier=code))
+    assert seen.status_code == 200 and seen.json()["tracking_number"] == tracking
+    assert [h["event"] for h in seen.json()["history"]] == ["picked_up", "in_transit", "delivered"]
+    elsewhere = token("citizen", dossier=code[:-4] + "9999")
+    assert postal.get(f"/api/v1/dossiers/{code}/shipment", token=elsewhere).status_code == 404
     [(kind, data)] = wait_for(lambda: postal_events(amqp_uri))
     assert kind == "postal.delivered" and data["code"] == code
     after = update(postal, tracking, "in_transit")

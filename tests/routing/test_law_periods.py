@@ -90,6 +90,9 @@ def test_the_complete_dossier_restarts_the_period_from_zero(routing, db):
     assert view["status"] == "supplement_requested"
     assert view["asked_of_citizen"]["complete_by"] == "2026-12-23"  # 15 days after 8/12
     assert "đến hết ngày 23/12/2026" in view["asked_of_citizen"]["message"]
+    # Mẫu 02 is among the forms the applicant reads with the secret
+    assert view["forms"] == [{"form": "supplement_request", "number": "Mẫu 02",
+                              "title": "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"}]
     [requested] = outbox(db, "dossier.supplement_requested", code)
     assert requested["version"] == 2 and requested["data"]["complete_by"] == "2026-12-23"
     tick(routing, at("2026-12-15", 8))  # awaiting the citizen: neither due soon nor overdue

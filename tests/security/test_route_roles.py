@@ -24,6 +24,8 @@ def caller_of(role):
         return token(role, department=DEPARTMENT, subject="route-walk")
     if scope == "post_office":
         return token(role, post_office=OFFICE["code"], subject="route-walk")
+    if scope == "dossier":
+        return token(role, dossier="route-walk-dossier", subject="route-walk")
     return token(role, subject="route-walk")
 
 
