@@ -634,7 +634,8 @@ def print_desk(stack):
     heading("The desk: the officers' web application")
     print(f"open {stack.url('desk')} and sign in (password {DEMO_PASSWORD} for every account):")
     for account in DESK_ACCOUNTS:
-        scope = account.get("department") or account.get("center") or ""
+        scope = (account.get("department") or account.get("center")
+                 or account.get("post_office") or "")
         print(f"  {account['username']:<18} {ROLE_NAMES[account['role']]}"
               + (f" ({scope})" if scope else "") + f", {account['full_name']}")
 

@@ -14,7 +14,7 @@ from .web import PageError
 log = logging.getLogger("motcua.desk")
 TIMEOUT_SECONDS = 10
 SERVICE_NAMES_VI = {"intake": "tiếp nhận", "routing": "xử lý hồ sơ", "payment": "thu phí",
-                    "notify": "thông báo"}
+                    "notify": "thông báo", "postal": "bưu chính"}
 
 
 class Answer:
@@ -96,7 +96,7 @@ class ServiceClients(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.urls = {name: config[f"{name.upper()}_URL"]
-                     for name in ("intake", "routing", "notify", "payment")}
+                     for name in ("intake", "routing", "notify", "payment", "postal")}
         self.secret = config["TOKEN_SECRET"]
         self.http = requests.Session()
         # one pool of kept-alive connections per service: with fewer, a page's calls would

@@ -55,9 +55,10 @@ def desk(stack):
     return stack.url("desk")
 
 
-def scenario(name, desk, code=None):
-    """Runs a scenario of tests/browser/scenarios.py in its own process: what it found."""
-    done = subprocess.run([sys.executable, "-m", "tests.browser.scenarios", name, desk,
+def scenario(name, desk, code=None, module="tests.browser.scenarios"):
+    """Runs a scenario of tests/browser/scenarios.py (or of `module`) in its own process:
+    what it found."""
+    done = subprocess.run([sys.executable, "-m", module, name, desk,
                            *([code] if code else [])], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-4000:]

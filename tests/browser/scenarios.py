@@ -267,13 +267,13 @@ SCENARIOS = {f.__name__: f for f in (reception_by_keyboard, department_completes
                                      accessibility)}
 
 
-def main():
+def main(scenarios=SCENARIOS):
     name, desk, code = sys.argv[1], sys.argv[2], (sys.argv[3] if len(sys.argv) > 3 else None)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=os.environ.get("CHROMIUM", CHROMIUM),
                                              args=["--no-sandbox"])
         try:
-            result = SCENARIOS[name](browser, desk, code)
+            result = scenarios[name](browser, desk, code)
         finally:
             browser.close()
     print(json.dumps(result, ensure_ascii=False))

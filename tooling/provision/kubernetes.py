@@ -52,6 +52,7 @@ DEPLOYED = (
                   ("ROUTING_URL", "http://motcua-routing:8002"),
                   ("NOTIFY_URL", "http://motcua-notify:8003"),
                   ("PAYMENT_URL", "http://motcua-payment:8004"),
+                  ("POSTAL_URL", "http://motcua-postal:8005"),
                   ("DESK_SECURE_COOKIES", "true"))),
     Deployed("nationalportal", "NationalPortalService", 8007, 9107,
              env=(("INTAKE_URL", "http://motcua-intake:8001"),)),
