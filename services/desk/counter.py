@@ -1,5 +1,8 @@
 """The counter officer's screens: my work, the reception form, its confirmation and the
-printed forms (intake's own print views), and the return of results with the fees."""
+printed forms (intake's own print views), and the return of results with the fees. The
+reception form serves a post office's counter too: it asks its reception point (here the
+center's counter, CounterReception; postoffice.PostOfficeReception) what it receives and
+where the dossier is registered."""
 import time
 import uuid
 
