@@ -161,7 +161,7 @@ def import_rows(db, rows, caller, correlation_id):
             continue
         lines.append({"row": number, "tracking_number": update["tracking_number"],
                       "outcome": outcome})
-    lines += [{**row, "outcome": "rejected"} for row in rejected]
+    lines += [{"tracking_number": None, **row, "outcome": "rejected"} for row in rejected]
     lines.sort(key=lambda line: line["row"])
     rejected.sort(key=lambda r: r["row"])
     applied = sum(line["outcome"] == "applied" for line in lines)
