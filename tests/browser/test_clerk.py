@@ -31,10 +31,14 @@ def office(stack):
     manager = token("manager")
     created = call(stack, "POST", "postal", "/api/v1/post-offices", manager, json=OFFICE)
     assert created.status_code == 201, created.text
-    delegated = call(stack, "POST", "postal", "/api/v1/delegations", manager, json={
-        "department": DELEGATING, "post_office": OFFICE["code"],
-        "valid_from": local_today().isoformat()})
-    assert delegated.status_code == 201, delegated.text
+
+    def delegated():  # postal asks intake for the department by RPC: 503 until it answers
+        answer = call(stack, "POST", "postal", "/api/v1/delegations", manager, json={
+            "department": DELEGATING, "post_office": OFFICE["code"],
+            "valid_from": local_today().isoformat()})
+        assert answer.status_code in (201, 503), answer.text
+        return answer.status_code == 201
+    wait_for(delegated, timeout=90, interval=1)
     return OFFICE
 
 
