@@ -113,9 +113,13 @@ class PostOfficeReception:
         return f"ủy quyền của {name} không gồm thủ tục {procedure['code']}"
 
     def register(self, services, body, key):
-        # 403: the delegation ended since the form was opened; postal's message names it
-        return services.call("postal", "POST", "/api/v1/receptions", expect=(200, 201, 403),
-                             json=body, headers={"Idempotency-Key": key})
+        # Shown above the form, its values and idempotency key kept: 403, the delegation
+        # ended since the form was opened (postal's message names it); 503, intake could not
+        # be reached (nothing registered); 504, intake did not answer in time (sending the
+        # form again with the same key never registers the dossier twice).
+        return services.call("postal", "POST", "/api/v1/receptions",
+                             expect=(200, 201, 403, 503, 504), json=body,
+                             headers={"Idempotency-Key": key})
 
 
 def day_of(iso_day):

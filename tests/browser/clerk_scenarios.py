@@ -59,6 +59,7 @@ def receives_and_prints(browser, desk, _):
         page.locator(f"#f-{field}").fill(text)
     with page.expect_navigation():
         page.locator("button.primary").click()
+    assert page.locator("#dossier-code").count(), (page.url, page.locator("main").inner_text())
     axe_check(page, "clerk: confirmation", axe)
     code = page.locator("#dossier-code").inner_text().strip()
     receipt = page.context.new_page()
