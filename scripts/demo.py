@@ -635,7 +635,8 @@ def print_desk(stack, looked_up):
     heading("The desk: the officers' web application and the citizens' pages")
     print(f"open {stack.url('desk')} and sign in (password {DEMO_PASSWORD} for every account):")
     for account in DESK_ACCOUNTS:
-        scope = account.get("department") or account.get("center") or ""
+        scope = (account.get("department") or account.get("center")
+                 or account.get("post_office") or "")
         print(f"  {account['username']:<18} {ROLE_NAMES[account['role']]}"
               + (f" ({scope})" if scope else "") + f", {account['full_name']}")
     [manager] = [a["username"] for a in DESK_ACCOUNTS if a["role"] == "manager"]

@@ -1,7 +1,8 @@
 """The demo's staff accounts of the desk (make demo, make screens, tests/browser): a counter
 officer the provincial police stationed at the provincial center, an officer and a leader of the provincial
 police (Công an tỉnh, which issues the Phiếu lý lịch tư pháp), an officer of the Department
-of Justice, and the center's manager."""
+of Justice, a clerk of the provincial post office (which receives for the agencies that
+delegated it, scripts/postal_demo.py), and the center's manager."""
 DEMO_PASSWORD = "MotCua2026demo"
 ACCOUNTS = (
     # stationed at the provincial center by the police: receives and returns its dossiers
@@ -12,6 +13,8 @@ ACCOUNTS = (
     {"username": "ca.lanhdao", "full_name": "Lê Minh Đức", "role": "leader", "department": "ca"},
     {"username": "stp.binh", "full_name": "Phạm Thanh Bình", "role": "department_officer",
      "department": "stp"},
+    {"username": "buudien.lan", "full_name": "Đặng Thị Lan", "role": "postal_clerk",
+     "post_office": "BD-TINH"},
     {"username": "trungtam.lanhdao", "full_name": "Võ Thị Hạnh", "role": "manager"},
 )
 

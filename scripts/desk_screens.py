@@ -22,9 +22,12 @@ from playwright.sync_api import sync_playwright
 from scripts.desk_accounts import DEMO_PASSWORD, add_demo_accounts
 from scripts.stack import ROOT, Stack, ensure_database
 from services.common.auth import issue_token
+from services.common.events import now
 
 NAME = "motcua_desk_screens"
 SIZES = {"1366x768": {"width": 1366, "height": 768}, "360x640": {"width": 360, "height": 640}}
+POST_OFFICE = {"code": "BD-TINH", "name": "Bưu điện tỉnh", "address": "01 Lê Duẩn, phường Long Xuyên",
+               "receiving_unit": "000.00.41.H33"}
 APPLICANT = {"applicant-full_name": "Trần Thị Bích Ngọc", "applicant-citizen_id": "079190001234",
              "applicant-phone": "0912345678",
              "applicant-address": "25 Nguyễn Huệ, phường Long Xuyên, tỉnh An Giang"}
@@ -49,6 +52,34 @@ def receive(page, desk, leave_out_id=False):
         page.click("button.primary")
     found = page.locator("#dossier-code")
     return found.inner_text().strip() if found.count() else None
+
+
+def clerk_screens(page, stack, secret, out):
+    """The post-office clerk's screens: the provincial post office, delegated by the
+    Department of Science and Technology only, with a pick-up asked for on the portal."""
+    def call(path, role, body, **scope):
+        answer = requests.post(stack.url("postal", path), json=body, timeout=30, headers={
+            "Authorization": "Bearer " + issue_token(secret, role, **scope)})
+        answer.raise_for_status()
+    call("/api/v1/post-offices", "manager", POST_OFFICE)
+    call("/api/v1/delegations", "manager", {"department": "skhcn", "post_office": "BD-TINH",
+                                            "valid_from": now().date().isoformat()})
+    call("/api/v1/pickups", "portal", {
+        "post_office": "BD-TINH", "pickup_address": "45 Hai Bà Trưng, phường Long Xuyên",
+        "dossier": {"procedure_code": "1.003701",
+                    "applicant": {"full_name": "Hoàng Văn Khải", "citizen_id": "079190005678",
+                                  "phone": "0934556677", "address": APPLICANT["applicant-address"]},
+                    "documents": [{"key": key} for key in ("don_dang_ky", "qd_thanh_lap", "dieu_le",
+                                                           "ho_so_nhan_luc", "giay_to_tru_so")]}})
+    page.context.clear_cookies()
+    sign_in(page, stack.url("desk"), "buudien.lan")
+    shoot(page, out, "31-buu-dien-hom-nay")
+    page.goto(stack.url("desk", "/reception?q=ly+lich+tu+phap"))
+    shoot(page, out, "32-buu-dien-chua-uy-quyen")
+    page.goto(stack.url("desk", "/pickups"))
+    shoot(page, out, "33-thu-gom-tai-nha")
+    page.goto(stack.url("desk", "/shipments"))
+    shoot(page, out, "34-chuyen-phat-ket-qua")
 
 
 def shoot(page, out, name):
@@ -120,6 +151,7 @@ def main():
             shoot(page, args.out, "12-bieu-06")
             page.goto(f"{desk}/dead-letters")
             shoot(page, args.out, "13-thu-loi")
+            clerk_screens(page, stack, secret, args.out)
             browser.close()
     print(f"screens written to {args.out}: "
           + ", ".join(sorted(p.name for p in args.out.glob("*.png") if re.match(r"\d", p.name))))

@@ -1,5 +1,8 @@
 """The counter officer's screens: my work, the reception form, its confirmation and the
-printed forms (intake's own print views), and the return of results with the fees."""
+printed forms (intake's own print views), and the return of results with the fees. The
+reception form serves a post office's counter too: it asks its reception point (here the
+center's counter, CounterReception; postoffice.PostOfficeReception) what it receives and
+where the dossier is registered."""
 import time
 import uuid
 
@@ -19,43 +22,87 @@ LABELS = {
     "applicant.address": "Địa chỉ", "result_delivery": "Cách nhận kết quả",
     "delivery_address": "Địa chỉ nhận kết quả", "_body": "Hồ sơ",
 }
-PROCEDURES_KEPT_SECONDS = 60
-_procedures = {}  # the catalogue's counter procedures, kept a minute: {"at": ..., "list": [...]}
+CATALOGUE_KEPT_SECONDS = 60
+# the catalogue's procedures open to a channel, and its agencies, kept a minute:
+# {key: (when, what)}
+_kept = {}
 
 
-def procedures(services):
-    kept = _procedures.get("list")
-    if kept is None or time.monotonic() - _procedures["at"] > PROCEDURES_KEPT_SECONDS:
-        answer = services.call("intake", "GET", "/api/v1/procedures",
-                               params={"channel": "counter"})
-        kept = _procedures["list"] = answer.body["procedures"]
-        _procedures["at"] = time.monotonic()
-    return kept
+def kept(key, load):
+    """What `load()` answers, asked again once it is a minute old."""
+    at, value = _kept.get(key, (None, None))
+    if at is None or time.monotonic() - at > CATALOGUE_KEPT_SECONDS:
+        value = load()
+        _kept[key] = (time.monotonic(), value)
+    return value
 
 
-def receivable(user, procedure):
-    """A stationed officer receives its agency's procedures; a center's own staff any."""
-    agency = user["department"]
-    return (user["role"] != "counter_officer" or agency is None
-            or agency == procedure["department"]
-            or agency in procedure.get("competent_agencies", ()))
+def procedures(services, channel):
+    return kept(("procedures", channel), lambda: services.call(
+        "intake", "GET", "/api/v1/procedures", params={"channel": channel}).body["procedures"])
 
 
-def search(services, user, text, limit=15):
-    """Procedures whose code or name holds every word typed, diacritics or not."""
+def agency_names(services):
+    """{agency code: its name} of intake's catalogue."""
+    return kept("agencies", lambda: {
+        agency["code"]: agency["name"]
+        for agency in services.call("intake", "GET", "/api/v1/agencies").body["agencies"]})
+
+
+class CounterReception:
+    """Reception at the one-stop center's counter, registered by intake: a stationed officer
+    receives its agency's procedures, one of the center's own staff any (the others are not
+    offered, as intake would refuse them)."""
+    channel = "counter"
+    title = "Tiếp nhận hồ sơ"
+    intro = None
+    prints_guidance = True  # intake's missing-documents slip (Mẫu 02) of the counter
+
+    def __init__(self, user):
+        self.user = user
+
+    def agencies(self, procedure):
+        """The competent agencies the form offers for a commune-level procedure."""
+        return procedure.get("competent_agencies", ())
+
+    def receives(self, procedure):
+        agency = self.user["department"]
+        return (agency is None or agency == procedure["department"]
+                or agency in procedure.get("competent_agencies", ()))
+
+    def refusal(self, procedure):
+        """Why this point does not receive `procedure`, when the officer should be told."""
+        return None
+
+    def register(self, services, body, key):
+        return services.call("intake", "POST", "/api/v1/dossiers", expect=(200, 201), json=body,
+                             headers={"Idempotency-Key": key})
+
+
+def search(services, point, text, limit=15):
+    """(procedures the point receives whose code or name holds every word typed, diacritics
+    or not; those it does not, each with why, when the point tells it)."""
     words = folded(text).split()
     if not words:
-        return []
-    found = [p for p in procedures(services) if receivable(user, p)
-             and all(word in folded(f"{p['code']} {p['name']}") for word in words)]
-    return found[:limit]
+        return [], []
+    matching = [p for p in procedures(services, point.channel)
+                if all(word in folded(f"{p['code']} {p['name']}") for word in words)]
+    refused = [(p, point.refusal(p)) for p in matching if not point.receives(p)]
+    return ([p for p in matching if point.receives(p)][:limit],
+            [(p, why) for p, why in refused if why][:limit])
 
 
-def procedure_of(services, user, code):
-    for procedure in procedures(services):
-        if procedure["code"] == code and receivable(user, procedure):
-            return procedure
-    return None
+def procedure_of(services, point, code):
+    """The procedure `code` when the point receives it; a PageError naming why not."""
+    procedure = next((p for p in procedures(services, point.channel) if p["code"] == code),
+                     None)
+    if procedure is not None and point.receives(procedure):
+        return procedure
+    why = procedure and point.refusal(procedure)
+    if why:
+        raise PageError(403, why, "Chưa được ủy quyền tiếp nhận")
+    raise PageError(404, f"Không có thủ tục mã {code} mà bạn được tiếp nhận.",
+                    "Không tìm thấy thủ tục")
 
 
 # my work ----------------------------------------------------------------------------------------
@@ -74,34 +121,35 @@ def my_work(services, user):
 
 
 # reception ---------------------------------------------------------------------------------------
-def reception_page(services, user, request):
+def reception_page(services, point, user, request):
     args = request.args
     text = args.get("q", "").strip()
     code = args.get("procedure")
     if code:
-        procedure = procedure_of(services, user, code)
-        if procedure is None:
-            raise PageError(404, f"Không có thủ tục mã {code} mà bạn được tiếp nhận.",
-                            "Không tìm thấy thủ tục")
-        return reception_form(user, procedure, {}, {})
-    return render("reception_search.html", user=user, q=text,
-                  found=search(services, user, text) if text else None)
+        return reception_form(point, user, procedure_of(services, point, code), {}, {})
+    return render("reception_search.html", user=user, q=text, point=point,
+                  **found_for(services, point, text))
 
 
-def procedure_results(services, user, request):
+def procedure_results(services, point, user, request):
     """The search's results alone (htmx swaps them in as the officer types)."""
     text = request.args.get("q", "").strip()
-    return render("procedure_results.html", user=user, q=text,
-                  found=search(services, user, text) if text else None)
+    return render("procedure_results.html", user=user, q=text, **found_for(services, point, text))
 
 
-def reception_form(user, procedure, values, errors, status=200):
+def found_for(services, point, text):
+    found, refused = search(services, point, text) if text else (None, [])
+    return {"found": found, "refused": refused}
+
+
+def reception_form(point, user, procedure, values, errors, status=200):
     documents = values.get("documents") or {
         doc["key"]: {"given": False, "form": doc.get("form", "original"), "copies": doc["copies"]}
         for doc in procedure["documents"]}
-    return render("reception.html", status, user=user, procedure=procedure, values=values,
-                  documents=documents, errors=errors, labels=LABELS, forms=DOCUMENT_FORMS,
-                  deliveries=DELIVERIES, key=values.get("key") or str(uuid.uuid4()))
+    return render("reception.html", status, user=user, point=point, procedure=procedure,
+                  agencies=point.agencies(procedure), values=values, documents=documents,
+                  errors=errors, labels=LABELS, forms=DOCUMENT_FORMS, deliveries=DELIVERIES,
+                  key=values.get("key") or str(uuid.uuid4()))
 
 
 def _documents_given(procedure, form):
@@ -146,22 +194,19 @@ def _field_errors(fields):
     return errors
 
 
-def submit_reception(db, services, user, request):
+def submit_reception(db, services, point, user, request):
     form = request.form
-    procedure = procedure_of(services, user, form.get("procedure_code", ""))
-    if procedure is None:
-        raise PageError(404, "Không có thủ tục này mà bạn được tiếp nhận.", "Không tìm thấy thủ tục")
+    procedure = procedure_of(services, point, form.get("procedure_code", ""))
     documents = _documents_given(procedure, form)
     values = {**form.to_dict(), "documents": documents}
     errors = _local_errors(form, documents)
     if errors:
-        return reception_form(user, procedure, values, errors, 422)
-    answer = services.call("intake", "POST", "/api/v1/dossiers", expect=(200, 201),
-                           json=_body(procedure, form, documents),
-                           headers={"Idempotency-Key": form.get("key") or str(uuid.uuid4())})
+        return reception_form(point, user, procedure, values, errors, 422)
+    answer = point.register(services, _body(procedure, form, documents),
+                            form.get("key") or str(uuid.uuid4()))
     if not answer.ok:
         errors = _field_errors(answer.fields) or {"_body": [answer.error.get("message", "")]}
-        return reception_form(user, procedure, values, errors, 422)
+        return reception_form(point, user, procedure, values, errors, 422)
     code = answer.body["code"]
     with db.transaction() as cur:
         store.audit(cur, user["username"], "reception", code, "ok")
@@ -187,9 +232,8 @@ def printed(services, service, path):
 def guidance(db, services, user, request):
     """The missing-documents slip (Mẫu 02) of what the form holds, instead of a receipt."""
     form = request.form
-    procedure = procedure_of(services, user, form.get("procedure_code", ""))
-    if procedure is None:
-        raise PageError(404, "Không có thủ tục này mà bạn được tiếp nhận.", "Không tìm thấy thủ tục")
+    point = CounterReception(user)
+    procedure = procedure_of(services, point, form.get("procedure_code", ""))
     documents = _documents_given(procedure, form)
     body = _body(procedure, form, documents)
     slip = {"procedure_code": procedure["code"], "documents": body["documents"],
@@ -200,7 +244,7 @@ def guidance(db, services, user, request):
     if not answer.ok:
         values = {**form.to_dict(), "documents": documents}
         errors = _field_errors(answer.fields) or {"_body": [answer.error.get("message", "")]}
-        return reception_form(user, procedure, values, errors, 422)
+        return reception_form(point, user, procedure, values, errors, 422)
     with db.transaction() as cur:
         store.audit(cur, user["username"], "guidance", procedure["code"], "ok")
     return redirect(f"/slips/guidance/{answer.body['id']}")

@@ -2,9 +2,10 @@
 compared without diacritics; and how they read a date typed dd/mm/yyyy."""
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime, time
 
 from services.common.documents import _local, day
+from services.common.events import TIMEZONE
 
 
 def money(amount):
@@ -58,6 +59,20 @@ def typed_day(text):
         return date(year, month, day_)
     except ValueError:
         return None
+
+
+MOMENT_PATTERN = r"(\d{1,2}/\d{1,2}/\d{4}) (\d{1,2}):(\d{2})"
+
+
+def typed_moment(text):
+    """The local time of "07/12/2026 14:30" (Asia/Ho_Chi_Minh); None when the text is no
+    such time."""
+    found = re.fullmatch(MOMENT_PATTERN, " ".join((text or "").split()))
+    on = found and typed_day(found.group(1))
+    hour, minute = (int(found.group(2)), int(found.group(3))) if found else (24, 60)
+    if not on or hour > 23 or minute > 59:
+        return None
+    return datetime.combine(on, time(hour, minute), TIMEZONE)
 
 
 # beside the field, and after its label in the error summary

@@ -15,6 +15,7 @@ from . import (
     manager,
     money,
     portal_sync,
+    postoffice,
     reports,
     signin,
     store,
@@ -26,8 +27,14 @@ from .static import static_file
 from .web import SIGNED_IN, page, redirect
 
 COUNTER = ("counter_officer",)
+# who receives dossiers: the center's counter, and a post office's for the agencies that
+# delegated it reception
+RECEIVERS = ("counter_officer", "postal_clerk")
 # who prints a dossier's forms and returns results: the counter, and the center's manager
 PRINTERS = ("counter_officer", "manager")
+# who prints a receipt and transfer slip: those who print, and the post office that received
+RECEIPT_PRINTERS = ("counter_officer", "postal_clerk", "manager")
+CLERK = ("postal_clerk",)
 # who works from the inbox and the dossier page (the counter too: resubmission, withdrawal)
 READERS = ("department_officer", "leader", "counter_officer", "manager")
 MANAGER = ("manager",)
@@ -173,32 +180,44 @@ class DeskService(ManagerPages, CitizenPages, OpsEndpoints):
     def work(self, request, user):
         return counter.my_work(self.services(user, request), user)
 
-    @page("GET", "/reception", roles=COUNTER)
+    def reception_point(self, services, user):
+        """Where the signed-in user receives: a post office's counter, or the center's."""
+        if user["role"] == "postal_clerk":
+            return postoffice.PostOfficeReception(services, user)
+        return counter.CounterReception(user)
+
+    @page("GET", "/reception", roles=RECEIVERS)
     def reception(self, request, user):
-        return counter.reception_page(self.services(user, request), user, request)
+        services = self.services(user, request)
+        return counter.reception_page(services, self.reception_point(services, user), user,
+                                      request)
 
-    @page("GET", "/reception/procedures", roles=COUNTER)
+    @page("GET", "/reception/procedures", roles=RECEIVERS)
     def procedure_search(self, request, user):
-        return counter.procedure_results(self.services(user, request), user, request)
+        services = self.services(user, request)
+        return counter.procedure_results(services, self.reception_point(services, user), user,
+                                         request)
 
-    @page("POST", "/reception", roles=COUNTER)
+    @page("POST", "/reception", roles=RECEIVERS)
     def receive(self, request, user):
-        return counter.submit_reception(self.db, self.services(user, request), user, request)
+        services = self.services(user, request)
+        return counter.submit_reception(self.db, services, self.reception_point(services, user),
+                                        user, request)
 
     @page("POST", "/reception/guidance", roles=COUNTER)
     def guidance(self, request, user):
         return counter.guidance(self.db, self.services(user, request), user, request)
 
-    @page("GET", "/reception/done/<code>", roles=COUNTER)
+    @page("GET", "/reception/done/<code>", roles=RECEIVERS)
     def received(self, request, user, code):
         return counter.confirmation(self.services(user, request), user, code)
 
-    @page("GET", "/dossiers/<code>/receipt", roles=PRINTERS)
+    @page("GET", "/dossiers/<code>/receipt", roles=RECEIPT_PRINTERS)
     def receipt(self, request, user, code):
         return counter.printed(self.services(user, request), "intake",
                                f"/api/v1/dossiers/{code}/receipt")
 
-    @page("GET", "/dossiers/<code>/transfer-slip", roles=PRINTERS)
+    @page("GET", "/dossiers/<code>/transfer-slip", roles=RECEIPT_PRINTERS)
     def transfer_slip(self, request, user, code):
         return counter.printed(self.services(user, request), "intake",
                                f"/api/v1/dossiers/{code}/transfer-slip")
@@ -224,6 +243,38 @@ class DeskService(ManagerPages, CitizenPages, OpsEndpoints):
     def payment_receipt(self, request, user, receipt_id):
         return counter.printed(self.services(user, request), "payment",
                                f"/api/v1/receipts/{receipt_id}")
+
+    # the post office ----------------------------------------------------------------------------
+    @page("GET", "/post-office", roles=CLERK)
+    def post_office(self, request, user):
+        return postoffice.post_office_page(self.services(user, request), user)
+
+    @page("GET", "/pickups", roles=CLERK)
+    def pickups(self, request, user):
+        return postoffice.pickups_page(self.services(user, request), user, request)
+
+    @page("POST", "/pickups/<pickup_id>/<step>", roles=CLERK)
+    def pickup_step(self, request, user, pickup_id, step):
+        return postoffice.pickup_step(self.db, self.services(user, request), user, request,
+                                      pickup_id, step)
+
+    @page("GET", "/shipments", roles=CLERK)
+    def shipments(self, request, user):
+        return postoffice.shipments_page(self.services(user, request), user, request)
+
+    @page("POST", "/shipments/import", roles=CLERK)
+    def tracking_import(self, request, user):
+        return postoffice.import_tracking_file(self.db, self.services(user, request), user,
+                                               request)
+
+    @page("GET", "/shipments/<tracking_number>", roles=CLERK)
+    def shipment(self, request, user, tracking_number):
+        return postoffice.shipment_page(self.services(user, request), user, tracking_number)
+
+    @page("POST", "/shipments/<tracking_number>/events", roles=CLERK)
+    def tracking_event(self, request, user, tracking_number):
+        return postoffice.record_event(self.db, self.services(user, request), user,
+                                       tracking_number, request)
 
     # the departments ----------------------------------------------------------------------------
     @page("GET", "/inbox", roles=READERS)

@@ -11,7 +11,7 @@ from .web import (
 )
 
 HOMES = {"counter_officer": "/work", "department_officer": "/inbox", "leader": "/inbox",
-         "manager": "/dashboard"}
+         "postal_clerk": "/post-office", "manager": "/dashboard"}
 
 
 def home_of(user):

@@ -318,12 +318,20 @@ def mask_citizen_id(citizen_id):
 def receipt_for(cur, caller, code):
     """The receipt of dossier `code` as the caller may see it: a counter officer stationed by
     an agency sees its agency's only (another's is as unknown to it as a code that does not
-    exist), one of the center's staff any."""
+    exist), one of the center's staff any; a post-office clerk those its post office
+    received (to print them for the applicant at its counter)."""
     row = store.get_receipt(cur, code)
-    if row is None or (caller.role == "counter_officer" and
-                       not may_receive(caller, row["department"])):
+    if row is None or not may_print(caller, row):
         raise NotFound(f"Không tìm thấy giấy tiếp nhận của hồ sơ {code} (hoặc bạn không được xem).")
     return receipt_view(row)
+
+
+def may_print(caller, receipt_row):
+    if caller.role == "counter_officer":
+        return may_receive(caller, receipt_row["department"])
+    if caller.role == "postal_clerk":
+        return (receipt_row["receiver"] or {}).get("post_office") == caller.post_office
+    return True
 
 
 def created_response(dossier):

@@ -250,7 +250,7 @@ class IntakeService(ReceptionReadEndpoints, OpsEndpoints):
                                    request.correlation_id)
 
     @api("GET", "/api/v1/dossiers/<code>/receipt", summary="The receipt of a dossier (Mẫu 01)",
-         auth=("counter_officer", "portal", "manager"), query=ReceiptQuerySchema,
+         auth=("counter_officer", "postal_clerk", "portal", "manager"), query=ReceiptQuerySchema,
          responses=PRINTED)
     def get_receipt(self, request, code, caller, query):
         with self.db.transaction() as cur:
@@ -259,7 +259,8 @@ class IntakeService(ReceptionReadEndpoints, OpsEndpoints):
 
     @api("GET", "/api/v1/dossiers/<code>/transfer-slip", summary="The transfer slip (Phiếu "
          "chuyển xử lý) from the receiving unit to the competent agency",
-         auth=("counter_officer", "manager"), query=ReceiptQuerySchema, responses=PRINTED)
+         auth=("counter_officer", "postal_clerk", "manager"), query=ReceiptQuerySchema,
+         responses=PRINTED)
     def get_transfer_slip(self, request, code, caller, query):
         with self.db.transaction() as cur:
             receipt = reception.receipt_for(cur, caller, code)

@@ -204,7 +204,7 @@ def get_receipt(cur, code):
     """The stored receipt with its register entry and the agency's name in the catalogue."""
     cur.execute(
         """SELECT d.department, dep.name AS department_name, d.receipt, d.receiving_unit,
-                  d.register_day, d.register_entry, d.paper_handover_on
+                  d.register_day, d.register_entry, d.paper_handover_on, d.receiver
            FROM intake.dossiers d LEFT JOIN intake.departments dep ON dep.code = d.department
            WHERE d.code = %s""",
         (code,),

@@ -260,8 +260,18 @@ class RejectedRow(Schema):
     errors = fields.Dict(metadata={"description": "field -> problems"})
 
 
+class ImportedLine(Schema):
+    row = fields.Integer(required=True)
+    tracking_number = fields.String(allow_none=True)
+    outcome = fields.String(required=True,
+                            metadata={"enum": ["applied", "duplicate", "rejected"]})
+    errors = fields.Dict(metadata={"description": "field -> problems, when rejected"})
+
+
 class TrackingImportAnswer(Schema):
     rows = fields.Integer(required=True)
     applied = fields.Integer(required=True)
     duplicates = fields.Integer(required=True)
     rejected = fields.List(fields.Nested(RejectedRow), required=True)
+    lines = fields.List(fields.Nested(ImportedLine), required=True, metadata={
+        "description": "every row's outcome, in the file's order"})

@@ -145,10 +145,11 @@ def clerk_update(cur, tracking_number, body, clerk, correlation_id):
 
 def import_rows(db, rows, caller, correlation_id):
     """The carrier's tracking file: each row validated and applied on its own (in its own
-    transaction); bad rows are reported and skipped, repeated rows change nothing."""
+    transaction); bad rows are reported and skipped, repeated rows change nothing. `lines`
+    tells each row's outcome, in the file's order, for the clerk's per-line report."""
     office = own_office(caller)
     valid, rejected = validate_rows(rows)
-    applied = duplicates = 0
+    lines = []
     for number, update in valid:
         try:
             with db.transaction() as cur:
@@ -158,14 +159,18 @@ def import_rows(db, rows, caller, correlation_id):
             rejected.append({"row": number, "tracking_number": update["tracking_number"],
                              "errors": {"event": [refused.message]}})
             continue
-        applied += outcome == "applied"
-        duplicates += outcome == "duplicate"
+        lines.append({"row": number, "tracking_number": update["tracking_number"],
+                      "outcome": outcome})
+    lines += [{"tracking_number": None, **row, "outcome": "rejected"} for row in rejected]
+    lines.sort(key=lambda line: line["row"])
     rejected.sort(key=lambda r: r["row"])
+    applied = sum(line["outcome"] == "applied" for line in lines)
+    duplicates = sum(line["outcome"] == "duplicate" for line in lines)
     log.info("tracking file imported", extra={"rows": len(rows), "applied": applied,
                                               "duplicates": duplicates,
                                               "rejected": len(rejected)})
     return {"rows": len(rows), "applied": applied, "duplicates": duplicates,
-            "rejected": rejected}
+            "rejected": rejected, "lines": lines}
 
 
 def listed(cur, caller, query):

@@ -168,6 +168,9 @@ def test_tracking_import_reports_bad_rows_and_applies_each_row_once(stack, db):
     assert "trước khi bưu gửi được tạo" in rejected[10]["event"][0]
     assert "tracking_number" in rejected[5] and "event" in rejected[6] and "at" in rejected[7]
     assert "không thể đến sau picked_up" in rejected[8]["event"][0]
+    assert [(line["row"], line["outcome"]) for line in report["lines"]] == [
+        (1, "applied"), (2, "applied"), (3, "applied"), (4, "duplicate"), (5, "rejected"),
+        (6, "rejected"), (7, "rejected"), (8, "rejected"), (9, "applied"), (10, "rejected")]
     statuses = {r["tracking_number"]: r["status"]
                 for r in query(db, "SELECT tracking_number, status FROM postal.shipments")}
     assert statuses == {one: "delivered", two: "picked_up"}

@@ -67,6 +67,10 @@ def test_clerk_with_delegation_registers_a_postal_dossier_that_reaches_its_depar
     assert created["code"].startswith(CATALOGUE["departments"]["stp"]["identifier"] + "-")
     assert created["channel"] == "postal" and created["department"] == "stp"
     assert intake.get(created["receipt_url"], token=MANAGER).status_code == 200
+    # the clerk prints it for the applicant; another post office's clerk does not see it
+    assert intake.get(created["receipt_url"], token=CLERK).status_code == 200
+    elsewhere = token("postal_clerk", post_office="BD-KHAC", subject="clerk-khac")
+    assert intake.get(created["receipt_url"], token=elsewhere).status_code == 404
     wait_for(lambda: query(db, "SELECT 1 FROM routing.outbox WHERE published_at IS NOT NULL"
                                " AND routing_key = 'stp.dossier.assigned'"))
     [(_, message)] = drain(amqp_uri, "department.stp")
