@@ -291,7 +291,10 @@ def build_parser():
     catalogue.set_defaults(func=cmd_catalogue)
 
     token = sub.add_parser("token", help="print a bearer token")
-    token.add_argument("--role", required=True, choices=sorted(ROLE_SCOPES))
+    # a citizen's token opens one dossier and is minted by the desk once it has checked the
+    # lookup secret: never by hand
+    token.add_argument("--role", required=True,
+                       choices=sorted(set(ROLE_SCOPES) - {"citizen"}))
     token.add_argument("--department")
     token.add_argument("--post-office")
     token.add_argument("--center", help="a counter officer's one-stop center (catalogue code)")

@@ -65,6 +65,9 @@ DOCUMENT_STAFF = {role: 404 for role in ("counter_right", "counter_other", "coun
 DOCUMENT_SEERS = ("counter_right", "officer_right", "leader_right", "manager")
 DOCUMENT_SIGNERS = {**{role: 404 for role in DOCUMENT_STAFF if role != "manager"},
                     **{role: 409 for role in DOCUMENT_SEERS if role != "manager"}}
+# a post office prints the receipt of the dossiers it received; the world's was received at
+# the counter
+POST_OFFICES_NOT_RECEIVING = {"clerk_right": 404, "clerk_other": 404}
 REPORT_PERIOD = {"params": {"start": "2026-01-01", "end": "2026-01-31"}}
 TABLE = [
     # intake ------------------------------------------------------------------------------
@@ -78,7 +81,7 @@ TABLE = [
         allowed={"counter_right": 201, "counter_other": 403, "counter_center": 201}),
     Row("intake", "GET", "/api/v1/dossiers/<code>/receipt", "/api/v1/dossiers/{code}/receipt",
         allowed={"counter_right": 200, "portal": 200, "manager": 200, "counter_other": 404,
-                 "counter_center": 200}),
+                 "counter_center": 200, **POST_OFFICES_NOT_RECEIVING}),
     # the reception data: as the receipt, and the deciding agency's officers and leaders
     Row("intake", "GET", "/api/v1/dossiers/<code>/reception", "/api/v1/dossiers/{code}/reception",
         allowed={**dept_officers(200, 404, 200), "portal": 200, "counter_center": 200,
@@ -103,7 +106,7 @@ TABLE = [
     Row("intake", "GET", "/api/v1/dossiers/<code>/transfer-slip",
         "/api/v1/dossiers/{code}/transfer-slip",
         allowed={"counter_right": 200, "manager": 200, "counter_other": 404,
-                 "counter_center": 200}),
+                 "counter_center": 200, **POST_OFFICES_NOT_RECEIVING}),
     Row("intake", "POST", "/api/v1/guidance", kwargs={"json": {
             "procedure_code": "{procedure_code}", "applicant": {"full_name": "Lê Văn Tám"}}},
         allowed={"counter_right": 201, "counter_other": 403, "counter_center": 201}),
@@ -158,6 +161,14 @@ TABLE = [
     Row("routing", "GET", "/api/v1/dossiers/<code>", "/api/v1/dossiers/{code}",
         kwargs={"params": {"secret": "{secret}"}}, public=200),
     Row("routing", "GET", "/api/v1/evaluation-forms", public=200),
+    # the dead-letter queue: the manager's alone; a key not in the queue is named
+    Row("routing", "GET", "/api/v1/dead-letters", allowed={"manager": 200}),
+    Row("routing", "GET", "/api/v1/dead-letters/<key>", "/api/v1/dead-letters/no-such-key",
+        allowed={"manager": 404}),
+    Row("routing", "POST", "/api/v1/dead-letters/replay",
+        kwargs={"json": {"keys": ["no-such-key"]}}, allowed={"manager": 409}),
+    Row("routing", "POST", "/api/v1/dead-letters/purge",
+        kwargs={"json": {"keys": ["no-such-key"]}}, allowed={"manager": 409}),
     Row("routing", "POST", "/api/v1/dossiers/<code>/evaluation",
         "/api/v1/dossiers/{code}/evaluation",
         kwargs={"json": {"secret": "{secret}", "answers": dict.fromkeys(EVALUATION_ITEMS,
@@ -247,6 +258,8 @@ TABLE = [
         "/api/v1/pickups/{pickup_id}/collected", allowed={"clerk_right": 200, "clerk_other": 404}),
     Row("postal", "POST", "/api/v1/pickups/<pickup_id>/received",
         "/api/v1/pickups/{pickup_id}/received", allowed={"clerk_right": 201, "clerk_other": 404}),
+    # the applicant's own, through the desk's citizen token: no staff token opens it
+    Row("postal", "GET", "/api/v1/dossiers/<code>/shipment", "/api/v1/dossiers/{code}/shipment"),
     Row("postal", "GET", "/api/v1/shipments",
         allowed={"manager": 200, "clerk_right": 200, "clerk_other": 200}),
     Row("postal", "GET", "/api/v1/shipments/<tracking_number>",
