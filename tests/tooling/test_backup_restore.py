@@ -34,6 +34,7 @@ import requests
 from scripts.stack import Stack, ensure_database
 from services.common.config import SERVICE_NAMES
 from services.common.consumer import DELIVERY_LIMIT
+from services.common.topology import with_channel
 from tests.conftest import (
     CATALOGUE,
     E2E_PORT_OFFSET,
@@ -92,6 +93,11 @@ def drill_vhost(rabbit_manager):
     vhost = "motcua_drill_" + "".join(random.choice(string.ascii_lowercase) for _ in range(8))
     yield vhost
     if any(v["name"] == vhost for v in rabbit_manager.get_all_vhosts()):
+        # its queues one by one first: RabbitMQ 3.10 deleting a virtual host with its ~90
+        # freshly restored quorum queues at once can stop answering handshakes
+        queues = [queue["name"] for queue in rabbit_manager.get_queues(vhost)]
+        with_channel(f"amqp://guest:guest@127.0.0.1:5672/{vhost}",
+                     lambda channel: [channel.queue_delete(queue) for queue in queues])
         rabbit_manager.delete_vhost(vhost)
 
 
