@@ -89,14 +89,15 @@ class Stream:
 
 
 @pytest.fixture
-def drill_vhost(rabbit_manager):
+def drill_vhost(request, rabbit_manager):
     vhost = "motcua_drill_" + "".join(random.choice(string.ascii_lowercase) for _ in range(8))
     yield vhost
     if any(v["name"] == vhost for v in rabbit_manager.get_all_vhosts()):
         # its queues one by one first: RabbitMQ 3.10 deleting a virtual host with its ~90
         # freshly restored quorum queues at once can stop answering handshakes
         queues = [queue["name"] for queue in rabbit_manager.get_queues(vhost)]
-        with_channel(f"amqp://guest:guest@127.0.0.1:5672/{vhost}",
+        broker = urlsplit(request.config.getoption("RABBIT_AMQP_URI"))
+        with_channel(f"{broker.scheme}://{broker.netloc}/{vhost}",
                      lambda channel: [channel.queue_delete(queue) for queue in queues])
         rabbit_manager.delete_vhost(vhost)
 
