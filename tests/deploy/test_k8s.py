@@ -157,27 +157,60 @@ def test_each_lookup_key_reaches_only_the_services_that_use_it(rendered):
                 given.setdefault(variable["name"], set()).add(doc["metadata"]["name"])
     assert given == {"LOOKUP_PEPPER": {"motcua-intake", "motcua-routing", "motcua-docstore"},
                      "NOTIFY_SECRET_KEY": {"motcua-intake", "motcua-notify"},
-                     "DVCQG_PAY_SECRET": {"motcua-payment"}}
+                     "DVCQG_PAY_SECRET": {"motcua-payment"},
+                     "VNPAY_HASH_SECRET": {"motcua-payment"}}
 
 
-def test_payment_gets_every_setting_of_the_portal_payment_platform(rendered):
-    """Each DVCQG_PAY_* setting payment reads is set on its pods: the shared secret by an
-    optional reference (the channel is off without it), the rest with config.yml's default."""
+@pytest.mark.parametrize("prefix, secret", [("DVCQG_PAY_", "DVCQG_PAY_SECRET"),
+                                            ("VNPAY_", "VNPAY_HASH_SECRET")])
+def test_payment_gets_every_setting_of_its_online_channels(rendered, prefix, secret):
+    """Each DVCQG_PAY_* (the portal's payment platform) and VNPAY_* (the gateway) setting
+    payment reads is set on its pods: the shared secret by an optional reference (the channel
+    is off without it), the rest with config.yml's default."""
     from services.payment.settings import PaymentSettings
 
     wanted = {field.data_key for field in PaymentSettings().fields.values()
-              if field.data_key.startswith("DVCQG_PAY_")}
-    container = by_kind(rendered, "Deployment")["motcua-payment"]["spec"]["template"]["spec"][
-        "containers"][0]
-    given = {variable["name"]: variable for variable in container["env"]
-             if variable["name"].startswith("DVCQG_PAY_")}
-    assert set(given) == wanted and len(wanted) > 10
-    assert given["DVCQG_PAY_SECRET"]["valueFrom"]["secretKeyRef"] == {
-        "name": "motcua-keys", "key": "DVCQG_PAY_SECRET", "optional": True}
-    assert given["DVCQG_PAY_FIELDS_INIT"]["value"] == \
-        "LoaiBanTin,PhienBan,MaDoiTac,MaThamChieu,SoTien,ThoiGianTao"
-    assert all("value" in variable for name, variable in given.items()
-               if name != "DVCQG_PAY_SECRET")
+              if field.data_key.startswith(prefix)}
+    given = {variable["name"]: variable for variable in env_of(rendered, "motcua-payment")
+             if variable["name"].startswith(prefix)}
+    assert set(given) == wanted and len(wanted) > 5
+    assert given[secret]["valueFrom"]["secretKeyRef"] == {
+        "name": "motcua-keys", "key": secret, "optional": True}
+    assert all("value" in variable for name, variable in given.items() if name != secret)
+    if prefix == "DVCQG_PAY_":
+        assert given["DVCQG_PAY_FIELDS_INIT"]["value"] == \
+            "LoaiBanTin,PhienBan,MaDoiTac,MaThamChieu,SoTien,ThoiGianTao"
+
+
+def test_production_serves_the_desk_and_the_gateways_at_one_public_address():
+    """The citizen's way back from the gateway and the link in the result's SMS lead to the
+    desk's pages at the ingress's host, over TLS; the desk counts guesses per citizen behind
+    the ingress controller, not per controller."""
+    from services.desk.settings import trusted_networks
+
+    documents = kustomize(K8S / "overlays" / "production")
+    [ingress] = by_kind(documents, "Ingress").values()
+    [host] = {rule["host"] for rule in ingress["spec"]["rules"]}
+    assert {host} == {h for tls in ingress["spec"]["tls"] for h in tls["hosts"]}
+    services = by_kind(documents, "Service")
+    routes = {path["path"]: path["backend"]["service"]
+              for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
+    assert routes["/"]["name"] == "motcua-desk" and \
+        routes["/api/v1/gateway/"]["name"] == "motcua-payment"
+    for backend in routes.values():
+        ports = {port["name"] for port in services[backend["name"]]["spec"]["ports"]}
+        assert backend["port"]["name"] in ports
+    payment = {v["name"]: v.get("value") for v in env_of(documents, "motcua-payment")}
+    notify = {v["name"]: v.get("value") for v in env_of(documents, "motcua-notify")}
+    desk = {v["name"]: v.get("value") for v in env_of(documents, "motcua-desk")}
+    assert payment["VNPAY_RETURN_URL"] == f"https://{host}/thanh-toan/ket-qua"
+    assert notify["NOTIFY_EVALUATION_URL"] == f"https://{host}/danh-gia/{{code}}"
+    assert trusted_networks(desk["DESK_TRUSTED_PROXIES"])
+
+
+def env_of(documents, deployment):
+    return by_kind(documents, "Deployment")[deployment]["spec"]["template"]["spec"][
+        "containers"][0]["env"]
 
 
 def test_custom_resources_point_at_what_exists(rendered):
