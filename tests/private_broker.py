@@ -1,9 +1,5 @@
 """A RabbitMQ node of a test's own, started beside the shared one from the same installation:
-a new, empty broker, as after a broker is lost.
-
-On the shared broker, RabbitMQ 3.10 can stop answering AMQP handshakes while a virtual host
-with a hundred freshly declared quorum queues is created or deleted late in a long test run;
-a node of its own leaves the shared broker untouched, and is gone with its files after."""
+a new, empty broker, as after a broker is lost; gone with its files after."""
 import os
 import secrets
 import shutil

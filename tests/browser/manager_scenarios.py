@@ -206,6 +206,33 @@ def money(browser, desk, given):
     return found
 
 
+def refund(browser, desk, code):
+    """`code`: a dossier whose fee was paid twice. The manager finds what is owed back, is
+    told when the amount typed is more than that, then refunds it in cash with the voucher's
+    number: the refund is listed and nothing is owed back any more."""
+    page = fresh(browser)
+    sign_in(page, desk, MANAGER)
+    axe = {}
+    page.goto(f"{desk}/refunds?code={code}")
+    found = {"due": page.locator(".refund-due").inner_text()}
+    axe_check(page, "refunds: owed back", axe)
+    form = page.locator("form[action^='/refunds/']")
+    form.locator("#f-amount").fill("999999")
+    press(page, "Hoàn tiền")
+    found["too_much"] = page.locator("#error-summary").inner_text()
+    axe_check(page, "refunds: more than owed", axe)
+    form.locator("#f-amount").fill("200.000")
+    form.locator("#f-channel").select_option("cash")
+    form.locator("#f-reference").fill("PC20260001")
+    press(page, "Hoàn tiền")
+    found["done"] = page.locator(".notice").inner_text()
+    found["due_after"] = page.locator(".refund-due").inner_text()
+    found["refunds"] = page.locator("section table.cards").inner_text()
+    found["forms_after"] = page.locator("form[action^='/refunds/']").count()
+    found["axe"] = axe
+    return found
+
+
 if __name__ == "__main__":
     run({f.__name__: f for f in (dashboard, reports, without_javascript, dead_letters,
-                                         calendar, money)})
+                                         calendar, money, refund)})

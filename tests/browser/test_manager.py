@@ -3,7 +3,7 @@ its charts as SVG with their figures in tables, without JavaScript too; Biểu 0
 2026, over fixture dossiers with known counts, is shown with the month's sentence, downloaded
 as CSV whose figures are those counts, and printed; the other reports open; a date typed
 wrong is named; a manager purges a dead letter and replays another, each recorded with who
-and when; axe-core finds no serious or critical violation."""
+and when; a fee paid twice is refunded; axe-core finds no serious or critical violation."""
 import csv
 import io
 import json
@@ -15,6 +15,7 @@ import psycopg2
 import pytest
 import requests
 
+from scripts.payment_gateway import ipn_params
 from services.common.consumer import DEAD_LETTER_QUEUE
 from services.common.dead_letters import message_key
 from services.common.events import TIMEZONE, new_envelope
@@ -25,6 +26,7 @@ from tests.routing.november_dossiers import HOTICH, SXD, TOTAL, insert_november
 
 pytestmark = pytest.mark.e2e
 SCENARIOS = "tests.browser.manager_scenarios"
+GATEWAY_SECRET = "manager-pages-gateway-secret-0123456789"
 # the CSV's columns of figures, in Vietnamese, and where each is in routing's figures
 FIGURE_COLUMNS = {
     "Tiếp nhận: tổng số": ("received", "total"), "Tiếp nhận: trực tuyến": ("received", "online"),
@@ -38,6 +40,11 @@ FIGURE_COLUMNS = {
     "Đang giải quyết: trong hạn": ("pending", "within_time"),
     "Đang giải quyết: quá hạn": ("pending", "overdue"),
     "Rút, dừng hoặc đóng hồ sơ": ("withdrawn_or_closed", None)}
+
+
+def stack_env(folder):
+    """Online payment on: the gateway's confirmation can come after the counter took cash."""
+    return {"VNPAY_TMN_CODE": "MOTCUA01", "VNPAY_HASH_SECRET": GATEWAY_SECRET}
 
 
 @pytest.fixture(scope="module")
@@ -205,5 +212,46 @@ def test_a_manager_reconciles_the_day_from_an_uploaded_statement_and_sees_a_doss
         cur.execute("SELECT action, subject, outcome FROM desk.audit WHERE username = %s "
                     "AND action = 'statement_imported' ORDER BY id", ("trungtam.lanhdao",))
         assert cur.fetchall() == [("statement_imported", f"{day} cash bank", "ok")]
+    AXE_RESULTS.update(found["axe"])
+    assert not serious_violations(found["axe"])
+
+
+def paid_twice(stack):
+    """A dossier whose fee the citizen began paying online, then paid in cash at the counter,
+    and then the gateway confirmed the online payment: 200.000 đ owed back."""
+    code = receive_by_api(stack, "Lâm Văn Phúc", "0944555666")
+    manager = {"Authorization": "Bearer " + token("manager")}
+    [bill] = wait_for(lambda: requests.get(stack.url("payment", "/api/v1/bills"), timeout=10,
+                                           params={"dossier_code": code},
+                                           headers=manager).json()["bills"], timeout=30)
+    payments = stack.url("payment", f"/api/v1/bills/{bill['id']}/payments")
+    online = requests.post(payments, json={"channel": "online"}, timeout=10, headers={
+        "Authorization": "Bearer " + token("portal"), "Idempotency-Key": f"online-{code}"})
+    assert online.status_code == 201, online.text
+    counter = token("counter_officer", department="ca", center="trung_tam_tinh")
+    cash = requests.post(payments, json={"channel": "cash"}, timeout=10, headers={
+        "Authorization": f"Bearer {counter}", "Idempotency-Key": f"cash-{code}"})
+    assert cash.status_code == 201, cash.text
+    confirmed = requests.get(stack.url("payment", "/api/v1/gateway/vnpay/ipn"), timeout=10,
+                             params=ipn_params(GATEWAY_SECRET, online.json()["pay_url"]))
+    assert confirmed.json()["RspCode"] == "00", confirmed.text
+    return code, bill["id"]
+
+
+def test_a_manager_refunds_a_fee_paid_twice_and_cannot_refund_more_than_is_owed(desk, stack):
+    code, bill_id = paid_twice(stack)
+    found = scenario("refund", desk, code, module=SCENARIOS)
+    assert found["due"] == "200.000 đ"
+    assert "Chỉ phải hoàn trả tối đa 200.000 đ" in found["too_much"]
+    assert found["done"] == f"Đã hoàn 200.000 đ cho hồ sơ {code}."
+    assert found["due_after"] == "0 đ" and found["forms_after"] == 0
+    assert "PC20260001" in found["refunds"] and "Tiền mặt" in found["refunds"]
+    answer = requests.get(stack.url("payment", f"/api/v1/bills/{bill_id}"), timeout=10,
+                          headers={"Authorization": "Bearer " + token("manager")}).json()
+    assert (answer.get("status"), answer.get("refunded")) == ("paid", 200000), answer
+    with psycopg2.connect(stack.env["DB_URL"]) as conn, conn.cursor() as cur:
+        cur.execute("SELECT outcome FROM desk.audit WHERE action = 'refund' AND subject = %s "
+                    "ORDER BY id", (code,))
+        assert [row[0] for row in cur.fetchall()] == ["refused", "ok"]
     AXE_RESULTS.update(found["axe"])
     assert not serious_violations(found["axe"])
