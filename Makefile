@@ -38,8 +38,9 @@ run: install servers
 
 # The tests mirror the code: tests/<service>/ for a service, tests/common/ for the kernel,
 # tests/tooling/ for the tools; one folder alone: .venv/bin/python -m pytest tests/routing
+# (scripts/run_tests.sh: two shards of the tests without a stack at once, then the e2e ones).
 test: install servers lint
-	$(PY) -m pytest -W ignore::DeprecationWarning -W ignore::UserWarning --durations=25 tests
+	PY=$(PY) bash scripts/run_tests.sh
 
 test-e2e: install servers
 	$(PY) -m pytest -q -s tests/e2e
@@ -48,7 +49,7 @@ test-e2e: install servers
 test-faults: install servers
 	MOTCUA_FAULT_DOSSIERS=$${MOTCUA_FAULT_DOSSIERS:-5000} $(PY) -m pytest -q -s -W ignore::DeprecationWarning tests/faults
 
-# The OpenAPI fuzzing at length: 1,000 generated cases per operation (`make test` runs 25) and
+# The OpenAPI fuzzing at length: 1,000 generated cases per operation (`make test` runs 10) and
 # every header swept on every operation (`make test`: on one operation per service).
 fuzz: install servers
 	MOTCUA_FUZZ_EXAMPLES=$${MOTCUA_FUZZ_EXAMPLES:-1000} MOTCUA_FUZZ_EVERY_HEADER=1 $(PY) -m pytest -q -s -W ignore::DeprecationWarning \

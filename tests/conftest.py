@@ -8,6 +8,7 @@ import os  # noqa: E402
 import re  # noqa: E402
 import secrets  # noqa: E402
 import socket  # noqa: E402
+from collections import Counter  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -35,8 +36,13 @@ from tooling.relays import confirmed_event_observer  # noqa: E402
 
 patch_psycopg()
 
+# `make test` (scripts/run_tests.sh) runs the tests that start no stack of processes in shards
+# at once, MOTCUA_SHARD=k/n: each a share of the test modules, on a database of its own.
+SHARD = os.environ.get("MOTCUA_SHARD", "")
 # Two checkouts on one machine test side by side when each sets its own database.
-TEST_DB_URL = os.environ.get("MOTCUA_TEST_DB", "postgresql://postgres@127.0.0.1:5432/motcua_test")
+TEST_DB_URL = os.environ.get(
+    "MOTCUA_TEST_DB", "postgresql://postgres@127.0.0.1:5432/motcua_test"
+    + (f"_shard{SHARD.partition('/')[0]}" if SHARD else ""))
 TOKEN_SECRET = secrets.token_urlsafe(32)
 LOOKUP_PEPPER = secrets.token_urlsafe(32)
 NOTIFY_SECRET_KEY = Fernet.generate_key().decode()
@@ -328,6 +334,36 @@ def count_fuzz_case(kind):
 
 # The desk's pages axe-core checked (tests/browser): {page: [violations]}
 AXE_RESULTS = {}
+
+
+def pytest_collection_modifyitems(config, items):
+    """MOTCUA_SHARD=k/n keeps the k-th share of the test modules, whole (a module's fixtures
+    are set up in one shard only): the modules, most tests first, each to the share holding
+    the fewest tests so far."""
+    if not SHARD:
+        return
+    index, count = shard_of(SHARD)
+    tests = Counter(module_of(item) for item in items)
+    shares = [[] for _ in range(count)]
+    for module in sorted(tests, key=lambda m: (-tests[m], m)):
+        min(shares, key=lambda share: sum(tests[m] for m in share)).append(module)
+    mine = set(shares[index - 1])
+    kept, others = [], []
+    for item in items:
+        (kept if module_of(item) in mine else others).append(item)
+    config.hook.pytest_deselected(items=others)
+    items[:] = kept
+
+
+def module_of(item):
+    return item.nodeid.partition("::")[0]
+
+
+def shard_of(text):
+    match = re.fullmatch(r"([1-9][0-9]*)/([1-9][0-9]*)", text)
+    if not match or int(match[1]) > int(match[2]):
+        raise pytest.UsageError(f"MOTCUA_SHARD={text!r}: give k/n with 1 <= k <= n, e.g. 1/2")
+    return int(match[1]), int(match[2])
 
 
 def pytest_terminal_summary(terminalreporter):

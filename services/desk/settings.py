@@ -53,10 +53,11 @@ class DeskSettings(SettingsSchema):
     dossier_pass_minutes = fields.Integer(data_key="DESK_DOSSIER_PASS_MINUTES", load_default=30,
                                           validate=validate.Range(min=1, max=24 * 60))
     # a procedure's page on the National Public Service Portal, where it is submitted online
-    # ({code}: the procedure's code in the national database)
+    # ({code}: the procedure's code in the national database, e.g. 2.000488; the portal's
+    # other detail page, dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html, wants its own numeric id)
     portal_procedure_url = fields.String(
         data_key="DESK_PORTAL_PROCEDURE_URL",
-        load_default="https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html"
+        load_default="https://dichvucong.gov.vn/p/home/dvc-chi-tiet-thu-tuc-hanh-chinh.html"
                      "?ma_thu_tuc={code}",
         validate=validate.Regexp(r"^https?://\S+\{code\}\S*$",
                                  error="phải là địa chỉ http(s) có {{code}}"))

@@ -33,7 +33,7 @@ from tests.security import hostile
 from tests.security.conftest import DLR_SECRET
 from tests.security.test_authorization_matrix import TABLE
 
-EXAMPLES_PER_OPERATION = int(os.environ.get("MOTCUA_FUZZ_EXAMPLES", "25"))
+EXAMPLES_PER_OPERATION = int(os.environ.get("MOTCUA_FUZZ_EXAMPLES", "10"))
 SWEEP_EVERY_HEADER = os.environ.get("MOTCUA_FUZZ_EVERY_HEADER") == "1"
 CHECKS = [not_a_server_error, response_schema_conformance]
 
