@@ -1,24 +1,24 @@
 """How a citizen, who never signs in, reaches one dossier: the lookup secret is checked by
-routing, here only counted (`SecretChecks`: per client address and per dossier code, so that
-guessing is stopped and logged), and once it proved right the browser keeps a short-lived
-cookie holding the code and the secret encrypted (`DossierPass`), which the dossier's pages
-(status, forms, evaluation) read instead of asking for the secret again."""
+routing, here only counted (`SecretChecks`: per client address and per dossier code, in
+buckets every desk process shares, so that guessing is stopped and logged), and once it proved
+right the browser keeps a short-lived cookie holding the code and the secret encrypted
+(`DossierPass`), which the dossier's pages (status, forms, evaluation) read instead of asking
+for the secret again."""
 import base64
 import hashlib
 import ipaddress
 import json
 import logging
+import math
 import re
 from urllib.parse import quote
 
 from cryptography.fernet import Fernet, InvalidToken
-from nameko.extensions import DependencyProvider
 from prometheus_client import Counter
 
-from services.common.ratelimit import TokenBucket, client_key
-from services.common.settings import read_settings
+from services.common.ratelimit import client_key
 
-from .settings import DeskSettings
+from . import store
 from .web import PageError
 
 log = logging.getLogger("motcua.desk")
@@ -57,29 +57,35 @@ def _trusted(address, trusted_proxies):
     return any(ip in network for network in trusted_proxies)
 
 
-class SecretChecks(DependencyProvider):
-    """`self.secret_checks(request, code)` counts one check of a lookup secret; a PageError
-    429 (logged, with no address in clear) when the client or the dossier has had too many."""
+class SecretChecks:
+    """`secret_checks(request, code)` counts one check of a lookup secret in the buckets every
+    desk process shares (desk.secret_check_buckets); a PageError 429 (logged, with no address
+    in clear) when the client or the dossier has had too many."""
 
-    def setup(self):
-        settings = read_settings(DeskSettings, self.container.config)
-        self.trusted = settings.trusted_proxies
-        self.buckets = {"client": TokenBucket(*settings.secret_checks_per_client),
-                        "code": TokenBucket(*settings.secret_checks_per_code)}
+    def __init__(self, db, settings):
+        self.db, self.trusted = db, settings.trusted_proxies
+        self.limits = {"client": settings.secret_checks_per_client,
+                       "code": settings.secret_checks_per_code}
 
-    def get_dependency(self, worker_ctx):
-        def count(request, code):
-            address = client_address(request, self.trusted)
+    def __call__(self, request, code):
+        address = client_address(request, self.trusted)
+        with self.db.autocommit() as cur:
             for limit, key in (("client", address), ("code", code.upper())):
-                wait = self.buckets[limit].take(client_key(limit, key))
-                if wait:
-                    STOPPED.labels(limit).inc()
-                    log.warning("lookup secret checks stopped", extra={
-                        "limit": limit, "client": client_key(address)[:12],
-                        "dossier_code": code, "retry_after_seconds": wait})
-                    raise PageError(429, STOPPED_MESSAGE.format(wait=-(-wait // 60)),
-                                    "Tạm dừng tra cứu")
-        return count
+                checks, seconds = self.limits[limit]
+                if checks == 0:  # "0/1": off
+                    continue
+                tokens = store.take_secret_check(cur, client_key(limit, key), checks,
+                                                 checks / seconds)
+                if tokens < 0:
+                    self._stopped(limit, address, code, math.ceil((1 - tokens) * seconds / checks))
+
+    @staticmethod
+    def _stopped(limit, address, code, wait):
+        STOPPED.labels(limit).inc()
+        log.warning("lookup secret checks stopped", extra={
+            "limit": limit, "client": client_key(address)[:12], "dossier_code": code,
+            "retry_after_seconds": wait})
+        raise PageError(429, STOPPED_MESSAGE.format(wait=-(-wait // 60)), "Tạm dừng tra cứu")
 
 
 class DossierPass:

@@ -8,7 +8,9 @@ COUNTER = ("counter_officer",)
 
 
 class CitizenPages:
-    secret_checks = SecretChecks()
+    @property
+    def secret_checks(self):
+        return SecretChecks(self.db, self.settings)
 
     @property
     def dossier_pass(self):

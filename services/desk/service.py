@@ -130,13 +130,16 @@ class DeskService(ManagerPages, CitizenPages, OpsEndpoints):
     settings = ServiceSettings(DeskSettings)
     services = ServiceClients()
 
-    # Sessions idle past the timeout are removed. The timer also wakes the event loop, which
-    # otherwise sleeps on the listening socket alone and would not run nameko's SIGTERM
-    # handler (the desk has no broker connection to wake it).
+    # Sessions idle past the timeout are removed, and the secret checks' buckets full again.
+    # The timer also wakes the event loop, which otherwise sleeps on the listening socket alone
+    # and would not run nameko's SIGTERM handler (the desk has no broker connection to wake it).
     @interval_timer("DESK_SESSION_PURGE_SECONDS", 5)
-    def purge_sessions(self):
+    def purge_stale(self):
         with self.db.transaction() as cur:
             store.delete_idle_sessions(cur, self.settings.idle_minutes)
+            store.delete_full_secret_check_buckets(cur, max(
+                seconds for _, seconds in (self.settings.secret_checks_per_client,
+                                           self.settings.secret_checks_per_code)))
 
     @property
     def secret(self):

@@ -95,6 +95,26 @@ def delete_idle_sessions(cur, idle_minutes):
                 (idle_minutes,))
 
 
+def take_secret_check(cur, key, capacity, per_second):
+    """One check from the bucket `key`, refilled at `per_second` up to `capacity`: the tokens
+    left, negative when the check is refused (a refused check costs a token too, down to -1:
+    a client that keeps guessing stays stopped). One statement: concurrent checks of one
+    bucket, from any desk process, queue on its row."""
+    cur.execute(
+        "INSERT INTO desk.secret_check_buckets AS b (key, tokens) VALUES (%(key)s, %(capacity)s - 1)"
+        " ON CONFLICT (key) DO UPDATE SET updated_at = now(), tokens = GREATEST(-1, LEAST("
+        "%(capacity)s, b.tokens + EXTRACT(EPOCH FROM now() - b.updated_at) * %(rate)s) - 1)"
+        " RETURNING tokens", {"key": key, "capacity": capacity, "rate": per_second})
+    return cur.fetchone()["tokens"]
+
+
+def delete_full_secret_check_buckets(cur, refill_seconds):
+    """The buckets untouched for longer than the slowest refills entirely: full again, as a
+    new one would be."""
+    cur.execute("DELETE FROM desk.secret_check_buckets"
+                " WHERE updated_at < now() - make_interval(secs => %s)", (refill_seconds,))
+
+
 def delete_session(cur, id_hash):
     cur.execute("DELETE FROM desk.sessions WHERE id_hash = %s RETURNING username", (id_hash,))
     return cur.fetchone()

@@ -33,9 +33,10 @@ def read_queue(channel, name):
         bodies.append(body.decode())
 
 
-def read_stream(connection, name):
+def read_stream(amqp_uri, name):
     """Every message of a stream from its first offset (a stream is read by a consumer with
-    a prefetch, never by basic.get)."""
+    a prefetch, never by basic.get), on a connection of its own."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     channel = connection.channel()
     channel.basic_qos(prefetch_count=100)
     bodies = []
@@ -49,6 +50,12 @@ def read_stream(connection, name):
     while seen != len(bodies):  # until a whole wait brings nothing new
         seen = len(bodies)
         connection.process_data_events(time_limit=READ_SECONDS)
+    try:
+        connection.close()
+    except pika.exceptions.ConnectionClosedByBroker:
+        # closing, pika rejects the deliveries that came after the read ended, which a stream
+        # answers by closing the connection; what was read is read
+        pass
     return bodies
 
 
@@ -56,11 +63,12 @@ def everything_in_the_broker(amqp_uri, rabbit_manager, vhost):
     """{queue name: [message bodies]} of every queue of the virtual host."""
     queues = {q["name"]: q.get("type") for q in rabbit_manager.get_queues(vhost)}
     assert EVENT_LOG in queues and DEAD_LETTER_QUEUE in queues
+    streams = {name: read_stream(amqp_uri, name)
+               for name, kind in queues.items() if kind == "stream"}
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     try:
-        return {name: (read_stream(connection, name) if kind == "stream"
-                       else read_queue(connection.channel(), name))
-                for name, kind in queues.items()}
+        return {**streams, **{name: read_queue(connection.channel(), name)
+                              for name, kind in queues.items() if kind != "stream"}}
     finally:
         connection.close()
 
