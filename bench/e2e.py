@@ -1260,7 +1260,9 @@ def main(argv=None):
     stack = Stack(DB_URL, AMQP_URI, secret, fresh_log_dir(), port_offset=PORT_OFFSET,
                   instances=args.instances)
     names = [n for n in stack.commands if not args.core or n.split("#")[0] in CORE]
-    services = sorted({n.split("#")[0].removesuffix("_relay") for n in names})
+    # the services with an outbox: those a relay publishes for
+    relayed = sorted({n.split("#")[0].removesuffix("_relay") for n in names
+                      if n.split("#")[0].endswith("_relay")})
     stages = [] if args.core else list(FULL_STAGES)
     try:
         stack.check_ports_free(names)
@@ -1274,7 +1276,7 @@ def main(argv=None):
               f"{stack.log_dir}); submitting {size}")
         database_meter = DatabaseMeter(DB_URL)
         e2e = run_e2e(stack, secret, args, stages)
-        diagnostics = stack_diagnostics(services)
+        diagnostics = stack_diagnostics(relayed)
         work = work_per_dossier(e2e["accepted"])
     finally:
         stack.stop()
