@@ -70,8 +70,8 @@ class PrivateBroker:
 @contextmanager
 def private_broker(folder, name="motcua-private"):
     broker = PrivateBroker(folder, name)
-    broker.start()
     try:
+        broker.start()  # inside: a node that started but never answered is stopped too
         yield broker
     finally:
         broker.stop()

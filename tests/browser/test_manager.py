@@ -178,20 +178,31 @@ def test_a_manager_adds_a_day_off_typed_dd_mm_yyyy_and_gives_it_back_each_change
     assert not serious_violations(found["axe"])
 
 
+def fee_bill(stack, code):
+    """The dossier's fee bill, once payment has made it."""
+    [bill] = wait_for(lambda: requests.get(stack.url("payment", "/api/v1/bills"), timeout=10,
+                                           params={"dossier_code": code},
+                                           headers={"Authorization": "Bearer " + token("manager")}
+                                           ).json()["bills"], timeout=30)
+    return bill
+
+
+def pay(stack, bill, channel, role_token, key):
+    answer = requests.post(stack.url("payment", f"/api/v1/bills/{bill['id']}/payments"),
+                           json={"channel": channel}, timeout=10,
+                           headers={"Authorization": f"Bearer {role_token}",
+                                    "Idempotency-Key": key})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+COUNTER = token("counter_officer", department="ca", center="trung_tam_tinh")
+
+
 def paid_in_cash(stack):
     """A dossier received today whose fee the counter took in cash: (code, payment)."""
     code = receive_by_api(stack, "Trịnh Thị Hoa", "0933444555")
-    manager = {"Authorization": "Bearer " + token("manager")}
-    bills = stack.url("payment", "/api/v1/bills")
-    [bill] = wait_for(lambda: requests.get(bills, params={"dossier_code": code}, headers=manager,
-                                           timeout=10).json()["bills"], timeout=30)
-    counter = token("counter_officer", department="ca", center="trung_tam_tinh")
-    paid = requests.post(stack.url("payment", f"/api/v1/bills/{bill['id']}/payments"),
-                         json={"channel": "cash"}, timeout=10,
-                         headers={"Authorization": f"Bearer {counter}",
-                                  "Idempotency-Key": f"cash-{code}"})
-    assert paid.status_code == 201, paid.text
-    return code, paid.json()["payment"]
+    return code, pay(stack, fee_bill(stack, code), "cash", COUNTER, f"cash-{code}")["payment"]
 
 
 def test_a_manager_reconciles_the_day_from_an_uploaded_statement_and_sees_a_dossier_s_bill(
@@ -220,20 +231,11 @@ def paid_twice(stack):
     """A dossier whose fee the citizen began paying online, then paid in cash at the counter,
     and then the gateway confirmed the online payment: 200.000 đ owed back."""
     code = receive_by_api(stack, "Lâm Văn Phúc", "0944555666")
-    manager = {"Authorization": "Bearer " + token("manager")}
-    [bill] = wait_for(lambda: requests.get(stack.url("payment", "/api/v1/bills"), timeout=10,
-                                           params={"dossier_code": code},
-                                           headers=manager).json()["bills"], timeout=30)
-    payments = stack.url("payment", f"/api/v1/bills/{bill['id']}/payments")
-    online = requests.post(payments, json={"channel": "online"}, timeout=10, headers={
-        "Authorization": "Bearer " + token("portal"), "Idempotency-Key": f"online-{code}"})
-    assert online.status_code == 201, online.text
-    counter = token("counter_officer", department="ca", center="trung_tam_tinh")
-    cash = requests.post(payments, json={"channel": "cash"}, timeout=10, headers={
-        "Authorization": f"Bearer {counter}", "Idempotency-Key": f"cash-{code}"})
-    assert cash.status_code == 201, cash.text
+    bill = fee_bill(stack, code)
+    online = pay(stack, bill, "online", token("portal"), f"online-{code}")
+    pay(stack, bill, "cash", COUNTER, f"cash-{code}")
     confirmed = requests.get(stack.url("payment", "/api/v1/gateway/vnpay/ipn"), timeout=10,
-                             params=ipn_params(GATEWAY_SECRET, online.json()["pay_url"]))
+                             params=ipn_params(GATEWAY_SECRET, online["pay_url"]))
     assert confirmed.json()["RspCode"] == "00", confirmed.text
     return code, bill["id"]
 
