@@ -5,8 +5,11 @@ shape shows up as a validation failure on one side, not as a KeyError deep in a 
 consumer that reads only part of an event loads it through its view (`only`), so it checks
 just the fields it relies on.
 """
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from datetime import datetime, timedelta
 
+from marshmallow import EXCLUDE, RAISE, Schema, fields, pre_load, validate
+
+from .events import TIMEZONE
 from .lookup import PROOF_PATTERN
 from .messages import ItemCount
 from .rating_scale import NOT_APPLICABLE, SCALE  # noqa: F401 (NOT_APPLICABLE: part of the contract)
@@ -272,6 +275,18 @@ class SupplementRequested(_Tolerant):
     complete_by = fields.Date(required=True, metadata={
         "description": "the last day to hand in the complete dossier; closed after it"})
 
+    @pre_load
+    def _version_1_complete_by(self, data, **kwargs):
+        """A version-1 event, asked before the upgrade to Decree 118/2025, is read with the
+        last day routing's migration 0005 gave its supplement: the notice's day plus 15."""
+        if isinstance(data, dict) and "complete_by" not in data:
+            try:
+                asked = datetime.fromisoformat(data["requested_at"]).astimezone(TIMEZONE)
+            except (KeyError, TypeError, ValueError):
+                return data  # the field's own check names what is wrong
+            data = {**data, "complete_by": (asked.date() + timedelta(days=15)).isoformat()}
+        return data
+
 
 class DossierClosed(_Tolerant):
     """The supplement asked for was not handed in by its last day: the one-stop unit closed
@@ -331,24 +346,30 @@ class DossierOverdue(_Tolerant):
     detected_at = fields.AwareDateTime(required=True)
 
 
-class DossierExtended(_Tolerant):
+class ApologyIssued(_Tolerant):
+    """Version 1 of the extension, `dossier.apology_issued` (Decree 61/2018's apology with a
+    new appointment), published before the upgrade to Decree 118/2025: read by notify for
+    those still in flight."""
+    code = fields.String(required=True)
+    department = fields.String(required=True)
+    procedure_name = fields.String(required=True)
+    letter_number = fields.String(required=True)
+    reason = fields.String(required=True)
+    previous_due_date = fields.Date(required=True)
+    new_due_date = fields.Date(required=True)
+    issued_at = fields.AwareDateTime(required=True)
+
+
+class DossierExtended(ApologyIssued):
     """Mẫu 04: the department at fault asked, before the due date, to extend the time once;
     the appointment moves to `new_due_date`. Statistics keep `legal_due_date`. Version 2:
     `department_name`, the competent agency's name: the apology is the agency's (null for a
     dossier received before intake sent the name)."""
     VERSION = 2
 
-    code = fields.String(required=True)
-    department = fields.String(required=True)
     department_name = fields.String(load_default=None, allow_none=True,
                                     metadata={"example": "Sở Xây dựng"})
-    procedure_name = fields.String(required=True)
-    letter_number = fields.String(required=True)
-    reason = fields.String(required=True)
-    previous_due_date = fields.Date(required=True)
-    new_due_date = fields.Date(required=True)
     legal_due_date = fields.Date(required=True)
-    issued_at = fields.AwareDateTime(required=True)
 
 
 class ConsultationLate(_Tolerant):

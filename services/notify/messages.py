@@ -123,7 +123,7 @@ def extension(data):
         "new_due_date": day(data["new_due_date"]),
         # the apology is the competent agency's (art. 19(6)); an event of before version 2
         # does not name it
-        "agency": data["department_name"] or "Cơ quan giải quyết hồ sơ",
+        "agency": data.get("department_name") or "Cơ quan giải quyết hồ sơ",
     })
 
 
@@ -199,6 +199,7 @@ EVENTS = {
                                             supplement_requested),
     "dossier.result_ready": Reading(contracts.ResultReady, None, result_ready),
     "dossier.extended": Reading(contracts.DossierExtended, None, extension),
+    "dossier.apology_issued": Reading(contracts.ApologyIssued, None, extension),
     "dossier.refused": Reading(contracts.DossierRefused, None, refused),
     "dossier.closed": Reading(contracts.DossierClosed, None, closed),
     "dossier.withdrawn": Reading(contracts.DossierWithdrawn, None, withdrawn),

@@ -14,6 +14,7 @@ comes within seconds); one with no report within ACCEPTANCE_WINDOW_SECONDS is se
 """
 from services.common.consumer import reliable_bulk_event_handler
 from services.common.contracts import (
+    ApologyIssued,
     DossierClosed,
     DossierExtended,
     DossierReceived,
@@ -70,6 +71,11 @@ class NotifyService(OpsEndpoints):
 
     @reliable_bulk_event_handler("routing", "dossier.extended", contract=DossierExtended)
     def handle_dossier_extended(self, consumer, events):
+        self._record(consumer, events)
+
+    # extensions routing announced before the upgrade to Decree 118/2025, still queued
+    @reliable_bulk_event_handler("routing", "dossier.apology_issued", contract=ApologyIssued)
+    def handle_apology_issued(self, consumer, events):
         self._record(consumer, events)
 
     @reliable_bulk_event_handler("routing", "dossier.refused", contract=DossierRefused)

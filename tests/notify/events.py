@@ -59,6 +59,21 @@ def extension_event(code):
     }, "c", dossier_code=code)
 
 
+def supplement_event_version_1(code):
+    """As routing announced a supplement before Decree 118/2025: no last day."""
+    envelope = supplement_event(code, ["Bản vẽ thiết kế"])
+    del envelope["data"]["complete_by"]
+    return {**envelope, "version": 1}
+
+
+def apology_event(code):
+    """An extension as routing announced it before Decree 118/2025 (`dossier.apology_issued`)."""
+    data = extension_event(code)["data"]
+    del data["department_name"], data["legal_due_date"]
+    return {**new_envelope("dossier.apology_issued", "routing", data, "c", dossier_code=code),
+            "version": 1}
+
+
 def refused_event(code, reason="Công trình nằm trong hành lang bảo vệ đê điều"):
     return new_envelope("dossier.refused", "routing", {
         "code": code, "department": "sxd", "reason": reason,

@@ -29,6 +29,7 @@ from tests.conftest import (
 )
 from tests.notify import notify_gateways
 from tests.notify.events import (
+    apology_event,
     bill_event,
     closed_event,
     extension_event,
@@ -40,6 +41,7 @@ from tests.notify.events import (
     shipment_created_event,
     shipment_delivered_event,
     supplement_event,
+    supplement_event_version_1,
     withdrawn_event,
 )
 from tests.notify.notify_gateways import settle
@@ -487,6 +489,24 @@ def test_the_applicant_hears_of_supplement_closure_extension_refusal_and_stop(no
                                 "quyết từ ngày 03/12/2026.")
     assert mail["withdrawn"]["subject"] == f"Thông báo dừng giải quyết hồ sơ {code}"
     assert "Mẫu 05" in mail["withdrawn"]["text"]
+
+
+def test_events_announced_before_the_upgrade_still_reach_the_applicant(notify, db):
+    """A supplement (version 1, no last day) and an extension (then `dossier.apology_issued`)
+    queued before the upgrade to Decree 118/2025 are told, not dead-lettered: the supplement
+    with the last day routing's migration gave it, the notice's day plus 15."""
+    notify()
+    code = "000.00.31.H33-261201-0082"
+    publish(notify.amqp_uri, "intake", received_event(code))
+    wait_for(lambda: len(notifications(db)) == 2)
+    publish(notify.amqp_uri, "routing", supplement_event_version_1(code))
+    publish(notify.amqp_uri, "routing", apology_event(code))
+    wait_for(lambda: len(notifications(db)) == 6)
+    sms = {r["template"]: r["content"]["text"] for r in notifications(db) if r["channel"] == "sms"}
+    assert "Hạn nộp đến hết 16/12/2026, quá hạn hồ sơ bị đóng." in sms["supplement_requested"]
+    assert sms["extension"] == (
+        f"TT PVHCC: Hồ sơ {code} được gia hạn, hẹn trả mới ngày 08/12/2026. Lý do: Chờ ý "
+        "kiến cơ quan phối hợp. Cơ quan giải quyết hồ sơ xin lỗi Ông/Bà.")
 
 
 def test_email_over_starttls_with_login(notify, db, secure_smtp_server):
