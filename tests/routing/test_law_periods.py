@@ -168,6 +168,24 @@ def test_the_closure_waits_for_a_working_day_when_the_15th_day_is_a_day_off(rout
     assert status_of(db, code) == "closed"
 
 
+def test_a_province_may_count_the_15_days_in_working_days(container_factory, config_for,
+                                                          client_for, topology, db):
+    # SUPPLEMENT_COMPLETION_DAY_KIND=working: notified Tuesday 1/12/2026, the 15th working day
+    # is Tuesday 22/12/2026 (weekends only in between); open through it, closed on 23/12
+    routing = start_routing(container_factory, config_for, client_for, topology,
+                            SUPPLEMENT_COMPLETION_DAY_KIND="working")
+    code = accepted(db, routing, "2026-11-30", "2026-12-07", secret="CLOSE003")
+    assert act(routing, code, "request_supplement", lead(), at("2026-12-01", 10),
+               **MISSING).status_code == 200
+    assert lookup(routing, code, "CLOSE003")["asked_of_citizen"]["complete_by"] == "2026-12-22"
+    tick(routing, at("2026-12-22", 23, 59))
+    assert status_of(db, code) == "supplement_requested"
+    tick(routing, at("2026-12-23", 0, 1))
+    assert status_of(db, code) == "closed"
+    [closed] = outbox(db, "dossier.closed", code)
+    assert closed["data"]["complete_by"] == "2026-12-22"
+
+
 # 2. extension by the law ----------------------------------------------------------------------
 def test_one_extension_asked_by_the_last_working_day_before_the_due_date(routing, db):
     # due Monday 14/12/2026: asked Friday 11/12 accepted, a second refused; asked Monday 14/12
