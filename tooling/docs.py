@@ -292,8 +292,15 @@ def asyncapi_document(departments):
             ),
         },
         "defaultContentType": "application/json",
-        "servers": {"broker": {"host": "rabbitmq:5672", "protocol": "amqp",
-                               "protocolVersion": "0.9.1"}},
+        "servers": {
+            "production": {
+                "host": "motcua-rabbitmq.motcua.svc:5671", "protocol": "amqps",
+                "protocolVersion": "0.9.1",
+                "description": "the province's RabbitMQ cluster (deploy/k8s/components/"
+                               "rabbitmq): TLS only; a department's user reads its queue"},
+            "local": {
+                "host": "127.0.0.1:5672", "protocol": "amqp", "protocolVersion": "0.9.1",
+                "description": "one machine: `make run`, `make demo` and the tests"}},
         "channels": channels,
         "operations": operations,
         "components": {"messages": {**messages, **events["intake"], **events["routing"]}},
