@@ -64,7 +64,7 @@ PORT_OFFSET = 100  # intake 8101, routing 8102: clear of a demo on 8001/8002
 LOG_DIR = ROOT / ".run" / "bench-logs"
 RESULTS_DIR = ROOT / "bench" / "results"
 
-COUNTER_SHARE = 0.55   # the rest is online (the portal's, then an officer's reception)
+DEFAULT_COUNTER_SHARE = 0.55   # the rest is online (the portal's, then an officer's reception)
 POST_SHARE = 0.2       # of dossiers whose result may be sent by post
 OPTIONAL_SHARE = 0.4   # chance of handing in each optional document
 OFFICERS_PER_DEPARTMENT = 3
@@ -191,11 +191,13 @@ def has_fee(procedure):
 
 class Workload:
     """The submissions, made on demand (a --duration run does not know how many):
-    ~COUNTER_SHARE at the counter, the rest online, over every procedure that accepts the
+    counter_share at the counter, the rest online, over every procedure that accepts the
     channel (so every department). Same seed, same sequence. It ends, keeping its mix, before
     a receiving unit would need more numbers than a day has (`full` then says which)."""
 
-    def __init__(self, procedures, tokens, rng, numbers_per_unit=NUMBERS_PER_UNIT_PER_DAY):
+    def __init__(self, procedures, tokens, rng, counter_share=DEFAULT_COUNTER_SHARE,
+                 numbers_per_unit=NUMBERS_PER_UNIT_PER_DAY):
+        self.counter_share = counter_share
         self.by_channel = {ch: [p for p in procedures if ch in p["channels"]]
                            for ch in ("counter", "online")}
         self.tokens, self.rng = tokens, rng
@@ -221,7 +223,7 @@ class Workload:
 
     def _make(self, n):
         rng = self.rng
-        channel = "counter" if rng.random() < COUNTER_SHARE else "online"
+        channel = "counter" if rng.random() < self.counter_share else "online"
         procedure = rng.choice(self.by_channel[channel])
         dept = procedure["department"]
         officer = rng.choice(self.tokens[dept])
@@ -715,7 +717,8 @@ def wait_for_stages(consumers, collector, codes, timeout):
 def run_e2e(stack, secret, args, stages):
     procedures = fetch_procedures(stack)
     departments = sorted({p["department"] for p in procedures})
-    workload = Workload(procedures, issue_tokens(secret, departments), random.Random(args.seed))
+    workload = Workload(procedures, issue_tokens(secret, departments), random.Random(args.seed),
+                        args.counter_share)
     accepted = []
 
     def expected(stage):
@@ -1226,6 +1229,9 @@ def parse_args(argv=None):
     parser.add_argument("--json", type=Path, help="results file (default bench/results/e2e-<timestamp>.json)")
     parser.add_argument("--timeout", type=float, default=300,
                         help="seconds to wait, after the last answer, for every stage")
+    parser.add_argument("--counter-share", type=float, default=DEFAULT_COUNTER_SHARE,
+                        help="share of dossiers handed in at the counter, the rest online "
+                             f"(default {DEFAULT_COUNTER_SHARE}; 1 for the counter's path alone)")
     parser.add_argument("--seed", type=int, default=20251124, help="workload's random seed")
     parser.add_argument("--skip-ceilings", action="store_true", help="only the end-to-end run")
     parser.add_argument("--ceiling-dossiers", type=int, default=3000,
@@ -1240,6 +1246,8 @@ def parse_args(argv=None):
                         ("--ceiling-dossiers", args.ceiling_dossiers)):
         if value is not None and value <= 0:
             parser.error(f"{name} must be positive")
+    if not 0 <= args.counter_share <= 1:
+        parser.error("--counter-share must be between 0 and 1")
     if args.duration is not None and not 0 <= args.warmup < args.duration:
         parser.error("--warmup must be at least 0 and less than --duration")
     allowed = CORE if args.core else tuple(procfile_commands())
@@ -1298,7 +1306,7 @@ def main(argv=None):
         "run": {"dossiers": args.dossiers, "duration": args.duration, "warmup": args.warmup,
                 "concurrency": args.concurrency, "rate": args.rate, "core": args.core,
                 "instances": args.instances, "processes": names, "stages": stages,
-                "seed": args.seed, "timeout": args.timeout, "counter_share": COUNTER_SHARE,
+                "seed": args.seed, "timeout": args.timeout, "counter_share": args.counter_share,
                 "ceiling_dossiers": args.ceiling_dossiers,
                 "port_offset": PORT_OFFSET, "vhost": NAME, "database": NAME},
         "e2e": e2e,
