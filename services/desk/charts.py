@@ -23,6 +23,7 @@ def bar_chart(title, labels, series, stacked=True):
                  js=[], print_values=True, print_zeroes=False, legend_at_bottom=True,
                  no_data_text="Chưa có số liệu")
     chart.x_labels = labels
+    chart.y_labels = count_ticks(series, stacked)
     for legend, values in series.items():
         chart.add(legend, values)
     svg = chart.render_tree()
@@ -30,6 +31,15 @@ def bar_chart(title, labels, series, stacked=True):
     svg.set("role", "img")
     svg.set("aria-label", title)
     return Markup(etree.tostring(svg, encoding="unicode"))
+
+
+def count_ticks(series, stacked):
+    """Whole numbers for the axis of a count of dossiers (pygal would mark 0.1, 0.2, ...): about
+    five steps from 0 to the tallest bar."""
+    columns = list(zip(*series.values(), strict=True)) or [(0,)]
+    top = max((sum(column) if stacked else max(column)) for column in columns)
+    step = max(1, -(-top // 5))
+    return list(range(0, max(top, 1) + step, step))
 
 
 def _drop_script_hooks(svg):
