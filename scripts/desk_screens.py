@@ -7,7 +7,8 @@ starts the whole stack on a database and RabbitMQ virtual host of its own
 (`motcua_desk_screens`, the database created afresh; MOTCUA_SCREENS_DB and
 MOTCUA_SCREENS_AMQP change them) on DESIGN.md's ports plus --port-offset (1500), creates the
 demo's accounts, receives two dossiers at the counter through the desk itself, and photographs
-each page with Debian's Chromium (CHROMIUM, default /usr/bin/chromium) through Playwright."""
+each page (the staff's, the post-office clerk's, the citizen's) with Debian's Chromium
+(CHROMIUM, default /usr/bin/chromium) through Playwright."""
 import argparse
 import os
 import re
@@ -82,6 +83,39 @@ def clerk_screens(page, stack, secret, out):
     shoot(page, out, "34-chuyen-phat-ket-qua")
 
 
+def citizen_screens(browser, stack, secret, code, out):
+    """The citizen's pages, on a phone-sized page of a browser context without staff cookies:
+    the catalogue, a procedure, the lookup form, the dossier found from the receipt's QR
+    address (the secret in its fragment), and the evaluation form."""
+    counter = {"Authorization": "Bearer " + issue_token(
+        secret, "counter_officer", department="ca", center="trung_tam_tinh")}
+    lookup_secret = requests.get(stack.url("intake", f"/api/v1/dossiers/{code}/receipt"),
+                                 headers=counter, timeout=10).json()["lookup_secret"]
+    desk = stack.url("desk")
+    page = browser.new_context(locale="vi-VN").new_page()
+    page.goto(f"{desk}/thu-tuc?q=cap+phieu+ly+lich")
+    shoot(page, out, "21-danh-muc-thu-tuc")
+    page.goto(f"{desk}/thu-tuc/2.000488")
+    shoot(page, out, "22-thu-tuc")
+    page.goto(f"{desk}/tra-cuu")
+    shoot(page, out, "23-tra-cuu")
+    page.goto(f"{desk}/tra-cuu?ma={code}#ma-tra-cuu={lookup_secret}")
+    page.wait_for_url(re.compile(r"/tra-cuu/[^/?#]+$"))
+    shoot(page, out, "24-tinh-trang-ho-so")
+    page.goto(f"{desk}/danh-gia/{code}")
+    shoot(page, out, "25-danh-gia")
+    page.context.close()
+
+
+def manager_screens(page, desk, out):
+    for path, name in (("/dashboard", "11-tong-quan"), ("/reports?report=bieu06", "12-bieu-06"),
+                       ("/dead-letters", "13-thu-loi"), ("/calendar", "14-lich-lam-viec"),
+                       ("/reconciliation", "15-doi-soat"), ("/refunds", "16-hoan-tra"),
+                       ("/portal-sync", "17-dong-bo-dvcqg")):
+        page.goto(desk + path)
+        shoot(page, out, name)
+
+
 def shoot(page, out, name):
     for size, viewport in SIZES.items():
         page.set_viewport_size(viewport)
@@ -128,6 +162,10 @@ def main():
             shoot(page, args.out, "05-giay-tiep-nhan")
             page.goto(f"{desk}/work")
             shoot(page, args.out, "06-viec-cua-toi")
+            page.goto(f"{desk}/return?code={code}")
+            shoot(page, args.out, "18-tra-ket-qua")
+            page.goto(f"{desk}/quay/danh-gia")
+            shoot(page, args.out, "19-quay-danh-gia")
             officer = {"Authorization": "Bearer " + issue_token(secret, "department_officer",
                                                                  department="ca")}
             while requests.get(stack.url("routing", f"/api/v1/inbox/{code}"), headers=officer,
@@ -145,13 +183,9 @@ def main():
             sign_in(page, desk, "trungtam.lanhdao")
             page.goto(f"{desk}/accounts")
             shoot(page, args.out, "10-tai-khoan")
-            page.goto(f"{desk}/dashboard")
-            shoot(page, args.out, "11-tong-quan")
-            page.goto(f"{desk}/reports?report=bieu06")
-            shoot(page, args.out, "12-bieu-06")
-            page.goto(f"{desk}/dead-letters")
-            shoot(page, args.out, "13-thu-loi")
+            manager_screens(page, desk, args.out)
             clerk_screens(page, stack, secret, args.out)
+            citizen_screens(browser, stack, secret, code, args.out)
             browser.close()
     print(f"screens written to {args.out}: "
           + ", ".join(sorted(p.name for p in args.out.glob("*.png") if re.match(r"\d", p.name))))
