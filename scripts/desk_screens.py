@@ -6,9 +6,10 @@ docs/screens/ (the README shows the main ones).
 starts the whole stack on a database and RabbitMQ virtual host of its own
 (`motcua_desk_screens`, the database created afresh; MOTCUA_SCREENS_DB and
 MOTCUA_SCREENS_AMQP change them) on DESIGN.md's ports plus --port-offset (1500), creates the
-demo's accounts, receives two dossiers at the counter through the desk itself, and photographs
-each page (the staff's, the post-office clerk's, the citizen's) with Debian's Chromium
-(CHROMIUM, default /usr/bin/chromium) through Playwright."""
+demo's accounts, receives two dossiers at the counter through the desk itself (the
+declaration scanned, through a clamd of its own), and photographs each page (the staff's, the
+post-office clerk's, the citizen's) with Debian's Chromium (CHROMIUM, default
+/usr/bin/chromium) through Playwright."""
 import argparse
 import os
 import re
@@ -21,9 +22,11 @@ import requests
 from playwright.sync_api import sync_playwright
 
 from scripts.desk_accounts import DEMO_PASSWORD, add_demo_accounts
+from scripts.docstore_demo import scanned_jpeg
 from scripts.stack import ROOT, Stack, ensure_database
 from services.common.auth import issue_token
 from services.common.events import now
+from tooling.clamav import Clamd
 
 NAME = "motcua_desk_screens"
 SIZES = {"1366x768": {"width": 1366, "height": 768}, "360x640": {"width": 360, "height": 640}}
@@ -43,12 +46,17 @@ def sign_in(page, desk, username):
 
 
 def receive(page, desk, leave_out_id=False):
-    """A dossier of the police's Phiếu lý lịch tư pháp received through the desk's form."""
+    """A dossier of the police's Phiếu lý lịch tư pháp received through the desk's form, its
+    declaration scanned."""
     page.goto(f"{desk}/reception?procedure=2.000488")
     page.check("#f-doc-to_khai")
     page.check("#f-doc-giay_to_tuy_than")
     for field, value in APPLICANT.items():
         page.fill(f"#f-{field}", "0791" if leave_out_id and "citizen_id" in field else value)
+    page.set_input_files("#f-file-to_khai", files=[{
+        "name": "to-khai.jpg", "mimeType": "image/jpeg",
+        "buffer": scanned_jpeg(["TỜ KHAI YÊU CẦU CẤP PHIẾU LÝ LỊCH TƯ PHÁP",
+                                "Họ và tên: Trần Thị Bích Ngọc"])}])
     with page.expect_navigation():
         page.click("button.primary")
     found = page.locator("#dossier-code")
@@ -138,8 +146,9 @@ def main():
         amqp = f"amqp://guest:guest@127.0.0.1:5672/{NAME}"
     ensure_database(db_url, fresh=True)
     secret = secrets.token_urlsafe(32)
-    with Stack(db_url, amqp, secret, tempfile.mkdtemp(prefix="desk-screens-"),
-               port_offset=args.port_offset) as stack:
+    with Clamd() as scanner, Stack(db_url, amqp, secret, tempfile.mkdtemp(prefix="desk-screens-"),
+                                   port_offset=args.port_offset,
+                                   extra_env={"CLAMD_ADDRESS": scanner.address}) as stack:
         stack.prepare()
         add_demo_accounts(stack)
         stack.start()
@@ -174,7 +183,11 @@ def main():
             page.context.clear_cookies()
             sign_in(page, desk, "ca.an")
             shoot(page, args.out, "07-ho-so-can-xu-ly")
-            page.goto(f"{desk}/dossiers/{code}")
+            for _ in range(120):  # its scan converted and signed by docstore's worker
+                page.goto(f"{desk}/dossiers/{code}")
+                if page.locator(".verified").count():
+                    break
+                page.wait_for_timeout(1000)
             page.locator("summary", has_text="Thao tác").click()
             shoot(page, args.out, "08-ho-so-thao-tac")
             page.goto(f"{desk}/dossiers/{code}/actions/request_supplement")

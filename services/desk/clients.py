@@ -16,7 +16,7 @@ log = logging.getLogger("motcua.desk")
 TIMEOUT_SECONDS = 10
 SERVICE_NAMES_VI = {"intake": "tiếp nhận", "routing": "xử lý hồ sơ", "payment": "thu phí",
                     "notify": "thông báo", "nationalportal": "liên thông Cổng DVCQG",
-                    "postal": "bưu chính"}
+                    "postal": "bưu chính", "docstore": "tài liệu điện tử"}
 
 
 class Answer:
@@ -24,6 +24,7 @@ class Answer:
         self.status = response.status_code
         self.headers = response.headers
         self.text = response.text
+        self.content = response.content
         is_json = response.headers.get("Content-Type", "").startswith("application/json")
         self.body = response.json() if is_json and response.content else {}
 

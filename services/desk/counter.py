@@ -1,14 +1,14 @@
 """The counter officer's screens: my work, the reception form, its confirmation and the
 printed forms (intake's own print views), and the return of results with the fees. The
 reception form serves a post office's counter too: it asks its reception point (here the
-center's counter, CounterReception; postoffice.PostOfficeReception) what it receives and
-where the dossier is registered."""
+center's counter, CounterReception; postoffice.PostOfficeReception) what it receives, where
+the dossier is registered and whether it scans the documents (scans.py)."""
 import time
 import uuid
 
 from werkzeug.wrappers import Response
 
-from . import store
+from . import scans, store
 from .formats import folded
 from .web import PageError, redirect, render
 
@@ -22,6 +22,8 @@ LABELS = {
     "applicant.address": "Địa chỉ", "result_delivery": "Cách nhận kết quả",
     "delivery_address": "Địa chỉ nhận kết quả", "_body": "Hồ sơ",
 }
+NEEDS_OWNER_FOR_OFFERS = ("Nhập số định danh cá nhân của người nộp để tìm giấy tờ đã số hóa "
+                          "của họ.")
 CATALOGUE_KEPT_SECONDS = 60
 # the catalogue's procedures open to a channel, and its agencies, kept a minute:
 # {key: (when, what)}
@@ -57,6 +59,7 @@ class CounterReception:
     title = "Tiếp nhận hồ sơ"
     intro = None
     prints_guidance = True  # intake's missing-documents slip (Mẫu 02) of the counter
+    scans = True  # the counter officer scans what is handed in (docstore: art. 17(1)(c))
 
     def __init__(self, user):
         self.user = user
@@ -75,8 +78,9 @@ class CounterReception:
         return None
 
     def register(self, services, body, key):
-        return services.call("intake", "POST", "/api/v1/dossiers", expect=(200, 201), json=body,
-                             headers={"Idempotency-Key": key})
+        # 503 (docstore cannot check the scans, the day's numbers used): the form is kept
+        return services.call("intake", "POST", "/api/v1/dossiers", expect=(200, 201, 503),
+                             json=body, headers={"Idempotency-Key": key})
 
 
 def search(services, point, text, limit=15):
@@ -142,25 +146,35 @@ def found_for(services, point, text):
     return {"found": found, "refused": refused}
 
 
-def reception_form(point, user, procedure, values, errors, status=200):
+def reception_form(point, user, procedure, values, errors, status=200, offers=None):
     documents = values.get("documents") or {
-        doc["key"]: {"given": False, "form": doc.get("form", "original"), "copies": doc["copies"]}
+        doc["key"]: {"given": False, "form": doc.get("form", "original"), "copies": doc["copies"],
+                     "scan": None, "reused_from": None}
         for doc in procedure["documents"]}
     return render("reception.html", status, user=user, point=point, procedure=procedure,
                   agencies=point.agencies(procedure), values=values, documents=documents,
                   errors=errors, labels=LABELS, forms=DOCUMENT_FORMS, deliveries=DELIVERIES,
-                  key=values.get("key") or str(uuid.uuid4()))
+                  key=values.get("key") or str(uuid.uuid4()), offers=offers or {})
 
 
 def _documents_given(procedure, form):
+    """Each document of the checklist as the form gives it, with the electronic copy made
+    for it in an earlier sending of the form (`scan`; `reused_from`: the document reused)."""
     kept = {}
     for doc in procedure["documents"]:
         key = doc["key"]
         copies = form.get(f"copies.{key}", "1").strip()
         kept[key] = {"given": form.get(f"doc.{key}") == "1",
                      "form": form.get(f"form.{key}") or doc.get("form", "original"),
-                     "copies": int(copies) if copies.isdigit() else copies}
+                     "copies": int(copies) if copies.isdigit() else copies,
+                     "scan": scans.document_id(form.get(f"scan.{key}")),
+                     "reused_from": scans.document_id(form.get(f"reused.{key}"))}
     return kept
+
+
+def _agency(procedure, form):
+    """The competent agency the form names (a commune-level procedure's chosen one)."""
+    return procedure["department"] or form.get("agency") or None
 
 
 def _body(procedure, form, documents):
@@ -168,12 +182,13 @@ def _body(procedure, form, documents):
                  for name in ("full_name", "citizen_id", "phone", "email", "address")}
     body = {"procedure_code": procedure["code"],
             "applicant": {k: v for k, v in applicant.items() if v is not None or k == "email"},
-            "documents": [{"key": key, "form": doc["form"], "copies": doc["copies"]}
+            "documents": [{"key": key, "form": doc["form"], "copies": doc["copies"],
+                           **({"document_id": doc["scan"]} if doc["scan"] else {})}
                           for key, doc in documents.items() if doc["given"]],
             "result_delivery": form.get("result_delivery") or "counter",
             "delivery_address": form.get("delivery_address", "").strip() or None}
     if not procedure["department"]:
-        body["agency"] = form.get("agency") or None
+        body["agency"] = _agency(procedure, form)
     return body
 
 
@@ -185,28 +200,62 @@ def _local_errors(form, documents):
     return errors
 
 
-def _field_errors(fields):
-    """intake's field names as the form's ("documents.0.key" belongs to the checklist)."""
+def _field_errors(fields, body=None, documents=None):
+    """intake's field names as the form's ("documents.0.key" belongs to the checklist; the
+    electronic copy of "documents.0.document_id" is beside its document, and is let go)."""
     errors = {}
     for name, messages in fields.items():
-        name = "documents" if name.startswith("documents") else name
+        parts = name.split(".")
+        if body and len(parts) == 3 and parts[2] == "document_id" and parts[1].isdigit() \
+                and int(parts[1]) < len(body["documents"]):
+            key = body["documents"][int(parts[1])]["key"]
+            documents[key].update(scan=None, reused_from=None)
+            name = f"file.{key}"
+        elif name.startswith("documents"):
+            name = "documents"
         errors.setdefault(name, []).extend(messages)
     return errors
 
 
+def _offers(services, point, procedure, form, errors):
+    """The documents docstore holds of the applicant, to reuse, once the officer asked."""
+    if not point.scans or not form.get("looked_up"):
+        return {}
+    owner_id = form.get("applicant.citizen_id", "").strip()
+    if not scans.OWNER_ID.fullmatch(owner_id):
+        errors.setdefault("applicant.citizen_id", [NEEDS_OWNER_FOR_OFFERS])
+        return {}
+    return scans.offers(services, procedure, owner_id)
+
+
 def submit_reception(db, services, point, user, request):
+    """The form sent: its files made electronic copies first (each refusal beside its
+    document, the copies made kept for the next sending), then the dossier registered with
+    them. "Tìm giấy tờ đã số hóa" (step=offers) shows what may be reused instead."""
     form = request.form
     procedure = procedure_of(services, point, form.get("procedure_code", ""))
     documents = _documents_given(procedure, form)
     values = {**form.to_dict(), "documents": documents}
     errors = _local_errors(form, documents)
+    if point.scans:
+        errors.update(scans.attach(services, procedure, _agency(procedure, form),
+                                   form.get("applicant.citizen_id", "").strip(), request.files,
+                                   form, documents))
+    if form.get("step") == "offers":
+        values["looked_up"] = "1"
+        offers = _offers(services, point, procedure, {**values}, errors)
+        return reception_form(point, user, procedure, values, errors, 422 if errors else 200,
+                              offers)
     if errors:
-        return reception_form(point, user, procedure, values, errors, 422)
-    answer = point.register(services, _body(procedure, form, documents),
-                            form.get("key") or str(uuid.uuid4()))
+        return reception_form(point, user, procedure, values, errors, 422,
+                              _offers(services, point, procedure, form, {}))
+    body = _body(procedure, form, documents)
+    answer = point.register(services, body, form.get("key") or str(uuid.uuid4()))
     if not answer.ok:
-        errors = _field_errors(answer.fields) or {"_body": [answer.error.get("message", "")]}
-        return reception_form(point, user, procedure, values, errors, 422)
+        errors = _field_errors(answer.fields, body, documents) or {
+            "_body": [answer.error.get("message", "")]}
+        return reception_form(point, user, procedure, values, errors, 422,
+                              _offers(services, point, procedure, form, {}))
     code = answer.body["code"]
     with db.transaction() as cur:
         store.audit(cur, user["username"], "reception", code, "ok")

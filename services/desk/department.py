@@ -3,7 +3,7 @@ each action's short form (the lifecycle in routing decides what is allowed)."""
 import uuid
 from urllib.parse import urlencode
 
-from . import store
+from . import scans, store
 from .formats import DAY_ERROR, typed_day
 from .web import PageError, redirect, render
 
@@ -120,8 +120,9 @@ def dossier_page(services, user, code, request):
     forms = [(form, label) for action, form, label in FORMS if action is None or action in taken]
     if answer.body.get("return_method") == "counter":
         forms.append(("result_handover", "Phiếu bàn giao kết quả"))
+    reception = reception.body if reception.ok else None
     return render("dossier.html", user=user, dossier=answer.body, forms=forms,
-                  reception=reception.body if reception.ok else None,
+                  reception=reception, scanned=scans.of_dossier(services, reception),
                   notifications=found["notifications"], kinds=NOTIFICATION_KINDS,
                   channels=CHANNELS, notification_statuses=NOTIFICATION_STATUSES,
                   done=DONE.get(done), told=TOLD.get(done))

@@ -47,6 +47,7 @@ class PostOfficeReception:
     channel = "postal"
     title = "Tiếp nhận hồ sơ tại bưu điện"
     prints_guidance = False  # intake's missing-documents slip is the center counter's
+    scans = False  # docstore's scans at reception are the center counter officer's
 
     def __init__(self, services, user):
         found = services.together(

@@ -1,5 +1,7 @@
 """desk: the web application the center's staff work in. It holds no dossier: each page
 calls the owning service's HTTP API with a token minted for the signed-in user."""
+from werkzeug.wrappers import Response
+
 from services.common.auth import check_secret
 from services.common.db import Database
 from services.common.http import OpsEndpoints
@@ -17,6 +19,7 @@ from . import (
     portal_sync,
     postoffice,
     reports,
+    scans,
     signin,
     store,
 )
@@ -292,6 +295,13 @@ class DeskService(ManagerPages, CitizenPages, OpsEndpoints):
     @page("GET", "/dossiers/<code>", roles=READERS)
     def dossier(self, request, user, code):
         return department.dossier_page(self.services(user, request), user, code, request)
+
+    @page("GET", "/documents/<document_id>/pages/<int:page_number>/thumbnail", roles=READERS)
+    def thumbnail(self, request, user, document_id, page_number):
+        """A page of a dossier's document as docstore draws it, asked with the officer's own
+        authority (docstore decides who sees it); the address holds the document's id only."""
+        return Response(scans.thumbnail(self.services(user, request), document_id, page_number),
+                        mimetype="image/png")
 
     @page("GET", "/dossiers/<code>/forms/<form>", roles=READERS)
     def dossier_form(self, request, user, code, form):

@@ -25,7 +25,8 @@ def received(cur, envelope, data):
     if named:
         attached = store.attach_to_dossier(cur, named, data["code"], department)
         if len(attached) != len(set(named)):
-            # intake checked them at reception: one that does not join was changed since
+            # intake checked them and stored each with this dossier alone
+            # (intake.dossier_scans): one that does not join was changed here since
             log.warning("documents not attached to their dossier",
                         extra={"dossier_code": data["code"],
                                "missing": len(set(named)) - len(attached)})

@@ -112,6 +112,12 @@ def receive(db, ctx, catalogue, docstore, caller, request, claim):
     except store.KeyAlreadyUsed:
         with db.autocommit() as cur:
             return earlier_dossier(cur, claim), True
+    except store.ScanTaken as exc:
+        # a retry of a stored request may meet its own dossier's scan before its key
+        with db.autocommit() as cur:
+            if claim and store.key_claimed(cur, claim):
+                return earlier_dossier(cur, claim), True
+        raise scans.taken(request["documents"], exc) from exc
 
 
 def receive_by_post(cur, ctx, catalogue, docstore, request, receiver):
@@ -227,7 +233,10 @@ def register(cur, ctx, catalogue, docstore, request, procedure, channel, receivi
     dossier, received = made(ctx, request, procedure, agency, channel, receiving_unit, receiver,
                              submission_id, center)
     scans.check(docstore, request["documents"], agency["code"])
-    return stored(cur, dossier, received, claim)
+    try:
+        return stored(cur, dossier, received, claim)
+    except store.ScanTaken as exc:
+        raise scans.taken(request["documents"], exc) from exc
 
 
 def made(ctx, request, procedure, agency, channel, receiving_unit, receiver,

@@ -2,7 +2,12 @@
 dossier is stored, docstore says by RPC whether each may join it (services/docstore/
 joining.py): known, scanned and clean, the competent agency's, in no other dossier. Another
 agency's is refused with 403, any other problem with 409, each naming its field; docstore
-unreachable or silent is a 503 and nothing is stored."""
+unreachable or silent is a 503 and nothing is stored.
+
+docstore learns that a scan joined a dossier only from dossier.received, later: two
+receptions checked at once would both hear that it is free. So the statement that stores a
+dossier also records its scans as its own (intake.dossier_scans, one dossier per scan), and
+the reception that comes second is refused as taken (`taken`), with nothing stored."""
 from services.common.errors import Conflict, NotAllowed, Unavailable
 from services.common.rpc import asked
 
@@ -37,3 +42,13 @@ def check(docstore, documents, agency):
                          fields)
     raise Conflict(f"Tài liệu điện tử ({', '.join(refused)}) không dùng được cho hồ sơ này.",
                    "documents_not_usable", fields)
+
+
+def taken(documents, scan):
+    """The Conflict of a dossier naming a scan another dossier holds (store.ScanTaken)."""
+    fields = {field: [f"Tài liệu điện tử {document_id} đã thuộc hồ sơ "
+                      f"{scan.dossier_code or 'khác'}."]
+              for field, document_id in named_scans(documents).items()
+              if document_id == scan.document_id}
+    return Conflict(f"Tài liệu điện tử ({', '.join(fields)}) không dùng được cho hồ sơ này.",
+                    "documents_not_usable", fields)

@@ -101,6 +101,18 @@ class KeyAlreadyUsed(Exception):
     """A request with this Idempotency-Key was stored before (or committed first)."""
 
 
+SCAN_TAKEN_CONSTRAINT = "dossier_scans_taken"  # migration 0007's trigger
+
+
+class ScanTaken(Exception):
+    """A scan the dossier names is another dossier's (stored before, or committed first)."""
+
+    def __init__(self, document_id, dossier_code):
+        super().__init__(document_id, dossier_code)
+        self.document_id = document_id
+        self.dossier_code = dossier_code or None
+
+
 NUMBERED_DOSSIER = PreparedStatement("intake_numbered_dossier", """
     WITH number AS (
         INSERT INTO intake.daily_sequences (identifier, day, last_number)
@@ -143,8 +155,10 @@ def insert_numbered_dossier(cur, dossier, event, claim=None):
     One statement, so that the number's row is locked only while it runs: the number is the
     next XXXX of the identifier and day, two receptions never share one and a failed reception
     leaves no gap; and the key commits with the dossier it answers, or not at all. The code
-    is written into the receipt and the event here, where it is known.
-    NumbersExhausted after 9999; KeyAlreadyUsed when the key was claimed before."""
+    is written into the receipt and the event here, where it is known. Its scans are
+    recorded as the dossier's by the same statement (intake.dossier_scans' trigger).
+    NumbersExhausted after 9999; KeyAlreadyUsed when the key was claimed before; ScanTaken
+    when a scan it names is another dossier's."""
     identifier = dossier["identifier"]
     received_at = dossier["received_at"]
     principal, key, request_hash = \
@@ -172,6 +186,8 @@ def insert_numbered_dossier(cur, dossier, event, claim=None):
             f"Mã định danh {identifier} đã dùng hết 9999 số hồ sơ của ngày "
             f"{received_at.date():%d/%m/%Y}; hôm sau mới cấp số tiếp được.") from exc
     except psycopg2.errors.UniqueViolation as exc:
+        if exc.diag.constraint_name == SCAN_TAKEN_CONSTRAINT:
+            raise ScanTaken(exc.diag.message_detail, exc.diag.message_hint) from exc
         if exc.diag.constraint_name != IDEMPOTENCY_KEY_CONSTRAINT:
             raise
         raise KeyAlreadyUsed() from exc

@@ -2,11 +2,13 @@
 dossier only with scans docstore holds, clean, of the competent agency and in no other dossier
 (asked by RPC; docstore down: 503 and nothing stored); routing's `complete` names the agency's
 signed result, which becomes the electronic result the citizen downloads with the receipt's
-lookup secret."""
+lookup secret. A scan joins one dossier only: of two receptions naming it at once, one is
+registered and the other refused, naming the document, with nothing stored for it."""
 import hashlib
 import uuid
 from types import SimpleNamespace
 
+import eventlet
 import pytest
 
 from services.common.topology import declare_department_queues, with_channel
@@ -112,6 +114,55 @@ def test_docstore_down_refuses_a_dossier_with_scans_and_stores_nothing(
     assert not query(db, "SELECT 1 FROM intake.outbox WHERE routing_key = 'dossier.received'")
     paper_only = register(intake, dossier_with())
     assert paper_only.status_code == 201  # a dossier naming no scan does not need docstore
+
+
+@pytest.fixture
+def unannounced_intake(docstore, container_factory, config_for, client_for):
+    """intake without its relay: docstore never hears of the dossiers it registers, so its
+    check says a scan is free whatever intake stored."""
+    config = config_for("intake")
+    container_factory(IntakeService, config).start()
+    return docstore[0], client_for(config)
+
+
+def test_two_receptions_naming_one_scan_at_once_register_one_dossier(unannounced_intake, db):
+    docstore, intake = unannounced_intake
+    scanned, sent = upload(docstore, metadata(), scanned_jpeg())
+    assert sent.status_code == 202
+    both = [eventlet.spawn(register, intake, dossier_with(scanned)) for _ in range(2)]
+    answers = sorted((answer.status_code, answer.json()) for answer in
+                     (thread.wait() for thread in both))
+    (registered, winner), (refused, loser) = answers
+    assert (registered, refused) == (201, 409), answers
+    assert loser["error"]["code"] == "documents_not_usable"
+    assert list(loser["error"]["fields"]) == ["documents.0.document_id"]
+    assert f"đã thuộc hồ sơ {winner['code']}" in loser["error"]["fields"][
+        "documents.0.document_id"][0]
+    assert dossiers_stored(db) == 1
+    assert query(db, "SELECT dossier_code FROM intake.dossier_scans") == [
+        {"dossier_code": winner["code"]}]
+    # only the winner's dossier.received (docstore attaches the scan from it), no number
+    # used by the refused one: the next dossier of the day follows the winner's
+    assert len(query(db, "SELECT 1 FROM intake.outbox WHERE routing_key = 'dossier.received'"
+                         )) == 1
+    paper_only = register(intake, dossier_with())
+    assert paper_only.status_code == 201
+    assert int(paper_only.json()["code"][-4:]) == int(winner["code"][-4:]) + 1
+
+
+def test_a_scan_docstore_still_thinks_free_is_refused_once_a_dossier_holds_it(
+        unannounced_intake, db):
+    docstore, intake = unannounced_intake
+    scanned, _ = upload(docstore, metadata(), scanned_jpeg())
+    first = register(intake, dossier_with(scanned), **{"Idempotency-Key": "race-1"})
+    assert first.status_code == 201, first.text
+    second = register(intake, dossier_with(scanned))
+    assert second.status_code == 409, second.text
+    assert f"đã thuộc hồ sơ {first.json()['code']}" in second.json()["error"]["fields"][
+        "documents.0.document_id"][0]
+    again = register(intake, dossier_with(scanned), **{"Idempotency-Key": "race-1"})
+    assert again.status_code == 200 and again.json()["code"] == first.json()["code"]
+    assert dossiers_stored(db) == 1
 
 
 def complete(services, code, **body):

@@ -54,6 +54,7 @@ DEPLOYED = (
                   ("PAYMENT_URL", "http://motcua-payment:8004"),
                   ("NATIONALPORTAL_URL", "http://motcua-nationalportal:8007"),
                   ("POSTAL_URL", "http://motcua-postal:8005"),
+                  ("DOCSTORE_URL", "http://motcua-docstore:8008"),
                   ("DESK_SECURE_COOKIES", "true")),
              settings=("DESK_TRUSTED_PROXIES",)),
     Deployed("nationalportal", "NationalPortalService", 8007, 9107,
