@@ -5,12 +5,14 @@ It enforces what provincial systems must respect (services/nationalportal/README
 the open-source implementations its rules were checked against): a session from POST
 /login {username, password} with the `dstcode` header; every call POST /service {session,
 madonvi, service, ...} with the same header; every required field of DongBoHoSoMC and
-CapNhatTienDoHoSoMC present, a string, dates as yyyyMMddHHmmss, codes in their ranges; an
-add of a dossier it holds answered "đã tồn tại", an update or progress of one it does not
-hold refused, except the progress of an online dossier it handed out, under its own id
-(MaHoSoQG), before the province numbered it: 1 (registered) and 3 (not received) only. It
-keeps what it accepted for the tests to read (GET /_control/received, with `journal`: every
-accepted record and row in the order they came),
+CapNhatTienDoHoSoMC present, a string, dates as yyyyMMddHHmmss, codes in their ranges, no
+field and no list item field that no public client sends; an add of a dossier it holds
+answered "đã tồn tại", an update or progress of one it does not hold refused; the status of
+an online dossier it handed out set under its own id (DongBoTrangThaiHoSo, type "2"); the
+monthly rating summaries (DongBoDanhGia), a later one of a month, procedure and unit
+replacing the earlier. It keeps what it accepted for the tests to read (GET
+/_control/received, with `journal`: every accepted record, row and status in the order
+they came),
 hands out online dossiers queued by POST /_control/online, and can be told to misbehave
 (POST /_control/faults): time out, answer 500 (to every call, or to the calls of the
 services listed in `down_services`), expire every session, or hold an added dossier
@@ -40,23 +42,48 @@ DATE = re.compile(r"^\d{14}$")
 DOSSIER_REQUIRED = ("MaHoSo", "MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "LoaiDoiTuong",
                     "Email", "SoDienThoai", "TrichYeuHoSo", "NgayTiepNhan", "NgayHenTra",
                     "TrangThaiHoSo", "HinhThuc", "DonViXuLy")
-DOSSIER_MAY_BE_EMPTY = ("Email",)
+# Public clients leave these empty: a citizen without e-mail, a dossier without a due date.
+DOSSIER_MAY_BE_EMPTY = ("Email", "NgayHenTra")
 DOSSIER_OPTIONAL = ("SoBienNhan", "ChuHoSo", "NgayTra", "ThongTinTra", "NgayKetThucXuLy",
                     "GhiChu", "NoiNopHoSo", "DuocThanhToanTrucTuyen", "NgayTuChoi",
-                    "NgayNopHoSo", "MaHoSoQG")
+                    "NgayNopHoSo", "MaHoSoQG", "MaDoiTuong", "ThongTinKhac", "Fax",
+                    "KenhThucHien", "SoGiayToChuHoSo", "HoSoCoThanhPhanSoHoa",
+                    "TaiKhoanDuocXacThucVoiVNeID")
 DOSSIER_LISTS = ("TaiLieuNop", "DanhSachLePhi", "DanhSachHoSoBoSung", "DanhSachGiayToKetQua",
-                 "DinhDanhCHS")
+                 "DinhDanhCHS", "DanhSachTepDinhKemKhac", "DSKetNoiCSDL")
+# The fields public clients send in the items of a list (the others' are not known: their
+# items are not checked).
+LIST_ITEMS = {
+    "TaiLieuNop": ("TepDinhKemId", "TenTepDinhKem", "IsDeleted", "MaThanhPhanHoSo",
+                   "DuongDanTaiTepTin"),
+    "DanhSachLePhi": ("TenPhiLePhi", "MaPhiLePhi", "HinhThucThu", "Gia", "LoaiPhiLePhi"),
+    "DanhSachGiayToKetQua": ("TenGiayTo", "MaThanhPhanHoSo", "GiayToId",
+                             "DuongDanTepTinKetQua", "MaGiayToKetQua"),
+    "DinhDanhCHS": ("LoaiDinhDanh", "SoDinhDanh"),
+    "DSKetNoiCSDL": ("MaCSDL",),
+}
 DOSSIER_DATES = ("NgayTiepNhan", "NgayHenTra", "NgayTra", "NgayKetThucXuLy", "NgayTuChoi",
                  "NgayNopHoSo")
 STEP_REQUIRED = ("MaHoSo", "NguoiXuLy", "ThoiDiemXuLy", "NoiDungXuLy", "TrangThai")
 STEP_OPTIONAL = ("ChucDanh", "PhongBanXuLy", "NgayBatDau", "NgayKetThucTheoQuyDinh")
 STEP_DATES = ("ThoiDiemXuLy", "NgayBatDau", "NgayKetThucTheoQuyDinh")
 STATUS_CODES = {str(n) for n in range(1, 11)}
-BEFORE_RECEPTION = {"1", "3"}  # what an online dossier may show under the portal's own id
 SUBJECT_KINDS = {"1", "2", "3", "4"}
-FORMS = {"0", "1", "2"}
-RATING_ITEMS = {"a", "b", "c", "d", "dd", "e", "g", "h", "i"}  # Decree 118/2025 art. 33(1)
-RATING_LEVELS = {"0", "1", "2", "3"}
+RESULT_DELIVERIES = {"0", "1"}  # HinhThuc: in person, by post
+CHANNELS = {"1", "2", "3"}  # KenhThucHien: in person, online, postal
+# DongBoTrangThaiHoSo (type "2"): an online dossier's status under the portal's id.
+STATUS_TYPES = {"2"}
+STATUS_REQUIRED = ("MaHoSo", "TrangThai", "NgayXuLy")
+STATUS_OPTIONAL = ("MaHoSoDonVi", "MaDoiTuong", "NoiDung")
+# DongBoDanhGia: a monthly summary per procedure and unit.
+RATING_REQUIRED = ("NgayTongHop", "PhanTramDanhGiaRatHaiLong", "PhanTramDanhGiaHaiLong",
+                   "PhanTramDanhGiaChuaHaiLong", "MaThuTuc", "Madonvi")
+RATING_OPTIONAL = ("TenDonVi", "NoiDung", "DanhSachNoiDungYKien",
+                   "PhanTramDanhGiaDichVuRatHaiLong", "PhanTramDanhGiaDichVuHaiLong",
+                   "PhanTramDanhGiaDichVuChuaHaiLong")
+RATING_MAY_BE_EMPTY = ("MaThuTuc", "NoiDung", "DanhSachNoiDungYKien", "TenDonVi")
+MONTH = re.compile(r"^(1[0-2]|[1-9])-\d{4}$")
+SHARE = re.compile(r"^(100|\d{1,2})%$")
 
 
 # The payment platform (POST /thanhtoan): MaXacThuc = SHA-256 of these fields' values in
@@ -110,11 +137,13 @@ class Portal:
             self.calls = []           # (service, accepted) of every call
             self.online = {}          # portal id -> dossier handed out by LayChiTietHoSo
             self.taken = []           # portal ids acknowledged (CapNhatDaNhanHoSo)
-            self.ratings = {}         # MaHoSo -> the latest rating (a later one replaces it)
+            self.statuses = {}        # portal id -> [DongBoTrangThaiHoSo data], in order
+            self.ratings = {}         # "NgayTongHop MaThuTuc Madonvi" -> the latest summary
             self.catalogue = {"procedures": [], "agencies": [], "sectors": []}
             self.faults = {}
             self.payments = {}        # MaThamChieu -> the platform's transaction
-            self.journal = []         # [service, MaHoSo, status] of every accepted record/row
+            self.journal = []         # [service, MaHoSo, status] of every accepted record,
+            #                           row and status
 
     # faults ------------------------------------------------------------------------------
     def fault(self, kind):
@@ -254,11 +283,7 @@ class Portal:
             if row["TrangThai"] not in STATUS_CODES:
                 raise Refusal(f"data[{index}].TrangThai: mã trạng thái {row['TrangThai']} "
                               "không hợp lệ")
-            if row["MaHoSo"] in self.online and row["MaHoSo"] not in self.dossiers:
-                if row["TrangThai"] not in BEFORE_RECEPTION:
-                    raise Refusal(f"data[{index}].TrangThai: hồ sơ {row['MaHoSo']} chưa được "
-                                  "tiếp nhận, chỉ nhận trạng thái 1 hoặc 3")
-            elif row["MaHoSo"] not in self.dossiers:
+            if row["MaHoSo"] not in self.dossiers:
                 raise Refusal(f"data[{index}].MaHoSo: hồ sơ {row['MaHoSo']} chưa được "
                               "đồng bộ")
         for row in rows:
@@ -266,22 +291,39 @@ class Portal:
             self.journal.append(["CapNhatTienDoHoSoMC", row["MaHoSo"], row["TrangThai"]])
         return {}
 
+    def set_status(self, body):
+        """DongBoTrangThaiHoSo: the status of an online dossier it handed out, under its id."""
+        if body.get("type") not in STATUS_TYPES:
+            raise Refusal(f"type: giá trị {body.get('type')} không hợp lệ")
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise Refusal("data phải là một đối tượng")
+        check_fields(data, STATUS_REQUIRED, STATUS_OPTIONAL, ("TaiLieuXuLy",), ("NgayXuLy",),
+                     None)
+        if data["TrangThai"] not in STATUS_CODES:
+            raise Refusal(f"data.TrangThai: mã trạng thái {data['TrangThai']} không hợp lệ")
+        if data["MaHoSo"] not in self.online:
+            raise Refusal(f"data.MaHoSo: không có hồ sơ {data['MaHoSo']} trên Cổng")
+        self.statuses.setdefault(data["MaHoSo"], []).append(data)
+        self.journal.append(["DongBoTrangThaiHoSo", data["MaHoSo"], data["TrangThai"]])
+        return {}
+
     def rate(self, body):
+        """DongBoDanhGia: monthly summaries; a later one of the same month, procedure and
+        unit replaces the earlier."""
         rows = body.get("data")
         if not isinstance(rows, list) or not rows:
-            raise Refusal("data phải là danh sách đánh giá")
+            raise Refusal("data phải là danh sách tổng hợp đánh giá")
         for index, row in enumerate(rows):
-            check_fields(row, ("MaHoSo", "NgayDanhGia"), (), ("DanhSachDanhGia",),
-                         ("NgayDanhGia",), index)
-            if row["MaHoSo"] not in self.dossiers:
-                raise Refusal(f"data[{index}].MaHoSo: hồ sơ {row['MaHoSo']} chưa được đồng bộ")
-            for item in row.get("DanhSachDanhGia") or []:
-                if not isinstance(item, dict) or item.get("MaTieuChi") not in RATING_ITEMS \
-                        or item.get("KetQua") not in RATING_LEVELS:
-                    raise Refusal(f"data[{index}].DanhSachDanhGia: tiêu chí hoặc kết quả "
-                                  "không hợp lệ")
+            check_fields(row, RATING_REQUIRED, RATING_OPTIONAL, (), (), index,
+                         may_be_empty=RATING_MAY_BE_EMPTY, numbers=("TongSoNguoiDanhGia",))
+            if not MONTH.match(row["NgayTongHop"]):
+                raise Refusal(f"data[{index}].NgayTongHop: phải có dạng M-YYYY")
+            for field in RATING_REQUIRED[1:4] + RATING_OPTIONAL[3:]:
+                if field in row and not SHARE.match(row[field]):
+                    raise Refusal(f"data[{index}].{field}: phải là tỉ lệ dạng NN%")
         for row in rows:
-            self.ratings[row["MaHoSo"]] = row
+            self.ratings[f"{row['NgayTongHop']} {row['MaThuTuc']} {row['Madonvi']}"] = row
         return {}
 
     def lookup(self, body):
@@ -289,8 +331,6 @@ class Portal:
         if not isinstance(code, str) or not code:
             raise Refusal("Thiếu mahoso")
         found = self.dossiers.get(code)
-        if found is None and code in self.online:  # handed out, not yet numbered
-            found = {"MaHoSoQG": code}
         return {"result": [{**found, "TienDo": list(self.progress.get(code, []))}]
                 if found else []}
 
@@ -317,6 +357,7 @@ class Portal:
             return {"dossiers": dict(self.dossiers),
                     "progress": {code: list(rows) for code, rows in self.progress.items()},
                     "calls": [list(call) for call in self.calls], "taken": list(self.taken),
+                    "statuses": {pid: list(rows) for pid, rows in self.statuses.items()},
                     "ratings": dict(self.ratings), "journal": [list(e) for e in self.journal]}
 
 
@@ -326,31 +367,36 @@ def listing(kind):
 
 SERVICES = {
     "DongBoHoSoMC": Portal.sync, "CapNhatTienDoHoSoMC": Portal.add_progress,
+    "DongBoTrangThaiHoSo": Portal.set_status,
     "TraCuuHoSo": Portal.lookup, "LayDanhSachHoSoMoi": Portal.new_dossiers,
     "LayChiTietHoSo": Portal.dossier, "CapNhatDaNhanHoSo": Portal.acknowledge,
     "LayDanhSachTTHC": listing("procedures"),
     "LayDanhMucCoQuan": listing("agencies"),
     "LayDanhMucLinhVuc": listing("sectors"),
-    "DongBoDanhGiaHaiLong": Portal.rate,
+    "DongBoDanhGia": Portal.rate,
 }
 
 
-def check_fields(record, required, optional, lists, dates, index):
-    where = f"data[{index}]"
+def check_fields(record, required, optional, lists, dates, index,
+                 may_be_empty=DOSSIER_MAY_BE_EMPTY, numbers=()):
+    where = "data" if index is None else f"data[{index}]"
     if not isinstance(record, dict):
         raise Refusal(f"{where}: phải là một đối tượng")
-    for field in required:
+    for field in (*required, *numbers):
         if field not in record:
             raise Refusal(f"{where}.{field}: trường bắt buộc")
-        if record[field] == "" and field not in DOSSIER_MAY_BE_EMPTY:
+        if record[field] == "" and field not in may_be_empty:
             raise Refusal(f"{where}.{field}: trường bắt buộc, không được để trống")
     for field in (*required, *optional):
         if field in record and not isinstance(record[field], str):
             raise Refusal(f"{where}.{field}: phải là chuỗi ký tự")
+    for field in numbers:
+        if not isinstance(record[field], int) or record[field] < 0:
+            raise Refusal(f"{where}.{field}: phải là số nguyên không âm")
     for field in lists:
         if field in record and not isinstance(record[field], list):
             raise Refusal(f"{where}.{field}: phải là danh sách")
-    unknown = set(record) - set(required) - set(optional) - set(lists)
+    unknown = set(record) - set(required) - set(optional) - set(lists) - set(numbers)
     if unknown:
         raise Refusal(f"{where}.{sorted(unknown)[0]}: trường không có trong đặc tả")
     for field in dates:
@@ -359,15 +405,32 @@ def check_fields(record, required, optional, lists, dates, index):
             raise Refusal(f"{where}.{field}: ngày giờ phải theo định dạng yyyyMMddHHmmss")
 
 
+def check_items(record, index):
+    """The items of the lists whose public item fields are known: objects with those
+    fields only, each a string."""
+    for field, known in LIST_ITEMS.items():
+        for number, item in enumerate(record.get(field, [])):
+            where = f"data[{index}].{field}[{number}]"
+            if not isinstance(item, dict):
+                raise Refusal(f"{where}: phải là một đối tượng")
+            unknown = set(item) - set(known)
+            if unknown:
+                raise Refusal(f"{where}.{sorted(unknown)[0]}: trường không có trong đặc tả")
+            for name, value in item.items():
+                if not isinstance(value, str):
+                    raise Refusal(f"{where}.{name}: phải là chuỗi ký tự")
+
+
 def check_dossier(record, index):
     check_fields(record, DOSSIER_REQUIRED, DOSSIER_OPTIONAL, DOSSIER_LISTS, DOSSIER_DATES,
                  index)
     for field, allowed in (("TrangThaiHoSo", STATUS_CODES), ("LoaiDoiTuong", SUBJECT_KINDS),
-                           ("HinhThuc", FORMS)):
-        if record[field] not in allowed:
+                           ("HinhThuc", RESULT_DELIVERIES), ("KenhThucHien", CHANNELS)):
+        if field in record and record[field] not in allowed:
             raise Refusal(f"data[{index}].{field}: giá trị {record[field]} không hợp lệ")
+    check_items(record, index)
     for person in record.get("DinhDanhCHS", []):
-        if not {"LoaiDinhDanh", "SoDinhDanh"} <= set(person or {}):
+        if not {"LoaiDinhDanh", "SoDinhDanh"} <= set(person):
             raise Refusal(f"data[{index}].DinhDanhCHS: cần LoaiDinhDanh và SoDinhDanh")
 
 

@@ -20,6 +20,11 @@ class ReconcileSchema(_Strict):
         "example": "2026-12-01T00:00:00+07:00"})
 
 
+class RatingSummarySchema(_Strict):
+    month = fields.Date(required=True, format="%Y-%m", metadata={
+        "description": "the month summarised", "example": "2026-12"})
+
+
 class InboundQuerySchema(_Strict):
     state = fields.String(load_default=None, validate=validate.OneOf(
         INBOUND_STATES, error="Trạng thái là taken, registered, acknowledged hoặc parked."))
@@ -97,6 +102,21 @@ class PollOutcome(Schema):
     registered = fields.Integer()
     acknowledged = fields.Integer()
     parked = fields.Integer()
+
+
+class RatingSummaryView(Schema):
+    procedure_code = fields.String()
+    summary = fields.Dict(metadata={"description": "the DongBoDanhGia item sent"})
+    state = fields.String(validate=validate.OneOf(("pending", "acknowledged", "failed")))
+    last_error = fields.String(allow_none=True)
+    computed_at = fields.AwareDateTime()
+    sent_at = fields.AwareDateTime(allow_none=True)
+
+
+class RatingSummaryReport(Schema):
+    month = fields.String(metadata={"example": "2026-12"})
+    sent = fields.Integer(metadata={"description": "summaries the portal acknowledged now"})
+    summaries = fields.List(fields.Nested(RatingSummaryView))
 
 
 class CatalogueComparison(Schema):
