@@ -19,11 +19,12 @@ services listed in `down_services`), expire every session, or hold an added doss
 already (an earlier add whose answer was lost) and so answer "đã tồn tại".
 
 Its payment platform (POST /thanhtoan, no session or dstcode) checks MaDoiTac, MaXacThuc
-(SHA-256 over PAY_FIELDS of the message and the secret, `|`-joined), SoTien, ThoiGianTao and
-every ThongTinBienLai field, and answers `{MaLoi, MoTa}` naming what is wrong; INIT gives
-UrlThanhToan, GET_STATUS the TrangThai (1 paid, 3 pending, 4 failed), GET_BILL the
-e-receipt. POST /_control/pay {MaThamChieu, paid} plays the citizen paying and returns the
-signed confirmation the platform sends to the province.
+(SHA-256 over PAY_FIELDS of the message and the secret, `|`-joined), SoTien, ThoiGianGD and
+the ThongTinBienLai fields (the public ones only), and answers `{MaLoi, MoTaLoi}` naming
+what is wrong; INIT gives UrlThanhToan, QUERY the TrangThaiGD (1 paid, 3 pending, 4
+failed), GET_BILL the e-receipt. POST /_control/pay {MaThamChieu, paid} plays the citizen
+paying and returns the signed confirmation the platform sends to the province (MaLoi "00"
+when paid).
 
     python -m scripts.dvcqg --port 8090
 """
@@ -89,13 +90,23 @@ SHARE = re.compile(r"^(100|\d{1,2})%$")
 # The payment platform (POST /thanhtoan): MaXacThuc = SHA-256 of these fields' values in
 # this order and the secret, `|`-joined; the province receives the lists with its credentials.
 PAY_FIELDS = {
-    "INIT": ("LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu", "SoTien", "ThoiGianTao"),
-    "GET_STATUS": ("LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu"),
-    "GET_BILL": ("LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu"),
-    "CONFIRM": ("LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu", "SoTien", "MaGiaoDich",
-                "TrangThai"),
+    "INIT": ("LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu", "SoTien",
+             "LoaiHinhThanhToan", "MaKenhThanhToan", "MaThietBi", "NgonNgu", "MaTienTe",
+             "MaNganHang", "ThongTinGiaoDich", "ThoiGianGD", "Ip"),
+    "QUERY": ("LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu", "ThoiGianGD"),
+    "GET_BILL": ("LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu", "ThoiGianGD"),
+    "CONFIRM": ("LoaiBanTin", "MaLoi", "MaDoiTac", "MaThamChieu", "SoTien", "MaTienTe",
+                "MaGiaoDich", "MaNganHang", "ThoiGianGD", "ThongTinGiaoDich"),
 }
-RECEIPT_REQUIRED = ("MaTTHC", "MaDVC", "MaDonVi", "MaHoSo", "TaiKhoanThuHuong", "NguoiNop")
+RECEIPT_REQUIRED = ("MaDichVu", "MaDVC", "MaTTHC", "MaDonVi", "MaHoSo", "TKThuHuong",
+                    "MaNHThuHuong", "TenTKThuHuong", "HoTenNguoiNop")
+RECEIPT_OPTIONAL = ("TenDVC", "TenTTHC", "TenDonVi", "NoiDungThanhToan", "SoCMNDNguoiNop",
+                    "DiaChiNguoiNop", "HuyenNguoiNop", "TinhNguoiNop", "MaLoaiHinhThuPhat",
+                    "TenLoaiHinhThuPhat", "MaCoQuanQD", "TenCoQuanQD", "KhoBac", "NgayQD",
+                    "SoQD", "ThoiGianViPham", "DiaDiemViPham", "TenNguoiViPham",
+                    "TaiKhoanThuNSNN")
+RECEIPT_FEE = ("LoaiPhiLePhi", "MaPhiLePhi", "TenPhiLePhi", "SoTien")
+RECEIPT_ITEM = ("NoiDung", "SoTien")
 PAY_PAID, PAY_PENDING, PAY_FAILED = "1", "3", "4"
 # The partner code and shared secret the platform gives a province, unless told others.
 PAY_PARTNER, PAY_SECRET = "MOTCUA", "dvcqg-pay-secret-for-tests-0123456789"
@@ -159,11 +170,16 @@ class Portal:
     # the payment platform --------------------------------------------------------------------
     def pay(self, body):
         kind = body.get("LoaiBanTin")
-        if kind not in ("INIT", "GET_STATUS", "GET_BILL"):
+        if kind not in ("INIT", "QUERY", "GET_BILL"):
             raise PayRefusal(f"LoaiBanTin không hợp lệ: {kind}")
         for name in ("PhienBan", "MaDoiTac", "MaThamChieu", "MaXacThuc"):
             if not isinstance(body.get(name), str) or not body[name]:
                 raise PayRefusal(f"Thiếu trường {name}")
+        for name in PAY_FIELDS[kind]:
+            if not isinstance(body.get(name), str):
+                raise PayRefusal(f"Thiếu trường {name} (chuỗi ký tự)")
+        if not valid_date(body["ThoiGianGD"]):
+            raise PayRefusal("ThoiGianGD phải có dạng yyyyMMddHHmmss")
         if body["MaDoiTac"] != self.pay_partner:
             raise PayRefusal("MaDoiTac không đúng", "02")
         if body["MaXacThuc"] != pay_hash(self.pay_secret, body, PAY_FIELDS[kind]):
@@ -175,39 +191,36 @@ class Portal:
             payment = self.payments.get(reference)
             if payment is None:
                 raise PayRefusal(f"Không có giao dịch {reference}", "01")
-            if kind == "GET_STATUS":
-                return {"MaLoi": "00", "MaThamChieu": reference, "TrangThai": payment["status"],
-                        "SoTien": payment["amount"], "MaGiaoDich": payment["transaction_no"]}
+            if kind == "QUERY":
+                return {"MaLoi": "00", "MaThamChieu": reference,
+                        "TrangThaiGD": payment["status"], "SoTien": int(payment["amount"]),
+                        "MaGiaoDich": payment["transaction_no"],
+                        "ThoiGianGD": payment["at"]}
             if payment["status"] != PAY_PAID:
                 raise PayRefusal(f"Giao dịch {reference} chưa thanh toán", "05")
             return {"MaLoi": "00", "MaThamChieu": reference, "BienLai": payment["receipt"]}
 
     def _init(self, body, reference):
-        if not isinstance(body.get("SoTien"), str) or not body["SoTien"].isdigit() \
-                or int(body["SoTien"]) <= 0:
+        if not body["SoTien"].isdigit() or int(body["SoTien"]) <= 0:
             raise PayRefusal("SoTien phải là số nguyên dương (chuỗi)")
-        if not isinstance(body.get("ThoiGianTao"), str) or not valid_date(body["ThoiGianTao"]):
-            raise PayRefusal("ThoiGianTao phải có dạng yyyyMMddHHmmss")
         info = body.get("ThongTinBienLai")
         if not isinstance(info, dict):
             raise PayRefusal("Thiếu trường ThongTinBienLai")
-        for name in RECEIPT_REQUIRED:
-            if not isinstance(info.get(name), str) or not info[name]:
-                raise PayRefusal(f"Thiếu trường ThongTinBienLai.{name}")
-        fees = info.get("PhiLePhi")
-        if not isinstance(fees, list) or not fees or \
-                sum(int(fee.get("SoTien") or 0) for fee in fees) != int(body["SoTien"]):
-            raise PayRefusal("ThongTinBienLai.PhiLePhi phải có và cộng lại bằng SoTien")
+        check_receipt(info)
+        if sum(int(fee["SoTien"]) for fee in info["PhiLePhi"]) != int(body["SoTien"]):
+            raise PayRefusal("ThongTinBienLai.PhiLePhi phải cộng lại bằng SoTien")
         if reference in self.payments:
             raise PayRefusal(f"MaThamChieu {reference} đã tồn tại", "06")
         self.payments[reference] = {"amount": body["SoTien"], "status": PAY_PENDING,
-                                    "transaction_no": "", "info": info, "receipt": None}
+                                    "transaction_no": "", "info": info, "receipt": None,
+                                    "at": body["ThoiGianGD"],
+                                    "about": body["ThongTinGiaoDich"]}
         return {"MaLoi": "00", "MaThamChieu": reference,
                 "UrlThanhToan": f"{self.base_url}/thanhtoan/pay?MaThamChieu={reference}"}
 
     def settle(self, reference, paid=True):
         """The citizen paid (or gave up): the transaction's new state and the confirmation
-        the platform sends to the province, signed."""
+        the platform sends to the province, signed (MaLoi "00" when paid)."""
         with self.lock:
             payment = self.payments[reference]
             payment["status"] = PAY_PAID if paid else PAY_FAILED
@@ -218,10 +231,11 @@ class Portal:
                     "MaThamChieu": reference, "SoTien": payment["amount"],
                     "MaHoSo": payment["info"]["MaHoSo"],
                     "NgayThu": datetime.now().strftime("%Y%m%d%H%M%S")}
-            message = {"LoaiBanTin": "CONFIRM", "PhienBan": "1.0.0",
+            message = {"LoaiBanTin": "CONFIRM", "MaLoi": "00" if paid else "99",
                        "MaDoiTac": self.pay_partner, "MaThamChieu": reference,
-                       "SoTien": payment["amount"], "MaGiaoDich": payment["transaction_no"],
-                       "TrangThai": payment["status"]}
+                       "SoTien": int(payment["amount"]), "MaTienTe": "VND",
+                       "MaGiaoDich": payment["transaction_no"], "MaNganHang": "PAYMENT",
+                       "ThoiGianGD": payment["at"], "ThongTinGiaoDich": payment["about"]}
         message["MaXacThuc"] = pay_hash(self.pay_secret, message, PAY_FIELDS["CONFIRM"])
         return message
 
@@ -434,6 +448,34 @@ def check_dossier(record, index):
             raise Refusal(f"data[{index}].DinhDanhCHS: cần LoaiDinhDanh và SoDinhDanh")
 
 
+def check_receipt(info):
+    """ThongTinBienLai: its required fields, its public ones only, PhiLePhi and DSKhoanNop
+    with their items' public fields."""
+    for name in RECEIPT_REQUIRED:
+        if not isinstance(info.get(name), str) or not info[name]:
+            raise PayRefusal(f"Thiếu trường ThongTinBienLai.{name}")
+    for name in RECEIPT_OPTIONAL:
+        if name in info and not isinstance(info[name], str):
+            raise PayRefusal(f"ThongTinBienLai.{name} phải là chuỗi ký tự")
+    unknown = set(info) - set(RECEIPT_REQUIRED) - set(RECEIPT_OPTIONAL) - {"PhiLePhi",
+                                                                            "DSKhoanNop"}
+    if unknown:
+        raise PayRefusal(f"ThongTinBienLai.{sorted(unknown)[0]}: trường không có trong đặc tả")
+    for name, fields, required in (("PhiLePhi", RECEIPT_FEE, True),
+                                   ("DSKhoanNop", RECEIPT_ITEM, False)):
+        items = info.get(name, [])
+        if not isinstance(items, list) or (required and not items):
+            raise PayRefusal(f"ThongTinBienLai.{name} phải là danh sách"
+                             + (" có ít nhất một khoản" if required else ""))
+        for number, item in enumerate(items):
+            if not isinstance(item, dict) or set(item) != set(fields) or not all(
+                    isinstance(value, str) for value in item.values()):
+                raise PayRefusal(f"ThongTinBienLai.{name}[{number}] phải có đúng các trường "
+                                 f"{', '.join(fields)} (chuỗi ký tự)")
+            if not item["SoTien"].isdigit():
+                raise PayRefusal(f"ThongTinBienLai.{name}[{number}].SoTien phải là số nguyên")
+
+
 def valid_date(value):
     if not isinstance(value, str) or not DATE.match(value):
         return False
@@ -500,7 +542,7 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 return 200, portal.pay(body)
             except PayRefusal as exc:
-                return 200, {"MaLoi": exc.code, "MoTa": str(exc)}
+                return 200, {"MaLoi": exc.code, "MoTaLoi": str(exc)}
         try:
             if self.headers.get("dstcode") != portal.dstcode:
                 raise Refusal("Thiếu hoặc sai mã dstcode", "-3")
