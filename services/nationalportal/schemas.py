@@ -1,5 +1,7 @@
 """nationalportal's HTTP bodies and answers. Messages are meant for a manager to read."""
-from marshmallow import RAISE, Schema, fields, validate
+from datetime import date
+
+from marshmallow import RAISE, Schema, fields, post_load, validate
 
 # marshmallow's messages in Vietnamese (services/common/messages.py) before a field is built
 import services.common  # noqa: F401,E402
@@ -21,8 +23,13 @@ class ReconcileSchema(_Strict):
 
 
 class RatingSummarySchema(_Strict):
-    month = fields.Date(required=True, format="%Y-%m", metadata={
-        "description": "the month summarised", "example": "2026-12"})
+    month = fields.String(required=True, validate=validate.Regexp(
+        r"^[0-9]{4}-(0[1-9]|1[0-2])$", error="Tháng có dạng năm-tháng, ví dụ 2026-12."),
+        metadata={"description": "the month summarised", "example": "2026-12"})
+
+    @post_load
+    def _first_day(self, data, **kwargs):
+        return {"month": date.fromisoformat(f"{data['month']}-01")}
 
 
 class InboundQuerySchema(_Strict):
