@@ -5,23 +5,26 @@ It enforces what provincial systems must respect (services/nationalportal/README
 the open-source implementations its rules were checked against): a session from POST
 /login {username, password} with the `dstcode` header; every call POST /service {session,
 madonvi, service, ...} with the same header; every required field of DongBoHoSoMC and
-CapNhatTienDoHoSoMC present, a string, dates as yyyyMMddHHmmss, codes in their ranges; an
-add of a dossier it holds answered "đã tồn tại", an update or progress of one it does not
-hold refused, except the progress of an online dossier it handed out, under its own id
-(MaHoSoQG), before the province numbered it: 1 (registered) and 3 (not received) only. It
-keeps what it accepted for the tests to read (GET /_control/received, with `journal`: every
-accepted record and row in the order they came),
+CapNhatTienDoHoSoMC present, a string, dates as yyyyMMddHHmmss, codes in their ranges, no
+field and no list item field that no public client sends; an add of a dossier it holds
+answered "đã tồn tại", an update or progress of one it does not hold refused; the status of
+an online dossier it handed out set under its own id (DongBoTrangThaiHoSo, type "2"); the
+monthly rating summaries (DongBoDanhGia), a later one of a month, procedure and unit
+replacing the earlier. It keeps what it accepted for the tests to read (GET
+/_control/received, with `journal`: every accepted record, row and status in the order
+they came),
 hands out online dossiers queued by POST /_control/online, and can be told to misbehave
 (POST /_control/faults): time out, answer 500 (to every call, or to the calls of the
 services listed in `down_services`), expire every session, or hold an added dossier
 already (an earlier add whose answer was lost) and so answer "đã tồn tại".
 
 Its payment platform (POST /thanhtoan, no session or dstcode) checks MaDoiTac, MaXacThuc
-(SHA-256 over PAY_FIELDS of the message and the secret, `|`-joined), SoTien, ThoiGianTao and
-every ThongTinBienLai field, and answers `{MaLoi, MoTa}` naming what is wrong; INIT gives
-UrlThanhToan, GET_STATUS the TrangThai (1 paid, 3 pending, 4 failed), GET_BILL the
-e-receipt. POST /_control/pay {MaThamChieu, paid} plays the citizen paying and returns the
-signed confirmation the platform sends to the province.
+(SHA-256 over PAY_FIELDS of the message and the secret, `|`-joined), SoTien, ThoiGianGD and
+the ThongTinBienLai fields (the public ones only), and answers `{MaLoi, MoTaLoi}` naming
+what is wrong; INIT gives UrlThanhToan, QUERY the TrangThaiGD (1 paid, 3 pending, 4
+failed), GET_BILL the e-receipt. POST /_control/pay {MaThamChieu, paid} plays the citizen
+paying and returns the signed confirmation the platform sends to the province (MaLoi "00"
+when paid).
 
     python -m scripts.dvcqg --port 8090
 """
@@ -40,35 +43,70 @@ DATE = re.compile(r"^\d{14}$")
 DOSSIER_REQUIRED = ("MaHoSo", "MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "LoaiDoiTuong",
                     "Email", "SoDienThoai", "TrichYeuHoSo", "NgayTiepNhan", "NgayHenTra",
                     "TrangThaiHoSo", "HinhThuc", "DonViXuLy")
-DOSSIER_MAY_BE_EMPTY = ("Email",)
+# Public clients leave these empty: a citizen without e-mail, a dossier without a due date.
+DOSSIER_MAY_BE_EMPTY = ("Email", "NgayHenTra")
 DOSSIER_OPTIONAL = ("SoBienNhan", "ChuHoSo", "NgayTra", "ThongTinTra", "NgayKetThucXuLy",
                     "GhiChu", "NoiNopHoSo", "DuocThanhToanTrucTuyen", "NgayTuChoi",
-                    "NgayNopHoSo", "MaHoSoQG")
+                    "NgayNopHoSo", "MaHoSoQG", "MaDoiTuong", "ThongTinKhac", "Fax",
+                    "KenhThucHien", "SoGiayToChuHoSo", "HoSoCoThanhPhanSoHoa",
+                    "TaiKhoanDuocXacThucVoiVNeID")
 DOSSIER_LISTS = ("TaiLieuNop", "DanhSachLePhi", "DanhSachHoSoBoSung", "DanhSachGiayToKetQua",
-                 "DinhDanhCHS")
+                 "DinhDanhCHS", "DanhSachTepDinhKemKhac", "DSKetNoiCSDL")
+# The fields public clients send in the items of a list (the others' are not known: their
+# items are not checked).
+LIST_ITEMS = {
+    "TaiLieuNop": ("TepDinhKemId", "TenTepDinhKem", "IsDeleted", "MaThanhPhanHoSo",
+                   "DuongDanTaiTepTin"),
+    "DanhSachLePhi": ("TenPhiLePhi", "MaPhiLePhi", "HinhThucThu", "Gia", "LoaiPhiLePhi"),
+    "DanhSachGiayToKetQua": ("TenGiayTo", "MaThanhPhanHoSo", "GiayToId",
+                             "DuongDanTepTinKetQua", "MaGiayToKetQua"),
+    "DinhDanhCHS": ("LoaiDinhDanh", "SoDinhDanh"),
+    "DSKetNoiCSDL": ("MaCSDL",),
+}
 DOSSIER_DATES = ("NgayTiepNhan", "NgayHenTra", "NgayTra", "NgayKetThucXuLy", "NgayTuChoi",
                  "NgayNopHoSo")
 STEP_REQUIRED = ("MaHoSo", "NguoiXuLy", "ThoiDiemXuLy", "NoiDungXuLy", "TrangThai")
 STEP_OPTIONAL = ("ChucDanh", "PhongBanXuLy", "NgayBatDau", "NgayKetThucTheoQuyDinh")
 STEP_DATES = ("ThoiDiemXuLy", "NgayBatDau", "NgayKetThucTheoQuyDinh")
 STATUS_CODES = {str(n) for n in range(1, 11)}
-BEFORE_RECEPTION = {"1", "3"}  # what an online dossier may show under the portal's own id
 SUBJECT_KINDS = {"1", "2", "3", "4"}
-FORMS = {"0", "1", "2"}
-RATING_ITEMS = {"a", "b", "c", "d", "dd", "e", "g", "h", "i"}  # Decree 118/2025 art. 33(1)
-RATING_LEVELS = {"0", "1", "2", "3"}
+RESULT_DELIVERIES = {"0", "1"}  # HinhThuc: in person, by post
+CHANNELS = {"1", "2", "3"}  # KenhThucHien: in person, online, postal
+# DongBoTrangThaiHoSo (type "2"): an online dossier's status under the portal's id.
+STATUS_TYPES = {"2"}
+STATUS_REQUIRED = ("MaHoSo", "TrangThai", "NgayXuLy")
+STATUS_OPTIONAL = ("MaHoSoDonVi", "MaDoiTuong", "NoiDung")
+# DongBoDanhGia: a monthly summary per procedure and unit.
+RATING_REQUIRED = ("NgayTongHop", "PhanTramDanhGiaRatHaiLong", "PhanTramDanhGiaHaiLong",
+                   "PhanTramDanhGiaChuaHaiLong", "MaThuTuc", "Madonvi")
+RATING_OPTIONAL = ("TenDonVi", "NoiDung", "DanhSachNoiDungYKien",
+                   "PhanTramDanhGiaDichVuRatHaiLong", "PhanTramDanhGiaDichVuHaiLong",
+                   "PhanTramDanhGiaDichVuChuaHaiLong")
+RATING_MAY_BE_EMPTY = ("MaThuTuc", "NoiDung", "DanhSachNoiDungYKien", "TenDonVi")
+MONTH = re.compile(r"^(1[0-2]|[1-9])-\d{4}$")
+SHARE = re.compile(r"^(100|\d{1,2})%$")
 
 
 # The payment platform (POST /thanhtoan): MaXacThuc = SHA-256 of these fields' values in
 # this order and the secret, `|`-joined; the province receives the lists with its credentials.
 PAY_FIELDS = {
-    "INIT": ("LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu", "SoTien", "ThoiGianTao"),
-    "GET_STATUS": ("LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu"),
-    "GET_BILL": ("LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu"),
-    "CONFIRM": ("LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu", "SoTien", "MaGiaoDich",
-                "TrangThai"),
+    "INIT": ("LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu", "SoTien",
+             "LoaiHinhThanhToan", "MaKenhThanhToan", "MaThietBi", "NgonNgu", "MaTienTe",
+             "MaNganHang", "ThongTinGiaoDich", "ThoiGianGD", "Ip"),
+    "QUERY": ("LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu", "ThoiGianGD"),
+    "GET_BILL": ("LoaiBanTin", "PhienBan", "MaDoiTac", "MaThamChieu", "ThoiGianGD"),
+    "CONFIRM": ("LoaiBanTin", "MaLoi", "MaDoiTac", "MaThamChieu", "SoTien", "MaTienTe",
+                "MaGiaoDich", "MaNganHang", "ThoiGianGD", "ThongTinGiaoDich"),
 }
-RECEIPT_REQUIRED = ("MaTTHC", "MaDVC", "MaDonVi", "MaHoSo", "TaiKhoanThuHuong", "NguoiNop")
+RECEIPT_REQUIRED = ("MaDichVu", "MaDVC", "MaTTHC", "MaDonVi", "MaHoSo", "TKThuHuong",
+                    "MaNHThuHuong", "TenTKThuHuong", "HoTenNguoiNop")
+RECEIPT_OPTIONAL = ("TenDVC", "TenTTHC", "TenDonVi", "NoiDungThanhToan", "SoCMNDNguoiNop",
+                    "DiaChiNguoiNop", "HuyenNguoiNop", "TinhNguoiNop", "MaLoaiHinhThuPhat",
+                    "TenLoaiHinhThuPhat", "MaCoQuanQD", "TenCoQuanQD", "KhoBac", "NgayQD",
+                    "SoQD", "ThoiGianViPham", "DiaDiemViPham", "TenNguoiViPham",
+                    "TaiKhoanThuNSNN")
+RECEIPT_FEE = ("LoaiPhiLePhi", "MaPhiLePhi", "TenPhiLePhi", "SoTien")
+RECEIPT_ITEM = ("NoiDung", "SoTien")
 PAY_PAID, PAY_PENDING, PAY_FAILED = "1", "3", "4"
 # The partner code and shared secret the platform gives a province, unless told others.
 PAY_PARTNER, PAY_SECRET = "MOTCUA", "dvcqg-pay-secret-for-tests-0123456789"
@@ -110,11 +148,13 @@ class Portal:
             self.calls = []           # (service, accepted) of every call
             self.online = {}          # portal id -> dossier handed out by LayChiTietHoSo
             self.taken = []           # portal ids acknowledged (CapNhatDaNhanHoSo)
-            self.ratings = {}         # MaHoSo -> the latest rating (a later one replaces it)
+            self.statuses = {}        # portal id -> [DongBoTrangThaiHoSo data], in order
+            self.ratings = {}         # "NgayTongHop MaThuTuc Madonvi" -> the latest summary
             self.catalogue = {"procedures": [], "agencies": [], "sectors": []}
             self.faults = {}
             self.payments = {}        # MaThamChieu -> the platform's transaction
-            self.journal = []         # [service, MaHoSo, status] of every accepted record/row
+            self.journal = []         # [service, MaHoSo, status] of every accepted record,
+            #                           row and status
 
     # faults ------------------------------------------------------------------------------
     def fault(self, kind):
@@ -130,11 +170,16 @@ class Portal:
     # the payment platform --------------------------------------------------------------------
     def pay(self, body):
         kind = body.get("LoaiBanTin")
-        if kind not in ("INIT", "GET_STATUS", "GET_BILL"):
+        if kind not in ("INIT", "QUERY", "GET_BILL"):
             raise PayRefusal(f"LoaiBanTin không hợp lệ: {kind}")
         for name in ("PhienBan", "MaDoiTac", "MaThamChieu", "MaXacThuc"):
             if not isinstance(body.get(name), str) or not body[name]:
                 raise PayRefusal(f"Thiếu trường {name}")
+        for name in PAY_FIELDS[kind]:
+            if not isinstance(body.get(name), str):
+                raise PayRefusal(f"Thiếu trường {name} (chuỗi ký tự)")
+        if not valid_date(body["ThoiGianGD"]):
+            raise PayRefusal("ThoiGianGD phải có dạng yyyyMMddHHmmss")
         if body["MaDoiTac"] != self.pay_partner:
             raise PayRefusal("MaDoiTac không đúng", "02")
         if body["MaXacThuc"] != pay_hash(self.pay_secret, body, PAY_FIELDS[kind]):
@@ -146,39 +191,36 @@ class Portal:
             payment = self.payments.get(reference)
             if payment is None:
                 raise PayRefusal(f"Không có giao dịch {reference}", "01")
-            if kind == "GET_STATUS":
-                return {"MaLoi": "00", "MaThamChieu": reference, "TrangThai": payment["status"],
-                        "SoTien": payment["amount"], "MaGiaoDich": payment["transaction_no"]}
+            if kind == "QUERY":
+                return {"MaLoi": "00", "MaThamChieu": reference,
+                        "TrangThaiGD": payment["status"], "SoTien": int(payment["amount"]),
+                        "MaGiaoDich": payment["transaction_no"],
+                        "ThoiGianGD": payment["at"]}
             if payment["status"] != PAY_PAID:
                 raise PayRefusal(f"Giao dịch {reference} chưa thanh toán", "05")
             return {"MaLoi": "00", "MaThamChieu": reference, "BienLai": payment["receipt"]}
 
     def _init(self, body, reference):
-        if not isinstance(body.get("SoTien"), str) or not body["SoTien"].isdigit() \
-                or int(body["SoTien"]) <= 0:
+        if not body["SoTien"].isdigit() or int(body["SoTien"]) <= 0:
             raise PayRefusal("SoTien phải là số nguyên dương (chuỗi)")
-        if not isinstance(body.get("ThoiGianTao"), str) or not valid_date(body["ThoiGianTao"]):
-            raise PayRefusal("ThoiGianTao phải có dạng yyyyMMddHHmmss")
         info = body.get("ThongTinBienLai")
         if not isinstance(info, dict):
             raise PayRefusal("Thiếu trường ThongTinBienLai")
-        for name in RECEIPT_REQUIRED:
-            if not isinstance(info.get(name), str) or not info[name]:
-                raise PayRefusal(f"Thiếu trường ThongTinBienLai.{name}")
-        fees = info.get("PhiLePhi")
-        if not isinstance(fees, list) or not fees or \
-                sum(int(fee.get("SoTien") or 0) for fee in fees) != int(body["SoTien"]):
-            raise PayRefusal("ThongTinBienLai.PhiLePhi phải có và cộng lại bằng SoTien")
+        check_receipt(info)
+        if sum(int(fee["SoTien"]) for fee in info["PhiLePhi"]) != int(body["SoTien"]):
+            raise PayRefusal("ThongTinBienLai.PhiLePhi phải cộng lại bằng SoTien")
         if reference in self.payments:
             raise PayRefusal(f"MaThamChieu {reference} đã tồn tại", "06")
         self.payments[reference] = {"amount": body["SoTien"], "status": PAY_PENDING,
-                                    "transaction_no": "", "info": info, "receipt": None}
+                                    "transaction_no": "", "info": info, "receipt": None,
+                                    "at": body["ThoiGianGD"],
+                                    "about": body["ThongTinGiaoDich"]}
         return {"MaLoi": "00", "MaThamChieu": reference,
                 "UrlThanhToan": f"{self.base_url}/thanhtoan/pay?MaThamChieu={reference}"}
 
     def settle(self, reference, paid=True):
         """The citizen paid (or gave up): the transaction's new state and the confirmation
-        the platform sends to the province, signed."""
+        the platform sends to the province, signed (MaLoi "00" when paid)."""
         with self.lock:
             payment = self.payments[reference]
             payment["status"] = PAY_PAID if paid else PAY_FAILED
@@ -189,10 +231,11 @@ class Portal:
                     "MaThamChieu": reference, "SoTien": payment["amount"],
                     "MaHoSo": payment["info"]["MaHoSo"],
                     "NgayThu": datetime.now().strftime("%Y%m%d%H%M%S")}
-            message = {"LoaiBanTin": "CONFIRM", "PhienBan": "1.0.0",
+            message = {"LoaiBanTin": "CONFIRM", "MaLoi": "00" if paid else "99",
                        "MaDoiTac": self.pay_partner, "MaThamChieu": reference,
-                       "SoTien": payment["amount"], "MaGiaoDich": payment["transaction_no"],
-                       "TrangThai": payment["status"]}
+                       "SoTien": int(payment["amount"]), "MaTienTe": "VND",
+                       "MaGiaoDich": payment["transaction_no"], "MaNganHang": "PAYMENT",
+                       "ThoiGianGD": payment["at"], "ThongTinGiaoDich": payment["about"]}
         message["MaXacThuc"] = pay_hash(self.pay_secret, message, PAY_FIELDS["CONFIRM"])
         return message
 
@@ -254,11 +297,7 @@ class Portal:
             if row["TrangThai"] not in STATUS_CODES:
                 raise Refusal(f"data[{index}].TrangThai: mã trạng thái {row['TrangThai']} "
                               "không hợp lệ")
-            if row["MaHoSo"] in self.online and row["MaHoSo"] not in self.dossiers:
-                if row["TrangThai"] not in BEFORE_RECEPTION:
-                    raise Refusal(f"data[{index}].TrangThai: hồ sơ {row['MaHoSo']} chưa được "
-                                  "tiếp nhận, chỉ nhận trạng thái 1 hoặc 3")
-            elif row["MaHoSo"] not in self.dossiers:
+            if row["MaHoSo"] not in self.dossiers:
                 raise Refusal(f"data[{index}].MaHoSo: hồ sơ {row['MaHoSo']} chưa được "
                               "đồng bộ")
         for row in rows:
@@ -266,22 +305,39 @@ class Portal:
             self.journal.append(["CapNhatTienDoHoSoMC", row["MaHoSo"], row["TrangThai"]])
         return {}
 
+    def set_status(self, body):
+        """DongBoTrangThaiHoSo: the status of an online dossier it handed out, under its id."""
+        if body.get("type") not in STATUS_TYPES:
+            raise Refusal(f"type: giá trị {body.get('type')} không hợp lệ")
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise Refusal("data phải là một đối tượng")
+        check_fields(data, STATUS_REQUIRED, STATUS_OPTIONAL, ("TaiLieuXuLy",), ("NgayXuLy",),
+                     None)
+        if data["TrangThai"] not in STATUS_CODES:
+            raise Refusal(f"data.TrangThai: mã trạng thái {data['TrangThai']} không hợp lệ")
+        if data["MaHoSo"] not in self.online:
+            raise Refusal(f"data.MaHoSo: không có hồ sơ {data['MaHoSo']} trên Cổng")
+        self.statuses.setdefault(data["MaHoSo"], []).append(data)
+        self.journal.append(["DongBoTrangThaiHoSo", data["MaHoSo"], data["TrangThai"]])
+        return {}
+
     def rate(self, body):
+        """DongBoDanhGia: monthly summaries; a later one of the same month, procedure and
+        unit replaces the earlier."""
         rows = body.get("data")
         if not isinstance(rows, list) or not rows:
-            raise Refusal("data phải là danh sách đánh giá")
+            raise Refusal("data phải là danh sách tổng hợp đánh giá")
         for index, row in enumerate(rows):
-            check_fields(row, ("MaHoSo", "NgayDanhGia"), (), ("DanhSachDanhGia",),
-                         ("NgayDanhGia",), index)
-            if row["MaHoSo"] not in self.dossiers:
-                raise Refusal(f"data[{index}].MaHoSo: hồ sơ {row['MaHoSo']} chưa được đồng bộ")
-            for item in row.get("DanhSachDanhGia") or []:
-                if not isinstance(item, dict) or item.get("MaTieuChi") not in RATING_ITEMS \
-                        or item.get("KetQua") not in RATING_LEVELS:
-                    raise Refusal(f"data[{index}].DanhSachDanhGia: tiêu chí hoặc kết quả "
-                                  "không hợp lệ")
+            check_fields(row, RATING_REQUIRED, RATING_OPTIONAL, (), (), index,
+                         may_be_empty=RATING_MAY_BE_EMPTY, numbers=("TongSoNguoiDanhGia",))
+            if not MONTH.match(row["NgayTongHop"]):
+                raise Refusal(f"data[{index}].NgayTongHop: phải có dạng M-YYYY")
+            for field in RATING_REQUIRED[1:4] + RATING_OPTIONAL[3:]:
+                if field in row and not SHARE.match(row[field]):
+                    raise Refusal(f"data[{index}].{field}: phải là tỉ lệ dạng NN%")
         for row in rows:
-            self.ratings[row["MaHoSo"]] = row
+            self.ratings[f"{row['NgayTongHop']} {row['MaThuTuc']} {row['Madonvi']}"] = row
         return {}
 
     def lookup(self, body):
@@ -289,8 +345,6 @@ class Portal:
         if not isinstance(code, str) or not code:
             raise Refusal("Thiếu mahoso")
         found = self.dossiers.get(code)
-        if found is None and code in self.online:  # handed out, not yet numbered
-            found = {"MaHoSoQG": code}
         return {"result": [{**found, "TienDo": list(self.progress.get(code, []))}]
                 if found else []}
 
@@ -317,6 +371,7 @@ class Portal:
             return {"dossiers": dict(self.dossiers),
                     "progress": {code: list(rows) for code, rows in self.progress.items()},
                     "calls": [list(call) for call in self.calls], "taken": list(self.taken),
+                    "statuses": {pid: list(rows) for pid, rows in self.statuses.items()},
                     "ratings": dict(self.ratings), "journal": [list(e) for e in self.journal]}
 
 
@@ -326,31 +381,36 @@ def listing(kind):
 
 SERVICES = {
     "DongBoHoSoMC": Portal.sync, "CapNhatTienDoHoSoMC": Portal.add_progress,
+    "DongBoTrangThaiHoSo": Portal.set_status,
     "TraCuuHoSo": Portal.lookup, "LayDanhSachHoSoMoi": Portal.new_dossiers,
     "LayChiTietHoSo": Portal.dossier, "CapNhatDaNhanHoSo": Portal.acknowledge,
     "LayDanhSachTTHC": listing("procedures"),
     "LayDanhMucCoQuan": listing("agencies"),
     "LayDanhMucLinhVuc": listing("sectors"),
-    "DongBoDanhGiaHaiLong": Portal.rate,
+    "DongBoDanhGia": Portal.rate,
 }
 
 
-def check_fields(record, required, optional, lists, dates, index):
-    where = f"data[{index}]"
+def check_fields(record, required, optional, lists, dates, index,
+                 may_be_empty=DOSSIER_MAY_BE_EMPTY, numbers=()):
+    where = "data" if index is None else f"data[{index}]"
     if not isinstance(record, dict):
         raise Refusal(f"{where}: phải là một đối tượng")
-    for field in required:
+    for field in (*required, *numbers):
         if field not in record:
             raise Refusal(f"{where}.{field}: trường bắt buộc")
-        if record[field] == "" and field not in DOSSIER_MAY_BE_EMPTY:
+        if record[field] == "" and field not in may_be_empty:
             raise Refusal(f"{where}.{field}: trường bắt buộc, không được để trống")
     for field in (*required, *optional):
         if field in record and not isinstance(record[field], str):
             raise Refusal(f"{where}.{field}: phải là chuỗi ký tự")
+    for field in numbers:
+        if not isinstance(record[field], int) or record[field] < 0:
+            raise Refusal(f"{where}.{field}: phải là số nguyên không âm")
     for field in lists:
         if field in record and not isinstance(record[field], list):
             raise Refusal(f"{where}.{field}: phải là danh sách")
-    unknown = set(record) - set(required) - set(optional) - set(lists)
+    unknown = set(record) - set(required) - set(optional) - set(lists) - set(numbers)
     if unknown:
         raise Refusal(f"{where}.{sorted(unknown)[0]}: trường không có trong đặc tả")
     for field in dates:
@@ -359,16 +419,61 @@ def check_fields(record, required, optional, lists, dates, index):
             raise Refusal(f"{where}.{field}: ngày giờ phải theo định dạng yyyyMMddHHmmss")
 
 
+def check_items(record, index):
+    """The items of the lists whose public item fields are known: objects with those
+    fields only, each a string."""
+    for field, known in LIST_ITEMS.items():
+        for number, item in enumerate(record.get(field, [])):
+            where = f"data[{index}].{field}[{number}]"
+            if not isinstance(item, dict):
+                raise Refusal(f"{where}: phải là một đối tượng")
+            unknown = set(item) - set(known)
+            if unknown:
+                raise Refusal(f"{where}.{sorted(unknown)[0]}: trường không có trong đặc tả")
+            for name, value in item.items():
+                if not isinstance(value, str):
+                    raise Refusal(f"{where}.{name}: phải là chuỗi ký tự")
+
+
 def check_dossier(record, index):
     check_fields(record, DOSSIER_REQUIRED, DOSSIER_OPTIONAL, DOSSIER_LISTS, DOSSIER_DATES,
                  index)
     for field, allowed in (("TrangThaiHoSo", STATUS_CODES), ("LoaiDoiTuong", SUBJECT_KINDS),
-                           ("HinhThuc", FORMS)):
-        if record[field] not in allowed:
+                           ("HinhThuc", RESULT_DELIVERIES), ("KenhThucHien", CHANNELS)):
+        if field in record and record[field] not in allowed:
             raise Refusal(f"data[{index}].{field}: giá trị {record[field]} không hợp lệ")
+    check_items(record, index)
     for person in record.get("DinhDanhCHS", []):
-        if not {"LoaiDinhDanh", "SoDinhDanh"} <= set(person or {}):
+        if not {"LoaiDinhDanh", "SoDinhDanh"} <= set(person):
             raise Refusal(f"data[{index}].DinhDanhCHS: cần LoaiDinhDanh và SoDinhDanh")
+
+
+def check_receipt(info):
+    """ThongTinBienLai: its required fields, its public ones only, PhiLePhi and DSKhoanNop
+    with their items' public fields."""
+    for name in RECEIPT_REQUIRED:
+        if not isinstance(info.get(name), str) or not info[name]:
+            raise PayRefusal(f"Thiếu trường ThongTinBienLai.{name}")
+    for name in RECEIPT_OPTIONAL:
+        if name in info and not isinstance(info[name], str):
+            raise PayRefusal(f"ThongTinBienLai.{name} phải là chuỗi ký tự")
+    unknown = set(info) - set(RECEIPT_REQUIRED) - set(RECEIPT_OPTIONAL) - {"PhiLePhi",
+                                                                            "DSKhoanNop"}
+    if unknown:
+        raise PayRefusal(f"ThongTinBienLai.{sorted(unknown)[0]}: trường không có trong đặc tả")
+    for name, fields, required in (("PhiLePhi", RECEIPT_FEE, True),
+                                   ("DSKhoanNop", RECEIPT_ITEM, False)):
+        items = info.get(name, [])
+        if not isinstance(items, list) or (required and not items):
+            raise PayRefusal(f"ThongTinBienLai.{name} phải là danh sách"
+                             + (" có ít nhất một khoản" if required else ""))
+        for number, item in enumerate(items):
+            if not isinstance(item, dict) or set(item) != set(fields) or not all(
+                    isinstance(value, str) for value in item.values()):
+                raise PayRefusal(f"ThongTinBienLai.{name}[{number}] phải có đúng các trường "
+                                 f"{', '.join(fields)} (chuỗi ký tự)")
+            if not item["SoTien"].isdigit():
+                raise PayRefusal(f"ThongTinBienLai.{name}[{number}].SoTien phải là số nguyên")
 
 
 def valid_date(value):
@@ -437,7 +542,7 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 return 200, portal.pay(body)
             except PayRefusal as exc:
-                return 200, {"MaLoi": exc.code, "MoTa": str(exc)}
+                return 200, {"MaLoi": exc.code, "MoTaLoi": str(exc)}
         try:
             if self.headers.get("dstcode") != portal.dstcode:
                 raise Refusal("Thiếu hoặc sai mã dstcode", "-3")

@@ -27,7 +27,8 @@ def payment_platform(port):
     return {"DVCQG_PAY_URL": f"http://127.0.0.1:{port}/thanhtoan",
             "DVCQG_PAY_PARTNER": PAY_PARTNER, "DVCQG_PAY_SECRET": PAY_SECRET,
             "DVCQG_PAY_UNIT": "000.00.31.H33", "DVCQG_PAY_SERVICE_CODE": "MOTCUA-DVC",
-            "DVCQG_PAY_ACCOUNT": "3511.0.1234567"}
+            "DVCQG_PAY_ACCOUNT": "3511.0.1234567", "DVCQG_PAY_BANK": "970415",
+            "DVCQG_PAY_ACCOUNT_NAME": "Kho bạc Nhà nước tỉnh"}
 
 
 def online(portal_id, name, citizen_id, procedure):
@@ -95,10 +96,10 @@ def show(stack, secret, catalogue):
     for code, portal_id in codes.items():
         record = shown["dossiers"].get(code, {})
         rows = shown["progress"].get(code, [])
-        before = [row["TrangThai"] for row in shown["progress"].get(portal_id, [])]
-        print(f"  DVCQG shows {portal_id}: {', '.join(before) or 'nothing'} under its own id, "
-              f"then {code}: TrangThaiHoSo {record.get('TrangThaiHoSo')}, {len(rows)} "
-              "progress rows")
+        before = [row["TrangThai"] for row in shown["statuses"].get(portal_id, [])]
+        print(f"  DVCQG sets {portal_id} to {', '.join(before) or 'nothing'} under its own id "
+              f"(DongBoTrangThaiHoSo), then shows {code}: TrangThaiHoSo "
+              f"{record.get('TrangThaiHoSo')}, {len(rows)} progress rows")
     fee_code = next((code for code, pid in codes.items()
                      if handed[pid]["MaTTHC"] == FEE_PROCEDURE), None)
     paid = pay_through_the_portal(stack, secret, fee_code) if fee_code else False
@@ -107,7 +108,8 @@ def show(stack, secret, catalogue):
             "DVCQG: online dossiers received and synced back": bool(states) and
             len(codes) == len(handed) and all(
                 shown["dossiers"].get(code, {}).get("MaHoSoQG") == pid
-                and shown["progress"].get(pid, [{}])[0].get("TrangThai") == "1"
+                and [(row["TrangThai"], row["MaHoSoDonVi"]) for row in
+                     shown["statuses"].get(pid, [])] == [("1", ""), ("2", code)]
                 for code, pid in codes.items()),
             "DVCQG: a fee paid through the portal's payment platform": paid}
 

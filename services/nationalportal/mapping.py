@@ -3,18 +3,17 @@ Office gives it another reading of the interface (codes, field names, formats).
 
 The status table is domain.md's ("DVCQG codes"); the pairs marked there as our reading stay
 marked here. Every value goes as a string, as the open-source provincial implementations
-send it (VietOpenCPS/opencps-v2, DVCQGIntegrationActionImpl)."""
+send it. README.md ("Where each name comes from") names the public source of each name and
+what remains our reading."""
 from datetime import date, datetime, time
 
 from services.common.events import TIMEZONE, jsonable
 from services.common.rating_scale import SCALE
 
-# TrangThaiHoSo / TrangThai by motcua status (routing's statuses, and the two before them).
+# TrangThaiHoSo / TrangThai by motcua status (routing's statuses).
 STATUS_CODES = {
-    "awaiting_reception": "1",    # online, before the formal reception
     "received": "2",
     "assigned": "2",
-    "refused_at_reception": "3",  # not admissible (Mẫu 03 at the counter)
     "processing": "4",
     "consulting": "4",
     "resubmitted": "4",
@@ -23,14 +22,12 @@ STATUS_CODES = {
     "fees_due": "6",
     "withdrawn": "7",
     "closed": "8",                # a supplement not completed in time
-    "refused": "8",               # refused after appraisal: our reading, unverified
+    "refused": "8",               # refused after appraisal (opencps-v2: denied)
     "result_ready": "9",
     "returned": "10",
 }
 # NoiDungXuLy of a progress row: what happened, as an officer would write it.
 STATUS_WORDS = {
-    "awaiting_reception": "Đã nhận hồ sơ trực tuyến, chờ tiếp nhận chính thức",
-    "refused_at_reception": "Không tiếp nhận hồ sơ trực tuyến, yêu cầu bổ sung, hoàn thiện",
     "received": "Tiếp nhận hồ sơ",
     "assigned": "Chuyển hồ sơ đến cơ quan giải quyết",
     "processing": "Đang xử lý hồ sơ",
@@ -44,25 +41,38 @@ STATUS_WORDS = {
     "result_ready": "Đã có kết quả giải quyết",
     "returned": "Đã trả kết quả",
 }
+# An online dossier's status before its formal reception goes with DongBoTrangThaiHoSo
+# under the portal's id (type "2"), as opencps-v2 and the Thanh Hóa system send it: 2 once
+# received (with motcua's code as MaHoSoDonVi), 5 when the officer asks for corrections
+# (opencps-v2 sends 5 for a supplement or a refusal). 1 once intake registered it is our
+# reading: no public client sends it with this service.
+RECEPTION_CODES = {"awaiting_reception": "1", "corrections_requested": "5", "received": "2"}
+RECEPTION_WORDS = {
+    "awaiting_reception": "Đã nhận hồ sơ trực tuyến, chờ tiếp nhận chính thức",
+    "corrections_requested": "Yêu cầu bổ sung, hoàn thiện hồ sơ trực tuyến",
+    "received": "Tiếp nhận hồ sơ",
+}
+RECEPTION_TYPE = "2"
 # LoaiDoiTuong by applicant kind (domain.md, "Applicants").
 APPLICANT_KINDS = {"citizen": "1", "business": "2", "state_agency": "3", "organisation": "4"}
-# HinhThuc by channel: 0 at the counter, 1 online as opencps-v2 sends it; 2 by post is our
-# reading.
-CHANNELS = {"counter": "0", "online": "1", "postal": "2"}
+# KenhThucHien by channel (the Thanh Hóa system: 1 in person, 2 online, 3 postal).
+CHANNELS = {"counter": "1", "online": "2", "postal": "3"}
+# HinhThuc is how the result is delivered (opencps-v2, Thanh Hóa: 0 in person, 1 by post).
+RESULT_DELIVERIES = {"counter": "0", "post": "1"}
 DATE_FORMAT = "%Y%m%d%H%M%S"
 # NgayHenTra is a day in motcua; the portal wants a moment: the end of that day's office hours.
 DUE_AT = time(17, 0)
 
-# The evaluation (Decree 118/2025 art. 33(1), items a–i) as DVCQG's rating rows: the item's
-# letter and the answer's level. Our reading, unverified: keep both tables editable.
-RATING_ITEMS = {"time": "a", "agencies": "b", "contacts": "c", "published_information": "d",
-                "attitude": "dd", "result_and_costs": "e", "complaints": "g",
-                "online_services": "h", "other": "i"}
-RATING_LEVELS = {"very_satisfied": "3", "satisfied": "2", "not_satisfied": "1",
-                 "not_applicable": "0"}
-if set(SCALE.answers) - set(RATING_LEVELS):  # the province's scale (config/evaluation.yml)
+# The evaluations go as DongBoDanhGia's monthly summary per procedure (opencps-v2's
+# payloadSummaryVote): each answer of the province's scale counts in one of the portal's
+# three shares; "not applicable" in none. Counting every applicable answer of the month's
+# evaluations (TongSoNguoiDanhGia: the evaluations) is our reading.
+RATING_LEVELS = {"very_satisfied": "RatHaiLong", "satisfied": "HaiLong",
+                 "not_satisfied": "ChuaHaiLong"}
+if set(SCALE.levels) - set(RATING_LEVELS):  # the province's scale (config/evaluation.yml)
     raise ValueError("services/nationalportal/mapping.py RATING_LEVELS has no portal level for "
-                     f"{sorted(set(SCALE.answers) - set(RATING_LEVELS))}")
+                     f"{sorted(set(SCALE.levels) - set(RATING_LEVELS))}")
+SUMMARY_MONTH = "{month}-{year}"  # NgayTongHop, "M-YYYY" as opencps-v2 sends it
 
 # A result held until the fees are paid shows as 6 ("fees due before the result is
 # released", domain.md) while a fee is unpaid; False: the portal sees 9 (result ready).
@@ -71,9 +81,11 @@ FEES_DUE_HOLDS_RESULT = True
 DOSSIER_REQUIRED = ("MaHoSo", "MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "LoaiDoiTuong",
                     "Email", "SoDienThoai", "TrichYeuHoSo", "NgayTiepNhan", "NgayHenTra",
                     "TrangThaiHoSo", "HinhThuc", "DonViXuLy")
-# Required keys the portal takes empty (a citizen without an e-mail address).
-MAY_BE_EMPTY = ("Email",)
+# Required keys the portal takes empty: a citizen without an e-mail address; NgayHenTra, as
+# public clients send it for a dossier without a due date.
+MAY_BE_EMPTY = ("Email", "NgayHenTra")
 STEP_REQUIRED = ("MaHoSo", "NguoiXuLy", "ThoiDiemXuLy", "NoiDungXuLy", "TrangThai")
+RECEPTION_REQUIRED = ("MaHoSo", "TrangThai", "NgayXuLy")
 
 
 class MissingField(ValueError):
@@ -104,6 +116,7 @@ def reception_facts(data):
     return jsonable({
         "code": data["code"], "channel": data["channel"], "received_at": data["received_at"],
         "due_date": data["due_date"], "submission_id": data.get("submission_id"),
+        "result_delivery": data["result_delivery"],
         "procedure": {key: procedure.get(key) for key in (
             "code", "name", "department", "department_name", "sector_code", "sector_name",
             "fee", "charge")},
@@ -122,11 +135,24 @@ def step_facts(data):
                      "at": data["at"], "due_date": data["due_date"]})
 
 
-def reception_step_facts(status, department, at, due=None, reason=None):
-    """A status of an online dossier before its reception (1 or 3): the competent agency
-    acts, and `due` is the deadline of the reception for 1."""
-    return jsonable({"status": status, "actor": department, "department": department,
-                     "reason": reason, "at": at, "due_date": due})
+def reception_step_facts(status, at, reason=None, code=None):
+    """A status of an online dossier before (or at) its formal reception: `code` is motcua's
+    once it has one."""
+    return jsonable({"status": status, "at": at, "reason": reason, "code": code})
+
+
+def reception_status(portal_id, facts):
+    """DongBoTrangThaiHoSo's data of one such status (opencps-v2's fields)."""
+    words = RECEPTION_WORDS[facts["status"]]
+    record = {
+        "MaHoSo": portal_id,
+        "MaHoSoDonVi": facts.get("code") or "",
+        "TrangThai": RECEPTION_CODES[facts["status"]],
+        "NoiDung": f"{words}: {facts['reason']}" if facts.get("reason") else words,
+        "NgayXuLy": portal_time(facts["at"]),
+    }
+    check_required(record, RECEPTION_REQUIRED, portal_id)
+    return record
 
 
 def status_of(steps):
@@ -140,12 +166,11 @@ def moment_of(steps, status):
 
 
 def fee_rows(procedure, bills):
-    """DanhSachLePhi: payment's bills once it made them (what is owed and whether it was
-    paid), the procedure's fee before."""
+    """DanhSachLePhi: payment's bills once it made them, the procedure's fee before. The
+    public item fields carry no payment state: an unpaid fee shows as status 6."""
     if bills:
         return [{"TenPhiLePhi": bill["description"] or "Phí, lệ phí", "Gia": str(bill["amount"]),
-                 "LoaiPhiLePhi": "1", "DaThanhToan": "1" if bill["settled_at"] else "0",
-                 "NgayThanhToan": portal_time(bill["settled_at"])} for bill in bills]
+                 "LoaiPhiLePhi": "1"} for bill in bills]
     return [{"TenPhiLePhi": "Phí, lệ phí", "Gia": str(procedure["fee"]), "LoaiPhiLePhi": "1"}
             ] if procedure.get("fee") else []
 
@@ -160,12 +185,12 @@ def status_code(steps, bills, result):
 
 
 def result_papers(result):
-    """DanhSachGiayToKetQua once the result is ready: the decision or paper it names."""
+    """DanhSachGiayToKetQua once the result is ready: the paper it names, its reference in
+    the public fields (GiayToId, and the name), its date in NgayKetThucXuLy."""
     if not result:
         return []
-    return [{"TenGiayTo": "Kết quả giải quyết thủ tục hành chính",
-             "MaThanhPhanHoSo": "", "SoKyHieu": result["reference"],
-             "NgayBanHanh": portal_time(result["ready_at"])}]
+    return [{"TenGiayTo": f"Kết quả giải quyết thủ tục hành chính số {result['reference']}",
+             "MaThanhPhanHoSo": "", "GiayToId": result["reference"]}]
 
 
 def dossier_record(facts, steps, portal_id=None, bills=(), result=None):
@@ -188,7 +213,8 @@ def dossier_record(facts, steps, portal_id=None, bills=(), result=None):
         "NgayTiepNhan": portal_time(facts["received_at"]),
         "NgayHenTra": portal_time(due),
         "TrangThaiHoSo": status_code(steps, bills, result),
-        "HinhThuc": CHANNELS[facts["channel"]],
+        "HinhThuc": RESULT_DELIVERIES[facts["result_delivery"]],
+        "KenhThucHien": CHANNELS[facts["channel"]],
         "DonViXuLy": procedure.get("department_name") or procedure["department"],
         "NgayKetThucXuLy": moment_of(steps, "result_ready"),
         "NgayTra": moment_of(steps, "returned"),
@@ -223,16 +249,32 @@ def step_row(code, facts, received_at):
     return row
 
 
-def rating_facts(data):
-    return jsonable({"answers": data["answers"], "evaluated_at": data["evaluated_at"]})
-
-
-def rating_row(code, facts):
-    """The rating of one evaluation."""
-    return {"MaHoSo": code, "NgayDanhGia": portal_time(facts["evaluated_at"]),
-            "DanhSachDanhGia": [{"MaTieuChi": RATING_ITEMS[item], "KetQua": RATING_LEVELS[answer]}
-                                for item, answer in facts["answers"].items()
-                                if item in RATING_ITEMS]}
+def rating_summary(month, procedure_code, evaluations, unit_code, unit_name):
+    """DongBoDanhGia's item of one month (a date in it) and procedure: `evaluations`, the
+    answers of each (the latest evaluation of each dossier). Shares are whole percents as
+    opencps-v2 rounds them, the last the rest of 100 so that they add up."""
+    counts = dict.fromkeys(("RatHaiLong", "HaiLong", "ChuaHaiLong"), 0)
+    for answers in evaluations:
+        for answer in answers.values():
+            if answer in RATING_LEVELS:
+                counts[RATING_LEVELS[answer]] += 1
+    total = sum(counts.values())
+    very = round(100 * counts["RatHaiLong"] / total) if total else 0
+    good = round(100 * counts["HaiLong"] / total) if total else 0
+    rest = 100 - very - good if total else 0
+    shares = {"RatHaiLong": f"{very}%", "HaiLong": f"{good}%", "ChuaHaiLong": f"{rest}%"}
+    return {
+        "NgayTongHop": SUMMARY_MONTH.format(month=month.month, year=month.year),
+        "TongSoNguoiDanhGia": len(evaluations),
+        **{f"PhanTramDanhGia{level}": share for level, share in shares.items()},
+        # opencps-v2 sends the service's shares as the same figures
+        **{f"PhanTramDanhGiaDichVu{level}": share for level, share in shares.items()},
+        "DanhSachNoiDungYKien": "",
+        "MaThuTuc": procedure_code,
+        "NoiDung": "",
+        "Madonvi": unit_code,
+        "TenDonVi": unit_name,
+    }
 
 
 def same_step(row, shown):

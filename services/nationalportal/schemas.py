@@ -1,5 +1,7 @@
 """nationalportal's HTTP bodies and answers. Messages are meant for a manager to read."""
-from marshmallow import RAISE, Schema, fields, validate
+from datetime import date
+
+from marshmallow import RAISE, Schema, fields, post_load, validate
 
 # marshmallow's messages in Vietnamese (services/common/messages.py) before a field is built
 import services.common  # noqa: F401,E402
@@ -18,6 +20,16 @@ class ReconcileSchema(_Strict):
     since = Moment(required=True, metadata={
         "description": "dossiers received from this moment on are compared",
         "example": "2026-12-01T00:00:00+07:00"})
+
+
+class RatingSummarySchema(_Strict):
+    month = fields.String(required=True, validate=validate.Regexp(
+        r"^[0-9]{4}-(0[1-9]|1[0-2])$", error="Tháng có dạng năm-tháng, ví dụ 2026-12."),
+        metadata={"description": "the month summarised", "example": "2026-12"})
+
+    @post_load
+    def _first_day(self, data, **kwargs):
+        return {"month": date.fromisoformat(f"{data['month']}-01")}
 
 
 class InboundQuerySchema(_Strict):
@@ -97,6 +109,21 @@ class PollOutcome(Schema):
     registered = fields.Integer()
     acknowledged = fields.Integer()
     parked = fields.Integer()
+
+
+class RatingSummaryView(Schema):
+    procedure_code = fields.String()
+    summary = fields.Dict(metadata={"description": "the DongBoDanhGia item sent"})
+    state = fields.String(validate=validate.OneOf(("pending", "acknowledged", "failed")))
+    last_error = fields.String(allow_none=True)
+    computed_at = fields.AwareDateTime()
+    sent_at = fields.AwareDateTime(allow_none=True)
+
+
+class RatingSummaryReport(Schema):
+    month = fields.String(metadata={"example": "2026-12"})
+    sent = fields.Integer(metadata={"description": "summaries the portal acknowledged now"})
+    summaries = fields.List(fields.Nested(RatingSummaryView))
 
 
 class CatalogueComparison(Schema):

@@ -19,7 +19,7 @@ from services.common.rpc import RpcProxy
 from services.common.settings import ServiceSettings
 from services.common.timers import interval_timer
 
-from . import catalogue, errors, inbound, reconcile, store, sync
+from . import catalogue, errors, inbound, ratings, reconcile, store, sync
 from .client import Portal, PortalDown, PortalRefused
 from .schemas import (
     CatalogueReport,
@@ -27,6 +27,8 @@ from .schemas import (
     InboundList,
     InboundQuerySchema,
     PollOutcome,
+    RatingSummaryReport,
+    RatingSummarySchema,
     ReconcileReport,
     ReconcileSchema,
     SyncOverview,
@@ -86,6 +88,24 @@ class NationalPortalService(OpsEndpoints):
     @interval_timer("PORTAL_PUSH_SECONDS", 2)
     def push(self):
         sync.push(self.db, self.portal, self.settings)
+
+    # the evaluations: a monthly summary per procedure -----------------------------------------
+    @interval_timer("PORTAL_RATING_SUMMARY_SECONDS", 3600)
+    def summarise_ratings(self):
+        ratings.run(self.db, self.portal, self.portal.settings.unit_code,
+                    self.portal.settings.unit_name)
+
+    @api("POST", "/api/v1/rating-summaries", summary="Compute a month's evaluation summaries "
+         "per procedure and send the changed ones to the portal (DongBoDanhGia); a later run "
+         "replaces them", body=RatingSummarySchema, auth=MANAGER,
+         responses={200: ("the month's summaries", RatingSummaryReport), **UNREACHABLE})
+    def summarise_month(self, request, caller, body):
+        try:
+            return json_response(ratings.summarise(
+                self.db, self.portal, self.portal.settings.unit_code,
+                self.portal.settings.unit_name, body["month"]))
+        except (PortalDown, PortalRefused) as exc:
+            raise errors.PortalUnavailable(PORTAL_DOWN) from exc
 
     # inbound: online dossiers ------------------------------------------------------------------
     @interval_timer("PORTAL_POLL_SECONDS", 30)

@@ -3,7 +3,7 @@ from marshmallow import fields, validate
 
 from services.common.settings import SettingsSchema
 
-SERVICE_KEYS = ("sync", "progress", "lookup", "procedures", "agencies", "sectors",
+SERVICE_KEYS = ("sync", "progress", "status", "lookup", "procedures", "agencies", "sectors",
                 "new_dossiers", "dossier", "taken", "rating")
 
 
@@ -20,6 +20,8 @@ class PortalSettings(SettingsSchema):
     # the province's code for the portal (the `dstcode` header) and its unit (`madonvi`)
     dstcode = fields.String(data_key="PORTAL_DSTCODE", load_default="H15")
     unit_code = fields.String(data_key="PORTAL_UNIT_CODE", load_default="000.00.00.H15")
+    # the unit's name, in the rating summaries (TenDonVi)
+    unit_name = fields.String(data_key="PORTAL_UNIT_NAME", load_default="")
     # the portal's name of each service this one calls
     services = fields.Dict(data_key="PORTAL_SERVICES", keys=fields.String(
         validate=validate.OneOf(SERVICE_KEYS)), values=fields.String(), required=True)

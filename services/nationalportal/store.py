@@ -107,29 +107,6 @@ def mark_steps(cur, ids, state, error=None):
         " WHERE id = ANY(%(ids)s)", {"ids": list(ids), "state": state, "error": error})
 
 
-def add_rating(cur, event_id, code, facts):
-    cur.execute(
-        "INSERT INTO nationalportal.ratings (event_id, code, facts) VALUES (%s, %s, %s)"
-        " ON CONFLICT (event_id) DO NOTHING", (event_id, code, json_param(facts)))
-    if cur.rowcount == 1:
-        behind(cur, [code])
-
-
-def open_ratings(cur, codes):
-    cur.execute(
-        "SELECT id, code, facts FROM nationalportal.ratings"
-        " WHERE code = ANY(%s) AND state IN ('pending', 'sent') ORDER BY id", (list(codes),))
-    return cur.fetchall()
-
-
-def mark_rating(cur, rating_id, state, error=None):
-    cur.execute(
-        "UPDATE nationalportal.ratings SET state = %(state)s, last_error = %(error)s,"
-        " acknowledged_at = CASE WHEN %(state)s = 'acknowledged' THEN now()"
-        "   ELSE acknowledged_at END WHERE id = %(id)s",
-        {"id": rating_id, "state": state, "error": error})
-
-
 def mark_added(cur, code):
     cur.execute("UPDATE nationalportal.dossiers SET added = true WHERE code = %s", (code,))
 
@@ -190,6 +167,60 @@ def reopen_steps(cur, ids):
                 (list(ids),))
 
 
+# the evaluations and their monthly summaries ------------------------------------------------
+def add_rating(cur, event_id, code, procedure_code, evaluated_at, answers):
+    """One evaluation, once per event."""
+    cur.execute(
+        "INSERT INTO nationalportal.ratings (event_id, code, procedure_code, evaluated_at, facts)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING",
+        (event_id, code, procedure_code, evaluated_at, json_param({"answers": answers})))
+
+
+def month_evaluations(cur, start, end):
+    """The latest evaluation of each dossier evaluated in [start, end): a later one
+    replaces the earlier."""
+    cur.execute(
+        "SELECT DISTINCT ON (code) code, procedure_code, facts->'answers' AS answers"
+        " FROM nationalportal.ratings WHERE evaluated_at >= %s AND evaluated_at < %s"
+        " ORDER BY code, evaluated_at DESC, id DESC", (start, end))
+    return cur.fetchall()
+
+
+def keep_summary(cur, month, procedure_code, summary):
+    """The month's summary of a procedure; due again only when it changed."""
+    cur.execute(
+        "INSERT INTO nationalportal.rating_summaries (month, procedure_code, summary)"
+        " VALUES (%s, %s, %s) ON CONFLICT (month, procedure_code) DO UPDATE"
+        " SET summary = EXCLUDED.summary, version = rating_summaries.version + 1,"
+        " state = 'pending', last_error = NULL, computed_at = now()"
+        " WHERE rating_summaries.summary IS DISTINCT FROM EXCLUDED.summary",
+        (month, procedure_code, json_param(summary)))
+
+
+def due_summaries(cur, limit):
+    cur.execute(
+        "SELECT month, procedure_code, summary, version FROM nationalportal.rating_summaries"
+        " WHERE state = 'pending' ORDER BY month, procedure_code LIMIT %s", (limit,))
+    return cur.fetchall()
+
+
+def mark_summaries(cur, sent, state, error=None):
+    """The summaries sent, each as of its version (one recomputed since stays due)."""
+    for row in sent:
+        cur.execute(
+            "UPDATE nationalportal.rating_summaries SET state = %s, last_error = %s,"
+            " sent_at = now() WHERE month = %s AND procedure_code = %s AND version = %s",
+            (state, error, row["month"], row["procedure_code"], row["version"]))
+
+
+def summaries_of(cur, month):
+    cur.execute(
+        "SELECT procedure_code, summary, state, last_error, computed_at, sent_at"
+        " FROM nationalportal.rating_summaries WHERE month = %s ORDER BY procedure_code",
+        (month,))
+    return cur.fetchall()
+
+
 # before the reception: the portal's id is the key -----------------------------------------
 def add_reception_step(cur, submission_id, status_code, at, facts):
     """One status of an online dossier before its reception; False when it was there."""
@@ -201,22 +232,24 @@ def add_reception_step(cur, submission_id, status_code, at, facts):
 
 
 def claim_reception_steps(cur, batch, lease_seconds):
-    """Up to `batch` open reception steps that are due, with their portal id, oldest first,
-    leased to this process for the send (a submission the portal did not hand us has none
-    and is never sent)."""
+    """The open reception statuses of up to `batch` submissions, with their portal id,
+    oldest first, leased to this process for the send. A submission is taken only when all
+    its open statuses are due, so that one waiting out a backoff (or in flight elsewhere)
+    is never overtaken by a later one; one the portal did not hand us has no portal id and
+    is never sent."""
     cur.execute(
         "UPDATE nationalportal.reception_steps r"
         " SET next_attempt_at = now() + make_interval(secs => %(lease)s)"
         " FROM nationalportal.inbound i"
-        " WHERE i.submission_id = r.submission_id AND r.id IN ("
-        "   SELECT s.id FROM nationalportal.reception_steps s"
+        " WHERE i.submission_id = r.submission_id AND r.state IN ('pending', 'sent')"
+        " AND r.next_attempt_at <= now() AND r.submission_id IN ("
+        "   SELECT s.submission_id FROM nationalportal.reception_steps s"
         "   JOIN nationalportal.inbound o ON o.submission_id = s.submission_id"
-        "   WHERE s.state IN ('pending', 'sent') AND s.next_attempt_at <= now()"
-        "   ORDER BY s.at, s.status_code LIMIT %(batch)s FOR UPDATE OF s SKIP LOCKED)"
+        "   WHERE s.state IN ('pending', 'sent') GROUP BY s.submission_id"
+        "   HAVING max(s.next_attempt_at) <= now() ORDER BY min(s.at) LIMIT %(batch)s)"
         " RETURNING r.id, i.portal_id, r.at, r.status_code, r.facts, r.state, r.attempts",
         {"batch": batch, "lease": lease_seconds})
-    return sorted(cur.fetchall(), key=lambda row: (row["portal_id"], row["at"],
-                                                   row["status_code"]))
+    return sorted(cur.fetchall(), key=lambda row: (row["portal_id"], row["at"], row["id"]))
 
 
 def mark_reception_steps(cur, ids, state, error=None):

@@ -1,9 +1,10 @@
 """Outbound sync: every dossier added to DVCQG then updated (DongBoHoSoMC), every step pushed
 as a progress row (CapNhatTienDoHoSoMC), in order per dossier: a step goes only once the
 portal holds its dossier, and the steps go oldest first. An online dossier taken from the
-portal first shows there, under the portal's own id, as 1 (registered, awaiting its formal
-reception) and, if the officer asks for corrections instead, 3 (not received); once it is
-received and numbered it goes under motcua's code only after the portal acknowledged those.
+portal first has its status set there under the portal's own id (DongBoTrangThaiHoSo): 1
+(registered, awaiting its formal reception), 5 if the officer asks for corrections, 2 once
+received, with motcua's code; it goes under that code only after the portal acknowledged
+those.
 
 The events are recorded at once (their handlers only write rows); a timer pushes what is
 due, several dossiers at a time. A send whose answer was lost is not repeated blindly: an
@@ -29,8 +30,9 @@ from .client import PortalDown, PortalRefused
 log = logging.getLogger("motcua.nationalportal.sync")
 
 RECEIVED_FIELDS = ("code", "procedure", "channel", "received_at", "due_date", "applicant",
-                   "documents", "submission_id", "receiver", "receiving_unit")
-EVALUATED_FIELDS = ("code", "answers", "evaluated_at")
+                   "documents", "submission_id", "receiver", "receiving_unit",
+                   "result_delivery")
+EVALUATED_FIELDS = ("code", "procedure_code", "answers", "evaluated_at")
 STATUS_FIELDS = ("code", "department", "public_status", "actor", "reason", "at", "due_date")
 
 FAILURES = Counter("motcua_nationalportal_sync_failures_total",
@@ -47,9 +49,16 @@ SOURCE = "nationalportal"
 
 # recording the events ------------------------------------------------------------------------
 def record_reception(cur, envelope, data):
-    """A dossier received: the portal must get it, with its first step."""
+    """A dossier received: the portal must get it, with its first step; one it handed us is
+    told 2 under its own id first, with our code."""
     facts = mapping.reception_facts(data)
-    store.add_dossier(cur, facts, store.portal_id_of(cur, data.get("submission_id")))
+    portal_id = store.portal_id_of(cur, data.get("submission_id"))
+    store.add_dossier(cur, facts, portal_id)
+    if portal_id:
+        store.add_reception_step(
+            cur, data["submission_id"], mapping.RECEPTION_CODES["received"],
+            data["received_at"], mapping.reception_step_facts(
+                "received", data["received_at"], code=data["code"]))
     store.add_step(cur, envelope["id"], data["code"], data["received_at"],
                    mapping.STATUS_CODES["received"], mapping.step_facts({
                        "public_status": "received", "department": facts["procedure"]["department"],
@@ -82,26 +91,26 @@ def record_result(cur, envelope, data):
 
 def record_registration(cur, submission):
     """intake registered an online dossier the portal handed us (its submission as intake
-    answered it): the portal is told 1, due by the reception's deadline."""
+    answered it): the portal is told 1."""
     store.add_reception_step(
-        cur, submission["id"], mapping.STATUS_CODES["awaiting_reception"],
+        cur, submission["id"], mapping.RECEPTION_CODES["awaiting_reception"],
         submission["submitted_at"], mapping.reception_step_facts(
-            "awaiting_reception", submission["department"], submission["submitted_at"],
-            due=submission["receive_by"]))
+            "awaiting_reception", submission["submitted_at"]))
 
 
 def record_corrections(cur, envelope, data):
-    """The officer asked for corrections instead of receiving it: the portal is told 3 with
+    """The officer asked for corrections instead of receiving it: the portal is told 5 with
     the reason (a submission the portal did not hand us is never sent)."""
     store.add_reception_step(
-        cur, data["submission_id"], mapping.STATUS_CODES["refused_at_reception"],
+        cur, data["submission_id"], mapping.RECEPTION_CODES["corrections_requested"],
         data["requested_at"], mapping.reception_step_facts(
-            "refused_at_reception", data["department"], data["requested_at"],
-            reason=data["reason"]))
+            "corrections_requested", data["requested_at"], reason=data["reason"]))
 
 
 def record_rating(cur, envelope, data):
-    store.add_rating(cur, envelope["id"], data["code"], mapping.rating_facts(data))
+    """An evaluation, counted in its month's summary (ratings.py)."""
+    store.add_rating(cur, envelope["id"], data["code"], data["procedure_code"],
+                     data["evaluated_at"], data["answers"])
 
 
 # pushing -------------------------------------------------------------------------------------
@@ -111,25 +120,22 @@ def push(db, portal, settings):
     push_reception_steps(db, portal, settings)
     with db.transaction() as cur:
         claimed = store.claim_due(cur, settings.batch, settings.lease)
-        steps, ratings, bills = defaultdict(list), defaultdict(list), defaultdict(list)
+        steps, bills = defaultdict(list), defaultdict(list)
         codes = [row["code"] for row in claimed]
         for step in store.steps_of(cur, codes) if claimed else ():
             steps[step["code"]].append(step)
         for bill in store.fees_of(cur, codes) if claimed else ():
             bills[bill["code"]].append(bill)
         results = {row["code"]: row for row in store.results_of(cur, codes)} if claimed else {}
-        for rating in store.open_ratings(cur, codes) if claimed else ():
-            ratings[rating["code"]].append(rating)
     pool = eventlet.GreenPool(settings.concurrency)
     for dossier in claimed:
         pool.spawn_n(push_one, db, portal, settings, dossier, steps[dossier["code"]],
-                     ratings[dossier["code"]], bills[dossier["code"]],
-                     results.get(dossier["code"]))
+                     bills[dossier["code"]], results.get(dossier["code"]))
     pool.waitall()
     return len(claimed)
 
 
-def push_one(db, portal, settings, dossier, steps, ratings=(), bills=(), result=None):
+def push_one(db, portal, settings, dossier, steps, bills=(), result=None):
     code = dossier["code"]
     try:
         record = mapping.dossier_record(dossier["facts"], steps, dossier["portal_id"], bills,
@@ -150,8 +156,6 @@ def push_one(db, portal, settings, dossier, steps, ratings=(), bills=(), result=
             store.mark_added(cur, code)
         if open_steps:
             send_steps(db, portal, code, open_steps, rows)
-        for rating in ratings:
-            send_rating(db, portal, code, rating)
         with db.transaction() as cur:
             store.mark_synced(cur, code, dossier["version"])
             publish(cur, SOURCE, "portal.dossier_synced", PortalDossierSynced, {
@@ -233,53 +237,30 @@ def push_reception_steps(db, portal, settings):
 
 
 def send_reception_steps(db, portal, settings, portal_id, steps):
-    """One portal id's statuses, as send_steps does a dossier's: one sent before with its
-    answer lost is acknowledged if the portal shows it; the portal down, they wait."""
-    rows = {step["id"]: mapping.step_row(portal_id, step["facts"], step["facts"]["at"])
-            for step in steps}
-    ids = list(rows)
-    try:
-        uncertain = [step["id"] for step in steps if step["state"] == "sent"]
-        shown = []
-        if uncertain:
-            found = portal.call("lookup", mahoso=portal_id).get("result") or []
-            shown = found[0].get("TienDo", []) if found else []
-        already = [step_id for step_id in uncertain
-                   if any(mapping.same_step(rows[step_id], row) for row in shown)]
-        ids = [step_id for step_id in rows if step_id not in already]
+    """One portal id's statuses, oldest first, one call each: sent again after a lost
+    answer, a status is set again, nothing more. The portal down, the rest wait; one it
+    refuses is failed with its answer and holds nothing back."""
+    for index, step in enumerate(steps):
         with db.transaction() as cur:
-            store.mark_reception_steps(cur, already, "acknowledged")
-            store.mark_reception_steps(cur, ids, "sent")
-        if ids:
-            portal.call("progress", data=[rows[step_id] for step_id in ids])
-    except PortalDown as exc:
-        FAILURES.labels(exc.reason).inc()
+            store.mark_reception_steps(cur, [step["id"]], "sent")
+        try:
+            portal.call("status", type=mapping.RECEPTION_TYPE,
+                        data=mapping.reception_status(portal_id, step["facts"]))
+        except PortalDown as exc:
+            FAILURES.labels(exc.reason).inc()
+            with db.transaction() as cur:
+                store.delay_reception_steps(cur, [s["id"] for s in steps[index:]],
+                                            backoff(step["attempts"], settings), str(exc))
+            return
+        except (PortalRefused, mapping.MissingField) as exc:
+            FAILURES.labels("refused").inc()
+            log.error("the portal refused a status before reception",
+                      extra={"portal_id": portal_id, "error": str(exc)[:300]})
+            with db.transaction() as cur:
+                store.mark_reception_steps(cur, [step["id"]], "failed", str(exc))
+            continue
         with db.transaction() as cur:
-            store.delay_reception_steps(cur, ids, backoff(max(s["attempts"] for s in steps),
-                                                          settings), str(exc))
-        return
-    except PortalRefused as exc:
-        FAILURES.labels("refused").inc()
-        log.error("the portal refused a status before reception",
-                  extra={"portal_id": portal_id, "error_code": exc.error_code})
-        with db.transaction() as cur:
-            store.mark_reception_steps(cur, ids, "failed", f"{exc.error_code}: {exc.message}")
-        return
-    with db.transaction() as cur:
-        store.mark_reception_steps(cur, ids, "acknowledged")
-
-
-def send_rating(db, portal, code, rating):
-    """A rating replaces the dossier's earlier one on the portal: sending it again after a
-    lost answer repeats nothing."""
-    try:
-        portal.call("rating", data=[mapping.rating_row(code, rating["facts"])])
-    except PortalRefused as exc:
-        with db.transaction() as cur:
-            store.mark_rating(cur, rating["id"], "failed", f"{exc.error_code}: {exc.message}")
-        raise
-    with db.transaction() as cur:
-        store.mark_rating(cur, rating["id"], "acknowledged")
+            store.mark_reception_steps(cur, [step["id"]], "acknowledged")
 
 
 def backoff(attempts, settings):

@@ -26,10 +26,12 @@ from .portalpay import (
     ACK_UNKNOWN_ERROR,
     FAILED,
     NOT_FOUND,
+    OK,
     PAID,
     PENDING,
     PlatformRefused,
     PortalPayUnavailable,
+    confirmation_answer,
 )
 
 log = logging.getLogger("motcua.payment.portal_online")
@@ -110,13 +112,12 @@ def send_init(db, portal, payment, bill):
                                "lại sau ít phút.") from failure
 
 
-def _ack(cur, reference, outcome, answer, level=logging.WARNING):
-    store.record_notification(cur, "dvcqg_confirm", reference, outcome, answer["MaLoi"])
+def _ack(cur, reference, outcome, ack, level=logging.WARNING):
+    store.record_notification(cur, "dvcqg_confirm", reference, outcome, ack[0])
     CONFIRMATIONS.labels(outcome).inc()
     log.log(level, "portal payment confirmation", extra={"txn_ref": reference,
-                                                          "outcome": outcome,
-                                                          "code": answer["MaLoi"]})
-    return answer
+                                                          "outcome": outcome, "code": ack[0]})
+    return ack
 
 
 def answer_confirmation(db, portal, settings, message, correlation_id):
@@ -125,14 +126,14 @@ def answer_confirmation(db, portal, settings, message, correlation_id):
     and the receipt to the next status check)."""
     try:
         with db.transaction() as cur:
-            answer, paid = confirm(cur, portal, settings, message, correlation_id)
+            ack, paid = confirm(cur, portal, settings, message, correlation_id)
     except Exception:  # noqa: BLE001 - the platform must get its answer and retry
         log.exception("portal confirmation could not be processed",
                       extra={"txn_ref": message.get("MaThamChieu")})
-        return ACK_UNKNOWN_ERROR
+        ack, paid = ACK_UNKNOWN_ERROR, None
     if paid is not None:
         keep_receipt(db, portal, paid)
-    return answer
+    return confirmation_answer(ack, message, portal.partner)
 
 
 def confirm(cur, portal, settings, message, correlation_id):
@@ -147,16 +148,17 @@ def confirm(cur, portal, settings, message, correlation_id):
         return _ack(cur, reference, "unknown_order", ACK_NOT_FOUND), None
     if str(message.get("SoTien")) != str(payment["amount"]):
         return _ack(cur, reference, "amount_mismatch", ACK_INVALID_AMOUNT, logging.ERROR), None
-    paid = str(message.get("TrangThai")) == PAID
+    paid = str(message.get("MaLoi")) == OK
     if payment["status"] == "succeeded" or (payment["status"] != "pending" and not paid):
         return _ack(cur, reference, "replay", ACK_ALREADY_CONFIRMED), None
-    outcome = _apply(cur, settings, payment, message, correlation_id)
+    outcome = _apply(cur, settings, payment, PAID if paid else FAILED,
+                     message.get("MaGiaoDich"), correlation_id)
     _ack(cur, reference, outcome, ACK_CONFIRMED, logging.INFO)
     return ACK_CONFIRMED, (payment if outcome == "confirmed" else None)
 
 
-def _apply(cur, settings, payment, message, correlation_id):
-    status, transaction_no = str(message.get("TrangThai")), message.get("MaGiaoDich")
+def _apply(cur, settings, payment, status, transaction_no, correlation_id):
+    """The platform's word on a payment: PAID, FAILED, or else still pending."""
     if status == PAID:
         billing.confirm_online(cur, settings, payment, transaction_no, None, status, now(),
                                correlation_id)
@@ -169,7 +171,7 @@ def _apply(cur, settings, payment, message, correlation_id):
 
 def keep_receipt(db, portal, payment):
     try:
-        receipt = portal.bill(payment["reference"])
+        receipt = portal.bill(payment["reference"], payment["created_at"])
     except GatewayError as exc:
         log.warning("portal e-receipt not fetched", extra={"txn_ref": payment["reference"],
                                                            "error": str(exc)[:300]})
@@ -243,18 +245,18 @@ def check_pending(db, portal, settings, correlation_id, started_before, checked_
     summary = {}
     for payment in candidates:
         try:
-            answer = portal.status(payment["reference"])
+            said = portal.status(payment["reference"], payment["created_at"])
         except PlatformRefused as exc:
-            answer = {"MaLoi": exc.code}
+            said = {"MaLoi": exc.code}
         except GatewayError as exc:
-            answer = None
+            said = None
             log.warning("portal status query failed", extra={"txn_ref": payment["reference"],
                                                              "error": str(exc)[:300]})
-        if answer is None:
+        if said is None:
             outcome = "gateway_error"
         else:
             with db.transaction() as cur:
-                outcome = _apply_status(cur, settings, payment["id"], answer, correlation_id,
+                outcome = _apply_status(cur, settings, payment["id"], said, correlation_id,
                                         expire)
             if outcome == "settled":
                 keep_receipt(db, portal, payment)
@@ -263,7 +265,7 @@ def check_pending(db, portal, settings, correlation_id, started_before, checked_
     return summary
 
 
-def _apply_status(cur, settings, payment_id, answer, correlation_id, expire):
+def _apply_status(cur, settings, payment_id, said, correlation_id, expire):
     """What the platform said of one payment, applied to it under its lock. A payment whose
     URL never reached anyone (INIT unanswered) that the platform does not know, or holds
     unpaid, is cancelled; so is any still unpaid when `expire`."""
@@ -271,19 +273,19 @@ def _apply_status(cur, settings, payment_id, answer, correlation_id, expire):
     if payment["status"] != "pending":
         return "already_resolved"  # the confirmation arrived meanwhile
     store.mark_checked(cur, payment_id)
-    status, code = str(answer.get("TrangThai")), answer.get("MaLoi")
+    status, code = str(said.get("TrangThaiGD")), said.get("MaLoi")
     unseen = payment["pay_url"] is None
     if code == NOT_FOUND and (unseen or expire):
         billing.end_online(cur, payment, "cancelled", code)
         return "cancelled"
     if code != "00":
         return "gateway_error"
-    if status == PAID and str(answer.get("SoTien")) != str(payment["amount"]):
+    if status == PAID and str(said.get("SoTien")) != str(payment["amount"]):
         log.error("the platform reports another amount; left pending for the manager",
                   extra={"txn_ref": payment["reference"]})
         return "amount_mismatch"
     if status == PENDING and (unseen or expire):
-        billing.end_online(cur, payment, "cancelled", status, answer.get("MaGiaoDich"))
+        billing.end_online(cur, payment, "cancelled", status, said.get("MaGiaoDich"))
         return "expired"
-    outcome = _apply(cur, settings, payment, answer, correlation_id)
+    outcome = _apply(cur, settings, payment, status, said.get("MaGiaoDich"), correlation_id)
     return {"confirmed": "settled", "declined": "failed"}.get(outcome, outcome)

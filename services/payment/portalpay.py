@@ -1,14 +1,15 @@
 """The National Public Service Portal's payment platform (DVCQG), an online channel beside
-VNPay. Every message is JSON with `LoaiBanTin` (INIT, GET_BILL, the status query),
-`PhienBan`, `MaDoiTac` and `MaThamChieu` (our payment's reference, also the statement
-reference), signed by `MaXacThuc` = SHA-256 over the listed fields and the shared secret
-joined by `|`. The fields and their order come with the province's credentials, so they are
-settings (DVCQG_PAY_FIELDS_*), never constants here.
+VNPay. Every message is JSON with `LoaiBanTin` (INIT, GET_BILL, the status query QUERY),
+`PhienBan`, `MaDoiTac`, `MaThamChieu` (our payment's reference, also the statement
+reference) and `ThoiGianGD` (when the payment was started), signed by `MaXacThuc` = SHA-256
+over the listed fields and the shared secret joined by `|`. The fields and their order come
+with the province's credentials, so they are settings (DVCQG_PAY_FIELDS_*), never constants
+here; the defaults are what the public clients sign (README.md names them).
 
 - INIT: the bill and its receipt data (ThongTinBienLai) → `UrlThanhToan` for the citizen.
-- Confirmation: the platform POSTs the outcome to us; trusted only when MaXacThuc verifies,
-  settled once (a replay changes nothing).
-- Status query for pending ones: TrangThai 1 paid, 3 pending, 4 failed.
+- Confirmation: the platform POSTs the outcome to us (paid when MaLoi is "00"); trusted only
+  when MaXacThuc verifies, settled once (a replay changes nothing).
+- Status query for pending ones: TrangThaiGD 1 paid, 3 pending, 4 failed.
 - GET_BILL: the platform's e-receipt, kept beside the payment once it is paid.
 """
 import hashlib
@@ -26,12 +27,28 @@ log = logging.getLogger("motcua.payment.portalpay")
 
 PAID, PENDING, FAILED = "1", "3", "4"
 OK, NOT_FOUND = "00", "01"
-ACK_CONFIRMED = {"MaLoi": "00", "MoTa": "Xác nhận thành công"}
-ACK_NOT_FOUND = {"MaLoi": "01", "MoTa": "Không tìm thấy giao dịch"}
-ACK_ALREADY_CONFIRMED = {"MaLoi": "02", "MoTa": "Giao dịch đã được xác nhận"}
-ACK_INVALID_AMOUNT = {"MaLoi": "04", "MoTa": "Số tiền không khớp"}
-ACK_INVALID_HASH = {"MaLoi": "97", "MoTa": "Mã xác thực không hợp lệ"}
-ACK_UNKNOWN_ERROR = {"MaLoi": "99", "MoTa": "Lỗi không xác định"}
+# Our answer to a confirmation: MaLoi and MoTaLoi (the codes are ours).
+ACK_CONFIRMED = ("00", "Xác nhận thành công")
+ACK_NOT_FOUND = ("01", "Không tìm thấy giao dịch")
+ACK_ALREADY_CONFIRMED = ("02", "Giao dịch đã được xác nhận")
+ACK_INVALID_AMOUNT = ("04", "Số tiền không khớp")
+ACK_INVALID_HASH = ("97", "Mã xác thực không hợp lệ")
+ACK_UNKNOWN_ERROR = ("99", "Lỗi không xác định")
+# INIT's fixed values, as the Thanh Hóa system sends them.
+INIT_VALUES = {"LoaiHinhThanhToan": "PAY", "MaKenhThanhToan": "1", "MaThietBi": "1",
+               "NgonNgu": "vi-VN", "MaTienTe": "VND", "MaNganHang": "PAYMENT"}
+SERVICE_KIND = "2"  # ThongTinBienLai.MaDichVu: fees of a public service (the same system)
+
+
+def confirmation_answer(ack, message, partner):
+    """The province's answer to a confirmation: {MaLoi, MoTaLoi, MaDoiTac, MaThamChieu,
+    ThoiGianGD, MaXacThuc}; MaXacThuc is the confirmation's, as the Thanh Hóa system
+    answers it."""
+    code, words = ack
+    return {"MaLoi": code, "MoTaLoi": words, "MaDoiTac": partner,
+            "MaThamChieu": _text(message.get("MaThamChieu"))[:100],
+            "ThoiGianGD": _text(message.get("ThoiGianGD"))[:20],
+            "MaXacThuc": _text(message.get("MaXacThuc"))[:128]}
 
 
 class PlatformRefused(GatewayError):
@@ -80,6 +97,11 @@ class PortalPay:
         self.unit = settings.dvcqg_pay_unit
         self.service_code = settings.dvcqg_pay_service_code
         self.account = settings.dvcqg_pay_account
+        self.account_name = settings.dvcqg_pay_account_name
+        self.bank = settings.dvcqg_pay_bank
+        self.unit_name = settings.dvcqg_pay_unit_name
+        self.service_name = settings.dvcqg_pay_service_name
+        self.ip = settings.dvcqg_pay_ip
         self.timeout = settings.dvcqg_pay_timeout_seconds
         self.fields = {"INIT": fields_of(settings.dvcqg_pay_fields_init),
                        "CONFIRM": fields_of(settings.dvcqg_pay_fields_confirm),
@@ -103,40 +125,46 @@ class PortalPay:
     def init(self, reference, amount, bill, created_at):
         """The platform's payment URL for a pending payment."""
         self.require_configured()
-        message = self._message("INIT", reference, SoTien=str(amount),
-                                ThoiGianTao=gateway_time(created_at),
-                                NoiDung=ascii_text(f"Thanh toan phi ho so {bill['dossier_code']}"),
-                                ThongTinBienLai=self._receipt_info(bill, amount))
+        about = ascii_text(f"Thanh toan phi ho so {bill['dossier_code']}")
+        message = self._message("INIT", reference, created_at, SoTien=str(amount),
+                                **INIT_VALUES, ThongTinGiaoDich=about, Ip=self.ip,
+                                ThongTinBienLai=self._receipt_info(bill, amount, about))
         answer = self._post(message, "INIT", self.fields["INIT"])
         url = answer.get("UrlThanhToan")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise GatewayError(f"INIT {reference}: the platform gave no payment URL")
         return url
 
-    def status(self, reference):
-        """The platform's answer about one payment: TrangThai, SoTien, MaGiaoDich."""
-        return self._post(self._message(self.query_type, reference), "QUERY",
+    def status(self, reference, created_at):
+        """The platform's answer about one payment: TrangThaiGD, SoTien, MaGiaoDich."""
+        return self._post(self._message(self.query_type, reference, created_at), "QUERY",
                           self.fields["QUERY"])
 
-    def bill(self, reference):
+    def bill(self, reference, created_at):
         """GET_BILL: the e-receipt the platform issued for a paid payment."""
-        answer = self._post(self._message("GET_BILL", reference), "GET_BILL",
+        answer = self._post(self._message("GET_BILL", reference, created_at), "GET_BILL",
                             self.fields["GET_BILL"])
         receipt = answer.get("BienLai")
         if not isinstance(receipt, dict):
             raise GatewayError(f"GET_BILL {reference}: no e-receipt in the answer")
         return receipt
 
-    def _receipt_info(self, bill, amount):
-        return {"MaTTHC": bill["procedure_code"] or "", "MaDVC": self.service_code,
-                "MaDonVi": self.unit, "MaHoSo": bill["dossier_code"],
-                "TaiKhoanThuHuong": self.account, "NguoiNop": bill["payer_name"] or "",
-                "PhiLePhi": [{"LoaiPhiLePhi": "1" if bill["fee"] else "2",
-                              "NoiDung": bill["description"], "SoTien": str(amount)}]}
+    def _receipt_info(self, bill, amount, about):
+        """ThongTinBienLai with the public clients' field names; LoaiPhiLePhi 1 a fee (phí),
+        2 a charge (lệ phí) is our reading."""
+        return {"MaDichVu": SERVICE_KIND, "MaDVC": self.service_code,
+                "TenDVC": self.service_name, "MaTTHC": bill["procedure_code"] or "",
+                "MaDonVi": self.unit, "TenDonVi": self.unit_name,
+                "MaHoSo": bill["dossier_code"], "TKThuHuong": self.account,
+                "MaNHThuHuong": self.bank, "TenTKThuHuong": self.account_name,
+                "NoiDungThanhToan": about, "HoTenNguoiNop": bill["payer_name"] or "",
+                "PhiLePhi": [{"LoaiPhiLePhi": "1" if bill["fee"] else "2", "MaPhiLePhi": "",
+                              "TenPhiLePhi": bill["description"], "SoTien": str(amount)}],
+                "DSKhoanNop": [{"NoiDung": bill["description"], "SoTien": str(amount)}]}
 
-    def _message(self, kind, reference, **more):
+    def _message(self, kind, reference, created_at, **more):
         return {"LoaiBanTin": kind, "PhienBan": self.version, "MaDoiTac": self.partner,
-                "MaThamChieu": reference, **more}
+                "MaThamChieu": reference, "ThoiGianGD": gateway_time(created_at), **more}
 
     def _post(self, message, kind, fields):
         self.require_configured()

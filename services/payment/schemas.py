@@ -207,16 +207,24 @@ class PortalConfirmationSchema(Schema):
         unknown = INCLUDE
 
     LoaiBanTin = fields.Raw(allow_none=True, metadata={"example": "CONFIRM"})
+    MaLoi = fields.Raw(allow_none=True, metadata={"description": "00 paid, another code not"})
     MaDoiTac = fields.Raw(allow_none=True, metadata={"example": "MOTCUA"})
     MaThamChieu = fields.Raw(allow_none=True, metadata={"description": "the payment's reference"})
-    SoTien = fields.Raw(allow_none=True, metadata={"description": "VND", "example": "200000"})
+    SoTien = fields.Raw(allow_none=True, metadata={"description": "VND", "example": 200000})
+    MaTienTe = fields.Raw(allow_none=True, metadata={"example": "VND"})
     MaGiaoDich = fields.Raw(allow_none=True, metadata={"description": "the platform's transaction number"})
-    TrangThai = fields.Raw(allow_none=True, metadata={"description": "1 paid, 3 pending, 4 failed"})
+    MaNganHang = fields.Raw(allow_none=True)
+    ThoiGianGD = fields.Raw(allow_none=True, metadata={"description": "yyyyMMddHHmmss"})
+    ThongTinGiaoDich = fields.Raw(allow_none=True)
     MaXacThuc = fields.Raw(allow_none=True, metadata={"description": "SHA-256 over the configured fields"})
 
 
 class PortalConfirmationAck(Schema):
-    """00 confirmed, 01 unknown, 02 already confirmed, 04 amount differs, 97 invalid
-    MaXacThuc, 99 error (the platform retries)."""
+    """MaLoi 00 confirmed, 01 unknown, 02 already confirmed, 04 amount differs, 97 invalid
+    MaXacThuc, 99 error (the platform retries); MaXacThuc is the confirmation's."""
     MaLoi = fields.String(required=True, metadata={"example": "00"})
-    MoTa = fields.String(required=True)
+    MoTaLoi = fields.String(required=True)
+    MaDoiTac = fields.String(required=True)
+    MaThamChieu = fields.String(required=True)
+    ThoiGianGD = fields.String(required=True)
+    MaXacThuc = fields.String(required=True)

@@ -5,6 +5,13 @@ from marshmallow import fields, validate
 from services.common.settings import SettingsSchema
 
 SANDBOX = "https://sandbox.vnpayment.vn"
+# MaXacThuc's fields as the public clients sign them (services/payment/README.md)
+INIT_FIELDS = ("LoaiBanTin,PhienBan,MaDoiTac,MaThamChieu,SoTien,LoaiHinhThanhToan,"
+               "MaKenhThanhToan,MaThietBi,NgonNgu,MaTienTe,MaNganHang,ThongTinGiaoDich,"
+               "ThoiGianGD,Ip")
+CONFIRM_FIELDS = ("LoaiBanTin,MaLoi,MaDoiTac,MaThamChieu,SoTien,MaTienTe,MaGiaoDich,"
+                  "MaNganHang,ThoiGianGD,ThongTinGiaoDich")
+QUERY_FIELDS = "LoaiBanTin,PhienBan,MaDoiTac,MaThamChieu,ThoiGianGD"
 
 
 def _url(data_key, default):
@@ -48,19 +55,26 @@ class PaymentSettings(SettingsSchema):
     dvcqg_pay_url = fields.String(data_key="DVCQG_PAY_URL", load_default="")
     dvcqg_pay_partner = fields.String(data_key="DVCQG_PAY_PARTNER", load_default="")
     dvcqg_pay_secret = fields.String(data_key="DVCQG_PAY_SECRET", load_default="")
-    dvcqg_pay_version = fields.String(data_key="DVCQG_PAY_VERSION", load_default="1.0.0")
+    dvcqg_pay_version = fields.String(data_key="DVCQG_PAY_VERSION", load_default="1.0.6")
     dvcqg_pay_unit = fields.String(data_key="DVCQG_PAY_UNIT", load_default="")
     dvcqg_pay_service_code = fields.String(data_key="DVCQG_PAY_SERVICE_CODE", load_default="")
+    # ThongTinBienLai: the beneficiary account (TKThuHuong), its bank (MaNHThuHuong) and name
+    # (TenTKThuHuong), the unit's name (TenDonVi), the service's name (TenDVC)
     dvcqg_pay_account = fields.String(data_key="DVCQG_PAY_ACCOUNT", load_default="")
+    dvcqg_pay_bank = fields.String(data_key="DVCQG_PAY_BANK", load_default="")
+    dvcqg_pay_account_name = fields.String(data_key="DVCQG_PAY_ACCOUNT_NAME", load_default="")
+    dvcqg_pay_unit_name = fields.String(data_key="DVCQG_PAY_UNIT_NAME", load_default="")
+    dvcqg_pay_service_name = fields.String(data_key="DVCQG_PAY_SERVICE_NAME", load_default="")
+    # INIT's Ip: the address the platform knows the province's server by
+    dvcqg_pay_ip = fields.String(data_key="DVCQG_PAY_IP", load_default="")
     dvcqg_pay_timeout_seconds = _seconds("DVCQG_PAY_TIMEOUT_SECONDS", 10.0)
     dvcqg_pay_query_type = fields.String(data_key="DVCQG_PAY_QUERY_TYPE",
-                                         load_default="GET_STATUS")
+                                         load_default="QUERY")
     # MaXacThuc's fields in order (comma-separated); given with the province's credentials.
     dvcqg_pay_fields_init = fields.String(
         data_key="DVCQG_PAY_FIELDS_INIT",
-        load_default="LoaiBanTin,PhienBan,MaDoiTac,MaThamChieu,SoTien,ThoiGianTao")
-    dvcqg_pay_fields_confirm = fields.String(
-        data_key="DVCQG_PAY_FIELDS_CONFIRM",
-        load_default="LoaiBanTin,PhienBan,MaDoiTac,MaThamChieu,SoTien,MaGiaoDich,TrangThai")
-    dvcqg_pay_fields_query = fields.String(
-        data_key="DVCQG_PAY_FIELDS_QUERY", load_default="LoaiBanTin,PhienBan,MaDoiTac,MaThamChieu")
+        load_default=INIT_FIELDS)
+    dvcqg_pay_fields_confirm = fields.String(data_key="DVCQG_PAY_FIELDS_CONFIRM",
+                                             load_default=CONFIRM_FIELDS)
+    dvcqg_pay_fields_query = fields.String(data_key="DVCQG_PAY_FIELDS_QUERY",
+                                           load_default=QUERY_FIELDS)

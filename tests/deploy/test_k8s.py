@@ -178,8 +178,9 @@ def test_payment_gets_every_setting_of_its_online_channels(rendered, prefix, sec
         "name": "motcua-keys", "key": secret, "optional": True}
     assert all("value" in variable for name, variable in given.items() if name != secret)
     if prefix == "DVCQG_PAY_":
-        assert given["DVCQG_PAY_FIELDS_INIT"]["value"] == \
-            "LoaiBanTin,PhienBan,MaDoiTac,MaThamChieu,SoTien,ThoiGianTao"
+        assert given["DVCQG_PAY_FIELDS_INIT"]["value"] == (
+            "LoaiBanTin,PhienBan,MaDoiTac,MaThamChieu,SoTien,LoaiHinhThanhToan,MaKenhThanhToan,"
+            "MaThietBi,NgonNgu,MaTienTe,MaNganHang,ThongTinGiaoDich,ThoiGianGD,Ip")
 
 
 def test_production_serves_the_desk_and_the_gateways_at_one_public_address():

@@ -96,7 +96,8 @@ def lacking_sector(code):
     """intake's dossier.received of a dossier whose procedure names no lĩnh vực (MaLinhVuc),
     which the portal requires: its sync fails."""
     return new_envelope("dossier.received", "intake", {
-        "code": code, "channel": "counter", "receiving_unit": "H01.10",
+        "code": code, "channel": "counter", "result_delivery": "counter",
+        "receiving_unit": "H01.10",
         "received_at": later(0).isoformat(), "due_date": later(60 * 24 * 7).date().isoformat(),
         "procedure": {"code": "1.001756", "name": "Thành lập Văn phòng công chứng",
                       "department": "stp", "cooperating": [], "processing_days": 5,

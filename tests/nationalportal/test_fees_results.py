@@ -41,17 +41,17 @@ def test_fees_the_held_result_and_its_papers_reach_the_portal(linked, db):
             record["DanhSachGiayToKetQua"] else None
     record = wait_for(held, timeout=20)
     [fee] = record["DanhSachLePhi"]
-    assert fee["Gia"] == "200000" and fee["DaThanhToan"] == "0"
-    assert fee["TenPhiLePhi"] == "Lệ phí cấp phiếu lý lịch tư pháp"
+    assert fee == {"TenPhiLePhi": "Lệ phí cấp phiếu lý lịch tư pháp", "Gia": "200000",
+                   "LoaiPhiLePhi": "1"}
     [paper] = record["DanhSachGiayToKetQua"]
-    assert paper["SoKyHieu"] == "125/QĐ-STP" and len(paper["NgayBanHanh"]) == 14
+    assert paper["GiayToId"] == "125/QĐ-STP" and len(record["NgayKetThucXuLy"]) == 14
 
     publish(amqp_uri, "payment", "payment.settled", code, {
         "bill_id": bill, "kind": "fee", "amount": 200000, "paid": 200000,
         "settled_at": later(6).isoformat()})
     record = wait_for(lambda: shown(portal, code)[0]
                       if shown(portal, code)[0]["TrangThaiHoSo"] == "9" else None, timeout=20)
-    assert record["DanhSachLePhi"][0]["DaThanhToan"] == "1"
+    assert record["DanhSachLePhi"] == [fee]  # paid: the status says it, not the item
     state = synced(national, code)
     announced = query(db, "SELECT body FROM nationalportal.outbox"
                           " WHERE routing_key = 'portal.dossier_synced' ORDER BY seq")

@@ -1,9 +1,10 @@
 """Online dossiers from the fake DVCQG: handed to intake as online dossiers awaiting formal
 reception, once however often they are listed or fetched, acknowledged to the portal once
 and only after intake committed; a malformed one is parked with the reason and the portal
-is told nothing. The portal is told 1 under its own id once intake registered it, and 3 if
-the officer asks for corrections instead of receiving it; once received, the dossier goes
-back under motcua's code with the portal's id beside it, never before that 1."""
+is told nothing. The portal's status of the dossier is set under its own id
+(DongBoTrangThaiHoSo): 1 once intake registered it, 5 if the officer asks for corrections
+instead of receiving it, 2 with motcua's code once received; the dossier then goes back under
+that code with the portal's id beside it, never before those."""
 
 import time
 
@@ -74,7 +75,8 @@ def test_an_online_dossier_received_by_an_officer_goes_back_under_the_portals_id
     code = answer.json()["code"]
     synced(national, code)
     record, rows = shown(portal, code)
-    assert record["MaHoSoQG"] == "G22-0004" and record["HinhThuc"] == "1"
+    assert record["MaHoSoQG"] == "G22-0004" and record["KenhThucHien"] == "2"
+    assert record["HinhThuc"] == "0"  # the result at the counter
     assert wait_for(lambda: national.get(f"/api/v1/sync/dossiers/{code}",
                                          token=MANAGER).json()["portal_id"] == "G22-0004")
 
@@ -86,9 +88,9 @@ def receive_online(intake, submission_id):
     return answer.json()["code"]
 
 
-def test_an_online_dossier_shows_1_under_the_portals_id_before_anything_under_its_code(linked):
+def test_an_online_dossier_shows_1_then_2_under_the_portals_id_before_its_code(linked):
     intake, national, portal, amqp_uri = linked
-    portal.faults = {"down_services": ["CapNhatTienDoHoSoMC"]}  # progress rows cannot land
+    portal.faults = {"down_services": ["DongBoTrangThaiHoSo"]}  # statuses cannot land
     portal.online.update({"G22-0005": online_dossier("G22-0005")})
     poll(national)
     [submission] = submissions(intake)
@@ -100,16 +102,18 @@ def test_an_online_dossier_shows_1_under_the_portals_id_before_anything_under_it
     portal.faults = {}
     synced(national, code)
     journal = portal.received()["journal"]
-    assert journal[0] == ["CapNhatTienDoHoSoMC", "G22-0005", "1"]
-    assert [entry[1] for entry in journal[1:]] == [code] * (len(journal) - 1)
-    [registered] = shown(portal, "G22-0005")[1]
-    assert registered["NguoiXuLy"] == "stp" and registered["NgayKetThucTheoQuyDinh"]
-    assert "chờ tiếp nhận" in registered["NoiDungXuLy"]
+    assert journal[:2] == [["DongBoTrangThaiHoSo", "G22-0005", "1"],
+                           ["DongBoTrangThaiHoSo", "G22-0005", "2"]]
+    assert [entry[1] for entry in journal[2:]] == [code] * (len(journal) - 2)
+    registered, received = portal.received()["statuses"]["G22-0005"]
+    assert "chờ tiếp nhận" in registered["NoiDung"] and registered["MaHoSoDonVi"] == ""
+    assert received["MaHoSoDonVi"] == code and len(received["NgayXuLy"]) == 14
+    assert shown(portal, "G22-0005") == (None, [])  # no progress row under the portal's id
     overview = national.get("/api/v1/sync", token=MANAGER).json()
-    assert overview["reception_steps"] == {"acknowledged": 1}
+    assert overview["reception_steps"] == {"acknowledged": 2}
 
 
-def test_corrections_asked_instead_of_reception_show_3_after_1_under_the_portals_id(linked):
+def test_corrections_asked_instead_of_reception_set_5_after_1_under_the_portals_id(linked):
     intake, national, portal, amqp_uri = linked
     portal.online.update({"G22-0006": online_dossier("G22-0006")})
     poll(national)
@@ -121,26 +125,29 @@ def test_corrections_asked_instead_of_reception_show_3_after_1_under_the_portals
                               "reason": "Đơn chưa ký."})
     assert asked.status_code == 200, asked.text
     rows = wait_for(lambda: (lambda r: r if len(r) == 2 else None)(
-        shown(portal, "G22-0006")[1]), timeout=20)
-    assert [row["TrangThai"] for row in rows] == ["1", "3"]
-    assert rows[1]["NoiDungXuLy"].endswith("Đơn chưa ký.")
-    assert rows[0]["ThoiDiemXuLy"] <= rows[1]["ThoiDiemXuLy"]
+        portal.received()["statuses"].get("G22-0006", [])), timeout=20)
+    assert [row["TrangThai"] for row in rows] == ["1", "5"]
+    assert rows[1]["NoiDung"].endswith("Đơn chưa ký.")
+    assert rows[0]["NgayXuLy"] <= rows[1]["NgayXuLy"]
     state = portal.received()
     assert state["dossiers"] == {}
     assert [service for service, accepted in state["calls"] if not accepted] == []
 
 
-def test_the_fake_takes_only_1_and_3_under_an_id_it_handed_out_and_not_yet_numbered(dvcqg):
+def test_the_fake_sets_a_status_only_of_a_dossier_it_handed_out(dvcqg):
     url, portal = dvcqg
     portal.online.update({"G22-0007": online_dossier("G22-0007")})
+    data = {"MaHoSo": "G22-0007", "MaHoSoDonVi": "", "TrangThai": "2", "NoiDung": "Tiếp nhận",
+            "NgayXuLy": "20261207090000"}
+    assert call_portal(url, "DongBoTrangThaiHoSo", type="2", data=data)["error_code"] == "00"
+    unknown = call_portal(url, "DongBoTrangThaiHoSo", type="2",
+                          data={**data, "MaHoSo": "G22-9999"})
+    assert "data.MaHoSo" in unknown["message"]
+    assert "type" in call_portal(url, "DongBoTrangThaiHoSo", type="1", data=data)["message"]
+    assert "data.NgayXuLy" in call_portal(url, "DongBoTrangThaiHoSo", type="2",
+                                          data={**data, "NgayXuLy": "7/12/2026"})["message"]
     row = {"MaHoSo": "G22-0007", "NguoiXuLy": "stp", "ThoiDiemXuLy": "20261207090000",
-           "NoiDungXuLy": "Đã nhận hồ sơ trực tuyến", "TrangThai": "4"}
-    refused = call_portal(url, "CapNhatTienDoHoSoMC", data=[row])
-    assert refused["error_code"] == "-1" and "data[0].TrangThai" in refused["message"]
-    unknown = call_portal(url, "CapNhatTienDoHoSoMC",
-                          data=[{**row, "MaHoSo": "G22-9999", "TrangThai": "1"}])
-    assert "data[0].MaHoSo" in unknown["message"]
-    assert call_portal(url, "CapNhatTienDoHoSoMC", data=[{**row, "TrangThai": "1"}])[
-        "error_code"] == "00"
-    [shown_there] = call_portal(url, "TraCuuHoSo", mahoso="G22-0007")["result"]
-    assert [r["TrangThai"] for r in shown_there["TienDo"]] == ["1"]
+           "NoiDungXuLy": "Đã nhận hồ sơ trực tuyến", "TrangThai": "1"}
+    refused = call_portal(url, "CapNhatTienDoHoSoMC", data=[row])  # no progress rows there
+    assert refused["error_code"] == "-1" and "data[0].MaHoSo" in refused["message"]
+    assert [r["TrangThai"] for r in portal.received()["statuses"]["G22-0007"]] == ["2"]

@@ -1,7 +1,9 @@
 """The mapping to DVCQG's fields: every lifecycle status has its code (domain.md's table),
-dates go as yyyyMMddHHmmss in Asia/Ho_Chi_Minh, and a value the portal requires that motcua
-lacks is refused naming the field."""
-from datetime import UTC, datetime
+dates go as yyyyMMddHHmmss in Asia/Ho_Chi_Minh, a value the portal requires that motcua
+lacks is refused naming the field, HinhThuc is how the result is delivered and KenhThucHien
+the channel, the statuses before reception are DongBoTrangThaiHoSo's data, and the
+evaluations become DongBoDanhGia's monthly summary."""
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -17,7 +19,7 @@ DOMAIN_TABLE = {  # domain.md, "DVCQG codes"
 
 def facts(**procedure):
     return {
-        "code": "H01.40-261208-0001", "channel": "counter",
+        "code": "H01.40-261208-0001", "channel": "counter", "result_delivery": "counter",
         "received_at": "2026-12-08T09:30:00+07:00", "due_date": "2026-12-15",
         "submission_id": None,
         "procedure": {"code": "1.001756", "name": "Thành lập Văn phòng công chứng",
@@ -67,6 +69,28 @@ def test_an_empty_email_is_what_the_portal_takes():
     assert mapping.dossier_record(facts(), [])["Email"] == ""
 
 
+@pytest.mark.parametrize("channel, delivery, kenh, hinh_thuc", [
+    ("counter", "counter", "1", "0"), ("online", "counter", "2", "0"),
+    ("online", "post", "2", "1"), ("postal", "post", "3", "1")])
+def test_the_channel_is_kenh_thuc_hien_and_hinh_thuc_how_the_result_goes(
+        channel, delivery, kenh, hinh_thuc):
+    record = mapping.dossier_record({**facts(), "channel": channel,
+                                     "result_delivery": delivery}, [])
+    assert (record["KenhThucHien"], record["HinhThuc"]) == (kenh, hinh_thuc)
+
+
+def test_fees_and_results_go_in_the_public_item_fields_only():
+    bills = [{"description": "Lệ phí", "amount": 200000, "settled_at": None}]
+    result = {"reference": "125/QĐ-STP", "ready_at": "2026-12-10T10:00:00+07:00",
+              "releasable": True}
+    record = mapping.dossier_record(facts(), [step("result_ready")], bills=bills, result=result)
+    assert record["DanhSachLePhi"] == [{"TenPhiLePhi": "Lệ phí", "Gia": "200000",
+                                        "LoaiPhiLePhi": "1"}]
+    [paper] = record["DanhSachGiayToKetQua"]
+    assert set(paper) == {"TenGiayTo", "MaThanhPhanHoSo", "GiayToId"}
+    assert paper["GiayToId"] == "125/QĐ-STP" and "125/QĐ-STP" in paper["TenGiayTo"]
+
+
 def test_an_online_dossier_of_the_portal_becomes_intakes_submission():
     request = mapping.submission_request({
         "MaHoSoQG": "G22.99-261208-0001", "MaTTHC": "1.001756", "ChuHoSo": "Lê Văn An",
@@ -81,17 +105,31 @@ def test_an_online_dossier_of_the_portal_becomes_intakes_submission():
 
 
 def test_the_statuses_before_reception_go_under_the_portals_id_with_their_codes():
-    registered = mapping.step_row("G22-0001", mapping.reception_step_facts(
-        "awaiting_reception", "stp", "2026-12-08T09:30:00+07:00",
-        due="2026-12-09T09:30:00+07:00"), "2026-12-08T09:30:00+07:00")
-    assert (registered["MaHoSo"], registered["TrangThai"]) == ("G22-0001", "1")
-    assert registered["NgayKetThucTheoQuyDinh"] == "20261209093000"  # the reception's deadline
-    refused = mapping.step_row("G22-0001", mapping.reception_step_facts(
-        "refused_at_reception", "stp", "2026-12-08T14:00:00+07:00", reason="Đơn chưa ký."),
-        "2026-12-08T14:00:00+07:00")
-    assert refused["TrangThai"] == "3" and refused["NoiDungXuLy"].endswith(": Đơn chưa ký.")
-    assert refused["NgayKetThucTheoQuyDinh"] == ""
-    with pytest.raises(mapping.MissingField) as missing:
-        mapping.step_row("G22-0001", mapping.reception_step_facts(
-            "awaiting_reception", "", "2026-12-08T09:30:00+07:00"), "2026-12-08T09:30:00+07:00")
-    assert missing.value.field == "NguoiXuLy"
+    registered = mapping.reception_status("G22-0001", mapping.reception_step_facts(
+        "awaiting_reception", "2026-12-08T09:30:00+07:00"))
+    assert registered == {"MaHoSo": "G22-0001", "MaHoSoDonVi": "", "TrangThai": "1",
+                          "NoiDung": "Đã nhận hồ sơ trực tuyến, chờ tiếp nhận chính thức",
+                          "NgayXuLy": "20261208093000"}
+    asked = mapping.reception_status("G22-0001", mapping.reception_step_facts(
+        "corrections_requested", "2026-12-08T14:00:00+07:00", reason="Đơn chưa ký."))
+    assert asked["TrangThai"] == "5" and asked["NoiDung"].endswith(": Đơn chưa ký.")
+    received = mapping.reception_status("G22-0001", mapping.reception_step_facts(
+        "received", "2026-12-09T08:00:00+07:00", code="H01.40-261209-0001"))
+    assert (received["TrangThai"], received["MaHoSoDonVi"]) == ("2", "H01.40-261209-0001")
+
+
+def test_a_months_evaluations_become_three_shares_that_add_up():
+    every = ("time", "agencies", "contacts")
+    evaluations = [dict.fromkeys(every, "very_satisfied"),
+                   {**dict.fromkeys(every, "satisfied"), "time": "not_satisfied"},
+                   {**dict.fromkeys(every, "not_applicable"), "time": "satisfied"}]
+    summary = mapping.rating_summary(date(2026, 12, 1), "1.001756", evaluations,
+                                     "000.00.00.H15", "Trung tâm")
+    assert summary["NgayTongHop"] == "12-2026" and summary["TongSoNguoiDanhGia"] == 3
+    # 7 answers: 3 very satisfied, 3 satisfied, 1 not; not applicable counts in none
+    assert (summary["PhanTramDanhGiaRatHaiLong"], summary["PhanTramDanhGiaHaiLong"],
+            summary["PhanTramDanhGiaChuaHaiLong"]) == ("43%", "43%", "14%")
+    assert (summary["MaThuTuc"], summary["Madonvi"]) == ("1.001756", "000.00.00.H15")
+    empty = mapping.rating_summary(date(2026, 3, 1), "1.001756",
+                                   [dict.fromkeys(every, "not_applicable")], "U", "")
+    assert empty["NgayTongHop"] == "3-2026" and empty["PhanTramDanhGiaChuaHaiLong"] == "0%"

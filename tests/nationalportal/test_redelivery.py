@@ -28,7 +28,7 @@ def status_changed(db):
 
 
 def evaluated(db):
-    """The applicant's evaluation: a rating for the portal."""
+    """The applicant's evaluation: counted in the month's summary for the portal."""
     return new_envelope("dossier.evaluated", "routing", {
         "code": CODE, "department": "stp", "procedure_code": "1.001639", "status": "returned",
         "answers": {item: "satisfied" for item in EVALUATION_ITEMS},
@@ -48,7 +48,7 @@ def bill(db):
 
 
 def settled(db):
-    """The fee paid: the line marked paid."""
+    """The fee paid: the dossier no longer shows fees due."""
     return new_envelope("payment.settled", "payment", {
         "bill_id": BILL, "code": CODE, "kind": "fee", "amount": 200000, "paid": 200000,
         "settled_at": datetime.now(TIMEZONE).isoformat(),
@@ -67,7 +67,7 @@ def result_ready(db):
 
 
 def corrections_requested(db):
-    """An online dossier not received, corrections asked instead: status 3 for the portal."""
+    """An online dossier not received, corrections asked instead: status 5 for the portal."""
     return new_envelope("dossier.corrections_requested", "intake", {
         "submission_id": "0b8f3f3e-6c1a-4b7e-9f0e-2d8c5a1b7c44",
         "procedure": {"code": "1.001665", "name": "Đăng ký hoạt động Văn phòng công chứng"},

@@ -1,7 +1,8 @@
 """Outbound sync against the fake DVCQG: a dossier received at the counter is added to the
 portal, then every step arrives as a progress row with its status code, in order, and the
 dossier's status follows; the portal down, slow, forgetting sessions or saying "đã tồn tại"
-delays the sync but neither loses nor repeats a step."""
+delays the sync but neither loses nor repeats a step. The evaluations go as a monthly
+summary per procedure, replaced by a later run."""
 from services.common.contracts import EVALUATION_ITEMS
 from services.common.events import events_exchange, new_envelope
 from tests.conftest import dossier_body, procedure, publish_envelope, query, token, wait_for
@@ -36,6 +37,7 @@ def test_a_dossier_and_every_step_reach_the_portal_in_order_with_their_codes(lin
     synced(national, code)
     record, rows = shown(portal, code)
     assert record["TrangThaiHoSo"] == "2" and record["HinhThuc"] == "0"
+    assert record["KenhThucHien"] == "1"
     assert rows[0]["NoiDungXuLy"] == "Tiếp nhận hồ sơ" and rows[0]["TrangThai"] == "2"
     for minutes, (status, _) in enumerate(LIFECYCLE, start=1):
         status_changed(amqp_uri, code, status, later(minutes))
@@ -127,6 +129,40 @@ def test_the_fake_portal_refuses_what_the_real_one_would(dvcqg):
         "MaHoSo": "H01.40-261208-0002", "NguoiXuLy": "a", "ThoiDiemXuLy": "20261208093000",
         "NoiDungXuLy": "x", "TrangThai": "4"}])
     assert "chưa được đồng bộ" in answer["message"]
+    other = {**complete, "MaHoSo": "H01.40-261208-0003"}
+    answer = call_portal(url, "DongBoHoSoMC", isUpdating="False",
+                         data=[{**other, "HinhThuc": "2"}])  # 0 in person, 1 by post
+    assert "data[0].HinhThuc" in answer["message"]
+    for motcua_only, lists in (("DaThanhToan", "DanhSachLePhi"),
+                               ("SoKyHieu", "DanhSachGiayToKetQua")):
+        answer = call_portal(url, "DongBoHoSoMC", isUpdating="False",
+                             data=[{**other, lists: [{motcua_only: "1"}]}])
+        assert f"data[0].{lists}[0].{motcua_only}" in answer["message"], answer
+    answer = call_portal(url, "DongBoHoSoMC", isUpdating="False", data=[{**other, "X": "1"}])
+    assert "data[0].X" in answer["message"]
+
+
+def test_the_fake_portal_takes_what_public_clients_send(dvcqg):
+    """Optional fields of the Thanh Hóa and opencps-v2 clients, an empty NgayHenTra, and
+    list items with their public fields."""
+    url, portal = dvcqg
+    record = {"MaHoSo": "H01.40-261208-0004", "MaTTHC": "1.001756", "TenTTHC": "Thủ tục",
+              "MaLinhVuc": "cong_chung", "TenLinhVuc": "Công chứng", "LoaiDoiTuong": "1",
+              "Email": "", "SoDienThoai": "0912345678", "TrichYeuHoSo": "Thủ tục",
+              "NgayTiepNhan": "20261208093000", "NgayHenTra": "", "TrangThaiHoSo": "2",
+              "HinhThuc": "1", "DonViXuLy": "Sở Tư pháp", "KenhThucHien": "3",
+              "MaDoiTuong": "", "ThongTinKhac": "", "Fax": "", "SoGiayToChuHoSo": "079190001234",
+              "HoSoCoThanhPhanSoHoa": "1", "TaiKhoanDuocXacThucVoiVNeID": "1",
+              "DanhSachTepDinhKemKhac": [], "DSKetNoiCSDL": [{"MaCSDL": "1"}],
+              "TaiLieuNop": [{"TepDinhKemId": "1", "TenTepDinhKem": "Đơn", "IsDeleted": "False",
+                              "MaThanhPhanHoSo": "don", "DuongDanTaiTepTin": ""}],
+              "DanhSachLePhi": [{"TenPhiLePhi": "Lệ phí", "MaPhiLePhi": "", "HinhThucThu": "",
+                                 "Gia": "200000", "LoaiPhiLePhi": "1"}],
+              "DanhSachGiayToKetQua": [{"TenGiayTo": "Quyết định", "MaThanhPhanHoSo": "",
+                                        "GiayToId": "125", "DuongDanTepTinKetQua": "",
+                                        "MaGiayToKetQua": ""}]}
+    answer = call_portal(url, "DongBoHoSoMC", isUpdating="False", data=[record])
+    assert answer["error_code"] == "00", answer
 
 
 def test_a_dossier_lacking_what_the_portal_requires_is_parked_naming_the_field(linked, db):
@@ -154,16 +190,53 @@ def test_a_dossier_lacking_what_the_portal_requires_is_parked_naming_the_field(l
     assert national.get("/api/v1/sync/dossiers/nope", token=MANAGER).status_code == 404
 
 
-def test_an_evaluation_reaches_the_portal_once_its_dossier_is_there(linked):
-    intake, national, portal, amqp_uri = linked
-    code = receive(intake)
-    answers = {item: "satisfied" for item in EVALUATION_ITEMS}
+def evaluated(amqp_uri, code, procedure_code, answers, at):
     publish_envelope(amqp_uri, new_envelope("dossier.evaluated", "routing", {
-        "code": code, "department": "stp", "procedure_code": "1.001756", "status": "returned",
-        "answers": {**answers, "complaints": "not_applicable"}, "officers": ["canbo.stp.01"],
-        "evaluated_at": later(5).isoformat()}, "corr-rating", dossier_code=code),
+        "code": code, "department": "stp", "procedure_code": procedure_code,
+        "status": "returned", "answers": answers, "officers": ["canbo.stp.01"],
+        "evaluated_at": at.isoformat()}, "corr-rating", dossier_code=code),
         events_exchange("routing"))
-    rating = wait_for(lambda: portal.received()["ratings"].get(code), timeout=20)
-    levels = {row["MaTieuChi"]: row["KetQua"] for row in rating["DanhSachDanhGia"]}
-    assert levels["a"] == "2" and levels["g"] == "0" and len(levels) == 9
+
+
+def test_the_months_evaluations_reach_the_portal_as_a_summary_a_later_run_replaces(linked):
+    intake, national, portal, amqp_uri = linked
+    every = dict.fromkeys(EVALUATION_ITEMS, "satisfied")
+    now = later(0)
+    evaluated(amqp_uri, "H01.40-261208-0101", "1.001756", every, now)
+    evaluated(amqp_uri, "H01.40-261208-0102", "1.001756",
+              {**every, "complaints": "not_applicable"}, now)
+    evaluated(amqp_uri, "H01.40-261208-0103", "1.001665",
+              dict.fromkeys(EVALUATION_ITEMS, "very_satisfied"), now)
+    month = now.strftime("%Y-%m")
+
+    def summarised():
+        answer = national.post("/api/v1/rating-summaries", json={"month": month},
+                               token=MANAGER)
+        assert answer.status_code == 200, answer.text
+        found = answer.json()
+        return found if sum(int(row["summary"]["TongSoNguoiDanhGia"])
+                            for row in found["summaries"]) == 3 else None
+    report = wait_for(summarised, timeout=20)
+    assert {row["state"] for row in report["summaries"]} == {"acknowledged"}
+    key = f"{now.month}-{now.year} 1.001756 000.00.00.H15"
+    shown_there = portal.received()["ratings"]
+    assert set(shown_there) == {key, f"{now.month}-{now.year} 1.001665 000.00.00.H15"}
+    assert shown_there[key]["TongSoNguoiDanhGia"] == 2
+    assert shown_there[key]["PhanTramDanhGiaHaiLong"] == "100%"
+    calls = len(portal.received()["calls"])
+    again = national.post("/api/v1/rating-summaries", json={"month": month}, token=MANAGER)
+    assert again.json()["sent"] == 0 and len(portal.received()["calls"]) == calls  # unchanged
+    # the first dossier evaluated again: its later evaluation replaces the earlier
+    evaluated(amqp_uri, "H01.40-261208-0101", "1.001756",
+              dict.fromkeys(EVALUATION_ITEMS, "not_satisfied"), later(1))
+
+    def replaced():
+        national.post("/api/v1/rating-summaries", json={"month": month}, token=MANAGER)
+        row = portal.received()["ratings"][key]
+        return row if row["PhanTramDanhGiaChuaHaiLong"] != "0%" else None
+    row = wait_for(replaced, timeout=20)
+    assert row["TongSoNguoiDanhGia"] == 2 and row["NgayTongHop"] == f"{now.month}-{now.year}"
+    assert row["PhanTramDanhGiaChuaHaiLong"] == "53%"  # 9 of 17 applicable answers
     assert all(accepted for _, accepted in portal.received()["calls"])
+    bad = national.post("/api/v1/rating-summaries", json={"month": "12/2026"}, token=MANAGER)
+    assert bad.status_code == 422 and "month" in bad.text

@@ -1,7 +1,10 @@
 """The portal's payment platform as an online channel of payment, against the fake DVCQG
-(scripts/dvcqg.py) as a real HTTP server: INIT gives the platform's URL, the confirmation is
-trusted only with a valid MaXacThuc and settles once, pending payments are resolved by the
-status query, the e-receipt (GET_BILL) is kept, and the day's reconciliation matches it."""
+(scripts/dvcqg.py) as a real HTTP server: INIT (signed over the public clients' fields, with
+ThoiGianGD and ThongTinBienLai's public names) gives the platform's URL, the confirmation is
+trusted only with a valid MaXacThuc, settles once when MaLoi is 00 and is answered with
+{MaLoi, MoTaLoi, MaDoiTac, MaThamChieu, ThoiGianGD, MaXacThuc}, pending payments are
+resolved by the QUERY (TrangThaiGD), the e-receipt (GET_BILL) is kept, and the day's
+reconciliation matches it."""
 import hashlib
 import threading
 from datetime import datetime, time, timedelta
@@ -36,6 +39,7 @@ def platform(url, **overrides):
     return {"DVCQG_PAY_URL": f"{url}/thanhtoan", "DVCQG_PAY_PARTNER": PARTNER,
             "DVCQG_PAY_SECRET": PAY_SECRET, "DVCQG_PAY_UNIT": "000.00.31.H33",
             "DVCQG_PAY_SERVICE_CODE": "MOTCUA-DVC", "DVCQG_PAY_ACCOUNT": "3511.0.1234567",
+            "DVCQG_PAY_BANK": "970415", "DVCQG_PAY_ACCOUNT_NAME": "Kho bạc Nhà nước tỉnh",
             **overrides}
 
 
@@ -53,6 +57,8 @@ def start(client, bill):
 def confirm(client, message):
     answer = client.post("/api/v1/gateway/dvcqg/confirm", json=message)
     assert answer.status_code == 200, answer.text
+    assert set(answer.json()) == {"MaLoi", "MoTaLoi", "MaDoiTac", "MaThamChieu", "ThoiGianGD",
+                                  "MaXacThuc"}
     return answer.json()["MaLoi"]
 
 
@@ -74,16 +80,24 @@ def test_paid_through_the_portal_confirmed_once_receipt_kept_reconciled(payment,
     assert sent["amount"] == str(bill["amount"])
     assert sent["info"]["MaHoSo"] == bill["dossier_code"]
     assert sent["info"]["MaTTHC"] == bill["procedure_code"]
+    assert (sent["info"]["TKThuHuong"], sent["info"]["MaNHThuHuong"]) == ("3511.0.1234567",
+                                                                          "970415")
+    [fee] = sent["info"]["PhiLePhi"]
+    assert set(fee) == {"LoaiPhiLePhi", "MaPhiLePhi", "TenPhiLePhi", "SoTien"}
 
     message = settle(url, reference)
-    assert confirm(payment, {**message, "SoTien": "1000"}) == "97"  # tampered: hash fails
-    wrong_amount = {**message, "SoTien": "1000"}
+    assert message["MaLoi"] == "00" and message["SoTien"] == bill["amount"]
+    assert confirm(payment, {**message, "SoTien": 1000}) == "97"  # tampered: hash fails
+    wrong_amount = {**message, "SoTien": 1000}
     wrong_amount["MaXacThuc"] = pay_hash(PAY_SECRET, wrong_amount, PAY_FIELDS["CONFIRM"])
     assert confirm(payment, wrong_amount) == "04"
     forged = {**message, "MaXacThuc": hashlib.sha256(b"guess").hexdigest()}
     assert confirm(payment, forged) == "97"
     assert not outbox(db, "payment.settled")
-    assert confirm(payment, message) == "00"
+    answered = payment.post("/api/v1/gateway/dvcqg/confirm", json=message).json()
+    assert answered == {"MaLoi": "00", "MoTaLoi": "Xác nhận thành công", "MaDoiTac": PARTNER,
+                        "MaThamChieu": reference, "ThoiGianGD": message["ThoiGianGD"],
+                        "MaXacThuc": message["MaXacThuc"]}
     assert confirm(payment, message) == "02"  # a replay changes nothing
     [settled] = outbox(db, "payment.settled")
     assert settled["bill_id"] == str(bill["id"])
@@ -136,10 +150,25 @@ def test_the_platform_refuses_a_missing_receipt_field_and_we_answer_503(start_pa
     assert not portal.payments  # reserved first, then cancelled: the platform holds nothing
     assert [row["status"] for row in query(db, "SELECT status FROM payment.payments")] == \
         ["cancelled"]
+    init = {"LoaiBanTin": "INIT", "PhienBan": "1.0.6", "MaDoiTac": PARTNER,
+            "MaThamChieu": "X1", "SoTien": "1000", "LoaiHinhThanhToan": "PAY",
+            "MaKenhThanhToan": "1", "MaThietBi": "1", "NgonNgu": "vi-VN", "MaTienTe": "VND",
+            "MaNganHang": "PAYMENT", "ThongTinGiaoDich": "x", "ThoiGianGD": "20261206120000",
+            "Ip": "", "MaXacThuc": "0" * 64}
+    refused = requests.post(f"{url}/thanhtoan", json=init).json()
+    assert refused["MaLoi"] == "97" and "MaXacThuc" in refused["MoTaLoi"]
     refused = requests.post(f"{url}/thanhtoan", json={
-        "LoaiBanTin": "INIT", "PhienBan": "1.0.0", "MaDoiTac": PARTNER, "MaThamChieu": "X1",
-        "SoTien": "1000", "ThoiGianTao": "20261206120000", "MaXacThuc": "0" * 64}).json()
-    assert refused["MaLoi"] == "97" and "MaXacThuc" in refused["MoTa"]
+        key: value for key, value in init.items() if key != "ThoiGianGD"}).json()
+    assert "ThoiGianGD" in refused["MoTaLoi"]
+    receipt = {"MaDichVu": "2", "MaDVC": "D", "MaTTHC": "1.0", "MaDonVi": "U",
+               "MaHoSo": "H", "TKThuHuong": "1", "MaNHThuHuong": "2", "TenTKThuHuong": "3",
+               "HoTenNguoiNop": "An", "TaiKhoanThuHuong": "1",
+               "PhiLePhi": [{"LoaiPhiLePhi": "1", "MaPhiLePhi": "", "TenPhiLePhi": "Phí",
+                             "SoTien": "1000"}]}
+    signed = {**init, "ThongTinBienLai": receipt}
+    signed["MaXacThuc"] = pay_hash(PAY_SECRET, signed, PAY_FIELDS["INIT"])
+    refused = requests.post(f"{url}/thanhtoan", json=signed).json()
+    assert "ThongTinBienLai.TaiKhoanThuHuong" in refused["MoTaLoi"]  # no public client has it
 
 
 def test_without_the_platform_configured_the_channel_is_off(start_payment, bill_for):

@@ -288,6 +288,8 @@ TABLE = [
     Row("nationalportal", "POST", "/api/v1/reconciliations",
         kwargs={"json": {"since": "2026-01-01T00:00:00+07:00"}}, allowed={"manager": 200}),
     Row("nationalportal", "POST", "/api/v1/catalogue-checks", allowed={"manager": 200}),
+    Row("nationalportal", "POST", "/api/v1/rating-summaries", kwargs={"json": {"month": "2026-01"}},
+        allowed={"manager": 200}),
     *ops("docstore"),
     # a document of the right department's counter, still awaiting its file: visible to that
     # agency's staff and the manager (a file not signed yet is 409), unknown to the others
