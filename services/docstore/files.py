@@ -1,11 +1,18 @@
 """Serving a signed document's bytes safely, its page thumbnails and its verification: an
 inline PDF is sandboxed (Content-Security-Policy: sandbox) and never sniffed as anything
 else; a download is an attachment named by the document's id, never by a person."""
+import hashlib
 from pathlib import Path
 
+from cachetools import TTLCache
 from werkzeug.wrappers import Response
 
 from . import errors, pdfa, verification
+
+# A stored file never changes and its signature's checks depend only on it and the trust
+# roots, so a verification (a pyHanko child process, about half a second) is kept a few
+# minutes: a dossier page opened again, or by a second officer, does not pay it again.
+VERIFICATIONS = TTLCache(maxsize=2048, ttl=600)
 
 SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
                 "Content-Security-Policy": "sandbox; default-src 'none'",
@@ -32,4 +39,9 @@ def trust_roots(settings):
 
 
 def verified(data, settings):
-    return verification.verify_in_process(data, trust_roots(settings))
+    roots = trust_roots(settings)
+    key = (hashlib.sha256(data).hexdigest(), tuple(roots))
+    answer = VERIFICATIONS.get(key)
+    if answer is None:
+        answer = VERIFICATIONS[key] = verification.verify_in_process(data, roots)
+    return answer
