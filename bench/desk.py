@@ -1,7 +1,8 @@
 """The desk under its officers' load: 20 signed-in officers at once browse the inbox and the
 dossier pages and submit receptions, against a database of 100,000 dossiers.
 
-    python -m bench.desk [--officers 20] [--duration 60] [--dossiers 100000] [--json PATH]
+    python -m bench.desk [--officers 20] [--duration 60] [--dossiers 100000] [--think 1-5]
+                         [--json PATH]
 
 Starts the whole stack (scripts.stack) on its own database and RabbitMQ virtual host (both
 `motcua_bench_desk`, the database recreated) with ports shifted by 1600, seeds routing with
@@ -9,7 +10,11 @@ Starts the whole stack (scripts.stack) on its own database and RabbitMQ virtual 
 (written straight into routing's table: what the inbox reads), creates the demo's accounts,
 then runs `--officers` threads for `--duration` seconds: a department officer's loop is an
 inbox page (a filter or a search by name without diacritics, a page deep in the list) then
-a dossier page; a counter officer's is the reception form and its submission. A thread
+a dossier page; a counter officer's is the reception form and its submission. Between two
+requests an officer reads or types for a time drawn from `--think` (seconds, 1 to 5 by
+default: quicker than people at a counter, who spend minutes on a reception); `--think 0`
+sends the next request as soon as the last one is answered, a stress test of the machine
+rather than 20 people's day. A thread
 polling `/health` of the desk at the same time gives the machine's baseline. It prints and
 writes (--json) the p50/p95 of each kind of page with the machine, and whether the targets
 hold: pages p95 < 150 ms, reception p95 < 300 ms."""
@@ -26,6 +31,7 @@ import tempfile
 import threading
 import time
 import unicodedata
+from collections import Counter
 
 import psycopg2
 import requests
@@ -81,36 +87,70 @@ class Officer:
         answer = self.http.request(method, self.desk + path, timeout=30, **kwargs)
         samples.setdefault(kind, []).append(time.perf_counter() - started)
         if answer.status_code >= 400:
-            samples.setdefault("errors", []).append(f"{kind} {answer.status_code}")
+            samples.setdefault("errors", []).append(f"{kind} {answer.status_code}: "
+                                                    f"{refusal_of(answer.text)}")
         return answer
+
+
+def refusal_of(html):
+    """What the page says went wrong (its error summary's items), for the report."""
+    summary = re.search(r'id="error-summary".*?</div>', html, re.S)
+    items = re.findall(r"<li[^>]*>(.*?)</li>", summary.group(0), re.S) if summary else []
+    return "; ".join(re.sub(r"<[^>]+>|\s+", " ", item).strip() for item in items)[:200]
 
 
 def csrf_of(html):
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
-def department_loop(officer, rng, samples, until):
+def think_time(text):
+    """`--think`: seconds an officer takes between two requests, "A-B" (drawn uniformly) or
+    one number."""
+    try:
+        low, _, high = text.partition("-")
+        low, high = float(low), float(high or low)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected seconds, e.g. 1-5 or 0") from None
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected 0 <= low <= high")
+    return low, high
+
+
+def pause(rng, think, until):
+    time.sleep(max(0.0, min(rng.uniform(*think), until - time.monotonic())))
+
+
+def department_loop(officer, rng, samples, until, think):
+    pause(rng, (0, think[1]), until)  # officers do not all start at the same instant
     while time.monotonic() < until:
         query = rng.choice([{}, {"q": folded(rng.choice(SURNAMES) + " " + rng.choice(GIVEN))},
                             {"overdue": "1"}, {"due_soon": "1"}, {"page": str(rng.randint(2, 40))},
                             {"status": "processing"}])
         page = officer.timed("inbox", "GET", "/inbox", samples, params=query).text
         codes = re.findall(r'href="/dossiers/([^"]+)"', page)
-        if codes:
+        pause(rng, think, until)
+        if codes and time.monotonic() < until:
             officer.timed("dossier", "GET", f"/dossiers/{rng.choice(codes)}", samples)
+            pause(rng, think, until)
 
 
-def counter_loop(officer, rng, samples, until):
+def counter_loop(officer, rng, samples, until, think):
+    pause(rng, (0, think[1]), until)
     while time.monotonic() < until:
         form = officer.timed("reception form", "GET", "/reception?procedure=2.000488",
                              samples).text
+        pause(rng, think, until)
+        if time.monotonic() >= until:
+            break
         officer.timed("reception", "POST", "/reception", samples, data={
             "csrf": csrf_of(form), "key": re.search(r'name="key" value="([^"]+)"', form)[1],
             "procedure_code": "2.000488", "doc.to_khai": "1", "doc.giay_to_tuy_than": "1",
             "applicant.full_name": f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)}",
             "applicant.citizen_id": f"0791{rng.randrange(10**8):08d}",
-            "applicant.phone": f"09{rng.randrange(10**8):08d}",
+            # mobile prefixes 090-098 (part of 099 is not assigned: refused as no number)
+            "applicant.phone": f"09{rng.choice('01345678')}{rng.randrange(10**7):07d}",
             "applicant.address": "12 Lê Lợi, phường Long Xuyên, An Giang"})
+        pause(rng, think, until)
 
 
 def health_loop(desk, samples, until):
@@ -132,6 +172,8 @@ def main():
     parser.add_argument("--officers", type=int, default=20)
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--dossiers", type=int, default=100_000)
+    parser.add_argument("--think", type=think_time, default=(1.0, 5.0),
+                        help="seconds between an officer's requests, A-B or one number")
     parser.add_argument("--json", type=str)
     args = parser.parse_args()
     db_url = os.environ.get("MOTCUA_BENCH_DESK_DB", f"postgresql://postgres@127.0.0.1:5432/{NAME}")
@@ -156,17 +198,18 @@ def main():
             rng = random.Random(n)
             if n % 4 == 0:
                 threads.append(threading.Thread(target=counter_loop, args=(
-                    Officer(desk, "motcua.thu"), rng, samples, until)))
+                    Officer(desk, "motcua.thu"), rng, samples, until, args.think)))
             else:
                 threads.append(threading.Thread(target=department_loop, args=(
-                    Officer(desk, "ca.an"), rng, samples, until)))
+                    Officer(desk, "ca.an"), rng, samples, until, args.think)))
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
     report = {"machine": f"{platform.node()} {os.cpu_count()} CPUs {platform.processor()}",
               "officers": args.officers, "dossiers": args.dossiers, "seconds": args.duration,
-              "errors": len(samples.pop("errors", [])),
+              "think_seconds": list(args.think),
+              "errors": dict(Counter(samples.pop("errors", []))),
               "pages": {kind: {"count": len(values),
                                "p50_ms": round(statistics.median(values) * 1000, 1),
                                "p95_ms": round(p(values, 0.95) * 1000, 1)}
