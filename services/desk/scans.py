@@ -200,3 +200,17 @@ def thumbnail(services, document_id_text, page):
         raise PageError(404, "Không có trang này của tài liệu (hoặc tài liệu chưa được ký số).",
                         "Không tìm thấy")
     return answer.content
+
+
+def signed_file(services, document_id_text):
+    """A document's signed PDF/A, shown in the browser, with the officer's authority (docstore
+    decides who sees it and records the download)."""
+    found = document_id(document_id_text)
+    if found is None:
+        raise PageError(404, "Không có tài liệu này.", "Không tìm thấy")
+    answer = services.call("docstore", "GET", f"/api/v1/documents/{found}/file",
+                           params={"inline": "1"}, expect=(200, 404, 409))
+    if not answer.ok:
+        raise PageError(404, "Không có tài liệu này (hoặc tài liệu chưa được ký số).",
+                        "Không tìm thấy")
+    return found, answer.content

@@ -303,6 +303,15 @@ class DeskService(ManagerPages, CitizenPages, OpsEndpoints):
         return Response(scans.thumbnail(self.services(user, request), document_id, page_number),
                         mimetype="image/png")
 
+    @page("GET", "/documents/<document_id>/file", roles=READERS)
+    def document_file(self, request, user, document_id):
+        """The whole signed scan, in the browser: sandboxed (no script, no form, no plugin of
+        the PDF's may act on the desk's origin) and never taken for anything but a PDF."""
+        found, pdf = scans.signed_file(self.services(user, request), document_id)
+        return Response(pdf, mimetype="application/pdf", headers={
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "Content-Disposition": f'inline; filename="{found}.pdf"'})
+
     @page("GET", "/dossiers/<code>/forms/<form>", roles=READERS)
     def dossier_form(self, request, user, code, form):
         return counter.printed(self.services(user, request), "routing",

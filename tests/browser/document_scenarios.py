@@ -33,6 +33,17 @@ def verified_dossier_page(page, desk, code, tries=90):
     return False
 
 
+def whole_file(page, desk):
+    """The dossier page's link to the whole signed scan, followed: what the browser is sent."""
+    link = page.get_by_role("link", name="Xem toàn bộ bản điện tử (PDF)", exact=False).first
+    if not link.count():
+        return None
+    answer = page.request.get(desk + link.get_attribute("href"))
+    return {"status": answer.status, "type": answer.headers.get("content-type"),
+            "csp": answer.headers.get("content-security-policy"),
+            "starts": answer.body()[:5].decode("latin-1")}
+
+
 def scans_at_reception(browser, desk, _):
     page = fresh(browser)
     addresses = []
@@ -78,6 +89,7 @@ def scans_at_reception(browser, desk, _):
             "img => img.complete && img.naturalWidth > 0", thumbnail.element_handle()),
         "thumbnail_type": page.request.get(desk + thumbnail.get_attribute("src")).headers.get(
             "content-type") if thumbnail.count() else None,
+        "whole_file": whole_file(page, desk),
     }
     axe_check(page, "dossier: its scans", axe)
     page.set_viewport_size({"width": 360, "height": 640})

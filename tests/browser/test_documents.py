@@ -2,8 +2,8 @@
 clamd of its own (the EICAR test signature) and docstore's document worker: the officer
 chooses a clean JPEG beside one document and the EICAR file beside another; the infected one
 is refused in Vietnamese beside its document and in the error summary, every value kept and
-the clean scan with them; the dossier registered, its page shows the scan's thumbnail and
-says in words that its signature is verified; the same citizen's next dossier is offered the
+the clean scan with them; the dossier registered, its page shows the scan's thumbnail, says
+in words that its signature is verified and opens the whole signed PDF (sandboxed); the same citizen's next dossier is offered the
 document for reuse. No address holds the citizen ID; axe-core finds no serious or critical
 violation."""
 import pytest
@@ -49,6 +49,8 @@ def test_an_officer_scans_at_reception_and_the_dossier_shows_the_verified_scan(d
     assert "tệp còn nguyên vẹn" in dossier["words"]
     assert dossier["thumbnail_type"] == "image/png"
     assert dossier["thumbnail_drawn"] and dossier["thumbnail_alt"].startswith("Trang 1")
+    assert dossier["whole_file"] == {"status": 200, "type": "application/pdf",
+                                     "csp": "sandbox; default-src 'none'", "starts": "%PDF-"}
 
     assert found["offered"] >= 1
     assert found["second"] and found["second"] != found["code"]
