@@ -3,9 +3,9 @@ clamd of its own (the EICAR test signature) and docstore's document worker: the 
 chooses a clean JPEG beside one document and the EICAR file beside another; the infected one
 is refused in Vietnamese beside its document and in the error summary, every value kept and
 the clean scan with them; the dossier registered, its page shows the scan's thumbnail, says
-in words that its signature is verified and opens the whole signed PDF (sandboxed); the same citizen's next dossier is offered the
-document for reuse. No address holds the citizen ID; axe-core finds no serious or critical
-violation."""
+in words that its signature is verified and opens the whole signed PDF (sandboxed); the same
+citizen's next dossier is offered the document for reuse. No address holds the citizen ID;
+axe-core finds no serious or critical violation."""
 import pytest
 
 from tests.browser.conftest import scenario
