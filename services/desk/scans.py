@@ -14,6 +14,7 @@ from .web import PageError
 OWNER_ID = re.compile(r"^[0-9A-Z-]{9,20}$")
 NEEDS_OWNER = ("Chưa lưu được bản điện tử: cần số định danh cá nhân của người nộp (chủ sở hữu "
                "giấy tờ).")
+OWNER_MALFORMED = "Số định danh cá nhân phải gồm đúng 12 chữ số."
 UNAVAILABLE = "Chưa lấy được tài liệu điện tử; hãy tải lại trang sau giây lát."
 # thumbnails shown per document; the rest are in the PDF
 MAX_THUMBNAILS = 6
@@ -115,7 +116,9 @@ def attach(services, procedure, agency, owner_id, files, form, documents):
     if not wanted:
         return {}
     if not OWNER_ID.fullmatch(owner_id or ""):
-        return {"applicant.citizen_id": [NEEDS_OWNER],
+        # the field's own problem beside it (as intake would say), the consequence beside
+        # each file
+        return {"applicant.citizen_id": [OWNER_MALFORMED if owner_id else NEEDS_OWNER],
                 **{f"file.{key}": [NEEDS_OWNER] for key in wanted}}
     errors = {}
     for key, (made, problem, reused_from) in services.together(**wanted).items():
