@@ -23,8 +23,11 @@ class ReconcileSchema(_Strict):
 
 
 class RatingSummarySchema(_Strict):
+    # the years of the system's use: a month outside them holds no evaluation, and year 0 or
+    # 9999's next month are no dates
     month = fields.String(required=True, validate=validate.Regexp(
-        r"^[0-9]{4}-(0[1-9]|1[0-2])$", error="Tháng có dạng năm-tháng, ví dụ 2026-12."),
+        r"^20[0-9]{2}-(0[1-9]|1[0-2])$",
+        error="Tháng có dạng năm-tháng, năm từ 2000 đến 2099, ví dụ 2026-12."),
         metadata={"description": "the month summarised", "example": "2026-12"})
 
     @post_load

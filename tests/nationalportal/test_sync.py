@@ -238,5 +238,6 @@ def test_the_months_evaluations_reach_the_portal_as_a_summary_a_later_run_replac
     assert row["TongSoNguoiDanhGia"] == 2 and row["NgayTongHop"] == f"{now.month}-{now.year}"
     assert row["PhanTramDanhGiaChuaHaiLong"] == "53%"  # 9 of 17 applicable answers
     assert all(accepted for _, accepted in portal.received()["calls"])
-    bad = national.post("/api/v1/rating-summaries", json={"month": "12/2026"}, token=MANAGER)
-    assert bad.status_code == 422 and "month" in bad.text
+    for month in ("12/2026", "0000-01", "9999-12"):
+        bad = national.post("/api/v1/rating-summaries", json={"month": month}, token=MANAGER)
+        assert bad.status_code == 422 and "month" in bad.text, (month, bad.text)
