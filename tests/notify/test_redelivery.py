@@ -5,6 +5,7 @@ import pytest
 
 from services.notify.service import NotifyService
 from tests.notify.events import (
+    apology_event,
     bill_event,
     closed_event,
     extension_event,
@@ -46,6 +47,7 @@ REDELIVERY_CASES = {
     "handle_result_ready": after_reception(result_ready_event),
     "handle_result_issued": after_reception(result_issued_event),
     "handle_dossier_extended": after_reception(extension_event),
+    "handle_apology_issued": after_reception(apology_event),
     "handle_dossier_refused": after_reception(refused_event),
     "handle_dossier_closed": after_reception(closed_event),
     "handle_dossier_withdrawn": after_reception(withdrawn_event),
