@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from . import errors, pdfa, verification
 
 # A stored file never changes and its signature's checks depend only on it and the trust
-# roots, so a verification (a pyHanko child process, about half a second) is kept a few
+# roots, so a verification (a pyHanko child process of its own) is kept a few
 # minutes: a dossier page opened again, or by a second officer, does not pay it again.
 VERIFICATIONS = TTLCache(maxsize=2048, ttl=600)
 
