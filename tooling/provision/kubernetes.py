@@ -95,8 +95,10 @@ def _security():
 
 
 KEYS_SECRET = "motcua-keys"
-# `KEY: ${ENV_VAR:default}` in a config.yml
-CONFIG_SETTING = re.compile(r"^\w+:\s*\$\{(?P<var>\w+):(?P<default>[^}]*)\}", re.MULTILINE)
+# `KEY: ${ENV_VAR:default}` in a config.yml, or `KEY: !raw_env_var "${ENV_VAR:default}"`
+# (a value kept as text)
+CONFIG_SETTING = re.compile(
+    r'^\w+:\s*(?:!raw_env_var\s+")?\$\{(?P<var>\w+):(?P<default>[^}]*)\}', re.MULTILINE)
 
 
 def _settings_env(service):
