@@ -98,6 +98,8 @@ class BrokenContract(ValueError):
 
 def jsonable(value):
     """`value` with dates, times, UUIDs and decimals as the strings JSON carries."""
+    if value is None or isinstance(value, str | int | float):  # most of an event: as it is
+        return value
     if isinstance(value, dict):
         return {key: jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

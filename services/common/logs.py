@@ -12,6 +12,12 @@ from .phones import mask_phone
 
 _context = threading.local()  # green-thread local once eventlet has patched threading
 
+# No line names its thread or process, and asking eventlet's patched threading for the
+# current thread is a good part of a record's making.
+logging.logThreads = False
+logging.logProcesses = False
+logging.logMultiprocessing = False
+
 # One pass finds, leftmost first, an email, a citizen ID (12 digits) or a Vietnamese phone
 # number (0/84/+84 then 9-10 digits). A UUID (an event, bill or notification id) is matched
 # too, and kept: a run of digits in one is no citizen ID or phone number, and masked it

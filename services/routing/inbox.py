@@ -2,6 +2,7 @@
 applicant's name, typed with or without diacritics) and sorted by due date, each with the
 working days left; and one dossier as an officer sees it, with the actions the lifecycle
 table lets this officer take now."""
+import re
 import unicodedata
 from datetime import timedelta
 
@@ -26,9 +27,16 @@ def folded(text):
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
+# The normal form intake gives every phone it receives: read again only when not in it
+# (an event of an older version).
+_NORMAL_PHONE = re.compile(r"0[1-9]\d{8,9}")
+
+
 def search_fields(code, applicant):
     """What routing keeps of a received dossier's applicant for the inbox's search."""
-    phone = normalise_phone(applicant["phone"]) or applicant["phone"]
+    phone = applicant["phone"]
+    if not _NORMAL_PHONE.fullmatch(phone):
+        phone = normalise_phone(phone) or phone
     name = applicant["full_name"]
     return {"applicant_name": name, "applicant_phone": phone,
             "search_text": " ".join((folded(code), folded(name), phone))}
