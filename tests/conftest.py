@@ -119,10 +119,20 @@ def query(conn, sql, params=()):
         return cur.fetchall()
 
 
+def free_ports(count):
+    """`count` distinct free TCP ports of 127.0.0.1: all bound at once, so none repeats."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for each in sockets:
+            each.bind(("127.0.0.1", 0))
+        return [each.getsockname()[1] for each in sockets]
+    finally:
+        for each in sockets:
+            each.close()
+
+
 def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
 
 
 @pytest.fixture

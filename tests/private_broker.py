@@ -3,7 +3,6 @@ a new, empty broker, as after a broker is lost; gone with its files after."""
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import time
 from contextlib import contextmanager
@@ -11,6 +10,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import requests
+
+from tests.conftest import free_ports
 
 START_SECONDS = 120
 # Debian's /usr/sbin wrappers switch root to the rabbitmq user (and its home, its Erlang
@@ -22,7 +23,7 @@ class PrivateBroker:
     def __init__(self, folder, name):
         self.folder = Path(folder)
         self.node = f"{name}-{secrets.token_hex(3)}@localhost"  # runs side by side
-        self.amqp_port, self.management_port, dist_port = _free_ports(3)
+        self.amqp_port, self.management_port, dist_port = free_ports(3)
         self.amqp_uri = f"amqp://guest:guest@127.0.0.1:{self.amqp_port}/"
         self.management_url = f"http://guest:guest@127.0.0.1:{self.management_port}"
         self.env = {
@@ -81,14 +82,3 @@ def private_broker(folder, name="motcua-private"):
 def _script(name):
     path = DEBIAN_SCRIPTS / name
     return str(path) if path.exists() else name
-
-
-def _free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for each in sockets:
-            each.bind(("127.0.0.1", 0))
-        return [each.getsockname()[1] for each in sockets]
-    finally:
-        for each in sockets:
-            each.close()

@@ -230,8 +230,8 @@ class PreparedStatement:
         cur.execute(self.statement(cur, params))
 
 
-# Vietnamese text as UTF-8, not \uXXXX escapes: a statement holding a dossier is a third
-# shorter for PostgreSQL to read; jsonb stores the same value either way.
+# Vietnamese text as UTF-8, not \uXXXX escapes: a statement holding a dossier is shorter
+# for PostgreSQL to read; jsonb stores the same value either way.
 _dumps_unescaped = partial(json.dumps, ensure_ascii=False)
 
 

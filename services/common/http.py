@@ -38,6 +38,11 @@ MAX_BODY_BYTES = 64 * 1024
 # where a short string holds 255 bytes (a longer one stops the outbox relay): one that is not
 # a plain token up to the envelope's 100 characters is replaced by a new id.
 CORRELATION_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,100}")
+# A file someone uploaded, served back (a scan, its page drawn): never taken for another type,
+# never cached, and sandboxed, so no script, form or plugin in it acts on the serving origin.
+UPLOADED_FILE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
+                         "Content-Security-Policy": "sandbox; default-src 'none'",
+                         "Cross-Origin-Resource-Policy": "same-origin"}
 # "not used": a service with no consumer needs no broker connection to serve.
 PASSING_CHECKS = ("ok", "not used")
 UNSTORABLE_MESSAGE = ("có ký tự không lưu được (ký tự NUL \\u0000 hoặc nửa cặp UTF-16 "

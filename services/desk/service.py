@@ -4,7 +4,7 @@ from werkzeug.wrappers import Response
 
 from services.common.auth import check_secret
 from services.common.db import Database
-from services.common.http import OpsEndpoints
+from services.common.http import UPLOADED_FILE_HEADERS, OpsEndpoints
 from services.common.settings import ServiceSettings
 from services.common.timers import interval_timer
 
@@ -309,8 +309,7 @@ class DeskService(ManagerPages, CitizenPages, OpsEndpoints):
         the PDF's may act on the desk's origin) and never taken for anything but a PDF."""
         found, pdf = scans.signed_file(self.services(user, request), document_id)
         return Response(pdf, mimetype="application/pdf", headers={
-            "Content-Security-Policy": "sandbox; default-src 'none'",
-            "Content-Disposition": f'inline; filename="{found}.pdf"'})
+            **UPLOADED_FILE_HEADERS, "Content-Disposition": f'inline; filename="{found}.pdf"'})
 
     @page("GET", "/dossiers/<code>/forms/<form>", roles=READERS)
     def dossier_form(self, request, user, code, form):

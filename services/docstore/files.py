@@ -7,6 +7,8 @@ from pathlib import Path
 from cachetools import TTLCache
 from werkzeug.wrappers import Response
 
+from services.common.http import UPLOADED_FILE_HEADERS
+
 from . import errors, pdfa, verification
 
 # A stored file never changes and its signature's checks depend only on it and the trust
@@ -14,22 +16,17 @@ from . import errors, pdfa, verification
 # minutes: a dossier page opened again, or by a second officer, does not pay it again.
 VERIFICATIONS = TTLCache(maxsize=2048, ttl=600)
 
-SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
-                "Content-Security-Policy": "sandbox; default-src 'none'",
-                "Cross-Origin-Resource-Policy": "same-origin"}
-
-
 def pdf_response(row, data, inline):
     disposition = "inline" if inline else "attachment"
     return Response(data, mimetype="application/pdf", headers={
-        **SAFE_HEADERS, "Content-Disposition": f'{disposition}; filename="{row["id"]}.pdf"'})
+        **UPLOADED_FILE_HEADERS, "Content-Disposition": f'{disposition}; filename="{row["id"]}.pdf"'})
 
 
 def thumbnail_response(data, page, dpi):
     png = pdfa.thumbnail(data, page, dpi)
     if png is None:
         raise errors.UnknownDocument("Tài liệu không có trang này.")
-    return Response(png, mimetype="image/png", headers=SAFE_HEADERS)
+    return Response(png, mimetype="image/png", headers=UPLOADED_FILE_HEADERS)
 
 
 def trust_roots(settings):

@@ -41,6 +41,8 @@ def whole_file(page, desk):
     answer = page.request.get(desk + link.get_attribute("href"))
     return {"status": answer.status, "type": answer.headers.get("content-type"),
             "csp": answer.headers.get("content-security-policy"),
+            "cache": answer.headers.get("cache-control"),
+            "resource_policy": answer.headers.get("cross-origin-resource-policy"),
             "starts": answer.body()[:5].decode("latin-1")}
 
 

@@ -50,7 +50,9 @@ def test_an_officer_scans_at_reception_and_the_dossier_shows_the_verified_scan(d
     assert dossier["thumbnail_type"] == "image/png"
     assert dossier["thumbnail_drawn"] and dossier["thumbnail_alt"].startswith("Trang 1")
     assert dossier["whole_file"] == {"status": 200, "type": "application/pdf",
-                                     "csp": "sandbox; default-src 'none'", "starts": "%PDF-"}
+                                     "csp": "sandbox; default-src 'none'",
+                                     "cache": "private, no-store",
+                                     "resource_policy": "same-origin", "starts": "%PDF-"}
 
     assert found["offered"] >= 1
     assert found["second"] and found["second"] != found["code"]

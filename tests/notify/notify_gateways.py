@@ -17,7 +17,7 @@ import eventlet
 import pytest
 
 from services.notify.gateways import kannel_config
-from tests.conftest import ROOT, free_port, wait_for
+from tests.conftest import ROOT, free_port, free_ports, wait_for
 
 FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
 _GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (.*)>$")
@@ -42,8 +42,8 @@ class Kannel:
     def _choose_ports(self):
         """Free ports now, written into the configuration (another process may take one before
         bearerbox binds it: `start` then chooses again)."""
-        self.ports = {name: free_port() for name in
-                      ("admin_port", "smsbox_port", "fake_smsc_port", "sendsms_port")}
+        names = ("admin_port", "smsbox_port", "fake_smsc_port", "sendsms_port")
+        self.ports = dict(zip(names, free_ports(len(names)), strict=True))
         self.conf.write_text(kannel_config(**self.ports, admin_password=secrets.token_urlsafe(8),
                                            username=self.username, password=self.password,
                                            log_dir=str(self.dir), spool_dir=str(self.dir)))
