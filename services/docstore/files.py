@@ -16,10 +16,12 @@ from . import errors, pdfa, verification
 # minutes: a dossier page opened again, or by a second officer, does not pay it again.
 VERIFICATIONS = TTLCache(maxsize=2048, ttl=600)
 
+
 def pdf_response(row, data, inline):
     disposition = "inline" if inline else "attachment"
     return Response(data, mimetype="application/pdf", headers={
-        **UPLOADED_FILE_HEADERS, "Content-Disposition": f'{disposition}; filename="{row["id"]}.pdf"'})
+        **UPLOADED_FILE_HEADERS,
+        "Content-Disposition": f'{disposition}; filename="{row["id"]}.pdf"'})
 
 
 def thumbnail_response(data, page, dpi):
