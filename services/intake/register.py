@@ -1,8 +1,8 @@
 """The dossier register (Mẫu 07, Sổ theo dõi hồ sơ, Circular 03/2025/TT-VPCP): one book per
 receiving unit (the counter) and day, each dossier entered in the order it was stored
-(migration 0006 numbers it in the statement that stores it). As JSON, as a printable page
-(A4 landscape, one book per page; the columns of the result's return are filled in by hand)
-and as CSV."""
+(store.NUMBERED_DOSSIER numbers it in the statement that stores it). As JSON, as a printable
+page (A4 landscape, one book per page; the columns of the result's return are filled in by
+hand) and as CSV."""
 import csv
 import io
 from itertools import groupby

@@ -120,19 +120,24 @@ NUMBERED_DOSSIER = PreparedStatement("intake_numbered_dossier", """
         ON CONFLICT (identifier, day)
         DO UPDATE SET last_number = intake.daily_sequences.last_number + 1
         RETURNING %(prefix)s::text || lpad(last_number::text, 4, '0') AS code
+    ), entry AS (
+        INSERT INTO intake.register_books AS book (receiving_unit, day, last_entry)
+        SELECT %(receiving_unit)s::text, %(day)s::date, 1 FROM number
+        ON CONFLICT (receiving_unit, day) DO UPDATE SET last_entry = book.last_entry + 1
+        RETURNING last_entry
     ), dossier AS (
         INSERT INTO intake.dossiers (code, procedure_code, department, channel,
             receiving_unit, identifier, center, received_at, due_date, applicant, documents,
             result_delivery, delivery_address, lookup_secret, receiver, receipt,
-            paper_handover_on)
+            paper_handover_on, register_day, register_entry)
         SELECT code, %(procedure_code)s::text, %(department)s::text, %(channel)s::text,
             %(receiving_unit)s::text, %(identifier)s::text, %(center)s::text,
             %(received_at)s::timestamptz, %(due_date)s::date,
             %(applicant)s::jsonb, %(documents)s::jsonb, %(result_delivery)s::text,
             %(delivery_address)s::text, %(lookup_secret)s::text, %(receiver)s::jsonb,
             jsonb_set(%(receipt)s::jsonb, '{code}', to_jsonb(code)),
-            %(paper_handover_on)s::date
-        FROM number
+            %(paper_handover_on)s::date, %(day)s::date, last_entry
+        FROM number, entry
     ), claim AS (
         INSERT INTO intake.idempotency_keys (principal, key, request_hash, status, response)
         SELECT %(principal)s::text, %(key)s::text, %(request_hash)s::text, 201,
@@ -154,9 +159,11 @@ def insert_numbered_dossier(cur, dossier, event, claim=None):
 
     One statement, so that the number's row is locked only while it runs: the number is the
     next XXXX of the identifier and day, two receptions never share one and a failed reception
-    leaves no gap; and the key commits with the dossier it answers, or not at all. The code
-    is written into the receipt and the event here, where it is known. Its scans are
-    recorded as the dossier's by the same statement (intake.dossier_scans' trigger).
+    leaves no gap; and the key commits with the dossier it answers, or not at all. Its entry
+    in the day's register of its receiving unit (Mẫu 07) is numbered the same way, the book's
+    row locked after the sequence's. The code is written into the receipt and the event here,
+    where it is known. Its scans are recorded as the dossier's by the same statement
+    (intake.dossier_scans' trigger).
     NumbersExhausted after 9999; KeyAlreadyUsed when the key was claimed before; ScanTaken
     when a scan it names is another dossier's."""
     identifier = dossier["identifier"]

@@ -99,6 +99,10 @@ def test_concurrent_receptions_get_consecutive_numbers_without_gaps(intake, db):
                        " JOIN intake.outbox o ON o.body->>'dossier_code' = d.code")
     assert len(stored) == 40
     assert all(row["body"]["data"]["code"] == row["code"] for row in stored)
+    # the register's entries (Mẫu 07) of the counter's book that day: 1 to 40 as well
+    entries = query(db, "SELECT register_entry FROM intake.dossiers ORDER BY register_entry")
+    assert [row["register_entry"] for row in entries] == list(range(1, 41))
+    assert query(db, "SELECT last_entry FROM intake.register_books") == [{"last_entry": 40}]
 
 
 def test_the_day_s_last_number_is_9999_then_a_503_and_nothing_stored(intake, db):
@@ -113,6 +117,8 @@ def test_the_day_s_last_number_is_9999_then_a_503_and_nothing_stored(intake, db)
     assert refused.json()["error"]["code"] == "numbers_exhausted"
     assert "9999" in refused.json()["error"]["message"]
     assert count(db, "intake.dossiers") == 2 and len(received_events(db)) == 2
+    # the refused reception took no entry in the register either
+    assert query(db, "SELECT last_entry FROM intake.register_books") == [{"last_entry": 2}]
 
 
 def test_the_same_idempotency_key_sent_at_once_makes_one_dossier(intake, db):
@@ -121,6 +127,7 @@ def test_the_same_idempotency_key_sent_at_once_makes_one_dossier(intake, db):
     assert len({a.json()["code"] for a in answers}) == 1
     assert count(db, "intake.dossiers") == 1 and len(received_events(db)) == 1
     assert query(db, "SELECT last_number FROM intake.daily_sequences")[0]["last_number"] == 1
+    assert query(db, "SELECT last_entry FROM intake.register_books")[0]["last_entry"] == 1
 
 
 def bad_requests():
