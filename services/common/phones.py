@@ -1,11 +1,16 @@
 """Vietnamese phone numbers, read by libphonenumber's rules for Viet Nam: one normal form
 (0xxxxxxxxx, the national form) for storage, lookup and sending."""
+import re
+
 import phonenumbers
 from marshmallow import ValidationError, fields
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat, PhoneNumberType
 
 REGION = "VN"
 _COUNTRY_CODE = phonenumbers.country_code_for_region(REGION)
+# The national form as typed, digits only: libphonenumber's parse would only strip the national
+# prefix (VN's is "0", with no transform rule), so the number is built without it.
+_NATIONAL_DIGITS = re.compile(r"0[1-9]\d{5,9}")
 # What people type around the digits; libphonenumber alone would also take letters (as on
 # a keypad) and read "ext." as an extension.
 _SEPARATORS = frozenset("+.-()")
@@ -13,6 +18,8 @@ _SEPARATORS = frozenset("+.-()")
 
 def _parse(value):
     """The number `value` writes, if it is one of Viet Nam's (+84); not yet checked valid."""
+    if value and _NATIONAL_DIGITS.fullmatch(value):
+        return PhoneNumber(country_code=_COUNTRY_CODE, national_number=int(value[1:]))
     if not value or not all(ch in "0123456789" or ch in _SEPARATORS or ch.isspace() for ch in value):
         return None
     try:

@@ -1,6 +1,10 @@
 """Phone numbers as the kernel reads them (libphonenumber, region VN): the normal form
 stored and looked up (0xxxxxxxxx), the mobile numbers an SMS can reach, the masked form."""
+import random
+
+import phonenumbers
 import pytest
+from phonenumbers import PhoneNumberType
 
 from services.common.logs import mask_text
 from services.common.phones import international, mask_phone, mobile_phone, normalise_phone
@@ -45,3 +49,22 @@ def test_what_is_not_a_vietnamese_mobile_or_landline_is_refused(written):
 def test_masking_shows_the_last_three_digits_in_views_and_logs():
     assert mask_phone("0912345678") == "***678"
     assert mask_text("gọi 0912345678 hoặc +84 912 345 679") == "gọi ***678 hoặc ***679"
+
+
+def libphonenumber_reading(written, kinds):
+    """What libphonenumber's parse and number_type make of a number, as the kernel's answer."""
+    number = phonenumbers.parse(written, "VN")
+    valid = number.country_code == 84 and phonenumbers.number_type(number) in kinds
+    return "0" + str(number.national_number) if valid else None
+
+
+def test_a_number_typed_as_national_digits_reads_as_libphonenumber_parses_it():
+    rng = random.Random(20261207)
+    typed = [f"0{rng.randint(1, 9)}{rng.randrange(10 ** length):0{length}d}"
+             for length in range(5, 10) for _ in range(6000)]
+    for number in typed:
+        assert normalise_phone(number) == libphonenumber_reading(
+            number, (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE)), number
+        assert mobile_phone(number) == libphonenumber_reading(
+            number, (PhoneNumberType.MOBILE,)), number
+    assert sum(normalise_phone(number) is not None for number in typed) > 1000
