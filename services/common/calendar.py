@@ -18,7 +18,7 @@ import yaml
 from nameko.extensions import DependencyProvider
 
 from .events import TIMEZONE
-from .listener import follow
+from .listener import ChangeListener
 
 DEFAULT_OFFICE_CLOSE = time(17, 0)
 # Morning and afternoon sessions, the lunch break between them.
@@ -216,6 +216,8 @@ class Calendar(DependencyProvider):
     become the first announced ones), at start or, when the database was not ready then
     (migrations still running), once the listener reads them."""
 
+    changes = ChangeListener()
+
     def __init__(self, seed=None):
         self.seed = seed
 
@@ -225,6 +227,7 @@ class Calendar(DependencyProvider):
         self.current = self.file_calendar
         self.schema = self.container.service_name
         self.dsn = config["DB_URL"]
+        self.changes.follow(overrides_channel(self.schema), self._learn)
 
     def start(self):
         try:  # once before serving, so that the first requests compute with the kept set
@@ -238,12 +241,6 @@ class Calendar(DependencyProvider):
         except psycopg2.Error as exc:
             log.warning("calendar overrides not read at start; the listener reads them when "
                         "it connects", extra={"error": type(exc).__name__})
-        self._follower = self.container.spawn_managed_thread(
-            lambda: follow(self.dsn, overrides_channel(self.schema), self._learn))
-
-    def stop(self):
-        self._follower.kill()
-
     def _connect(self):
         return psycopg2.connect(self.dsn, cursor_factory=psycopg2.extras.RealDictCursor)
 

@@ -7,37 +7,76 @@ import eventlet
 import psycopg2
 import psycopg2.extras
 from eventlet.hubs import trampoline
+from nameko.extensions import SharedExtension
 
 RECONNECT_SECONDS = 1
 
 log = logging.getLogger("motcua.listener")
 
 
-def follow(dsn, channel, on_change, on_lost=None):
-    """Runs forever: LISTENs on `channel` on a connection of its own (autocommit) and calls
-    `on_change(cur)` at once (a change may have happened before it listened) and after every
-    notification; when the connection is lost (a notification may be missed), `on_lost()`,
-    then connects again."""
+class ChangeListener(SharedExtension):
+    """The one LISTEN connection of a service process, shared by every dependency that
+    follows a channel (declared as `changes = ChangeListener()` on the dependency, which calls
+    `changes.follow(...)` in its setup). PostgreSQL wakes every listening connection of the
+    database at each NOTIFY, whatever its channel, and each wake is a transaction of its
+    own: one connection per process, not one per thing followed."""
+
+    def __init__(self):
+        super().__init__()
+        self._followers = {}
+        self._thread = None
+
+    def follow(self, channel, on_change, on_lost=None):
+        """`on_change(cur)` at once and after every notification on `channel`; `on_lost()`
+        when the connection is lost (see `follow`)."""
+        self._followers[channel] = (on_change, on_lost)
+
+    def start(self):
+        if self._followers:
+            dsn = self.container.config["DB_URL"]
+            name = f"{self.container.service_name} listener"
+            self._thread = self.container.spawn_managed_thread(
+                lambda: follow(dsn, self._followers, name))
+
+    def stop(self):
+        if self._thread is not None:
+            self._thread.kill()
+
+    kill = stop
+
+
+def follow(dsn, followers, application_name):
+    """Runs forever: LISTENs on every channel of `followers` ({channel: (on_change,
+    on_lost)}) on a connection of its own (autocommit, named `application_name` in
+    pg_stat_activity) and calls each `on_change(cur)` at once (a change may have happened
+    before it listened) and after every notification on its channel; when the connection is
+    lost (a notification may be missed), every `on_lost()`, then connects again."""
     while True:
         conn = None
         try:
-            conn = psycopg2.connect(dsn, cursor_factory=psycopg2.extras.RealDictCursor)
+            conn = psycopg2.connect(dsn, cursor_factory=psycopg2.extras.RealDictCursor,
+                                    application_name=application_name)
             conn.autocommit = True
             with conn.cursor() as cur:
-                cur.execute(f"LISTEN {channel}")
-                on_change(cur)
+                for channel in followers:
+                    cur.execute(f"LISTEN {channel}")
+                for on_change, _ in followers.values():
+                    on_change(cur)
                 while True:
                     trampoline(conn.fileno(), read=True)
                     conn.poll()
-                    if conn.notifies:
-                        conn.notifies.clear()
-                        on_change(cur)
+                    notified = {notification.channel for notification in conn.notifies}
+                    conn.notifies.clear()
+                    for channel in notified & followers.keys():
+                        followers[channel][0](cur)
         except (psycopg2.Error, OSError) as exc:
             log.warning("lost the database connection that listens for changes; connecting "
-                        "again", extra={"channel": channel, "error": type(exc).__name__})
+                        "again", extra={"channels": sorted(followers),
+                                        "error": type(exc).__name__})
         finally:
-            if on_lost is not None:
-                on_lost()
+            for _, on_lost in followers.values():
+                if on_lost is not None:
+                    on_lost()
             if conn is not None:
                 conn.close()
         eventlet.sleep(RECONNECT_SECONDS)

@@ -2,14 +2,14 @@
 its agency and its center, and the catalogue changes only when an operator loads a new one.
 
 A load NOTIFYs `intake_catalogue` in its transaction (PostgreSQL delivers it at the commit). Each
-intake instance LISTENs on a connection of its own (services.common.listener) and forgets what
-it kept when told, or when that connection is lost (it could have missed a notification);
-until it listens again every read goes to the database. What it keeps is shared between
+intake instance LISTENs on its process's listening connection (services.common.listener) and
+forgets what it kept when told, or when that connection is lost (it could have missed a
+notification); until it listens again every read goes to the database. What it keeps is shared between
 requests: never modified.
 """
 from nameko.extensions import DependencyProvider
 
-from services.common.listener import follow
+from services.common.listener import ChangeListener
 
 from .store import CATALOGUE_CHANNEL
 
@@ -17,18 +17,13 @@ from .store import CATALOGUE_CHANNEL
 class CatalogueCache(DependencyProvider):
     """Injects itself: `kept(key, read)`."""
 
+    changes = ChangeListener()
+
     def setup(self):
-        self._dsn = self.container.config["DB_URL"]
         self._kept = {}
         self._generation = 0  # bumped at every forget: a read that spans one is not kept
         self._listening = False
-
-    def start(self):
-        self._listener = self.container.spawn_managed_thread(
-            lambda: follow(self._dsn, CATALOGUE_CHANNEL, self._loaded, self._lost))
-
-    def stop(self):
-        self._listener.kill()
+        self.changes.follow(CATALOGUE_CHANNEL, self._loaded, self._lost)
 
     def get_dependency(self, worker_ctx):
         return self

@@ -321,7 +321,7 @@ def test_a_change_missed_while_the_listener_was_disconnected_is_not_served_from_
     query(db, """UPDATE intake.procedures SET data = jsonb_set(data, '{channels}', '["online"]')
                   WHERE code = %s RETURNING code""", (proc["code"],))
     assert counter_submission(intake, proc).status_code == 201  # still the kept copy
-    [listener] = query(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                           " WHERE query = 'LISTEN intake_catalogue' AND datname = current_database()")
+    [listener] = query(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE"
+                           " application_name = 'intake listener' AND datname = current_database()")
     assert listener["pg_terminate_backend"]
     wait_for(lambda: counter_submission(intake, proc).status_code == 422, timeout=5)
