@@ -241,6 +241,7 @@ class Calendar(DependencyProvider):
         except psycopg2.Error as exc:
             log.warning("calendar overrides not read at start; the listener reads them when "
                         "it connects", extra={"error": type(exc).__name__})
+
     def _connect(self):
         return psycopg2.connect(self.dsn, cursor_factory=psycopg2.extras.RealDictCursor)
 

@@ -1,11 +1,11 @@
 """The catalogue as intake has read it, kept in memory: every submission reads its procedure,
 its agency and its center, and the catalogue changes only when an operator loads a new one.
 
-A load NOTIFYs `intake_catalogue` in its transaction (PostgreSQL delivers it at the commit). Each
-intake instance LISTENs on its process's listening connection (services.common.listener) and
-forgets what it kept when told, or when that connection is lost (it could have missed a
-notification); until it listens again every read goes to the database. What it keeps is shared between
-requests: never modified.
+A load NOTIFYs `intake_catalogue` in its transaction (PostgreSQL delivers it at the commit).
+Each intake instance LISTENs on its process's listening connection (services.common.listener)
+and forgets what it kept when told, or when that connection is lost (it could have missed a
+notification); until it listens again every read goes to the database. What it keeps is
+shared between requests: never modified.
 """
 from nameko.extensions import DependencyProvider
 
