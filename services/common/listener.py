@@ -23,13 +23,13 @@ class ChangeListener(SharedExtension):
 
     def __init__(self):
         super().__init__()
-        self._followers = {}
+        self._followers = []  # (channel, on_change, on_lost)
         self._thread = None
 
     def follow(self, channel, on_change, on_lost=None):
         """`on_change(cur)` at once and after every notification on `channel`; `on_lost()`
         when the connection is lost (see `follow`)."""
-        self._followers[channel] = (on_change, on_lost)
+        self._followers.append((channel, on_change, on_lost))
 
     def start(self):
         if self._followers:
@@ -46,11 +46,12 @@ class ChangeListener(SharedExtension):
 
 
 def follow(dsn, followers, application_name):
-    """Runs forever: LISTENs on every channel of `followers` ({channel: (on_change,
-    on_lost)}) on a connection of its own (autocommit, named `application_name` in
+    """Runs forever: LISTENs on every channel of `followers` ([(channel, on_change,
+    on_lost)]) on a connection of its own (autocommit, named `application_name` in
     pg_stat_activity) and calls each `on_change(cur)` at once (a change may have happened
     before it listened) and after every notification on its channel; when the connection is
     lost (a notification may be missed), every `on_lost()`, then connects again."""
+    channels = sorted({channel for channel, _, _ in followers})
     while True:
         conn = None
         try:
@@ -58,23 +59,24 @@ def follow(dsn, followers, application_name):
                                     application_name=application_name)
             conn.autocommit = True
             with conn.cursor() as cur:
-                for channel in followers:
+                for channel in channels:
                     cur.execute(f"LISTEN {channel}")
-                for on_change, _ in followers.values():
+                for _, on_change, _ in followers:
                     on_change(cur)
                 while True:
                     trampoline(conn.fileno(), read=True)
                     conn.poll()
                     notified = {notification.channel for notification in conn.notifies}
                     conn.notifies.clear()
-                    for channel in notified & followers.keys():
-                        followers[channel][0](cur)
+                    for channel, on_change, _ in followers:
+                        if channel in notified:
+                            on_change(cur)
         except (psycopg2.Error, OSError) as exc:
             log.warning("lost the database connection that listens for changes; connecting "
-                        "again", extra={"channels": sorted(followers),
+                        "again", extra={"channels": channels,
                                         "error": type(exc).__name__})
         finally:
-            for _, on_lost in followers.values():
+            for _, _, on_lost in followers:
                 if on_lost is not None:
                     on_lost()
             if conn is not None:

@@ -10,7 +10,7 @@ REGION = "VN"
 _COUNTRY_CODE = phonenumbers.country_code_for_region(REGION)
 # The national form as typed, digits only: libphonenumber's parse would only strip the national
 # prefix (VN's is "0", with no transform rule), so the number is built without it.
-_NATIONAL_DIGITS = re.compile(r"0[1-9]\d{5,9}")
+_NATIONAL_DIGITS = re.compile(r"0[1-9][0-9]{5,9}")  # ASCII digits only, as _parse takes
 # What people type around the digits; libphonenumber alone would also take letters (as on
 # a keypad) and read "ext." as an extension.
 _SEPARATORS = frozenset("+.-()")

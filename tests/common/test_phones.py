@@ -40,6 +40,7 @@ def test_landlines_are_accepted_as_contacts_but_cannot_receive_an_sms(number):
     "0992345678",  # a mobile prefix no carrier has been given
     "1900123456",  # a premium-rate number: not a citizen's phone
     "+1 650 253 0000", "0912345678 ext. 12", "09123ABCDE",
+    "09\uff11\uff12345678",  # full-width digits: not what a phone field takes
 ])
 def test_what_is_not_a_vietnamese_mobile_or_landline_is_refused(written):
     assert normalise_phone(written) is None
