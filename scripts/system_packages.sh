@@ -8,7 +8,7 @@
 #   and Vietnamese-capable fonts (printed forms and the desk's browser tests), ClamAV, OCRmyPDF
 #   with Vietnamese, poppler and SoftHSM2 (docstore), kubectl when an apt source offers it.
 # A PostgreSQL installed here, or any on CI (CI=true), lets postgres in over loopback without a
-# password, as the demo and the tests connect.
+# password, as the demo and the tests connect, and takes 300 connections (the tests' two shards).
 set -euo pipefail
 
 need=()
@@ -82,5 +82,23 @@ if $installing_postgres || [ "${CI:-}" = true ]; then
     "${as_root[@]}" sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
     cluster=$(basename "$(dirname "$(dirname "$hba")")")
     "${as_root[@]}" pg_ctlcluster --skip-systemctl-redirect "$cluster" main reload 2>/dev/null || true
+  done
+fi
+
+# Room for the tests' connections, for a PostgreSQL installed just now or on CI: two shards
+# at once each start up to eight services (a pool of DB_POOL_SIZE=10 each, beside their relays
+# and listeners), which passes the default 100. A running server restarts to take it.
+if $installing_postgres || [ "${CI:-}" = true ]; then
+  for conf_dir in /etc/postgresql/*/main/conf.d; do
+    [ -d "$conf_dir" ] || continue
+    echo "max_connections = 300" | "${as_root[@]}" tee "$conf_dir/motcua-connections.conf" >/dev/null
+    version=$(basename "$(dirname "$(dirname "$conf_dir")")")
+    "${as_root[@]}" pg_ctlcluster --skip-systemctl-redirect "$version" main status >/dev/null 2>&1 \
+      || continue
+    port=$("${as_root[@]}" awk -F'[= \t]+' '$1 == "port" {print $2}' "$conf_dir/../postgresql.conf")
+    in_force=$(psql -h 127.0.0.1 -p "${port:-5432}" -U postgres -w -tAc 'SHOW max_connections' \
+               2>/dev/null || true)
+    [ "$in_force" = 300 ] && continue
+    "${as_root[@]}" pg_ctlcluster --skip-systemctl-redirect "$version" main restart
   done
 fi
