@@ -287,12 +287,16 @@ class ApiEndpoint(HttpRequestHandler):
         if has_unstorable([request.path, *request.args.items(multi=True)]):
             response = error_response(400, "malformed_request", "Địa chỉ (URL) " + UNSTORABLE_MESSAGE)
         else:
-            response = super().handle_request(request)
+            response = self.answer(request)
         response.headers["X-Correlation-Id"] = correlation_id
         service = self.container.service_name
         REQUESTS.labels(service, self.url, request.method, response.status_code).inc()
         LATENCY.labels(service, self.url, request.method).observe(time.perf_counter() - started)
         return response
+
+    def answer(self, request):
+        """The response of the service's method, run in a worker (nameko's way)."""
+        return super().handle_request(request)
 
     def response_from_exception(self, exc):
         response = self._error_response(exc)
@@ -341,6 +345,34 @@ class ApiEndpoint(HttpRequestHandler):
 api = ApiEndpoint.decorator
 
 
+class OpsEndpoint(ApiEndpoint):
+    """An operations endpoint (/health, /ready, /metrics), answered in the HTTP server's own
+    green thread instead of a worker: a service whose workers are all taken by a backlog of
+    events still answers its probes and scrapes, where a probe waiting for a free worker would
+    time out and Kubernetes would restart a pod that is only busy. The method gets a
+    `RunningService` as `self` (the service's name, settings and database pool)."""
+
+    def answer(self, request):
+        method = getattr(self.container.service_cls, self.method_name)
+        try:
+            return method(RunningService(self.container), request)
+        except Exception as exc:  # noqa: BLE001 - answered as every endpoint answers errors
+            return self.response_from_exception(exc)
+
+
+class RunningService:
+    """What an operations endpoint reads of a service without a worker."""
+
+    def __init__(self, container):
+        self.name = container.service_name
+        self.config = container.config
+        self.db = next((provider.pool for provider in container.dependencies
+                        if provider.attr_name == "db"), None)
+
+
+ops = OpsEndpoint.decorator
+
+
 class LogContext(DependencyProvider):
     """Binds the HTTP request's correlation id to the logs of the worker that handles it
     (the worker runs in its own green thread, not the one that parsed the request)."""
@@ -361,14 +393,14 @@ class OpsEndpoints:
     config = Config()
     log_context = LogContext()
 
-    @api("GET", "/health", summary="The process is alive (touches neither broker nor database)")
+    @ops("GET", "/health", summary="The process is alive (touches neither broker nor database)")
     def health(self, request):
         return json_response({"status": "alive", "service": self.name})
 
-    @api("GET", "/ready", summary="Broker and database reachable, migrations applied",
+    @ops("GET", "/ready", summary="Broker and database reachable, migrations applied",
          responses={503: "not ready; `checks` says what failed"})
     def ready(self, request):
-        database, migrations = self._database_checks()
+        database, migrations = database_checks(self.db, self.config["DB_URL"], self.name)
         # The connection the service consumes on, not a fresh one: a fresh one succeeds while
         # the consumer's is still reconnecting and nothing is consumed.
         checks = {"database": database, "broker": broker.readiness(self.name),
@@ -376,16 +408,7 @@ class OpsEndpoints:
         ok = all(value in PASSING_CHECKS for value in checks.values())
         return json_response({"ready": ok, "checks": checks}, 200 if ok else 503)
 
-    def _database_checks(self):
-        """(database, migrations): "ok", or what is wrong."""
-        try:
-            with self.db.transaction() as cur:
-                cur.execute("SELECT 1")
-            return "ok", "pending" if pending(self.config["DB_URL"], self.name) else "ok"
-        except Exception as exc:  # noqa: BLE001 - any failure means not ready
-            return f"unreachable: {type(exc).__name__}", "ok"
-
-    @api("GET", "/metrics", summary="Prometheus metrics (text exposition format)")
+    @ops("GET", "/metrics", summary="Prometheus metrics (text exposition format)")
     def metrics(self, request):
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
@@ -394,3 +417,23 @@ class OpsEndpoints:
         from .apidocs import openapi_document  # apispec is only needed when asked
 
         return json_response(openapi_document(type(self)))
+
+
+# (database URL, service) whose migrations were all found applied: they stay so while this
+# code runs, and reading them again at every probe takes yoyo's lock (a row of its own table)
+# and a connection of its own, which a busy service waits seconds for.
+_MIGRATED = set()
+
+
+def database_checks(db, db_url, service):
+    """(database, migrations) for /ready: "ok", or what is wrong."""
+    try:
+        with db.transaction() as cur:
+            cur.execute("SELECT 1")
+        if (db_url, service) not in _MIGRATED:
+            if pending(db_url, service):
+                return "ok", "pending"
+            _MIGRATED.add((db_url, service))
+        return "ok", "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        return f"unreachable: {type(exc).__name__}", "ok"

@@ -5,7 +5,7 @@ Decree 118/2025 art. 19(2), reuse, verification and audited downloads. The docum
 from services.common.consumer import reliable_event_handler
 from services.common.contracts import DossierReceived, ResultReady
 from services.common.db import Database
-from services.common.http import OpsEndpoints, api, json_response
+from services.common.http import OpsEndpoints, api, json_response, ops
 from services.common.rpc import rpc
 from services.common.settings import ServiceSettings
 
@@ -208,7 +208,7 @@ class DocstoreService(OpsEndpoints):
         with self.db.transaction() as cur:
             return json_response(reports.of_months(cur, query["month_from"], query["month_to"]))
 
-    @api("GET", "/metrics", summary="Prometheus metrics (text exposition format)")
+    @ops("GET", "/metrics", summary="Prometheus metrics (text exposition format)")
     def metrics(self, request):
         with self.db.transaction() as cur:
             metrics.refresh(store.counts_by_status(cur), reports.this_month(cur))

@@ -14,7 +14,7 @@ from services.common.contracts import (
     ResultReady,
 )
 from services.common.db import Database
-from services.common.http import OpsEndpoints, api, json_response
+from services.common.http import OpsEndpoints, api, json_response, ops
 from services.common.rpc import RpcProxy
 from services.common.settings import ServiceSettings
 from services.common.timers import interval_timer
@@ -182,7 +182,7 @@ class NationalPortalService(OpsEndpoints):
         except (PortalDown, PortalRefused) as exc:
             raise errors.PortalUnavailable(PORTAL_DOWN) from exc
 
-    @api("GET", "/metrics", summary="Prometheus metrics (text exposition format)")
+    @ops("GET", "/metrics", summary="Prometheus metrics (text exposition format)")
     def metrics(self, request):
         with self.db.transaction() as cur:
             sync.refresh_metrics(cur)
