@@ -90,9 +90,17 @@ def all_disconnected(stack):
     return all(broker_connected(stack, name) == 0 for name in (*users, *relays(stack)))
 
 
+def not_connected(stack):
+    """The services whose /ready is not 200 (with what it answered) and the relays whose
+    own broker connection is not up."""
+    services = {service: readiness(stack, service) for service in SERVICE_NAMES}
+    return ([f"{service} ({status}: {check})" for service, (status, check) in services.items()
+             if status != 200]
+            + [name for name in relays(stack) if broker_connected(stack, name) != 1])
+
+
 def all_connected(stack):
-    return (all(readiness(stack, service)[0] == 200 for service in SERVICE_NAMES)
-            and all(broker_connected(stack, name) == 1 for name in relays(stack)))
+    return not not_connected(stack)
 
 
 def submit(stack):

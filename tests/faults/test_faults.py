@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from scripts.stack import Stack, ensure_database
-from tests.common.test_broker_recovery import all_connected, poll
+from tests.common.test_broker_recovery import all_connected, not_connected, poll
 from tests.conftest import TOKEN_SECRET, connect, token, wait_for
 from tests.e2e.test_flow import counter_dossiers
 from tests.faults import audit
@@ -252,14 +252,14 @@ class Stream:
         self.rejected.append(("gave up", body["procedure_code"]))
 
 
-def seconds_until_connected(stack):
+def seconds_until_connected(stack, fault):
     """Seconds until every service answers /ready (its own broker connection consuming, its
     database reachable) and every relay's own broker connection is up; fails past
     RECOVERY_SECONDS."""
     started = time.monotonic()
     assert poll(lambda: all_connected(stack), RECOVERY_SECONDS), (
-        f"not every service and relay connected {RECOVERY_SECONDS} s after the fault was "
-        f"lifted; see {stack.log_dir}")
+        f"not connected {RECOVERY_SECONDS} s after {fault!r} was lifted: "
+        f"{', '.join(not_connected(stack))}; see {stack.log_dir}")
     return time.monotonic() - started
 
 
@@ -277,7 +277,7 @@ def test_no_dossier_lost_or_duplicated_through_faults(stack, proxy, kannel, gate
                  timeout=GIVE_UP_AFTER)
         action()
         injected.append(name)
-        recovery[name] = seconds_until_connected(stack)
+        recovery[name] = seconds_until_connected(stack, name)
     submitting.wait()
     assert not stream.rejected, stream.rejected[:5]
     assert all(a["receipt_url"] == f"/api/v1/dossiers/{a['code']}/receipt" for a in stream.accepted)
