@@ -192,16 +192,83 @@ class UndecodableMessage(PoisonMessage):
     """The body could not be decoded into an object at all."""
 
 
+class UnsettledDeliveries:
+    """The delivery tags of the consumer's channel not yet acked or requeued. A message of
+    another channel (a new one after a reconnection: its tags start again at 1) starts the
+    record afresh; the old channel's messages are settled by the broker taking them back."""
+
+    def __init__(self):
+        self.channel = None
+        self.tags = set()
+
+    def add(self, message):
+        if message.channel is not self.channel:
+            self.channel, self.tags = message.channel, set()
+        self.tags.add(message.delivery_tag)
+
+    def discard(self, messages):
+        for message in messages:
+            if message.channel is self.channel:
+                self.tags.discard(message.delivery_tag)
+
+    def oldest_run(self, messages):
+        """Those of `messages` that are the channel's oldest unsettled deliveries, with no
+        other delivery older than any of them, oldest first; and the rest of `messages`."""
+        mine = {message.delivery_tag: message for message in messages
+                if message.channel is self.channel}
+        run = []
+        for tag in sorted(self.tags):
+            if tag not in mine:
+                break
+            run.append(mine.pop(tag))
+        in_run = set(map(id, run))
+        return run, [message for message in messages if id(message) not in in_run]
+
+
 class ServiceQueueConsumer(QueueConsumer):
     """The service's one queue consumer. Its event handlers, RPC entrypoints and RPC replies
     all consume through it (services.common.rpc), as nameko's share one per container, so the
     state of its one connection is the service's (services.common.broker: /ready, gauges).
     A message kombu cannot decode goes to the event handler's dead-letter path instead of
-    kombu's log-and-ack."""
+    kombu's log-and-ack. It records which deliveries of its channel are unsettled, so that
+    a batch is acked in one frame when it can be (ack_messages)."""
 
     def setup(self):
         super().setup()
         self.broker_link = broker.report(broker.BrokerLink(self.container.service_name, "service"))
+        self.unsettled = UnsettledDeliveries()
+
+    def handle_message(self, provider, body, message):
+        self.unsettled.add(message)
+        super().handle_message(provider, body, message)
+
+    def ack_message(self, message):
+        try:
+            super().ack_message(message)
+        finally:
+            self.unsettled.discard([message])
+
+    def requeue_message(self, message):
+        try:
+            super().requeue_message(message)
+        finally:
+            self.unsettled.discard([message])
+
+    def ack_messages(self, messages):
+        """Acks `messages`. Those that are the channel's oldest unsettled deliveries go in
+        one frame (AMQP's multiple ack settles every unsettled delivery of the channel up to
+        its tag, so it is sent only when all of those are among `messages`), the others one
+        by one: each ack frame costs the service a write and the broker a settlement."""
+        run, rest = self.unsettled.oldest_run(messages)
+        if len(run) < 2 or not run[-1].channel.connection:
+            rest = run + rest
+        else:
+            try:
+                run[-1].ack(multiple=True)
+            finally:
+                self.unsettled.discard(run)
+        for message in rest:
+            self.ack_message(message)
 
     def stop(self):
         super().stop()
@@ -221,8 +288,12 @@ class ServiceQueueConsumer(QueueConsumer):
         for provider, consumer in self._consumers.items():
             reject = getattr(provider, "reject_undecodable", None)  # event handlers only
             if reject is not None:
-                consumer.on_decode_error = partial(reject, consumer)
+                consumer.on_decode_error = partial(self._undecodable, reject, consumer)
         return consumers
+
+    def _undecodable(self, reject, consumer, message, exc):
+        self.unsettled.add(message)  # it never reaches handle_message
+        reject(consumer, message, exc)
 
     @contextmanager
     def establish_connection(self):
@@ -298,9 +369,10 @@ class ReliableEventHandler(EventHandler):
 
     @staticmethod
     def _settle(settle, message):
-        """Ack or requeue. On a connection that broke meanwhile this fails; the broker then
-        takes the message back and delivers it again (handlers are idempotent), so the error
-        is logged, not raised: raised, it would stop the whole service."""
+        """Ack or requeue a message (or ack a batch's messages). On a connection that broke
+        meanwhile this fails; the broker then takes the message back and delivers it again
+        (handlers are idempotent), so the error is logged, not raised: raised, it would stop
+        the whole service."""
         try:
             settle(message)
         except (OSError, AMQPError, KombuError) as exc:
@@ -428,8 +500,7 @@ class ReliableBatchHandler(ReliableEventHandler):
         self._in_flight -= 1
         if exc_info is None:
             CONSUMED.labels(self.container.service_name, self.event_type, "ok").inc(len(batch))
-            for _, message in batch:
-                self._settle(self.queue_consumer.ack_message, message)
+            self._settle(self.queue_consumer.ack_messages, [message for _, message in batch])
         elif len(batch) == 1:
             self.handle_message_processed(batch[0][1], result, exc_info)
         else:

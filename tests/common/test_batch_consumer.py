@@ -7,9 +7,11 @@ import pytest
 from services.common.consumer import (
     DEAD_LETTER_QUEUE,
     PoisonMessage,
+    UnsettledDeliveries,
     parse_envelope,
     record_delivery,
     reliable_batch_handler,
+    reliable_handler,
     run_deliveries,
 )
 from services.common.db import Database, StatementBatch
@@ -58,6 +60,33 @@ class LingeringProbeService:
             run_deliveries(batch, len(bodies))
 
 
+class HoldingProbeService:
+    """A batch handler beside a handler of another event that holds its message (a slow
+    department system) for `hold_seconds`."""
+    name = "holdingprobe"
+    db = Database()
+    hold_seconds = 0
+    started = []
+
+    @reliable_handler("intake", "dossier.withdrawn")
+    def slow(self, body):
+        HoldingProbeService.started.append(body)
+        eventlet.sleep(HoldingProbeService.hold_seconds)
+        record(self.db, [parse_envelope(body)], "holdingprobe.slow")
+
+    @reliable_batch_handler("intake", "dossier.received")
+    def handle(self, bodies):
+        record(self.db, [parse_envelope(body) for body in bodies], "holdingprobe")
+
+
+def record(db, envelopes, consumer):
+    with db.autocommit() as cur:
+        batch = StatementBatch(cur)
+        for envelope in envelopes:
+            record_delivery(batch, "routing", envelope["id"], consumer)
+        run_deliveries(batch, len(envelopes))
+
+
 @pytest.fixture
 def amqp_uri(container_factory, config_for, rabbit_config, db):
     BatchProbeService.sizes = []
@@ -77,13 +106,16 @@ def applied(db, consumer="batchprobe"):
         (consumer,)))
 
 
-def test_a_burst_is_applied_in_batches_each_message_once(amqp_uri, db):
+def test_a_burst_is_applied_in_batches_each_message_once(amqp_uri, db, caplog):
     events = [event(n) for n in range(40)]
     publish_all(amqp_uri, events)
     wait_for(lambda: len(applied(db)) == 40)
     assert applied(db) == sorted(e["id"] for e in events)
     assert max(BatchProbeService.sizes) > 1, BatchProbeService.sizes
     assert len(BatchProbeService.sizes) < 40
+    eventlet.sleep(0.5)  # the last batch's ack reaches the broker
+    # the broker took every ack (one it refuses closes the channel and the connection)
+    assert "broker connection lost" not in caplog.messages
 
 
 def test_a_failing_message_is_retried_and_dead_lettered_alone(amqp_uri, db):
@@ -126,3 +158,60 @@ def test_a_lingering_handler_takes_a_trickle_in_one_batch(container_factory, con
     wait_for(lambda: len(applied(db, "lingeringprobe")) == 5)
     assert applied(db, "lingeringprobe") == sorted(e["id"] for e in events)
     assert LingeringProbeService.sizes == [5]
+
+
+def test_a_batch_s_ack_leaves_an_older_message_of_another_handler_to_the_broker(
+        container_factory, config_for, rabbit_config, db):
+    """A batch is acked in one frame when it can be; a message delivered before it and still
+    being handled is not acked with it: the service killed then, the broker delivers that
+    message again and it is applied."""
+    uri = rabbit_config["AMQP_URI"]
+    HoldingProbeService.hold_seconds, HoldingProbeService.started = 60, []
+    config = config_for("routing")
+    first = container_factory(HoldingProbeService, config)
+    first.start()
+    held = event(0)
+    publish_all(uri, [held], routing_key="dossier.withdrawn")
+    wait_for(lambda: HoldingProbeService.started)
+    burst = [event(n) for n in range(1, 30)]
+    publish_all(uri, burst)
+    wait_for(lambda: len(applied(db, "holdingprobe")) == len(burst))
+    eventlet.sleep(0.5)  # the batches' acks reach the broker
+    first.kill()
+    HoldingProbeService.hold_seconds = 0
+    container_factory(HoldingProbeService, config).start()
+    wait_for(lambda: applied(db, "holdingprobe.slow") == [held["id"]])
+    assert applied(db, "holdingprobe") == sorted(e["id"] for e in burst)
+
+
+class Delivery:
+    def __init__(self, channel, tag):
+        self.channel, self.delivery_tag = channel, tag
+
+
+def test_only_a_batch_holding_the_channel_s_oldest_deliveries_is_acked_in_one_frame():
+    channel = object()
+    unsettled = UnsettledDeliveries()
+    older, *batch = [Delivery(channel, tag) for tag in range(1, 6)]
+    for delivery in (older, *batch):
+        unsettled.add(delivery)
+    assert unsettled.oldest_run(batch) == ([], batch)  # `older` is another handler's
+    unsettled.discard([older])
+    assert unsettled.oldest_run(batch[::-1]) == (batch, [])
+    # the fourth delivery, still unsettled, is not among them: the run stops before it
+    assert unsettled.oldest_run(batch[:2] + batch[3:]) == (batch[:2], batch[3:])
+    unsettled.discard(batch[2:3])  # acked alone meanwhile: the run goes on past its tag
+    assert unsettled.oldest_run(batch[:2] + batch[3:]) == (batch[:2] + batch[3:], [])
+
+
+def test_a_new_channel_starts_the_record_of_unsettled_deliveries_afresh():
+    unsettled = UnsettledDeliveries()
+    old = Delivery(object(), 1)
+    unsettled.add(old)
+    reconnected = object()
+    new = [Delivery(reconnected, tag) for tag in (1, 2)]
+    for delivery in new:
+        unsettled.add(delivery)
+    assert unsettled.oldest_run(new) == (new, [])
+    unsettled.discard([old])  # its tag is the new channel's too: that one stays unsettled
+    assert unsettled.oldest_run(new[1:]) == ([], new[1:])
