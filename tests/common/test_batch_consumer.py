@@ -37,11 +37,7 @@ class BatchProbeService:
         if any(envelope["data"].get("fail") for envelope in envelopes):
             raise RuntimeError(REJECTED)
         eventlet.sleep(0.2)  # a slow department system: the next messages queue up meanwhile
-        with self.db.autocommit() as cur:
-            batch = StatementBatch(cur)
-            for envelope in envelopes:
-                record_delivery(batch, "routing", envelope["id"], "batchprobe")
-            run_deliveries(batch, len(envelopes))
+        record(self.db, envelopes, "batchprobe")
 
 
 class LingeringProbeService:
@@ -53,11 +49,7 @@ class LingeringProbeService:
     @reliable_batch_handler("intake", "dossier.received", linger=1.0)
     def handle(self, bodies):
         LingeringProbeService.sizes.append(len(bodies))
-        with self.db.autocommit() as cur:
-            batch = StatementBatch(cur)
-            for envelope in map(parse_envelope, bodies):
-                record_delivery(batch, "routing", envelope["id"], "lingeringprobe")
-            run_deliveries(batch, len(bodies))
+        record(self.db, [parse_envelope(body) for body in bodies], "lingeringprobe")
 
 
 class HoldingProbeService:
@@ -80,6 +72,7 @@ class HoldingProbeService:
 
 
 def record(db, envelopes, consumer):
+    """Each envelope's effect: its processed-message row, all in one statement batch."""
     with db.autocommit() as cur:
         batch = StatementBatch(cur)
         for envelope in envelopes:
